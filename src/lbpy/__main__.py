@@ -1,0 +1,3 @@
+from lbpy._cli import main
+
+main()

@@ -1,0 +1,265 @@
+"""Booting an application from its declarative files, the way loopback-boot did.
+
+Everything is read and checked once: ``server/config.json``, ``server/datasources.json``,
+``server/model-config.json`` (each with its ``*.local.json`` and ``*.<env>.json`` overrides), and
+the model definitions found through ``_meta.sources``. Any problem is a ``BootError`` with a
+one-line message naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+
+from ._errors import BootError
+from ._model._definition import ModelDefinition
+
+log = logging.getLogger("lbpy")
+
+DEFAULT_MODEL_SOURCES = ["loopback/common/models", "loopback/server/models", "../common/models", "./models"]
+DEFAULT_MIXIN_SOURCES = ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"]
+
+#: LoopBack's own models (authentication, authorization, replication); lbpy does not provide them
+LOOPBACK_BUILTIN_MODELS = {
+    "User", "AccessToken", "ACL", "Role", "RoleMapping", "Scope", "Application", "Email",
+    "Change", "Checkpoint", "KeyValueModel", "Model", "PersistedModel",
+}
+
+
+class RemotingConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    json_: dict[str, Any] = Field(default_factory=dict, alias="json")
+
+
+class AppConfig(BaseModel):
+    """``server/config.json``; unknown keys are kept, as LoopBack kept them."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    rest_api_root: str = Field("/api", alias="restApiRoot")
+    host: str = "127.0.0.1"
+    port: int = 3000
+    debug: bool = False
+    remoting: RemotingConfig = Field(default_factory=RemotingConfig)
+
+
+class ModelConfigEntry(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    data_source: str | None = Field(None, alias="dataSource")
+    public: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class DefinitionFile:
+    definition: ModelDefinition
+    path: Path
+    python: Path | None = None
+
+
+@dataclass
+class AppFiles:
+    """An application's declarative files, read and checked."""
+
+    root: Path
+    config: AppConfig
+    datasources: dict[str, dict[str, Any]]
+    model_config: dict[str, ModelConfigEntry]
+    definitions: dict[str, DefinitionFile]
+    mixin_dirs: list[Path]
+    component_config: dict[str, Any]
+    ignored_js: list[Path] = field(default_factory=list)
+    skipped_builtins: list[str] = field(default_factory=list)
+
+
+def app_env() -> str:
+    return os.environ.get("LBPY_ENV") or os.environ.get("NODE_ENV") or "development"
+
+
+def read_json(path: Path, *, root: Path | None = None) -> Any:
+    """A JSON file, or a BootError naming the file, line and column of the mistake."""
+    shown = _relative(path, root)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise BootError(f"{shown} is missing") from None
+    except OSError as exc:
+        raise BootError(f"{shown} cannot be read: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise BootError(
+            f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the file and start again"
+        ) from None
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict:
+    """``stem.json`` merged with ``stem.local.json`` and ``stem.<env>.json``, as loopback-boot did."""
+    base = server / f"{stem}.json"
+    if not base.exists():
+        if required:
+            raise BootError(f"{_relative(base, root)} is missing; is {root} an lbpy or LoopBack app?")
+        merged: dict = {}
+    else:
+        merged = read_json(base, root=root)
+        if not isinstance(merged, dict):
+            raise BootError(f"{_relative(base, root)} must hold a JSON object")
+    for extra in (f"{stem}.local.json", f"{stem}.{app_env()}.json"):
+        path = server / extra
+        if path.exists():
+            layer = read_json(path, root=root)
+            if not isinstance(layer, dict):
+                raise BootError(f"{_relative(path, root)} must hold a JSON object")
+            merged = _merge(merged, layer)
+    return merged
+
+
+def _merge(base: dict, layer: dict) -> dict:
+    out = dict(base)
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def substitute_env(value: Any, where: str) -> Any:
+    """``"${DATABASE_URL}"`` (or ``"${PORT:-3000}"``) in a setting reads the environment."""
+    if isinstance(value, dict):
+        return {k: substitute_env(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, where) for v in value]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def replace(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise BootError(f"{where} needs the environment variable {name}, which is not set")
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _pydantic_message(exc: PydanticError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+def read_app(root: Path | str) -> AppFiles:
+    """Read and check every declarative file of the app in ``root``."""
+    root = Path(root).resolve()
+    server = root / "server"
+    if not server.is_dir():
+        raise BootError(
+            f"{root} has no server/ folder; run lbpy in an app folder, or pass --app DIR"
+        )
+    raw_config = _read_layers(server, "config", root, required=False)
+    try:
+        config = AppConfig.model_validate(raw_config)
+    except PydanticError as exc:
+        raise BootError(f"server/config.json: {_pydantic_message(exc)}") from None
+    if not config.rest_api_root.startswith("/"):
+        raise BootError('server/config.json: restApiRoot must start with "/", e.g. "/api"')
+
+    raw_ds = _read_layers(server, "datasources", root, required=False)
+    datasources: dict[str, dict[str, Any]] = {}
+    for name, settings in raw_ds.items():
+        if not isinstance(settings, dict):
+            raise BootError(f'server/datasources.json: datasource "{name}" must be an object')
+        settings = substitute_env(settings, f'server/datasources.json: datasource "{name}"')
+        if not settings.get("connector"):
+            raise BootError(
+                f'server/datasources.json: datasource "{name}" has no "connector"; '
+                'add one, e.g. "connector": "memory"'
+            )
+        datasources[name] = {"name": name, **settings}
+
+    raw_mc = _read_layers(server, "model-config", root, required=True)
+    meta = raw_mc.pop("_meta", None) or {}
+    if not isinstance(meta, dict):
+        raise BootError("server/model-config.json: _meta must be an object")
+    sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
+    mixin_sources = meta.get("mixins") or DEFAULT_MIXIN_SOURCES
+    model_config: dict[str, ModelConfigEntry] = {}
+    for name, entry in raw_mc.items():
+        if entry is None:
+            entry = {}
+        if not isinstance(entry, dict):
+            raise BootError(f'server/model-config.json: the entry for "{name}" must be an object')
+        try:
+            model_config[name] = ModelConfigEntry.model_validate(entry)
+        except PydanticError as exc:
+            raise BootError(f'server/model-config.json: "{name}".{_pydantic_message(exc)}') from None
+
+    files = AppFiles(
+        root=root,
+        config=config,
+        datasources=datasources,
+        model_config=model_config,
+        definitions={},
+        mixin_dirs=[server / src for src in mixin_sources if not src.startswith("loopback/")],
+        component_config=_read_layers(server, "component-config", root, required=False),
+    )
+    _read_definitions(files, server, sources)
+    return files
+
+
+def _read_definitions(files: AppFiles, server: Path, sources: list[str]) -> None:
+    seen_dirs: set[Path] = set()
+    for source in sources:
+        if source.startswith("loopback/"):
+            continue
+        folder = (server / source).resolve()
+        if folder in seen_dirs or not folder.is_dir():
+            continue
+        seen_dirs.add(folder)
+        for path in sorted(folder.glob("*.json")):
+            raw = read_json(path, root=files.root)
+            shown = _relative(path, files.root)
+            if not isinstance(raw, dict):
+                raise BootError(f"{shown} must hold a JSON object (a model definition)")
+            try:
+                definition = ModelDefinition.model_validate(raw)
+            except PydanticError as exc:
+                raise BootError(f"{shown}: {_pydantic_message(exc)}") from None
+            if definition.name in files.definitions:
+                other = _relative(files.definitions[definition.name].path, files.root)
+                raise BootError(f'{shown} defines "{definition.name}" again (first in {other})')
+            python = path.with_suffix(".py")
+            files.definitions[definition.name] = DefinitionFile(
+                definition, path, python if python.is_file() else None
+            )
+        files.ignored_js.extend(sorted(folder.glob("*.js")))
+    boot_dir = server / "boot"
+    if boot_dir.is_dir():
+        files.ignored_js.extend(sorted(boot_dir.glob("*.js")))
+    for name in list(files.model_config):
+        if name not in files.definitions and name in LOOPBACK_BUILTIN_MODELS:
+            files.skipped_builtins.append(name)
+            del files.model_config[name]

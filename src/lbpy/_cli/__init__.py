@@ -1,0 +1,44 @@
+"""The ``lbpy`` command. Each command lives in its own module and imports what it needs when it
+runs, so that ``lbpy --help`` loads nothing heavy."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="lbpy",
+    help="Scaffold LoopBack 3 style API apps, datasources, models and connectors, and serve them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"lbpy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print lbpy's version and exit."
+    ),
+) -> None:
+    """Scaffold LoopBack 3 style API apps, datasources, models and connectors, and serve them."""
+
+
+def _register() -> None:
+    from . import _start
+
+    app.command("start", help=_start.__doc__)(_start.command)
+
+
+_register()
+
+
+def main() -> None:
+    app()

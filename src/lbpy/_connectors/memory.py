@@ -1,0 +1,283 @@
+"""The memory connector: the reference implementation of the connector contract.
+
+Records live in a dict per model. With the ``file`` setting, the store is loaded at start and
+saved after every change in LoopBack's own format::
+
+    {"ids": {"Note": 2}, "models": {"Note": {"1": "{\"title\":\"a\",\"id\":1}", ...}}}
+
+Saves are atomic (a temporary file, fsync, rename) and serialised, so a process killed while
+saving leaves either the previous file or the new one. One process only: several workers
+would each keep their own copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from .._errors import BootError, NotFoundError, ValidationError
+from .._filter import Filter, apply_filter, compile_where
+from .._model._types import format_date
+from ._base import Connector, Setting
+
+
+class MemoryConnector(Connector):
+    name = "memory"
+    blocking = False
+    settings_schema = (
+        Setting("file", description="a JSON file that keeps the data between restarts"),
+    )
+
+    def __init__(self, settings=None, datasource=None):
+        super().__init__(settings, datasource)
+        self._tables: dict[str, dict[Any, dict]] = {}
+        self._ids: dict[str, int] = {}
+        self._raw: dict[str, dict[str, str]] = {}  # loaded from the file, not yet read as records
+        file = self.settings.get("file")
+        self._file = Path(file) if file else None
+        self._dirty = 0
+        self._save_lock: anyio.Lock | None = None
+        self._thread_lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        if self._file is None or not self._file.exists():
+            return
+        try:
+            content = json.loads(self._file.read_text("utf-8") or "{}")
+        except ValueError as exc:
+            raise BootError(
+                f"{self._file}: the memory datasource file is not valid JSON ({exc}); "
+                "fix or remove it"
+            ) from None
+        if not isinstance(content, dict):
+            raise BootError(f"{self._file}: expected an object with \"ids\" and \"models\"")
+        self._ids = {name: int(value) for name, value in (content.get("ids") or {}).items()}
+        self._raw = {name: dict(rows) for name, rows in (content.get("models") or {}).items()}
+        self._tables.clear()
+
+    # -- storage --------------------------------------------------------------------------
+
+    def _table(self, model: str) -> dict[Any, dict]:
+        table = self._tables.get(model)
+        if table is None:
+            table = self._tables[model] = {}
+            raw = self._raw.pop(model, None)
+            if raw:
+                self._load(model, table, raw)
+        return table
+
+    def _load(self, model: str, table: dict, raw: dict[str, Any]) -> None:
+        spec = self.models.get(model)
+        id_name = spec.id_name if spec else "id"
+        for key, text in raw.items():
+            record = json.loads(text) if isinstance(text, str) else dict(text)
+            if spec is not None:
+                for name, prop in spec.properties.items():
+                    if prop.type.name in ("date", "buffer") and record.get(name) is not None:
+                        record[name] = prop.type.coerce(record[name])
+            table[record.get(id_name, key)] = record
+
+    def _next_id(self, model: str, table: dict) -> Any:
+        spec = self.models.get(model)
+        number = self._ids.get(model, 0) + 1
+        while number in table or str(number) in table:
+            number += 1
+        self._ids[model] = number
+        if spec is not None and spec.id_property is not None and spec.id_property.type.name == "string":
+            return str(number)
+        return number
+
+    def _note_id(self, model: str, id: Any) -> None:
+        if isinstance(id, int) and not isinstance(id, bool) and id > self._ids.get(model, 0):
+            self._ids[model] = id
+
+    # -- the required core ----------------------------------------------------------------
+
+    def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+        table = self._table(model)
+        rows: Any = table.values()
+        id_name = self.id_name(model)
+        where = filter.where
+        if where is not None and len(where) == 1 and "eq" in where.get(id_name, ()):
+            # a lookup by id is the commonest query: answer it without a scan
+            record = table.get(where[id_name]["eq"])
+            rows = [] if record is None else [record]
+        return [_clone(r) for r in apply_filter(rows, filter)]
+
+    async def create(self, model: str, data: dict, options: dict) -> Any:
+        table = self._table(model)
+        id_name = self.id_name(model)
+        id = data.get(id_name)
+        if id is None:
+            id = self._next_id(model, table)
+        elif id in table:
+            raise ValidationError(
+                model, {id_name: [("uniqueness", "is not unique")]}, values={id_name: id},
+            )
+        else:
+            self._note_id(model, id)
+        table[id] = {**_clone(data), id_name: id}
+        await self._save()
+        return id
+
+    async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+        table = self._table(model)
+        record = table.get(id)
+        if record is None:
+            raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
+        id_name = self.id_name(model)
+        record.update(_clone({k: v for k, v in data.items() if k != id_name}))
+        await self._save()
+        return _clone(record)
+
+    async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+        table = self._table(model)
+        if where is None:
+            doomed = list(table)
+        else:
+            test = compile_where(where)
+            doomed = [key for key, record in table.items() if test(record)]
+        for key in doomed:
+            del table[key]
+        if doomed:
+            await self._save()
+        return {"count": len(doomed)}
+
+    # -- what a dict does better than the defaults ------------------------------------------
+
+    def count(self, model: str, where: dict | None, options: dict) -> int:
+        table = self._table(model)
+        if where is None:
+            return len(table)
+        test = compile_where(where)
+        return sum(1 for record in table.values() if test(record))
+
+    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+        table = self._table(model)
+        test = compile_where(where)
+        id_name = self.id_name(model)
+        changes = _clone({k: v for k, v in data.items() if k != id_name})
+        count = 0
+        for record in table.values():
+            if test(record):
+                record.update(copy.deepcopy(changes))
+                count += 1
+        if count:
+            await self._save()
+        return {"count": count}
+
+    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+        table = self._table(model)
+        if id not in table:
+            raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
+        id_name = self.id_name(model)
+        table[id] = {**_clone(data), id_name: id}
+        await self._save()
+        return _clone(table[id])
+
+    async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
+        id = data.get(self.id_name(model))
+        if id is not None and id in self._table(model):
+            return await self.update_attributes(model, id, data, options)
+        id = await self.create(model, data, options)
+        return _clone(self._table(model)[id])
+
+    async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
+        id = data.get(self.id_name(model))
+        if id is not None and id in self._table(model):
+            return await self.replace_by_id(model, id, data, options)
+        id = await self.create(model, data, options)
+        return _clone(self._table(model)[id])
+
+    def automigrate(self, models: list[str] | None = None) -> None:
+        for model in models or list(self.models):
+            self._tables[model] = {}
+            self._raw.pop(model, None)
+            self._ids.pop(model, None)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    async def _save(self) -> None:
+        """Write the file after a change; concurrent changes share one write."""
+        if self._file is None:
+            return
+        self._dirty += 1
+        if self._save_lock is None:
+            self._save_lock = anyio.Lock()
+        async with self._save_lock:
+            if not self._dirty:
+                return  # a write that started after our change already saved it
+            self._dirty = 0
+            content = self._snapshot()
+            await anyio.to_thread.run_sync(self._write, content)
+
+    def _snapshot(self) -> str:
+        models: dict[str, dict[str, str]] = {name: dict(rows) for name, rows in self._raw.items()}
+        for name, table in self._tables.items():
+            models[name] = {
+                str(key): json.dumps(record, default=_json_default, ensure_ascii=False)
+                for key, record in table.items()
+            }
+        return json.dumps({"ids": self._ids, "models": models}, indent=2, ensure_ascii=False)
+
+    def _write(self, content: str) -> None:
+        with self._thread_lock:
+            write_atomic(self._file, content)
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Replace ``path`` with ``content`` so that a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_date(value)
+    if isinstance(value, (bytes, bytearray)):
+        return {"type": "Buffer", "data": list(value)}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _clone(record: dict) -> dict:
+    """A copy the caller may change without changing the store."""
+    out = dict(record)
+    for key, value in out.items():
+        if isinstance(value, (dict, list)):
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def initialize(datasource) -> None:
+    datasource.connector = MemoryConnector(datasource.settings, datasource)

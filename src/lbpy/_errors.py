@@ -1,0 +1,135 @@
+"""lbpy's exception tree.
+
+    LbpyError
+      UsageError(ValueError)            bad CLI input                   -> exit code 2
+      BootError                         an app's files cannot be booted -> exit code 1
+        ConnectorNotFoundError(LookupError)
+      HttpError                         an error with an HTTP status and LoopBack's error body
+        BadRequestError(ValueError)     400
+        UnauthorizedError               401
+        ForbiddenError                  403
+        NotFoundError(LookupError)      404
+        RequestTooLargeError            413
+        ValidationError(ValueError)     422
+        ServiceUnavailableError         503
+
+Connectors and model code raise these; the REST layer turns them into responses
+(``lbpy._rest._errors``) and the CLI into exit codes (``lbpy._cli._errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LbpyError(Exception):
+    """The root of every error lbpy raises on purpose."""
+
+
+class UsageError(LbpyError, ValueError):
+    """A command was given an argument or answer it cannot use."""
+
+
+class BootError(LbpyError):
+    """An application's declarative files cannot be booted."""
+
+
+class ConnectorNotFoundError(BootError, LookupError):
+    """No connector with the requested name could be found."""
+
+
+class HttpError(LbpyError):
+    """An error that the REST layer answers with its status and LoopBack's error body."""
+
+    status_code = 500
+    error_name = "Error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        status_code: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = details
+        if status_code is not None:
+            self.status_code = status_code
+        if name is not None:
+            self.error_name = name
+
+
+class BadRequestError(HttpError, ValueError):
+    status_code = 400
+
+
+class UnauthorizedError(HttpError):
+    status_code = 401
+
+
+class ForbiddenError(HttpError):
+    status_code = 403
+
+
+class NotFoundError(HttpError, LookupError):
+    status_code = 404
+
+
+class RequestTooLargeError(HttpError):
+    status_code = 413
+
+
+class ServiceUnavailableError(HttpError):
+    status_code = 503
+
+
+class ValidationError(HttpError, ValueError):
+    """A record failed validation: LoopBack's 422 with ``details.codes`` and ``details.messages``."""
+
+    status_code = 422
+    error_name = "ValidationError"
+
+    def __init__(
+        self,
+        model: str,
+        errors: dict[str, list[tuple[str, str]]] | None = None,
+        *,
+        values: dict[str, Any] | None = None,
+        message: str | None = None,
+    ) -> None:
+        errors = errors or {}
+        codes = {prop: [code for code, _ in items] for prop, items in errors.items()}
+        messages = {prop: [msg for _, msg in items] for prop, items in errors.items()}
+        if message is None:
+            values = values or {}
+            parts = []
+            for prop, items in errors.items():
+                value = values.get(prop, _MISSING)
+                shown = "undefined" if value is _MISSING else _js_repr(value)
+                for _, msg in items:
+                    parts.append(f"`{prop}` {msg} (value: {shown})")
+            message = f"The `{model}` instance is not valid. Details: {'; '.join(parts)}."
+        super().__init__(
+            message, details={"context": model, "codes": codes, "messages": messages}
+        )
+        self.model = model
+        self.errors = errors
+
+
+_MISSING = object()
+
+
+def _js_repr(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return type(value).__name__

@@ -1,0 +1,768 @@
+"""The data-access object: LoopBack's PersistedModel statics and prototype methods.
+
+A class deriving from ``Model`` is built once per model at boot. Its class methods
+(``find``, ``create``, ``update_all``, ...) are what LoopBack's statics were; its instances hold
+one record and have LoopBack's prototype methods (``update_attributes``, ``save``, ``destroy``).
+Every method is ``async``. Data flows down to the datasource's connector and back; operation
+hooks (``Model.observe``) run on the way.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+
+from .._errors import BadRequestError, HttpError, NotFoundError, ValidationError
+from .._filter import (
+    EMPTY,
+    Filter,
+    compile_where,
+    conjunction,
+    parse_filter,
+    parse_where,
+    split_filter,
+)
+from ._definition import MISSING, ModelSpec
+from ._types import CoercionError, format_date
+
+if TYPE_CHECKING:
+    from .._app import Application
+    from .._datasource import DataSource
+
+log = logging.getLogger("lbpy")
+
+HOOKS = ("access", "before save", "after save", "before delete", "after delete", "loaded", "persist")
+
+
+class Context:
+    """What an operation hook receives: LoopBack's ``ctx`` with Python names."""
+
+    def __init__(self, model: type["Model"], options: dict, **values: Any) -> None:
+        self.Model = model
+        self.options = options
+        self.hook_state: dict[str, Any] = {}
+        self.instance: Model | None = None
+        self.data: dict | None = None
+        self.where: dict | None = None
+        self.query: Filter | None = None
+        self.is_new_instance: bool | None = None
+        self.current_instance: Model | None = None
+        self.info: dict | None = None
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in vars(self).items() if v is not None and k != "Model"}
+        return f"<Context {self.Model.__name__} {shown}>"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+DEFAULT_FNS: dict[str, Callable[[], Any]] = {
+    "now": _now,
+    "guid": lambda: str(uuid.uuid1()),
+    "uuid": lambda: str(uuid.uuid1()),
+    "uuidv4": lambda: str(uuid.uuid4()),
+}
+
+
+class Model:
+    """The base of every model class. Class attributes are set when the app boots."""
+
+    spec: ClassVar[ModelSpec]
+    datasource: ClassVar["DataSource | None"] = None
+    app: ClassVar["Application | None"] = None
+    _observers: ClassVar[dict[str, list[Callable]]] = {}
+    _listeners: ClassVar[list[Callable]] = []
+
+    __slots__ = ("__data__",)
+
+    # -- an instance: one record ---------------------------------------------------------
+
+    def __init__(self, data: dict | None = None, **values: Any) -> None:
+        object.__setattr__(self, "__data__", {**(data or {}), **values})
+
+    def __getattr__(self, name: str) -> Any:
+        data = object.__getattribute__(self, "__data__")
+        if name in data:
+            return data[name]
+        if name in type(self).spec.properties:
+            return None
+        raise AttributeError(f"{type(self).__name__} has no property {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            self.__data__[name] = value
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__data__[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.__data__[name] = value
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__data__
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__data__ == self.__data__  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__data__!r})"
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.__data__.get(name, default)
+
+    @property
+    def id(self) -> Any:
+        id_name = type(self).spec.id_name
+        return self.__data__.get(id_name) if id_name else None
+
+    def to_dict(self) -> dict:
+        """The record as Python values (dates as datetime), hidden properties included."""
+        return dict(self.__data__)
+
+    def to_json(self) -> dict:
+        """The record as LoopBack answers it over HTTP: JSON values, hidden properties removed."""
+        return to_json(type(self).spec, self.__data__)
+
+    # -- class-level set-up --------------------------------------------------------------
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._observers = {name: list(fns) for name, fns in cls._observers.items()}
+        cls._listeners = []
+
+    @classmethod
+    def observe(cls, operation: str, fn: Callable | None = None):
+        """Register an operation hook; usable as ``@Model.observe("before save")``."""
+        if operation not in HOOKS:
+            raise ValueError(f'unknown operation hook "{operation}"; use one of: {", ".join(HOOKS)}')
+
+        def register(func: Callable) -> Callable:
+            cls._observers.setdefault(operation, []).append(func)
+            return func
+
+        return register(fn) if fn is not None else register
+
+    @classmethod
+    def clear_observers(cls, operation: str | None = None) -> None:
+        if operation is None:
+            cls._observers = {}
+        else:
+            cls._observers.pop(operation, None)
+
+    @classmethod
+    async def notify_observers(cls, operation: str, ctx: Context) -> None:
+        for fn in cls._observers.get(operation, ()):
+            result = fn(ctx)
+            if inspect.isawaitable(result):
+                await result
+
+    @classmethod
+    def _has(cls, operation: str) -> bool:
+        return bool(cls._observers.get(operation))
+
+    @classmethod
+    def on_change(cls, listener: Callable[[dict], Any]) -> Callable[[], None]:
+        """Call ``listener`` with ``{"type", "target", "data"}`` after every change; returns an unsubscribe."""
+        cls._listeners.append(listener)
+        return lambda: cls._listeners.remove(listener) if listener in cls._listeners else None
+
+    @classmethod
+    def _changed(cls, kind: str, target: Any, data: Any = None) -> None:
+        for listener in list(cls._listeners):
+            listener({"type": kind, "target": target, "data": data})
+
+    # -- input ----------------------------------------------------------------------------
+
+    @classmethod
+    def parse_filter(cls, filter: Any) -> Filter:
+        models = cls.app.model_specs if cls.app is not None else None
+        return parse_filter(cls.spec, filter, models)
+
+    @classmethod
+    def parse_where(cls, where: Any) -> dict | None:
+        return parse_where(cls.spec, where)
+
+    @classmethod
+    def coerce_id(cls, value: Any) -> Any:
+        """An id from a URL or a body, read as the id property's type (404 when it cannot be)."""
+        prop = cls.spec.id_property
+        if prop is None or value is None:
+            return value
+        try:
+            return prop.type.coerce_query(value)
+        except CoercionError:
+            raise NotFoundError(
+                f'Unknown "{cls.spec.name}" id "{value}".', code="MODEL_NOT_FOUND"
+            ) from None
+
+    @classmethod
+    def _prepare(cls, data: Any, mode: str) -> tuple[dict, dict[str, list[tuple[str, str]]]]:
+        """Coerce ``data`` for a write; ``mode`` is create, replace or patch. Returns the values
+        and the validation errors (LoopBack's codes) without raising."""
+        if isinstance(data, Model):
+            data = data.__data__
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise BadRequestError(
+                f"The {cls.spec.name} data must be an object, not {type(data).__name__}",
+                code="INVALID_BODY",
+            )
+        spec = cls.spec
+        properties = spec.properties
+        values: dict[str, Any] = {}
+        errors: dict[str, list[tuple[str, str]]] = {}
+        for key, value in data.items():
+            prop = properties.get(key)
+            if prop is None:
+                if spec.strict:
+                    errors.setdefault(key, []).append(("unknown-property", "is not defined in the model"))
+                else:
+                    values[key] = value
+                continue
+            try:
+                values[key] = prop.type.coerce(value)
+            except CoercionError as exc:
+                errors.setdefault(key, []).append((exc.code, str(exc)))
+        if mode != "patch":
+            for name, prop in properties.items():
+                if name in values:
+                    continue
+                if prop.default is not MISSING:
+                    default = prop.default
+                    values[name] = prop.type.coerce(default) if default is not None else None
+                elif prop.default_fn in DEFAULT_FNS:
+                    values[name] = DEFAULT_FNS[prop.default_fn]()
+        for name, prop in properties.items():
+            if not prop.required:
+                continue
+            if mode == "patch" and name not in values:
+                continue
+            if name in errors:
+                continue
+            if _blank(values.get(name)) and not (prop.is_id and prop.generated):
+                errors.setdefault(name, []).append(("presence", "can't be blank"))
+        if errors:
+            return values, errors
+        cls._custom_validations(values, errors, mode)
+        return values, errors
+
+    @classmethod
+    def _custom_validations(cls, values: dict, errors: dict, mode: str) -> None:
+        """Validations declared in the model JSON or from Python (filled in by the validation module)."""
+        for validator in cls.__dict__.get("_validators", ()):
+            validator(values, errors, mode)
+
+    @classmethod
+    def _raise_invalid(cls, errors: dict, data: Any) -> None:
+        raise ValidationError(cls.spec.name, errors, values=data if isinstance(data, dict) else {})
+
+    @classmethod
+    def _check_id_not_set(cls, values: dict, errors: dict) -> None:
+        id_name = cls.spec.id_name
+        if cls.spec.force_id and id_name and values.get(id_name) is not None:
+            errors.setdefault(id_name, []).append(("absence", "can't be set"))
+
+    # -- reading --------------------------------------------------------------------------
+
+    @classmethod
+    async def find(cls, filter: Any = None, options: dict | None = None) -> list["Model"]:
+        options = {} if options is None else options
+        flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
+        flt = await cls._apply_access(flt, options)
+        rows = await cls._fetch(flt, options)
+        if flt.include:
+            await cls._include(rows, flt.include, options)
+        return [cls(row) for row in rows]
+
+    @classmethod
+    async def _apply_access(cls, flt: Filter, options: dict) -> Filter:
+        scope = cls.__dict__.get("_default_scope")
+        if scope is not None:
+            flt = scope(flt)
+        if cls._has("access"):
+            ctx = Context(cls, options, query=flt)
+            await cls.notify_observers("access", ctx)
+            if not isinstance(ctx.query, Filter):
+                ctx.query = cls.parse_filter(ctx.query)
+            flt = ctx.query
+        return flt
+
+    @classmethod
+    async def _fetch(cls, flt: Filter, options: dict) -> list[dict]:
+        ds = cls._require_datasource()
+        pushed, finish = split_filter(flt, ds.connector.capabilities)
+        rows = await ds.call("all", cls.spec.name, pushed, options)
+        if finish is not None:
+            rows = finish(rows)
+        return await cls._loaded(rows, options)
+
+    @classmethod
+    async def _loaded(cls, rows: list[dict], options: dict) -> list[dict]:
+        convert = cls._load_converters
+        if convert:
+            for row in rows:
+                for name, coerce in convert:
+                    value = row.get(name)
+                    if value is not None:
+                        try:
+                            row[name] = coerce(value)
+                        except CoercionError:
+                            pass
+        if cls._has("loaded"):
+            for i, row in enumerate(rows):
+                ctx = Context(cls, options, data=row, is_new_instance=False)
+                await cls.notify_observers("loaded", ctx)
+                rows[i] = ctx.data
+        return rows
+
+    _load_converters: ClassVar[list[tuple[str, Callable]]] = []
+
+    @classmethod
+    async def _include(cls, rows: list[dict], includes: Iterable, options: dict) -> None:
+        from ._relations import include_related
+
+        await include_related(cls, rows, includes, options)
+
+    @classmethod
+    async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> "Model | None":
+        id = cls.coerce_id(id)
+        flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
+        id_where = {cls._id_name(): {"eq": id}}
+        flt = Filter(
+            where=conjunction(id_where, flt.where), fields=flt.fields, include=flt.include, limit=1
+        ) if flt is not EMPTY else Filter(where=id_where, limit=1)
+        found = await cls.find(flt, options)
+        return found[0] if found else None
+
+    @classmethod
+    async def find_one(cls, filter: Any = None, options: dict | None = None) -> "Model | None":
+        flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
+        found = await cls.find(_with_limit(flt, 1), options)
+        return found[0] if found else None
+
+    @classmethod
+    async def count(cls, where: Any = None, options: dict | None = None) -> int:
+        options = {} if options is None else options
+        where = cls.parse_where(where) if not _is_canonical(where) else where
+        flt = await cls._apply_access(Filter(where=where), options)
+        ds = cls._require_datasource()
+        from .._filter import where_supported
+
+        if where_supported(flt.where, ds.connector.capabilities):
+            return int(await ds.call("count", cls.spec.name, flt.where, options))
+        return len(await cls._fetch(Filter(where=flt.where), options))
+
+    @classmethod
+    async def exists(cls, id: Any, options: dict | None = None) -> bool:
+        try:
+            id = cls.coerce_id(id)
+        except NotFoundError:
+            return False
+        return await cls.count({cls._id_name(): {"eq": id}}, options) > 0
+
+    # -- writing --------------------------------------------------------------------------
+
+    @classmethod
+    async def create(cls, data: Any = None, options: dict | None = None) -> Any:
+        options = {} if options is None else options
+        if isinstance(data, list):
+            prepared = [cls._prepared_for_create(item) for item in data]
+            return [await cls._create_prepared(values, options) for values in prepared]
+        return await cls._create_prepared(cls._prepared_for_create(data), options)
+
+    @classmethod
+    def _prepared_for_create(cls, data: Any) -> dict:
+        values, errors = cls._prepare(data, "create")
+        cls._check_id_not_set(values, errors)
+        if errors:
+            cls._raise_invalid(errors, data)
+        return values
+
+    @classmethod
+    async def _create_prepared(cls, values: dict, options: dict) -> "Model":
+        instance = cls(values)
+        if cls._has("before save"):
+            ctx = Context(cls, options, instance=instance, is_new_instance=True)
+            await cls.notify_observers("before save", ctx)
+            values = instance.__data__ = cls._revalidate(instance.__data__, "create")
+        if cls._has("persist"):
+            ctx = Context(cls, options, data=values, is_new_instance=True, current_instance=instance)
+            await cls.notify_observers("persist", ctx)
+            values = ctx.data
+        ds = cls._require_datasource()
+        new_id = await ds.call("create", cls.spec.name, values, options)
+        id_name = cls.spec.id_name
+        if id_name and new_id is not None:
+            instance.__data__[id_name] = new_id
+        if cls._has("loaded"):
+            ctx = Context(cls, options, data=instance.__data__, is_new_instance=True)
+            await cls.notify_observers("loaded", ctx)
+            instance.__data__ = ctx.data
+        if cls._has("after save"):
+            await cls.notify_observers(
+                "after save", Context(cls, options, instance=instance, is_new_instance=True)
+            )
+        cls._changed("create", instance.id, instance)
+        return instance
+
+    @classmethod
+    def _revalidate(cls, data: dict, mode: str) -> dict:
+        """Data a hook changed is checked again, so a hook cannot store what a client could not."""
+        values, errors = cls._prepare(data, mode)
+        if errors:
+            cls._raise_invalid(errors, data)
+        return values
+
+    @classmethod
+    def _upsert_validation(cls) -> str:
+        """LoopBack's ``validateUpsert``: true validates, false skips, unset logs and goes on."""
+        setting = cls.spec.options.get("validateUpsert", cls.spec.settings.get("validateUpsert"))
+        if setting is True:
+            return "validate"
+        if setting is False:
+            return "skip"
+        return "warn"
+
+    @classmethod
+    def _prepare_upsert(cls, data: Any, mode: str) -> dict:
+        values, errors = cls._prepare(data, mode)
+        if errors:
+            policy = cls._upsert_validation()
+            hard = {k: v for k, v in errors.items()
+                    if any(code in ("invalid", "unknown-property", "absence") or code.startswith("not-")
+                           for code, _ in v)}
+            if policy == "validate" or hard:
+                cls._raise_invalid(errors if policy == "validate" else hard, data)
+            if policy == "warn":
+                log.warning(
+                    "Ignoring validation errors in upsert of %s (set options.validateUpsert to "
+                    "true to refuse them): %s", cls.spec.name, {k: [c for c, _ in v] for k, v in errors.items()},
+                )
+        return values
+
+    @classmethod
+    async def upsert(cls, data: Any = None, options: dict | None = None) -> "Model":
+        """Patch the record with the id in ``data``, or create one (LoopBack's patchOrCreate)."""
+        options = {} if options is None else options
+        id_name = cls._id_name()
+        raw_id = data.get(id_name) if isinstance(data, dict) else None
+        if raw_id is None:
+            return await cls.create(data, options)
+        existing = await cls.find_by_id(raw_id, None, options)
+        if existing is None:
+            values = cls._prepare_upsert(data, "create")
+            return await cls._create_prepared(values, options)
+        values = cls._prepare_upsert(data, "patch")
+        return await existing._patch(values, options)
+
+    update_or_create = patch_or_create = upsert
+
+    @classmethod
+    async def replace_or_create(cls, data: Any = None, options: dict | None = None) -> "Model":
+        options = {} if options is None else options
+        id_name = cls._id_name()
+        raw_id = data.get(id_name) if isinstance(data, dict) else None
+        if raw_id is not None and await cls.exists(raw_id, options):
+            return await cls.replace_by_id(raw_id, data, options)
+        values = cls._prepare_upsert(data, "create")
+        return await cls._create_prepared(values, options)
+
+    @classmethod
+    async def upsert_with_where(cls, where: Any, data: Any = None, options: dict | None = None) -> "Model":
+        options = {} if options is None else options
+        where = cls.parse_where(where) if not _is_canonical(where) else where
+        found = await cls.find(Filter(where=where, limit=2), options)
+        if len(found) > 1:
+            raise HttpError(
+                "There are multiple instances found. Upsert Operation will not be performed!",
+                status_code=400, code="MULTIPLE_INSTANCES",
+            )
+        if not found:
+            values = cls._prepare_upsert(data, "create")
+            cls._check_id_not_set(values, {}) if False else None
+            return await cls._create_prepared(values, options)
+        values = cls._prepare_upsert(data, "patch")
+        return await found[0]._patch(values, options)
+
+    @classmethod
+    async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> "Model":
+        options = {} if options is None else options
+        id = cls.coerce_id(id)
+        id_name = cls._id_name()
+        body = dict(data.__data__ if isinstance(data, Model) else data or {})
+        if body.get(id_name) is not None and cls.coerce_id(body[id_name]) != id:
+            raise BadRequestError(
+                f"id property ({id_name}) cannot be updated from {id} to {body[id_name]}",
+                code="INVALID_ID",
+            )
+        body[id_name] = id
+        values, errors = cls._prepare(body, "replace")
+        if errors:
+            cls._raise_invalid(errors, body)
+        existing = await cls.find_by_id(id, None, options)
+        if existing is None:
+            raise NotFoundError(f'Unknown "{cls.spec.name}" id "{id}".', code="MODEL_NOT_FOUND")
+        instance = cls(values)
+        if cls._has("before save"):
+            ctx = Context(cls, options, instance=instance, is_new_instance=False)
+            await cls.notify_observers("before save", ctx)
+            values = instance.__data__ = cls._revalidate(instance.__data__, "replace")
+        if cls._has("persist"):
+            ctx = Context(cls, options, data=values, is_new_instance=False,
+                          current_instance=existing, where={id_name: {"eq": id}})
+            await cls.notify_observers("persist", ctx)
+            values = ctx.data
+        ds = cls._require_datasource()
+        record = await ds.call("replace_by_id", cls.spec.name, id, values, options)
+        rows = await cls._loaded([dict(record or values)], options)
+        instance.__data__ = rows[0]
+        if cls._has("after save"):
+            await cls.notify_observers(
+                "after save", Context(cls, options, instance=instance, is_new_instance=False)
+            )
+        cls._changed("update", id, instance)
+        return instance
+
+    @classmethod
+    async def update_all(cls, where: Any = None, data: Any = None, options: dict | None = None) -> dict:
+        """Patch every record ``where`` matches; returns ``{"count": n}``."""
+        options = {} if options is None else options
+        where = cls.parse_where(where) if not _is_canonical(where) else where
+        values, errors = cls._prepare(data, "patch")
+        id_name = cls._id_name()
+        if id_name in values and cls.spec.force_id:
+            errors.setdefault(id_name, []).append(("absence", "can't be set"))
+        if errors:
+            cls._raise_invalid(errors, data)
+        flt = await cls._apply_access(Filter(where=where), options)
+        where = flt.where
+        if cls._has("before save"):
+            ctx = Context(cls, options, where=where, data=values)
+            await cls.notify_observers("before save", ctx)
+            where, values = ctx.where, cls._revalidate(ctx.data, "patch")
+        if cls._has("persist"):
+            ctx = Context(cls, options, where=where, data=values)
+            await cls.notify_observers("persist", ctx)
+            values = ctx.data
+        ds = cls._require_datasource()
+        if not values:
+            return {"count": await cls.count(where, options)}
+        from .._filter import where_supported
+
+        if where_supported(where, ds.connector.capabilities):
+            info = await ds.call("update", cls.spec.name, where, values, options)
+        else:
+            ids = [r[id_name] for r in await cls._fetch(Filter(where=where, fields=(id_name,)), options)]
+            info = await ds.call("update", cls.spec.name, {id_name: {"inq": ids}}, values, options) \
+                if ids else {"count": 0}
+        info = _count_info(info)
+        if cls._has("after save"):
+            await cls.notify_observers("after save", Context(cls, options, where=where, data=values, info=info))
+        if info["count"]:
+            cls._changed("update", None, {"where": where, "data": values})
+        return info
+
+    update = update_all
+
+    @classmethod
+    async def destroy_all(cls, where: Any = None, options: dict | None = None) -> dict:
+        options = {} if options is None else options
+        where = cls.parse_where(where) if not _is_canonical(where) else where
+        flt = await cls._apply_access(Filter(where=where), options)
+        where = flt.where
+        if cls._has("before delete"):
+            ctx = Context(cls, options, where=where)
+            await cls.notify_observers("before delete", ctx)
+            where = ctx.where
+        ds = cls._require_datasource()
+        from .._filter import where_supported
+
+        if where_supported(where, ds.connector.capabilities):
+            info = await ds.call("destroy_all", cls.spec.name, where, options)
+        else:
+            id_name = cls._id_name()
+            ids = [r[id_name] for r in await cls._fetch(Filter(where=where, fields=(id_name,)), options)]
+            info = await ds.call("destroy_all", cls.spec.name, {id_name: {"inq": ids}}, options) \
+                if ids else {"count": 0}
+        info = _count_info(info)
+        if cls._has("after delete"):
+            await cls.notify_observers("after delete", Context(cls, options, where=where, info=info))
+        if info["count"]:
+            cls._changed("remove", None, {"where": where})
+        return info
+
+    delete_all = remove = destroy_all
+
+    @classmethod
+    async def destroy_by_id(cls, id: Any, options: dict | None = None) -> dict:
+        try:
+            id = cls.coerce_id(id)
+        except NotFoundError:
+            return {"count": 0}
+        info = await cls.destroy_all({cls._id_name(): {"eq": id}}, options)
+        return info
+
+    delete_by_id = remove_by_id = destroy_by_id
+
+    # -- prototype methods ----------------------------------------------------------------
+
+    async def update_attributes(self, data: Any, options: dict | None = None) -> "Model":
+        """Patch this record with ``data`` (LoopBack's patchAttributes)."""
+        cls = type(self)
+        options = {} if options is None else options
+        body = dict(data.__data__ if isinstance(data, Model) else data or {})
+        id_name = cls._id_name()
+        if id_name in body:
+            if body[id_name] is not None and cls.coerce_id(body[id_name]) != self.id:
+                raise BadRequestError(
+                    f"id property ({id_name}) cannot be updated from {self.id} to {body[id_name]}",
+                    code="INVALID_ID",
+                )
+            body.pop(id_name)
+        values, errors = cls._prepare(body, "patch")
+        if errors:
+            cls._raise_invalid(errors, body)
+        return await self._patch(values, options)
+
+    patch_attributes = update_attributes
+
+    async def _patch(self, values: dict, options: dict) -> "Model":
+        cls = type(self)
+        id_name = cls._id_name()
+        values.pop(id_name, None)
+        where = {id_name: {"eq": self.id}}
+        if cls._has("before save"):
+            ctx = Context(cls, options, where=where, data=values, current_instance=self,
+                          is_new_instance=False)
+            await cls.notify_observers("before save", ctx)
+            values = cls._revalidate(ctx.data, "patch")
+        if cls._has("persist"):
+            ctx = Context(cls, options, where=where, data=values, current_instance=self,
+                          is_new_instance=False)
+            await cls.notify_observers("persist", ctx)
+            values = ctx.data
+        ds = cls._require_datasource()
+        record = await ds.call("update_attributes", cls.spec.name, self.id, values, options)
+        merged = {**self.__data__, **values, **(record or {})}
+        rows = await cls._loaded([merged], options)
+        self.__data__ = rows[0]
+        if cls._has("after save"):
+            await cls.notify_observers(
+                "after save", Context(cls, options, instance=self, is_new_instance=False)
+            )
+        cls._changed("update", self.id, self)
+        return self
+
+    async def replace_attributes(self, data: Any, options: dict | None = None) -> "Model":
+        return await type(self).replace_by_id(self.id, data, options)
+
+    async def save(self, options: dict | None = None) -> "Model":
+        cls = type(self)
+        if self.id is None or not await cls.exists(self.id, options):
+            created = await cls.create(self.__data__, options)
+            self.__data__ = created.__data__
+            return self
+        replaced = await cls.replace_by_id(self.id, self.__data__, options)
+        self.__data__ = replaced.__data__
+        return self
+
+    async def destroy(self, options: dict | None = None) -> dict:
+        return await type(self).destroy_by_id(self.id, options)
+
+    delete = remove = destroy
+
+    async def reload(self, options: dict | None = None) -> "Model":
+        fresh = await type(self).find_by_id(self.id, None, options)
+        if fresh is None:
+            raise NotFoundError(f'Unknown "{type(self).spec.name}" id "{self.id}".', code="MODEL_NOT_FOUND")
+        self.__data__ = fresh.__data__
+        return self
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @classmethod
+    def _id_name(cls) -> str:
+        name = cls.spec.id_name
+        if name is None:
+            raise BadRequestError(f"{cls.spec.name} has no id property", code="NO_ID")
+        return name
+
+    @classmethod
+    def _require_datasource(cls) -> "DataSource":
+        if cls.datasource is None:
+            raise HttpError(
+                f"{cls.spec.name} is not attached to a datasource; set its dataSource in "
+                "server/model-config.json", code="NO_DATASOURCE",
+            )
+        return cls.datasource
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and not value)
+
+
+def _with_limit(flt: Filter, limit: int) -> Filter:
+    from dataclasses import replace
+
+    return replace(flt, limit=limit)
+
+
+def _is_canonical(where: Any) -> bool:
+    """Wheres built by lbpy itself (``{"id": {"eq": 1}}``) skip re-parsing."""
+    if where is None:
+        return True
+    if not isinstance(where, dict) or len(where) != 1:
+        return False
+    (key, value), = where.items()
+    if key in ("and", "or"):
+        return isinstance(value, list) and all(_is_canonical(w) for w in value)
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("eq", "inq")
+
+
+def _count_info(info: Any) -> dict:
+    if isinstance(info, dict) and "count" in info:
+        return {"count": int(info["count"])}
+    if isinstance(info, int):
+        return {"count": info}
+    return {"count": 0}
+
+
+def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
+    """A record as JSON values; hidden properties removed (and protected ones when nested)."""
+    hidden = spec.hidden | spec.protected if nested else spec.hidden
+    out = {}
+    for key, value in data.items():
+        if key in hidden:
+            continue
+        out[key] = json_value(value)
+    return out
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return format_date(value)
+    if isinstance(value, Model):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return {"type": "Buffer", "data": list(value)}
+    return value
+
+
+def where_matches(where: dict | None, record: dict) -> bool:
+    return compile_where(where)(record)
