@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from .._atomic import write_atomic
 from .._errors import BootError, NotFoundError, ValidationError
 from .._filter import Filter, apply_filter, compile_where
 from .._model._types import format_date
@@ -234,32 +233,6 @@ class MemoryConnector(Connector):
     def _write(self, content: str) -> None:
         with self._thread_lock:
             write_atomic(self._file, content)
-
-
-def write_atomic(path: Path, content: str) -> None:
-    """Replace ``path`` with ``content`` so that a crash leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _json_default(value: Any) -> Any:
