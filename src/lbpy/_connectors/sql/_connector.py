@@ -1,0 +1,641 @@
+"""The SQL connector: SQLite, PostgreSQL and MySQL/MariaDB on SQLAlchemy Core.
+
+Every operation is one plain function of a SQLAlchemy ``Connection``; the connector runs it on a
+synchronous engine in a worker thread (SQLite, and any synchronous driver a URL names) or on an
+asynchronous engine through ``AsyncConnection.run_sync`` (asyncpg, asyncmy). Measured through lbpy,
+that pairing is the fastest for each database (see bench/bench_sql.py).
+
+Connections are in autocommit mode: a read is one statement and needs no transaction, and an
+operation that writes runs between an explicit BEGIN and COMMIT (``BEGIN IMMEDIATE`` on SQLite,
+so concurrent writers wait for each other instead of failing). Operations are shielded from
+cancellation, so a client that goes away never leaves a transaction half done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import anyio
+import anyio.to_thread
+
+from ..._errors import BootError, NotFoundError, ValidationError
+from ..._filter import Filter
+from .._base import Connector, Setting
+from ._config import SqlSettings, read_settings
+from ._errors import is_disconnect, translate
+
+log = logging.getLogger("lbpy")
+
+
+class SqlConnector(Connector):
+    """One connector for ``sqlite``, ``postgresql`` and ``mysql`` datasources."""
+
+    name = "sql"
+    blocking = False  # every method is async; blocking drivers run in worker threads
+    default_id_type = "number"
+    settings_schema = (
+        Setting("url", description="an SQLAlchemy URL, e.g. postgresql://user@host/db (or use the parts below)"),
+        Setting("urlEnv", description="the environment variable that holds the URL"),
+        Setting("file", description="SQLite: the database file (default data/<datasource>.sqlite3)"),
+        Setting("host", description="the database server's host name", default="localhost"),
+        Setting("port", type="number", description="the database server's port"),
+        Setting("database", description="the database name"),
+        Setting("user", description="the user to connect as"),
+        Setting("password", secret=True, description="the user's password (prefer passwordEnv)"),
+        Setting("passwordEnv", description="the environment variable that holds the password"),
+        Setting("schema", description="PostgreSQL: the schema of the tables (default: public)"),
+        Setting("poolSize", type="number", default=10, description="connections kept open per process"),
+    )
+
+    def __init__(self, settings: dict | None = None, datasource=None) -> None:
+        super().__init__(settings, datasource)
+        ds_name = str(self.settings.get("name") or getattr(datasource, "name", None) or "db")
+        connector = getattr(datasource, "connector_name", None) or str(self.settings.get("connector") or "sqlite")
+        self.datasource_name = ds_name
+        self.config: SqlSettings = read_settings(
+            ds_name, connector, self.settings, getattr(datasource, "app_dir", None)
+        )
+        self.backend = self.config.backend
+        self.name = self.backend  # type: ignore[misc]
+        self._engine: Any = None
+        self._engine_loop: Any = None
+        self._maps: dict[str, Any] = {}
+        self._metadata: Any = None
+        self._compilers: dict[str, Any] = {}
+        self._statements: dict[tuple, Any] = {}
+        self._ready = not self.config.autoupdate
+        self._ready_lock: anyio.Lock | None = None
+
+    def __repr__(self) -> str:
+        return f"<SqlConnector {self.datasource_name} {self.config.shown()}>"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Build the tables' map and the engine; no connection is opened until a request needs one."""
+        if self._engine is not None and not self._engine_is_stale():
+            return
+        self._build_maps()
+        self._engine = self._create_engine()
+        self._engine_loop = _running_loop() if self.config.is_async else None
+
+    async def disconnect(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is None:
+            return
+        if self.config.is_async:
+            if self._engine_loop is _running_loop():
+                await engine.dispose()
+            else:
+                engine.sync_engine.dispose(close=False)
+        else:
+            await anyio.to_thread.run_sync(engine.dispose)
+
+    async def ping(self) -> None:
+        import sqlalchemy as sa
+
+        await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
+
+    # -- the engine -------------------------------------------------------------------------
+
+    @property
+    def dialect(self):
+        if self._engine is None:
+            return self.config.url.get_dialect()()
+        return self._engine.dialect
+
+    def _create_engine(self):
+        import sqlalchemy as sa
+
+        from ._schema import json_dumps
+
+        config = self.config
+        options: dict[str, Any] = dict(
+            isolation_level="AUTOCOMMIT",
+            skip_autocommit_rollback=True,
+            json_serializer=json_dumps,
+            json_deserializer=json.loads,
+            pool_recycle=3600,
+            echo=config.echo,
+        )
+        if config.backend == "sqlite":
+            from sqlalchemy.pool import QueuePool
+
+            memory = config.url.database in (None, "", ":memory:")
+            if not memory:
+                Path(config.url.database).parent.mkdir(parents=True, exist_ok=True)
+            options.update(
+                poolclass=QueuePool,
+                pool_size=1 if memory else config.pool_size,
+                max_overflow=0 if memory else config.max_overflow,
+                pool_timeout=config.pool_timeout,
+                connect_args={"timeout": 30, "check_same_thread": False},
+            )
+            engine = sa.create_engine(config.url, **options)
+            sa.event.listen(engine, "connect", _sqlite_on_connect(memory))
+            return engine
+        options.update(pool_size=config.pool_size, max_overflow=config.max_overflow,
+                       pool_timeout=config.pool_timeout)
+        if config.backend == "postgresql" and config.url.get_driver_name() == "asyncpg":
+            options["connect_args"] = {"timeout": 10, "server_settings": {"application_name": "lbpy"}}
+        elif config.backend == "mysql" and config.url.get_driver_name() in ("asyncmy", "aiomysql", "pymysql"):
+            options["connect_args"] = {"connect_timeout": 10}
+        if config.is_async:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            return create_async_engine(config.url, **options)
+        return sa.create_engine(config.url, **options)
+
+    def _engine_is_stale(self) -> bool:
+        """An async engine's connections belong to the event loop that opened them."""
+        return self.config.is_async and self._engine_loop is not None and self._engine_loop is not _running_loop()
+
+    async def _engine_for_now(self):
+        if self._engine is None or self._engine_is_stale():
+            if self._engine is not None:
+                self._engine.sync_engine.dispose(close=False)
+                self._engine = None
+            await self.connect()
+        return self._engine
+
+    async def _run(self, fn: Callable, *args: Any, write: bool = False) -> Any:
+        """Run ``fn(connection, *args)``; a write runs in one transaction. A read that meets a
+        dropped connection is tried once more on a fresh one."""
+        if not self._ready:
+            await self._prepare_schema()
+        for attempt in (1, 2):
+            try:
+                with anyio.CancelScope(shield=True):
+                    return await self._execute(fn, args, write)
+            except Exception as exc:
+                if attempt == 1 and not write and is_disconnect(exc):
+                    continue
+                raise translate(exc, self.datasource_name, self.config.shown()) from exc
+        raise AssertionError("unreachable")
+
+    async def _execute(self, fn: Callable, args: tuple, write: bool) -> Any:
+        engine = await self._engine_for_now()
+        if self.config.is_async:
+            async with engine.connect() as conn:
+                if write:
+                    return await conn.run_sync(_in_transaction, self._begin_sql, fn, args)
+                return await conn.run_sync(fn, *args)
+        return await anyio.to_thread.run_sync(self._execute_sync, engine, fn, args, write)
+
+    @property
+    def _begin_sql(self) -> str:
+        return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
+
+    def _execute_sync(self, engine, fn: Callable, args: tuple, write: bool) -> Any:
+        with engine.connect() as conn:
+            if write:
+                return _in_transaction(conn, self._begin_sql, fn, args)
+            return fn(conn, *args)
+
+    async def _prepare_schema(self) -> None:
+        """The ``autoupdate`` setting: create what is missing before the first request."""
+        if self._ready_lock is None:
+            self._ready_lock = anyio.Lock()
+        async with self._ready_lock:
+            if self._ready:
+                return
+            from ._migrate import apply_plan, plan_autoupdate
+
+            self._ready = True
+            try:
+                await self._run(lambda conn: apply_plan(conn, plan_autoupdate(conn, self.tables(None))))
+            except BaseException:
+                self._ready = False
+                raise
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def _build_maps(self) -> None:
+        import sqlalchemy as sa
+
+        from ._schema import add_foreign_keys, build_table
+
+        metadata = sa.MetaData()
+        maps = {}
+        dialect = self.dialect
+        for name, spec in self.models.items():
+            maps[name] = build_table(spec, self.backend, metadata, self.config.schema, dialect)
+        add_foreign_keys(maps)
+        self._metadata = metadata
+        self._maps = maps
+        self._compilers.clear()
+        self._statements.clear()
+
+    def table_map(self, model: str):
+        found = self._maps.get(model)
+        if found is None:
+            if model not in self.models:
+                raise LookupError(f'model "{model}" is not attached to datasource "{self.datasource_name}"')
+            self._build_maps()
+            found = self._maps[model]
+        return found
+
+    def tables(self, models: list[str] | None) -> list:
+        """The table maps of ``models`` (every attached model when None)."""
+        if not self._maps or any(m not in self._maps for m in self.models):
+            self._build_maps()
+        names = list(self.models) if models is None else models
+        unknown = [m for m in names if m not in self._maps]
+        if unknown:
+            raise BootError(
+                f'datasource "{self.datasource_name}" has no model "{unknown[0]}" '
+                f'(models: {", ".join(self._maps) or "none"})'
+            )
+        return [self._maps[m] for m in names]
+
+    def _compiler(self, model: str):
+        compiler = self._compilers.get(model)
+        if compiler is None:
+            from ._where import WhereCompiler, dialect_ops
+
+            compiler = self._compilers[model] = WhereCompiler(self.table_map(model), dialect_ops(self.dialect))
+        return compiler
+
+    # -- the required core ----------------------------------------------------------------
+
+    async def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+        table_map = self.table_map(model)
+        by_id = self._id_lookup(table_map, filter)
+        if by_id is not None:
+            statement, value = by_id
+            if statement is None:
+                return []
+            return await self._run(_fetch, statement, {"id": value}, self._readers(table_map, filter.fields))
+        return await self._run(self._select_rows, model, filter)
+
+    def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
+        import sqlalchemy as sa
+
+        table_map = self.table_map(model)
+        compiler = self._compiler(model)
+        columns = self._chosen(table_map, filter.fields)
+        statement = sa.select(*[c.column for c in columns])
+        condition = compiler.where(filter.where)
+        if condition is not None:
+            statement = statement.where(condition)
+        statement = statement.order_by(*compiler.order_by(filter.order))
+        if filter.limit is not None:
+            statement = statement.limit(filter.limit)
+        if filter.skip:
+            statement = statement.offset(filter.skip)
+        return _fetch(conn, statement, None, self._readers(table_map, filter.fields))
+
+    def _chosen(self, table_map, fields):
+        if fields is None:
+            return list(table_map.columns.values())
+        return [table_map.columns[f] for f in fields if f in table_map.columns]
+
+    def _readers(self, table_map, fields) -> list[tuple[str, Callable | None]]:
+        key = ("readers", table_map.model, fields)
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = [(c.prop, c.read) for c in self._chosen(table_map, fields)]
+        return found
+
+    def _id_lookup(self, table_map, filter: Filter):
+        """A cached statement for the commonest query, a record by its id."""
+        where = filter.where
+        if (where is None or len(table_map.id_names) != 1 or filter.order or filter.skip
+                or (filter.limit is not None and filter.limit < 1)):
+            return None
+        id_name = table_map.id_names[0]
+        condition = where.get(id_name) if len(where) == 1 else None
+        if not isinstance(condition, dict) or list(condition) != ["eq"] or condition["eq"] is None:
+            return None
+        value = condition["eq"]
+        column = table_map.columns[id_name]
+        if column.kind == "integer":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    return None, None
+                value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:
+                return None, None
+        elif column.kind == "string" and not isinstance(value, str):
+            return None, None
+        key = ("by_id", table_map.model, filter.fields)
+        statement = self._statements.get(key)
+        if statement is None:
+            import sqlalchemy as sa
+
+            columns = self._chosen(table_map, filter.fields)
+            statement = sa.select(*[c.column for c in columns]).where(
+                column.column == sa.bindparam("id", type_=column.column.type)
+            )
+            self._statements[key] = statement
+        return statement, value
+
+    async def create(self, model: str, data: dict, options: dict) -> Any:
+        table_map = self.table_map(model)
+        values = self._values(table_map, data)
+        id_name = table_map.id_names[0] if table_map.id_names else None
+        if id_name and values.get(id_name) is None:
+            values.pop(id_name, None)
+            if table_map.uuid_id:
+                values[id_name] = str(uuid.uuid4())
+        explicit_id = id_name is not None and id_name in values and table_map.db_generated_id
+        try:
+            return await self._run(self._insert, model, values, explicit_id, write=True)
+        except Exception as exc:
+            if _is_integrity(exc) and id_name and values.get(id_name) is not None:
+                if await self._exists(model, values[id_name]):
+                    raise ValidationError(
+                        model, {id_name: [("uniqueness", "is not unique")]}, values={id_name: values[id_name]}
+                    ) from None
+            raise
+
+    def _insert(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
+        table_map = self.table_map(model)
+        result = conn.execute(table_map.table.insert(), values)
+        id_name = table_map.id_names[0] if table_map.id_names else None
+        if id_name is None:
+            return None
+        if id_name in values:
+            new_id = values[id_name]
+        else:
+            new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        if explicit_id and self.backend == "postgresql":
+            self._advance_identity(conn, table_map)
+        return _read_id(table_map, new_id)
+
+    def _advance_identity(self, conn, table_map) -> None:
+        """An explicit id on PostgreSQL: move the identity past it, so new ids never collide."""
+        import sqlalchemy as sa
+
+        column = table_map.columns[table_map.id_names[0]].column
+        table = table_map.table
+        preparer = conn.dialect.identifier_preparer
+        qualified = preparer.format_table(table)
+        conn.execute(
+            sa.select(sa.func.setval(
+                sa.func.pg_get_serial_sequence(sa.literal(qualified), sa.literal(column.name)),
+                sa.func.greatest(sa.select(sa.func.max(column)).scalar_subquery(), 1),
+            ))
+        )
+
+    async def _exists(self, model: str, id: Any) -> bool:
+        return await self.count(model, self.id_where(model, id), {}) > 0
+
+    async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+        table_map = self.table_map(model)
+        values = self._values(table_map, data, without_ids=True)
+        record = await self._run(self._patch, model, id, values, write=True)
+        if record is None:
+            raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
+        return record
+
+    def _patch(self, conn, model: str, id: Any, values: dict) -> dict | None:
+        table_map = self.table_map(model)
+        condition = self._id_condition(table_map, id)
+        if condition is None:
+            return None
+        if values:
+            count = conn.execute(table_map.table.update().where(condition).values(values)).rowcount
+            if count == 0:
+                return None
+        return self._read_one(conn, table_map, condition)
+
+    def _read_one(self, conn, table_map, condition) -> dict | None:
+        import sqlalchemy as sa
+
+        statement = sa.select(*[c.column for c in table_map.columns.values()]).where(condition)
+        rows = _fetch(conn, statement, None, self._readers(table_map, None))
+        return rows[0] if rows else None
+
+    def _id_condition(self, table_map, id: Any):
+        where = {table_map.id_names[0]: {"eq": id}} if table_map.id_names else None
+        if where is None:
+            return None
+        return self._compiler(table_map.model).where(where)
+
+    async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+        return {"count": await self._run(self._delete, model, where, write=True)}
+
+    def _delete(self, conn, model: str, where: dict | None) -> int:
+        table_map = self.table_map(model)
+        statement = table_map.table.delete()
+        condition = self._compiler(model).where(where)
+        if condition is not None:
+            statement = statement.where(condition)
+        return conn.execute(statement).rowcount
+
+    # -- what SQL does in one statement -------------------------------------------------------
+
+    async def count(self, model: str, where: dict | None, options: dict) -> int:
+        return await self._run(self._count, model, where)
+
+    def _count(self, conn, model: str, where: dict | None) -> int:
+        import sqlalchemy as sa
+
+        table_map = self.table_map(model)
+        statement = sa.select(sa.func.count()).select_from(table_map.table)
+        condition = self._compiler(model).where(where)
+        if condition is not None:
+            statement = statement.where(condition)
+        return int(conn.execute(statement).scalar() or 0)
+
+    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+        table_map = self.table_map(model)
+        values = self._values(table_map, data, without_ids=True)
+        if not values:
+            return {"count": await self.count(model, where, options)}
+        return {"count": await self._run(self._update, model, where, values, write=True)}
+
+    def _update(self, conn, model: str, where: dict | None, values: dict) -> int:
+        table_map = self.table_map(model)
+        statement = table_map.table.update().values(values)
+        condition = self._compiler(model).where(where)
+        if condition is not None:
+            statement = statement.where(condition)
+        return conn.execute(statement).rowcount
+
+    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+        table_map = self.table_map(model)
+        values = self._replacement(table_map, data)
+        record = await self._run(self._replace, model, id, values, write=True)
+        if record is None:
+            raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
+        return record
+
+    def _replacement(self, table_map, data: dict) -> dict:
+        """A replace clears what the new data does not name."""
+        given = self._values(table_map, data, without_ids=True)
+        return {name: given.get(name) for name in table_map.columns if name not in table_map.id_names}
+
+    def _replace(self, conn, model: str, id: Any, values: dict) -> dict | None:
+        return self._patch(conn, model, id, values) if values else self._patch(conn, model, id, {})
+
+    async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
+        return await self._write_or_create(model, data, replace=False)
+
+    async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
+        return await self._write_or_create(model, data, replace=True)
+
+    async def _write_or_create(self, model: str, data: dict, replace: bool) -> dict:
+        table_map = self.table_map(model)
+        id_name = table_map.id_names[0] if table_map.id_names else None
+        id = data.get(id_name) if id_name else None
+        if id is not None:
+            values = self._replacement(table_map, data) if replace else self._values(
+                table_map, data, without_ids=True
+            )
+            record = await self._run(self._patch, model, id, values, write=True)
+            if record is not None:
+                return record
+        new_id = await self.create(model, data, {})
+        record = await self._run(lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id)))
+        return record if record is not None else {**data, id_name: new_id}
+
+    def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:
+        """The data this table stores: properties the model declares (LoopBack's SQL connectors
+        drop the rest too)."""
+        columns = table_map.columns
+        ids = table_map.id_names if without_ids else ()
+        return {k: v for k, v in data.items() if k in columns and k not in ids}
+
+    # -- migration and discovery -----------------------------------------------------------
+
+    async def automigrate(self, models: list[str] | None = None) -> None:
+        await self.migrate(models, drop=True)
+
+    async def autoupdate(self, models: list[str] | None = None) -> None:
+        await self.migrate(models, drop=False)
+
+    async def migrate(self, models: list[str] | None = None, *, drop: bool = False,
+                      dry_run: bool = False) -> "MigrationPlan":
+        """Bring the tables of ``models`` up to date; returns the plan with its SQL.
+
+        ``drop`` drops and re-creates each table (LoopBack's automigrate: the data is lost);
+        without it, missing tables, columns and indexes are added and nothing is dropped."""
+        from ._migrate import apply_plan, plan_automigrate, plan_autoupdate
+
+        await self.connect()
+        tables = self.tables(models)
+
+        def work(conn):
+            plan = plan_automigrate(conn, tables) if drop else plan_autoupdate(conn, tables)
+            if not dry_run:
+                apply_plan(conn, plan)
+            return plan
+
+        plan = await self._run(work, write=not dry_run)
+        self._statements.clear()
+        return plan
+
+    async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
+        from ._discover import model_definitions
+
+        return await self._run(model_definitions, self._owner(options), options or {})
+
+    async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
+        from ._discover import model_properties
+
+        return await self._run(model_properties, name, self._owner(options))
+
+    async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
+        from ._discover import primary_keys
+
+        return await self._run(primary_keys, name, self._owner(options))
+
+    async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+        from ._discover import foreign_keys
+
+        return await self._run(foreign_keys, name, self._owner(options))
+
+    async def discover_exported_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+        from ._discover import exported_foreign_keys
+
+        return await self._run(exported_foreign_keys, name, self._owner(options))
+
+    def _owner(self, options: dict | None) -> str | None:
+        options = options or {}
+        owner = options.get("owner") or options.get("schema")
+        return str(owner) if owner else self.config.schema
+
+
+MigrationPlan = Any
+
+
+def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
+    conn.exec_driver_sql(begin)
+    try:
+        result = fn(conn, *args)
+    except BaseException:
+        try:
+            conn.exec_driver_sql("ROLLBACK")
+        except Exception:
+            conn.invalidate()
+        raise
+    conn.exec_driver_sql("COMMIT")
+    return result
+
+
+def _fetch(conn, statement, parameters: dict | None, readers: list[tuple[str, Callable | None]]) -> list[dict]:
+    rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
+    out = []
+    for row in rows:
+        record = {}
+        for (name, read), value in zip(readers, row):
+            record[name] = read(value) if read is not None and value is not None else value
+        out.append(record)
+    return out
+
+
+def _read_id(table_map, value: Any) -> Any:
+    column = table_map.columns[table_map.id_names[0]]
+    return column.read(value) if column.read is not None and value is not None else value
+
+
+def _is_integrity(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc
+
+    while exc is not None:
+        if isinstance(exc, sa_exc.IntegrityError):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> re.Pattern:
+    return re.compile(source)
+
+
+def _regexp(pattern: str | None, value: Any) -> bool | None:
+    if pattern is None or value is None:
+        return None
+    return _compiled(pattern).search(value if isinstance(value, str) else str(value)) is not None
+
+
+def _sqlite_on_connect(memory: bool) -> Callable:
+    def on_connect(dbapi_connection, connection_record) -> None:
+        dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        try:
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    return on_connect
