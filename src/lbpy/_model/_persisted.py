@@ -718,15 +718,10 @@ def _with_limit(flt: Filter, limit: int) -> Filter:
 
 
 def _is_canonical(where: Any) -> bool:
-    """Wheres built by lbpy itself (``{"id": {"eq": 1}}``) skip re-parsing."""
-    if where is None:
-        return True
-    if not isinstance(where, dict) or len(where) != 1:
-        return False
-    (key, value), = where.items()
-    if key in ("and", "or"):
-        return isinstance(value, list) and all(_is_canonical(w) for w in value)
-    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("eq", "inq")
+    """Only "no where" skips parsing. A where from a caller (``{"age": {"inq": ["25"]}}`` from a
+    query string looks canonical) must still be checked and coerced against the model, and
+    parsing a where lbpy built itself again changes nothing."""
+    return where is None
 
 
 def _count_info(info: Any) -> dict:

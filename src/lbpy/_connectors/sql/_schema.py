@@ -98,11 +98,29 @@ def text_collation(dialect) -> str | None:
     return None
 
 
+class _PostgresText(UserDefinedType):
+    """Text compared by code point. The collation is part of the column, not of the values
+    bound against it, so statements carry no COLLATE of their own and indexes apply."""
+
+    cache_ok = True
+
+    def __init__(self, length: int | None = None) -> None:
+        self.length = length
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return (f"VARCHAR({self.length})" if self.length else "TEXT") + ' COLLATE "C"'
+
+    class comparator_factory(sa.types.String.Comparator):
+        pass
+
+
 class StringColumn(_Kind):
     cache_ok = True
 
     def default_type(self, dialect):
         collation = text_collation(dialect)
+        if dialect.name == "postgresql":
+            return _PostgresText(self.length)
         if dialect.name == "mysql":
             from sqlalchemy.dialects import mysql
 
@@ -356,7 +374,8 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
         kwargs["nullable"] = nullable
         column = sa.Column(str(column_name), sa_type, *args, **kwargs)
         sa_columns.append(column)
-        columns[prop.name] = ColumnMap(prop.name, column, kind, _READERS[kind], nullable)
+        text_json = kind == "json" and declared is not None and not _is_json_type(declared)
+        columns[prop.name] = ColumnMap(prop.name, column, kind, _reader(kind, prop, text_json), nullable)
     table_kwargs: dict[str, Any] = {}
     if backend == "sqlite" and db_generated:
         table_kwargs["sqlite_autoincrement"] = True  # ids are never reused, as the memory connector
@@ -411,6 +430,39 @@ _READERS: dict[str, Callable | None] = {
     "json": _read_json,
     "buffer": _read_buffer,
 }
+
+def _is_json_type(kind: Any) -> bool:
+    return isinstance(kind, sa.JSON) or type(kind).__name__.upper() in ("JSON", "JSONB")
+
+
+def _reader(kind: str, prop: PropertySpec, text_json: bool = False) -> Callable[[Any], Any] | None:
+    """How a stored value comes back; JSON holding dates or embedded models is coerced again,
+    so a record reads back with the same Python values it was written with."""
+    if kind == "json":
+        read = _read_json if text_json else None
+    else:
+        read = _READERS[kind]
+    if kind != "json" or not _holds_typed_values(prop.type):
+        return read
+    coerce = prop.type.coerce
+
+    def read_typed(value: Any) -> Any:
+        value = _read_json(value) if text_json else value
+        try:
+            return coerce(value)
+        except ValueError:
+            return value
+
+    return read_typed
+
+
+def _holds_typed_values(kind: Any) -> bool:
+    from ..._model._types import ModelType
+
+    if isinstance(kind, ArrayType):
+        return _holds_typed_values(kind.item)
+    return isinstance(kind, (DateType, BufferType, ModelType))
+
 
 _DATA_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 _INTEGER_TYPES = ("int", "integer", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial")

@@ -192,7 +192,7 @@ class _JsonConditions:
             return sa.and_(node.is_number(), node.number() == operand)
         if isinstance(operand, str):
             return sa.and_(node.is_string(), self.ops.collated(node.text()) == operand)
-        return sa.and_(node.is_container(), node.json_text() == self.ops.json_literal(operand))
+        return sa.and_(node.is_container(), node.json_equal(operand))
 
     def equal(self, node: "JsonNode", operand: Any) -> Expr:
         if operand is None:
@@ -235,11 +235,11 @@ class _JsonConditions:
             return self.ops.like(text, operand, op == "ilike")
 
         scalar = sa.or_(
-            sa.and_(node.is_string(), match(self.ops.collated(node.text()))),
+            sa.and_(node.is_string(), match(node.text())),
             sa.and_(node.is_number(), match(node.number_text())),
             sa.and_(node.is_boolean(), match(node.boolean_text())),
         )
-        items = node.any_element(lambda n: sa.and_(n.is_string(), match(self.ops.collated(n.text()))))
+        items = node.any_element(lambda n: sa.and_(n.is_string(), match(n.text())))
         return sa.or_(scalar, items)
 
     def sort_keys(self, node: "JsonNode") -> list[Expr]:
@@ -289,6 +289,12 @@ class JsonNode:
     def boolean_text(self) -> Expr:
         return sa.case((self.boolean_number() == 1, "true"), else_="false")
     def json_text(self) -> Expr: ...
+
+    def json_equal(self, value: Any) -> Expr:
+        from ._schema import json_dumps
+
+        return self.json_text() == sa.literal(json_dumps(value), sa.Text)
+
     def any_element(self, test: Callable[["JsonNode"], Expr]) -> Expr: ...
 
 
@@ -324,10 +330,6 @@ class DialectOps:
     def json_node(self, column: ColumnMap, path: list[str]) -> JsonNode:
         raise NotImplementedError
 
-    def json_literal(self, value: Any) -> Expr:
-        from ._schema import json_dumps
-
-        return sa.literal(json_dumps(value), sa.Text)
 
 
 def _impl(col: Expr, dialect) -> Any:
@@ -511,7 +513,10 @@ class PostgresOps(DialectOps):
 
     def like(self, text: Expr, pattern: str, insensitive: bool) -> Expr:
         sql = like_pattern(pattern)
-        return text.ilike(sql, escape="!") if insensitive else text.like(sql, escape="!")
+        if insensitive:
+            # the "C" collation folds ASCII only; the database's own folds every letter
+            return text.collate("default").ilike(sql, escape="!")
+        return text.like(sql, escape="!")
 
     def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
         dotall, multiline = bool(pattern.flags & re.S), bool(pattern.flags & re.M)
@@ -521,6 +526,8 @@ class PostgresOps(DialectOps):
         if pattern.flags & re.I:
             options += "i"
         source = f"(?{options})" + postgres_regexp(regexp_source(pattern))
+        if pattern.flags & re.I:
+            text = text.collate("default")
         return text.op("~")(sa.literal(source, sa.Text))
 
     def ordered(self, col: Expr, descending: bool, nullable: bool) -> Expr:
@@ -538,12 +545,6 @@ class PostgresOps(DialectOps):
             value = value.op("#>", return_type=JSONB)(sa.literal(list(path), ARRAY(sa.Text)))
         return _PostgresValue(value)
 
-    def json_literal(self, value: Any) -> Expr:
-        from sqlalchemy.dialects.postgresql import JSONB
-
-        from ._schema import json_dumps
-
-        return sa.cast(sa.literal(json_dumps(value), sa.Text), JSONB)
 
 
 def postgres_regexp(source: str) -> str:
@@ -620,6 +621,13 @@ class _PostgresValue(JsonNode):
 
     def json_text(self):
         return sa.cast(self.value, sa.Text)
+
+    def json_equal(self, value: Any) -> Expr:
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        from ._schema import json_dumps
+
+        return self.value == sa.cast(sa.literal(json_dumps(value), sa.Text), JSONB)
 
     def any_element(self, test):
         from sqlalchemy.dialects.postgresql import JSONB
