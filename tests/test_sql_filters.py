@@ -142,7 +142,8 @@ FILTERS = (
     + [{"order": o} for o in ORDERS]
     + [
         {"fields": ["name", "age"]}, {"fields": {"name": True, "age": False}}, {"fields": {"tags": False}},
-        {"fields": ["id"], "where": {"vip": True}}, {"fields": {"address": True}, "order": "name"},
+        {"fields": ["id"], "where": {"vip": True}}, {"fields": {"nosuch": True}},
+        {"fields": ["nosuch"], "where": {"id": 1}}, {"fields": {"address": True}, "order": "name"},
         {"limit": 2}, {"limit": 3, "skip": 2}, {"skip": 10}, {"skip": 100}, {"limit": 0}, {"offset": 4},
         {"where": {"age": {"gt": 1}}, "order": "age DESC", "limit": 2, "skip": 1},
         {"where": {"vip": False}, "order": ["name DESC"], "limit": 1, "fields": ["name"]},

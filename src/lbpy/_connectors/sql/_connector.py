@@ -281,7 +281,9 @@ class SqlConnector(Connector):
         table_map = self.table_map(model)
         compiler = self._compiler(model)
         columns = self._chosen(table_map, filter.fields)
-        statement = sa.select(*[c.column for c in columns])
+        # fields that name nothing the table has: one empty record per match, as LoopBack answers
+        statement = sa.select(*[c.column for c in columns]) if columns else sa.select(
+            sa.literal(1).label("found")).select_from(table_map.table)
         condition = compiler.where(filter.where)
         if condition is not None:
             statement = statement.where(condition)
@@ -330,7 +332,7 @@ class SqlConnector(Connector):
         if statement is None:
             import sqlalchemy as sa
 
-            columns = self._chosen(table_map, filter.fields)
+            columns = self._chosen(table_map, filter.fields) or [column]
             statement = sa.select(*[c.column for c in columns]).where(
                 column.column == sa.bindparam("id", type_=column.column.type)
             )

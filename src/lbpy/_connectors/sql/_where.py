@@ -403,13 +403,13 @@ class SqliteOps(DialectOps):
             # SQLite folds only ASCII case; the regexp function folds every letter
             from ..._filter import like_to_regex
 
-            return text.op("REGEXP")(sa.literal("(?is)" + like_to_regex(pattern).pattern, sa.Text))
-        return text.op("GLOB")(sa.literal(glob_pattern(pattern), sa.Text))
+            return text.op("REGEXP", is_comparison=True)(sa.literal("(?is)" + like_to_regex(pattern).pattern, sa.Text))
+        return text.op("GLOB", is_comparison=True)(sa.literal(glob_pattern(pattern), sa.Text))
 
     def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
         flags = inline_flags(pattern, {re.I: "i", re.M: "m", re.S: "s"})
         source = (f"(?{flags})" if flags else "") + regexp_source(pattern)
-        return text.op("REGEXP")(sa.literal(source, sa.Text))
+        return text.op("REGEXP", is_comparison=True)(sa.literal(source, sa.Text))
 
     def json_node(self, column: ColumnMap, path: list[str]) -> JsonNode:
         return _SqlitePath(column.column, json_path(path))
@@ -528,7 +528,7 @@ class PostgresOps(DialectOps):
         source = f"(?{options})" + postgres_regexp(regexp_source(pattern))
         if pattern.flags & re.I:
             text = text.collate("default")
-        return text.op("~")(sa.literal(source, sa.Text))
+        return text.op("~", is_comparison=True)(sa.literal(source, sa.Text))
 
     def ordered(self, col: Expr, descending: bool, nullable: bool) -> Expr:
         if not nullable:
@@ -659,7 +659,7 @@ class MysqlOps(DialectOps):
         flags = inline_flags(pattern, {re.M: "m", re.S: "s"})
         case = "(?i)" if pattern.flags & re.I else "(?-i)"
         source = case + (f"(?{flags})" if flags else "") + regexp_source(pattern)
-        return text.op("REGEXP")(sa.literal(source, sa.Text))
+        return text.op("REGEXP", is_comparison=True)(sa.literal(source, sa.Text))
 
     def json_node(self, column: ColumnMap, path: list[str]) -> JsonNode:
         value = column.column
