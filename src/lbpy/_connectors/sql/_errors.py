@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from ..._errors import BadRequestError, HttpError, LbpyError, ServiceUnavailableError
-
-log = logging.getLogger("lbpy")
 
 # SQLSTATE classes and driver codes that mean "the database cannot be reached"
 _UNREACHABLE_MYSQL = {1040, 1042, 1043, 1044, 1045, 1049, 1053, 1077, 1129, 1130, 1152, 1184, 1205,
@@ -38,7 +34,6 @@ def translate(exc: BaseException, datasource: str, where: str) -> BaseException:
         )
     detail = _first_line(exc)
     if _unreachable(exc):
-        log.warning('datasource "%s": the database at %s cannot be reached: %s', datasource, where, detail)
         return ServiceUnavailableError(
             f'The database of datasource "{datasource}" cannot be reached ({detail}); '
             "lbpy retries on the next request", code="DATABASE_UNAVAILABLE",
