@@ -32,9 +32,10 @@ def _root(
 
 
 def _register() -> None:
-    from . import _start
+    from . import _migrate, _start
 
     app.command("start", help=_start.__doc__)(_start.command)
+    app.command("migrate", help=_migrate.__doc__)(_migrate.command)
 
 
 _register()
