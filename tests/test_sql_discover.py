@@ -1,0 +1,90 @@
+"""Discovery reads an existing database: tables and views, columns, primary and foreign keys."""
+
+from __future__ import annotations
+
+import pytest
+from test_sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
+
+SCHEMA_SQL = {
+    "common": [
+        "CREATE TABLE disc_customer (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+        "born {timestamp}, vip {boolean})",
+        "CREATE TABLE disc_order (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, "
+        "total DECIMAL(10, 2), note TEXT, "
+        "CONSTRAINT disc_order_customer_fk FOREIGN KEY (customer_id) REFERENCES disc_customer (id))",
+        "CREATE VIEW disc_big_orders AS SELECT id, total FROM disc_order WHERE total > 100",
+    ],
+}
+TYPES = {
+    "sqlite": {"timestamp": "DATETIME", "boolean": "BOOLEAN"},
+    "postgresql": {"timestamp": "TIMESTAMP WITH TIME ZONE", "boolean": "BOOLEAN"},
+    "mysql": {"timestamp": "DATETIME", "boolean": "TINYINT(1)"},
+}
+
+
+@pytest.fixture(params=BACKENDS)
+def discovered(request, tmp_path, portal, sql_session):
+    require(request.param)
+    app = boot(tmp_path / "app", {}, datasource_settings(request.param, tmp_path))
+    datasource = app.datasources["db"]
+    connector = datasource.connector
+    portal.call(datasource.connect)
+
+    def run(*statements):
+        if request.param == "postgresql":
+            statements = (f'SET search_path TO "{connector.config.schema}"', *statements)
+
+        def work(conn):
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        portal.call(connector._run, work)
+
+    run("DROP VIEW IF EXISTS disc_big_orders", "DROP TABLE IF EXISTS disc_order", "DROP TABLE IF EXISTS disc_customer")
+    run(*[s.format(**TYPES[request.param]) for s in SCHEMA_SQL["common"]])
+    yield request.param, datasource
+    run("DROP VIEW IF EXISTS disc_big_orders", "SET search_path TO DEFAULT" if request.param == "postgresql"
+        else "SELECT 1")
+    portal.call(datasource.disconnect)
+
+
+def test_tables_and_views_are_discovered(discovered, portal):
+    backend, datasource = discovered
+    found = portal.call(datasource.discover_model_definitions, {})
+    by_name = {d["name"]: d for d in found}
+    assert by_name["disc_customer"]["type"] == "table"
+    assert by_name["disc_order"]["type"] == "table"
+    assert by_name["disc_big_orders"]["type"] == "view"
+    assert all(d.get("owner") for d in found)
+    tables_only = portal.call(datasource.discover_model_definitions, {"views": False})
+    assert "disc_big_orders" not in {d["name"] for d in tables_only}
+
+
+def test_columns_are_discovered_with_loopback_types(discovered, portal):
+    backend, datasource = discovered
+    columns = {c["columnName"]: c for c in portal.call(datasource.discover_model_properties, "disc_customer")}
+    assert list(columns) == ["id", "name", "born", "vip"]
+    assert columns["id"]["type"] == "Number" and columns["id"]["nullable"] == "N"
+    assert columns["name"]["type"] == "String" and columns["name"]["dataLength"] == 50
+    assert columns["name"]["nullable"] == "N"
+    assert columns["born"]["type"] == "Date" and columns["born"]["nullable"] == "Y"
+    assert columns["vip"]["type"] == "Boolean"
+    order = {c["columnName"]: c for c in portal.call(datasource.discover_model_properties, "disc_order")}
+    assert order["total"]["type"] == "Number"
+    assert (order["total"]["dataPrecision"], order["total"]["dataScale"]) == (10, 2)
+    assert order["note"]["type"] == "String"
+    assert all(c["tableName"] == "disc_order" for c in order.values())
+    assert portal.call(datasource.discover_model_properties, "no_such_table") == []
+
+
+def test_primary_and_foreign_keys_are_discovered(discovered, portal):
+    backend, datasource = discovered
+    keys = portal.call(datasource.discover_primary_keys, "disc_order")
+    assert [(k["columnName"], k["keySeq"]) for k in keys] == [("id", 1)]
+    foreign = portal.call(datasource.discover_foreign_keys, "disc_order")
+    assert len(foreign) == 1
+    fk = foreign[0]
+    assert (fk["fkTableName"], fk["fkColumnName"], fk["pkTableName"], fk["pkColumnName"]) == (
+        "disc_order", "customer_id", "disc_customer", "id")
+    exported = portal.call(datasource.connector.discover_exported_foreign_keys, "disc_customer", {})
+    assert [(e["fkTableName"], e["fkColumnName"]) for e in exported] == [("disc_order", "customer_id")]
+    assert portal.call(datasource.discover_foreign_keys, "disc_customer") == []
