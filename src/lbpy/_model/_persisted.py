@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lbpy")
 
+#: codes of values lbpy cannot store at all; LoopBack's validateUpsert never lets these through
+_TYPE_CODES = frozenset(
+    ["string", "number", "boolean", "date", "object", "array", "geopoint", "buffer", "unknown-property"]
+)
+
 HOOKS = ("access", "before save", "after save", "before delete", "after delete", "loaded", "persist")
 
 
@@ -464,9 +469,7 @@ class Model:
         values, errors = cls._prepare(data, mode)
         if errors:
             policy = cls._upsert_validation()
-            hard = {k: v for k, v in errors.items()
-                    if any(code in ("invalid", "unknown-property", "absence") or code.startswith("not-")
-                           for code, _ in v)}
+            hard = {k: v for k, v in errors.items() if any(code in _TYPE_CODES for code, _ in v)}
             if policy == "validate" or hard:
                 cls._raise_invalid(errors if policy == "validate" else hard, data)
             if policy == "warn":
