@@ -98,13 +98,11 @@ def _documents(app: "Application") -> _Documents:
     from ._app import model_methods
 
     exposed = [(model, model_methods(model)) for model in app.exposed_models()]
-    # Boot scripts and customisations may add or disable remote methods after a first build.
+    # Boot scripts and customisations may add or disable remote methods after a first build. The
+    # built-in table is fixed per model; an app's own methods compare by value.
     key = tuple(
         (model.spec.name, tuple(
-            (m.full_name, tuple((e.verb, e.path) for e in m.http),
-             tuple((a.arg, _hashable(a.type), a.source) for a in m.accepts),
-             tuple((r.arg, _hashable(r.type), r.root) for r in m.returns))
-            for m in methods
+            (m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods
         ))
         for model, methods in exposed
     )
@@ -114,10 +112,6 @@ def _documents(app: "Application") -> _Documents:
     built = _Builder(app, exposed).build(key)
     _cache[app] = built
     return built
-
-
-def _hashable(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else str(value)
 
 
 def _dumps(document: dict) -> bytes:
