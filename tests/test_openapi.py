@@ -386,11 +386,8 @@ def test_every_documented_operation_is_served(app_with_methods):
                                       params={"text": "h"} if "search" in path else None)
             if verb == "delete":  # keep the note for the next operations
                 note = client.post("/api/Notes", json={"title": "hello"}).json()
-            if verb == "head":
-                assert response.status_code == 200, operation_id
-                continue
-            error = response.json().get("error") if response.content and response.status_code >= 400 else None
-            assert error is None or error.get("code") != "ROUTE_NOT_FOUND", (operation_id, error)
+            # the record exists: a 404 could only mean the router has no such route
+            assert response.status_code != 404, (operation_id, response.text)
             assert response.status_code < 500, (operation_id, response.text)
 
 

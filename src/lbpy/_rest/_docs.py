@@ -77,11 +77,12 @@ def _document(app: "Application", kind: str, cors: bool) -> Callable:
     async def endpoint(request: "Request") -> "Response":
         body = document_bytes(app, kind)
         headers = {"cache-control": "no-cache", "etag": _etag(body)}
-        origin = request.headers.get("origin")
-        if origin and cors:
-            # LoopBack answered every route with its CORS headers; tools fetch documents cross-origin
-            headers.update({"access-control-allow-origin": origin,
-                            "access-control-allow-credentials": "true", "vary": "Origin"})
+        if cors:
+            # LoopBack's CORS middleware answered every route; tools fetch documents cross-origin
+            headers.update({"vary": "Origin", "access-control-allow-credentials": "true"})
+            origin = request.headers.get("origin")
+            if origin:
+                headers["access-control-allow-origin"] = origin
         return _cached_response(request, body, "application/json; charset=utf-8", headers)
 
     return endpoint
