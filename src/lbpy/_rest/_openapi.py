@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -91,7 +90,8 @@ class _Documents:
         self.openapi_bytes = _dumps(self.openapi)
 
 
-_cache: "weakref.WeakKeyDictionary[Application, _Documents]" = weakref.WeakKeyDictionary()
+#: where an app keeps its documents (on the app, so they go when it goes)
+_CACHE_ATTRIBUTE = "_api_documents"
 
 
 def _documents(app: "Application") -> _Documents:
@@ -106,11 +106,11 @@ def _documents(app: "Application") -> _Documents:
         ))
         for model, methods in exposed
     )
-    cached = _cache.get(app)
+    cached = getattr(app, _CACHE_ATTRIBUTE, None)
     if cached is not None and cached.key == key:
         return cached
     built = _Builder(app, exposed).build(key)
-    _cache[app] = built
+    setattr(app, _CACHE_ATTRIBUTE, built)
     return built
 
 
