@@ -106,6 +106,19 @@ def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
         assert client.get("/api/Notes").json() == [created.json()]
 
 
+@pytest.mark.parametrize("template", ["empty-server", "notes"])
+@pytest.mark.parametrize("explorer", ["--explorer", "--no-explorer"])
+def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: str, explorer: str):
+    assert new_app("demo", "--yes", "--template", template, explorer).exit_code == 0
+    root = in_tmp / "demo"
+    for path in root.rglob("*.json"):
+        read_json(path)
+    tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    app = create_app(root)
+    assert sorted(app.models) == ([] if template == "empty-server" else ["Note"])
+    assert app.explorer_path == ("/explorer" if explorer == "--explorer" else None)
+
+
 def test_no_explorer_leaves_out_the_component_config(in_tmp: Path):
     result = new_app("demo", "--yes", "--no-explorer")
     assert result.exit_code == 0, result.output
