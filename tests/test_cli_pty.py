@@ -87,3 +87,14 @@ def test_ctrl_c_at_a_question_writes_nothing(tmp_path: Path):
     child.close()
     assert child.exitstatus == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_yes_in_a_terminal_asks_nothing(tmp_path: Path):
+    child = spawn(tmp_path, "quiet", "--yes")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    printed = child.before
+    assert "Next steps" in printed
+    assert "?" not in printed and "App name" not in printed  # no questionary prompt was drawn
+    assert (tmp_path / "quiet" / "server" / "app.py").is_file()

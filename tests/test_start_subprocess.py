@@ -185,6 +185,12 @@ def test_sigint_stops_the_server_cleanly(notes_app: Path):
     assert "error" not in "".join(server.stderr).lower()
 
 
+def test_access_log_prints_each_request(notes_app: Path):
+    with lbpy_start(notes_app, "--port", str(free_port()), "--access-log") as server:
+        assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
+    assert any('"GET /api/Notes HTTP/1.1" 200' in line for line in server.stdout), server.stdout
+
+
 def test_two_workers_serve_and_stop_cleanly(notes_app: Path):
     with lbpy_start(notes_app, "--port", str(free_port()), "--workers", "2") as server:
         assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
