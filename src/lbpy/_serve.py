@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -104,7 +105,7 @@ def check_port_free(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as exc:
-            if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)):
                 raise BootError(
                     f"port {port} on {host} is in use; stop what uses it, or pick another with --port or PORT"
                 ) from None
@@ -168,11 +169,12 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection((target, port), timeout=0.5):
-                    on_ready(host, port)
-                    return
+                socket.create_connection((target, port), timeout=0.5).close()
             except OSError:
                 time.sleep(0.05)
+                continue
+            on_ready(host, port)
+            return
 
     threading.Thread(target=watch, name="lbpy-announce", daemon=True).start()
 
