@@ -32,8 +32,9 @@ def _root(
 
 
 def _register() -> None:
-    from . import _start
+    from . import _new_app, _start
 
+    app.command("new-app", help=_new_app.__doc__)(_new_app.command)
     app.command("start", help=_start.__doc__)(_start.command)
 
 
