@@ -32,9 +32,11 @@ def _root(
 
 
 def _register() -> None:
-    from . import _start
+    from . import _connector, _discover, _start
 
     app.command("start", help=_start.__doc__)(_start.command)
+    app.command("connector")(_connector.command)
+    app.command("discover")(_discover.command)
 
 
 _register()

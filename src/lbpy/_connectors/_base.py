@@ -16,9 +16,11 @@ lbpy awaits coroutines and runs plain methods in a worker thread unless the clas
 where dict or None. ``capabilities`` says which parts of a filter the connector evaluates itself;
 lbpy evaluates the rest in Python, so every connector answers every filter correctly: ``all``
 receives only what the connector declared, and ``count``, ``update`` and ``destroy_all`` receive
-a where the connector declared or, when it cannot, a lookup of the matching ids (``inq`` when
-declared, else one ``eq`` per id). The ``*_with_capabilities`` functions below do this, for the
-datasource, the defaults here and the conformance kit alike.
+None, a where the connector declared or, when it cannot, a lookup of the matching ids: ``inq``
+when declared, else one ``{id: {"eq": value}}`` per id (``update`` falls back to
+``update_attributes`` when even ``eq`` is not declared; ``destroy_all`` must always answer an id
+lookup). The ``*_with_capabilities`` functions below do this, for the datasource, the defaults
+here and the conformance kit alike.
 
 Errors are raised, never returned: ``lbpy.NotFoundError`` (answered 404), ``lbpy.ValidationError``
 (422); anything else is answered 500 and logged with its traceback.
@@ -30,7 +32,7 @@ import inspect
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._errors import HttpError, NotFoundError
+from .._errors import NotFoundError
 from .._filter import (
     ALL_CAPABILITIES,
     Capabilities,
@@ -91,7 +93,9 @@ class Connector:
             raise LookupError(f'model "{model}" is not attached to this datasource') from None
 
     def id_name(self, model: str) -> str:
-        return self.model_definition(model).id_name or "id"
+        """The model's id property; ``id`` for a model that is not attached (as LoopBack's default)."""
+        spec = self.models.get(model)
+        return (spec.id_name if spec is not None else None) or "id"
 
     def id_names(self, model: str) -> list[str]:
         return list(self.model_definition(model).id_names)
@@ -101,6 +105,20 @@ class Connector:
 
     def property(self, model: str, name: str) -> PropertySpec | None:
         return self.model_definition(model).properties.get(name)
+
+    def model_settings(self, model: str) -> dict[str, Any]:
+        """What the model's JSON says to this connector: ``"<connector name>": {...}`` at its top
+        level or under ``options`` (LoopBack read both), e.g. ``{"table": "greetings"}``."""
+        spec = self.models.get(model)
+        if spec is None:
+            return {}
+        value = spec.settings.get(self.name) or spec.options.get(self.name) or {}
+        return value if isinstance(value, dict) else {}
+
+    def table_name(self, model: str) -> str:
+        """The backend's name for the model's table or collection: ``table`` in model_settings,
+        else the model's name."""
+        return str(self.model_settings(model).get("table") or model)
 
     def id_where(self, model: str, id: Any) -> dict:
         return {self.id_name(model): {"eq": id}}
@@ -322,11 +340,7 @@ async def destroy_with_capabilities(connector: Connector, model: str, where: dic
     id_where = _id_lookup(connector, model, ids)
     if id_where is not None:
         return count_result(await call_connector(connector, "destroy_all", model, id_where, options))
-    if not _supports_eq(connector):
-        raise HttpError(
-            f'connector "{connector.name}" cannot delete chosen records: its capabilities '
-            'must include the "eq" operator', code="CONNECTOR_CAPABILITIES",
-        )
+    # an id lookup is the least any backend answers (DELETE /items/{id}), declared or not
     count = 0
     for id in ids:
         info = await call_connector(connector, "destroy_all", model, connector.id_where(model, id),

@@ -48,6 +48,7 @@ class ConnectorConformance:
         """Run one check (``CHECKS[name]``) in ``mode``; raises AssertionError when it fails."""
         import anyio
 
+        __tracebackhide__ = True
         found = CHECKS.get(name)
         if found is None:
             raise KeyError(f'no conformance check called "{name}"')
@@ -59,6 +60,7 @@ class ConnectorConformance:
 def _test_for(found: Check):
     @pytest.mark.parametrize("mode", found.modes)
     def test(self: ConnectorConformance, mode: str) -> None:
+        __tracebackhide__ = True
         if mode not in self.modes:
             pytest.skip(f"{type(self).__name__} runs the kit in {', '.join(self.modes)} mode only")
         reason = self.skip_checks.get(found.name)

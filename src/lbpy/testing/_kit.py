@@ -96,16 +96,19 @@ def show(value: Any) -> str:
 
 def expect(actual: Any, expected: Any, what: str) -> None:
     """Fail with what was expected and what came back."""
+    __tracebackhide__ = True
     if not same(actual, expected):
         raise AssertionError(f"{what}: expected {show(expected)}, got {show(actual)}")
 
 
 def expect_that(condition: bool, what: str, got: Any) -> None:
+    __tracebackhide__ = True
     if not condition:
         raise AssertionError(f"{what}; got {show(got)}")
 
 
 async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: str) -> BaseException:
+    __tracebackhide__ = True
     try:
         result = await call
     except kinds as exc:  # type: ignore[misc]
@@ -270,6 +273,7 @@ class Kit:
 async def run_in_kit(settings: dict[str, Any], mode: str, check: Callable[[Kit], Awaitable[None]],
                      app_dir: Path | None = None) -> None:
     """Boot the kit's app, empty the kit's tables, run ``check``, disconnect."""
+    __tracebackhide__ = True
     app = build_app(settings, app_dir)
     kit = Kit(app, mode)
     datasource = kit.datasource
