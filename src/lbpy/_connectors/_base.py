@@ -23,7 +23,8 @@ lookup). The ``*_with_capabilities`` functions below do this, for the datasource
 here and the conformance kit alike.
 
 Errors are raised, never returned: ``lbpy.NotFoundError`` (answered 404), ``lbpy.ValidationError``
-(422); anything else is answered 500 and logged with its traceback.
+(422), ``lbpy.ConflictError`` for a taken id (409); anything else is answered 500 and logged with
+its traceback.
 """
 
 from __future__ import annotations

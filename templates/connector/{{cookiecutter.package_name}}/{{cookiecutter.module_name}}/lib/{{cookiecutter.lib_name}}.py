@@ -21,7 +21,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from lbpy import Capabilities, Connector, Filter, NotFoundError, Setting, ValidationError
+from lbpy import Capabilities, ConflictError, Connector, Filter, NotFoundError, Setting
 
 #: what a new table holds when the "seed" setting is on: the article's two records
 SEED_ROWS = ({"id": 1, "name": "hello"}, {"id": 2, "name": "world"})
@@ -236,13 +236,12 @@ class {{ cookiecutter.class_name }}(Connector):
 
     {{ cookiecutter.def_ }} create(self, model: str, data: dict, options: dict) -> Any:
         """Store a new record; return its id (the article's version never stored it)."""
-        id_name = self.id_name(model)
         try:
             return {{ cookiecutter.await_ }}self.client.insert(self.table_name(model), self._row(model, data))
         except KeyError:
-            raise ValidationError(
-                model, {id_name: [("uniqueness", "is not unique")]}, values={id_name: data[id_name]}
-            ) from None
+            # answered 409, as LoopBack did; raise lbpy.ValidationError (422) for refused data
+            id_name = self.id_name(model)
+            raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID") from None
 
     {{ cookiecutter.def_ }} update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
         """Change some properties of one record; return the whole record."""
