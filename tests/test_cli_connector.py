@@ -144,3 +144,28 @@ def test_the_generated_tests_pass(tmp_path, flag):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
+
+
+def test_the_questions_are_asked_in_a_terminal(tmp_path):
+    """Each question has a default; an answer replaces it (Ctrl-U clears the default first)."""
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "lbpy", "connector", "acme"], cwd=str(tmp_path),
+                          encoding="utf-8", timeout=30, dimensions=(40, 160))
+    child.expect("Package name")
+    child.sendline("")
+    child.expect("Directory")
+    child.sendline("")
+    child.expect("Description")
+    child.sendline("\x15Acme CRM")
+    child.expect("Author")
+    child.sendline("\x15Ada")
+    child.expect("async")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    package = tmp_path / "lbpy-connector-acme"
+    pyproject = (package / "pyproject.toml").read_text()
+    assert 'description = "Acme CRM"' in pyproject
+    assert 'authors = [{ name = "Ada" }]' in pyproject
+    assert "    async def all(" in (package / "lbpy_connector_acme" / "lib" / "acme.py").read_text()

@@ -166,7 +166,7 @@ def command(
         chosen = ask.text("Directory", value=str(directory) if directory is not None else None,
                           default=shown_default, flag="--directory")
         description = ask.text("Description", value=description,
-                               default=f"A {name} connector for lbpy", flag="--description")
+                               default=f"The {name} connector for lbpy", flag="--description")
         author = ask.text("Author", value=author, default=_git_user(), flag="--author", required=False)
         is_async = ask.confirm("Write async methods (async def)", value=is_async, default=False,
                                flag="--async")
