@@ -32,9 +32,12 @@ def _root(
 
 
 def _register() -> None:
-    from . import _migrate, _start
+    from . import _connector, _discover, _migrate, _new_app, _start
 
+    app.command("new-app", help=_new_app.__doc__)(_new_app.command)
     app.command("start", help=_start.__doc__)(_start.command)
+    app.command("connector")(_connector.command)
+    app.command("discover")(_discover.command)
     app.command("migrate", help=_migrate.__doc__)(_migrate.command)
 
 
