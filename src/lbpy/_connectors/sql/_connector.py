@@ -25,7 +25,7 @@ from typing import Any, Callable
 import anyio
 import anyio.to_thread
 
-from ..._errors import BootError, NotFoundError, ValidationError
+from ..._errors import BootError, ConflictError, NotFoundError
 from ..._filter import Filter
 from .._base import Connector, Setting
 from ._config import SqlSettings, read_settings
@@ -177,7 +177,10 @@ class SqlConnector(Connector):
             except Exception as exc:
                 if attempt == 1 and not write and is_disconnect(exc):
                     continue
-                raise translate(exc, self.datasource_name, self.config.shown()) from exc
+                translated = translate(exc, self.datasource_name, self.config.shown())
+                if translated is exc:
+                    raise
+                raise translated from exc
         raise AssertionError("unreachable")
 
     async def _execute(self, fn: Callable, args: tuple, write: bool) -> Any:
@@ -353,9 +356,7 @@ class SqlConnector(Connector):
         except Exception as exc:
             if _is_integrity(exc) and id_name and values.get(id_name) is not None:
                 if await self._exists(model, values[id_name]):
-                    raise ValidationError(
-                        model, {id_name: [("uniqueness", "is not unique")]}, values={id_name: values[id_name]}
-                    ) from None
+                    raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID") from None
             raise
 
     def _insert(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
@@ -544,22 +545,30 @@ class SqlConnector(Connector):
     async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
         from ._discover import model_properties
 
-        return await self._run(model_properties, name, self._owner(options))
+        return await self._run(model_properties, name, self._owner(options), self._model_table(name))
 
     async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
         from ._discover import primary_keys
 
-        return await self._run(primary_keys, name, self._owner(options))
+        return await self._run(primary_keys, name, self._owner(options), self._model_table(name))
 
     async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
         from ._discover import foreign_keys
 
-        return await self._run(foreign_keys, name, self._owner(options))
+        return await self._run(foreign_keys, name, self._owner(options), self._model_table(name))
 
     async def discover_exported_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
         from ._discover import exported_foreign_keys
 
-        return await self._run(exported_foreign_keys, name, self._owner(options))
+        return await self._run(exported_foreign_keys, name, self._owner(options), self._model_table(name))
+
+    def _model_table(self, name: str) -> tuple[str, ...]:
+        """The table of the model called ``name``, for discovery by model name."""
+        if name not in self.models:
+            return ()
+        from ._schema import table_name
+
+        return (table_name(self.models[name], self.backend)[0],)
 
     def _owner(self, options: dict | None) -> str | None:
         options = options or {}
@@ -603,9 +612,11 @@ def _read_id(table_map, value: Any) -> Any:
 def _is_integrity(exc: BaseException) -> bool:
     from sqlalchemy import exc as sa_exc
 
-    while exc is not None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
         if isinstance(exc, sa_exc.IntegrityError):
             return True
+        seen.add(id(exc))
         exc = exc.__cause__  # type: ignore[assignment]
     return False
 

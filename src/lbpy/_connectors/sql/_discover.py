@@ -36,6 +36,22 @@ def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
     return found
 
 
+def resolve_table(inspector, name: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> str:
+    """The table ``name`` means: itself, the table of the model so named, or the one table whose
+    name differs only in case (PostgreSQL folds unquoted names to lower case)."""
+    try:
+        names = list(inspector.get_table_names(schema=owner)) + list(inspector.get_view_names(schema=owner))
+    except Exception:
+        return name
+    if name in names:
+        return name
+    for alternative in alternatives:
+        if alternative in names:
+            return alternative
+    folded = [n for n in names if n.lower() == name.lower()]
+    return folded[0] if len(folded) == 1 else name
+
+
 def lb_type(column_type: Any) -> str:
     """The LoopBack type for a database column type."""
     from sqlalchemy.dialects import mysql
@@ -70,9 +86,10 @@ def _data_type(column_type: Any, dialect) -> str:
     return text.split("(")[0].split(" COLLATE")[0].strip().lower()
 
 
-def model_properties(conn, table: str, owner: str | None) -> list[dict]:
+def model_properties(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
+    table = resolve_table(inspector, table, owner, alternatives)
     try:
         columns = inspector.get_columns(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -98,9 +115,10 @@ def model_properties(conn, table: str, owner: str | None) -> list[dict]:
     return found
 
 
-def primary_keys(conn, table: str, owner: str | None) -> list[dict]:
+def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
+    table = resolve_table(inspector, table, owner, alternatives)
     try:
         constraint = inspector.get_pk_constraint(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -112,10 +130,11 @@ def primary_keys(conn, table: str, owner: str | None) -> list[dict]:
     ]
 
 
-def foreign_keys(conn, table: str, owner: str | None) -> list[dict]:
+def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     """The foreign keys of ``table``: the tables it points to."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
+    table = resolve_table(inspector, table, owner, alternatives)
     try:
         keys = inspector.get_foreign_keys(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -133,10 +152,11 @@ def foreign_keys(conn, table: str, owner: str | None) -> list[dict]:
     return found
 
 
-def exported_foreign_keys(conn, table: str, owner: str | None) -> list[dict]:
+def exported_foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     """The foreign keys of other tables that point to ``table``."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
+    table = resolve_table(inspector, table, owner, alternatives)
     found = []
     for other in inspector.get_table_names(schema=owner):
         if other.startswith("sqlite_"):

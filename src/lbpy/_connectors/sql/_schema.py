@@ -73,6 +73,8 @@ class _Kind(TypeDecorator):
         super().__init__()
         self.declared = declared
         self.length = length
+        if declared is not None:
+            self.impl = declared  # what SQLAlchemy checks, e.g. that an autoincrement id is an integer
 
     def load_dialect_impl(self, dialect):
         if self.declared is not None:
@@ -116,6 +118,7 @@ class _PostgresText(UserDefinedType):
 
 class StringColumn(_Kind):
     cache_ok = True
+    impl = sa.String
 
     def default_type(self, dialect):
         collation = text_collation(dialect)
@@ -134,6 +137,7 @@ class StringColumn(_Kind):
 
 class NumberColumn(_Kind):
     cache_ok = True
+    impl = sa.Float
 
     def default_type(self, dialect):
         if dialect.name == "sqlite":
@@ -149,6 +153,7 @@ class NumberColumn(_Kind):
 
 class BooleanColumn(_Kind):
     cache_ok = True
+    impl = sa.Boolean
 
     def default_type(self, dialect):
         return sa.Boolean(create_constraint=False)
@@ -158,6 +163,7 @@ class DateColumn(_Kind):
     """Aware UTC datetimes in; timestamptz on PostgreSQL, UTC without a zone elsewhere."""
 
     cache_ok = True
+    impl = sa.DateTime
 
     def default_type(self, dialect):
         if dialect.name == "postgresql":
@@ -185,6 +191,7 @@ class JsonColumn(_Kind):
     """Objects, arrays, geopoints, embedded models and ``any``: JSON, JSONB on PostgreSQL."""
 
     cache_ok = True
+    impl = sa.JSON
 
     def default_type(self, dialect):
         if dialect.name == "postgresql":
@@ -201,6 +208,7 @@ class JsonColumn(_Kind):
 
 class BufferColumn(_Kind):
     cache_ok = True
+    impl = sa.LargeBinary
 
     def default_type(self, dialect):
         if dialect.name == "mysql":

@@ -45,6 +45,8 @@ class WhereCompiler:
 
     def _where(self, where: dict) -> Expr:
         (key, value), = where.items()
+        if key in ("and", "or") and not value:
+            return sa.true() if key == "and" else sa.false()  # an empty or matches nothing
         if key == "and":
             return sa.and_(*[self._where(w) for w in value])
         if key == "or":

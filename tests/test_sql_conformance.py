@@ -1,0 +1,37 @@
+"""lbpy's connector conformance kit passes on SQLite, PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from test_sql_support import datasource_settings, drop_session_databases
+
+from lbpy.testing import ConnectorConformance
+
+_FOLDER = Path(tempfile.mkdtemp(prefix="lbpy-sql-kit-"))
+
+
+def teardown_module() -> None:
+    drop_session_databases()
+
+
+class _SqlConformance(ConnectorConformance):
+    backend = "sqlite"
+
+    def datasource_settings(self) -> dict:
+        settings = datasource_settings(self.backend, _FOLDER)  # skips when the server is down
+        settings.pop("name")
+        return settings
+
+
+class TestSqliteConformance(_SqlConformance):
+    backend = "sqlite"
+
+
+class TestPostgresqlConformance(_SqlConformance):
+    backend = "postgresql"
+
+
+class TestMysqlConformance(_SqlConformance):
+    backend = "mysql"
