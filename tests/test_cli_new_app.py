@@ -54,11 +54,13 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     assert files_under(root) == [
         ".gitignore", "README.md", "common/models/.gitkeep", "pyproject.toml", "server/app.py",
         "server/component-config.json", "server/config.json", "server/datasources.json",
-        "server/model-config.json", "tests/conftest.py", "tests/test_smoke.py",
+        "server/datasources.test.json", "server/model-config.json", "tests/conftest.py", "tests/test_smoke.py",
     ]
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
-    assert read_json(root / "server" / "datasources.json") == {"db": {"name": "db", "connector": "memory"}}
+    assert read_json(root / "server" / "datasources.json") == {"db": {
+        "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
+    }}
     model_config = read_json(root / "server" / "model-config.json")
     assert model_config == {"_meta": {
         "sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
@@ -334,3 +336,44 @@ def test_help_lists_every_flag():
     result = runner.invoke(cli, ["new-app", "--help"])
     for flag in ("--dir", "--description", "--template", "--explorer", "--no-explorer", "--yes", "--force"):
         assert flag in result.stdout
+
+
+# -- the default datasource ------------------------------------------------------------------------
+
+
+def test_the_default_datasource_is_a_sqlite_file_that_outlives_the_app(in_tmp: Path):
+    assert new_app("demo", "--yes", "--template", "notes").exit_code == 0
+    root = in_tmp / "demo"
+    assert "/data/" in (root / ".gitignore").read_text().splitlines()
+    with TestClient(create_app(root)) as client:  # autoupdate: the Note table is made on first use
+        created = client.post("/api/Notes", json={"title": "kept"})
+        assert created.status_code == 200, created.text
+    assert (root / "data" / "db.sqlite3").is_file()
+    with TestClient(create_app(root)) as client:
+        assert [note["title"] for note in client.get("/api/Notes").json()] == ["kept"]
+
+
+def test_the_apps_own_tests_get_a_database_of_their_own(in_tmp: Path, monkeypatch: pytest.MonkeyPatch):
+    assert new_app("demo", "--yes", "--template", "notes").exit_code == 0
+    root = in_tmp / "demo"
+    assert read_json(root / "server" / "datasources.test.json") == {"db": {"file": ":memory:"}}
+    monkeypatch.setenv("LBPY_ENV", "test")
+    with TestClient(create_app(root)) as client:
+        assert client.post("/api/Notes", json={"title": "scratch"}).status_code == 200
+    assert not (root / "data").exists()
+
+
+def test_memory_is_the_other_choice(in_tmp: Path):
+    result = new_app("demo", "--yes", "--datasource", "memory")
+    assert result.exit_code == 0, result.output
+    root = in_tmp / "demo"
+    assert read_json(root / "server" / "datasources.json") == {"db": {"name": "db", "connector": "memory"}}
+    assert not (root / "server" / "datasources.test.json").exists()
+    assert "/data/" not in (root / ".gitignore").read_text()
+
+
+def test_an_unknown_datasource_choice_is_refused(in_tmp: Path):
+    result = new_app("demo", "--yes", "--datasource", "mongodb")
+    assert result.exit_code == 2
+    assert one_line_error(result) == 'error: --datasource must be one of: sqlite, memory (got "mongodb")'
+    assert not (in_tmp / "demo").exists()

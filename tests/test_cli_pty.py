@@ -47,12 +47,16 @@ def test_the_questions_are_asked_in_order_and_answered(tmp_path: Path):
     child.send("\r")
     child.expect("Include the API explorer")
     child.send("y")
+    child.expect("Default datasource")
+    child.expect("sqlite")
+    child.send("\r")
     child.expect("Next steps")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
 
     root = tmp_path / "pty-app"
+    assert json.loads((root / "server" / "datasources.json").read_text())["db"]["connector"] == "sqlite"
     assert json.loads((root / "common" / "models" / "note.json").read_text())["name"] == "Note"
     assert json.loads((root / "server" / "component-config.json").read_text()) == {
         "loopback-component-explorer": {"mountPath": "/explorer"}
@@ -62,13 +66,13 @@ def test_the_questions_are_asked_in_order_and_answered(tmp_path: Path):
 
 
 def test_flags_skip_their_questions(tmp_path: Path):
-    child = spawn(tmp_path, "flagged", "--template", "notes", "--no-explorer")
+    child = spawn(tmp_path, "flagged", "--template", "notes", "--no-explorer", "--datasource", "memory")
     child.expect("Directory")
     child.send(CLEAR_LINE)  # drop the default before typing another folder
     child.sendline("elsewhere")
     child.expect("Description")
     child.sendline("")
-    child.expect("Next steps")  # neither Template nor explorer was asked
+    child.expect("Next steps")  # neither Template, explorer nor datasource was asked
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -128,7 +128,7 @@ def test_lbpy_discover_turns_the_database_into_a_working_api(discovered, portal,
     with TestClient(create_app(root)) as client:
         orders = client.get("/api/DiscOrders").json()
         assert orders == [{"id": 10, "customerId": 1, "total": 250.5, "note": "big"}]
-        assert client.get("/api/DiscCustomers/1").json() == {"id": 1, "name": "Ada", "born": None, "vip": True}
+        assert client.get("/api/DiscCustomers/1").json() == {"id": 1, "name": "Ada", "vip": True}
         new_order = {"customerId": 1, "total": 5, "note": "small"}
         if not order["properties"]["id"].get("generated"):
             new_order["id"] = 11  # the database does not number orders: the client does

@@ -3,8 +3,9 @@
 One scenario of HTTP requests (create, find with every operator, order, fields, limit/skip, count,
 findOne, exists, update with where, replace, upsert, upsertWithWhere, delete, validation errors,
 unknown ids) runs against an app on the memory connector and the same app on each SQL database;
-every response must have the same status and body. The one deliberate difference, that SQL reads
-an unset property back as null where the memory connector leaves it out, is normalised away.
+every response must have the same status and body. The one deliberate difference, that SQL cannot
+keep a property set to null apart from one never set (both read back as left out, where the memory
+connector shows the explicit null), is normalised away.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def scenario(client) -> list[tuple[str, Any]]:
 
 
 def _normalise(body: Any) -> Any:
-    """Records without their null values: SQL reads an unset property as null (see the module doc)."""
+    """Records without their null values (see the module doc)."""
     if isinstance(body, list):
         return [_normalise(item) for item in body]
     if isinstance(body, dict) and "error" not in body:

@@ -42,7 +42,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def notes_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("apps")
-    done = subprocess.run([*LBPY, "new-app", "demo", "--yes", "--template", "notes"], cwd=where,
+    done = subprocess.run([*LBPY, "new-app", "demo", "--yes", "--template", "notes", "--datasource", "memory"],
+                          cwd=where,
                           capture_output=True, text=True, env=clean_env(), timeout=60)
     assert done.returncode == 0, done.stderr
     return where / "demo"

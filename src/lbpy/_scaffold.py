@@ -40,6 +40,8 @@ class AppAnswers:
     description: str = ""
     template: str = "empty-server"
     explorer: bool = True
+    #: the default datasource's connector: "sqlite" (a file under data/) or "memory"
+    datasource: str = "sqlite"
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ _ANSWER_KEYS = {
     "directory": ("directory", "project_slug"),
     "description": ("description", "project_short_description"),
     "explorer": ("explorer",),
+    "datasource": ("datasource_connector",),
 }
 
 
@@ -172,7 +175,7 @@ def template_answers(template: Path, answers: AppAnswers, directory: str, *, bui
     """The extra context for ``template``: each answer under the keys the template declares."""
     declared = read_cookiecutter_json(template)
     values = {"name": answers.name, "directory": directory, "description": answers.description,
-              "explorer": answers.explorer}
+              "explorer": answers.explorer, "datasource": answers.datasource}
     extra: dict[str, Any] = {}
     for answer, keys in _ANSWER_KEYS.items():
         for key in keys:

@@ -48,6 +48,14 @@ def app_templates() -> dict[str, str]:
     return {name: details.get(name, {}).get("description", "") for name in declared["template"]}
 
 
+@lru_cache(maxsize=None)
+def app_datasources() -> dict[str, str]:
+    """The connectors ``lbpy new-app --datasource`` offers for the default datasource."""
+    declared = read_cookiecutter_json(template_path(APP_TEMPLATE))
+    details = declared.get("_datasources", {})
+    return {name: details.get(name, "") for name in declared["datasource_connector"]}
+
+
 def read_cookiecutter_json(template: Path) -> dict:
     path = template / "cookiecutter.json"
     try:

@@ -23,6 +23,11 @@ def command(
     explorer: Optional[bool] = typer.Option(
         None, "--explorer/--no-explorer", help="Serve the API explorer.", show_default="yes"
     ),
+    datasource: Optional[str] = typer.Option(
+        None, "--datasource",
+        help="The default datasource: sqlite (a database file in data/) or memory.",
+        show_default="sqlite",
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Take the default of every question not answered by a flag."),
     force: bool = typer.Option(False, "--force", help="Write into a folder that is not empty."),
 ) -> None:
@@ -30,7 +35,7 @@ def command(
 
     with reported():
         from .._scaffold import AppAnswers, check_target, create_app_project, resolve_template, validate_app_name
-        from .._templates import app_templates
+        from .._templates import app_datasources, app_templates
         from ._ask import Asker
 
         asker = Asker(yes=yes)
@@ -55,7 +60,13 @@ def command(
         explorer = asker.confirm(
             "Include the API explorer", value=explorer, default=True, flag="--explorer/--no-explorer"
         )
-        answers = AppAnswers(name=name, description=description, template=template, explorer=explorer)
+        connectors = app_datasources()
+        datasource = asker.select(
+            "Default datasource", list(connectors), value=datasource, default=next(iter(connectors)),
+            flag="--datasource", titles={key: f"{key}: {text}" for key, text in connectors.items()},
+        )
+        answers = AppAnswers(name=name, description=description, template=template, explorer=explorer,
+                             datasource=datasource)
         project = create_app_project(Path(target), answers, force=force)
         _report(project)
 

@@ -88,6 +88,7 @@ class SqlConnector(Connector):
 
     async def disconnect(self) -> None:
         engine, self._engine = self._engine, None
+        self._ready = not self.config.autoupdate  # the next connection checks the tables again
         if engine is None:
             return
         if self.config.is_async:
@@ -594,12 +595,15 @@ def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
 
 
 def _fetch(conn, statement, parameters: dict | None, readers: list[tuple[str, Callable | None]]) -> list[dict]:
+    """Rows as records. SQL cannot tell a property set to null from one never set; a record
+    leaves both out, as the memory connector leaves out what was never set."""
     rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
     out = []
     for row in rows:
         record = {}
         for (name, read), value in zip(readers, row):
-            record[name] = read(value) if read is not None and value is not None else value
+            if value is not None:
+                record[name] = read(value) if read is not None else value
         out.append(record)
     return out
 

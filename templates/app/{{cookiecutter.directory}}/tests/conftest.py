@@ -1,9 +1,13 @@
+import os
 from typing import Iterator
 
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import app
+# server/*.test.json apply: the tests get a database of their own, never the app's data
+os.environ.setdefault("LBPY_ENV", "test")
+
+from server.app import app  # noqa: E402
 
 
 @pytest.fixture
