@@ -99,7 +99,9 @@ async def bulk_load(connector, model: str, count: int) -> float:
     table_map = connector.table_map(model)
     table = table_map.table
     chunk = 50_000 if connector.backend == "sqlite" else 20_000
-    if connector.backend == "postgresql" and connector.config.url.get_driver_name() == "asyncpg":
+    if count == 0:
+        pass
+    elif connector.backend == "postgresql" and connector.config.url.get_driver_name() == "asyncpg":
         engine = await connector._engine_for_now()
         async with engine.connect() as conn:
             raw = await conn.get_raw_connection()
@@ -109,11 +111,13 @@ async def bulk_load(connector, model: str, count: int) -> float:
                 records = [tuple(row(i)[k] for k in keys) for i in range(start, min(count, start + 199_999) + 1)]
                 await raw.driver_connection.copy_records_to_table(
                     table.name, records=records, columns=columns, schema_name=table.schema)
-            await conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {count})")
     else:
         for start in range(1, count + 1, chunk):
             rows = [row(i) for i in range(start, min(count, start + chunk - 1) + 1)]
             await connector._run(lambda conn, rows=rows: conn.execute(table.insert(), rows), write=True)
+    if count and connector.backend == "postgresql":  # rows came with their ids: move the identity on
+        sql = f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {count})"
+        await connector._run(lambda conn: conn.exec_driver_sql(sql))
     analyze = {"postgresql": f"ANALYZE {table.name}", "mysql": f"ANALYZE TABLE {table.name}",
                "sqlite": "ANALYZE"}[connector.backend]
     await connector._run(lambda conn: conn.exec_driver_sql(analyze))
@@ -342,14 +346,21 @@ def rest_figures(app_dir: Path, rows: int, seconds: float, connections: int, fol
         server.stop()
 
 
-def bench_rest(rows: int, seconds: float, connections: int, folder: Path) -> list[dict]:
+def _median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {endpoint: statistics.median(run[endpoint] for run in runs) for endpoint in runs[0]}
+
+
+def bench_rest(rows: int, seconds: float, connections: int, rounds: int, folder: Path) -> list[dict]:
     tool = "wrk" if shutil.which("wrk") else "an httpx client"
     print(f"\n[rest] SQLite against memory: lbpy start (1 worker), {tool}, {connections} connections, "
-          f"{seconds:g} s per endpoint, {rows:,} rows")
-    memory = rest_figures(write_app(folder / "rest-memory", {"connector": "memory"}, "bench_rest"),
-                          rows, seconds, connections, folder, memory=True)
-    sqlite = rest_figures(write_app(folder / "rest-sqlite", backend_settings("sqlite", folder / "rest-sqlite"),
-                                    "bench_rest"), rows, seconds, connections, folder)
+          f"{seconds:g} s per endpoint, {rows:,} rows, median of {rounds} alternating rounds")
+    memory_app = write_app(folder / "rest-memory", {"connector": "memory"}, "bench_rest")
+    sqlite_app = write_app(folder / "rest-sqlite", backend_settings("sqlite", folder / "rest-sqlite"), "bench_rest")
+    memory_runs, sqlite_runs = [], []
+    for _ in range(rounds):
+        memory_runs.append(rest_figures(memory_app, rows, seconds, connections, folder, memory=True))
+        sqlite_runs.append(rest_figures(sqlite_app, rows, seconds, connections, folder))
+    memory, sqlite = _median_figures(memory_runs), _median_figures(sqlite_runs)
     results = []
     for endpoint in ENDPOINTS:
         ratio = memory[endpoint] / sqlite[endpoint] if sqlite[endpoint] else float("inf")
@@ -362,14 +373,15 @@ def bench_rest(rows: int, seconds: float, connections: int, folder: Path) -> lis
 
 
 DRIVERS = {
-    "postgresql": [("asyncpg (async)", "postgresql+asyncpg", "asyncpg"),
-                   ("psycopg 3 (sync, worker thread)", "postgresql+psycopg", "psycopg")],
+    "postgresql": [("psycopg 3 (sync, worker thread)", "postgresql+psycopg", "psycopg"),
+                   ("psycopg 3 (async)", "postgresql+psycopg_async", "psycopg"),
+                   ("asyncpg (async)", "postgresql+asyncpg", "asyncpg")],
     "mysql": [("asyncmy (async)", "mysql+asyncmy", "asyncmy"),
               ("PyMySQL (sync, worker thread)", "mysql+pymysql", "pymysql")],
 }
 
 
-def bench_drivers(rows: int, seconds: float, connections: int, folder: Path) -> list[dict]:
+def bench_drivers(rows: int, seconds: float, connections: int, rounds: int, folder: Path) -> list[dict]:
     import importlib.util
 
     results = []
@@ -378,20 +390,28 @@ def bench_drivers(rows: int, seconds: float, connections: int, folder: Path) -> 
         if not reachable(url):
             print(f"\n[drivers] {backend}: not reachable; skipped")
             continue
-        print(f"\n[drivers] {backend}: the same REST app on each driver, {connections} connections")
-        figures = {}
+        print(f"\n[drivers] {backend}: the same REST app on each driver, {connections} connections, "
+              f"median of {rounds} alternating rounds")
+        apps = {}
         for label, scheme, module in drivers:
             if importlib.util.find_spec(module) is None:
                 print(f"  {label}: not installed; skipped")
                 continue
             driver_url = scheme + url[url.index("://"):]
-            app_dir = write_app(folder / f"drivers-{module}", {"connector": backend, "url": driver_url}, "bench_rest")
-            figures[label] = rest_figures(app_dir, rows, seconds, connections, folder)
+            apps[label] = write_app(folder / f"drivers-{module}", {"connector": backend, "url": driver_url},
+                                    "bench_rest")
+        runs: dict[str, list] = {label: [] for label in apps}
+        for _ in range(rounds):
+            for label, app_dir in apps.items():
+                runs[label].append(rest_figures(app_dir, rows, seconds, connections, folder))
+        for app_dir in apps.values():
             seed(app_dir, 0)  # leave an empty table
+        figures = {label: _median_figures(found) for label, found in runs.items() if found}
         labels = list(figures)
         for endpoint in ENDPOINTS:
-            line = "  ".join(f"{label} {figures[label][endpoint]:7.0f}/s" for label in labels)
-            print(f"  {endpoint:<50} {line}")
+            line = "  ".join(f"{label.split(' (')[0]}{' async' if 'async)' in label else ''} "
+                             f"{figures[label][endpoint]:6.0f}/s" for label in labels)
+            print(f"  {endpoint:<48} {line}")
             results.append({"backend": backend, "endpoint": endpoint,
                             **{label: round(figures[label][endpoint]) for label in labels}})
     return results
@@ -406,6 +426,7 @@ def main() -> None:
     parser.add_argument("--rest-rows", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5, help="seconds per REST endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per REST figure (median)")
     args = parser.parse_args()
     parts = {p.strip() for p in args.only.split(",")}
     folder = Path(tempfile.mkdtemp(prefix="lbpy-bench-sql-"))
@@ -414,9 +435,9 @@ def main() -> None:
         if "scale" in parts:
             report["scale"] = bench_scale([b.strip() for b in args.backends.split(",")], args.rows, args.ops, folder)
         if "rest" in parts:
-            report["rest"] = bench_rest(args.rest_rows, args.seconds, args.connections, folder)
+            report["rest"] = bench_rest(args.rest_rows, args.seconds, args.connections, args.rounds, folder)
         if "drivers" in parts:
-            report["drivers"] = bench_drivers(args.rest_rows, args.seconds, args.connections, folder)
+            report["drivers"] = bench_drivers(args.rest_rows, args.seconds, args.connections, args.rounds, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     out = HERE / "results"
