@@ -266,24 +266,13 @@ def test_destroy_all_removes_what_the_memory_connector_removes(fresh_apps, porta
 
 def test_a_filter_runs_as_one_select_inside_the_database(apps, portal):
     """No row is filtered in Python: the statement carries the where, order and limit."""
-    import sqlalchemy as sa
+    from test_sql_support import recorded_statements
 
     _, sql = apps
-    connector = sql.datasources["db"].connector
-    statements: list[str] = []
-    engine = connector._engine
-    sync_engine = getattr(engine, "sync_engine", engine)
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(sql.datasources["db"].connector) as statements:
         rows = portal.call(sql.models["Customer"].find, {
             "where": {"or": [{"tags": "a"}, {"address.city": {"like": "ar"}}]}, "order": "age DESC", "limit": 2,
         })
-    finally:
-        sa.event.remove(sync_engine, "before_cursor_execute", record)
     assert len(rows) == 2
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1

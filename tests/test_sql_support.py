@@ -156,3 +156,29 @@ def boot(root: Path, models: dict[str, dict], datasource: dict, **options: Any):
 
 def call(portal, fn: Callable, *args: Any) -> Any:
     return portal.call(fn, *args)
+
+
+class recorded_statements:
+    """The SQL text of every statement a connector sends through SQLAlchemy while in the block
+    (its engine and, on SQLite, the engine of the calling thread's connections)."""
+
+    def __init__(self, connector) -> None:
+        self.engines = [getattr(e, "sync_engine", e) for e in (connector._engine, connector._inline_engine)
+                        if e is not None]
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, *args) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> list[str]:
+        import sqlalchemy as sa
+
+        for engine in self.engines:
+            sa.event.listen(engine, "before_cursor_execute", self._record)
+        return self.statements
+
+    def __exit__(self, *exc) -> None:
+        import sqlalchemy as sa
+
+        for engine in self.engines:
+            sa.event.remove(engine, "before_cursor_execute", self._record)

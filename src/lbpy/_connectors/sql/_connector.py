@@ -199,12 +199,14 @@ class SqlConnector(Connector):
 
         ``quick`` marks work that touches one row by its primary key. On SQLite that runs at once
         on the calling thread (a few microseconds of C, less than a hop to a worker thread costs),
-        unless another writer holds the database: then it waits its turn in a worker thread."""
+        unless another writer holds the database: then it waits its turn in a worker thread.
+        ``quick="bounded"`` marks a read of unknown cost: it starts on the calling thread too, and
+        moves to a worker thread if SQLite has not finished within a small budget of steps."""
         if not self._ready:
             await self._prepare_schema()
         atomic = write if atomic is None else atomic
         if quick and self._inline_engine is not None:
-            done, result = self._run_inline(fn, args, atomic)
+            done, result = self._run_inline(fn, args, atomic, bounded=quick == "bounded")
             if done:
                 return result
         for attempt in (1, 2):
@@ -229,15 +231,20 @@ class SqlConnector(Connector):
                 return await conn.run_sync(fn, *args)
         return await anyio.to_thread.run_sync(self._execute_sync, engine, fn, args, atomic)
 
-    def _run_inline(self, fn: Callable, args: tuple, atomic: bool) -> tuple[bool, Any]:
-        """(True, result), or (False, None) when the database is busy and the caller must wait."""
+    def _run_inline(self, fn: Callable, args: tuple, atomic: bool, bounded: bool = False) -> tuple[bool, Any]:
+        """(True, result), or (False, None) when the database is busy (or, ``bounded``, the
+        read is long) and the caller must hand it to a worker thread."""
         thread = threading.get_ident()
         conn = self._inline.get(thread)
+        raw = None
         try:
             if conn is None or conn.closed or conn.invalidated:
                 conn = self._inline[thread] = self._inline_engine.connect()
             if atomic:
                 return True, _in_sqlite_transaction(conn, fn, args)
+            if bounded:
+                raw = conn.connection.driver_connection
+                raw.set_progress_handler(_StepBudget(INLINE_STEPS), 1000)
             return True, fn(conn, *args)
         except Exception as exc:
             if _busy(exc):
@@ -246,6 +253,9 @@ class SqlConnector(Connector):
             if translated is exc:
                 raise
             raise translated from exc
+        finally:
+            if raw is not None:
+                raw.set_progress_handler(None, 0)
 
     def _close_inline(self) -> None:
         connections, self._inline = self._inline, {}
@@ -346,7 +356,7 @@ class SqlConnector(Connector):
                                        quick=True)
             return await self._run(_fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
                                    quick=True)
-        return await self._run(self._select_rows, model, filter)
+        return await self._run(self._select_rows, model, filter, quick="bounded")
 
     def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
         """The record with id ``value``, asked of sqlite3 directly (see ``_Prepared``)."""
@@ -553,7 +563,7 @@ class SqlConnector(Connector):
     # -- what SQL does in one statement -------------------------------------------------------
 
     async def count(self, model: str, where: dict | None, options: dict) -> int:
-        return await self._run(self._count, model, where, quick=self._is_id_lookup(model, where))
+        return await self._run(self._count, model, where, quick=True if self._is_id_lookup(model, where) else "bounded")
 
     def _count(self, conn, model: str, where: dict | None) -> int:
         import sqlalchemy as sa
@@ -811,7 +821,25 @@ def _busy(exc: BaseException) -> bool:
     if not isinstance(exc, sa_exc.OperationalError):
         return False
     text = str(exc.orig).lower()
-    return "database is locked" in text or "database table is locked" in text or "busy" in text
+    return ("database is locked" in text or "database table is locked" in text or "busy" in text
+            or text == "interrupted")
+
+
+#: SQLite virtual machine steps (in thousands) a read may take on the calling thread
+INLINE_STEPS = 50
+
+
+class _StepBudget:
+    """SQLite's progress handler: stop the statement once it has used its budget."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, thousands: int) -> None:
+        self.left = thousands
+
+    def __call__(self) -> int:
+        self.left -= 1
+        return self.left < 0
 
 
 def _read_id(table_map, value: Any) -> Any:
