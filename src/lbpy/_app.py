@@ -50,6 +50,7 @@ class Application:
         self.model_specs: dict[str, ModelSpec] = {}
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
         self.boot_scripts: list[Callable] = []
+        self._model_modules: dict[str, Any] = {}
         self._started = False
         self._asgi: Callable | None = None
         explorer = files.component_config.get("loopback-component-explorer")
@@ -88,11 +89,12 @@ class Application:
             self._build_model(name, merged[name])
         for name in order:
             self._bind_nested_types(self.models[name])
-        from ._model._features import apply_model_features
+        from ._model._features import apply_model_features, bind_remote_methods
 
         apply_model_features(self)
         for name in order:
             self._customize(name)
+        bind_remote_methods(self, self._model_modules)
         self._load_boot_scripts()
         if files.ignored_js:
             shown = ", ".join(str(p.relative_to(self.root)) for p in files.ignored_js[:3])
@@ -255,10 +257,12 @@ class Application:
             return
         module = load_python_file(file.python, f"lbpy_app.models.{file.python.stem.replace('-', '_')}",
                                   self.root)
+        self._model_modules[name] = module
         customize = getattr(module, "customize", None)
         if customize is None:
-            log.warning("%s defines no customize(%s) function; nothing to apply",
-                        file.python.relative_to(self.root), name)
+            if not file.definition.methods:
+                log.warning("%s defines no customize(%s) function; nothing to apply",
+                            file.python.relative_to(self.root), name)
             return
         try:
             customize(self.models[name])
@@ -266,8 +270,8 @@ class Application:
             raise
         except Exception as exc:
             raise BootError(
-                f"{file.python.relative_to(self.root)}: customize({name}) failed: "
-                f"{type(exc).__name__}: {exc}"
+                f"{file.python.relative_to(self.root)}{_line_in(exc, file.python)}: customize({name}) "
+                f"failed: {type(exc).__name__}: {exc}"
             ) from exc
 
     def _load_boot_scripts(self) -> None:
@@ -308,12 +312,24 @@ class Application:
             for datasource in self.datasources.values():
                 await datasource.connect()
             for fn in self.boot_scripts:
-                result = fn(self)
-                if inspect.isawaitable(result):
-                    await result
+                await self._run_boot_script(fn)
         except BaseException:
             self._started = False
             raise
+
+    async def _run_boot_script(self, fn: Callable) -> None:
+        try:
+            result = fn(self)
+            if inspect.isawaitable(result):
+                await result
+        except LbpyError:
+            raise
+        except Exception as exc:
+            path = Path(fn.__code__.co_filename) if hasattr(fn, "__code__") else None
+            shown = _relative(path, self.root) if path else getattr(fn, "__qualname__", "boot script")
+            raise BootError(
+                f"{shown}{_line_in(exc, path) if path else ''}: boot(app) failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
     async def stop(self) -> None:
         if not self._started:
@@ -342,6 +358,24 @@ def _sources_hint(root: Path, name: str) -> str:
         except (ValueError, AttributeError, OSError):
             continue
     return ""
+
+
+def _line_in(exc: BaseException, path: Path) -> str:
+    """``:<line>``: the last line of ``path`` the exception's traceback passed through."""
+    line = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:

@@ -85,6 +85,8 @@ class RemoteMethod:
     status: int = 200
     #: called with the result to say 404 (findById and findOne answer 404 for nothing found)
     not_found: Callable[[Any], bool] | None = None
+    #: answers with server-sent events rather than JSON (createChangeStream)
+    streams: bool = False
 
     @property
     def full_name(self) -> str:
@@ -262,6 +264,10 @@ async def _count(Model, where=None, options=None):
     return await Model.count(where, options)
 
 
+async def _change_stream(Model, options=None):
+    return Model.create_change_stream(options)
+
+
 async def _patch_attributes(instance, data=None, options=None):
     return await instance.update_attributes(_object_body(type(instance), data), options)
 
@@ -341,5 +347,11 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
             returns=[instance], http=[Endpoint("PATCH", "/:id")],
             description="Patch attributes for a model instance and persist it into the data source.",
             is_static=False, builtin=True,
+        ),
+        RemoteMethod(
+            name="createChangeStream", fn=_change_stream, accepts=[Accept("options", "object")],
+            returns=[Returns("changes", "file", True)],
+            http=[Endpoint("POST", "/change-stream"), Endpoint("GET", "/change-stream")],
+            description="Create a change stream.", builtin=True, streams=True,
         ),
     ]

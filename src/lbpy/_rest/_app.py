@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from .._errors import BadRequestError, HttpError, NotFoundError, RequestTooLargeError
 from .._filter import FilterError, parse_query
 from .._model._persisted import Model, json_value
+from .._model._remote import hooks_for
 from .._remoting import Accept, RemoteMethod, coerce_arg, default_source
 from ._errors import error_body
 
@@ -116,16 +117,19 @@ class ModelRoutes:
 
 
 def model_methods(model: type[Model]) -> list[RemoteMethod]:
-    """Every remote method ``model`` exposes: LoopBack's built-ins (when persisted) and its own."""
+    """Every remote method ``model`` exposes: its named scopes and LoopBack's built-ins (when
+    persisted), then its own."""
+    from .._model._remote import is_disabled
+    from .._model._scopes import scope_methods
     from .._remoting import builtin_methods
 
     methods: list[RemoteMethod] = []
     if model.spec.persisted and model.spec.id_name:
+        methods.extend(scope_methods(model))
         methods.extend(builtin_methods(model.spec.name))
-    methods.extend(getattr(model, "_remote_methods", {}).values())
-    disabled = getattr(model, "_disabled_methods", set())
+    methods.extend(model.remote_methods())
     allowed = _shared_methods(model)
-    return [m for m in methods if m.full_name not in disabled and _allowed(m, allowed)]
+    return [m for m in methods if not is_disabled(model, m) and _allowed(m, allowed)]
 
 
 def _shared_methods(model: type[Model]) -> dict[str, bool] | None:
@@ -137,14 +141,9 @@ def _shared_methods(model: type[Model]) -> dict[str, bool] | None:
 def _allowed(method: RemoteMethod, shared: dict[str, bool] | None) -> bool:
     if shared is None:
         return True
-    names = {method.full_name, method.name}
-    aliases = {"patchOrCreate": "upsert", "replaceOrCreate": "replaceOrCreate",
-               "deleteById": "destroyById", "patchAttributes": "updateAttributes"}
-    if method.name in aliases:
-        names.add(aliases[method.name])
-        if not method.is_static:
-            names.add(f"prototype.{aliases[method.name]}")
-    for name in names:
+    from .._model._remote import method_names
+
+    for name in method_names(method):
         if name in shared:
             return bool(shared[name])
     return bool(shared.get("*", True))
@@ -254,6 +253,9 @@ class RestApp:
                 )
             route, params = found
             call = Call(scope, receive, params, self.limit)
+            if route.method.streams:
+                await self.stream(route, call, send, origin)
+                return
             status, body = await self.invoke(route, call)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
@@ -266,22 +268,80 @@ class RestApp:
         args: dict[str, Any] = {}
         for accept, source in route.args:
             args[accept.arg] = await _read_arg(accept, source, call, method.builtin)
-            if accept.required and args[accept.arg] is None:
-                raise BadRequestError(f"{accept.arg} is a required argument", code="INVALID_PARAMETER")
-        if method.is_static:
-            result = await method.fn(model, **args)
-        else:
+        instance = None
+        if not method.is_static:
             instance_id = call.params.get("id")
             instance = await model.find_by_id(instance_id, None, call.options)
             if instance is None:
                 raise NotFoundError(f"could not find a model with id {instance_id}", code="MODEL_NOT_FOUND")
             args.pop("id", None)
-            result = await method.fn(instance, **args)
+        hooks = hooks_for(model, method) if "_remote_hook_index" in model.__dict__ else None
+        if hooks is None:
+            _check_required(route, args)
+            result = await method.fn(model if instance is None else instance, **args)
+        else:
+            result = await _invoke_with_hooks(route, call, args, instance, hooks)
         if method.name == "exists" and route.verb == "HEAD" and not result:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
                                 code="MODEL_NOT_FOUND")
         body = serialize(method, result)
         return (204 if body is None and method.status == 200 else method.status), body
+
+    async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
+        """A change stream: server-sent events until the client goes away (or the server stops)."""
+        args = {accept.arg: await _read_arg(accept, source, call, route.method.builtin)
+                for accept, source in route.args}
+        changes = await route.method.fn(route.model, **args)
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache, no-transform")]
+        if self.cors:
+            if origin is not None:
+                headers.append((b"access-control-allow-origin", origin))
+            headers += _CORS_ALWAYS
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
+            await _pump(changes, call.receive, send)
+        finally:
+            changes.close()
+
+
+def _check_required(route: Route, args: dict) -> None:
+    for accept, _source in route.args:
+        if accept.required:
+            value = args.get(accept.arg)
+            if value is None or value == "":
+                raise BadRequestError(f"{accept.arg} is a required argument")
+
+
+async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: Model | None,
+                             hooks: tuple[list, list, list]) -> Any:
+    """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
+    after-error hooks see any failure of those."""
+    from .._model._remote import RemoteContext
+    from .._model._remote import call as call_hook
+
+    before, after, on_error = hooks
+    method = route.method
+    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.receive,
+                        instance=instance, options=call.options)
+    try:
+        for fn in before:
+            await call_hook(fn, ctx)
+        _check_required(route, ctx.args)
+        ctx.result = await method.fn(route.model if instance is None else instance, **ctx.args)
+        for fn in after:
+            await call_hook(fn, ctx)
+    except Exception as exc:
+        if not on_error:
+            raise
+        ctx.error = exc
+        for fn in on_error:
+            try:
+                await call_hook(fn, ctx)
+            except Exception as replaced:
+                ctx.error = replaced
+        raise ctx.error from None
+    return ctx.result
 
 
 async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> Any:
@@ -311,6 +371,27 @@ async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> A
     if builtin:
         return value
     return coerce_arg(accept, value, source)
+
+
+async def _pump(changes, receive, send) -> None:
+    """Send each change as an event; stop when the client disconnects or the stream closes."""
+    import anyio
+
+    async with anyio.create_task_group() as tasks:
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(watch_disconnect)
+        try:
+            async for change in changes:
+                await send({"type": "http.response.body", "more_body": True,
+                            "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
+        except OSError:
+            pass  # the connection went away while sending
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        tasks.cancel_scope.cancel()
 
 
 def serialize(method: RemoteMethod, result: Any) -> bytes | None:
