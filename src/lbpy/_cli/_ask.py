@@ -82,7 +82,7 @@ class Asker:
             return validate(value) if validate else value
         if not self.prompting:
             if default is None and required:
-                raise UsageError(f"{label} is required: pass {flag}")
+                raise UsageError(f'no answer to "{label}": pass {flag}')
             return validate(default) if validate and default is not None else default
         return _PROMPT
 

@@ -117,7 +117,7 @@ def pip_install(requirements: list[str]) -> None:
             f"pip could not install {shown}: {errors[0]} -- install it yourself "
             f"({sys.executable} -m pip install {shown}) and run the command again"
         )
-    console.print(f"Installed {shown}")
+    console.print(f"Installed {shown}", soft_wrap=True)
     import importlib
 
     importlib.invalidate_caches()

@@ -137,11 +137,11 @@ def parse_default(text: Any, json_type: Any, model_names: Any, *, flag: str = "-
     else:
         value = text
     if isinstance(kind, (ObjectType, ModelType)) and not isinstance(value, dict):
-        raise UsageError(f'{flag} {shown} is not an object (property "{name}" is {described}); e.g. {{"a": 1}}')
+        raise UsageError(f'{flag} {shown} is not an object (property "{name}" has type {described}); e.g. {{"a": 1}}')
     try:
         coerced = kind.coerce(value)
     except CoercionError as exc:
-        raise UsageError(f'{flag} {shown} {exc} (property "{name}" is {described})') from None
+        raise UsageError(f'{flag} {shown} {exc} (property "{name}" has type {described})') from None
     return to_json(coerced), None
 
 
