@@ -343,7 +343,7 @@ def command(
         definitions = project.model_definitions()
         if model is None and not asker.has_answer("model") and not definitions:
             raise UsageError("the app has no models yet; create one first with: lbpy model NAME")
-        model = asker.select("Select the model", list(definitions), value=model, flag="MODEL", key="model",
+        model = asker.select("Select the model", sorted(definitions), value=model, flag="MODEL", key="model",
                              validate=lambda m: project.require_model(m) and m)
         _, definition = definitions[model]
         prop = ask_property(asker, definitions, name=name, type=type, item_type=item_type, required=required,

@@ -96,7 +96,7 @@ def ask_relation(project: "AppProject", asker: "Asker", *, model: Any = None, ty
     models = {n: d for n, (_, d) in definitions.items()}
     if not models:
         raise UsageError("the app has no models yet; create them first with: lbpy model NAME")
-    names = list(models)
+    names = sorted(models)
     model = asker.select("Select the model to create the relationship from", names, value=model, flag="MODEL",
                          key="model", validate=lambda m: check_model(m, models, flag="MODEL"))
     definition = models[model]
