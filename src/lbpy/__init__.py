@@ -29,6 +29,7 @@ _EXPORTS = {
     "UnauthorizedError": "lbpy._errors",
     "ForbiddenError": "lbpy._errors",
     "NotFoundError": "lbpy._errors",
+    "ConflictError": "lbpy._errors",
     "ValidationError": "lbpy._errors",
     "ServiceUnavailableError": "lbpy._errors",
 }

@@ -71,7 +71,8 @@ class Application:
             if name not in files.definitions:
                 raise BootError(
                     f'server/model-config.json names model "{name}", but no model definition '
-                    f"declares it (looked in the _meta.sources folders for \"name\": \"{name}\")"
+                    f'declares it (looked for "name": "{name}" in the _meta.sources folders)'
+                    + _sources_hint(self.root, name)
                 )
             if entry.data_source is not None and entry.data_source not in self.datasources:
                 known = ", ".join(self.datasources) or "none"
@@ -327,6 +328,20 @@ class Application:
 
             self._asgi = build_asgi(self)
         await self._asgi(scope, receive, send)
+
+
+def _sources_hint(root: Path, name: str) -> str:
+    """When the definition sits in common/models but _meta.sources does not list it."""
+    import json
+
+    for path in sorted((root / "common" / "models").glob("*.json")):
+        try:
+            if json.loads(path.read_text("utf-8")).get("name") == name:
+                return (f"; it is in {path.relative_to(root)}: add \"../common/models\" to "
+                        "_meta.sources in server/model-config.json")
+        except (ValueError, AttributeError, OSError):
+            continue
+    return ""
 
 
 def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:

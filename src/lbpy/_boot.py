@@ -23,8 +23,12 @@ from ._model._definition import ModelDefinition
 
 log = logging.getLogger("lbpy")
 
-DEFAULT_MODEL_SOURCES = ["loopback/common/models", "loopback/server/models", "../common/models", "./models"]
-DEFAULT_MIXIN_SOURCES = ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"]
+#: what LoopBack's generator writes in model-config.json's _meta
+GENERATED_MODEL_SOURCES = ["loopback/common/models", "loopback/server/models", "../common/models", "./models"]
+GENERATED_MIXIN_SOURCES = ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"]
+#: what loopback-boot uses when _meta is absent
+DEFAULT_MODEL_SOURCES = ["./models"]
+DEFAULT_MIXIN_SOURCES = ["./mixins"]
 
 #: LoopBack's own models (authentication, authorization, replication); lbpy does not provide them
 LOOPBACK_BUILTIN_MODELS = {
@@ -216,6 +220,11 @@ def read_app(root: Path | str) -> AppFiles:
             model_config[name] = ModelConfigEntry.model_validate(entry)
         except PydanticError as exc:
             raise BootError(f'server/model-config.json: "{name}".{_pydantic_message(exc)}') from None
+        if "dataSource" not in entry:
+            log.warning(
+                'server/model-config.json: "%s" has no "dataSource"; its methods will fail. '
+                'Name a datasource, or use null to mark a model not attached to one', name,
+            )
 
     files = AppFiles(
         root=root,

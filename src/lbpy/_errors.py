@@ -9,6 +9,7 @@
         UnauthorizedError               401
         ForbiddenError                  403
         NotFoundError(LookupError)      404
+        ConflictError                   409
         RequestTooLargeError            413
         ValidationError(ValueError)     422
         ServiceUnavailableError         503
@@ -79,8 +80,15 @@ class NotFoundError(HttpError, LookupError):
     status_code = 404
 
 
+class ConflictError(HttpError):
+    """A write that collides with an existing record, e.g. a duplicate id."""
+
+    status_code = 409
+
+
 class RequestTooLargeError(HttpError):
     status_code = 413
+    error_name = "PayloadTooLargeError"
 
 
 class ServiceUnavailableError(HttpError):

@@ -95,8 +95,8 @@ EMPTY = Filter()
 class FilterError(BadRequestError):
     """A filter that cannot be used: 400 with a message that names the problem."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="INVALID_FILTER")
+    def __init__(self, message: str, code: str = "INVALID_FILTER") -> None:
+        super().__init__(message, code=code)
 
 
 def load_json_param(name: str, raw: Any) -> Any:
@@ -129,10 +129,13 @@ def parse_filter(
         return raw
     if not isinstance(raw, dict):
         raise FilterError(f"`{name}` must be an object, not {_kind(raw)}")
-    where = parse_where(spec, raw.get("where"), name=f"{name}.where") if "where" in raw else None
+    where = raw.get("where")
+    if where is not None and not isinstance(where, dict):
+        raise FilterError(f"`{name}.where` must be an object, not {_kind(where)}")
+    where = _where(spec, where, f"{name}.where", 0) if where else None
     fields = _parse_fields(spec, raw["fields"], name) if raw.get("fields") is not None else None
     order = _parse_order(spec, raw["order"], name) if raw.get("order") not in (None, "", []) else None
-    limit = _parse_count(raw.get("limit"), f"{name}.limit")
+    limit = _parse_count(raw.get("limit"), f"{name}.limit") or None  # LoopBack: 0 is no limit
     skip = raw.get("skip", raw.get("offset"))
     skip = _parse_count(skip, f"{name}.skip") or 0
     include = _parse_include(spec, raw["include"], models, name) if raw.get("include") else ()
@@ -151,7 +154,8 @@ def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where") -> dict | Non
 
 def _where(spec: ModelSpec, raw: dict, name: str, depth: int) -> dict | None:
     if depth > MAX_DEPTH:
-        raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels")
+        raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels",
+                          "QUERY_OBJECT_TOO_DEEP")
     parts: list[dict] = []
     for key, value in raw.items():
         if key in ("and", "or"):
@@ -164,13 +168,12 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int) -> dict | None:
             ]
             if key == "and":
                 parts.extend(children)
-            elif len(children) == len(items) and children:
-                parts.append(children[0] if len(children) == 1 else {"or": children})
-            elif items:
-                # an or-branch that matches everything (e.g. only a hidden property) makes the or true
+            elif len(children) < len(items):
+                # a branch that matches everything (e.g. only a hidden property) makes the or true
                 continue
             else:
-                raise FilterError(f"`{name}.or` must not be empty")
+                # as in LoopBack, an empty or matches nothing
+                parts.append(children[0] if len(children) == 1 else {"or": children})
         else:
             parts.extend(_conditions(spec, key, value, f"{name}.{key}"))
     if not parts:
@@ -287,11 +290,14 @@ def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) 
 
 def _parse_fields(spec: ModelSpec, raw: Any, name: str) -> tuple[str, ...] | None:
     names = list(spec.properties)
+    raw = _as_list(raw)
     if isinstance(raw, str):
         raw = [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(raw, list):
         if not all(isinstance(item, str) for item in raw):
             raise FilterError(f"`{name}.fields` must list property names")
+        if not raw:
+            return None
         wanted = set(raw)
         chosen = [n for n in names if n in wanted]
     elif isinstance(raw, dict):
@@ -455,7 +461,7 @@ def _split_key(key: str) -> list[str] | None:
         return None
     parts = [match.group(1)] + _PART.findall(match.group(2))
     if len(parts) > MAX_DEPTH * 3:
-        raise FilterError(f"query parameter `{key[:40]}...` nests too deeply")
+        raise FilterError(f"query parameter `{key[:40]}...` nests too deeply", "QUERY_OBJECT_TOO_DEEP")
     return parts
 
 
@@ -660,21 +666,24 @@ _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
 
 
 def sort_key(path: str) -> Callable[[Mapping[str, Any]], tuple]:
-    """Missing and null values sort lowest; then booleans, numbers and dates, then text."""
+    """LoopBack's order: missing values lowest, then null, then booleans, numbers and dates,
+    then text (by code point; JavaScript's UTF-16 order differs only beyond the BMP)."""
 
     def key(record: Mapping[str, Any]) -> tuple:
         value = get_path(record, path)
-        if value is _MISSING or value is None:
+        if value is _MISSING:
             return (0, 0)
+        if value is None:
+            return (1, 0)
         if isinstance(value, bool):
-            return (1, int(value))
+            return (2, int(value))
         if isinstance(value, (int, float)):
-            return (2, value)
-        if isinstance(value, datetime):
-            return (2, value.timestamp())
-        if isinstance(value, str):
             return (3, value)
-        return (4, json.dumps(value, sort_keys=True, default=str))
+        if isinstance(value, datetime):
+            return (3, value.timestamp())
+        if isinstance(value, str):
+            return (4, value)
+        return (5, json.dumps(value, sort_keys=True, default=str))
 
     return key
 

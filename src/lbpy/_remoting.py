@@ -211,7 +211,17 @@ async def _replace_or_create(Model, data=None, options=None):
 
 
 async def _upsert_with_where(Model, where=None, data=None, options=None):
-    return await Model.upsert_with_where(where, _object_body(Model, data), options)
+    return await Model.upsert_with_where(_required_where(where), _object_body(Model, data), options)
+
+
+def _required_where(where: Any) -> Any:
+    # over REST a missing where is a mistake, not "every record" (LoopBack answered 500)
+    if where is None:
+        raise BadRequestError(
+            "where is required: pass ?where={...}, or ?where={} to match every record",
+            code="INVALID_PARAMETER",
+        )
+    return where
 
 
 async def _exists(Model, id, options=None):
@@ -241,7 +251,7 @@ async def _find_one(Model, filter=None, options=None):
 
 
 async def _update_all(Model, where=None, data=None, options=None):
-    return await Model.update_all(where, _object_body(Model, data), options)
+    return await Model.update_all(_required_where(where), _object_body(Model, data), options)
 
 
 async def _delete_by_id(Model, id, options=None):
@@ -261,7 +271,7 @@ def _object_body(Model, data: Any) -> dict:
         return {}
     if not isinstance(data, dict):
         raise BadRequestError(
-            f"The request body for {Model.spec.name} must be a JSON object", code="INVALID_BODY"
+            "Value is not an object.", code="INVALID_BODY"
         )
     return data
 

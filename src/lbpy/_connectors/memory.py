@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ import anyio
 import anyio.to_thread
 
 from .._atomic import write_atomic
-from .._errors import BootError, NotFoundError, ValidationError
+from .._errors import BootError, ConflictError, NotFoundError
 from .._filter import Filter, apply_filter, compile_where
 from .._model._types import format_date
 from ._base import Connector, Setting
@@ -88,18 +89,19 @@ class MemoryConnector(Connector):
             table[record.get(id_name, key)] = record
 
     def _next_id(self, model: str, table: dict) -> Any:
+        # ``ids`` holds the next id to hand out, as LoopBack's file does; ids are never reused
         spec = self.models.get(model)
-        number = self._ids.get(model, 0) + 1
+        number = self._ids.get(model, 1)
         while number in table or str(number) in table:
             number += 1
-        self._ids[model] = number
+        self._ids[model] = number + 1
         if spec is not None and spec.id_property is not None and spec.id_property.type.name == "string":
             return str(number)
         return number
 
     def _note_id(self, model: str, id: Any) -> None:
-        if isinstance(id, int) and not isinstance(id, bool) and id > self._ids.get(model, 0):
-            self._ids[model] = id
+        if isinstance(id, int) and not isinstance(id, bool) and id >= self._ids.get(model, 1):
+            self._ids[model] = id + 1
 
     # -- the required core ----------------------------------------------------------------
 
@@ -112,6 +114,8 @@ class MemoryConnector(Connector):
             # a lookup by id is the commonest query: answer it without a scan
             record = table.get(where[id_name]["eq"])
             rows = [] if record is None else [record]
+        elif not filter.order:
+            filter = replace(filter, order=((id_name, "ASC"),))  # LoopBack's default order
         return [_clone(r) for r in apply_filter(rows, filter)]
 
     async def create(self, model: str, data: dict, options: dict) -> Any:
@@ -121,9 +125,7 @@ class MemoryConnector(Connector):
         if id is None:
             id = self._next_id(model, table)
         elif id in table:
-            raise ValidationError(
-                model, {id_name: [("uniqueness", "is not unique")]}, values={id_name: id},
-            )
+            raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID")
         else:
             self._note_id(model, id)
         table[id] = {**_clone(data), id_name: id}

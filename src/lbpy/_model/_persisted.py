@@ -213,29 +213,29 @@ class Model:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise BadRequestError(
-                f"The {cls.spec.name} data must be an object, not {type(data).__name__}",
-                code="INVALID_BODY",
-            )
+            raise BadRequestError("Value is not an object.", code="INVALID_BODY")
         spec = cls.spec
         properties = spec.properties
         values: dict[str, Any] = {}
         errors: dict[str, list[tuple[str, str]]] = {}
+        unknown: list[str] = []
         for key, value in data.items():
             prop = properties.get(key)
             if prop is None:
+                if spec.strict == "filter":
+                    continue
                 if spec.strict:
-                    errors.setdefault(key, []).append(("unknown-property", "is not defined in the model"))
+                    unknown.append(key)
                 else:
                     values[key] = value
                 continue
             try:
                 values[key] = prop.type.coerce(value)
             except CoercionError as exc:
-                errors.setdefault(key, []).append((exc.code, str(exc)))
+                errors[key] = [(exc.code, str(exc))]
         if mode != "patch":
             for name, prop in properties.items():
-                if name in values:
+                if name in values or name in errors:
                     continue
                 if prop.default is not MISSING:
                     default = prop.default
@@ -243,14 +243,17 @@ class Model:
                 elif prop.default_fn in DEFAULT_FNS:
                     values[name] = DEFAULT_FNS[prop.default_fn]()
         for name, prop in properties.items():
-            if not prop.required:
+            if not prop.required or name in errors:
                 continue
             if mode == "patch" and name not in values:
                 continue
-            if name in errors:
-                continue
             if _blank(values.get(name)) and not (prop.is_id and prop.generated):
-                errors.setdefault(name, []).append(("presence", "can't be blank"))
+                errors[name] = [("presence", "can't be blank")]
+        if errors:
+            # LoopBack lists errors in property order, unknown properties last
+            errors = {name: errors[name] for name in properties if name in errors}
+        for key in unknown:
+            errors[key] = [("unknown-property", "is not defined in the model")]
         if errors:
             return values, errors
         cls._custom_validations(values, errors, mode)
@@ -376,9 +379,32 @@ class Model:
     async def create(cls, data: Any = None, options: dict | None = None) -> Any:
         options = {} if options is None else options
         if isinstance(data, list):
-            prepared = [cls._prepared_for_create(item) for item in data]
+            prepared = cls._prepared_batch(data)
             return [await cls._create_prepared(values, options) for values in prepared]
         return await cls._create_prepared(cls._prepared_for_create(data), options)
+
+    @classmethod
+    def _prepared_batch(cls, items: list) -> list[dict]:
+        """A batch is checked whole before anything is written: all of it is stored or none."""
+        prepared: list[dict] = []
+        failures: list[ValidationError | None] = []
+        for item in items:
+            try:
+                prepared.append(cls._prepared_for_create(item))
+                failures.append(None)
+            except ValidationError as exc:
+                failures.append(exc)
+        if any(failures):
+            details = [None if exc is None else {
+                "statusCode": 422, "name": "ValidationError", "message": exc.message,
+                "details": exc.details} for exc in failures]
+            first = next(i for i, exc in enumerate(failures) if exc is not None)
+            raise HttpError(
+                f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: "
+                f"{failures[first].message}", status_code=422, name="ValidationError",
+                details=details,
+            )
+        return prepared
 
     @classmethod
     def _prepared_for_create(cls, data: Any) -> dict:
@@ -454,14 +480,17 @@ class Model:
     async def upsert(cls, data: Any = None, options: dict | None = None) -> "Model":
         """Patch the record with the id in ``data``, or create one (LoopBack's patchOrCreate)."""
         options = {} if options is None else options
-        id_name = cls._id_name()
-        raw_id = data.get(id_name) if isinstance(data, dict) else None
+        raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
         if raw_id is None:
             return await cls.create(data, options)
         existing = await cls.find_by_id(raw_id, None, options)
         if existing is None:
-            values = cls._prepare_upsert(data, "create")
-            return await cls._create_prepared(values, options)
+            if cls.spec.force_id:
+                raise NotFoundError(
+                    f"Could not update attributes. Object with id {raw_id} does not exist!",
+                    code="MODEL_NOT_FOUND",
+                )
+            return await cls._create_prepared(cls._prepare_upsert(data, "create"), options)
         values = cls._prepare_upsert(data, "patch")
         return await existing._patch(values, options)
 
@@ -470,29 +499,37 @@ class Model:
     @classmethod
     async def replace_or_create(cls, data: Any = None, options: dict | None = None) -> "Model":
         options = {} if options is None else options
-        id_name = cls._id_name()
-        raw_id = data.get(id_name) if isinstance(data, dict) else None
-        if raw_id is not None and await cls.exists(raw_id, options):
-            return await cls.replace_by_id(raw_id, data, options)
-        values = cls._prepare_upsert(data, "create")
+        raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
+        if raw_id is not None:
+            if await cls.exists(raw_id, options) or cls.spec.force_id:
+                return await cls.replace_by_id(raw_id, data, options)
+        values, errors = cls._prepare(data, "create")
+        if errors:
+            cls._raise_invalid(errors, data)
         return await cls._create_prepared(values, options)
 
     @classmethod
     async def upsert_with_where(cls, where: Any, data: Any = None, options: dict | None = None) -> "Model":
+        """Patch the one record ``where`` matches, or create one; the data must be a whole
+        valid instance either way, as in LoopBack."""
         options = {} if options is None else options
         where = cls.parse_where(where) if not _is_canonical(where) else where
+        if isinstance(data, dict) and not data:
+            raise BadRequestError("data object cannot be empty!", code="EMPTY_DATA")
+        values, errors = cls._prepare(data, "create")
+        cls._check_id_not_set(values, errors)
+        if errors:
+            cls._raise_invalid(errors, data)
         found = await cls.find(Filter(where=where, limit=2), options)
         if len(found) > 1:
-            raise HttpError(
-                "There are multiple instances found. Upsert Operation will not be performed!",
-                status_code=400, code="MULTIPLE_INSTANCES",
+            raise BadRequestError(
+                "There are multiple instances found.Upsert Operation will not be performed!",
+                code="MULTIPLE_INSTANCES",
             )
         if not found:
-            values = cls._prepare_upsert(data, "create")
-            cls._check_id_not_set(values, {}) if False else None
             return await cls._create_prepared(values, options)
-        values = cls._prepare_upsert(data, "patch")
-        return await found[0]._patch(values, options)
+        given, _ = cls._prepare(data, "patch")
+        return await found[0]._patch(given, options)
 
     @classmethod
     async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> "Model":
@@ -511,7 +548,9 @@ class Model:
             cls._raise_invalid(errors, body)
         existing = await cls.find_by_id(id, None, options)
         if existing is None:
-            raise NotFoundError(f'Unknown "{cls.spec.name}" id "{id}".', code="MODEL_NOT_FOUND")
+            raise NotFoundError(
+                f"Could not replace. Object with id {id} does not exist!", code="MODEL_NOT_FOUND"
+            )
         instance = cls(values)
         if cls._has("before save"):
             ctx = Context(cls, options, instance=instance, is_new_instance=False)
@@ -625,7 +664,7 @@ class Model:
         if id_name in body:
             if body[id_name] is not None and cls.coerce_id(body[id_name]) != self.id:
                 raise BadRequestError(
-                    f"id property ({id_name}) cannot be updated from {self.id} to {body[id_name]}",
+                    f"id cannot be updated from {self.id} to {body[id_name]} when forceId is set to true",
                     code="INVALID_ID",
                 )
             body.pop(id_name)
@@ -738,13 +777,21 @@ def _count_info(info: Any) -> dict:
 
 
 def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
-    """A record as JSON values; hidden properties removed (and protected ones when nested)."""
+    """A record as JSON values, in LoopBack's order (declared properties as the definition lists
+    them, then undeclared ones); hidden properties removed, and protected ones when nested."""
     hidden = spec.hidden | spec.protected if nested else spec.hidden
     out = {}
-    for key, value in data.items():
-        if key in hidden:
-            continue
-        out[key] = json_value(value)
+    seen = 0
+    for key in spec.properties:
+        if key in data:
+            seen += 1
+            if key not in hidden:
+                out[key] = json_value(data[key])
+    if seen < len(data):
+        properties = spec.properties
+        for key, value in data.items():
+            if key not in properties and key not in hidden:
+                out[key] = json_value(value)
     return out
 
 

@@ -56,7 +56,7 @@ class StringType(Type):
             return format_number(value)
         if isinstance(value, datetime):
             return format_date(value)
-        raise CoercionError("is not a string")
+        raise CoercionError("is not a string", "string")
 
 
 class NumberType(Type):
@@ -67,19 +67,23 @@ class NumberType(Type):
         if value is None:
             return None
         if isinstance(value, bool):
-            raise CoercionError("is not a number")
+            raise CoercionError("is not a number", "number")
         if isinstance(value, int):
             return value
         if isinstance(value, float):
             if math.isnan(value) or math.isinf(value):
-                raise CoercionError("is not a number")
+                raise CoercionError("is not a number", "number")
             return normalise_number(value)
         if isinstance(value, str):
             text = value.strip()
-            if text and _NUMBER.fullmatch(text):
+            if not text:
+                return None  # an empty form field is no value, not zero
+            if _NUMBER.fullmatch(text):
                 return normalise_number(float(text)) if _FLOATY.search(text) else int(text)
-            raise CoercionError("is not a number")
-        raise CoercionError("is not a number")
+        raise CoercionError("is not a number", "number")
+
+    def coerce_query(self, value: Any) -> Any:
+        return None if value == "null" else self.coerce(value)
 
 
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
@@ -100,8 +104,8 @@ def format_number(value: int | float) -> str:
 class BooleanType(Type):
     name = "boolean"
     ordered = True
-    _TRUE = {"true", "1"}
-    _FALSE = {"false", "0"}
+    _TRUE = {"true", "1", "yes", "on"}
+    _FALSE = {"false", "0", "no", "off"}
 
     def coerce(self, value: Any) -> Any:
         if value is None or isinstance(value, bool):
@@ -114,7 +118,12 @@ class BooleanType(Type):
                 return True
             if text in self._FALSE:
                 return False
-        raise CoercionError("is not a boolean")
+            if not text:
+                return None
+        raise CoercionError("is not a boolean", "boolean")
+
+    def coerce_query(self, value: Any) -> Any:
+        return None if value == "null" else self.coerce(value)
 
 
 class DateType(Type):
@@ -127,27 +136,31 @@ class DateType(Type):
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         if isinstance(value, bool):
-            raise CoercionError("is not a valid date")
+            raise CoercionError("is not a valid date", "date")
         if isinstance(value, (int, float)):
             try:
                 return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
             except (OverflowError, OSError, ValueError):
-                raise CoercionError("is not a valid date") from None
+                raise CoercionError("is not a valid date", "date") from None
         if isinstance(value, str):
+            if not value.strip():
+                return None
             parsed = parse_date(value)
             if parsed is None:
-                raise CoercionError("is not a valid date")
+                raise CoercionError("is not a valid date", "date")
             return parsed
-        raise CoercionError("is not a valid date")
+        raise CoercionError("is not a valid date", "date")
 
     def coerce_query(self, value: Any) -> Any:
+        if value == "null":
+            return None
         if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
             return self.coerce(int(value))
         return self.coerce(value)
 
 
 _INTEGER = re.compile(r"-?\d{1,15}")
-_DATE_ONLY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_YEAR_MONTH = re.compile(r"\d{4}(-\d{2})?")
 
 
 def parse_date(text: str) -> datetime | None:
@@ -155,6 +168,8 @@ def parse_date(text: str) -> datetime | None:
     text = text.strip()
     if not text:
         return None
+    if _YEAR_MONTH.fullmatch(text):
+        text += "-01" if len(text) == 7 else "-01-01"
     candidate = text[:-1] + "+00:00" if text[-1:] in "zZ" else text
     try:
         parsed = datetime.fromisoformat(candidate)
@@ -178,7 +193,7 @@ class ObjectType(Type):
     def coerce(self, value: Any) -> Any:
         if value is None or isinstance(value, dict):
             return value
-        raise CoercionError("is not an object")
+        raise CoercionError("is not an object", "object")
 
 
 class ArrayType(Type):
@@ -194,14 +209,14 @@ class ArrayType(Type):
         if value is None:
             return None
         if not isinstance(value, list):
-            raise CoercionError("is not an array")
+            raise CoercionError("is not an array", "array")
         if isinstance(self.item, AnyType):
             return list(value)
         coerce_item = self.item.coerce
         try:
             return [coerce_item(item) for item in value]
         except CoercionError as exc:
-            raise CoercionError(f"has an item that {exc}") from None
+            raise CoercionError(f"has an item that {exc}", exc.code) from None
 
     def coerce_query(self, value: Any) -> Any:
         # a filter on an array property names one item ({"tags": "a"}) or a list of them
@@ -220,18 +235,18 @@ class BufferType(Type):
             try:
                 return base64.b64decode(value, validate=True)
             except ValueError:
-                raise CoercionError("is not a base64 string") from None
+                raise CoercionError("is not a base64 string", "buffer") from None
         if isinstance(value, dict) and value.get("type") == "Buffer":
             try:
                 return bytes(value.get("data") or [])
             except (TypeError, ValueError):
-                raise CoercionError("is not a buffer") from None
+                raise CoercionError("is not a buffer", "buffer") from None
         if isinstance(value, list):
             try:
                 return bytes(value)
             except (TypeError, ValueError):
-                raise CoercionError("is not a buffer") from None
-        raise CoercionError("is not a buffer")
+                raise CoercionError("is not a buffer", "buffer") from None
+        raise CoercionError("is not a buffer", "buffer")
 
 
 class GeoPointType(Type):
@@ -250,9 +265,9 @@ class GeoPointType(Type):
         try:
             lat, lng = _to_float(lat), _to_float(lng)
         except (TypeError, ValueError):
-            raise CoercionError("is not a valid geopoint") from None
+            raise CoercionError("is not a valid geopoint", "geopoint") from None
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise CoercionError("is not a valid geopoint")
+            raise CoercionError("is not a valid geopoint", "geopoint")
         return {"lat": normalise_number(lat), "lng": normalise_number(lng)}
 
 
@@ -278,7 +293,7 @@ class ModelType(Type):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise CoercionError(f"is not a {self.name} object")
+            raise CoercionError(f"is not a {self.name} object", "object")
         return self.coerce_record(value) if self.coerce_record else value
 
 

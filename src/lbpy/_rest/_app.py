@@ -26,6 +26,7 @@ log = logging.getLogger("lbpy")
 
 _JSON_HEADERS = [(b"content-type", b"application/json; charset=utf-8")]
 _ALLOWED_METHODS = b"GET,HEAD,PUT,PATCH,POST,DELETE"
+_CORS_ALWAYS = [(b"vary", b"Origin"), (b"access-control-allow-credentials", b"true")]
 
 
 def dumps(body: Any) -> bytes:
@@ -191,8 +192,9 @@ class Call:
             size += len(chunk)
             if size > self.limit:
                 raise RequestTooLargeError(
-                    f"request entity too large: the body is over {self.limit} bytes "
-                    "(remoting.json.limit in server/config.json)", code="entity.too.large",
+                    f"request entity too large: the body is over {self.limit} bytes; raise "
+                    "remoting.json.limit in server/config.json to accept more",
+                    code="entity.too.large",
                 )
             chunks.append(chunk)
             if not message.get("more_body"):
@@ -237,13 +239,15 @@ class RestApp:
         try:
             routes = self.by_path.get(parts[0].lower()) if parts else None
             if routes is None:
-                raise _unknown_route(verb, scope["path"])
+                raise NotFoundError(f"There is no method to handle {verb} /{'/'.join(parts[:1])}")
             rest = parts[1:]
             found = routes.find(verb, rest)
             if found is None and head:
                 found = routes.find("GET", rest)
             if found is None:
-                raise _unknown_route(verb, scope["path"], routes.model.spec.name)
+                raise NotFoundError(
+                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                )
             route, params = found
             call = Call(scope, receive, params, self.limit)
             status, body = await self.invoke(route, call)
@@ -266,9 +270,7 @@ class RestApp:
             instance_id = call.params.get("id")
             instance = await model.find_by_id(instance_id, None, call.options)
             if instance is None:
-                raise NotFoundError(
-                    f'Unknown "{model.spec.name}" id "{instance_id}".', code="MODEL_NOT_FOUND"
-                )
+                raise NotFoundError(f"could not find a model with id {instance_id}", code="MODEL_NOT_FOUND")
             args.pop("id", None)
             result = await method.fn(instance, **args)
         if method.name == "exists" and route.verb == "HEAD" and not result:
@@ -324,13 +326,6 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
     return dumps({r.arg: json_value(v) for r, v in zip(returns, values)})
 
 
-def _unknown_route(verb: str, path: str, model: str | None = None) -> NotFoundError:
-    if model:
-        return NotFoundError(f"Shared class \"{model}\" has no method handling {verb} {path}",
-                             code="ROUTE_NOT_FOUND")
-    return NotFoundError(f"Cannot {verb} {path}", code="ROUTE_NOT_FOUND")
-
-
 def _cors_enabled(app: "Application") -> bool:
     remoting_cors = getattr(app.config.remoting, "cors", None)
     return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True
@@ -341,9 +336,11 @@ async def _send(send, status: int, body: bytes | None, origin: bytes | None, cor
     headers = list(content_type) if body is not None or length else []
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
-    if origin is not None and cors:
-        headers += [(b"access-control-allow-origin", origin),
-                    (b"access-control-allow-credentials", b"true"), (b"vary", b"Origin")]
+    if cors:
+        # LoopBack's cors({origin: true, credentials: true}) answers like this on every response
+        if origin is not None:
+            headers.append((b"access-control-allow-origin", origin))
+        headers += _CORS_ALWAYS
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body or b""})
 
@@ -357,7 +354,12 @@ def build_asgi(app: "Application") -> Callable:
     rest = RestApp(app)
     root = app.rest_api_root
     root_len = len(root)
-    others = Router(routes=doc_routes(app, rest), lifespan=None)
+    async def not_found(scope, receive, send) -> None:
+        error = NotFoundError(f"Cannot {scope.get('method', 'GET')} {scope.get('path', '/')}")
+        status, payload = error_body(error, debug=app.debug)
+        await _send(send, status, dumps(payload), _origin(scope), rest.cors)
+
+    others = Router(routes=doc_routes(app, rest), default=not_found)
     started_at = datetime.now(timezone.utc)
     start_clock = time.monotonic()
 
@@ -378,13 +380,9 @@ def build_asgi(app: "Application") -> Callable:
                 )
                 await _send(send, status, dumps(payload), None, False)
                 return
-        origin = None
-        for key, value in scope["headers"]:
-            if key == b"origin":
-                origin = value
-                break
+        origin = _origin(scope)
         path: str = scope["path"]
-        if scope["method"] == "OPTIONS" and origin is not None and rest.cors:
+        if scope["method"] == "OPTIONS" and rest.cors:
             await _preflight(scope, send, origin)
             return
         if path.startswith(root) and (len(path) == root_len or path[root_len] == "/"):
@@ -400,18 +398,25 @@ def build_asgi(app: "Application") -> Callable:
     return asgi
 
 
+def _origin(scope) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == b"origin":
+            return value
+    return None
+
+
 def _unavailable(exc: Exception) -> HttpError:
     log.error("the app could not start: %s", exc)
     return HttpError(f"The app could not start: {exc}", status_code=503, code="APP_NOT_STARTED")
 
 
-async def _preflight(scope, send, origin: bytes) -> None:
+async def _preflight(scope, send, origin: bytes | None) -> None:
     requested = b""
     for key, value in scope["headers"]:
         if key == b"access-control-request-headers":
             requested = value
-    headers = [
-        (b"access-control-allow-origin", origin),
+    headers = [(b"access-control-allow-origin", origin)] if origin is not None else []
+    headers += [
         (b"access-control-allow-credentials", b"true"),
         (b"access-control-allow-methods", _ALLOWED_METHODS),
         (b"access-control-max-age", b"86400"),
