@@ -98,12 +98,16 @@ def test_a_model_made_by_the_wizard_is_served_with_no_hand_editing(root):
                "age:number=18").exit_code == 0
     assert run(root, "model", "Order", "--plural", "Purchases", "--facet", "server",
                "--property", "total:number").exit_code == 0
+    assert run(root, "model", "Rush", "--base", "Order", "--property", "fee:number=5").exit_code == 0
+    assert run(root, "relation", "Customer", "--type", "hasMany", "--model", "Order").exit_code == 0
+    assert run(root, "relation", "Order", "--type", "belongsTo", "--model", "Customer").exit_code == 0
     with TestClient(create_app(root)) as client:
         created = client.post("/api/Customers", json={"name": "Ada"})
         assert created.status_code == 200
         assert created.json() == {"name": "Ada", "age": 18, "id": 1}
         assert client.post("/api/Customers", json={}).status_code == 422
         assert client.post("/api/Purchases", json={"total": 3}).json() == {"total": 3, "id": 1}
+        assert client.post("/api/Rushes", json={"total": 4}).json() == {"total": 4, "fee": 5, "id": 1}
 
 
 def test_model_file_names_follow_loopbacks_rule(root):

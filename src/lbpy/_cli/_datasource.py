@@ -39,13 +39,13 @@ class KnownPackage:
 #: the short catalogue of connector packages the wizard offers to install
 CATALOGUE: dict[str, KnownPackage] = {
     p.connector: p for p in (
-        KnownPackage("sqlite", "SQLite through SQLAlchemy", ("sqlalchemy>=2",), ("sqlalchemy",)),
-        KnownPackage("postgresql", "PostgreSQL through SQLAlchemy and psycopg",
-                     ("sqlalchemy>=2", "psycopg[binary]>=3.1"), ("sqlalchemy", "psycopg")),
-        KnownPackage("mysql", "MySQL and MariaDB through SQLAlchemy and PyMySQL",
-                     ("sqlalchemy>=2", "pymysql>=1.1"), ("sqlalchemy", "pymysql")),
+        KnownPackage("sqlite", "SQLite", ("sqlalchemy>=2",), ("sqlalchemy",)),
+        KnownPackage("postgresql", "PostgreSQL", ("sqlalchemy>=2", "psycopg[binary]>=3.1"),
+                     ("sqlalchemy", "psycopg")),
+        KnownPackage("mysql", "MySQL and MariaDB", ("sqlalchemy>=2", "pymysql>=1.1"), ("sqlalchemy", "pymysql")),
     )
 }
+DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file"}
 
 
 @dataclass
@@ -227,15 +227,15 @@ def ask_datasource(project: "AppProject", asker: "Asker", *, name: Any = None, c
                       validate=lambda n: check_datasource_name(n, project, force=force))
     available = connector_choices(project.root)
     choices = [*available, OTHER]
+    width = max(len(c) for c in choices) + 2
     titles = {}
     for short, where in available.items():
         known = CATALOGUE.get(short)
-        title = f"{short} ({known.description}, {where})" if known else f"{short} ({where})"
+        description = DESCRIPTIONS.get(short) or (known.description if known else "")
         missing = missing_modules(short)
-        if missing:
-            title += f" -- installs {', '.join(missing)}"
-        titles[short] = title
-    titles[OTHER] = "other (a connector package to install by name)"
+        notes = "; ".join([where, *([f"installs {', '.join(missing)}"] if missing else [])])
+        titles[short] = f"{short:<{width}}{description + ' ' if description else ''}({notes})"
+    titles[OTHER] = f"{OTHER:<{width}}a connector package to install by name"
 
     def valid_connector(answer: Any) -> str:
         if not isinstance(answer, str) or not answer.strip():
