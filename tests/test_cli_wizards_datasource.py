@@ -265,3 +265,40 @@ def test_other_installs_a_connector_package_and_asks_its_settings(root, tmp_path
     assert f"Installed {wheel}" in result.stderr
     assert datasources(root)["hello"] == {"name": "hello", "connector": "tiny", "greeting": "hi"}
     assert (tmp_path / "site" / "lbpy_connector_tiny" / "__init__.py").is_file()
+
+
+APP_PYPROJECT = '''[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "shop"
+version = "0.1.0"
+dependencies = [
+  "lbpy>=0.1",
+]
+
+[project.optional-dependencies]
+test = [
+  "pytest>=8",
+]
+'''
+
+
+def test_the_connector_package_joins_the_apps_dependencies(root):
+    """As LoopBack 3 saved a connector in package.json, lbpy adds it to the app's pyproject.toml."""
+    (root / "pyproject.toml").write_text(APP_PYPROJECT)
+    result = run(root, "datasource", "remote", "--connector", "lbpy-connector-nosuch", "--no-install")
+    assert result.exit_code == 0, result.output
+    assert (root / "pyproject.toml").read_text() == APP_PYPROJECT.replace(
+        '  "lbpy>=0.1",\n', '  "lbpy>=0.1",\n  "lbpy-connector-nosuch",\n')
+    assert "update  pyproject.toml" in result.output
+    assert run(root, "datasource", "remote2", "--connector", "lbpy_connector.nosuch", "--no-install").exit_code == 0
+    assert (root / "pyproject.toml").read_text().count("nosuch") == 1  # the same distribution, once
+
+
+def test_a_pyproject_laid_out_by_hand_is_left_alone(root):
+    text = '[project]\nname = "shop"\ndependencies = ["lbpy"]\n'
+    (root / "pyproject.toml").write_text(text)
+    assert run(root, "datasource", "remote", "--connector", "lbpy-connector-nosuch", "--no-install").exit_code == 0
+    assert (root / "pyproject.toml").read_text() == text

@@ -82,11 +82,15 @@ class AppProject:
         return self.read("server/datasources.json", {})
 
     def add_datasource(self, name: str, settings: dict[str, Any], *, force: bool = False) -> Path:
+        return self.write("server/datasources.json", self.datasources_with(name, settings, force=force))
+
+    def datasources_with(self, name: str, settings: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
+        """datasources.json's content with ``name`` added (or, with ``force``, replaced in place)."""
         current = self.datasources()
         if name in current and not force:
             raise UsageError(f'datasource "{name}" already exists; pass --force to replace it')
         current[name] = {"name": name, **{k: v for k, v in settings.items() if k != "name"}}
-        return self.write("server/datasources.json", current)
+        return current
 
     # -- models ---------------------------------------------------------------------------
 

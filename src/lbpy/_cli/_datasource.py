@@ -53,6 +53,9 @@ class NewDatasource:
     name: str
     connector: str
     settings: dict[str, Any] = field(default_factory=dict)
+    #: the packages the connector needs, recorded in the app's pyproject.toml as LoopBack 3
+    #: recorded a connector in package.json
+    requirements: list[str] = field(default_factory=list)
 
     def entry(self) -> dict[str, Any]:
         return {"connector": self.connector, **self.settings}
@@ -249,13 +252,14 @@ def ask_datasource(project: "AppProject", asker: "Asker", *, name: Any = None, c
         package = asker.text("Enter the connector's package name (as pip takes it)", flag="--connector",
                              key="connector", validate=valid_connector)
         picked = package
-    short, schema = resolve_connector(project, asker, picked, install=install)
+    short, schema, requirements = resolve_connector(project, asker, picked, install=install)
     given = dict(settings or {})
-    return NewDatasource(name=name, connector=short, settings=ask_settings(asker, name, schema, given))
+    return NewDatasource(name=name, connector=short, settings=ask_settings(asker, name, schema, given),
+                         requirements=[r for r in requirements if _REQUIREMENT.fullmatch(r)])
 
 
 def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
-                      install: bool | None) -> tuple[str, tuple["Setting", ...]]:
+                      install: bool | None) -> tuple[str, tuple["Setting", ...], list[str]]:
     """The connector's name for datasources.json and its settings schema, installing its package
     first when it is missing and the user agrees."""
     from .._connectors._registry import canonical_name
@@ -296,11 +300,10 @@ def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
     if schema is None:
         from .._connectors._registry import find_initializer
 
-        if requirements:
-            return short, ()
-        find_initializer(short, project.root)  # raises the loader's own message
-        return short, ()
-    return short, schema
+        if not requirements:
+            find_initializer(short, project.root)  # raises the loader's own message
+        return short, (), requirements
+    return short, schema, requirements
 
 
 def _looks_like_name(text: str) -> bool:
@@ -331,9 +334,56 @@ def ping(project: "AppProject", new: NewDatasource) -> None:
         raise LbpyError(f'datasource "{new.name}" cannot be reached: {exc}') from None
 
 
-def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool = False) -> Path:
+_REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._ -]*\])?\s*([<>=!~]=?[^;]*)?")
+
+
+def _distribution(requirement: str) -> str:
+    name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    return re.sub(r"[-_.]+", "-", name.group(0)).lower() if name else requirement
+
+
+def pyproject_with(project: "AppProject", requirements: list[str]) -> str | None:
+    """The app's pyproject.toml with ``requirements`` added to ``[project] dependencies``, or
+    None when there is nothing to add or the file is not laid out as ``lbpy new-app`` writes it
+    (a hand-made layout is left for its author)."""
+    import tomllib
+
+    path = project.root / "pyproject.toml"
+    if not requirements or not path.is_file():
+        return None
+    text = path.read_text("utf-8")
+    try:
+        declared = tomllib.loads(text).get("project", {}).get("dependencies")
+    except tomllib.TOMLDecodeError:
+        return None
+    if not isinstance(declared, list):
+        return None
+    have = {_distribution(str(d)) for d in declared}
+    new = [r for r in requirements if _distribution(r) not in have]
+    if not new:
+        return None
+    found = re.search(r'(?m)^dependencies[ \t]*=[ \t]*\[[ \t]*\n((?:[ \t]*"[^"\n]*"[ \t]*,?[ \t]*\n)*)\]', text)
+    if found is None or text.rfind("\n[", 0, found.start()) != text.find("\n[project]"):
+        return None
+    body = found.group(1)
+    if body.strip() and not body.rstrip().endswith(","):
+        body = body.rstrip() + ",\n"
+    body += "".join(f'  "{r}",\n' for r in new)
+    return text[:found.start(1)] + body + text[found.end(1):]
+
+
+def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool = False) -> dict[str, str]:
+    """Write the datasource (and the connector's packages into the app's dependencies) as one
+    change. Returns relative path -> what was done."""
+    from .._project import dump_json
+
     check_datasource_name(new.name, project, force=force)
-    return project.add_datasource(new.name, new.entry(), force=force)
+    files = {"server/datasources.json": dump_json(project.datasources_with(new.name, new.entry(), force=force))}
+    pyproject = pyproject_with(project, new.requirements)
+    if pyproject is not None:
+        files["pyproject.toml"] = pyproject
+    project.write_files(files)
+    return {path: "update" for path in files}
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -374,5 +424,8 @@ def command(
         if test:
             ping(project, new)
             typer.echo(f"Connected to {new.name} ({new.connector}).")
-        path = create_datasource(project, new, force=force)
-        typer.echo(f"Datasource {new.name} ({new.connector}) written to {project.relative(path)}")
+        actions = create_datasource(project, new, force=force)
+        from ._model import report
+
+        report(actions)
+        typer.echo(f"Datasource {new.name} ({new.connector}) is ready.")
