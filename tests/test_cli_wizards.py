@@ -223,7 +223,8 @@ def test_model_answers_from_config_json_and_file(root, tmp_path):
 
 
 def test_flags_win_over_config(root):
-    assert run(root, "model", "Flagged", "--plural", "Flags", "--config", '{"name": "Other", "plural": "X"}').exit_code == 0
+    result = run(root, "model", "Flagged", "--plural", "Flags", "--config", '{"name": "Other", "plural": "X"}')
+    assert result.exit_code == 0
     assert read(root, "common/models/flagged.json")["plural"] == "Flags"
 
 
@@ -255,7 +256,8 @@ def test_model_twice_is_an_error_and_force_replaces_keeping_relations_and_code(r
     (["model", "X", "--facet", "client"], '--facet must be "common" or "server"'),
     (["model", "X", "--plural", "a/b"], "cannot be a URL path segment"),
     (["model", "X", "--property", "age:integr"], '"integr" is not a type lbpy knows'),
-    (["model", "X", "--property", "age:number=abc"], '--property "abc" is not a number (property "age" has type number)'),
+    (["model", "X", "--property", "age:number=abc"],
+     '--property "abc" is not a number (property "age" has type number)'),
     (["model", "X", "--property", "ok:boolean=maybe"], '"maybe" is not a boolean'),
     (["model", "X", "--property", "d:date=someday"], '"someday" is not a valid date'),
     (["model", "X", "--property", "o:object=[1]"], "is not an object"),

@@ -337,7 +337,7 @@ def command(
     facet: Optional[str] = typer.Option(None, "--facet", help="common (common/models) or server (server/models)."),
     strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Reject properties not defined."),
     properties: Optional[List[str]] = typer.Option(
-        None, "--property", help="name:type[:required][=default], e.g. tags:[string] or age:number=18; repeat."),
+        None, "--property", help="name:type\\[:required]\\[=default], e.g. tags:\\[string] or age:number=18; repeat."),
     force: bool = typer.Option(False, "--force", help="Replace a model of the same name."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
     config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP),

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -320,7 +320,7 @@ def command(
     model: Optional[str] = typer.Argument(None, help="The model to add the property to."),
     name: Optional[str] = typer.Argument(None, help="The property name."),
     type: Optional[str] = typer.Option(
-        None, "--type", help="string, number, boolean, object, array, date, buffer, geopoint, any, [type] "
+        None, "--type", help="string, number, boolean, object, array, date, buffer, geopoint, any, \\[type] "
         "or a model name."),
     item_type: Optional[str] = typer.Option(None, "--item-type", help="The type of an array's items."),
     required: Optional[bool] = typer.Option(None, "--required/--optional", help="Whether a value is required."),

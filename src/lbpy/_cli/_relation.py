@@ -78,7 +78,8 @@ def check_relation_name(name: Any, definition: dict, model: str, *, force: bool,
         raise UsageError(f'{flag}: model {model} already has a property "{name}"; choose another relation name')
     check_property_name(name, flag=flag)
     if name in (definition.get("relations") or {}) and not force:
-        raise UsageError(f'{flag}: model {model} already has a relation "{name}"; pass --force to replace it')
+        raise UsageError(f'{flag}: model {model} already has a relation "{name}"; '
+                         "choose another --name, or pass --force to replace it")
     return name
 
 
