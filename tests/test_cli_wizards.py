@@ -474,7 +474,7 @@ def test_relation_from_config(shop):
 def test_relation_twice_is_an_error_and_force_replaces(shop):
     assert run(shop, "relation", "Customer", "--type", "hasMany", "--model", "Order").exit_code == 0
     fails(shop, "relation", "Customer", "--type", "hasMany", "--model", "Order",
-          says='already has a relation "orders"; pass --force')
+          says='already has a relation "orders"; choose another --name, or pass --force')
     assert run(shop, "relation", "Customer", "--type", "hasMany", "--model", "Order", "--foreign-key", "cid",
                "--force").exit_code == 0
     relations = read(shop, "common/models/customer.json")["relations"]
