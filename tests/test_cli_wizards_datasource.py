@@ -102,7 +102,7 @@ def test_settings_come_from_the_connectors_schema_and_secrets_stay_in_the_enviro
     assert result.exit_code == 0, result.output
     assert datasources(root)["store"] == {
         "name": "store", "connector": "acme", "host": "localhost", "port": 5432, "database": "shop",
-        "password": "${STORE_PASSWORD}", "token": "${STORE_TOKEN:-}", "ssl": False, "options": {"pool": 5},
+        "password": "${STORE_PASSWORD}", "ssl": False, "options": {"pool": 5},
     }
 
 
@@ -112,7 +112,7 @@ def test_the_app_boots_with_the_secret_from_the_environment(root, monkeypatch):
     assert run(root, "datasource", "store", "--connector", "acme", "--set", "database=shop").exit_code == 0
     monkeypatch.setenv("STORE_PASSWORD", "s3cret")
     settings = read_app(root).datasources["store"]
-    assert settings["password"] == "s3cret" and settings["token"] == ""
+    assert settings["password"] == "s3cret" and "token" not in settings
 
 
 def test_set_values_are_read_as_the_schemas_types(root):
@@ -302,3 +302,29 @@ def test_a_pyproject_laid_out_by_hand_is_left_alone(root):
     (root / "pyproject.toml").write_text(text)
     assert run(root, "datasource", "remote", "--connector", "lbpy-connector-nosuch", "--no-install").exit_code == 0
     assert (root / "pyproject.toml").read_text() == text
+
+
+PICKY = '''
+from lbpy import BootError, Connector, Setting
+
+
+class PickyConnector(Connector):
+    name = "picky"
+    settings_schema = (Setting("url", required=True, description="where the data is"),)
+
+    def __init__(self, settings=None, datasource=None):
+        super().__init__(settings, datasource)
+        if not self.settings.get("url"):
+            raise BootError("picky needs a url")
+
+
+def initialize(datasource):
+    datasource.connector = PickyConnector(datasource.settings, datasource)
+'''
+
+
+def test_a_connector_that_checks_its_settings_still_shows_its_schema(root):
+    (root / "connectors" / "picky.py").write_text(PICKY)
+    fails(root, "datasource", "p", "--connector", "picky", "--yes", says='no answer to "url: where the data is"')
+    assert run(root, "datasource", "p", "--connector", "picky", "--set", "url=mem://x").exit_code == 0
+    assert datasources(root)["p"] == {"name": "p", "connector": "picky", "url": "mem://x"}

@@ -36,16 +36,17 @@ class KnownPackage:
     modules: tuple[str, ...]  # importable once the requirements are installed
 
 
-#: the short catalogue of connector packages the wizard offers to install
+#: the short catalogue of connector packages the wizard offers to install: the database drivers
+#: of the built-in SQL connector (lbpy's ``postgresql`` and ``mysql`` extras)
 CATALOGUE: dict[str, KnownPackage] = {
     p.connector: p for p in (
-        KnownPackage("sqlite", "SQLite", ("sqlalchemy>=2",), ("sqlalchemy",)),
-        KnownPackage("postgresql", "PostgreSQL", ("sqlalchemy>=2", "psycopg[binary]>=3.1"),
-                     ("sqlalchemy", "psycopg")),
-        KnownPackage("mysql", "MySQL and MariaDB", ("sqlalchemy>=2", "pymysql>=1.1"), ("sqlalchemy", "pymysql")),
+        KnownPackage("postgresql", "PostgreSQL", ("sqlalchemy[asyncio]>=2.0.43", "asyncpg>=0.29"),
+                     ("sqlalchemy", "greenlet", "asyncpg")),
+        KnownPackage("mysql", "MySQL and MariaDB", ("sqlalchemy[asyncio]>=2.0.43", "asyncmy>=0.2.9"),
+                     ("sqlalchemy", "greenlet", "asyncmy")),
     )
 }
-DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file"}
+DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file", "sqlite": "SQLite"}
 
 
 @dataclass
@@ -82,17 +83,28 @@ def missing_modules(connector: str) -> list[str]:
 
 def settings_schema(connector: str, app_dir: Path) -> tuple["Setting", ...] | None:
     """The settings the connector declares, or None when it cannot be loaded here."""
+    import inspect
+    import sys
+
+    from .._connectors._base import Connector
+    from .._connectors._registry import find_initializer
     from .._datasource import DataSource
     from .._errors import BootError
 
     try:
-        # initialize() does no I/O (the connector contract), so an empty datasource shows the class
-        probe = DataSource("_wizard", {"connector": connector}, app_dir=app_dir)
+        initialize = find_initializer(connector, app_dir)
     except BootError:
         return None
-    except Exception:  # a connector that insists on settings at construction: no prompts, --set works
-        return ()
-    return tuple(type(probe.connector).settings_schema)
+    try:
+        # initialize() does no I/O (the connector contract), so an empty datasource shows the class
+        return tuple(type(DataSource("_wizard", {"connector": connector}, app_dir=app_dir).connector).settings_schema)
+    except Exception:
+        pass
+    # a connector that checks its settings when it is made: find its class in its module instead
+    module = sys.modules.get(getattr(initialize, "__module__", ""))
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Connector) and c is not Connector] if module else []
+    return next((tuple(c.settings_schema) for c in classes if c.settings_schema), ())
 
 
 def env_name(datasource: str, setting: str) -> str:
@@ -189,8 +201,11 @@ def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given
             reference = f"${{{variable}}}" if setting.required else f"${{{variable}:-}}"
             answer = asker.text(label, value=value, flag=flag, key=setting.name, secret=True, required=False,
                                 instruction=f"(leave blank to read ${variable} when the app starts)")
-            settings[setting.name] = reference if answer in (None, "") else parse_setting(setting, setting.name,
-                                                                                         answer, flag=flag)
+            if answer not in (None, ""):
+                settings[setting.name] = parse_setting(setting, setting.name, answer, flag=flag)
+            elif setting.required or asker.prompting:
+                # a blank answer, or a required secret nobody gave: the environment holds it
+                settings[setting.name] = reference
             continue
         if setting.type == "boolean":
             default = bool(setting.default) if setting.default is not None else False
