@@ -168,7 +168,7 @@ def test_test_reads_secrets_from_the_environment(root):
 @pytest.mark.parametrize("args, says", [
     (["datasource", "my db"], 'NAME: "my db" is not a valid datasource name'),
     (["datasource", "db", "--yes"], 'datasource "db" already exists; pass --force'),
-    (["datasource", "store", "--connector", "acme"], 'no answer to "database": pass --set database=VALUE'),
+    (["datasource", "store", "--connector", "acme"], "Setting database is required: pass --set database=VALUE"),
     (["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "port=abc"],
      "--set port=VALUE: port must be a number"),
     (["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "ssl=maybe"],
@@ -325,6 +325,6 @@ def initialize(datasource):
 
 def test_a_connector_that_checks_its_settings_still_shows_its_schema(root):
     (root / "connectors" / "picky.py").write_text(PICKY)
-    fails(root, "datasource", "p", "--connector", "picky", "--yes", says='no answer to "url: where the data is"')
+    fails(root, "datasource", "p", "--connector", "picky", "--yes", says="Setting url is required: pass --set url=VALUE")
     assert run(root, "datasource", "p", "--connector", "picky", "--set", "url=mem://x").exit_code == 0
     assert datasources(root)["p"] == {"name": "p", "connector": "picky", "url": "mem://x"}

@@ -82,15 +82,16 @@ class Asker:
             return validate(value) if validate else value
         if not self.prompting:
             if default is None and required:
-                raise UsageError(f'no answer to "{label}": pass {flag}')
+                raise UsageError(f"{label} is required: pass {flag}")
             return validate(default) if validate and default is not None else default
         return _PROMPT
 
     def text(self, label: str, *, value: Any = None, default: str | None = None, flag: str,
              validate: Validator | None = None, required: bool = True, secret: bool = False,
-             key: str | None = None, instruction: str | None = None) -> Any:
+             key: str | None = None, instruction: str | None = None, what: str | None = None) -> Any:
+        """``what`` names the answer in the message for a missing one (default: the label)."""
         value = self._given(value, key, flag)
-        got = self._resolve(value, default, flag, label, validate, required)
+        got = self._resolve(value, default, flag, what or label, validate, required)
         if got is not _PROMPT:
             return got
         import questionary
@@ -118,7 +119,7 @@ class Asker:
 
     def select(self, label: str, choices: Sequence[str], *, value: Any = None, default: str | None = None,
                flag: str, validate: Validator | None = None, titles: dict[str, str] | None = None,
-               key: str | None = None) -> Any:
+               key: str | None = None, what: str | None = None) -> Any:
         def check(answer: Any) -> Any:
             if validate:
                 return validate(answer)
@@ -127,7 +128,7 @@ class Asker:
             return answer
 
         value = self._given(value, key, flag)
-        got = self._resolve(value, default, flag, label, check, True)
+        got = self._resolve(value, default, flag, what or label, check, True)
         if got is not _PROMPT:
             return got
         import questionary

@@ -216,7 +216,7 @@ def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given
         default = None if setting.default is None else (
             json.dumps(setting.default) if setting.type == "json" else str(setting.default))
         answer = asker.text(label, value=value, default=default, flag=flag, key=setting.name,
-                            required=setting.required,
+                            required=setting.required, what=f"Setting {setting.name}",
                             validate=lambda a, s=setting, f=flag: parse_setting(s, s.name, a, flag=f))
         if answer is not None and answer != "":
             settings[setting.name] = answer
@@ -241,7 +241,7 @@ def check_datasource_name(name: Any, project: "AppProject", *, force: bool = Fal
 def ask_datasource(project: "AppProject", asker: "Asker", *, name: Any = None, connector: Any = None,
                    install: bool | None = None, settings: dict[str, Any] | None = None,
                    force: bool = False) -> NewDatasource:
-    name = asker.text("Enter the datasource name", value=name, flag="NAME", key="name",
+    name = asker.text("Enter the datasource name", value=name, flag="NAME", key="name", what="A datasource name",
                       validate=lambda n: check_datasource_name(n, project, force=force))
     available = connector_choices(project.root)
     choices = [*available, OTHER]

@@ -145,7 +145,7 @@ def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, dataso
     definitions = project.model_definitions()
     datasources = project.datasources()
 
-    name = asker.text("Enter the model name", value=name, flag="NAME", key="name",
+    name = asker.text("Enter the model name", value=name, flag="NAME", key="name", what="A model name",
                       validate=lambda n: check_model_name(n, project, force=force))
     model_names = set(definitions) | {name}
 

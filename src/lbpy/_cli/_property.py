@@ -240,7 +240,8 @@ def ask_property(asker: "Asker", model_names: Any, *, name: Any = None, type: An
         return answer if answer == OTHER_TYPE else parse_item_type(answer, names)
 
     label = "Enter the property name" + (" (empty when done)" if in_loop else "")
-    name = asker.text(label, value=name, flag="NAME", key="name", validate=valid_name, required=not in_loop)
+    name = asker.text(label, value=name, flag="NAME", key="name", validate=valid_name, required=not in_loop,
+                      what="A property name")
     if not name:
         return None
     json_type = asker.select("Property type", [*TYPE_CHOICES, OTHER_TYPE], value=type, default="string",
@@ -344,6 +345,7 @@ def command(
         if model is None and not asker.has_answer("model") and not definitions:
             raise UsageError("the app has no models yet; create one first with: lbpy model NAME")
         model = asker.select("Select the model", sorted(definitions), value=model, flag="MODEL", key="model",
+                             what="A model",
                              validate=lambda m: project.require_model(m) and m)
         _, definition = definitions[model]
         prop = ask_property(asker, definitions, name=name, type=type, item_type=item_type, required=required,

@@ -99,12 +99,14 @@ def ask_relation(project: "AppProject", asker: "Asker", *, model: Any = None, ty
         raise UsageError("the app has no models yet; create them first with: lbpy model NAME")
     names = sorted(models)
     model = asker.select("Select the model to create the relationship from", names, value=model, flag="MODEL",
-                         key="model", validate=lambda m: check_model(m, models, flag="MODEL"))
+                         key="model", what="The model the relation starts from",
+                         validate=lambda m: check_model(m, models, flag="MODEL"))
     definition = models[model]
     kind = asker.select("Relation type", list(PROMPT_TYPES), value=type, default="hasMany", flag="--type",
                         key="type", titles=TITLES, validate=check_type)
     target = asker.select("Choose a model to create a relationship with", names, value=target, flag="--model",
-                          key="target", validate=lambda m: check_model(m, models, flag="--model"))
+                          key="target", what="The related model",
+                          validate=lambda m: check_model(m, models, flag="--model"))
     name = asker.text("Enter the property name for the relation", value=name,
                       default=default_relation_name(target, "hasMany" if kind == "hasManyThrough" else kind),
                       flag="--name", key="name",
@@ -122,6 +124,7 @@ def ask_relation(project: "AppProject", asker: "Asker", *, model: Any = None, ty
         wants_through = False
     if wants_through:
         through = asker.select("Choose a through model", names, value=through, flag="--through", key="through",
+                               what="A through model",
                                validate=lambda m: check_model(m, models, flag="--through"))
     stored = "hasMany" if kind == "hasManyThrough" else kind
     if through is not None and stored not in ("hasMany", "hasAndBelongsToMany"):
