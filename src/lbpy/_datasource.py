@@ -3,34 +3,71 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable
 
-from ._connectors._base import Connector, call_connector
+from ._connectors._base import (
+    Connector,
+    call_connector,
+    count_with_capabilities,
+    destroy_with_capabilities,
+    find_with_capabilities,
+    update_with_capabilities,
+)
 from ._connectors._registry import canonical_name, find_initializer
 from ._errors import BootError
+from ._filter import Filter
 
 if TYPE_CHECKING:
     from ._model._persisted import Model
 
+#: calls that must not connect first
+_LIFECYCLE = frozenset({"connect", "disconnect"})
+
 
 class DataSource:
-    """What LoopBack's ``DataSource`` was: the connector plus the models attached to it."""
+    """What LoopBack's ``DataSource`` was: the connector plus the models attached to it.
+
+    ``settings["connector"]`` names a connector (found by ``lbpy._connectors._registry``); as in
+    LoopBack, it may also be the connector module itself or its ``initialize`` function, which
+    lets tests and scripts use a connector that is not installed.
+    """
 
     def __init__(self, name: str, settings: dict[str, Any], *, app_dir: Path | None = None):
         self.name = name
         self.settings = dict(settings)
         self.app_dir = app_dir
-        self.connector_name = canonical_name(str(settings.get("connector") or "memory"))
         self.models: dict[str, type[Model]] = {}
         self.connector: Connector | None = None
         self.connected = False
-        initialize = find_initializer(self.connector_name, app_dir)
+        self._connecting: Any = None  # an anyio.Lock, made on first use inside an event loop
+        given = settings.get("connector") or "memory"
+        initialize: Callable
+        if isinstance(given, str):
+            self.connector_name = canonical_name(given)
+            initialize = find_initializer(self.connector_name, app_dir)
+        elif isinstance(given, ModuleType) and callable(getattr(given, "initialize", None)):
+            self.connector_name = canonical_name(given.__name__.rpartition(".")[2])
+            initialize = given.initialize
+        elif callable(given):
+            self.connector_name = canonical_name(getattr(given, "__module__", "") or "connector")
+            initialize = given
+        else:
+            raise BootError(
+                f'datasource "{name}": "connector" must be a connector name, not {type(given).__name__}'
+            )
         initialize(self)
         if not isinstance(self.connector, Connector):
             raise BootError(
                 f'connector "{self.connector_name}": initialize(datasource) must set '
                 "datasource.connector to an instance of lbpy.Connector"
             )
+        if self.connector.datasource is None:
+            self.connector.datasource = self
+        if not isinstance(given, str):
+            # a module or function was given: name the datasource's connector the way JSON would
+            self.connector_name = self.connector.name
+            self.settings["connector"] = self.connector_name
 
     def __repr__(self) -> str:
         return f"<DataSource {self.name} ({self.connector_name})>"
@@ -39,48 +76,77 @@ class DataSource:
         self.models[model.spec.name] = model
 
     async def call(self, method: str, *args: Any) -> Any:
+        """Call a connector method, connecting first if nothing has yet (LoopBack queued calls
+        until its datasource was connected; scripts and tests need no explicit connect)."""
+        if not self.connected and method not in _LIFECYCLE:
+            await self.connect()
         return await call_connector(self.connector, method, *args)
 
     async def connect(self) -> None:
-        if not self.connected:
-            await self.call("connect")
-            self.connected = True
+        if self.connected:
+            return
+        if self._connecting is None:
+            import anyio
+
+            self._connecting = anyio.Lock()
+        async with self._connecting:
+            if not self.connected:  # another task may have connected while we waited
+                await call_connector(self.connector, "connect")
+                self.connected = True
 
     async def disconnect(self) -> None:
         if self.connected:
             self.connected = False
-            await self.call("disconnect")
+            await call_connector(self.connector, "disconnect")
 
     async def ping(self) -> None:
-        await self.connect()
         await self.call("ping")
+
+    # Data access with the connector's capabilities applied: what a connector does not evaluate
+    # natively (an operator, order, fields, paging) lbpy does in Python, so every connector
+    # answers every filter the same way.
+
+    async def all(self, model: str, filter: Filter, options: dict | None = None) -> list[dict]:
+        await self.connect()
+        return await find_with_capabilities(self.connector, model, filter, options or {})
+
+    async def count(self, model: str, where: dict | None, options: dict | None = None) -> int:
+        await self.connect()
+        return await count_with_capabilities(self.connector, model, where, options or {})
+
+    async def update(self, model: str, where: dict | None, data: dict,
+                     options: dict | None = None) -> dict:
+        await self.connect()
+        return await update_with_capabilities(self.connector, model, where, data, options or {})
+
+    async def destroy_all(self, model: str, where: dict | None, options: dict | None = None) -> dict:
+        await self.connect()
+        return await destroy_with_capabilities(self.connector, model, where, options or {})
 
     # LoopBack's discovery and migration calls
 
     async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
-        await self.connect()
         return await self.call("discover_model_definitions", options or {})
 
     async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
-        await self.connect()
         return await self.call("discover_model_properties", name, options or {})
 
     async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        await self.connect()
         return await self.call("discover_primary_keys", name, options or {})
 
     async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        await self.connect()
         return await self.call("discover_foreign_keys", name, options or {})
 
     async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
-        await self.connect()
         return await self.call("discover_schemas", name, options or {})
 
+    async def discover_schema(self, name: str, options: dict | None = None) -> dict:
+        """The model JSON of ``name`` alone (LoopBack's discoverSchema)."""
+        schemas = await self.discover_schemas(name, {**(options or {}), "relations": False})
+        return next(iter(schemas.values()))
+
     async def automigrate(self, models: list[str] | None = None) -> None:
-        await self.connect()
         await self.call("automigrate", models)
 
     async def autoupdate(self, models: list[str] | None = None) -> None:
-        await self.connect()
         await self.call("autoupdate", models)

@@ -282,7 +282,9 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
     id_ = Accept("id", "any", "path", True, "Model id")
     filter_ = Accept("filter", "object", "query",
                      description="Filter defining fields, where, include, order, offset, and limit "
-                                 '- must be a JSON-encoded string ({"something":"value"})')
+                                 '- must be a JSON-encoded string (`{"where":{"something":"value"}}`).  '
+                                 "See https://loopback.io/doc/en/lb3/Querying-data.html"
+                                 "#using-stringified-json-in-rest-queries for more details.")
     where = Accept("where", "object", "query", description="Criteria to match model instances")
     instance = Returns("data", model_name, True)
     options = Accept("options", "object", "options")
@@ -324,7 +326,7 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
           "Find first instance of the model matched by filter from the data source."),
         m("updateAll", _update_all, [where, Accept(
             "data", model_name, "body", description="An object of model property name/value pairs")],
-          [Returns("info", {"count": "number"}, True,
+          [Returns("info", {"count": {"type": "number", "description": "The number of instances updated"}}, True,
                    "Information related to the outcome of the operation")],
           [("POST", "/update")],
           "Update instances of the model matched by {{where}} from the data source."),

@@ -1,12 +1,15 @@
-"""Loading an app to serve: its ``server/app.py`` when present, else lbpy's own factory."""
+"""Serving an app: its ``server/app.py`` (else lbpy's own factory) under uvicorn."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 from pathlib import Path
+from typing import Callable
 
-from ._errors import BootError
+from ._errors import BootError, LbpyError
 
 APP_DIR_ENV = "LBPY_APP_DIR"
 
@@ -18,7 +21,13 @@ def load_app(root: str | Path):
     if entry.is_file():
         from ._app import load_python_file
 
-        module = load_python_file(entry, "lbpy_app.server_app", root)
+        try:
+            module = load_python_file(entry, "lbpy_app.server_app", root)
+        except BootError as exc:
+            # create_app() failing inside server/app.py: its own message says what to fix
+            if isinstance(exc.__cause__, LbpyError):
+                raise exc.__cause__ from None
+            raise
         app = getattr(module, "app", None)
         if app is None:
             raise BootError("server/app.py must define `app`, e.g. app = create_app(APP_ROOT)")
@@ -54,3 +63,145 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+
+
+def _uvicorn_log_config() -> dict:
+    """uvicorn's messages in lbpy's format; requests (with --access-log) on stdout."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "default": {"()": "lbpy._serve._Format", "fmt": "%(message)s"},
+            "access": {
+                "()": "uvicorn.logging.AccessFormatter",
+                "fmt": '%(client_addr)s - "%(request_line)s" %(status_code)s',
+                "use_colors": False,
+            },
+        },
+        "handlers": {
+            "default": {"class": "logging.StreamHandler", "formatter": "default",
+                        "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+            "uvicorn.error": {"level": "WARNING"},
+            "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+def check_port_free(host: str, port: int) -> None:
+    """A clear error before uvicorn tries, when something already listens on host:port."""
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise BootError(f'cannot listen on host "{host}": {exc.strerror}; pass --host, e.g. --host 127.0.0.1') from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)):
+                raise BootError(
+                    f"port {port} on {host} is in use; stop what uses it, or pick another with --port or PORT"
+                ) from None
+            raise BootError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def serve(app, root: Path, *, host: str, port: int, reload: bool = False, workers: int = 1,
+          access_log: bool = False, on_ready: Callable[[str, int], None] | None = None) -> None:
+    """Serve until Ctrl-C (or SIGTERM); a stop asked for is a clean return, not an error.
+
+    One process serves ``app`` itself and calls ``on_ready(host, port)`` once it listens.
+    ``--reload`` and ``--workers`` need an import string, so each of their processes builds the
+    app again from $LBPY_APP_DIR through ``factory``."""
+    import uvicorn
+
+    check_port_free(host, port)
+    options = dict(host=host, port=port, access_log=access_log, log_level=None,
+                   log_config=_uvicorn_log_config())
+    try:
+        if reload or workers > 1:
+            os.environ[APP_DIR_ENV] = str(root)
+            if port == 0:
+                port = options["port"] = _free_port(host)
+            if on_ready is not None:
+                _announce_when_listening(host, port, on_ready)
+            uvicorn.run(
+                "lbpy._serve:factory", factory=True, reload=reload,
+                reload_dirs=[str(root)] if reload else None,
+                reload_includes=["*.json", "*.py"] if reload else None,
+                workers=None if reload else workers, **options,
+            )
+            return
+        from ._app import Application
+
+        server = _server_class()(uvicorn.Config(app, **options))
+        server.on_ready = on_ready
+        server.quiet_lifespan = isinstance(app, Application)
+        server.run()
+        if not server.started:
+            raise SystemExit(1)
+    except KeyboardInterrupt:
+        # uvicorn shut down gracefully, then re-raised the Ctrl-C it had caught
+        pass
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int], None]) -> None:
+    """With --workers or --reload uvicorn's processes listen, not this one: watch for the port
+    to accept connections, then announce, so that the printed URL answers when it is shown."""
+    import threading
+    import time
+
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((target, port), timeout=0.5).close()
+            except OSError:
+                time.sleep(0.05)
+                continue
+            on_ready(host, port)
+            return
+
+    threading.Thread(target=watch, name="lbpy-announce", daemon=True).start()
+
+
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        on_ready: Callable[[str, int], None] | None = None
+        quiet_lifespan = False
+
+        async def startup(self, sockets=None) -> None:
+            if self.quiet_lifespan:
+                # lbpy's app says in one line why it could not start; uvicorn would say it
+                # again and add "Application startup failed. Exiting."
+                self.lifespan.logger = _silent_logger()
+            await super().startup(sockets=sockets)
+            if self.started and self.on_ready is not None:
+                port = self.config.port
+                if self.servers and self.servers[0].sockets:
+                    port = self.servers[0].sockets[0].getsockname()[1]
+                self.on_ready(self.config.host, port)
+
+    return Server
+
+
+def _silent_logger() -> logging.Logger:
+    logger = logging.getLogger("lbpy.uvicorn.lifespan")
+    logger.disabled = True
+    return logger

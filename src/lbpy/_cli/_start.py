@@ -8,12 +8,11 @@ from typing import Optional
 
 import typer
 
-from ._errors import reported
 
 
 def command(
     app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
-    host: Optional[str] = typer.Option(None, "--host", help="Interface to bind (default: config.json host)."),
+    host: Optional[str] = typer.Option(None, "--host", help="Interface to bind (default: $HOST, then config.json host)."),
     port: Optional[int] = typer.Option(
         None, "--port", min=0, max=65535, help="Port (default: $PORT, then config.json port)."
     ),
@@ -24,9 +23,12 @@ def command(
         None, "--debug/--no-debug", help="Put error details (stack traces) in error responses."
     ),
 ) -> None:
+    from ._errors import reported
+
     with reported():
+        from .._boot import read_app
         from .._errors import UsageError
-        from .._serve import APP_DIR_ENV, configure_logging, load_app
+        from .._serve import configure_logging, load_app, serve
 
         configure_logging()
         root = app_dir.resolve()
@@ -34,43 +36,65 @@ def command(
             raise UsageError(f"--app {app_dir}: no such folder")
         if debug is not None:
             os.environ["LBPY_DEBUG"] = "1" if debug else "0"
-        from .._boot import read_app
-
         files = read_app(root)
-        env_port = os.environ.get("PORT")
-        if port is None and env_port:
-            if not env_port.isdigit() or int(env_port) > 65535:
-                raise UsageError(f"PORT={env_port!r} is not a port number; set PORT to 0-65535")
-            port = int(env_port)
-        port = files.config.port if port is None else port
+        port = _port(port, files.config.port)
         host = host or os.environ.get("HOST") or files.config.host
-        multi = reload or workers > 1
         app = load_app(root)  # boot errors surface here, once, without a traceback
-        import uvicorn
+        if workers > 1 and not reload:
+            _warn_memory_per_process(files, workers)
+        explorer = getattr(app, "explorer_path", None) if hasattr(app, "explorer_path") else _explorer_from_files(files)
 
-        _announce(host, port, app, files)
-        if multi:
-            os.environ[APP_DIR_ENV] = str(root)
-            uvicorn.run(
-                "lbpy._serve:factory", factory=True, host=host, port=port, reload=reload,
-                reload_dirs=[str(root)] if reload else None,
-                reload_includes=["*.json", "*.py"] if reload else None,
-                workers=None if reload else workers, access_log=access_log, log_level="warning",
-            )
-        else:
-            uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="warning")
+        def announce(bound_host: str, bound_port: int) -> None:
+            _announce(bound_host, bound_port, files.config.rest_api_root, explorer)
+
+        serve(app, root, host=host, port=port, reload=reload, workers=workers,
+              access_log=access_log, on_ready=announce)
 
 
-def _announce(host: str, port: int, app, files) -> None:
+def _port(flag: int | None, configured: int) -> int:
+    """--port, then $PORT, then server/config.json."""
+    if flag is not None:
+        return flag
+    from_env = os.environ.get("PORT", "").strip()
+    if from_env:
+        if not from_env.isdigit() or int(from_env) > 65535:
+            from .._errors import UsageError
+
+            raise UsageError(f"PORT={from_env!r} is not a port number; set PORT to 0-65535 or pass --port")
+        return int(from_env)
+    return configured
+
+
+def _explorer_from_files(files) -> str | None:
+    """The explorer's path when server/app.py serves something other than lbpy's app object."""
+    explorer = files.component_config.get("loopback-component-explorer")
+    if explorer is None or explorer is False:
+        return None
+    mount = explorer.get("mountPath", "/explorer") if isinstance(explorer, dict) else "/explorer"
+    return "/" + str(mount).strip("/")
+
+
+def _warn_memory_per_process(files, workers: int) -> None:
+    import logging
+
+    memory = [name for name, settings in files.datasources.items() if settings.get("connector") == "memory"]
+    if memory:
+        logging.getLogger("lbpy").warning(
+            "datasource(s) %s use the memory connector: each of the %d workers keeps its own copy "
+            "of the data; use one worker, or a database connector", ", ".join(memory), workers,
+        )
+
+
+def _announce(host: str, port: int, api_root: str, explorer: str | None) -> None:
     from rich.console import Console
 
     shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
     base = f"http://{shown}:{port}"
-    console = Console(stderr=True, highlight=False)
-    api_root = files.config.rest_api_root
+    console = Console(highlight=False)
     console.print(f"Web server listening at: [bold]{base}[/bold]")
-    console.print(f"REST API at [bold]{base}{api_root}[/bold]")
-    explorer = getattr(app, "explorer_path", None)
+    console.print(f"REST API at [bold]{base}{'/' + api_root.strip('/') if api_root.strip('/') else ''}[/bold]")
     if explorer:
         console.print(f"Browse your REST API at [bold]{base}{explorer}[/bold]")
     console.print("Press Ctrl-C to stop")

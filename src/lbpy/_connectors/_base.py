@@ -14,17 +14,35 @@ lbpy awaits coroutines and runs plain methods in a worker thread unless the clas
 
 ``filter`` is an ``lbpy.Filter`` (parsed, coerced, canonical where); ``where`` is a canonical
 where dict or None. ``capabilities`` says which parts of a filter the connector evaluates itself;
-lbpy evaluates the rest in Python, so every connector answers every filter correctly.
+lbpy evaluates the rest in Python, so every connector answers every filter correctly: ``all``
+receives only what the connector declared, and ``count``, ``update`` and ``destroy_all`` receive
+None, a where the connector declared or, when it cannot, a lookup of the matching ids: ``inq``
+when declared, else one ``{id: {"eq": value}}`` per id (``update`` falls back to
+``update_attributes`` when even ``eq`` is not declared; ``destroy_all`` must always answer an id
+lookup). The ``*_with_capabilities`` functions below do this, for the datasource, the defaults
+here and the conformance kit alike.
+
+Errors are raised, never returned: ``lbpy.NotFoundError`` (answered 404), ``lbpy.ValidationError``
+(422), ``lbpy.ConflictError`` for a taken id (409); anything else is answered 500 and logged with
+its traceback.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import NotFoundError
-from .._filter import ALL_CAPABILITIES, Capabilities, Filter, conjunction, get_path
+from .._filter import (
+    ALL_CAPABILITIES,
+    Capabilities,
+    Filter,
+    conjunction,
+    get_path,
+    split_filter,
+    where_supported,
+)
 from .._model._definition import ModelSpec, PropertySpec
 
 if TYPE_CHECKING:
@@ -76,7 +94,9 @@ class Connector:
             raise LookupError(f'model "{model}" is not attached to this datasource') from None
 
     def id_name(self, model: str) -> str:
-        return self.model_definition(model).id_name or "id"
+        """The model's id property; ``id`` for a model that is not attached (as LoopBack's default)."""
+        spec = self.models.get(model)
+        return (spec.id_name if spec is not None else None) or "id"
 
     def id_names(self, model: str) -> list[str]:
         return list(self.model_definition(model).id_names)
@@ -86,6 +106,20 @@ class Connector:
 
     def property(self, model: str, name: str) -> PropertySpec | None:
         return self.model_definition(model).properties.get(name)
+
+    def model_settings(self, model: str) -> dict[str, Any]:
+        """What the model's JSON says to this connector: ``"<connector name>": {...}`` at its top
+        level or under ``options`` (LoopBack read both), e.g. ``{"table": "greetings"}``."""
+        spec = self.models.get(model)
+        if spec is None:
+            return {}
+        value = spec.settings.get(self.name) or spec.options.get(self.name) or {}
+        return value if isinstance(value, dict) else {}
+
+    def table_name(self, model: str) -> str:
+        """The backend's name for the model's table or collection: ``table`` in model_settings,
+        else the model's name."""
+        return str(self.model_settings(model).get("table") or model)
 
     def id_where(self, model: str, id: Any) -> dict:
         return {self.id_name(model): {"eq": id}}
@@ -121,26 +155,33 @@ class Connector:
         return await call_connector(self, method, *args)
 
     async def count(self, model: str, where: dict | None, options: dict) -> int:
-        rows = await self._call("all", model, Filter(where=where), options)
+        rows = await find_with_capabilities(self, model, Filter(where=where), options)
         return len(rows)
 
     async def find_by_id(self, model: str, id: Any, options: dict) -> dict | None:
-        rows = await self._call("all", model, Filter(where=self.id_where(model, id), limit=1), options)
+        rows = await find_with_capabilities(
+            self, model, Filter(where=self.id_where(model, id), limit=1), options
+        )
         return rows[0] if rows else None
 
     async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
         id_name = self.id_name(model)
-        rows = await self._call("all", model, Filter(where=where, fields=(id_name,)), options)
+        rows = await find_with_capabilities(self, model, Filter(where=where), options)
         for row in rows:
             await self._call("update_attributes", model, row[id_name], data, options)
         return {"count": len(rows)}
+
+    async def _created(self, model: str, data: dict, options: dict) -> dict:
+        new_id = await self._call("create", model, data, options)
+        # the backend may have filled in defaults: answer what it stored
+        stored = await self.find_by_id(model, new_id, options)
+        return stored if stored is not None else {**data, self.id_name(model): new_id}
 
     async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
             return await self._call("update_attributes", model, id, data, options)
-        new_id = await self._call("create", model, data, options)
-        return {**data, self.id_name(model): new_id}
+        return await self._created(model, data, options)
 
     async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
         existing = await self.find_by_id(model, id, options)
@@ -156,9 +197,8 @@ class Connector:
     async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
-            return await self.replace_by_id(model, id, data, options)
-        new_id = await self._call("create", model, data, options)
-        return {**data, self.id_name(model): new_id}
+            return await self._call("replace_by_id", model, id, data, options)
+        return await self._created(model, data, options)
 
     # -- discovery: the attached models describe themselves ---------------------------------
 
@@ -171,11 +211,16 @@ class Connector:
             return []
         return [
             {
+                "owner": None,
                 "tableName": name,
                 "columnName": prop.name,
-                "type": prop.type.describe(),
+                "type": json_type(prop.type),
                 "dataType": prop.type.describe(),
+                "dataLength": None,
+                "dataPrecision": None,
+                "dataScale": None,
                 "nullable": "N" if prop.required or prop.is_id else "Y",
+                "generated": bool(prop.generated) if prop.is_id else None,
             }
             for prop in spec.properties.values()
         ]
@@ -185,12 +230,28 @@ class Connector:
         if spec is None:
             return []
         return [
-            {"tableName": name, "columnName": column, "keySeq": i + 1, "pkName": f"{name}_pk"}
+            {"owner": None, "tableName": name, "columnName": column, "keySeq": i + 1,
+             "pkName": f"{name}_pk"}
             for i, column in enumerate(spec.id_names)
         ]
 
     async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        return []
+        """belongsTo relations of the attached model ``name``, as foreign keys."""
+        spec = self.models.get(name)
+        if spec is None:
+            return []
+        keys = []
+        for relation in spec.relations.values():
+            target = self.models.get(relation.model or "")
+            if relation.type != "belongsTo" or target is None:
+                continue
+            column = relation.foreign_key or f"{relation.name}Id"
+            keys.append({
+                "fkOwner": None, "fkName": f"{name}_{relation.name}_fk", "fkTableName": name,
+                "fkColumnName": column, "keySeq": 1, "pkOwner": None, "pkName": f"{target.name}_pk",
+                "pkTableName": target.name, "pkColumnName": relation.primary_key or target.id_name,
+            })
+        return keys
 
     async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
         """LoopBack model JSON for ``name`` (and, with ``relations``, the tables it points to)."""
@@ -224,8 +285,111 @@ async def call_connector(connector: Connector, method: str, *args: Any) -> Any:
     return result
 
 
+# -- what lbpy does for a connector that evaluates part of a filter ----------------------------
+
+
+async def find_with_capabilities(connector: Connector, model: str, filter: Filter,
+                                 options: dict) -> list[dict]:
+    """``all`` with the part of ``filter`` the connector declared; lbpy finishes the rest."""
+    if filter.include:
+        filter = replace(filter, include=())  # relations are lbpy's work, never the connector's
+    pushed, finish = split_filter(filter, connector.capabilities)
+    rows = await call_connector(connector, "all", model, pushed, options)
+    rows = list(rows)
+    return finish(rows) if finish is not None else rows
+
+
+async def count_with_capabilities(connector: Connector, model: str, where: dict | None,
+                                  options: dict) -> int:
+    if where_supported(where, connector.capabilities):
+        return int(await call_connector(connector, "count", model, where, options))
+    return len(await find_with_capabilities(connector, model, Filter(where=where), options))
+
+
+async def update_with_capabilities(connector: Connector, model: str, where: dict | None,
+                                   data: dict, options: dict) -> dict:
+    if where_supported(where, connector.capabilities):
+        return count_result(await call_connector(connector, "update", model, where, data, options))
+    ids = await _matching_ids(connector, model, where, options)
+    if not ids:
+        return {"count": 0}
+    id_where = _id_lookup(connector, model, ids)
+    if id_where is not None:
+        return count_result(await call_connector(connector, "update", model, id_where, data, options))
+    count = 0
+    for id in ids:
+        if _supports_eq(connector):
+            info = await call_connector(connector, "update", model, connector.id_where(model, id),
+                                        data, options)
+            count += count_result(info)["count"]
+        else:
+            try:
+                await call_connector(connector, "update_attributes", model, id, data, options)
+            except NotFoundError:
+                continue  # deleted meanwhile
+            count += 1
+    return {"count": count}
+
+
+async def destroy_with_capabilities(connector: Connector, model: str, where: dict | None,
+                                    options: dict) -> dict:
+    if where_supported(where, connector.capabilities):
+        return count_result(await call_connector(connector, "destroy_all", model, where, options))
+    ids = await _matching_ids(connector, model, where, options)
+    if not ids:
+        return {"count": 0}
+    id_where = _id_lookup(connector, model, ids)
+    if id_where is not None:
+        return count_result(await call_connector(connector, "destroy_all", model, id_where, options))
+    # an id lookup is the least any backend answers (DELETE /items/{id}), declared or not
+    count = 0
+    for id in ids:
+        info = await call_connector(connector, "destroy_all", model, connector.id_where(model, id),
+                                    options)
+        count += count_result(info)["count"]
+    return {"count": count}
+
+
+async def _matching_ids(connector: Connector, model: str, where: dict | None,
+                        options: dict) -> list[Any]:
+    id_name = connector.id_name(model)
+    rows = await find_with_capabilities(connector, model, Filter(where=where), options)
+    return [row[id_name] for row in rows if row.get(id_name) is not None]
+
+
+def _id_lookup(connector: Connector, model: str, ids: list[Any]) -> dict | None:
+    """``{id: {inq: ids}}`` when the connector evaluates inq; None when it must go id by id."""
+    where = {connector.id_name(model): {"inq": ids}}
+    return where if where_supported(where, connector.capabilities) else None
+
+
+def _supports_eq(connector: Connector) -> bool:
+    return "eq" in connector.capabilities.operators
+
+
+def count_result(info: Any) -> dict:
+    """``{"count": n}`` from what a connector returned (a dict with count, or a number)."""
+    if isinstance(info, dict) and "count" in info:
+        return {"count": int(info["count"])}
+    if isinstance(info, int) and not isinstance(info, bool):
+        return {"count": info}
+    raise TypeError(f'a connector must return {{"count": n}}, not {info!r}')
+
+
+def json_type(kind: Any) -> Any:
+    """A property type as model JSON declares it: ``"string"``, ``["string"]``, ``"Address"``."""
+    from .._model._types import ArrayType
+
+    if isinstance(kind, ArrayType):
+        return [json_type(kind.item)] if kind.item is not None else ["any"]
+    return kind.name
+
+
 def matches_id(record: dict, id_name: str, id: Any) -> bool:
     return get_path(record, id_name) == id
 
 
-__all__ = ["Connector", "Setting", "call_connector", "conjunction"]
+__all__ = [
+    "Connector", "Setting", "call_connector", "conjunction", "find_with_capabilities",
+    "count_with_capabilities", "update_with_capabilities", "destroy_with_capabilities",
+]

@@ -51,7 +51,12 @@ class MemoryConnector(Connector):
     # -- lifecycle ------------------------------------------------------------------------
 
     def connect(self) -> None:
-        if self._file is None or not self._file.exists():
+        if self._file is None:
+            return
+        # a process killed while saving can leave its temporary file behind
+        for stale in self._file.parent.glob(f".{self._file.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        if not self._file.exists():
             return
         try:
             content = json.loads(self._file.read_text("utf-8") or "{}")

@@ -171,8 +171,10 @@ def pluralize(name: str) -> str:
                    "sheep", "news", "data")
     if lower.endswith(uncountable):
         return name
-    if re.search(r"(s|x|z|ch|sh)$", lower):
+    if re.search(r"(ss|x|z|ch|sh)$", lower):
         return name + "es"
+    if lower.endswith("s"):
+        return name  # "Defaults", "News": LoopBack leaves words ending in one s alone
     if re.search(r"[^aeiou]y$", lower):
         return name[:-1] + "ies"
     return name + "s"

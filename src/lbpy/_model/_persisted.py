@@ -23,7 +23,6 @@ from .._filter import (
     conjunction,
     parse_filter,
     parse_where,
-    split_filter,
 )
 from ._definition import MISSING, ModelSpec
 from ._types import CoercionError, format_date
@@ -33,6 +32,11 @@ if TYPE_CHECKING:
     from .._datasource import DataSource
 
 log = logging.getLogger("lbpy")
+
+#: codes of values lbpy cannot store at all; LoopBack's validateUpsert never lets these through
+_TYPE_CODES = frozenset(
+    ["string", "number", "boolean", "date", "object", "array", "geopoint", "buffer", "unknown-property"]
+)
 
 HOOKS = ("access", "before save", "after save", "before delete", "after delete", "loaded", "persist")
 
@@ -303,10 +307,7 @@ class Model:
     @classmethod
     async def _fetch(cls, flt: Filter, options: dict) -> list[dict]:
         ds = cls._require_datasource()
-        pushed, finish = split_filter(flt, ds.connector.capabilities)
-        rows = await ds.call("all", cls.spec.name, pushed, options)
-        if finish is not None:
-            rows = finish(rows)
+        rows = await ds.all(cls.spec.name, flt, options)
         return await cls._loaded(rows, options)
 
     @classmethod
@@ -359,11 +360,7 @@ class Model:
         where = cls.parse_where(where) if not _is_canonical(where) else where
         flt = await cls._apply_access(Filter(where=where), options)
         ds = cls._require_datasource()
-        from .._filter import where_supported
-
-        if where_supported(flt.where, ds.connector.capabilities):
-            return int(await ds.call("count", cls.spec.name, flt.where, options))
-        return len(await cls._fetch(Filter(where=flt.where), options))
+        return await ds.count(cls.spec.name, flt.where, options)
 
     @classmethod
     async def exists(cls, id: Any, options: dict | None = None) -> bool:
@@ -464,9 +461,7 @@ class Model:
         values, errors = cls._prepare(data, mode)
         if errors:
             policy = cls._upsert_validation()
-            hard = {k: v for k, v in errors.items()
-                    if any(code in ("invalid", "unknown-property", "absence") or code.startswith("not-")
-                           for code, _ in v)}
+            hard = {k: v for k, v in errors.items() if any(code in _TYPE_CODES for code, _ in v)}
             if policy == "validate" or hard:
                 cls._raise_invalid(errors if policy == "validate" else hard, data)
             if policy == "warn":
@@ -596,15 +591,7 @@ class Model:
         ds = cls._require_datasource()
         if not values:
             return {"count": await cls.count(where, options)}
-        from .._filter import where_supported
-
-        if where_supported(where, ds.connector.capabilities):
-            info = await ds.call("update", cls.spec.name, where, values, options)
-        else:
-            ids = [r[id_name] for r in await cls._fetch(Filter(where=where, fields=(id_name,)), options)]
-            info = await ds.call("update", cls.spec.name, {id_name: {"inq": ids}}, values, options) \
-                if ids else {"count": 0}
-        info = _count_info(info)
+        info = await ds.update(cls.spec.name, where, values, options)
         if cls._has("after save"):
             await cls.notify_observers("after save", Context(cls, options, where=where, data=values, info=info))
         if info["count"]:
@@ -624,16 +611,7 @@ class Model:
             await cls.notify_observers("before delete", ctx)
             where = ctx.where
         ds = cls._require_datasource()
-        from .._filter import where_supported
-
-        if where_supported(where, ds.connector.capabilities):
-            info = await ds.call("destroy_all", cls.spec.name, where, options)
-        else:
-            id_name = cls._id_name()
-            ids = [r[id_name] for r in await cls._fetch(Filter(where=where, fields=(id_name,)), options)]
-            info = await ds.call("destroy_all", cls.spec.name, {id_name: {"inq": ids}}, options) \
-                if ids else {"count": 0}
-        info = _count_info(info)
+        info = await ds.destroy_all(cls.spec.name, where, options)
         if cls._has("after delete"):
             await cls.notify_observers("after delete", Context(cls, options, where=where, info=info))
         if info["count"]:
@@ -766,14 +744,6 @@ def _is_canonical(where: Any) -> bool:
     if key in ("and", "or"):
         return isinstance(value, list) and all(_is_canonical(w) for w in value)
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("eq", "inq")
-
-
-def _count_info(info: Any) -> dict:
-    if isinstance(info, dict) and "count" in info:
-        return {"count": int(info["count"])}
-    if isinstance(info, int):
-        return {"count": info}
-    return {"count": 0}
 
 
 def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:

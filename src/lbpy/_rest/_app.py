@@ -228,10 +228,14 @@ class RestApp:
         json_limit = (app.config.remoting.json_ or {}).get("limit")
         self.limit = parse_size(json_limit)
         self.by_path: dict[str, ModelRoutes] = {}
-        for model in app.exposed_models():
-            routes = ModelRoutes(model, model_methods(model))
-            self.by_path[model.spec.plural.strip("/").lower()] = routes
         self.cors = _cors_enabled(app)
+
+    def build_routes(self) -> None:
+        """Routes are built once the app has started, so that methods a boot script adds are served."""
+        by_path = {}
+        for model in self.app.exposed_models():
+            by_path[model.spec.plural.strip("/").lower()] = ModelRoutes(model, model_methods(model))
+        self.by_path = by_path
 
     async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]
@@ -276,7 +280,8 @@ class RestApp:
         if method.name == "exists" and route.verb == "HEAD" and not result:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
                                 code="MODEL_NOT_FOUND")
-        return method.status, serialize(method, result)
+        body = serialize(method, result)
+        return (204 if body is None and method.status == 200 else method.status), body
 
 
 async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> Any:
@@ -311,7 +316,7 @@ async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> A
 def serialize(method: RemoteMethod, result: Any) -> bytes | None:
     returns = method.returns
     if not returns:
-        return None
+        return None  # answered 204 No Content
     if len(returns) == 1 and returns[0].root:
         if isinstance(result, Model):
             return dumps(result.to_json())
@@ -360,6 +365,7 @@ def build_asgi(app: "Application") -> Callable:
         await _send(send, status, dumps(payload), _origin(scope), rest.cors)
 
     others = Router(routes=doc_routes(app, rest), default=not_found)
+    routes_built: list[bool] = []
     started_at = datetime.now(timezone.utc)
     start_clock = time.monotonic()
 
@@ -371,9 +377,12 @@ def build_asgi(app: "Application") -> Callable:
         if kind != "http":
             await others(scope, receive, send)
             return
-        if not app._started:
+        if not app._started or not routes_built:
             try:
                 await app.start()
+                if not routes_built:
+                    rest.build_routes()
+                    routes_built.append(True)
             except Exception as exc:
                 status, payload = error_body(
                     exc if isinstance(exc, HttpError) else _unavailable(exc), debug=app.debug
@@ -438,7 +447,7 @@ async def _lifespan(app: "Application", receive, send) -> None:
             except Exception as exc:
                 log.error("the app could not start: %s", exc)
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                return
+                raise  # servers stop quietly after startup.failed; test clients re-raise it
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             try:

@@ -1,0 +1,746 @@
+"""The API documents: LoopBack 3's Swagger 2.0 document and an OpenAPI 3.0 document.
+
+Both are generated from the declarations the router serves: every exposed model's
+``RemoteMethod`` list (``model_methods``) and its ``ModelSpec``. Nothing here knows a built-in
+method by name, so remote methods and relation routes an app adds appear on their own.
+
+The Swagger 2.0 document has the shape loopback-swagger gave it (``/explorer/swagger.json``), so
+tooling written for LoopBack 3 keeps working: the same paths, operation ids (``Note.find``,
+``Note.prototype.patchAttributes``, ``Note.exists__head_Notes_{id}`` when one method has several
+routes), parameters, responses and ``definitions``. The OpenAPI 3.0 document describes the same
+operations with request bodies and ``components.schemas``.
+
+Each document is built once per app and kept until the app's remote methods change.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .._model._definition import MISSING, ModelSpec
+from .._model._types import ArrayType, Type
+from .._remoting import Accept, Endpoint, RemoteMethod, Returns, default_source
+
+if TYPE_CHECKING:
+    from .._app import Application
+    from .._model._persisted import Model
+
+__all__ = ["swagger_document", "openapi_document", "document_bytes"]
+
+OPENAPI_VERSION = "3.0.3"
+
+#: what lbpy's REST layer reads (JSON and url-encoded bodies) and answers (JSON)
+CONSUMES = ["application/json", "application/x-www-form-urlencoded"]
+PRODUCES = ["application/json"]
+
+#: schemas loopback-swagger always knows, by lower-case name
+_LOOPBACK_TYPES: dict[str, tuple[str, dict]] = {
+    "x-any": ("x-any", {"properties": {}}),
+    "objectid": ("ObjectID", {"type": "string", "pattern": "^[a-fA-F\\d]{24}$"}),
+    "geopoint": ("GeoPoint", {"properties": {"lat": {"type": "number"}, "lng": {"type": "number"}}}),
+    "datestring": ("DateString", {"type": "string", "format": "date-time"}),
+}
+_PRIMITIVES = {"boolean", "integer", "number", "null", "string", "object", "array", "file"}
+#: other spellings of LoopBack types that lbpy's models accept
+_ALIASES = {"float": "number", "double": "number", "text": "string", "json": "object",
+            "bool": "boolean", "datetime": "date", "*": "any"}
+#: property and argument settings copied into a schema, in loopback-swagger's order
+_RENAMED_FIELDS = {"min": "minimum", "max": "maximum", "length": "maxLength"}
+_SCHEMA_FIELDS = ("format", "default", "enum", "minimum", "minItems", "minLength", "maximum",
+                  "maxItems", "maxLength", "uniqueItems", "pattern")
+_MANY_RELATIONS = {"hasMany", "hasAndBelongsToMany", "embedsMany", "referencesMany"}
+_WITH_RELATIONS_RETURNS = re.compile(r"\.(find|findOne|findById|__(get|findById)__)")
+_REF = "#/definitions/"
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def swagger_document(app: "Application") -> dict:
+    """The app's Swagger 2.0 document, as LoopBack 3's ``/explorer/swagger.json`` had it."""
+    return copy.deepcopy(_documents(app).swagger)
+
+
+def openapi_document(app: "Application") -> dict:
+    """The app's OpenAPI 3.0 document (``/openapi.json``)."""
+    return copy.deepcopy(_documents(app).openapi)
+
+
+def document_bytes(app: "Application", kind: str) -> bytes:
+    """A document serialized once: ``kind`` is ``"openapi"`` or ``"swagger"``."""
+    documents = _documents(app)
+    return documents.openapi_bytes if kind == "openapi" else documents.swagger_bytes
+
+
+@dataclass
+class _Documents:
+    key: tuple
+    swagger: dict
+    openapi: dict
+    swagger_bytes: bytes = b""
+    openapi_bytes: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.swagger_bytes = _dumps(self.swagger)
+        self.openapi_bytes = _dumps(self.openapi)
+
+
+#: where an app keeps its documents (on the app, so they go when it goes)
+_CACHE_ATTRIBUTE = "_api_documents"
+
+
+def _documents(app: "Application") -> _Documents:
+    from ._app import model_methods
+
+    exposed = [(model, model_methods(model)) for model in app.exposed_models()]
+    # Boot scripts and customisations may add or disable remote methods after a first build. The
+    # built-in table is fixed per model; an app's own methods compare by value.
+    key = tuple(
+        (model.spec.name, tuple(
+            (m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods
+        ))
+        for model, methods in exposed
+    )
+    cached = getattr(app, _CACHE_ATTRIBUTE, None)
+    if cached is not None and cached.key == key:
+        return cached
+    built = _Builder(app, exposed).build(key)
+    setattr(app, _CACHE_ATTRIBUTE, built)
+    return built
+
+
+def _dumps(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Options
+
+
+@dataclass
+class _Options:
+    operation_scoped_models: bool = True
+    relation_properties: bool = False
+    api_info: dict = field(default_factory=dict)
+    extensions: dict = field(default_factory=dict)
+
+
+def _options(app: "Application") -> _Options:
+    """loopback-component-explorer's options (component-config.json) over config.json's."""
+    extra = app.config.model_extra or {}
+    swagger = dict(extra.get("swagger") or {}) if isinstance(extra.get("swagger"), dict) else {}
+    explorer = app.files.component_config.get("loopback-component-explorer")
+    explorer = explorer if isinstance(explorer, dict) else {}
+
+    def flag(name: str, default: bool) -> bool:
+        for source in (explorer, swagger):
+            if name in source:
+                return bool(source[name])
+        return default
+
+    api_info = explorer.get("apiInfo") or extra.get("apiInfo") or {}
+    return _Options(
+        # lbpy's generated apps turn this on, as LoopBack's generator did
+        operation_scoped_models=flag("generateOperationScopedModels", True),
+        relation_properties=flag("generateRelationProperties", False),
+        api_info=dict(api_info) if isinstance(api_info, dict) else {},
+        extensions={k: v for k, v in swagger.items()
+                    if k not in ("generateOperationScopedModels", "generateRelationProperties")},
+    )
+
+
+def _info(app: "Application", options: _Options) -> dict:
+    info = {k: _text(v) for k, v in options.api_info.items()}
+    package = _package_metadata(app)
+    info["version"] = str(info.get("version") or package.get("version") or "1.0.0")
+    if not info.get("title"):
+        info["title"] = package.get("name") or app.root.name or "LoopBack Application"
+    if not info.get("description"):
+        info["description"] = package.get("description") or "LoopBack Application"
+    return info
+
+
+def _package_metadata(app: "Application") -> dict:
+    """name, version, description of the app: its pyproject.toml, else a LoopBack package.json."""
+    pyproject = app.root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            import tomllib
+
+            project = tomllib.loads(pyproject.read_text("utf-8")).get("project") or {}
+        except (ImportError, ValueError, OSError):
+            project = {}
+        if project.get("name"):
+            return {k: project.get(k) for k in ("name", "version", "description") if project.get(k)}
+    package_json = app.root / "package.json"
+    if package_json.is_file():
+        try:
+            package = json.loads(package_json.read_text("utf-8"))
+        except (ValueError, OSError):
+            package = {}
+        if isinstance(package, dict):
+            return {k: package.get(k) for k in ("name", "version", "description") if package.get(k)}
+    return {}
+
+
+def _text(value: Any) -> Any:
+    return "\n".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemas: LoopBack type declarations -> Swagger 2.0 schemas, definitions kept in a registry
+
+
+class _Definitions:
+    """The model schemas a document refers to, built when first referenced (in reference order)."""
+
+    def __init__(self, models: dict[str, type["Model"]], options: _Options) -> None:
+        self.models = models
+        self.options = options
+        self.referenced: dict[str, None] = {}
+
+    # -- naming ---------------------------------------------------------------------------
+
+    def ref(self, name: str) -> dict:
+        builtin = _LOOPBACK_TYPES.get(name.lower())
+        if builtin is not None:
+            name = builtin[0]
+        self.referenced.setdefault(name, None)
+        return {"$ref": _REF + name}
+
+    def knows(self, name: str) -> bool:
+        return name in self.models or name.lower() in _LOOPBACK_TYPES
+
+    def create_only_name(self, model_name: str) -> str | None:
+        """``$new_<Model>``: the model without the properties a create request must not send."""
+        model = self.models.get(model_name)
+        if model is None or not self.options.operation_scoped_models or not _update_only(model.spec):
+            return None
+        return "$new_" + model_name
+
+    # -- schemas --------------------------------------------------------------------------
+
+    def schema(self, declaration: Any) -> dict:
+        """A schema for a LoopBack type declaration: ``"string"``, ``["Note"]``, ``{"type": ...,
+        "description": ...}``, an anonymous object type ``{"count": "number"}`` in ``type``."""
+        ldl = declaration if isinstance(declaration, dict) else {"type": declaration}
+        if not ldl.get("type"):
+            ldl = {"type": "any"}
+        schema = _metadata(ldl)
+        kind = ldl["type"]
+        if isinstance(kind, Type):
+            kind = _declared(kind)
+        if kind == "array":
+            kind = ["any"]
+        elif isinstance(kind, str) and len(kind) > 1 and kind[0] == "[" and kind[-1] == "]":
+            kind = [kind[1:-1] or "any"]
+        if isinstance(kind, list):
+            schema["type"] = "array"
+            schema["items"] = self.schema(kind[0] if kind else "any")
+            return schema
+        if isinstance(kind, dict):
+            schema["type"] = "object"
+            schema["properties"] = {name: self.schema(value) for name, value in kind.items()}
+            return schema
+        name = str(kind)
+        lower = _ALIASES.get(name.lower(), name.lower())
+        if lower == "date":
+            schema["type"] = "string"
+            schema["format"] = "date-time"
+        elif lower == "buffer":
+            schema["type"] = "string"
+            schema["format"] = "byte"
+        elif lower == "number":
+            schema["type"] = "number"
+            schema["format"] = schema.get("format") or "double"
+        elif lower == "any":
+            schema.update(self.ref("x-any"))
+        elif lower in _PRIMITIVES:
+            schema["type"] = lower
+        elif name in self.models or lower in _LOOPBACK_TYPES or self._variant(name):
+            schema.update(self.ref(name))
+        else:
+            # a type lbpy cannot describe (e.g. a LoopBack built-in model it does not provide)
+            schema["type"] = "object"
+        return schema
+
+    def _variant(self, name: str) -> bool:
+        if name.startswith("$new_"):
+            return self.create_only_name(name[len("$new_"):]) == name
+        return name.endswith("WithRelations") and name[: -len("WithRelations")] in self.models
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def build(self) -> dict[str, dict]:
+        definitions: dict[str, dict] = {}
+        while True:
+            pending = [name for name in self.referenced if name not in definitions]
+            if not pending:
+                return definitions
+            for name in pending:
+                definitions[name] = self._definition(name)
+
+    def _definition(self, name: str) -> dict:
+        builtin = _LOOPBACK_TYPES.get(name.lower())
+        if builtin is not None:
+            return copy.deepcopy(builtin[1])
+        if name.startswith("$new_"):
+            spec = self.models[name[len("$new_"):]].spec
+            return self._model_schema(spec, exclude=_update_only(spec))
+        if name.endswith("WithRelations") and name not in self.models:
+            return self._model_schema(self.models[name[: -len("WithRelations")]].spec, relations=True)
+        return self._model_schema(self.models[name].spec)
+
+    def _model_schema(self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False) -> dict:
+        settings = spec.settings
+        definition: dict[str, Any] = {}
+        description = spec.description or _text(settings.get("description"))
+        if description:
+            definition["description"] = description
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        definition["properties"] = properties
+        definition["required"] = required
+        swagger_settings = settings.get("swagger") if isinstance(settings.get("swagger"), dict) else {}
+        if "example" in swagger_settings:
+            definition["example"] = swagger_settings["example"]
+        for key, value in settings.items():
+            if key.startswith("x-"):
+                definition[key] = value
+        for prop in spec.properties.values():
+            if prop.name in spec.hidden:
+                continue
+            if prop.required or (prop.is_id and not prop.generated):
+                required.append(prop.name)
+            if prop.name in exclude:
+                continue
+            ldl = {**prop.settings, "type": prop.type}
+            if prop.description:
+                ldl["description"] = prop.description
+            if prop.default is not MISSING:
+                ldl["default"] = prop.default
+            properties[prop.name] = self.schema(ldl)
+        if spec.strict or settings.get("additionalProperties") is not True:
+            definition["additionalProperties"] = False
+        if not required:
+            del definition["required"]
+        if relations:
+            for relation in spec.relations.values():
+                if relation.model not in self.models or (relation.options or {}).get("disableInclude"):
+                    continue
+                target = relation.model + "WithRelations"
+                declared = [target] if relation.type in _MANY_RELATIONS else target
+                properties[relation.name] = self.schema(declared)
+        return definition
+
+
+def _update_only(spec: ModelSpec) -> list[str]:
+    """Properties a client may update but never set on create: a forced id, ``updateOnly`` ones."""
+    names = [p.name for p in spec.properties.values() if p.settings.get("updateOnly")]
+    if spec.force_id and spec.id_name and spec.id_name not in names:
+        names.append(spec.id_name)
+    return names
+
+
+def _declared(kind: Type) -> Any:
+    """A Type object back as the declaration LoopBack would have read (a model type's name is
+    the model's)."""
+    if isinstance(kind, ArrayType):
+        return [_declared(kind.item)]
+    return kind.name
+
+
+def _metadata(ldl: dict) -> dict:
+    result: dict[str, Any] = {}
+    for key, renamed in _RENAMED_FIELDS.items():
+        if ldl.get(key) is not None:
+            result[renamed] = ldl[key]
+    for key in _SCHEMA_FIELDS:
+        if key in ldl:
+            result[key] = ldl[key]
+    if "default" in result:
+        # Swagger 2.0 has no null
+        if result["default"] is None:
+            del result["default"]
+        elif isinstance(result["default"], (dict, list)):
+            result["default"] = _without_nulls(result["default"])
+    description = ldl.get("description") or ldl.get("doc")
+    if description:
+        result["description"] = _text(description)
+    if ldl.get("example") is not None:
+        result["example"] = ldl["example"]
+    return result
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _is_complex(schema: dict) -> bool:
+    return schema.get("type") in ("object", "array") or "$ref" in schema
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: one per (remote method, HTTP endpoint), shared by both documents
+
+
+@dataclass
+class _Parameter:
+    name: str
+    location: str  # path, query, header, formData, body
+    description: str
+    required: bool
+    schema: dict
+
+
+@dataclass
+class _Operation:
+    path: str
+    verb: str
+    tag: str
+    summary: str
+    operation_id: str
+    parameters: list[_Parameter]
+    status: int
+    response: dict | None
+
+
+class _Builder:
+    def __init__(self, app: "Application", exposed: list[tuple[type["Model"], list[RemoteMethod]]]) -> None:
+        self.app = app
+        self.exposed = exposed
+        self.options = _options(app)
+        self.definitions = _Definitions(dict(app.models), self.options)
+        self.operations: list[_Operation] = []
+        self.by_operation_id: dict[str, _Operation | None] = {}
+
+    def build(self, key: tuple) -> _Documents:
+        tags = []
+        for model, methods in self.exposed:
+            if not methods:
+                continue
+            tags.append(self._tag(model.spec))
+            for method in methods:
+                for endpoint in method.http:
+                    self._add(model, method, endpoint)
+        definitions = self.definitions.build()
+        info = _info(self.app, self.options)
+        base_path = self.app.rest_api_root or "/"
+        swagger = _swagger(info, base_path, tags, self.operations, definitions, self.options.extensions)
+        openapi = _openapi(info, base_path, tags, self.operations, definitions, self.options.extensions)
+        return _Documents(key, swagger, openapi)
+
+    def _tag(self, spec: ModelSpec) -> dict:
+        swagger_settings = spec.settings.get("swagger") if isinstance(spec.settings.get("swagger"), dict) else {}
+        tag_settings = swagger_settings.get("tag") if isinstance(swagger_settings.get("tag"), dict) else {}
+        tag: dict[str, Any] = {"name": tag_settings.get("name") or spec.name}
+        description = spec.description or _text(spec.settings.get("description"))
+        if description:
+            tag["description"] = description
+        if tag_settings.get("externalDocs"):
+            tag["externalDocs"] = tag_settings["externalDocs"]
+        return tag
+
+    def _add(self, model: type["Model"], method: RemoteMethod, endpoint: Endpoint) -> None:
+        spec = model.spec
+        path = _swagger_path(spec.plural, endpoint.path)
+        verb = endpoint.verb.lower()
+        parameters = self._parameters(spec, method, endpoint, path)
+        status = method.status if method.status != 200 else (200 if method.returns else 204)
+        base_id = f"{spec.name}.{method.full_name}"
+        operation = _Operation(
+            path=path, verb=verb, tag=self._tag(spec)["name"], summary=method.description,
+            operation_id=self._unique_id(base_id, verb, path), parameters=parameters,
+            status=status, response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
+        )
+        self.by_operation_id[operation.operation_id] = operation
+        self.operations.append(operation)
+
+    def _unique_id(self, base_id: str, verb: str, path: str) -> str:
+        """``Model.method``; when one method serves several routes, every one of them gets
+        ``Model.method__<verb>_<path>``, as loopback-swagger named them."""
+        if base_id not in self.by_operation_id:
+            return base_id
+        first = self.by_operation_id.get(base_id)
+        if first is not None:
+            long_id = _long_operation_id(base_id, first.verb, first.path)
+            first.operation_id = long_id
+            self.by_operation_id[long_id] = first
+            self.by_operation_id[base_id] = None
+        return _long_operation_id(base_id, verb, path)
+
+    def _parameters(self, spec: ModelSpec, method: RemoteMethod, endpoint: Endpoint, path: str) -> list[_Parameter]:
+        accepts = list(method.accepts)
+        if not method.is_static and not any(a.arg == "id" for a in accepts):
+            # the instance is found by its id in the path, as LoopBack's shared constructor did
+            accepts.insert(0, Accept("id", "any", "path", True, f"{spec.name} id"))
+        parameters = []
+        for accept in accepts:
+            source = default_source(accept, endpoint)
+            if source in ("req", "res", "context", "options"):
+                continue
+            location = "formData" if source == "form" else source
+            ldl: dict[str, Any] = {"type": accept.type}
+            if accept.description:
+                ldl["description"] = accept.description
+            if accept.default is not None:
+                ldl["default"] = accept.default
+            if location == "body":
+                schema = self._body_schema(spec, method, accept, ldl)
+            else:
+                schema = self.definitions.schema(ldl)
+            parameters.append(_Parameter(
+                name=accept.arg, location=location, description=accept.description,
+                required=location == "path" or accept.required, schema=schema,
+            ))
+        declared = {p.name for p in parameters if p.location == "path"}
+        for name in re.findall(r"\{([^}/]+)\}", path):
+            if name not in declared:
+                # a path parameter no argument reads still has to be described
+                parameters.append(_Parameter(name, "path", "", True, {"type": "string"}))
+        return parameters
+
+    def _body_schema(self, spec: ModelSpec, method: RemoteMethod, accept: Accept, ldl: dict) -> dict:
+        creates = method.name == "create" or method.name.startswith("__create__")
+        if creates and isinstance(accept.type, str):
+            create_only = self.definitions.create_only_name(accept.type)
+            if create_only is not None:
+                return self.definitions.schema({**ldl, "type": create_only})
+        return self.definitions.schema(ldl)
+
+    def _response(self, returns: list[Returns], method_name: str) -> dict | None:
+        if not returns:
+            return None
+        if self.options.relation_properties and _WITH_RELATIONS_RETURNS.search(method_name):
+            returns = [_with_relations(returns[0], self.definitions)] + list(returns[1:])
+        if len(returns) == 1 and returns[0].root:
+            return self.definitions.schema(_returns_ldl(returns[0]))
+        properties = {}
+        for ret in returns:
+            properties[ret.arg or "data"] = self.definitions.schema(_returns_ldl(ret))
+        return {"type": "object", "properties": properties}
+
+
+def _with_relations(ret: Returns, definitions: _Definitions) -> Returns:
+    kind = ret.type
+    if isinstance(kind, list) and len(kind) == 1 and kind[0] in definitions.models:
+        kind = [kind[0] + "WithRelations"]
+    elif isinstance(kind, str) and kind in definitions.models:
+        kind = kind + "WithRelations"
+    return Returns(ret.arg, kind, ret.root, ret.description)
+
+
+def _returns_ldl(ret: Returns) -> dict:
+    ldl: dict[str, Any] = {"type": ret.type}
+    if ret.description:
+        ldl["description"] = ret.description
+    return ldl
+
+
+def _swagger_path(plural: str, method_path: str) -> str:
+    path = "/" + plural.strip("/") + "/" + method_path.strip("/")
+    path = path.rstrip("/") or "/"
+    return "/".join("{" + part[1:] + "}" if part.startswith(":") else part for part in path.split("/"))
+
+
+def _long_operation_id(base_id: str, verb: str, path: str) -> str:
+    return f"{base_id}__{verb}{re.sub(r'[/:]+', '_', path)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Swagger 2.0
+
+
+def _swagger(info: dict, base_path: str, tags: list[dict], operations: list[_Operation],
+             definitions: dict, extensions: dict) -> dict:
+    paths: dict[str, dict] = {}
+    for operation in operations:
+        entry: dict[str, Any] = {"tags": [operation.tag]}
+        if operation.summary:
+            entry["summary"] = operation.summary
+        entry["operationId"] = operation.operation_id
+        entry["parameters"] = [_swagger_parameter(p) for p in operation.parameters]
+        response: dict[str, Any] = {"description": "Request was successful"}
+        if operation.response is not None:
+            response["schema"] = operation.response
+        entry["responses"] = {str(operation.status): response}
+        entry["deprecated"] = False
+        paths.setdefault(operation.path, {})[operation.verb] = entry
+    document: dict[str, Any] = {
+        "swagger": "2.0", "info": info, "basePath": base_path, "paths": paths, "tags": tags,
+    }
+    for key, value in extensions.items():
+        document.setdefault(key, value)
+    document.setdefault("consumes", list(CONSUMES))
+    document.setdefault("produces", list(PRODUCES))
+    document.setdefault("definitions", definitions)
+    return copy.deepcopy(document)
+
+
+def _swagger_parameter(parameter: _Parameter) -> dict:
+    result: dict[str, Any] = {"name": parameter.name, "in": parameter.location}
+    if parameter.description:
+        result["description"] = parameter.description
+    result["required"] = parameter.required
+    if parameter.location == "body":
+        result["schema"] = parameter.schema
+    elif _is_complex(parameter.schema):
+        # LoopBack reads objects and arrays from the query string or a form field as JSON text
+        result["type"] = "string"
+        result["format"] = "JSON"
+    else:
+        result.update(parameter.schema)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAPI 3.0
+
+
+def _openapi(info: dict, base_path: str, tags: list[dict], operations: list[_Operation],
+             definitions: dict, extensions: dict) -> dict:
+    names = _component_names(definitions)
+    convert = _Converter(names)
+    paths: dict[str, dict] = {}
+    for operation in operations:
+        paths.setdefault(operation.path, {})[operation.verb] = _openapi_operation(operation, convert)
+    schemas = {names[name]: convert(schema) for name, schema in definitions.items() if name != "x-any"}
+    document: dict[str, Any] = {
+        "openapi": OPENAPI_VERSION,
+        "info": copy.deepcopy(info),
+        "servers": [{"url": base_path}],
+        "paths": paths,
+        "tags": copy.deepcopy(tags),
+        "components": {"schemas": schemas},
+    }
+    for key, value in extensions.items():
+        if key.startswith("x-"):
+            document.setdefault(key, value)
+    return document
+
+
+def _component_names(definitions: dict) -> dict[str, str]:
+    """OpenAPI 3 component names allow ``[A-Za-z0-9._-]`` only: ``$new_Note`` becomes ``NewNote``."""
+    names = {name: name for name in definitions if not name.startswith("$new_")}
+    taken = set(names.values())
+    for name in definitions:
+        if name.startswith("$new_"):
+            candidate = "New" + name[len("$new_"):]
+            while candidate in taken:
+                candidate += "_"
+            names[name] = candidate
+            taken.add(candidate)
+    return names
+
+
+class _Converter:
+    """Swagger 2.0 schemas to OpenAPI 3.0 ones: component references, ``any``, ``file``."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def __call__(self, schema: dict) -> dict:
+        result: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key == "$ref":
+                continue
+            if key == "items" and isinstance(value, dict):
+                result[key] = self(value)
+            elif key == "properties" and isinstance(value, dict):
+                result[key] = {name: self(item) for name, item in value.items()}
+            elif key == "additionalProperties" and isinstance(value, dict):
+                result[key] = self(value)
+            else:
+                result[key] = copy.deepcopy(value)
+        if result.get("type") == "file":
+            result["type"] = "string"
+            result["format"] = "binary"
+        ref = schema.get("$ref")
+        if ref is None:
+            return result
+        name = ref[len(_REF):]
+        if name == "x-any":
+            return result  # any value: no constraint
+        target = {"$ref": "#/components/schemas/" + self.names.get(name, name)}
+        if not result:
+            return target
+        # a reference cannot carry siblings in OpenAPI 3.0
+        result["allOf"] = [target]
+        return result
+
+
+def _openapi_operation(operation: _Operation, convert: _Converter) -> dict:
+    entry: dict[str, Any] = {"tags": [operation.tag]}
+    if operation.summary:
+        entry["summary"] = operation.summary
+    entry["operationId"] = operation.operation_id
+    body = next((p for p in operation.parameters if p.location == "body"), None)
+    form = [p for p in operation.parameters if p.location == "formData"]
+    parameters = []
+    for parameter in operation.parameters:
+        if parameter.location == "body":
+            continue
+        if parameter.location == "formData" and body is None:
+            continue
+        # with a whole-body argument, form arguments are still read from the query string
+        location = "query" if parameter.location == "formData" else parameter.location
+        parameters.append(_openapi_parameter(parameter, location, convert))
+    if parameters:
+        entry["parameters"] = parameters
+    if body is not None:
+        entry["requestBody"] = _request_body(body, convert)
+    elif form:
+        entry["requestBody"] = _form_body(form, convert)
+    response: dict[str, Any] = {"description": "Request was successful"}
+    if operation.response is not None:
+        response["content"] = {"application/json": {"schema": convert(operation.response)}}
+    entry["responses"] = {str(operation.status): response}
+    entry["deprecated"] = False
+    return entry
+
+
+def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter) -> dict:
+    result: dict[str, Any] = {"name": parameter.name, "in": location}
+    if parameter.description:
+        result["description"] = parameter.description
+    result["required"] = parameter.required
+    schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
+    if location == "path" and (not schema or _is_complex(parameter.schema)):
+        result["schema"] = {"type": "string"}
+    elif _is_complex(parameter.schema) and schema:
+        # LoopBack reads objects and arrays in a URL as JSON text
+        result["content"] = {"application/json": {"schema": schema}}
+    else:
+        result["schema"] = schema
+    return result
+
+
+def _request_body(parameter: _Parameter, convert: _Converter) -> dict:
+    # the description belongs to the request body; without it a model body is a plain reference
+    schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
+    body: dict[str, Any] = {}
+    if parameter.description:
+        body["description"] = parameter.description
+    body["content"] = {media: {"schema": schema} for media in CONSUMES}
+    body["required"] = parameter.required
+    return body
+
+
+def _form_body(parameters: list[_Parameter], convert: _Converter) -> dict:
+    schema: dict[str, Any] = {"type": "object", "properties": {p.name: convert(p.schema) for p in parameters}}
+    required = [p.name for p in parameters if p.required]
+    if required:
+        schema["required"] = required
+    return {
+        "content": {media: {"schema": copy.deepcopy(schema)} for media in CONSUMES},
+        "required": bool(required),
+    }
