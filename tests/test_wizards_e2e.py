@@ -1,4 +1,5 @@
-"""End to end: the wizards build an app, ``lbpy start`` serves it, its data survives a restart."""
+"""End to end: ``lbpy new-app`` and the wizards build an app, ``lbpy start`` serves it, its data
+survives a restart, and ``lbpy export-api-def`` writes the documents the server serves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import write_app
 
 
 def lbpy(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -68,7 +68,8 @@ class Server:
 def shop(tmp_path: Path) -> Path:
     """An app made by the wizards: two models and relations between them on a memory datasource
     kept in a file."""
-    root = write_app(tmp_path / "shop", datasources={})
+    lbpy(tmp_path, "new-app", "shop", "--yes")
+    root = tmp_path / "shop"
     lbpy(root, "datasource", "store", "--connector", "memory", "--set", "file=data/store.json")
     lbpy(root, "model", "Customer", "--datasource", "store", "--property", "name:string:required",
          "--property", "vip:boolean=false")
@@ -106,5 +107,11 @@ def test_the_wizards_build_an_app_that_lbpy_start_serves_and_keeps(shop):
         orders = server.client.get("/api/Purchases").json()
         assert [(o["id"], o["total"], o["customerId"]) for o in orders] == [(1, 42, 1)]
         assert server.client.post("/api/Customers", json={"name": "Grace"}).json()["id"] == 2
+        openapi = server.client.get("/openapi.json").json()
+        swagger = server.client.get("/explorer/swagger.json").json()
     finally:
         server.stop()
+    assert "/Purchases" in openapi["paths"] and "/Customers/{id}" in openapi["paths"]
+    assert json.loads(lbpy(shop, "export-api-def", "--format", "json").stdout) == openapi
+    lbpy(shop, "export-api-def", "--swagger2", "-o", "api/swagger.json")
+    assert json.loads((shop / "api/swagger.json").read_text()) == swagger

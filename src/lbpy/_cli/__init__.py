@@ -32,13 +32,16 @@ def _root(
 
 
 def _register() -> None:
-    from . import _connector, _datasource, _discover, _info, _model, _new_app, _property, _relation, _start
+    from . import (
+        _connector, _datasource, _discover, _export, _info, _model, _new_app, _property, _relation, _start,
+    )
 
     app.command("new-app", help=_new_app.__doc__)(_new_app.command)
     app.command("datasource", help=_datasource.command.__doc__)(_datasource.command)
     app.command("model", help=_model.command.__doc__)(_model.command)
     app.command("property", help=_property.command.__doc__)(_property.command)
     app.command("relation", help=_relation.command.__doc__)(_relation.command)
+    app.command("export-api-def", help=_export.command.__doc__)(_export.command)
     app.command("info", help=_info.command.__doc__)(_info.command)
     app.command("start", help=_start.__doc__)(_start.command)
     app.command("connector")(_connector.command)

@@ -211,6 +211,8 @@ def render_template(relative: str, **context: Any) -> str:
     """Render one of lbpy's templates (``templates/<relative>``)."""
     import jinja2
 
+    from .._templates import templates_dir
+
     def to_json(value: Any, level: int = 0) -> str:
         text = json.dumps(value, indent=2, ensure_ascii=False)
         return text.replace("\n", "\n" + "  " * level)
@@ -223,15 +225,6 @@ def render_template(relative: str, **context: Any) -> str:
     )
     env.filters["json"] = to_json
     return env.get_template(relative).render(**context)
-
-
-def templates_dir() -> Path:
-    """``lbpy/templates`` in an installed wheel; the checkout's ``templates/`` in development."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "templates", package.parents[1] / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"lbpy's templates folder is missing (looked in {package / 'templates'})")
 
 
 def model_definition(new: NewModel) -> dict[str, Any]:
