@@ -2,7 +2,8 @@
 
 Commands are listed in ``COMMANDS`` and a command's module is imported only when that command
 runs (or shows its own help), so ``lbpy --help`` costs no more than Typer itself, however many
-commands there are. Each command module defines ``command``, a plain Typer command function.
+commands there are. Each command module defines ``command``, a plain Typer command function whose docstring is
+its help.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ from typer.core import TyperCommand, TyperGroup
 
 class Entry(NamedTuple):
     module: str
-    summary: str  # the first line of the module's docstring, shown by `lbpy --help`
+    summary: str  # the first line of the command's docstring, shown by `lbpy --help`
 
 
 COMMANDS: dict[str, Entry] = {
-    "new-app": Entry("lbpy._cli._new_app", "Create an app in LoopBack 3's layout, ready for lbpy start."),
-    "start": Entry("lbpy._cli._start", "Serve the app in the current folder (or --app DIR): its REST API and the API explorer."),
+    "new-app": Entry("lbpy._cli._new_app", "Create a new app: its server/ and common/ folders, pyproject.toml, README and a smoke test."),
+    "datasource": Entry("lbpy._cli._datasource", "Create a datasource (LoopBack 3's loopback:datasource)."),
+    "model": Entry("lbpy._cli._model", "Create a model and its properties (LoopBack 3's loopback:model)."),
+    "property": Entry("lbpy._cli._property", "Add a property to a model (LoopBack 3's loopback:property)."),
+    "relation": Entry("lbpy._cli._relation", "Add a relation between two models (LoopBack 3's loopback:relation)."),
     "connector": Entry("lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."),
-    "discover": Entry("lbpy._cli._discover", "Discover the tables a datasource's connector exposes and write them as LoopBack models."),
+    "discover": Entry("lbpy._cli._discover", "List what a datasource's connector exposes and write the chosen tables as models."),
+    "export-api-def": Entry("lbpy._cli._export", "Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."),
+    "info": Entry("lbpy._cli._info", "Show the app's models, datasources and connectors."),
+    "start": Entry("lbpy._cli._start", "Serve the app in the current folder (or --app DIR): its REST API and the API explorer."),
 }
 
 
@@ -32,7 +39,7 @@ def load_command(name: str) -> TyperCommand:
     entry = COMMANDS[name]
     module = importlib.import_module(entry.module)
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name, help=module.__doc__)(module.command)
+    single.command(name, help=module.command.__doc__ or module.__doc__)(module.command)
     command = typer.main.get_command(single)
     command.name = name
     return command
