@@ -853,13 +853,17 @@ def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
         if key in data:
             seen += 1
             if key not in hidden:
-                out[key] = json_value(data[key])
+                value = data[key]
+                out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
     if seen < len(data):
         properties = spec.properties
         for key, value in data.items():
             if key not in properties and key not in hidden:
                 out[key] = json_value(value)
     return out
+
+
+_JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
 def json_value(value: Any) -> Any:
