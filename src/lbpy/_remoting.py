@@ -180,6 +180,9 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
         if isinstance(kind, list) or kind == "array":
             if not isinstance(value, list):
                 value = [value]
+            if isinstance(kind, list) and kind and kind[0] not in ("any", None):
+                item = Accept(accept.arg, kind[0])
+                value = [coerce_arg(item, v, source) for v in value]
             return value
         if kind == "object" and not isinstance(value, dict):
             raise BadRequestError(f"`{accept.arg}` must be an object", code="INVALID_PARAMETER")

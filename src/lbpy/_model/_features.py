@@ -183,13 +183,15 @@ class ModelFeatures:
         _validations.add(cls, kind, properties, _validations.python_options({**keywords, **extra}))
 
     @classmethod
-    async def _validate_async(cls, values: dict, mode: str, current_id: Any, options: dict) -> None:
-        """The validations that ask the datasource (uniqueness), run before a record is stored."""
+    async def _validate_async(cls, values: dict, mode: str, current_id: Any, options: dict,
+                              record: dict | None = None) -> None:
+        """The validations that ask the datasource (uniqueness), run before a record is stored;
+        ``record`` is the whole record a partial update leaves."""
         if not cls.__dict__.get("_unique_rules"):
             return
         from ._validations import unique_errors
 
-        errors = await unique_errors(cls, values, mode, current_id, options)
+        errors = await unique_errors(cls, values, mode, current_id, options, record)
         if errors:
             cls._raise_invalid(errors, values)  # type: ignore[attr-defined]
 

@@ -462,8 +462,9 @@ class Model(ModelFeatures):
                 values = instance.__data__ = cls._revalidate(ctx.data, "create")
         await cls._validate_async(values, "create", None, options)
         if cls._has("persist"):
-            ctx = Context(cls, options, data=values, is_new_instance=True, current_instance=instance,
-                          hook_state=state, **({"where": where} if where is not None else {}))
+            # upsertWithWhere's create: LoopBack gave the where and no is_new_instance
+            extra = {"is_new_instance": True} if where is None else {"where": where}
+            ctx = Context(cls, options, data=values, current_instance=instance, hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
@@ -740,11 +741,11 @@ class Model(ModelFeatures):
                    if where is None else Context(cls, options, where=where, data=values, hook_state=state))
             await cls.notify_observers("before save", ctx)
             values = cls._revalidate(ctx.data, "patch")
-        await cls._validate_async(values, "patch", self.id, options)
+        await cls._validate_async(values, "patch", self.id, options, {**self.__data__, **values})
         if cls._has("persist"):
-            ctx = Context(cls, options, where=by_id if where is None else where, data=values,
-                          current_instance=cls({**self.__data__, **values}), is_new_instance=False,
-                          hook_state=state)
+            extra = {"where": by_id, "is_new_instance": False} if where is None else {"where": where}
+            ctx = Context(cls, options, data=values, current_instance=cls({**self.__data__, **values}),
+                          hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()

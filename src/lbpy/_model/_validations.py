@@ -11,6 +11,7 @@ JSON's ``validations`` array, one object per rule::
       {"type": "inclusion", "property": "size", "in": ["S", "M", "L"]},
       {"type": "exclusion", "property": ["name", "nick"], "in": ["admin"]},
       {"type": "numericality", "property": "age", "int": true},
+      {"type": "absence", "property": "password", "unless": "invited"},
       {"type": "uniqueness", "property": "email", "scopedTo": ["tenant"]}
     ]
 
@@ -22,8 +23,10 @@ JSON's ``validations`` array, one object per rule::
 
 As in LoopBack, a rule other than presence/absence on a missing value fails with
 ``<rule>.blank`` ("is blank"), or on null with ``<rule>.null`` ("is null"), unless
-``allowBlank``/``allowNull`` says otherwise. A partial update (PATCH) checks the properties it
-changes. Uniqueness queries the datasource, after the "before save" hooks.
+``allowBlank``/``allowNull`` says otherwise, and errors are listed property by property (required
+properties first). ``if``/``unless`` name a property: the rule applies only when it is (is not)
+set. A partial update (PATCH) checks the properties it changes. Uniqueness queries the datasource,
+after the "before save" hooks.
 """
 
 from __future__ import annotations
@@ -309,11 +312,13 @@ def install(model: type["Model"], rules: list[Rule]) -> None:
     sync = [r for r in rules if r.kind != "uniqueness"]
     unique = [r for r in rules if r.kind == "uniqueness"]
     if sync:
-        validators = model.__dict__.get("_validators")
-        if validators is None:
-            validators = []
-            model._validators = validators
-        validators.extend(_validator(rule) for rule in sync)
+        # LoopBack kept rules per property (required ones first) and reported errors in that order
+        by_property: dict[str, list] = model.__dict__.get("_rules_by_property") or {
+            name: [] for name, prop in model.spec.properties.items() if prop.required}
+        for rule in sync:
+            by_property.setdefault(rule.property, []).append(_validator(rule))
+        model._rules_by_property = by_property
+        model._validators = [validate for validators in by_property.values() for validate in validators]
     if unique:
         existing = model.__dict__.get("_unique_rules")
         model._unique_rules = (existing or []) + unique
@@ -341,20 +346,23 @@ def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
 
 
 async def unique_errors(model: type["Model"], values: dict, mode: str, current_id: Any,
-                        options: dict) -> dict[str, list[tuple[str, str]]]:
+                        options: dict, record: dict | None = None) -> dict[str, list[tuple[str, str]]]:
     """Uniqueness failures of ``values`` against the stored records (``current_id`` is the record
-    being updated, which does not count against itself)."""
+    being updated, which does not count against itself; ``record`` is the whole record a partial
+    update will leave)."""
     errors: dict[str, list[tuple[str, str]]] = {}
     ds = model._require_datasource()
     id_name = model.spec.id_name
+    record = values if record is None else record
     for rule in model.__dict__.get("_unique_rules") or ():
         prop = rule.property
-        if mode == "patch" and prop not in values:
+        scoped = rule.options.get("scopedTo") or ()
+        if mode == "patch" and prop not in values and not any(s in values for s in scoped):
             continue
-        value = values.get(prop)
-        if blank(value) or not rule.applies(values):
+        value = record.get(prop)
+        if blank(value) or not rule.applies(record):
             continue
-        where = _unique_where(rule, prop, value, values)
+        where = _unique_where(rule, prop, value, record)
         rows = await ds.all(model.spec.name, _filter(where, 2), options)
         clash = len(rows) > 1 or (
             len(rows) == 1 and (current_id is None or id_name is None or rows[0].get(id_name) != current_id)
