@@ -4,15 +4,13 @@ context fields (recorded from the real app: a boot script logged every hook's ct
 
 from __future__ import annotations
 
-import copy
 import logging
 import textwrap
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from lbpy import Context, HttpError, Model, NotFoundError, create_app
+from lbpy import Context, Model, create_app
 
 from conftest import write_app
 

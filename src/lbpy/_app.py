@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ._boot import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
-from ._errors import BootError, LbpyError
+from ._errors import BootError
 from ._model._definition import (
     ROOT_BASES,
     MISSING,
@@ -266,7 +266,7 @@ class Application:
             return
         try:
             customize(self.models[name])
-        except LbpyError:
+        except BootError:
             raise
         except Exception as exc:
             raise BootError(
@@ -322,7 +322,7 @@ class Application:
             result = fn(self)
             if inspect.isawaitable(result):
                 await result
-        except LbpyError:
+        except BootError:
             raise
         except Exception as exc:
             path = Path(fn.__code__.co_filename) if hasattr(fn, "__code__") else None

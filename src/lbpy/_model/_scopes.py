@@ -13,7 +13,6 @@ over REST, ``GET/POST/DELETE /Models/vips`` and ``GET /Models/vips/count``.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .._errors import BootError
@@ -198,7 +197,3 @@ def _routes(model: type["Model"], name: str) -> list[RemoteMethod]:
                      [Returns("count", "number")], [Endpoint("GET", f"{path}/count")],
                      f"Counts {name} of {model_name}.", builtin=True),
     ]
-
-
-def with_limit(flt: Filter, limit: int) -> Filter:
-    return replace(flt, limit=limit)
