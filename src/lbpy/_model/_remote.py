@@ -7,8 +7,8 @@ is called with the arguments only, a ``classmethod`` also receives the class, a 
 instance). ``async def`` functions run on the event loop; plain ``def`` functions run in a worker
 thread, so that blocking code does not stall other requests.
 
-Remote hooks (``before_remote``, ``after_remote``, ``after_remote_error``) take LoopBack's name
-patterns: ``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every
+Remote hooks (``before_remote``, ``after_remote``, ``after_remote_error``) run on the event loop,
+like operation hooks, whether ``def`` or ``async def``; they take LoopBack's name patterns: ``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every
 instance method, ``find*``), ``**`` matches everything.
 """
 
@@ -118,6 +118,13 @@ async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+async def run_hook(fn: Callable, ctx: Any) -> None:
+    """A remote hook runs on the event loop, as operation hooks do: quick code, sync or async."""
+    result = fn(ctx)
+    if inspect.isawaitable(result):
+        await result
 
 
 def _is_async(fn: Callable) -> bool:

@@ -104,12 +104,23 @@ class ModelRoutes:
                 self.by_verb.setdefault(endpoint.verb, []).append(
                     Route(model, method, endpoint.verb, endpoint.path)
                 )
-        for routes in self.by_verb.values():
-            # static paths win over parameters: /findOne before /:id
+        # static paths win over parameters (/findOne before /:id): a static path is one dict
+        # look-up, however many a model has (scopes, remote methods), before the few with parameters
+        self.static: dict[tuple[str, tuple], Route] = {}
+        self.dynamic: dict[tuple[str, int], list[Route]] = {}
+        for verb, routes in self.by_verb.items():
             routes.sort(key=lambda r: (len(r.segments), -r.static_count))
+            for route in routes:
+                if route.static_count == len(route.segments):
+                    self.static.setdefault((verb, route.segments), route)
+                else:
+                    self.dynamic.setdefault((verb, len(route.segments)), []).append(route)
 
     def find(self, verb: str, parts: list[str]) -> tuple[Route, dict[str, str]] | None:
-        for route in self.by_verb.get(verb, ()):
+        route = self.static.get((verb, tuple([part.lower() for part in parts])))
+        if route is not None:
+            return route, {}
+        for route in self.dynamic.get((verb, len(parts)), ()):
             params = route.match(parts)
             if params is not None:
                 return route, params
@@ -269,8 +280,11 @@ class RestApp:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
+        missing = None
         for accept, source in route.args:
-            args[accept.arg] = await _read_arg(accept, source, call, method.builtin)
+            value = args[accept.arg] = await _read_arg(accept, source, call, method.builtin)
+            if accept.required and (value is None or value == "") and missing is None:
+                missing = accept.arg
         instance = None
         if not method.is_static:
             instance_id = call.params.get("id")
@@ -280,7 +294,8 @@ class RestApp:
             args.pop("id", None)
         hooks = hooks_for(model, method) if "_remote_hook_index" in model.__dict__ else None
         if hooks is None:
-            _check_required(route, args)
+            if missing is not None:
+                raise BadRequestError(f"{missing} is a required argument")
             result = await method.fn(model if instance is None else instance, **args)
         else:
             result = await _invoke_with_hooks(route, call, args, instance, hooks)
@@ -320,8 +335,7 @@ async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: Mod
                              hooks: tuple[list, list, list]) -> Any:
     """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
     after-error hooks see any failure of those."""
-    from .._model._remote import RemoteContext
-    from .._model._remote import call as call_hook
+    from .._model._remote import RemoteContext, run_hook as call_hook
 
     before, after, on_error = hooks
     method = route.method
