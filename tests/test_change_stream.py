@@ -129,13 +129,17 @@ def test_create_update_and_remove_events(server):
         await api.delete("/api/Notes/1")
         await api.post("/api/Notes", json={"title": "x"})
         await api.delete("/api/Notes/2")
-        assert await stream.events(6) == [
+        await api.post("/api/Notes", json={"title": "y", "vip": True})
+        await api.post("/api/Notes/update", params={"where": '{"vip":true}'}, json={"title": "z"})
+        assert await stream.events(8) == [
             {"target": 1, "data": {"title": "cs", "vip": True, "id": 1}, "type": "create"},
             {"target": 1, "data": {"title": "p", "vip": True, "id": 1}, "type": "update"},
             {"target": 1, "where": {"id": 1}, "data": {"vip": False}, "type": "update"},
             {"target": 1, "where": {"id": 1}, "type": "remove"},
             {"target": 2, "data": {"title": "x", "id": 2}, "type": "create"},
             {"target": 2, "where": {"id": 2}, "type": "remove"},
+            {"target": 3, "data": {"title": "y", "vip": True, "id": 3}, "type": "create"},
+            {"where": {"vip": True}, "data": {"title": "z"}, "type": "update"},  # no single target
         ]
         assert stream.text.split("\n\n")[1].startswith("event: data\ndata: {")
 

@@ -484,3 +484,32 @@ def test_a_json_methods_entry_keeps_loopbacks_shape(tmp_path):
         assert api.get("/api/Notes/1/shout").json() == {"s": "a!"}
         assert api.post("/api/Notes/bare").status_code == 204  # no http: POST /<name>
     assert json.loads((root / "common" / "models" / "note.json").read_text())["methods"] == methods
+
+
+def test_the_context_types_are_public():
+    import lbpy
+
+    for name in ("Model", "Context", "RemoteContext", "ChangeStream"):
+        assert name in lbpy.__all__ and getattr(lbpy, name) is not None
+
+
+def test_accept_and_returns_objects_are_taken_as_they_are(tmp_path):
+    from lbpy._remoting import Accept, Returns
+
+    app = create_app(write_app(tmp_path / "app", {"Note": NOTE}))
+    Note = app.model("Note")
+
+    @Note.remote_method("echo", accepts=[Accept("text", "string", required=True)],
+                        returns=[Returns("text", "string")], http={"verb": "get"})
+    async def echo(text):
+        return text
+
+    with TestClient(app) as api:
+        assert api.get("/api/Notes/echo?text=hi").json() == {"text": "hi"}
+
+
+def test_a_model_left_out_of_model_config_needs_no_functions(tmp_path):
+    root = write_app(tmp_path / "app", {"Note": NOTE})
+    (root / "common" / "models" / "draft.json").write_text(json.dumps(
+        {"name": "Draft", "properties": {}, "methods": {"greet": GREET}}))
+    assert "Draft" in create_app(root).models

@@ -140,8 +140,8 @@ def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
     return RemoteMethod(
         name=short,
         fn=fn,
-        accepts=[Accept.from_json(a) for a in accepts],
-        returns=[Returns.from_json(r) for r in returns],
+        accepts=[a if isinstance(a, Accept) else Accept.from_json(a) for a in accepts],
+        returns=[r if isinstance(r, Returns) else Returns.from_json(r) for r in returns],
         http=parse_http(raw.get("http"), short, is_static),
         description=_text(raw.get("description")),
         is_static=is_static,

@@ -52,7 +52,9 @@ class ChangeStream:
         record = data.__data__ if isinstance(data, Model) else data
         if self._match is not None and (not isinstance(record, dict) or not self._match(record)):
             return
-        change: dict[str, Any] = {"target": json_value(event.get("target"))}
+        change: dict[str, Any] = {}
+        if event.get("target") is not None:  # a bulk change has none, and LoopBack left it out
+            change["target"] = json_value(event["target"])
         if event.get("where") is not None:
             change["where"] = loopback_where(event["where"])
         if data is not None:

@@ -284,6 +284,8 @@ def bind_remote_methods(app: "Application", modules: dict[str, Any]) -> None:
     from . import _remote
 
     for name, model in app.models.items():
+        if name not in app.model_config:
+            continue  # like LoopBack, lbpy uses only the models model-config.json names
         methods = model.spec.settings.get("methods") or {}
         source = model.spec.source
         if not isinstance(methods, dict):
