@@ -513,3 +513,22 @@ def test_a_model_left_out_of_model_config_needs_no_functions(tmp_path):
     (root / "common" / "models" / "draft.json").write_text(json.dumps(
         {"name": "Draft", "properties": {}, "methods": {"greet": GREET}}))
     assert "Draft" in create_app(root).models
+
+
+def test_the_request_can_be_read_again_by_a_method_and_its_hooks(tmp_path):
+    """The body lbpy parsed for an argument is still there for code that reads the request."""
+    root = app_with(tmp_path, """
+        def customize(Note):
+            @Note.remote_method("raw", accepts=[{"arg": "data", "type": "object", "http": {"source": "body"}},
+                                                {"arg": "req", "type": "object", "http": {"source": "req"}}],
+                                returns={"arg": "body", "type": "object", "root": True})
+            async def raw(data, req):
+                return {"parsed": data, "again": await req.json()}
+
+            @Note.before_remote("raw")
+            async def peek(ctx):
+                ctx.args["data"] = {**ctx.args["data"], "peeked": (await ctx.req.json())["x"]}
+    """)
+    with client_for(root) as api:
+        answer = api.post("/api/Notes/raw", json={"x": 1})
+        assert answer.json() == {"parsed": {"x": 1, "peeked": 1}, "again": {"x": 1}}

@@ -166,7 +166,7 @@ def _allowed(method: RemoteMethod, shared: dict[str, bool] | None) -> bool:
 class Call:
     """One request to a REST route: its parsed parts, read when a handler asks for them."""
 
-    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "limit", "options")
+    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "_raw", "limit", "options")
 
     def __init__(self, scope, receive, params: dict[str, str], limit: int) -> None:
         self.scope = scope
@@ -176,6 +176,7 @@ class Call:
         self._query: dict | None = None
         self._body: Any = None
         self._body_read = False
+        self._raw = b""
         self.options: dict = {}
 
     def query(self) -> dict:
@@ -190,6 +191,13 @@ class Call:
             if k == key:
                 return v.decode("latin-1")
         return None
+
+    async def replay(self) -> dict:
+        """An ASGI receive for code that reads the request itself (a ``req`` argument, a remote
+        hook's ``ctx.req``): the body lbpy already read is given again rather than waited for."""
+        if self._body_read:
+            return {"type": "http.request", "body": self._raw, "more_body": False}
+        return await self.receive()
 
     async def body(self) -> Any:
         if self._body_read:
@@ -212,7 +220,7 @@ class Call:
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        raw = b"".join(chunks)
+        raw = self._raw = b"".join(chunks)
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
         if not raw.strip():
             self._body = None
@@ -339,7 +347,7 @@ async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: Mod
 
     before, after, on_error = hooks
     method = route.method
-    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.receive,
+    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.replay,
                         instance=instance, options=call.options)
     try:
         for fn in before:
@@ -380,7 +388,7 @@ async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> A
     elif source in ("req", "context"):
         from starlette.requests import Request
 
-        return Request(call.scope, call.receive)
+        return Request(call.scope, call.replay)
     else:
         value = None
     if value is None and accept.default is not None:
