@@ -86,8 +86,11 @@ class Application:
             merged[name] = self._merged_definition(name, merged)
         for name in order:
             self._build_model(name, merged[name])
-        for name in order:
-            self._bind_nested_types(self.models[name])
+        from ._model._relations import setup_relations
+
+        setup_relations(self)  # may add properties, and the through models of hasAndBelongsToMany
+        for model in list(self.models.values()):
+            self._bind_nested_types(model)
         from ._model._features import apply_model_features
 
         apply_model_features(self)

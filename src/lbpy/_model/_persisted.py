@@ -83,6 +83,8 @@ class Model:
     app: ClassVar["Application | None"] = None
     _observers: ClassVar[dict[str, list[Callable]]] = {}
     _listeners: ClassVar[list[Callable]] = []
+    #: the model's relations, resolved at boot (``lbpy._model._relations.Relation`` by name)
+    _relations: ClassVar[dict[str, Any]] = {}
 
     __slots__ = ("__data__",)
 
@@ -97,6 +99,11 @@ class Model:
             return data[name]
         if name in type(self).spec.properties:
             return None
+        if name in type(self).spec.relations:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is a relation that was not included: use "
+                f"await instance.related({name!r}) methods, or include it in the filter"
+            )
         raise AttributeError(f"{type(self).__name__} has no property {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -122,6 +129,13 @@ class Model:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.__data__.get(name, default)
+
+    def related(self, name: str):
+        """This record's relation ``name``: ``await customer.related("orders").find()``
+        (see ``lbpy._model._related`` for every method)."""
+        from ._related import accessor
+
+        return accessor(self, name)
 
     @property
     def id(self) -> Any:
@@ -223,9 +237,12 @@ class Model:
         values: dict[str, Any] = {}
         errors: dict[str, list[tuple[str, str]]] = {}
         unknown: list[str] = []
+        relations = spec.relations
         for key, value in data.items():
             prop = properties.get(key)
             if prop is None:
+                if key in relations:
+                    continue  # included related data is not stored (LoopBack drops it too)
                 if spec.strict == "filter":
                     continue
                 if spec.strict:
@@ -286,9 +303,12 @@ class Model:
         options = {} if options is None else options
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         flt = await cls._apply_access(flt, options)
-        rows = await cls._fetch(flt, options)
         if flt.include:
-            await cls._include(rows, flt.include, options)
+            from ._relations import fetch_with_include
+
+            rows = await fetch_with_include(cls, flt, options)
+        else:
+            rows = await cls._fetch(flt, options)
         return [cls(row) for row in rows]
 
     @classmethod
@@ -759,10 +779,20 @@ def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
                 out[key] = json_value(data[key])
     if seen < len(data):
         properties = spec.properties
+        relations = spec.relations
         for key, value in data.items():
             if key not in properties and key not in hidden:
-                out[key] = json_value(value)
+                out[key] = _related_json(value) if key in relations else json_value(value)
     return out
+
+
+def _related_json(value: Any) -> Any:
+    """Included records: their own model's hidden and protected properties are left out."""
+    if isinstance(value, Model):
+        return to_json(type(value).spec, value.__data__, nested=True)
+    if isinstance(value, (list, tuple)):
+        return [_related_json(item) for item in value]
+    return json_value(value)
 
 
 def json_value(value: Any) -> Any:

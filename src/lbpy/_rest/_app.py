@@ -116,11 +116,14 @@ class ModelRoutes:
 
 
 def model_methods(model: type[Model]) -> list[RemoteMethod]:
-    """Every remote method ``model`` exposes: LoopBack's built-ins (when persisted) and its own."""
+    """Every remote method ``model`` exposes, in LoopBack's order: its relation routes and the
+    built-ins (when persisted), then its own."""
+    from .._model._relation_methods import relation_methods
     from .._remoting import builtin_methods
 
     methods: list[RemoteMethod] = []
     if model.spec.persisted and model.spec.id_name:
+        methods.extend(relation_methods(model))
         methods.extend(builtin_methods(model.spec.name))
     methods.extend(getattr(model, "_remote_methods", {}).values())
     disabled = getattr(model, "_disabled_methods", set())
