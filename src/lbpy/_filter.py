@@ -520,6 +520,8 @@ _MISSING = object()
 
 def get_path(record: Mapping[str, Any], path: str) -> Any:
     if "." not in path:
+        if type(record) is dict:  # the common case, without the slow ABC check
+            return record.get(path, _MISSING)
         return record.get(path, _MISSING) if isinstance(record, Mapping) else _MISSING
     value: Any = record
     for part in path.split("."):
@@ -643,14 +645,37 @@ def like_to_regex(pattern: str, insensitive: bool = False) -> re.Pattern:
 
 
 def _pattern_test(regex: re.Pattern, negate: bool) -> Callable[[Any], bool]:
+    search = regex.search
+
     def test(value: Any) -> bool:
-        if value is _MISSING or value is None:
+        if value.__class__ is str:
+            found = search(value) is not None
+        elif value is _MISSING or value is None:
             return negate
-        if isinstance(value, list):
-            found = any(isinstance(v, str) and regex.search(v) for v in value)
+        elif isinstance(value, list):
+            found = any(isinstance(v, str) and search(v) for v in value)
         else:
-            found = regex.search(value if isinstance(value, str) else _text(value)) is not None
-        return not found if negate else bool(found)
+            found = search(_text(value)) is not None
+        return not found if negate else found
+
+    return test
+
+
+def _like_test(pattern: str, negate: bool, insensitive: bool) -> Callable[[Any], bool]:
+    if insensitive or any(c in pattern for c in "%_\\"):
+        return _pattern_test(like_to_regex(pattern, insensitive), negate)
+
+    # no wildcard: a substring test, much cheaper than a regular expression
+    def test(value: Any) -> bool:
+        if value.__class__ is str:
+            found = pattern in value
+        elif value is _MISSING or value is None:
+            return negate
+        elif isinstance(value, list):
+            found = any(isinstance(v, str) and pattern in v for v in value)
+        else:
+            found = pattern in _text(value)
+        return not found if negate else found
 
     return test
 
@@ -671,10 +696,10 @@ _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "between": _between,
     "inq": _inq,
     "nin": lambda operand: (lambda inq: lambda value: not inq(value))(_inq(operand)),
-    "like": lambda operand: _pattern_test(like_to_regex(operand), False),
-    "nlike": lambda operand: _pattern_test(like_to_regex(operand), True),
-    "ilike": lambda operand: _pattern_test(like_to_regex(operand, True), False),
-    "nilike": lambda operand: _pattern_test(like_to_regex(operand, True), True),
+    "like": lambda operand: _like_test(operand, False, False),
+    "nlike": lambda operand: _like_test(operand, True, False),
+    "ilike": lambda operand: _like_test(operand, False, True),
+    "nilike": lambda operand: _like_test(operand, True, True),
     "regexp": lambda operand: _pattern_test(operand, False),
 }
 

@@ -776,7 +776,8 @@ def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
         if key in data:
             seen += 1
             if key not in hidden:
-                out[key] = json_value(data[key])
+                value = data[key]
+                out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
     if seen < len(data):
         properties = spec.properties
         relations = spec.relations
@@ -793,6 +794,9 @@ def _related_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_related_json(item) for item in value]
     return json_value(value)
+
+
+_JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
 def json_value(value: Any) -> Any:

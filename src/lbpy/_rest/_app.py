@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
 
+import orjson
+
 from .._errors import BadRequestError, HttpError, NotFoundError, RequestTooLargeError
 from .._filter import FilterError, parse_query
 from .._model._persisted import Model, json_value
@@ -30,7 +32,8 @@ _CORS_ALWAYS = [(b"vary", b"Origin"), (b"access-control-allow-credentials", b"tr
 
 
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+    """Compact UTF-8 JSON, as LoopBack answers; orjson because encoding dominates a find's cost."""
+    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _default(value: Any) -> Any:
