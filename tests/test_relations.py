@@ -451,3 +451,51 @@ def test_shared_methods_can_switch_relation_routes_off(make_client):
     api.post("/api/Authors", json={"name": "ann"})
     assert api.delete("/api/Authors/1/books").status_code == 404
     assert api.get("/api/Authors/1/books").status_code == 200
+
+
+def test_polymorphic_has_one_and_through_relations(make_client):
+    api = make_client({
+        "Author": {"properties": {"name": "string"},
+                   "relations": {"avatar": {"type": "hasOne", "model": "Image", "polymorphic": "imageable"},
+                                 "pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink",
+                                              "polymorphic": "owner"}}},
+        "Reader": {"properties": {"name": "string"},
+                   "relations": {"pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink",
+                                              "polymorphic": "owner"}}},
+        "Image": {"properties": {"url": "string"},
+                  "relations": {"imageable": {"type": "belongsTo", "polymorphic": True}}},
+        "ImageLink": {"properties": {},
+                      "relations": {"image": {"type": "belongsTo", "model": "Image"},
+                                    "owner": {"type": "belongsTo", "polymorphic": True}}},
+    })
+    api.post("/api/Authors", json={"name": "ann"})
+    api.post("/api/Readers", json={"name": "rob"})
+    avatar = api.post("/api/Authors/1/avatar", json={"url": "a.png"}).json()
+    assert avatar == {"url": "a.png", "id": 1, "imageableId": 1, "imageableType": "Author"}
+    assert api.get("/api/Authors/1/avatar").json()["url"] == "a.png"
+    api.post("/api/Authors/1/pictures", json={"url": "b.png"})
+    api.put("/api/Readers/1/pictures/rel/2")
+    api.put("/api/Readers/1/pictures/rel/1")
+    assert api.get("/api/ImageLinks").json() == [
+        {"id": 1, "imageId": 2, "ownerId": 1, "ownerType": "Author"},
+        {"id": 2, "imageId": 2, "ownerId": 1, "ownerType": "Reader"},
+        {"id": 3, "imageId": 1, "ownerId": 1, "ownerType": "Reader"}]
+    assert [i["url"] for i in api.get("/api/Authors/1/pictures").json()] == ["b.png"]
+    assert [i["url"] for i in api.get("/api/Readers/1/pictures").json()] == ["a.png", "b.png"]
+    readers = api.get("/api/Readers", params={"filter": '{"include":"pictures"}'}).json()
+    assert [i["url"] for i in readers[0]["pictures"]] == ["a.png", "b.png"]
+    assert api.delete("/api/Readers/1/pictures/rel/2").status_code == 204
+    assert [i["url"] for i in api.get("/api/Authors/1/pictures").json()] == ["b.png"]
+    assert api.get("/api/ImageLinks/1/owner").json() == {"name": "ann", "id": 1}
+
+
+def test_disable_include_leaves_the_relation_out_of_include(make_client):
+    api = make_client({
+        "Author": {"properties": {"name": "string"},
+                   "relations": {"books": {"type": "hasMany", "model": "Book", "options": {"disableInclude": True}}}},
+        "Book": {"properties": {"title": "string"}},
+    })
+    api.post("/api/Authors", json={"name": "ann"})
+    api.post("/api/Authors/1/books", json={"title": "t"})
+    assert api.get("/api/Authors", params={"filter": '{"include":"books"}'}).json() == [{"name": "ann", "id": 1}]
+    assert api.get("/api/Authors/1/books").json() == [{"title": "t", "id": 1, "authorId": 1}]

@@ -61,6 +61,6 @@ def test_relation_checks_need_their_tables():
 
 
 def test_relation_checks_are_skipped_when_turned_off():
-    test = getattr(TestAConnectorWithTheKitTablesOnly, "test_relation_belongs_to_get")
+    test = TestAConnectorWithTheKitTablesOnly.test_relation_belongs_to_get
     with pytest.raises(pytest.skip.Exception, match="relation_checks = False"):
         test(TestAConnectorWithTheKitTablesOnly(), "model")

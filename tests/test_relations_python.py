@@ -269,3 +269,12 @@ def test_documented_relation_routes_are_served(app):
                 response = client.request(verb.upper(), url, json={} if verb in ("put", "post", "patch") else None)
                 if response.status_code == 404 and verb != "head":
                     assert "no method" not in response.json()["error"]["message"], (verb, path)
+
+
+def test_the_documents_of_an_app_with_every_relation_type_are_valid(app):
+    from openapi_spec_validator import validate
+
+    from lbpy._rest._openapi import openapi_document, swagger_document
+
+    validate(openapi_document(app))
+    validate(swagger_document(app))

@@ -510,6 +510,19 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
+def _positions(found: list[dict], key: str) -> dict[Any, tuple[int, dict]]:
+    """Fetched records by key, with their place in the fetch (which carries the scope's order)."""
+    positions: dict[Any, tuple[int, dict]] = {}
+    for position, item in enumerate(found):
+        positions.setdefault(_hashable(item.get(key)), (position, item))
+    return positions
+
+
+def _in_fetch_order(positions: dict[Any, tuple[int, dict]], keys: Iterable[Any]) -> list[dict]:
+    hits = dict(positions[key] for key in map(_hashable, keys) if key in positions)
+    return [hits[position] for position in sorted(hits)]
+
+
 def _page(items: list, skip: int, limit: int | None) -> list:
     if skip or limit is not None:
         return items[skip: None if limit is None else skip + limit]
@@ -625,11 +638,11 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
     fields = _fields_with(scope.fields, [target_id, *owner_keys(target, scope.include)])
     found = await _fetch_keyed(target, target_id, _distinct(v for values in linked.values() for v in values),
                                Filter(where=scope.where, fields=fields, order=scope.order), options)
+    ordered = _positions(found, target_id)
     kept: dict[int, list[dict]] = {}
     for index, row in enumerate(rows):
-        ids = {_hashable(v) for v in linked.get(_hashable(row.get(relation.key_from)), ())}
-        items = [item for item in found if _hashable(item.get(target_id)) in ids]
-        kept[index] = _page(items, scope.skip, scope.limit)
+        ids = linked.get(_hashable(row.get(relation.key_from)), ())
+        kept[index] = _page(_in_fetch_order(ordered, ids), scope.skip, scope.limit)
     await _nested(target, [item for items in kept.values() for item in items], scope, options)
     for index, row in enumerate(rows):
         row[relation.name] = _instances(target, kept[index])
@@ -644,15 +657,14 @@ async def _include_references_many(relation: Relation, rows: list[dict], inc: In
     fields = _fields_with(scope.fields, [target_id, *owner_keys(target, scope.include)])
     found = await _fetch_keyed(target, target_id, ids,
                                Filter(where=scope.where, fields=fields, order=scope.order), options)
-    by_id = {_hashable(item.get(target_id)): item for item in found}
+    ordered = _positions(found, target_id)
     kept: dict[int, list[dict]] = {}
     for index, row in enumerate(rows):
-        wanted = [_hashable(v) for v in (row.get(relation.key_from) or ())]
+        wanted = row.get(relation.key_from) or ()
         if scope.order:
-            members = set(wanted)
-            items = [item for item in found if _hashable(item.get(target_id)) in members]
-        else:
-            items = [by_id[key] for key in dict.fromkeys(wanted) if key in by_id]
+            items = _in_fetch_order(ordered, wanted)
+        else:  # the order of the owner's array
+            items = [ordered[key][1] for key in dict.fromkeys(map(_hashable, wanted)) if key in ordered]
         kept[index] = _page(items, scope.skip, scope.limit)
     await _nested(target, [item for items in kept.values() for item in items], scope, options)
     for index, row in enumerate(rows):
