@@ -499,3 +499,11 @@ def test_disable_include_leaves_the_relation_out_of_include(make_client):
     api.post("/api/Authors/1/books", json={"title": "t"})
     assert api.get("/api/Authors", params={"filter": '{"include":"books"}'}).json() == [{"name": "ann", "id": 1}]
     assert api.get("/api/Authors/1/books").json() == [{"title": "t", "id": 1, "authorId": 1}]
+
+
+def test_a_null_foreign_key_is_an_override_too(api):
+    api.post("/api/Customers/1/orders", json={"description": "mine"})
+    assert api.put("/api/Customers/1/orders/1", json={"customerId": None}).status_code == 400
+    assert api.put("/api/Customers/1/orders/1", json={"customerId": "x"}).status_code == 400
+    assert api.put("/api/Customers/1/orders/1", json={"customerId": "1"}).status_code == 200
+    assert api.get("/api/Orders/1").json()["customerId"] == 1

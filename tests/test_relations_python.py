@@ -278,3 +278,43 @@ def test_the_documents_of_an_app_with_every_relation_type_are_valid(app):
 
     validate(openapi_document(app))
     validate(swagger_document(app))
+
+
+def test_a_record_not_saved_yet_has_no_related_records(app):
+    Customer, Order = app.model("Customer"), app.model("Order")
+
+    async def main():
+        await Order.create({"total": 1})  # an order of nobody
+        unsaved = Customer({"name": "new"})
+        assert await unsaved.related("orders").find() == []
+        assert await unsaved.related("orders").count() == 0
+        assert await unsaved.related("profile").get() is None
+        with pytest.raises(BadRequestError, match="save it before adding orders"):
+            await unsaved.related("orders").create({"total": 2})
+        assert await Order.count() == 1
+
+    run(main)
+
+
+def test_an_empty_foreign_key_in_the_model_json_is_the_default_one(tmp_path):
+    # what `lbpy relation` writes when the foreign key prompt is left empty, as LoopBack's did
+    app = create_app(write_app(tmp_path / "empty", {
+        "Customer": {"properties": {"name": "string"},
+                     "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": ""}}},
+        "Order": {"properties": {"total": "number"},
+                  "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": ""}}},
+    }))
+    assert app.model("Customer")._relations["orders"].key_to == "customerId"
+    assert app.model("Order")._relations["customer"].key_from == "customerId"
+
+
+def test_an_undefined_through_model_stops_the_boot(tmp_path):
+    from lbpy import BootError
+
+    root = write_app(tmp_path / "nothrough", {
+        "Physician": {"properties": {"name": "string"},
+                      "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Visit"}}},
+        "Patient": {"properties": {"name": "string"}},
+    })
+    with pytest.raises(BootError, match='relation "patients": the through model "Visit" is not defined'):
+        create_app(root)

@@ -104,9 +104,12 @@ class Related:
         relation = self.relation
         expected = relation.owner_values(self.owner_key)
         for key, value in expected.items():
-            if key in data and data[key] is not None:
+            if key in data:
                 prop = self.target.spec.properties.get(key)
-                given = prop.type.coerce_query(data[key]) if prop is not None else data[key]
+                try:
+                    given = prop.type.coerce(data[key]) if prop is not None else data[key]
+                except ValueError:
+                    given = data[key]
                 if given != value:
                     raise BadRequestError(
                         f"Cannot override foreign key {key} from {value} to {data[key]}",

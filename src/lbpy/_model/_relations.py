@@ -32,7 +32,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .._errors import BadRequestError
+from .._errors import BadRequestError, BootError
 from .._filter import Filter, Include, apply_filter, conjunction, parse_filter, sort_records
 from ._definition import MISSING, ModelSpec, PropertySpec, RelationSpec, injected_id, pluralize
 from ._types import AnyType, ArrayType, ModelType, StringType, Type
@@ -152,7 +152,10 @@ class Relation:
         return parsed
 
     def owner_where(self, owner_key: Any) -> dict:
-        """Where on the target (or the through model) for the records an owner key relates to."""
+        """Where on the target (or the through model) for the records an owner key relates to
+        (none for an owner without a key: a record not saved yet has no related records)."""
+        if owner_key is None:
+            return {self.key_to: {"inq": []}}
         where = {self.key_to: {"eq": owner_key}}
         if self.discriminator is not None and self.type != "belongsTo":
             where = {"and": [where, {self.discriminator: {"eq": self.owner.spec.name}}]}
@@ -160,6 +163,11 @@ class Relation:
 
     def owner_values(self, owner_key: Any) -> dict:
         """What a record created through the relation gets from its owner."""
+        if owner_key is None:
+            raise BadRequestError(
+                f"the {self.owner.spec.name} has no {self.key_from}: save it before adding {self.name}",
+                code="NO_OWNER_KEY",
+            )
         values = {self.key_to: owner_key}
         if self.discriminator is not None and self.type != "belongsTo":
             values[self.discriminator] = self.owner.spec.name
@@ -280,7 +288,7 @@ def _resolve(app: "Application", owner: type["Model"], spec: RelationSpec) -> Re
                 target.spec.id_names = ["id"]
         return Relation(spec.name, kind, owner, target, prop, target.spec.id_name or "id", spec,
                         property_name=prop, options=options)
-    raise BadRequestError(f"{where}: unknown relation type {kind}")  # pydantic checked it first
+    raise BootError(f"{where}: unknown relation type {kind}")  # pydantic checked it first
 
 
 def _resolve_through(app: "Application", owner: type["Model"], target: type["Model"],
@@ -288,8 +296,6 @@ def _resolve_through(app: "Application", owner: type["Model"], target: type["Mod
     if spec.through:
         through = find_model(app, spec.through)
         if through is None:
-            from .._errors import BootError
-
             raise BootError(f'{where}: the through model "{spec.through}" is not defined')
     elif spec.type == "hasAndBelongsToMany":
         through = _implicit_through(app, owner, target)
@@ -300,7 +306,7 @@ def _resolve_through(app: "Application", owner: type["Model"], target: type["Mod
     discriminator = None
     if spec.polymorphic:
         _, key_to, discriminator = _polymorphic(spec.polymorphic, spec.name)
-        key_through = spec.key_through or _belongs_to_key(through, target, exclude=None) \
+        key_through = spec.key_through or _belongs_to_key(through, target) \
             or camelize(target.spec.name + "_id")
     elif owner is target:
         # a model related to itself (followers): the foreignKey names the owner's side
@@ -331,8 +337,8 @@ def _belongs_to_keys(through: type["Model"], model: type["Model"]) -> list[str]:
     return keys
 
 
-def _belongs_to_key(through: type["Model"], model: type["Model"], exclude: str | None = None) -> str | None:
-    keys = [key for key in _belongs_to_keys(through, model) if key != exclude]
+def _belongs_to_key(through: type["Model"], model: type["Model"]) -> str | None:
+    keys = _belongs_to_keys(through, model)
     return keys[0] if keys else None
 
 
@@ -634,7 +640,7 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
         if value is not None:
             linked.setdefault(_hashable(link.get(relation.key_to)), []).append(value)
     scope = _scope_for(relation, target, inc)
-    target_id = relation_target_id(relation)
+    target_id = target.spec.id_name or "id"
     fields = _fields_with(scope.fields, [target_id, *owner_keys(target, scope.include)])
     found = await _fetch_keyed(target, target_id, _distinct(v for values in linked.values() for v in values),
                                Filter(where=scope.where, fields=fields, order=scope.order), options)
@@ -684,10 +690,6 @@ async def _include_embeds_many(relation: Relation, rows: list[dict], inc: Includ
     for row in rows:
         items = [dict(item) for item in (row.get(relation.property_name) or ()) if isinstance(item, dict)]
         row[relation.name] = _instances(target, apply_filter(items, replace(scope, include=())))
-
-
-def relation_target_id(relation: Relation) -> str:
-    return relation.target.spec.id_name or "id"
 
 
 _LOADERS = {
