@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from ._boot import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
 from ._errors import BootError, LbpyError
+from ._loader import import_file
 from ._model._definition import (
     ROOT_BASES,
     MISSING,
@@ -360,15 +359,9 @@ def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
 
 def load_python_file(path: Path, module_name: str, root: Path):
     """Import a Python file of the app (a model customisation or a boot script)."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise BootError(f"{path} cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        return import_file(module_name, path)
     except Exception as exc:
-        sys.modules.pop(module_name, None)
         line = ""
         tb = exc.__traceback__
         while tb is not None:
@@ -378,7 +371,6 @@ def load_python_file(path: Path, module_name: str, root: Path):
         if isinstance(exc, SyntaxError) and exc.lineno:
             line = f":{exc.lineno}"
         raise BootError(f"{path.relative_to(root)}{line}: {type(exc).__name__}: {exc}") from exc
-    return module
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .._errors import BadRequestError, HttpError, NotFoundError, RequestTooLargeError
-from .._filter import FilterError, parse_query
+from .._filter import parse_query
 from .._model._persisted import Model, json_value
 from .._remoting import Accept, RemoteMethod, coerce_arg, default_source
 from ._errors import error_body
