@@ -428,16 +428,17 @@ def _declare(model: type["Model"], name: str, kind: Type, default: Any = MISSING
 # Include
 
 
-async def fetch_with_include(model: type["Model"], flt: Filter, options: dict) -> list[dict]:
+async def fetch_with_include(model: type["Model"], flt: Filter, options: dict, *fetch_args: Any) -> list[dict]:
     """``model``'s records for ``flt`` with its includes: the keys the includes need are
-    fetched even when ``fields`` leaves them out, and removed again afterwards."""
+    fetched even when ``fields`` leaves them out, and removed again afterwards. ``fetch_args``
+    go on to ``model._fetch``."""
     fetch = replace(flt, include=())
     added: list[str] = []
     if flt.fields is not None:
         added = [key for key in owner_keys(model, flt.include) if key not in flt.fields]
         if added:
             fetch = replace(fetch, fields=flt.fields + tuple(added))
-    rows = await model._fetch(fetch, options)
+    rows = await model._fetch(fetch, options, *fetch_args)
     await include_related(model, rows, flt.include, options)
     if added:
         for row in rows:
