@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from ._boot import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
 from ._errors import BootError
+from ._loader import import_file
 from ._model._definition import (
     ROOT_BASES,
     MISSING,
@@ -87,8 +86,11 @@ class Application:
             merged[name] = self._merged_definition(name, merged)
         for name in order:
             self._build_model(name, merged[name])
-        for name in order:
-            self._bind_nested_types(self.models[name])
+        from ._model._relations import setup_relations
+
+        setup_relations(self)  # may add properties, and the through models of hasAndBelongsToMany
+        for model in list(self.models.values()):
+            self._bind_nested_types(model)
         from ._model._features import apply_model_features, bind_remote_methods
 
         apply_model_features(self)
@@ -391,15 +393,9 @@ def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
 
 def load_python_file(path: Path, module_name: str, root: Path):
     """Import a Python file of the app (a model customisation or a boot script)."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise BootError(f"{path} cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        return import_file(module_name, path)
     except Exception as exc:
-        sys.modules.pop(module_name, None)
         line = ""
         tb = exc.__traceback__
         while tb is not None:
@@ -409,7 +405,6 @@ def load_python_file(path: Path, module_name: str, root: Path):
         if isinstance(exc, SyntaxError) and exc.lineno:
             line = f":{exc.lineno}"
         raise BootError(f"{path.relative_to(root)}{line}: {type(exc).__name__}: {exc}") from exc
-    return module
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

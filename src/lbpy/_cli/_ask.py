@@ -17,8 +17,6 @@ from ._errors import stdin_is_terminal
 
 Validator = Callable[[Any], Any]  # returns the cleaned value or raises UsageError
 
-CONFIG_HELP = 'Answers as JSON, or @FILE with JSON, e.g. \'{"name": "Customer"}\'.'
-
 
 def config_key(name: str) -> str:
     """``--foreign-key``, ``foreignKey`` and ``foreign_key`` name the same answer."""

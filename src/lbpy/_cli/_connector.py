@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from ._options import Yes
+
 from ._errors import reported
 
 
@@ -26,7 +28,7 @@ def command(
         None, "--async/--sync", help="async def methods (an asyncio client), or plain ones run in threads.",
         show_default="--sync",
     ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default for every question."),
+    yes: Yes = False,
     force: bool = typer.Option(False, "--force", help="Write into a directory that is not empty."),
 ) -> None:
     """Write a connector package that passes lbpy's conformance kit as generated."""

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
+from ._options import AppDir, Yes
+
 from .._errors import LbpyError, UsageError
-from ._ask import CONFIG_HELP
+from ._options import CONFIG_HELP
 
 if TYPE_CHECKING:
     from .._connectors._base import Setting
@@ -415,9 +417,9 @@ def command(
         None, "--install/--no-install", help="Install a missing connector package with pip."),
     test: bool = typer.Option(False, "--test", help="Ping the datasource before saving it."),
     force: bool = typer.Option(False, "--force", help="Replace a datasource of the same name."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
+    yes: Yes = False,
     config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP + " Other keys are settings."),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Create a datasource (LoopBack 3's loopback:datasource)."""
     from ._errors import reported

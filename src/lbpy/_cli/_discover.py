@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from ._options import AppDir, Yes
+
 from .._errors import UsageError
 from ._errors import reported
 
@@ -20,8 +22,8 @@ def command(
     relations: bool = typer.Option(
         False, "--relations", help="Turn foreign keys into belongsTo and hasMany relations."
     ),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default for every question."),
+    app_dir: AppDir = Path("."),
+    yes: Yes = False,
     force: bool = typer.Option(False, "--force", help="Overwrite models that exist."),
 ) -> None:
     """List what a datasource's connector exposes and write the chosen tables as models."""

@@ -10,6 +10,8 @@ from typing import Optional
 
 import typer
 
+from ._options import AppDir
+
 FORMATS = ("json", "yaml")
 
 
@@ -66,7 +68,7 @@ def command(
     fmt: Optional[str] = typer.Option(
         None, "--format", help="json or yaml (default: from the file name, else yaml).", show_default=False),
     swagger2: bool = typer.Option(False, "--swagger2", help="LoopBack 3's Swagger 2.0 document instead."),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."""
     from ._errors import reported

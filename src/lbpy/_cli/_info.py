@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
+from ._options import AppDir
 
 
 def command(
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Show the app's models, datasources and connectors."""
     from ._errors import reported

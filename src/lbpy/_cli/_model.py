@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
+from ._options import AppDir, ConfigAnswers, Yes
+
 from .._errors import UsageError
-from ._ask import CONFIG_HELP
 from ._property import NewProperty, ask_property, parse_property_spec
 
 if TYPE_CHECKING:
@@ -332,9 +333,9 @@ def command(
     properties: Optional[List[str]] = typer.Option(
         None, "--property", help="name:type\\[:required]\\[=default], e.g. tags:\\[string] or age:number=18; repeat."),
     force: bool = typer.Option(False, "--force", help="Replace a model of the same name."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
-    config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    yes: Yes = False,
+    config: ConfigAnswers = None,
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Create a model and its properties (LoopBack 3's loopback:model)."""
     from ._errors import reported

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from ._options import AppDir, ConfigAnswers, Yes
+
 from .._errors import UsageError
-from ._ask import CONFIG_HELP
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -327,9 +328,9 @@ def command(
     required: Optional[bool] = typer.Option(None, "--required/--optional", help="Whether a value is required."),
     default: Optional[str] = typer.Option(None, "--default", help="Default value, read as the property's type."),
     force: bool = typer.Option(False, "--force", help="Replace a property of the same name."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
-    config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    yes: Yes = False,
+    config: ConfigAnswers = None,
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Add a property to a model (LoopBack 3's loopback:property)."""
     from ._errors import reported

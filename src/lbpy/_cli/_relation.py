@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from ._options import AppDir, ConfigAnswers, Yes
+
 from .._errors import UsageError
-from ._ask import CONFIG_HELP
 from ._property import _with_key, check_property_name
 
 if TYPE_CHECKING:
@@ -172,9 +173,9 @@ def command(
     disable_include: Optional[bool] = typer.Option(
         None, "--disable-include/--enable-include", help="Keep the relation out of filter include."),
     force: bool = typer.Option(False, "--force", help="Replace a relation of the same name."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
-    config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    yes: Yes = False,
+    config: ConfigAnswers = None,
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Add a relation between two models (LoopBack 3's loopback:relation)."""
     from ._errors import reported

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from .._errors import UsageError
-from ._ask import CONFIG_HELP
+from ._options import AppDir, ConfigAnswers, Yes
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -425,9 +425,9 @@ def command(
     returns: Optional[list[str]] = typer.Option(
         None, "--returns", help="An output argument, name:type[:root] or JSON; repeat for more."),
     force: bool = typer.Option(False, "--force", help="Replace a method of the same name in the JSON."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default answer for every prompt."),
-    config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    yes: Yes = False,
+    config: ConfigAnswers = None,
+    app_dir: AppDir = Path("."),
 ) -> None:
     """Add a remote method to a model (LoopBack 3's loopback:remote-method)."""
     from ._errors import reported

@@ -87,6 +87,8 @@ class Model(ModelFeatures):
     app: ClassVar["Application | None"] = None
     _observers: ClassVar[dict[str, list[Callable]]] = {}
     _listeners: ClassVar[list[Callable]] = []
+    #: the model's relations, resolved at boot (``lbpy._model._relations.Relation`` by name)
+    _relations: ClassVar[dict[str, Any]] = {}
 
     __slots__ = ("__data__",)
 
@@ -101,6 +103,11 @@ class Model(ModelFeatures):
             return data[name]
         if name in type(self).spec.properties:
             return None
+        if name in type(self).spec.relations:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is a relation that was not included: use "
+                f"await instance.related({name!r}) methods, or include it in the filter"
+            )
         raise AttributeError(f"{type(self).__name__} has no property {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -126,6 +133,13 @@ class Model(ModelFeatures):
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.__data__.get(name, default)
+
+    def related(self, name: str):
+        """This record's relation ``name``: ``await customer.related("orders").find()``
+        (see ``lbpy._model._related`` for every method)."""
+        from ._related import accessor
+
+        return accessor(self, name)
 
     @property
     def id(self) -> Any:
@@ -238,9 +252,12 @@ class Model(ModelFeatures):
         values: dict[str, Any] = {}
         errors: dict[str, list[tuple[str, str]]] = {}
         unknown: list[str] = []
+        relations = spec.relations
         for key, value in data.items():
             prop = properties.get(key)
             if prop is None:
+                if key in relations:
+                    continue  # included related data is not stored (LoopBack drops it too)
                 if spec.strict == "filter":
                     continue
                 if spec.strict:
@@ -306,9 +323,12 @@ class Model(ModelFeatures):
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         state: dict = {}
         flt = await cls._apply_access(flt, options, state)
-        rows = await cls._fetch(flt, options, state)
         if flt.include:
-            await cls._include(rows, flt.include, options)
+            from ._relations import fetch_with_include
+
+            rows = await fetch_with_include(cls, flt, options, state)
+        else:
+            rows = await cls._fetch(flt, options, state)
         return [cls(row) for row in rows]
 
     @classmethod
@@ -858,10 +878,20 @@ def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
                 out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
     if seen < len(data):
         properties = spec.properties
+        relations = spec.relations
         for key, value in data.items():
             if key not in properties and key not in hidden:
-                out[key] = json_value(value)
+                out[key] = _related_json(value) if key in relations else json_value(value)
     return out
+
+
+def _related_json(value: Any) -> Any:
+    """Included records: their own model's hidden and protected properties are left out."""
+    if isinstance(value, Model):
+        return to_json(type(value).spec, value.__data__, nested=True)
+    if isinstance(value, (list, tuple)):
+        return [_related_json(item) for item in value]
+    return json_value(value)
 
 
 _JSON_SCALARS = frozenset([str, int, float, bool, type(None)])

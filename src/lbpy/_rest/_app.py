@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .._errors import BadRequestError, HttpError, NotFoundError, RequestTooLargeError
-from .._filter import FilterError, parse_query
+from .._filter import parse_query
 from .._model._persisted import Model, json_value
 from .._model._remote import hooks_for
 from .._remoting import Accept, RemoteMethod, coerce_arg, default_source
@@ -131,14 +131,16 @@ class ModelRoutes:
 
 
 def model_methods(model: type[Model]) -> list[RemoteMethod]:
-    """Every remote method ``model`` exposes: its named scopes and LoopBack's built-ins (when
-    persisted), then its own."""
+    """Every remote method ``model`` exposes, in LoopBack's order: its relation routes, its named
+    scopes and the built-ins (when persisted), then its own."""
+    from .._model._relation_methods import relation_methods
     from .._model._remote import is_disabled
     from .._model._scopes import scope_methods
     from .._remoting import builtin_methods
 
     methods: list[RemoteMethod] = []
     if model.spec.persisted and model.spec.id_name:
+        methods.extend(relation_methods(model))
         methods.extend(scope_methods(model))
         methods.extend(builtin_methods(model.spec.name))
     methods.extend(model.remote_methods())
