@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import write_app
 from lbpy._cli import app as cli
-from lbpy._cli._connector import ConnectorAnswers, render_connector
+from lbpy._connector_project import ConnectorAnswers, render_connector
 
 SHOP = '''
 from lbpy import Connector

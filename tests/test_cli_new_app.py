@@ -108,7 +108,7 @@ def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
         assert client.get("/api/Notes").json() == [created.json()]
 
 
-@pytest.mark.parametrize("template", ["empty-server", "notes"])
+@pytest.mark.parametrize("template", ["empty-server", "hello-world", "notes"])
 @pytest.mark.parametrize("explorer", ["--explorer", "--no-explorer"])
 def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: str, explorer: str):
     assert new_app("demo", "--yes", "--template", template, explorer).exit_code == 0
@@ -117,7 +117,7 @@ def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: st
         read_json(path)
     tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
     app = create_app(root)
-    assert sorted(app.models) == ([] if template == "empty-server" else ["Note"])
+    assert sorted(app.models) == {"empty-server": [], "hello-world": ["Message"], "notes": ["Note"]}[template]
     assert app.explorer_path == ("/explorer" if explorer == "--explorer" else None)
 
 
@@ -255,7 +255,7 @@ def test_force_stops_before_writing_when_a_folder_is_in_a_files_place(in_tmp: Pa
 def test_an_unknown_template_is_refused(in_tmp: Path):
     result = new_app("demo", "--yes", "--template", "nope")
     assert result.exit_code == 2
-    assert "empty-server, notes" in one_line_error(result)
+    assert "empty-server, hello-world, notes" in one_line_error(result)
     assert not (in_tmp / "demo").exists()
 
 
@@ -326,7 +326,7 @@ def test_the_template_choices_come_from_the_app_template():
     from lbpy._templates import app_templates, read_cookiecutter_json, template_path
 
     choices = app_templates()
-    assert list(choices) == ["empty-server", "notes"]
+    assert list(choices) == ["empty-server", "hello-world", "notes"]
     assert all(choices.values())
     declared = read_cookiecutter_json(template_path("app"))
     assert set(declared["_templates"]) == set(declared["template"])

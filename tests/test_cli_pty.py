@@ -43,6 +43,8 @@ def test_the_questions_are_asked_in_order_and_answered(tmp_path: Path):
     child.expect("Template")
     child.expect("empty-server")
     child.send(DOWN)
+    child.expect("hello-world")
+    child.send(DOWN)
     child.expect("notes")
     child.send("\r")
     child.expect("Include the API explorer")

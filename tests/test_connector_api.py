@@ -18,7 +18,8 @@ def test_a_connector_author_finds_everything_at_the_top_level():
 
 def test_the_conformance_kit_is_lbpy_testing():
     assert sorted(lbpy.testing.__all__) == sorted([
-        "CHECKS", "Check", "ConnectorConformance", "ITEMS", "KIT_MODELS", "Kit", "check", "expect",
+        "CHECKS", "Check", "ConnectorConformance", "ITEMS", "KIT_MODELS", "Kit", "RELATION_MODELS", "check",
+        "expect",
         "expect_raises", "expect_that", "same",
     ])
 

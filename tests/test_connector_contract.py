@@ -332,8 +332,9 @@ def test_the_base_discovery_describes_attached_models(tmp_path):
 
     tables, columns, keys, schemas = anyio.run(main)
     assert [t["name"] for t in tables] == ["Customer", "Order"]
+    # the belongsTo's foreign key is a property of Order even though its JSON does not declare it
     assert {c["columnName"]: c["type"] for c in columns} == {
-        "total": "number", "tags": ["string"], "id": "number"}
+        "total": "number", "tags": ["string"], "id": "number", "customerId": "number"}
     assert keys[0]["pkTableName"] == "Customer" and keys[0]["fkColumnName"] == "customerId"
     assert schemas["Order"]["relations"]["customer"] == {
         "type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}

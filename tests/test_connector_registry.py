@@ -91,7 +91,7 @@ def test_a_package_in_the_app_s_connectors_folder_is_found_without_installing(tm
 
 def test_the_generated_package_copied_into_connectors_works(tmp_path):
     """The article's "copy it into node_modules": the whole generated folder in connectors/."""
-    from lbpy._cli._connector import ConnectorAnswers, render_connector
+    from lbpy._connector_project import ConnectorAnswers, render_connector
 
     root = app_using(tmp_path, "helloworld")
     render_connector(ConnectorAnswers(

@@ -14,6 +14,8 @@ _EXPORTS = {
     "Application": "lbpy._app",
     "Model": "lbpy._model._persisted",
     "Context": "lbpy._model._persisted",
+    "RemoteContext": "lbpy._model._remote",
+    "ChangeStream": "lbpy._model._change_stream",
     "DataSource": "lbpy._datasource",
     "Connector": "lbpy._connectors._base",
     "Setting": "lbpy._connectors._base",

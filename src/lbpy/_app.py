@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from ._boot import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
-from ._errors import BootError, LbpyError
+from ._errors import BootError
+from ._loader import import_file
 from ._model._definition import (
     ROOT_BASES,
     MISSING,
@@ -50,6 +49,7 @@ class Application:
         self.model_specs: dict[str, ModelSpec] = {}
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
         self.boot_scripts: list[Callable] = []
+        self._model_modules: dict[str, Any] = {}
         self._started = False
         self._asgi: Callable | None = None
         explorer = files.component_config.get("loopback-component-explorer")
@@ -86,13 +86,17 @@ class Application:
             merged[name] = self._merged_definition(name, merged)
         for name in order:
             self._build_model(name, merged[name])
-        for name in order:
-            self._bind_nested_types(self.models[name])
-        from ._model._features import apply_model_features
+        from ._model._relations import setup_relations
+
+        setup_relations(self)  # may add properties, and the through models of hasAndBelongsToMany
+        for model in list(self.models.values()):
+            self._bind_nested_types(model)
+        from ._model._features import apply_model_features, bind_remote_methods
 
         apply_model_features(self)
         for name in order:
             self._customize(name)
+        bind_remote_methods(self, self._model_modules)
         self._load_boot_scripts()
         if files.ignored_js:
             shown = ", ".join(str(p.relative_to(self.root)) for p in files.ignored_js[:3])
@@ -255,19 +259,21 @@ class Application:
             return
         module = load_python_file(file.python, f"lbpy_app.models.{file.python.stem.replace('-', '_')}",
                                   self.root)
+        self._model_modules[name] = module
         customize = getattr(module, "customize", None)
         if customize is None:
-            log.warning("%s defines no customize(%s) function; nothing to apply",
-                        file.python.relative_to(self.root), name)
+            if not file.definition.methods:
+                log.warning("%s defines no customize(%s) function; nothing to apply",
+                            file.python.relative_to(self.root), name)
             return
         try:
             customize(self.models[name])
-        except LbpyError:
+        except BootError:
             raise
         except Exception as exc:
             raise BootError(
-                f"{file.python.relative_to(self.root)}: customize({name}) failed: "
-                f"{type(exc).__name__}: {exc}"
+                f"{file.python.relative_to(self.root)}{_line_in(exc, file.python)}: customize({name}) "
+                f"failed: {type(exc).__name__}: {exc}"
             ) from exc
 
     def _load_boot_scripts(self) -> None:
@@ -308,12 +314,24 @@ class Application:
             for datasource in self.datasources.values():
                 await datasource.connect()
             for fn in self.boot_scripts:
-                result = fn(self)
-                if inspect.isawaitable(result):
-                    await result
+                await self._run_boot_script(fn)
         except BaseException:
             self._started = False
             raise
+
+    async def _run_boot_script(self, fn: Callable) -> None:
+        try:
+            result = fn(self)
+            if inspect.isawaitable(result):
+                await result
+        except BootError:
+            raise
+        except Exception as exc:
+            path = Path(fn.__code__.co_filename) if hasattr(fn, "__code__") else None
+            shown = _relative(path, self.root) if path else getattr(fn, "__qualname__", "boot script")
+            raise BootError(
+                f"{shown}{_line_in(exc, path) if path else ''}: boot(app) failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
     async def stop(self) -> None:
         if not self._started:
@@ -344,6 +362,24 @@ def _sources_hint(root: Path, name: str) -> str:
     return ""
 
 
+def _line_in(exc: BaseException, path: Path) -> str:
+    """``:<line>``: the last line of ``path`` the exception's traceback passed through."""
+    line = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
     def coerce(data: dict) -> dict:
         values, errors = model._prepare(data, "create")
@@ -357,15 +393,9 @@ def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
 
 def load_python_file(path: Path, module_name: str, root: Path):
     """Import a Python file of the app (a model customisation or a boot script)."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise BootError(f"{path} cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        return import_file(module_name, path)
     except Exception as exc:
-        sys.modules.pop(module_name, None)
         line = ""
         tb = exc.__traceback__
         while tb is not None:
@@ -375,7 +405,6 @@ def load_python_file(path: Path, module_name: str, root: Path):
         if isinstance(exc, SyntaxError) and exc.lineno:
             line = f":{exc.lineno}"
         raise BootError(f"{path.relative_to(root)}{line}: {type(exc).__name__}: {exc}") from exc
-    return module
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

@@ -46,10 +46,14 @@ MAX_LIST_ITEMS = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Include:
-    """One relation to include, with the filter (scope) applied to the related records."""
+    """One relation to include, with the filter (scope) applied to the related records.
+
+    ``raw_scope`` keeps the scope as given when the target model is only known per record
+    (a polymorphic belongsTo): it is parsed against each target when the records are loaded."""
 
     relation: str
     scope: "Filter | None" = None
+    raw_scope: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class Filter:
         if self.include:
             out["include"] = [
                 {"relation": inc.relation, "scope": inc.scope.to_dict()} if inc.scope
+                else {"relation": inc.relation, "scope": inc.raw_scope} if inc.raw_scope
                 else inc.relation
                 for inc in self.include
             ]
@@ -120,8 +125,12 @@ def parse_filter(
     models: Mapping[str, ModelSpec] | None = None,
     *,
     name: str = "filter",
+    nested: bool = False,
 ) -> Filter:
-    """Check and coerce a filter for ``spec``; raises ``FilterError`` (400) when it cannot be used."""
+    """Check and coerce a filter for ``spec``; raises ``FilterError`` (400) when it cannot be used.
+
+    ``nested`` is for the scope of an included relation: as in LoopBack, conditions on the
+    target's protected properties are ignored there as well as those on hidden ones."""
     raw = load_json_param(name, raw)
     if raw is None:
         return EMPTY
@@ -132,7 +141,7 @@ def parse_filter(
     where = raw.get("where")
     if where is not None and not isinstance(where, dict):
         raise FilterError(f"`{name}.where` must be an object, not {_kind(where)}")
-    where = _where(spec, where, f"{name}.where", 0) if where else None
+    where = _where(spec, where, f"{name}.where", 0, nested) if where else None
     fields = _parse_fields(spec, raw["fields"], name) if raw.get("fields") is not None else None
     order = _parse_order(spec, raw["order"], name) if raw.get("order") not in (None, "", []) else None
     limit = _parse_count(raw.get("limit"), f"{name}.limit") or None  # LoopBack: 0 is no limit
@@ -152,7 +161,7 @@ def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where") -> dict | Non
     return _where(spec, raw, name, 0)
 
 
-def _where(spec: ModelSpec, raw: dict, name: str, depth: int) -> dict | None:
+def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False) -> dict | None:
     if depth > MAX_DEPTH:
         raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels",
                           "QUERY_OBJECT_TOO_DEEP")
@@ -164,7 +173,7 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int) -> dict | None:
                 raise FilterError(f"`{name}.{key}` must be an array of objects")
             children = [
                 child for i, item in enumerate(items)
-                if (child := _where(spec, item, f"{name}.{key}[{i}]", depth + 1)) is not None
+                if (child := _where(spec, item, f"{name}.{key}[{i}]", depth + 1, nested)) is not None
             ]
             if key == "and":
                 parts.extend(children)
@@ -175,15 +184,15 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int) -> dict | None:
                 # as in LoopBack, an empty or matches nothing
                 parts.append(children[0] if len(children) == 1 else {"or": children})
         else:
-            parts.extend(_conditions(spec, key, value, f"{name}.{key}"))
+            parts.extend(_conditions(spec, key, value, f"{name}.{key}", nested))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _conditions(spec: ModelSpec, path: str, value: Any, name: str) -> list[dict]:
+def _conditions(spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False) -> list[dict]:
     head = path.split(".", 1)[0]
-    if head in spec.hidden or head in spec.protected and head != path:
+    if head in spec.hidden or head in spec.protected and (nested or head != path):
         # LoopBack ignores conditions on hidden properties, so their values cannot be probed
         return []
     kind = _type_at(spec, path)
@@ -383,17 +392,22 @@ def _parse_include(
             )
         target = _relation_target(spec, rel, models)
         scope_filter = None
+        raw_scope = None
+        if nested is True or nested == {}:
+            nested = None  # {"orders": true}: the relation alone
         if scope is not None or nested is not None:
-            scope = dict(load_json_param(f"{name}.include.scope", scope) or {})
-            if not isinstance(scope, dict):
+            scope = load_json_param(f"{name}.include.scope", scope)
+            if scope is not None and not isinstance(scope, dict):
                 raise FilterError(f"`{name}.include.{relation}.scope` must be an object")
+            scope = dict(scope or {})
             if nested is not None:
                 scope["include"] = nested
             if target is None:
-                scope_filter = None
+                raw_scope = scope
             else:
-                scope_filter = parse_filter(target, scope, models, name=f"{name}.include.{relation}")
-        found.append(Include(relation, scope_filter))
+                scope_filter = parse_filter(target, scope, models, name=f"{name}.include.{relation}",
+                                            nested=True)
+        found.append(Include(relation, scope_filter, raw_scope))
 
     items = raw if isinstance(raw, list) else [raw]
     for item in items:
@@ -506,6 +520,8 @@ _MISSING = object()
 
 def get_path(record: Mapping[str, Any], path: str) -> Any:
     if "." not in path:
+        if type(record) is dict:  # the common case, without the slow ABC check
+            return record.get(path, _MISSING)
         return record.get(path, _MISSING) if isinstance(record, Mapping) else _MISSING
     value: Any = record
     for part in path.split("."):
@@ -629,14 +645,37 @@ def like_to_regex(pattern: str, insensitive: bool = False) -> re.Pattern:
 
 
 def _pattern_test(regex: re.Pattern, negate: bool) -> Callable[[Any], bool]:
+    search = regex.search
+
     def test(value: Any) -> bool:
-        if value is _MISSING or value is None:
+        if value.__class__ is str:
+            found = search(value) is not None
+        elif value is _MISSING or value is None:
             return negate
-        if isinstance(value, list):
-            found = any(isinstance(v, str) and regex.search(v) for v in value)
+        elif isinstance(value, list):
+            found = any(isinstance(v, str) and search(v) for v in value)
         else:
-            found = regex.search(value if isinstance(value, str) else _text(value)) is not None
-        return not found if negate else bool(found)
+            found = search(_text(value)) is not None
+        return not found if negate else found
+
+    return test
+
+
+def _like_test(pattern: str, negate: bool, insensitive: bool) -> Callable[[Any], bool]:
+    if insensitive or any(c in pattern for c in "%_\\"):
+        return _pattern_test(like_to_regex(pattern, insensitive), negate)
+
+    # no wildcard: a substring test, much cheaper than a regular expression
+    def test(value: Any) -> bool:
+        if value.__class__ is str:
+            found = pattern in value
+        elif value is _MISSING or value is None:
+            return negate
+        elif isinstance(value, list):
+            found = any(isinstance(v, str) and pattern in v for v in value)
+        else:
+            found = pattern in _text(value)
+        return not found if negate else found
 
     return test
 
@@ -657,10 +696,10 @@ _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "between": _between,
     "inq": _inq,
     "nin": lambda operand: (lambda inq: lambda value: not inq(value))(_inq(operand)),
-    "like": lambda operand: _pattern_test(like_to_regex(operand), False),
-    "nlike": lambda operand: _pattern_test(like_to_regex(operand), True),
-    "ilike": lambda operand: _pattern_test(like_to_regex(operand, True), False),
-    "nilike": lambda operand: _pattern_test(like_to_regex(operand, True), True),
+    "like": lambda operand: _like_test(operand, False, False),
+    "nlike": lambda operand: _like_test(operand, True, False),
+    "ilike": lambda operand: _like_test(operand, False, True),
+    "nilike": lambda operand: _like_test(operand, True, True),
     "regexp": lambda operand: _pattern_test(operand, False),
 }
 

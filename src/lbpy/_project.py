@@ -21,11 +21,24 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+_WORD = re.compile(
+    r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+"
+    r"|[0-9]*(?:1ST|2ND|3RD|(?![123])[0-9]TH)(?=\b|[a-z_])"  # ordinals stay one word: 5th, 21ST
+    r"|[0-9]*(?:1st|2nd|3rd|(?![123])[0-9]th)(?=\b|[A-Z_])"
+    r"|[0-9]+",
+    re.ASCII,
+)
+
+
 def kebab_case(name: str) -> str:
-    """``CustomerOrder`` -> ``customer-order``: the file name LoopBack gives a model."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", name)
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", text)
-    return re.sub(r"[_\s]+", "-", text).lower()
+    """The file name LoopBack gives a model: ``CustomerOrder`` -> ``customer-order``,
+    ``HTTPServer`` -> ``http-server``, ``Model1`` -> ``model-1``, ``URL`` -> ``url``.
+
+    loopback-workspace's rule: a name in capitals or with a dash is only lower-cased; any other
+    name is split into words (lodash's kebabCase: case changes, digits, punctuation)."""
+    if name == name.upper() or "-" in name:
+        return name.lower()
+    return "-".join(word.lower() for word in _WORD.findall(name))
 
 
 class AppProject:
@@ -69,11 +82,15 @@ class AppProject:
         return self.read("server/datasources.json", {})
 
     def add_datasource(self, name: str, settings: dict[str, Any], *, force: bool = False) -> Path:
+        return self.write("server/datasources.json", self.datasources_with(name, settings, force=force))
+
+    def datasources_with(self, name: str, settings: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
+        """datasources.json's content with ``name`` added (or, with ``force``, replaced in place)."""
         current = self.datasources()
         if name in current and not force:
             raise UsageError(f'datasource "{name}" already exists; pass --force to replace it')
         current[name] = {"name": name, **{k: v for k, v in settings.items() if k != "name"}}
-        return self.write("server/datasources.json", current)
+        return current
 
     # -- models ---------------------------------------------------------------------------
 
@@ -124,3 +141,56 @@ class AppProject:
             raise UsageError(f'model "{name}" already exists ({existing.relative_to(self.root)}); pass --force')
         write_atomic(target, dump_json(definition))
         return target
+
+    # -- several files as one change --------------------------------------------------------
+
+    def write_files(self, files: dict[str, str]) -> list[Path]:
+        """Write several files (relative path -> text) as one change.
+
+        Each file is replaced atomically, in the order given; if one write fails, the files
+        already written get their old content back (or are removed if they were new), so a
+        failed command leaves the app as it found it."""
+        done: list[tuple[Path, bytes | None]] = []
+        try:
+            for relative, text in files.items():
+                path = self.path(relative)
+                before = path.read_bytes() if path.exists() else None
+                write_atomic(path, text)
+                done.append((path, before))
+        except BaseException:
+            for path, before in reversed(done):
+                try:
+                    if before is None:
+                        path.unlink()
+                    else:
+                        write_atomic(path, before.decode("utf-8"))
+                except OSError:
+                    pass
+            raise
+        return [path for path, _ in done]
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # -- looking models up ----------------------------------------------------------------
+
+    def require_model(self, name: str, *, flag: str = "MODEL") -> tuple[Path, dict]:
+        """The file and JSON of the app's model ``name``, or a UsageError naming the choices."""
+        definitions = self.model_definitions()
+        if name not in definitions:
+            known = ", ".join(definitions) or "none yet"
+            raise UsageError(
+                f'{flag}: the app has no model "{name}" (models: {known}); create it with: lbpy model {name}'
+            )
+        return definitions[name]
+
+    def model_source_for(self, facet: str) -> str | None:
+        """The ``_meta.sources`` entry to add so that boot finds models in ``facet``'s folder,
+        or None when the sources already cover it."""
+        folder = self.facet_dir(facet).resolve()
+        if folder in self.model_dirs():
+            return None
+        return "../common/models" if facet == "common" else "./models"

@@ -85,6 +85,8 @@ class RemoteMethod:
     status: int = 200
     #: called with the result to say 404 (findById and findOne answer 404 for nothing found)
     not_found: Callable[[Any], bool] | None = None
+    #: answers with server-sent events rather than JSON (createChangeStream)
+    streams: bool = False
 
     @property
     def full_name(self) -> str:
@@ -138,8 +140,8 @@ def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
     return RemoteMethod(
         name=short,
         fn=fn,
-        accepts=[Accept.from_json(a) for a in accepts],
-        returns=[Returns.from_json(r) for r in returns],
+        accepts=[a if isinstance(a, Accept) else Accept.from_json(a) for a in accepts],
+        returns=[r if isinstance(r, Returns) else Returns.from_json(r) for r in returns],
         http=parse_http(raw.get("http"), short, is_static),
         description=_text(raw.get("description")),
         is_static=is_static,
@@ -178,6 +180,9 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
         if isinstance(kind, list) or kind == "array":
             if not isinstance(value, list):
                 value = [value]
+            if isinstance(kind, list) and kind and kind[0] not in ("any", None):
+                item = Accept(accept.arg, kind[0])
+                value = [coerce_arg(item, v, source) for v in value]
             return value
         if kind == "object" and not isinstance(value, dict):
             raise BadRequestError(f"`{accept.arg}` must be an object", code="INVALID_PARAMETER")
@@ -262,6 +267,10 @@ async def _count(Model, where=None, options=None):
     return await Model.count(where, options)
 
 
+async def _change_stream(Model, options=None):
+    return Model.create_change_stream(options)
+
+
 async def _patch_attributes(instance, data=None, options=None):
     return await instance.update_attributes(_object_body(type(instance), data), options)
 
@@ -341,5 +350,11 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
             returns=[instance], http=[Endpoint("PATCH", "/:id")],
             description="Patch attributes for a model instance and persist it into the data source.",
             is_static=False, builtin=True,
+        ),
+        RemoteMethod(
+            name="createChangeStream", fn=_change_stream, accepts=[Accept("options", "object")],
+            returns=[Returns("changes", "file", True)],
+            http=[Endpoint("POST", "/change-stream"), Endpoint("GET", "/change-stream")],
+            description="Create a change stream.", builtin=True, streams=True,
         ),
     ]

@@ -186,6 +186,13 @@ def _server_class():
         on_ready: Callable[[str, int], None] | None = None
         quiet_lifespan = False
 
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            # open change streams would keep uvicorn waiting for their connections forever
+            from ._model._change_stream import close_all
+
+            close_all(self.config.app)
+
         async def startup(self, sockets=None) -> None:
             if self.quiet_lifespan:
                 # lbpy's app says in one line why it could not start; uvicorn would say it

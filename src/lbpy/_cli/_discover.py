@@ -2,76 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
+from ._options import AppDir, Yes
+
 from .._errors import UsageError
 from ._errors import reported
-
-
-@dataclass
-class DiscoveryResult:
-    datasource: str
-    tables: list[dict]
-    models: dict[str, dict] = field(default_factory=dict)
-    written: list[Path] = field(default_factory=list)
-
-
-def open_datasource(root: Path, name: str):
-    """The app's datasource ``name``, as the app would build it (env overrides, connectors/)."""
-    from .._boot import read_app
-    from .._datasource import DataSource
-
-    settings = read_app(root).datasources.get(name)
-    if settings is None:
-        raise UsageError(f'--datasource {name}: server/datasources.json has no datasource "{name}"')
-    return DataSource(name, settings, app_dir=root)
-
-
-async def list_tables(datasource) -> list[dict]:
-    tables = await datasource.discover_model_definitions()
-    return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
-
-
-async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict]:
-    """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
-    from .._discovery import merge_relations
-
-    models: dict[str, dict] = {}
-    by_table: dict[str, str] = {}
-    for table in tables:
-        schemas = await datasource.discover_schemas(table, {"relations": relations})
-        for model, schema in schemas.items():
-            source = (schema.get("options", {}).get(datasource.connector_name) or {}).get("table", model)
-            if model in models and by_table.get(model) != source:
-                raise UsageError(
-                    f'tables "{by_table[model]}" and "{source}" would both become model "{model}"; '
-                    "discover them one at a time"
-                )
-            by_table.setdefault(model, source)
-        merge_relations(models, schemas)
-    return models
-
-
-def write_models(project, datasource: str, models: dict[str, dict], *, force: bool) -> list[Path]:
-    """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
-    config = project.model_config()
-    existing = project.model_definitions()
-    if not force:
-        taken = sorted(name for name in models if name in existing or name in config)
-        if taken:
-            raise UsageError(
-                f"model(s) {', '.join(taken)} already exist; pass --force to overwrite them, "
-                "or leave them out with --models"
-            )
-    written = []
-    for name, definition in models.items():
-        written.append(project.write_model(definition, force=force))
-        project.set_model_config(name, {"dataSource": datasource, "public": True}, force=True)
-    return written
 
 
 def command(
@@ -83,14 +22,15 @@ def command(
     relations: bool = typer.Option(
         False, "--relations", help="Turn foreign keys into belongsTo and hasMany relations."
     ),
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Take the default for every question."),
+    app_dir: AppDir = Path("."),
+    yes: Yes = False,
     force: bool = typer.Option(False, "--force", help="Overwrite models that exist."),
 ) -> None:
     """List what a datasource's connector exposes and write the chosen tables as models."""
     with reported():
         import anyio
 
+        from .._discovery import DiscoveryResult, discover_models, list_tables, open_datasource, write_models
         from .._project import AppProject
         from ._ask import Asker
 
@@ -165,7 +105,7 @@ def _show_tables(datasource: str, tables: list[dict], project) -> None:
     Console(highlight=False).print(table)
 
 
-def _report(result: DiscoveryResult, project) -> None:
+def _report(result, project) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -178,4 +118,3 @@ def _report(result: DiscoveryResult, project) -> None:
             console.print(f"  {name}.{rel_name}: {relation['type']} {relation['model']}")
 
 
-__all__: list[Any] = ["command", "discover_models", "write_models", "open_datasource"]

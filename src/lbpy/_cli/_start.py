@@ -8,10 +8,12 @@ from typing import Optional
 
 import typer
 
+from ._options import AppDir
+
 
 
 def command(
-    app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
+    app_dir: AppDir = Path("."),
     host: Optional[str] = typer.Option(None, "--host", help="Interface to bind (default: $HOST, then config.json host)."),
     port: Optional[int] = typer.Option(
         None, "--port", min=0, max=65535, help="Port (default: $PORT, then config.json port)."

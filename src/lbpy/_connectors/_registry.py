@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Callable
 
 from .._errors import BootError, ConnectorNotFoundError
+from .._loader import import_file
 
 BUILTINS: dict[str, str] = {
     "memory": "lbpy._connectors.memory",
@@ -117,19 +118,10 @@ def _load_path(name: str, init: Path, *, package: bool) -> ModuleType:
     existing = sys.modules.get(name)
     if existing is not None and getattr(existing, "__file__", None) == str(init):
         return existing
-    spec = importlib.util.spec_from_file_location(
-        name, init, submodule_search_locations=[str(init.parent)] if package else None
-    )
-    if spec is None or spec.loader is None:
-        raise BootError(f"cannot load the connector in {init.parent}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        return import_file(name, init, package=package)
     except Exception as exc:
-        sys.modules.pop(name, None)
         raise BootError(f"the connector in {init.parent} failed to load: {exc}") from exc
-    return module
 
 
 def _entry_point(short: str) -> ModuleType | None:

@@ -45,6 +45,8 @@ class MemoryConnector(Connector):
         file = self.settings.get("file")
         self._file = Path(file) if file else None
         self._dirty = 0
+        # tables whose insertion order is not id order (explicit or string ids): sorted on read
+        self._unordered: set[str] = set()
         self._save_lock: anyio.Lock | None = None
         self._thread_lock = threading.Lock()
 
@@ -92,6 +94,9 @@ class MemoryConnector(Connector):
                     if prop.type.name in ("date", "buffer") and record.get(name) is not None:
                         record[name] = prop.type.coerce(record[name])
             table[record.get(id_name, key)] = record
+        keys = list(table)
+        if not all(type(k) is int for k in keys) or keys != sorted(keys):
+            self._unordered.add(model)
 
     def _next_id(self, model: str, table: dict) -> Any:
         # ``ids`` holds the next id to hand out, as LoopBack's file does; ids are never reused
@@ -119,7 +124,7 @@ class MemoryConnector(Connector):
             # a lookup by id is the commonest query: answer it without a scan
             record = table.get(where[id_name]["eq"])
             rows = [] if record is None else [record]
-        elif not filter.order:
+        elif not filter.order and model in self._unordered:
             filter = replace(filter, order=((id_name, "ASC"),))  # LoopBack's default order
         return [_clone(r) for r in apply_filter(rows, filter)]
 
@@ -133,6 +138,8 @@ class MemoryConnector(Connector):
             raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID")
         else:
             self._note_id(model, id)
+        if table and not (type(id) is int and type(last := next(reversed(table))) is int and id > last):
+            self._unordered.add(model)
         table[id] = {**_clone(data), id_name: id}
         await self._save()
         return id
@@ -250,11 +257,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+_CONTAINERS = (dict, list)
+
+
 def _clone(record: dict) -> dict:
     """A copy the caller may change without changing the store."""
-    out = dict(record)
+    out = record.copy()
     for key, value in out.items():
-        if isinstance(value, (dict, list)):
+        if value.__class__ in _CONTAINERS:
             out[key] = copy.deepcopy(value)
     return out
 

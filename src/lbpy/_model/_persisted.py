@@ -25,6 +25,7 @@ from .._filter import (
     parse_where,
 )
 from ._definition import MISSING, ModelSpec
+from ._features import ModelFeatures
 from ._types import CoercionError, format_date
 
 if TYPE_CHECKING:
@@ -75,14 +76,19 @@ DEFAULT_FNS: dict[str, Callable[[], Any]] = {
 }
 
 
-class Model:
-    """The base of every model class. Class attributes are set when the app boots."""
+class Model(ModelFeatures):
+    """The base of every model class. Class attributes are set when the app boots.
+
+    Remote methods, remote hooks, validations, scopes and properties added from Python
+    (``Model.remote_method``, ``Model.validates_length_of``, ...) come from ``ModelFeatures``."""
 
     spec: ClassVar[ModelSpec]
     datasource: ClassVar["DataSource | None"] = None
     app: ClassVar["Application | None"] = None
     _observers: ClassVar[dict[str, list[Callable]]] = {}
     _listeners: ClassVar[list[Callable]] = []
+    #: the model's relations, resolved at boot (``lbpy._model._relations.Relation`` by name)
+    _relations: ClassVar[dict[str, Any]] = {}
 
     __slots__ = ("__data__",)
 
@@ -97,6 +103,11 @@ class Model:
             return data[name]
         if name in type(self).spec.properties:
             return None
+        if name in type(self).spec.relations:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is a relation that was not included: use "
+                f"await instance.related({name!r}) methods, or include it in the filter"
+            )
         raise AttributeError(f"{type(self).__name__} has no property {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -122,6 +133,13 @@ class Model:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.__data__.get(name, default)
+
+    def related(self, name: str):
+        """This record's relation ``name``: ``await customer.related("orders").find()``
+        (see ``lbpy._model._related`` for every method)."""
+        from ._related import accessor
+
+        return accessor(self, name)
 
     @property
     def id(self) -> Any:
@@ -175,14 +193,25 @@ class Model:
 
     @classmethod
     def on_change(cls, listener: Callable[[dict], Any]) -> Callable[[], None]:
-        """Call ``listener`` with ``{"type", "target", "data"}`` after every change; returns an unsubscribe."""
+        """Call ``listener`` after every change with LoopBack's change-stream event:
+        ``{"target": id, "where"?: where, "data"?: record or values, "type": "create" | "update" |
+        "remove"}`` (``target`` is None when a bulk change matched by more than an id); returns an
+        unsubscribe function."""
         cls._listeners.append(listener)
         return lambda: cls._listeners.remove(listener) if listener in cls._listeners else None
 
     @classmethod
-    def _changed(cls, kind: str, target: Any, data: Any = None) -> None:
+    def _changed(cls, kind: str, target: Any, *, where: dict | None = None, data: Any = None) -> None:
+        if not cls._listeners:
+            return
+        event: dict[str, Any] = {"target": target}
+        if where is not None:
+            event["where"] = where
+        if data is not None:
+            event["data"] = data
+        event["type"] = kind
         for listener in list(cls._listeners):
-            listener({"type": kind, "target": target, "data": data})
+            listener(event)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -223,9 +252,12 @@ class Model:
         values: dict[str, Any] = {}
         errors: dict[str, list[tuple[str, str]]] = {}
         unknown: list[str] = []
+        relations = spec.relations
         for key, value in data.items():
             prop = properties.get(key)
             if prop is None:
+                if key in relations:
+                    continue  # included related data is not stored (LoopBack drops it too)
                 if spec.strict == "filter":
                     continue
                 if spec.strict:
@@ -246,6 +278,10 @@ class Model:
                     values[name] = prop.type.coerce(default) if default is not None else None
                 elif prop.default_fn in DEFAULT_FNS:
                     values[name] = DEFAULT_FNS[prop.default_fn]()
+        forced = cls.__dict__.get("_scope_values")
+        if forced:
+            # a default scope's where values are written into every record, as in LoopBack
+            values.update(forced)
         for name, prop in properties.items():
             if not prop.required or name in errors:
                 continue
@@ -258,8 +294,8 @@ class Model:
             errors = {name: errors[name] for name in properties if name in errors}
         for key in unknown:
             errors[key] = [("unknown-property", "is not defined in the model")]
-        if errors:
-            return values, errors
+        if errors and any(code != "presence" for items in errors.values() for code, _ in items):
+            return values, errors  # values that could not be read are not validated further
         cls._custom_validations(values, errors, mode)
         return values, errors
 
@@ -285,19 +321,23 @@ class Model:
     async def find(cls, filter: Any = None, options: dict | None = None) -> list["Model"]:
         options = {} if options is None else options
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
-        flt = await cls._apply_access(flt, options)
-        rows = await cls._fetch(flt, options)
+        state: dict = {}
+        flt = await cls._apply_access(flt, options, state)
         if flt.include:
-            await cls._include(rows, flt.include, options)
+            from ._relations import fetch_with_include
+
+            rows = await fetch_with_include(cls, flt, options, state)
+        else:
+            rows = await cls._fetch(flt, options, state)
         return [cls(row) for row in rows]
 
     @classmethod
-    async def _apply_access(cls, flt: Filter, options: dict) -> Filter:
+    async def _apply_access(cls, flt: Filter, options: dict, state: dict | None = None) -> Filter:
         scope = cls.__dict__.get("_default_scope")
         if scope is not None:
             flt = scope(flt)
         if cls._has("access"):
-            ctx = Context(cls, options, query=flt)
+            ctx = Context(cls, options, query=flt, hook_state={} if state is None else state)
             await cls.notify_observers("access", ctx)
             if not isinstance(ctx.query, Filter):
                 ctx.query = cls.parse_filter(ctx.query)
@@ -305,13 +345,26 @@ class Model:
         return flt
 
     @classmethod
-    async def _fetch(cls, flt: Filter, options: dict) -> list[dict]:
+    async def _fetch(cls, flt: Filter, options: dict, state: dict | None = None) -> list[dict]:
         ds = cls._require_datasource()
         rows = await ds.all(cls.spec.name, flt, options)
-        return await cls._loaded(rows, options)
+        return await cls._loaded(rows, options, state)
 
     @classmethod
-    async def _loaded(cls, rows: list[dict], options: dict) -> list[dict]:
+    async def _loaded(cls, rows: list[dict], options: dict, state: dict | None = None,
+                      *, is_new_instance: bool = False) -> list[dict]:
+        cls._converted(rows)
+        if cls._has("loaded"):
+            for i, row in enumerate(rows):
+                ctx = Context(cls, options, data=row, is_new_instance=is_new_instance,
+                              hook_state={} if state is None else state)
+                await cls.notify_observers("loaded", ctx)
+                rows[i] = ctx.data
+        return rows
+
+    @classmethod
+    def _converted(cls, rows: list[dict]) -> list[dict]:
+        """Rows from a connector with dates and buffers read back as Python values."""
         convert = cls._load_converters
         if convert:
             for row in rows:
@@ -322,11 +375,6 @@ class Model:
                             row[name] = coerce(value)
                         except CoercionError:
                             pass
-        if cls._has("loaded"):
-            for i, row in enumerate(rows):
-                ctx = Context(cls, options, data=row, is_new_instance=False)
-                await cls.notify_observers("loaded", ctx)
-                rows[i] = ctx.data
         return rows
 
     _load_converters: ClassVar[list[tuple[str, Callable]]] = []
@@ -377,6 +425,7 @@ class Model:
         options = {} if options is None else options
         if isinstance(data, list):
             prepared = cls._prepared_batch(data)
+            await cls._validate_batch_async(prepared, options)
             return [await cls._create_prepared(values, options) for values in prepared]
         return await cls._create_prepared(cls._prepared_for_create(data), options)
 
@@ -392,16 +441,20 @@ class Model:
             except ValidationError as exc:
                 failures.append(exc)
         if any(failures):
-            details = [None if exc is None else {
-                "statusCode": 422, "name": "ValidationError", "message": exc.message,
-                "details": exc.details} for exc in failures]
-            first = next(i for i, exc in enumerate(failures) if exc is not None)
-            raise HttpError(
-                f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: "
-                f"{failures[first].message}", status_code=422, name="ValidationError",
-                details=details,
-            )
+            cls._raise_batch(failures)
         return prepared
+
+    @classmethod
+    def _raise_batch(cls, failures: list[ValidationError | None]) -> None:
+        details = [None if exc is None else {
+            "statusCode": 422, "name": "ValidationError", "message": exc.message,
+            "details": exc.details} for exc in failures]
+        first = next(i for i, exc in enumerate(failures) if exc is not None)
+        raise HttpError(
+            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: "
+            f"{failures[first].message}", status_code=422, name="ValidationError",
+            details=details,
+        )
 
     @classmethod
     def _prepared_for_create(cls, data: Any) -> dict:
@@ -412,14 +465,26 @@ class Model:
         return values
 
     @classmethod
-    async def _create_prepared(cls, values: dict, options: dict) -> "Model":
+    async def _create_prepared(cls, values: dict, options: dict, *, where: dict | None = None,
+                               state: dict | None = None) -> "Model":
+        """Store a new record; ``where`` is set when upsertWithWhere creates (LoopBack then
+        gives "before save" the where and the data rather than an instance)."""
+        state = {} if state is None else state
         instance = cls(values)
         if cls._has("before save"):
-            ctx = Context(cls, options, instance=instance, is_new_instance=True)
-            await cls.notify_observers("before save", ctx)
-            values = instance.__data__ = cls._revalidate(instance.__data__, "create")
+            if where is None:
+                ctx = Context(cls, options, instance=instance, is_new_instance=True, hook_state=state)
+                await cls.notify_observers("before save", ctx)
+                values = instance.__data__ = cls._revalidate(instance.__data__, "create")
+            else:
+                ctx = Context(cls, options, where=where, data=values, hook_state=state)
+                await cls.notify_observers("before save", ctx)
+                values = instance.__data__ = cls._revalidate(ctx.data, "create")
+        await cls._validate_async(values, "create", None, options)
         if cls._has("persist"):
-            ctx = Context(cls, options, data=values, is_new_instance=True, current_instance=instance)
+            # upsertWithWhere's create: LoopBack gave the where and no is_new_instance
+            extra = {"is_new_instance": True} if where is None else {"where": where}
+            ctx = Context(cls, options, data=values, current_instance=instance, hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
@@ -428,14 +493,14 @@ class Model:
         if id_name and new_id is not None:
             instance.__data__[id_name] = new_id
         if cls._has("loaded"):
-            ctx = Context(cls, options, data=instance.__data__, is_new_instance=True)
+            ctx = Context(cls, options, data=instance.__data__, is_new_instance=True, hook_state=state)
             await cls.notify_observers("loaded", ctx)
             instance.__data__ = ctx.data
         if cls._has("after save"):
             await cls.notify_observers(
-                "after save", Context(cls, options, instance=instance, is_new_instance=True)
+                "after save", Context(cls, options, instance=instance, is_new_instance=True, hook_state=state)
             )
-        cls._changed("create", instance.id, instance)
+        cls._changed("create", instance.id, data=instance)
         return instance
 
     @classmethod
@@ -496,7 +561,8 @@ class Model:
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
         if raw_id is not None:
-            if await cls.exists(raw_id, options) or cls.spec.force_id:
+            # LoopBack's replaceOrCreate fires no "access" hook for this look-up
+            if cls.spec.force_id or await cls._stored(cls.coerce_id(raw_id), options):
                 return await cls.replace_by_id(raw_id, data, options)
         values, errors = cls._prepare(data, "create")
         if errors:
@@ -515,16 +581,21 @@ class Model:
         cls._check_id_not_set(values, errors)
         if errors:
             cls._raise_invalid(errors, data)
-        found = await cls.find(Filter(where=where, limit=2), options)
+        state: dict = {}
+        flt = await cls._apply_access(Filter(where=where, limit=2), options, state)
+        ds = cls._require_datasource()
+        found = await ds.all(cls.spec.name, flt, options)
         if len(found) > 1:
             raise BadRequestError(
                 "There are multiple instances found.Upsert Operation will not be performed!",
                 code="MULTIPLE_INSTANCES",
             )
         if not found:
-            return await cls._create_prepared(values, options)
+            return await cls._create_prepared(values, options, where=_json_where(flt.where), state=state)
         given, _ = cls._prepare(data, "patch")
-        return await found[0]._patch(given, options)
+        # LoopBack fires no "loaded" hook for this look-up
+        current = cls(cls._converted(found)[0])
+        return await current._patch(given, options, where=_json_where(flt.where), state=state)
 
     @classmethod
     async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> "Model":
@@ -541,31 +612,39 @@ class Model:
         values, errors = cls._prepare(body, "replace")
         if errors:
             cls._raise_invalid(errors, body)
-        existing = await cls.find_by_id(id, None, options)
-        if existing is None:
+        # LoopBack's replaceById fires no "access" or "loaded" hook for this look-up
+        if not await cls._stored(id, options):
             raise NotFoundError(
                 f"Could not replace. Object with id {id} does not exist!", code="MODEL_NOT_FOUND"
             )
+        state: dict = {}
         instance = cls(values)
         if cls._has("before save"):
-            ctx = Context(cls, options, instance=instance, is_new_instance=False)
+            ctx = Context(cls, options, instance=instance, is_new_instance=False, hook_state=state)
             await cls.notify_observers("before save", ctx)
             values = instance.__data__ = cls._revalidate(instance.__data__, "replace")
+        await cls._validate_async(values, "replace", id, options)
         if cls._has("persist"):
-            ctx = Context(cls, options, data=values, is_new_instance=False,
-                          current_instance=existing, where={id_name: {"eq": id}})
+            ctx = Context(cls, options, where={id_name: id}, data=values, is_new_instance=False,
+                          current_instance=instance, hook_state=state)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
         record = await ds.call("replace_by_id", cls.spec.name, id, values, options)
-        rows = await cls._loaded([dict(record or values)], options)
+        rows = await cls._loaded([dict(record or values)], options, state)
         instance.__data__ = rows[0]
         if cls._has("after save"):
             await cls.notify_observers(
-                "after save", Context(cls, options, instance=instance, is_new_instance=False)
+                "after save", Context(cls, options, instance=instance, is_new_instance=False, hook_state=state)
             )
-        cls._changed("update", id, instance)
+        cls._changed("update", id, data=instance)
         return instance
+
+    @classmethod
+    async def _stored(cls, id: Any, options: dict) -> bool:
+        """Whether the datasource holds ``id``, asked without operation hooks."""
+        ds = cls._require_datasource()
+        return await ds.count(cls.spec.name, {cls._id_name(): {"eq": id}}, options) > 0
 
     @classmethod
     async def update_all(cls, where: Any = None, data: Any = None, options: dict | None = None) -> dict:
@@ -578,14 +657,17 @@ class Model:
             errors.setdefault(id_name, []).append(("absence", "can't be set"))
         if errors:
             cls._raise_invalid(errors, data)
-        flt = await cls._apply_access(Filter(where=where), options)
+        state: dict = {}
+        flt = await cls._apply_access(Filter(where=where), options, state)
         where = flt.where
         if cls._has("before save"):
-            ctx = Context(cls, options, where=where, data=values)
+            # hooks see the where as LoopBack wrote it ({"id": 1}); what they leave is read again
+            ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("before save", ctx)
-            where, values = ctx.where, cls._revalidate(ctx.data, "patch")
+            where = cls.parse_where(ctx.where)
+            values = cls._revalidate(ctx.data, "patch")
         if cls._has("persist"):
-            ctx = Context(cls, options, where=where, data=values)
+            ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
@@ -593,29 +675,41 @@ class Model:
             return {"count": await cls.count(where, options)}
         info = await ds.update(cls.spec.name, where, values, options)
         if cls._has("after save"):
-            await cls.notify_observers("after save", Context(cls, options, where=where, data=values, info=info))
+            await cls.notify_observers(
+                "after save", Context(cls, options, where=_json_where(where), data=values, info=info,
+                                      hook_state=state)
+            )
         if info["count"]:
-            cls._changed("update", None, {"where": where, "data": values})
+            cls._changed("update", _target(where, id_name), where=where, data=values)
         return info
 
     update = update_all
 
     @classmethod
     async def destroy_all(cls, where: Any = None, options: dict | None = None) -> dict:
-        options = {} if options is None else options
+        return await cls._destroy(where, {} if options is None else options)
+
+    @classmethod
+    async def _destroy(cls, where: Any, options: dict, instance: "Model | None" = None) -> dict:
         where = cls.parse_where(where) if not _is_canonical(where) else where
-        flt = await cls._apply_access(Filter(where=where), options)
+        state: dict = {}
+        flt = await cls._apply_access(Filter(where=where), options, state)
         where = flt.where
+        # instance.destroy() gives its hooks the instance too, as LoopBack's prototype.destroy did
+        extra = {"instance": instance} if instance is not None else {}
         if cls._has("before delete"):
-            ctx = Context(cls, options, where=where)
+            ctx = Context(cls, options, where=_json_where(where), hook_state=state, **extra)
             await cls.notify_observers("before delete", ctx)
-            where = ctx.where
+            where = cls.parse_where(ctx.where)
         ds = cls._require_datasource()
         info = await ds.destroy_all(cls.spec.name, where, options)
         if cls._has("after delete"):
-            await cls.notify_observers("after delete", Context(cls, options, where=where, info=info))
+            await cls.notify_observers(
+                "after delete", Context(cls, options, where=_json_where(where), info=info, hook_state=state,
+                                        **extra)
+            )
         if info["count"]:
-            cls._changed("remove", None, {"where": where})
+            cls._changed("remove", _target(where, cls.spec.id_name), where=where)
         return info
 
     delete_all = remove = destroy_all
@@ -653,31 +747,37 @@ class Model:
 
     patch_attributes = update_attributes
 
-    async def _patch(self, values: dict, options: dict) -> "Model":
+    async def _patch(self, values: dict, options: dict, *, where: dict | None = None,
+                     state: dict | None = None) -> "Model":
+        """Store ``values`` over this record. ``where`` is upsertWithWhere's: LoopBack then gives
+        "before save" that where and no current instance."""
         cls = type(self)
+        state = {} if state is None else state
         id_name = cls._id_name()
         values.pop(id_name, None)
-        where = {id_name: {"eq": self.id}}
+        by_id = {id_name: self.id}
         if cls._has("before save"):
-            ctx = Context(cls, options, where=where, data=values, current_instance=self,
-                          is_new_instance=False)
+            ctx = (Context(cls, options, where=by_id, data=values, current_instance=self, hook_state=state)
+                   if where is None else Context(cls, options, where=where, data=values, hook_state=state))
             await cls.notify_observers("before save", ctx)
             values = cls._revalidate(ctx.data, "patch")
+        await cls._validate_async(values, "patch", self.id, options, {**self.__data__, **values})
         if cls._has("persist"):
-            ctx = Context(cls, options, where=where, data=values, current_instance=self,
-                          is_new_instance=False)
+            extra = {"where": by_id, "is_new_instance": False} if where is None else {"where": where}
+            ctx = Context(cls, options, data=values, current_instance=cls({**self.__data__, **values}),
+                          hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
         record = await ds.call("update_attributes", cls.spec.name, self.id, values, options)
-        merged = {**self.__data__, **values, **(record or {})}
-        rows = await cls._loaded([merged], options)
-        self.__data__ = rows[0]
+        # "loaded" sees what came back from the connector, not the fields this instance already had
+        rows = await cls._loaded([{**values, **(record or {})}], options, state)
+        self.__data__ = {**self.__data__, **rows[0]}
         if cls._has("after save"):
             await cls.notify_observers(
-                "after save", Context(cls, options, instance=self, is_new_instance=False)
+                "after save", Context(cls, options, instance=self, is_new_instance=False, hook_state=state)
             )
-        cls._changed("update", self.id, self)
+        cls._changed("update", self.id, data=self)
         return self
 
     async def replace_attributes(self, data: Any, options: dict | None = None) -> "Model":
@@ -694,7 +794,8 @@ class Model:
         return self
 
     async def destroy(self, options: dict | None = None) -> dict:
-        return await type(self).destroy_by_id(self.id, options)
+        cls = type(self)
+        return await cls._destroy({cls._id_name(): {"eq": self.id}}, {} if options is None else options, self)
 
     delete = remove = destroy
 
@@ -724,6 +825,23 @@ class Model:
         return cls.datasource
 
 
+def _json_where(where: dict | None) -> dict:
+    """A canonical where as LoopBack's JSON (``{"id": 1}``), the form operation hooks see."""
+    from ._change_stream import loopback_where
+
+    return loopback_where(where) if where else {}
+
+
+def _target(where: dict | None, id_name: str | None) -> Any:
+    """The id a where names alone (``{"id": {"eq": 3}}``), else None."""
+    if not where or len(where) != 1 or id_name not in where:
+        return None
+    condition = where[id_name]
+    if isinstance(condition, dict):
+        return condition.get("eq") if list(condition) == ["eq"] else None
+    return condition
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, list) and not value)
 
@@ -751,13 +869,27 @@ def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
         if key in data:
             seen += 1
             if key not in hidden:
-                out[key] = json_value(data[key])
+                value = data[key]
+                out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
     if seen < len(data):
         properties = spec.properties
+        relations = spec.relations
         for key, value in data.items():
             if key not in properties and key not in hidden:
-                out[key] = json_value(value)
+                out[key] = _related_json(value) if key in relations else json_value(value)
     return out
+
+
+def _related_json(value: Any) -> Any:
+    """Included records: their own model's hidden and protected properties are left out."""
+    if isinstance(value, Model):
+        return to_json(type(value).spec, value.__data__, nested=True)
+    if isinstance(value, (list, tuple)):
+        return [_related_json(item) for item in value]
+    return json_value(value)
+
+
+_JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
 def json_value(value: Any) -> Any:

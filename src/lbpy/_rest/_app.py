@@ -13,9 +13,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl
 
+import orjson
+
 from .._errors import BadRequestError, HttpError, NotFoundError, RequestTooLargeError
-from .._filter import FilterError, parse_query
+from .._filter import parse_query
 from .._model._persisted import Model, json_value
+from .._model._remote import hooks_for
 from .._remoting import Accept, RemoteMethod, coerce_arg, default_source
 from ._errors import error_body
 
@@ -30,7 +33,8 @@ _CORS_ALWAYS = [(b"vary", b"Origin"), (b"access-control-allow-credentials", b"tr
 
 
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+    """Compact UTF-8 JSON, as LoopBack answers; orjson because encoding dominates a find's cost."""
+    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _default(value: Any) -> Any:
@@ -100,12 +104,23 @@ class ModelRoutes:
                 self.by_verb.setdefault(endpoint.verb, []).append(
                     Route(model, method, endpoint.verb, endpoint.path)
                 )
-        for routes in self.by_verb.values():
-            # static paths win over parameters: /findOne before /:id
+        # static paths win over parameters (/findOne before /:id): a static path is one dict
+        # look-up, however many a model has (scopes, remote methods), before the few with parameters
+        self.static: dict[tuple[str, tuple], Route] = {}
+        self.dynamic: dict[tuple[str, int], list[Route]] = {}
+        for verb, routes in self.by_verb.items():
             routes.sort(key=lambda r: (len(r.segments), -r.static_count))
+            for route in routes:
+                if route.static_count == len(route.segments):
+                    self.static.setdefault((verb, route.segments), route)
+                else:
+                    self.dynamic.setdefault((verb, len(route.segments)), []).append(route)
 
     def find(self, verb: str, parts: list[str]) -> tuple[Route, dict[str, str]] | None:
-        for route in self.by_verb.get(verb, ()):
+        route = self.static.get((verb, tuple([part.lower() for part in parts])))
+        if route is not None:
+            return route, {}
+        for route in self.dynamic.get((verb, len(parts)), ()):
             params = route.match(parts)
             if params is not None:
                 return route, params
@@ -116,16 +131,21 @@ class ModelRoutes:
 
 
 def model_methods(model: type[Model]) -> list[RemoteMethod]:
-    """Every remote method ``model`` exposes: LoopBack's built-ins (when persisted) and its own."""
+    """Every remote method ``model`` exposes, in LoopBack's order: its relation routes, its named
+    scopes and the built-ins (when persisted), then its own."""
+    from .._model._relation_methods import relation_methods
+    from .._model._remote import is_disabled
+    from .._model._scopes import scope_methods
     from .._remoting import builtin_methods
 
     methods: list[RemoteMethod] = []
     if model.spec.persisted and model.spec.id_name:
+        methods.extend(relation_methods(model))
+        methods.extend(scope_methods(model))
         methods.extend(builtin_methods(model.spec.name))
-    methods.extend(getattr(model, "_remote_methods", {}).values())
-    disabled = getattr(model, "_disabled_methods", set())
+    methods.extend(model.remote_methods())
     allowed = _shared_methods(model)
-    return [m for m in methods if m.full_name not in disabled and _allowed(m, allowed)]
+    return [m for m in methods if not is_disabled(model, m) and _allowed(m, allowed)]
 
 
 def _shared_methods(model: type[Model]) -> dict[str, bool] | None:
@@ -137,14 +157,9 @@ def _shared_methods(model: type[Model]) -> dict[str, bool] | None:
 def _allowed(method: RemoteMethod, shared: dict[str, bool] | None) -> bool:
     if shared is None:
         return True
-    names = {method.full_name, method.name}
-    aliases = {"patchOrCreate": "upsert", "replaceOrCreate": "replaceOrCreate",
-               "deleteById": "destroyById", "patchAttributes": "updateAttributes"}
-    if method.name in aliases:
-        names.add(aliases[method.name])
-        if not method.is_static:
-            names.add(f"prototype.{aliases[method.name]}")
-    for name in names:
+    from .._model._remote import method_names
+
+    for name in method_names(method):
         if name in shared:
             return bool(shared[name])
     return bool(shared.get("*", True))
@@ -153,7 +168,7 @@ def _allowed(method: RemoteMethod, shared: dict[str, bool] | None) -> bool:
 class Call:
     """One request to a REST route: its parsed parts, read when a handler asks for them."""
 
-    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "limit", "options")
+    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "_raw", "limit", "options")
 
     def __init__(self, scope, receive, params: dict[str, str], limit: int) -> None:
         self.scope = scope
@@ -163,6 +178,7 @@ class Call:
         self._query: dict | None = None
         self._body: Any = None
         self._body_read = False
+        self._raw = b""
         self.options: dict = {}
 
     def query(self) -> dict:
@@ -177,6 +193,13 @@ class Call:
             if k == key:
                 return v.decode("latin-1")
         return None
+
+    async def replay(self) -> dict:
+        """An ASGI receive for code that reads the request itself (a ``req`` argument, a remote
+        hook's ``ctx.req``): the body lbpy already read is given again rather than waited for."""
+        if self._body_read:
+            return {"type": "http.request", "body": self._raw, "more_body": False}
+        return await self.receive()
 
     async def body(self) -> Any:
         if self._body_read:
@@ -199,7 +222,7 @@ class Call:
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        raw = b"".join(chunks)
+        raw = self._raw = b"".join(chunks)
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
         if not raw.strip():
             self._body = None
@@ -254,6 +277,9 @@ class RestApp:
                 )
             route, params = found
             call = Call(scope, receive, params, self.limit)
+            if route.method.streams:
+                await self.stream(route, call, send, origin)
+                return
             status, body = await self.invoke(route, call)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
@@ -264,24 +290,85 @@ class RestApp:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
+        missing = None
         for accept, source in route.args:
-            args[accept.arg] = await _read_arg(accept, source, call, method.builtin)
-            if accept.required and args[accept.arg] is None:
-                raise BadRequestError(f"{accept.arg} is a required argument", code="INVALID_PARAMETER")
-        if method.is_static:
-            result = await method.fn(model, **args)
-        else:
+            value = args[accept.arg] = await _read_arg(accept, source, call, method.builtin)
+            if accept.required and (value is None or value == "") and missing is None:
+                missing = accept.arg
+        instance = None
+        if not method.is_static:
             instance_id = call.params.get("id")
             instance = await model.find_by_id(instance_id, None, call.options)
             if instance is None:
                 raise NotFoundError(f"could not find a model with id {instance_id}", code="MODEL_NOT_FOUND")
             args.pop("id", None)
-            result = await method.fn(instance, **args)
+        hooks = hooks_for(model, method) if "_remote_hook_index" in model.__dict__ else None
+        if hooks is None:
+            if missing is not None:
+                raise BadRequestError(f"{missing} is a required argument")
+            result = await method.fn(model if instance is None else instance, **args)
+        else:
+            result = await _invoke_with_hooks(route, call, args, instance, hooks)
         if method.name == "exists" and route.verb == "HEAD" and not result:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
                                 code="MODEL_NOT_FOUND")
         body = serialize(method, result)
         return (204 if body is None and method.status == 200 else method.status), body
+
+    async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
+        """A change stream: server-sent events until the client goes away (or the server stops)."""
+        args = {accept.arg: await _read_arg(accept, source, call, route.method.builtin)
+                for accept, source in route.args}
+        changes = await route.method.fn(route.model, **args)
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache, no-transform")]
+        if self.cors:
+            if origin is not None:
+                headers.append((b"access-control-allow-origin", origin))
+            headers += _CORS_ALWAYS
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
+            await _pump(changes, call.receive, send)
+        finally:
+            changes.close()
+
+
+def _check_required(route: Route, args: dict) -> None:
+    for accept, _source in route.args:
+        if accept.required:
+            value = args.get(accept.arg)
+            if value is None or value == "":
+                raise BadRequestError(f"{accept.arg} is a required argument")
+
+
+async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: Model | None,
+                             hooks: tuple[list, list, list]) -> Any:
+    """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
+    after-error hooks see any failure of those."""
+    from .._model._remote import RemoteContext, run_hook as call_hook
+
+    before, after, on_error = hooks
+    method = route.method
+    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.replay,
+                        instance=instance, options=call.options)
+    try:
+        for fn in before:
+            await call_hook(fn, ctx)
+        _check_required(route, ctx.args)
+        ctx.result = await method.fn(route.model if instance is None else instance, **ctx.args)
+        for fn in after:
+            await call_hook(fn, ctx)
+    except Exception as exc:
+        if not on_error:
+            raise
+        ctx.error = exc
+        for fn in on_error:
+            try:
+                await call_hook(fn, ctx)
+            except Exception as replaced:
+                ctx.error = replaced
+        raise ctx.error from None
+    return ctx.result
 
 
 async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> Any:
@@ -303,7 +390,7 @@ async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> A
     elif source in ("req", "context"):
         from starlette.requests import Request
 
-        return Request(call.scope, call.receive)
+        return Request(call.scope, call.replay)
     else:
         value = None
     if value is None and accept.default is not None:
@@ -311,6 +398,27 @@ async def _read_arg(accept: Accept, source: str, call: Call, builtin: bool) -> A
     if builtin:
         return value
     return coerce_arg(accept, value, source)
+
+
+async def _pump(changes, receive, send) -> None:
+    """Send each change as an event; stop when the client disconnects or the stream closes."""
+    import anyio
+
+    async with anyio.create_task_group() as tasks:
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(watch_disconnect)
+        try:
+            async for change in changes:
+                await send({"type": "http.response.body", "more_body": True,
+                            "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
+        except OSError:
+            pass  # the connection went away while sending
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        tasks.cancel_scope.cancel()
 
 
 def serialize(method: RemoteMethod, result: Any) -> bytes | None:

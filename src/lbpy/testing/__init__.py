@@ -16,17 +16,26 @@ Every check starts from empty tables: the kit calls ``automigrate`` for its mode
 (``KIT_MODELS``), then ``destroy_all`` on each. Override ``datasource_settings()`` to compute
 settings (or to ``pytest.skip`` when a server is down), ``skip_checks`` to leave out checks
 that cannot apply, with the reason, and ``modes`` to run one mode only.
+
+The relation checks (``relation_*``, model mode) also store the models of ``RELATION_MODELS``
+(owners, pets, licenses, tags and a link model), related as LoopBack model JSON relates them;
+they check relation methods and ``include`` end to end, including that an include costs one
+query per level. A connector that cannot store those models sets ``relation_checks = False``.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 from ._checks import CHECKS, Check, check
-from ._kit import ITEMS, KIT_MODELS, MODES, Kit, expect, expect_raises, expect_that, run_in_kit, same
+from ._kit import (
+    ITEMS, KIT_MODELS, MODES, RELATION_MODELS, Kit, expect, expect_raises, expect_that, run_in_kit, same,
+)
+from . import _relation_checks  # noqa: F401  (registers the relation checks in CHECKS)
 
 
 class ConnectorConformance:
@@ -40,6 +49,8 @@ class ConnectorConformance:
     modes: ClassVar[tuple[str, ...]] = MODES
     #: check name -> the reason it does not apply to this connector
     skip_checks: ClassVar[dict[str, str]] = {}
+    #: False for a connector that cannot store the relation checks' models (``RELATION_MODELS``)
+    relation_checks: ClassVar[bool] = True
 
     def datasource_settings(self) -> dict[str, Any]:
         return dict(self.settings)
@@ -54,7 +65,7 @@ class ConnectorConformance:
             raise KeyError(f'no conformance check called "{name}"')
         settings = self.datasource_settings()
         app_dir = Path(self.app_dir) if self.app_dir is not None else None
-        anyio.run(run_in_kit, settings, mode, found.fn, app_dir)
+        anyio.run(partial(run_in_kit, relations=found.relations), settings, mode, found.fn, app_dir)
 
 
 def _test_for(found: Check):
@@ -66,6 +77,8 @@ def _test_for(found: Check):
         reason = self.skip_checks.get(found.name)
         if reason:
             pytest.skip(reason)
+        if found.relations and not self.relation_checks:
+            pytest.skip(f"{type(self).__name__} leaves out the relation checks (relation_checks = False)")
         self.run_check(found.name, mode)
 
     test.__name__ = test.__qualname__ = f"test_{found.name}"
@@ -78,6 +91,7 @@ for _check in CHECKS.values():
 del _check
 
 __all__ = [
-    "CHECKS", "Check", "ConnectorConformance", "ITEMS", "KIT_MODELS", "Kit", "check", "expect",
+    "CHECKS", "Check", "ConnectorConformance", "ITEMS", "KIT_MODELS", "Kit", "RELATION_MODELS",
+    "check", "expect",
     "expect_raises", "expect_that", "same",
 ]

@@ -24,17 +24,19 @@ class Check:
     fn: CheckFn
     modes: tuple[str, ...]
     doc: str
+    #: runs with the relation models (``RELATION_MODELS``) as well as the kit's own
+    relations: bool = False
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(*, modes: tuple[str, ...] = MODES) -> Callable[[CheckFn], CheckFn]:
+def check(*, modes: tuple[str, ...] = MODES, relations: bool = False) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         name = fn.__name__
         if name in CHECKS:
             raise ValueError(f"two checks are called {name}")
-        CHECKS[name] = Check(name, fn, modes, (fn.__doc__ or name).strip().splitlines()[0])
+        CHECKS[name] = Check(name, fn, modes, (fn.__doc__ or name).strip().splitlines()[0], relations)
         return fn
 
     return register

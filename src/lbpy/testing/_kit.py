@@ -43,6 +43,52 @@ KIT_MODELS: dict[str, dict[str, Any]] = {
 }
 
 
+#: the models of the relation checks (loaded only for them): an owner with pets, each pet with
+#: tags through a link model, as LoopBack model JSON with the keys left for lbpy to infer
+RELATION_MODELS: dict[str, dict[str, Any]] = {
+    "KitOwner": {
+        "name": "KitOwner",
+        "base": "PersistedModel",
+        "properties": {"name": {"type": "string"}},
+        "relations": {
+            "pets": {"type": "hasMany", "model": "KitPet", "foreignKey": "ownerId"},
+            "license": {"type": "hasOne", "model": "KitLicense", "foreignKey": "ownerId"},
+            "favorites": {"type": "referencesMany", "model": "KitTag"},
+        },
+    },
+    "KitPet": {
+        "name": "KitPet",
+        "base": "PersistedModel",
+        "properties": {"name": {"type": "string"}, "age": {"type": "number"}},
+        "relations": {
+            "owner": {"type": "belongsTo", "model": "KitOwner", "foreignKey": "ownerId"},
+            "tags": {"type": "hasMany", "model": "KitTag", "through": "KitPetTag"},
+        },
+    },
+    "KitLicense": {
+        "name": "KitLicense",
+        "base": "PersistedModel",
+        "properties": {"code": {"type": "string"}},
+        "relations": {"owner": {"type": "belongsTo", "model": "KitOwner", "foreignKey": "ownerId"}},
+    },
+    "KitTag": {
+        "name": "KitTag",
+        "base": "PersistedModel",
+        "properties": {"label": {"type": "string"}},
+        "relations": {"pets": {"type": "hasMany", "model": "KitPet", "through": "KitPetTag"}},
+    },
+    "KitPetTag": {
+        "name": "KitPetTag",
+        "base": "PersistedModel",
+        "properties": {},
+        "relations": {
+            "pet": {"type": "belongsTo", "model": "KitPet", "foreignKey": "petId"},
+            "tag": {"type": "belongsTo", "model": "KitTag", "foreignKey": "tagId"},
+        },
+    },
+}
+
+
 def day(year: int, month: int, date: int) -> datetime:
     return datetime(year, month, date, tzinfo=timezone.utc)
 
@@ -123,22 +169,24 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: s
 # -- the harness ------------------------------------------------------------------------------
 
 
-def build_app(settings: dict[str, Any], app_dir: Path | None = None):
-    """An lbpy Application holding the kit's models on a datasource called ``kit``."""
+def build_app(settings: dict[str, Any], app_dir: Path | None = None,
+              models: dict[str, dict[str, Any]] | None = None):
+    """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
     from .._app import Application
     from .._boot import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
     from .._model._definition import ModelDefinition
 
+    models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
     files = AppFiles(
         root=root,
         config=AppConfig(),
         datasources={"kit": {"name": "kit", **settings}},
-        model_config={name: ModelConfigEntry(dataSource="kit", public=True) for name in KIT_MODELS},
+        model_config={name: ModelConfigEntry(dataSource="kit", public=True) for name in models},
         definitions={
             name: DefinitionFile(ModelDefinition.model_validate(definition),
                                  root / "common" / "models" / f"{name}.json")
-            for name, definition in KIT_MODELS.items()
+            for name, definition in models.items()
         },
         mixin_dirs=[],
         component_config={},
@@ -271,16 +319,18 @@ class Kit:
 
 
 async def run_in_kit(settings: dict[str, Any], mode: str, check: Callable[[Kit], Awaitable[None]],
-                     app_dir: Path | None = None) -> None:
-    """Boot the kit's app, empty the kit's tables, run ``check``, disconnect."""
+                     app_dir: Path | None = None, *, relations: bool = False) -> None:
+    """Boot the kit's app, empty the kit's tables, run ``check``, disconnect. ``relations``
+    adds the models of the relation checks (``RELATION_MODELS``)."""
     __tracebackhide__ = True
-    app = build_app(settings, app_dir)
+    models = {**KIT_MODELS, **RELATION_MODELS} if relations else KIT_MODELS
+    app = build_app(settings, app_dir, models)
     kit = Kit(app, mode)
     datasource = kit.datasource
     try:
         await datasource.connect()
-        await datasource.automigrate(list(KIT_MODELS))
-        for name in KIT_MODELS:
+        await datasource.automigrate(list(models))
+        for name in models:
             # automigrate may be a no-op for a service that cannot drop tables: empty them
             await datasource.destroy_all(name, None)
         await check(kit)
@@ -289,6 +339,6 @@ async def run_in_kit(settings: dict[str, Any], mode: str, check: Callable[[Kit],
 
 
 __all__ = [
-    "ITEMS", "KIT_MODELS", "MODES", "Kit", "build_app", "day", "expect", "expect_raises",
+    "ITEMS", "KIT_MODELS", "MODES", "RELATION_MODELS", "Kit", "build_app", "day", "expect", "expect_raises",
     "expect_that", "run_in_kit", "same", "NotFoundError",
 ]

@@ -11,6 +11,8 @@ def test_the_app_answers(client):
 
 def test_every_public_model_lists_its_records(client):
     for model in app.exposed_models():
+        if not model.spec.persisted:
+            continue  # a model on no datasource (base "Model") has only its remote methods
         response = client.get(f"{app.rest_api_root}/{model.spec.plural}")
         assert response.status_code == 200, response.text
         assert isinstance(response.json(), list)

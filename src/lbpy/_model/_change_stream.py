@@ -1,0 +1,126 @@
+"""Change streams: the model's create, update and remove events as LoopBack's createChangeStream
+gave them, for ``GET/POST /Models/change-stream`` (server-sent events) and for Python code::
+
+    stream = Note.create_change_stream({"where": {"vip": True}})
+    async for change in stream:          # {"target": 1, "data": {...}, "type": "create"}
+        ...
+    stream.close()
+
+With a ``where``, only events whose data matches it are sent (a remove has no data, so none is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._persisted import Model
+
+
+class ChangeStream:
+    """An open subscription to a model's changes; iterate it, then ``close()`` it."""
+
+    def __init__(self, model: type["Model"], options: Any = None) -> None:
+        import anyio
+
+        from .._errors import BadRequestError
+        from .._filter import compile_where, load_json_param
+
+        options = load_json_param("options", options)
+        if options is not None and not isinstance(options, dict):
+            raise BadRequestError("`options` must be an object such as {\"where\": {...}}",
+                                  code="INVALID_PARAMETER")
+        where = (options or {}).get("where")
+        self.model = model
+        self._match = compile_where(model.parse_where(where)) if where else None
+        self._send, self._receive = anyio.create_memory_object_stream(math.inf)
+        self._loop = _running_loop()
+        self._unsubscribe = model.on_change(self._on_change)
+        self.closed = False
+        app = model.app
+        self._app = app
+        if app is not None:
+            app.__dict__.setdefault("_change_streams", set()).add(self)
+
+    def _on_change(self, event: dict) -> None:
+        from ._persisted import Model, json_value, to_json
+
+        data = event.get("data")
+        record = data.__data__ if isinstance(data, Model) else data
+        if self._match is not None and (not isinstance(record, dict) or not self._match(record)):
+            return
+        change: dict[str, Any] = {}
+        if event.get("target") is not None:  # a bulk change has none, and LoopBack left it out
+            change["target"] = json_value(event["target"])
+        if event.get("where") is not None:
+            change["where"] = loopback_where(event["where"])
+        if data is not None:
+            change["data"] = data.to_json() if isinstance(data, Model) else to_json(self.model.spec, data)
+        change["type"] = event["type"]
+        try:
+            self._send.send_nowait(change)
+        except Exception:  # closed meanwhile
+            pass
+
+    def __aiter__(self) -> "ChangeStream":
+        return self
+
+    async def __anext__(self) -> dict:
+        import anyio
+
+        try:
+            return await self._receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+    def close(self) -> None:
+        """Stop listening; a pending iteration ends."""
+        if self.closed:
+            return
+        self.closed = True
+        self._unsubscribe()
+        self._send.close()
+        if self._app is not None:
+            self._app.__dict__.get("_change_streams", set()).discard(self)
+
+    def close_threadsafe(self) -> None:
+        """``close()`` from another thread or a signal handler."""
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self.close)
+        else:
+            self.close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def loopback_where(where: dict) -> Any:
+    """A canonical where as LoopBack's JSON: ``{"id": {"eq": 3}}`` -> ``{"id": 3}``."""
+    from ._persisted import json_value
+
+    if not isinstance(where, dict) or len(where) != 1:
+        return where
+    (key, value), = where.items()
+    if key in ("and", "or") and isinstance(value, list):
+        return {key: [loopback_where(w) for w in value]}
+    if isinstance(value, dict) and len(value) == 1:
+        (op, operand), = value.items()
+        if isinstance(operand, re.Pattern):
+            flags = "i" if operand.flags & re.IGNORECASE else ""
+            operand = f"/{operand.pattern}/{flags}"
+        operand = json_value(operand)
+        return {key: operand} if op == "eq" else {key: {op: operand}}
+    return {key: json_value(value)}
+
+
+def close_all(app: Any) -> None:
+    """End every open change stream of ``app`` (the server is stopping)."""
+    for stream in list(getattr(app, "__dict__", {}).get("_change_streams", ())):
+        stream.close_threadsafe()

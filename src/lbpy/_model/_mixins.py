@@ -1,0 +1,138 @@
+"""Mixins: ``"mixins": {"TimeStamp": true}`` in a model JSON applies a function to the model.
+
+lbpy has one mixin built in, ``TimeStamp`` (the community loopback-ds-timestamp-mixin's name and
+options): it adds ``createdAt`` and ``updatedAt`` date properties, sets both when a record is
+created and ``updatedAt`` on every update. Its options: ``createdAt`` and ``updatedAt`` (the
+property names), ``required`` (default true); a write whose options hold ``skipUpdatedAt`` leaves
+``updatedAt`` alone.
+
+An app's own mixins are Python files in the folders model-config.json's ``_meta.mixins`` lists
+(``../common/mixins``, ``./mixins``), each defining ``mixin(Model, options)``. A file's name gives
+the mixin's name as LoopBack's loader did: ``time-stamp.py`` or ``time_stamp.py`` is
+``TimeStamp``. An app's mixin of the same name replaces the built-in one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .._errors import BootError
+
+if TYPE_CHECKING:
+    from .._app import Application
+    from ._persisted import Context, Model
+
+
+def mixin_name(stem: str) -> str:
+    """``time-stamp`` -> ``TimeStamp`` (LoopBack's "classify" normalisation of file names)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.\s]+", stem) if part)
+
+
+def time_stamp(Model: type["Model"], options: dict[str, Any]) -> None:
+    settings = {"createdAt": "createdAt", "updatedAt": "updatedAt", "required": True, **options}
+    unknown = set(settings) - {"createdAt", "updatedAt", "required", "validateUpsert", "silenceWarnings"}
+    if unknown:
+        raise ValueError(f'unknown option "{sorted(unknown)[0]}"; TimeStamp takes createdAt, updatedAt, required')
+    created, updated = settings["createdAt"], settings["updatedAt"]
+    required = bool(settings["required"])
+    Model.define_property(created, {"type": "date", "required": required, "defaultFn": "now"})
+    Model.define_property(updated, {"type": "date", "required": required, "defaultFn": "now"})
+
+    def stamp(ctx: "Context") -> None:
+        if ctx.options.get("skipUpdatedAt"):
+            return
+        now = datetime.now(timezone.utc)
+        if ctx.instance is not None:
+            ctx.instance[updated] = now
+        elif ctx.data is not None:
+            ctx.data[updated] = now
+
+    Model.observe("before save", stamp)
+
+
+BUILTIN: dict[str, Callable[[type["Model"], dict], None]] = {"TimeStamp": time_stamp}
+
+
+class Mixins:
+    """The mixins an app can use: the built-ins and the files of its mixin folders, loaded when a
+    model first names them."""
+
+    def __init__(self, app: "Application") -> None:
+        self.app = app
+        self.files: dict[str, Path] = {}
+        for folder in app.files.mixin_dirs:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.py")):
+                if not path.name.startswith("_"):
+                    self.files.setdefault(mixin_name(path.stem), path)
+        self.loaded: dict[str, Callable] = {}
+
+    def get(self, name: str, where: str) -> Callable:
+        if name in self.loaded:
+            return self.loaded[name]
+        path = self.files.get(name)
+        if path is None:
+            if name in BUILTIN:
+                return BUILTIN[name]
+            looked = ", ".join(_shown(d, self.app.root) for d in self.app.files.mixin_dirs) or "no folder"
+            raise BootError(
+                f'{where}: unknown mixin "{name}"; lbpy provides TimeStamp, and an app\'s own mixins '
+                f"are Python files (e.g. {_file_name(name)}) in the _meta.mixins folders ({looked})"
+            )
+        from .._app import load_python_file
+
+        module = load_python_file(path, f"lbpy_app.mixins.{path.stem.replace('-', '_')}", self.app.root)
+        fn = getattr(module, "mixin", None)
+        if not callable(fn):
+            raise BootError(f"{_shown(path, self.app.root)} must define mixin(Model, options)")
+        fn.__lbpy_source__ = path  # type: ignore[attr-defined]
+        self.loaded[name] = fn
+        return fn
+
+    def apply(self, model: type["Model"], mixins: dict[str, Any], where: str) -> None:
+        for name, options in mixins.items():
+            if options is False or options is None:
+                continue
+            if options is True:
+                options = {}
+            if not isinstance(options, dict):
+                raise BootError(f'{where}: mixins.{name} must be true, false or an object of options')
+            fn = self.get(name, where)
+            try:
+                fn(model, dict(options))
+            except BootError:
+                raise
+            except Exception as exc:
+                source = getattr(fn, "__lbpy_source__", None)
+                line = _failing_line(exc, source)
+                shown = f"{_shown(source, self.app.root)}{line}" if source else where
+                raise BootError(
+                    f"{shown}: mixin {name} failed on {model.spec.name}: {type(exc).__name__}: {exc}"
+                ) from None
+
+
+def _failing_line(exc: BaseException, source: Path | None) -> str:
+    if source is None:
+        return ""
+    line = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(source):
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower() + ".py"

@@ -1,0 +1,176 @@
+"""Relation routes: the remote methods LoopBack 3 adds to a model for each of its relations.
+
+Names, arguments, HTTP routes and results are LoopBack's (``prototype.__get__orders`` is
+``GET /Customers/{id}/orders``), so the router serves them and the API documents describe them
+like any other remote method. In LoopBack's order: per relation the by-id methods (and link,
+unlink, exists for through and referencesMany relations), then the list methods of every
+relation that has them (get, create, delete, count).
+
+Where LoopBack answered 500 or stored something it should not have, lbpy answers a client error
+instead: overriding the owner's foreign key is a 400, a second hasOne record a 409, linking an
+id that does not exist a 404, and reading, updating or deleting an empty hasOne or embedsOne a 404.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from .._errors import NotFoundError
+from .._remoting import Accept, Endpoint, RemoteMethod, Returns
+from ._related import accessor
+from ._relations import Relation
+
+if TYPE_CHECKING:
+    from ._persisted import Model
+
+_OPTIONS = Accept("options", "object", "options")
+
+
+def relation_methods(model: type["Model"]) -> list[RemoteMethod]:
+    """The relation routes of ``model``, in LoopBack's order."""
+    per_relation: list[RemoteMethod] = []
+    lists: list[RemoteMethod] = []
+    for relation in model._relations.values():
+        if relation.target is None and relation.type != "belongsTo":
+            continue
+        if relation.type == "belongsTo":
+            per_relation.append(_belongs_to(relation))
+        elif relation.type in ("hasOne", "embedsOne"):
+            per_relation.extend(_has_one(relation))
+        else:
+            per_relation.extend(_by_id(relation))
+            lists.extend(_list(relation))
+    return per_relation + lists
+
+
+def _method(name: str, fn: Callable, verb: str, path: str, accepts: list[Accept],
+            returns: list[Returns], description: str) -> RemoteMethod:
+    return RemoteMethod(
+        name=name, fn=fn, accepts=accepts + [_OPTIONS], returns=returns,
+        http=[Endpoint(verb, path)], description=description, is_static=False, builtin=True,
+    )
+
+
+def _fk(relation: Relation) -> Accept:
+    return Accept("fk", "any", "path", True, f"Foreign key for {relation.name}")
+
+
+def _belongs_to(relation: Relation) -> RemoteMethod:
+    name = relation.name
+    target = relation.target.spec.name if relation.target is not None else "PersistedModel"
+
+    async def get(instance, refresh=None, options=None):
+        return await accessor(instance, name).get(options)
+
+    return _method(
+        f"__get__{name}", get, "GET", f"/:id/{relation.http_path}",
+        [Accept("refresh", "boolean", "query")], [Returns(name, target, True)],
+        f"Fetches belongsTo relation {name}.",
+    )
+
+
+def _has_one(relation: Relation) -> list[RemoteMethod]:
+    name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
+
+    async def get(instance, refresh=None, options=None):
+        return await accessor(instance, name)._require(options)
+
+    async def create(instance, data=None, options=None):
+        return await accessor(instance, name).create(data, options)
+
+    async def update(instance, data=None, options=None):
+        return await accessor(instance, name).update(data, options)
+
+    async def destroy(instance, options=None):
+        await accessor(instance, name).destroy(options)
+
+    data = Accept("data", target, "body")
+    result = [Returns("data", target, True)]
+    return [
+        _method(f"__get__{name}", get, "GET", path, [Accept("refresh", "boolean", "query")],
+                [Returns(name, target, True)], f"Fetches hasOne relation {name}."),
+        _method(f"__create__{name}", create, "POST", path, [data], result,
+                f"Creates a new instance in {name} of this model."),
+        _method(f"__update__{name}", update, "PUT", path, [data], result, f"Update {name} of this model."),
+        _method(f"__destroy__{name}", destroy, "DELETE", path, [], [], f"Deletes {name} of this model."),
+    ]
+
+
+def _by_id(relation: Relation) -> list[RemoteMethod]:
+    name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
+    fk = _fk(relation)
+
+    async def find_by_id(instance, fk, options=None):
+        return await accessor(instance, name)._require(fk, options)
+
+    async def destroy_by_id(instance, fk, options=None):
+        await accessor(instance, name).destroy_by_id(fk, options)
+
+    async def update_by_id(instance, fk, data=None, options=None):
+        return await accessor(instance, name).update_by_id(fk, data, options)
+
+    methods = [
+        _method(f"__findById__{name}", find_by_id, "GET", f"{path}/:fk", [fk],
+                [Returns("result", target, True)], f"Find a related item by id for {name}."),
+        _method(f"__destroyById__{name}", destroy_by_id, "DELETE", f"{path}/:fk", [fk], [],
+                f"Delete a related item by id for {name}."),
+        _method(f"__updateById__{name}", update_by_id, "PUT", f"{path}/:fk",
+                [fk, Accept("data", target, "body")], [Returns("result", target, True)],
+                f"Update a related item by id for {name}."),
+    ]
+    if relation.kind not in ("through", "referencesMany"):
+        return methods
+
+    linked = relation.through.spec.name if relation.through is not None else target
+
+    async def link(instance, fk, data=None, options=None):
+        return await accessor(instance, name).link(fk, data, options)
+
+    async def unlink(instance, fk, options=None):
+        await accessor(instance, name).unlink(fk, options)
+
+    async def exists(instance, fk, options=None):
+        if not await accessor(instance, name).exists(fk, options):
+            # LoopBack's answer for a missing link: 404 (HEAD carries no body)
+            raise NotFoundError(f'Unknown "{type(instance).spec.name}" id "{instance.id}".',
+                                code="MODEL_NOT_FOUND")
+        return True
+
+    body = [Accept("data", linked, "body")] if relation.through is not None else []
+    return methods + [
+        _method(f"__link__{name}", link, "PUT", f"{path}/rel/:fk", [fk, *body],
+                [Returns(name, linked, True)], f"Add a related item by id for {name}."),
+        _method(f"__unlink__{name}", unlink, "DELETE", f"{path}/rel/:fk", [fk], [],
+                f"Remove the {name} relation to an item by id."),
+        _method(f"__exists__{name}", exists, "HEAD", f"{path}/rel/:fk", [fk],
+                [Returns("exists", "boolean", True)],
+                f"Check the existence of {name} relation to an item by id."),
+    ]
+
+
+def _list(relation: Relation) -> list[RemoteMethod]:
+    name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
+    owner = relation.owner.spec.name
+
+    async def get(instance, filter=None, options=None):
+        return await accessor(instance, name).find(filter, options)
+
+    async def create(instance, data=None, options=None):
+        return await accessor(instance, name).create(data, options)
+
+    async def delete(instance, options=None):
+        await accessor(instance, name).destroy_all(None, options)
+
+    async def count(instance, where=None, options=None):
+        return await accessor(instance, name).count(where, options)
+
+    return [
+        _method(f"__get__{name}", get, "GET", path, [Accept("filter", "object")],
+                [Returns(name, [target], True)], f"Queries {name} of {owner}."),
+        _method(f"__create__{name}", create, "POST", path, [Accept("data", target, "body")],
+                [Returns("data", target, True)], f"Creates a new instance in {name} of this model."),
+        _method(f"__delete__{name}", delete, "DELETE", path, [], [], f"Deletes all {name} of this model."),
+        _method(f"__count__{name}", count, "GET", f"{path}/count",
+                [Accept("where", "object", description="Criteria to match model instances")],
+                [Returns("count", "number")], f"Counts {name} of {owner}."),
+    ]
