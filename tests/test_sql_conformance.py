@@ -35,3 +35,33 @@ class TestPostgresqlConformance(_SqlConformance):
 
 class TestMysqlConformance(_SqlConformance):
     backend = "mysql"
+
+
+class _OtherDriver(_SqlConformance):
+    """A URL may name another SQLAlchemy driver; a synchronous one runs in worker threads."""
+
+    driver = ""
+    module = ""
+
+    def datasource_settings(self) -> dict:
+        import importlib.util
+
+        import pytest
+
+        if importlib.util.find_spec(self.module) is None:
+            pytest.skip(f"{self.module} is not installed (pip install {self.module}); lbpy's own driver is tested above")
+        settings = super().datasource_settings()
+        settings["url"] = self.driver + settings["url"][settings["url"].index("://"):]
+        return settings
+
+
+class TestPostgresqlPsycopgConformance(_OtherDriver):
+    backend = "postgresql"
+    driver = "postgresql+psycopg"
+    module = "psycopg"
+
+
+class TestMysqlPymysqlConformance(_OtherDriver):
+    backend = "mysql"
+    driver = "mysql+pymysql"
+    module = "pymysql"

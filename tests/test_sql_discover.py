@@ -138,3 +138,8 @@ def test_lbpy_discover_turns_the_database_into_a_working_api(discovered, portal,
         assert [o["id"] for o in found.json()] == [created.json()["id"]]
         missing_name = client.post("/api/DiscCustomers", json={"id": 2})
         assert missing_name.status_code == 422  # name is NOT NULL: the discovered model requires it
+        # the foreign key became relations the API serves
+        with_customer = client.get("/api/DiscOrders/10", params={"filter": json.dumps({"include": "customer"})})
+        assert with_customer.json()["customer"] == {"id": 1, "name": "Ada", "vip": True}
+        orders = client.get("/api/DiscCustomers/1/discOrders", params={"filter": json.dumps({"order": "id"})})
+        assert [o["id"] for o in orders.json()] == [10, created.json()["id"]]

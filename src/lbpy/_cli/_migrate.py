@@ -105,6 +105,12 @@ def command(
         False, "--drop", help="Drop and re-create each table (automigrate); its data is lost."
     ),
 ) -> None:
+    """Create or update the database tables of the app's models, printing the SQL.
+
+    Without --drop this is LoopBack's autoupdate: missing tables, columns and indexes are added, and nothing is dropped.
+
+    With --drop it is automigrate: each model's table is dropped and created again, and its data is lost.
+    """
     with reported():
         from rich.console import Console
         from rich.syntax import Syntax
