@@ -175,7 +175,7 @@ def bench_scale(backends: list[str], big: int, count: int, folder: Path) -> list
             continue
         print(f"\n[scale] {backend}: 1,000 rows against {big:,} rows, {count} operations each")
 
-        async def run() -> dict:
+        async def run(backend: str = backend, settings: dict = settings) -> dict:
             figures = {}
             for size, table in ((1000, "bench_small"), (big, "bench_big")):
                 app = create_app(write_app(folder / f"{backend}-{size}", settings, table))

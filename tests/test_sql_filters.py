@@ -10,8 +10,6 @@ property the memory connector never stored and a null read back from SQL are the
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 from test_sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
 

@@ -55,7 +55,6 @@ def require(backend: str) -> None:
 
 
 async def _execute(url: str, statements: list[str]) -> list:
-    import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from lbpy._connectors.sql._config import read_settings

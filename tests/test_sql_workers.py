@@ -120,3 +120,24 @@ def test_two_workers_share_one_store(backend_name, tmp_path, sql_session):
     log = "".join(server.output)
     assert "Traceback" not in log
     assert "error" not in log.lower(), log
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_two_workers_create_missing_tables_together(backend_name, tmp_path, sql_session):
+    """With "autoupdate", both workers find the table missing on their first request at once."""
+    require(backend_name)
+    table = f"fresh_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    models = {"Fresh": {"options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
+                        "properties": {"label": "string"}}}
+    root = write_app(tmp_path / "app", models,
+                     datasources={"db": datasource_settings(backend_name, tmp_path, autoupdate=True)})
+    server = Served(root, "--workers", "2")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http, ThreadPoolExecutor(8) as pool:
+            created = list(pool.map(lambda i: http.post("/api/Freshes", json={"label": f"f{i}"}), range(24)))
+            assert [r.status_code for r in created] == [200] * 24, [r.text for r in created if r.status_code != 200]
+            assert http.get("/api/Freshes/count").json() == {"count": 24}
+    finally:
+        server.stop()
+    subprocess.run([sys.executable, "-m", "lbpy", "migrate", "--app", str(root), "--drop"], capture_output=True,
+                   timeout=60)

@@ -1,14 +1,17 @@
 """The SQL connector: SQLite, PostgreSQL and MySQL/MariaDB on SQLAlchemy Core.
 
-Every operation is one plain function of a SQLAlchemy ``Connection``; the connector runs it on a
-synchronous engine in a worker thread (SQLite, and any synchronous driver a URL names) or on an
-asynchronous engine through ``AsyncConnection.run_sync`` (asyncpg, asyncmy). Measured through lbpy,
-that pairing is the fastest for each database (see bench/bench_sql.py).
+Every operation is one plain function of a SQLAlchemy ``Connection``, run where it is cheapest:
 
-Connections are in autocommit mode: a read is one statement and needs no transaction, and an
-operation that writes runs between an explicit BEGIN and COMMIT (``BEGIN IMMEDIATE`` on SQLite,
-so concurrent writers wait for each other instead of failing). Operations are shielded from
-cancellation, so a client that goes away never leaves a transaction half done.
+* PostgreSQL and MySQL/MariaDB: on an asynchronous engine (asyncpg, asyncmy) through
+  ``AsyncConnection.run_sync``; a URL that names a synchronous driver runs it in worker threads.
+* SQLite: one-row work (a record by id, a new record, a patch by id) and reads that finish within
+  a small budget run at once on the calling thread, the hottest statements straight on sqlite3;
+  anything longer, and anything that would wait for another writer's lock, runs in worker threads.
+
+bench/bench_sql.py measures these choices through lbpy. Connections are in autocommit mode: a read
+or a write of one statement needs no transaction; an operation of several statements runs
+between BEGIN and COMMIT (``BEGIN IMMEDIATE`` on SQLite, so writers queue instead of failing).
+Operations are shielded from cancellation, so a client that goes away never leaves one half done.
 """
 
 from __future__ import annotations
@@ -191,7 +194,7 @@ class SqlConnector(Connector):
         return self._engine
 
     async def _run(self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None,
-                   quick: bool = False) -> Any:
+                   quick: bool = False, schema_checked: bool = False) -> Any:
         """Run ``fn(connection, *args)``. A write of several statements runs in one transaction
         (``atomic``, the default for writes); a write of one statement needs none, the database
         applies it whole (and saves two round trips). A read that meets a dropped connection is
@@ -202,7 +205,7 @@ class SqlConnector(Connector):
         unless another writer holds the database: then it waits its turn in a worker thread.
         ``quick="bounded"`` marks a read of unknown cost: it starts on the calling thread too, and
         moves to a worker thread if SQLite has not finished within a small budget of steps."""
-        if not self._ready:
+        if not self._ready and not schema_checked:
             await self._prepare_schema()
         atomic = write if atomic is None else atomic
         if quick and self._inline_engine is not None:
@@ -287,12 +290,16 @@ class SqlConnector(Connector):
                 return
             from ._migrate import apply_plan, plan_autoupdate
 
-            self._ready = True
+            def update(conn) -> None:
+                apply_plan(conn, plan_autoupdate(conn, self.tables(None)))
+
             try:
-                await self._run(lambda conn: apply_plan(conn, plan_autoupdate(conn, self.tables(None))))
-            except BaseException:
-                self._ready = False
-                raise
+                await self._run(update, write=True, schema_checked=True)
+            except Exception:
+                # another process (a second worker) may have created the same table meanwhile:
+                # look again and add only what is still missing
+                await self._run(update, write=True, schema_checked=True)
+            self._ready = True  # only now: requests that came meanwhile waited on the lock
 
     # -- tables -----------------------------------------------------------------------------
 
