@@ -124,6 +124,12 @@ async def bulk_load(connector, model: str, count: int) -> float:
     return time.perf_counter() - started
 
 
+async def drop_table(connector) -> None:
+    """Leave nothing behind in the database."""
+    table = connector.table_map("BenchItem").table
+    await connector._run(lambda conn: table.drop(conn, checkfirst=True), write=True)
+
+
 async def timed(label: str, fn, count: int) -> dict:
     for _ in range(min(200, count)):
         await fn()
@@ -189,7 +195,7 @@ def bench_scale(backends: list[str], big: int, count: int, folder: Path) -> list
                     figures[size] = await measure(app, size, count)
                     if size == big:
                         print(f"  plan: {await explain(connector, table)}")
-                    await connector.migrate(["BenchItem"], drop=True)  # leave no big table behind
+                    await drop_table(connector)
                 finally:
                     await datasource.disconnect()
             return figures
@@ -307,7 +313,8 @@ async def _httpx_load(url, endpoint: Endpoint, rows, seconds, connections) -> fl
         return done / (time.perf_counter() - started)
 
 
-def seed(app_dir: Path, rows: int) -> None:
+def seed(app_dir: Path, rows: int | None) -> None:
+    """``rows`` rows in a new table; None drops the table."""
     from lbpy import create_app
 
     async def run():
@@ -315,7 +322,9 @@ def seed(app_dir: Path, rows: int) -> None:
         datasource = app.datasources["db"]
         await datasource.connect()
         connector = datasource.connector
-        if hasattr(connector, "migrate"):
+        if rows is None:
+            await drop_table(connector)
+        elif hasattr(connector, "migrate"):
             await connector.migrate(["BenchItem"], drop=True)
             await bulk_load(connector, "BenchItem", rows)
         await datasource.disconnect()
@@ -361,6 +370,7 @@ def bench_rest(rows: int, seconds: float, connections: int, rounds: int, folder:
         memory_runs.append(rest_figures(memory_app, rows, seconds, connections, folder, memory=True))
         sqlite_runs.append(rest_figures(sqlite_app, rows, seconds, connections, folder))
     memory, sqlite = _median_figures(memory_runs), _median_figures(sqlite_runs)
+    seed(sqlite_app, None)
     results = []
     for endpoint in ENDPOINTS:
         ratio = memory[endpoint] / sqlite[endpoint] if sqlite[endpoint] else float("inf")
@@ -405,7 +415,7 @@ def bench_drivers(rows: int, seconds: float, connections: int, rounds: int, fold
             for label, app_dir in apps.items():
                 runs[label].append(rest_figures(app_dir, rows, seconds, connections, folder))
         for app_dir in apps.values():
-            seed(app_dir, 0)  # leave an empty table
+            seed(app_dir, None)
         figures = {label: _median_figures(found) for label, found in runs.items() if found}
         labels = list(figures)
         for endpoint in ENDPOINTS:

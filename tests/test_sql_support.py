@@ -82,8 +82,18 @@ _session: dict[str, str] = {}
 
 def _session_name() -> str:
     if "name" not in _session:
+        import atexit
+
         _session["name"] = f"lbpy_t_{secrets.token_hex(4)}"
+        atexit.register(_drop_quietly)  # also when a run ends without its fixtures' teardown
     return _session["name"]
+
+
+def _drop_quietly() -> None:
+    try:
+        drop_session_databases()
+    except Exception:  # the server went away: nothing left to drop
+        pass
 
 
 def postgresql_schema() -> str:
