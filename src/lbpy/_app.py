@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ._boot import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
 from ._errors import BootError
-from ._loader import import_file
+from ._loader import import_file, line_in, shown_path
 from ._model._definition import (
     ROOT_BASES,
     MISSING,
@@ -272,7 +272,7 @@ class Application:
             raise
         except Exception as exc:
             raise BootError(
-                f"{file.python.relative_to(self.root)}{_line_in(exc, file.python)}: customize({name}) "
+                f"{file.python.relative_to(self.root)}{line_in(exc, file.python)}: customize({name}) "
                 f"failed: {type(exc).__name__}: {exc}"
             ) from exc
 
@@ -328,9 +328,9 @@ class Application:
             raise
         except Exception as exc:
             path = Path(fn.__code__.co_filename) if hasattr(fn, "__code__") else None
-            shown = _relative(path, self.root) if path else getattr(fn, "__qualname__", "boot script")
+            shown = shown_path(path, self.root) if path else getattr(fn, "__qualname__", "boot script")
             raise BootError(
-                f"{shown}{_line_in(exc, path) if path else ''}: boot(app) failed: {type(exc).__name__}: {exc}"
+                f"{shown}{line_in(exc, path) if path else ''}: boot(app) failed: {type(exc).__name__}: {exc}"
             ) from exc
 
     async def stop(self) -> None:
@@ -362,24 +362,6 @@ def _sources_hint(root: Path, name: str) -> str:
     return ""
 
 
-def _line_in(exc: BaseException, path: Path) -> str:
-    """``:<line>``: the last line of ``path`` the exception's traceback passed through."""
-    line = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == str(path):
-            line = f":{tb.tb_lineno}"
-        tb = tb.tb_next
-    return line
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
-
 def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
     def coerce(data: dict) -> dict:
         values, errors = model._prepare(data, "create")
@@ -396,15 +378,7 @@ def load_python_file(path: Path, module_name: str, root: Path):
     try:
         return import_file(module_name, path)
     except Exception as exc:
-        line = ""
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename == str(path):
-                line = f":{tb.tb_lineno}"
-            tb = tb.tb_next
-        if isinstance(exc, SyntaxError) and exc.lineno:
-            line = f":{exc.lineno}"
-        raise BootError(f"{path.relative_to(root)}{line}: {type(exc).__name__}: {exc}") from exc
+        raise BootError(f"{shown_path(path, root)}{line_in(exc, path)}: {type(exc).__name__}: {exc}") from exc
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

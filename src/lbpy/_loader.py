@@ -1,4 +1,5 @@
-"""Importing a Python file by its path: app customisations, boot scripts, local connectors."""
+"""Importing a Python file by its path (app customisations, boot scripts, mixins, local
+connectors), and saying where in it something failed."""
 
 from __future__ import annotations
 
@@ -24,3 +25,24 @@ def import_file(name: str, path: Path, *, package: bool = False) -> ModuleType:
         sys.modules.pop(name, None)
         raise
     return module
+
+
+def line_in(exc: BaseException, path: Path | None) -> str:
+    """``:<line>``: the last line of ``path`` the exception's traceback passed through."""
+    if isinstance(exc, SyntaxError) and exc.lineno and exc.filename == str(path):
+        return f":{exc.lineno}"
+    line = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if path is not None and tb.tb_frame.f_code.co_filename == str(path):
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to the app's folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -164,3 +164,10 @@ def _unsafe(question) -> Any:
     """Ask; Ctrl-C stops the command instead of returning None."""
     answer = question.unsafe_ask()
     return answer
+
+
+def open_wizard(app_dir, *, yes: bool, config: str | None, keys) -> tuple:
+    """What every wizard starts with: the app to edit and an Asker holding the --config answers."""
+    from .._project import AppProject
+
+    return AppProject(app_dir), Asker(yes=yes, config=load_config(config, keys))

@@ -341,11 +341,9 @@ def command(
     from ._errors import reported
 
     with reported():
-        from .._project import AppProject
-        from ._ask import Asker, load_config
+        from ._ask import open_wizard
 
-        project = AppProject(app_dir)
-        asker = Asker(yes=yes, config=load_config(config, CONFIG_KEYS))
+        project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         new = ask_model(project, asker, name=name, datasource=datasource, base=base, public=public,
                         plural=plural, facet=facet, strict=strict, properties=properties, force=force)
         actions = create_model(project, new, force=force)

@@ -336,12 +336,10 @@ def command(
     from ._errors import reported
 
     with reported():
-        from .._project import AppProject
-        from ._ask import Asker, load_config
+        from ._ask import open_wizard
 
-        project = AppProject(app_dir)
-        asker = Asker(yes=yes, config=load_config(
-            config, ["model", "name", "type", "itemType", "required", "default"]))
+        project, asker = open_wizard(app_dir, yes=yes, config=config,
+                                     keys=["model", "name", "type", "itemType", "required", "default"])
         definitions = project.model_definitions()
         if model is None and not asker.has_answer("model") and not definitions:
             raise UsageError("the app has no models yet; create one first with: lbpy model NAME")

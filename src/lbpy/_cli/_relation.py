@@ -181,11 +181,9 @@ def command(
     from ._errors import reported
 
     with reported():
-        from .._project import AppProject
-        from ._ask import Asker, load_config
+        from ._ask import open_wizard
 
-        project = AppProject(app_dir)
-        asker = Asker(yes=yes, config=load_config(config, CONFIG_KEYS))
+        project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, relation = ask_relation(project, asker, model=model, type=type, target=target, name=name,
                                        foreign_key=foreign_key, through=through, nest_remoting=nest_remoting,
                                        disable_include=disable_include, force=force)

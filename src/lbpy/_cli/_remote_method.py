@@ -433,12 +433,10 @@ def command(
     from ._errors import reported
 
     with reported():
-        from .._project import AppProject
-        from ._ask import Asker, load_config
+        from ._ask import open_wizard
         from ._model import report
 
-        project = AppProject(app_dir)
-        asker = Asker(yes=yes, config=load_config(config, CONFIG_KEYS))
+        project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, new = ask_remote_method(project, asker, model=model, name=name, is_static=is_static,
                                        description=description, http=http, accepts=accepts, returns=returns)
         actions = add_remote_method(project, model, new, force=force)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._errors import BootError
+from .._loader import line_in, shown_path
 
 if TYPE_CHECKING:
     from .._app import Application
@@ -78,7 +79,7 @@ class Mixins:
         if path is None:
             if name in BUILTIN:
                 return BUILTIN[name]
-            looked = ", ".join(_shown(d, self.app.root) for d in self.app.files.mixin_dirs) or "no folder"
+            looked = ", ".join(shown_path(d, self.app.root) for d in self.app.files.mixin_dirs) or "no folder"
             raise BootError(
                 f'{where}: unknown mixin "{name}"; lbpy provides TimeStamp, and an app\'s own mixins '
                 f"are Python files (e.g. {_file_name(name)}) in the _meta.mixins folders ({looked})"
@@ -88,7 +89,7 @@ class Mixins:
         module = load_python_file(path, f"lbpy_app.mixins.{path.stem.replace('-', '_')}", self.app.root)
         fn = getattr(module, "mixin", None)
         if not callable(fn):
-            raise BootError(f"{_shown(path, self.app.root)} must define mixin(Model, options)")
+            raise BootError(f"{shown_path(path, self.app.root)} must define mixin(Model, options)")
         fn.__lbpy_source__ = path  # type: ignore[attr-defined]
         self.loaded[name] = fn
         return fn
@@ -108,30 +109,13 @@ class Mixins:
                 raise
             except Exception as exc:
                 source = getattr(fn, "__lbpy_source__", None)
-                line = _failing_line(exc, source)
-                shown = f"{_shown(source, self.app.root)}{line}" if source else where
+                line = line_in(exc, source)
+                shown = f"{shown_path(source, self.app.root)}{line}" if source else where
                 raise BootError(
                     f"{shown}: mixin {name} failed on {model.spec.name}: {type(exc).__name__}: {exc}"
                 ) from None
 
 
-def _failing_line(exc: BaseException, source: Path | None) -> str:
-    if source is None:
-        return ""
-    line = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == str(source):
-            line = f":{tb.tb_lineno}"
-        tb = tb.tb_next
-    return line
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def _file_name(name: str) -> str:
