@@ -16,8 +16,6 @@ import httpx
 import pytest
 
 import lbpy
-from conftest import write_app
-from lbpy._project import AppProject
 
 pytestmark = pytest.mark.slow
 
@@ -36,13 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def model(name: str, properties: dict) -> dict:
-    """A model definition in the shape `lbpy model` (and LoopBack's `lb model`) writes."""
-    return {"name": name, "base": "PersistedModel", "idInjection": True,
-            "options": {"validateUpsert": True}, "properties": properties,
-            "validations": [], "relations": {}, "acls": [], "methods": {}}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +61,8 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
 
 def test_the_article_s_flow(tmp_path, venv):
     python, lbpy_cli = venv / "bin" / "python", venv / "bin" / "lbpy"
-    app = write_app(tmp_path / "myapp")  # until `lbpy new-app myapp --yes` lands
+    run(lbpy_cli, "new-app", "myapp", "--yes", cwd=tmp_path)
+    app = tmp_path / "myapp"
 
     # lbpy connector helloworld: the package goes next to the app
     run(lbpy_cli, "connector", "helloworld", "--yes", cwd=app)
@@ -87,13 +79,11 @@ def test_the_article_s_flow(tmp_path, venv):
         "connectors/lbpy-connector-greeter", cwd=app)
 
     # lbpy datasource hw --connector helloworld; lbpy model Model1 --datasource hw --property name:string
-    project = AppProject(app)
-    project.add_datasource("hw", {"connector": "helloworld"})
-    project.add_datasource("gr", {"connector": "greeter"})
-    project.write_model(model("Model1", {"name": {"type": "string"}}))
-    project.set_model_config("Model1", {"dataSource": "hw", "public": True})
-    project.write_model(model("Model2", {"name": {"type": "string"}}))
-    project.set_model_config("Model2", {"dataSource": "gr", "public": True})
+    run(lbpy_cli, "datasource", "hw", "--connector", "helloworld", "--yes", "--no-install", cwd=app)
+    run(lbpy_cli, "datasource", "gr", "--connector", "greeter", "--yes", "--no-install", cwd=app)
+    run(lbpy_cli, "model", "Model1", "--datasource", "hw", "--property", "name:string", "--yes", cwd=app)
+    run(lbpy_cli, "model", "Model2", "--datasource", "gr", "--property", "name:string", "--yes", cwd=app)
+    assert json.loads((app / "server" / "datasources.json").read_text())["hw"]["connector"] == "helloworld"
 
     port = free_port()
     server = subprocess.Popen([str(lbpy_cli), "start", "--port", str(port)], cwd=app,
@@ -124,6 +114,11 @@ def test_the_article_s_flow(tmp_path, venv):
         assert missing.json()["error"]["message"] == 'Unknown "Model1" id "4".'
         assert api.get(f"{records}/count").json() == {"count": 3}
         assert api.get("/Model2s").json() == [{"id": 1, "name": "hello"}, {"id": 2, "name": "world"}]
+        # ... and in the explorer: the page, and LoopBack's document with the connector's routes
+        assert httpx.get(base + "/explorer/", timeout=10).status_code == 200
+        swagger = httpx.get(base + "/explorer/swagger.json", timeout=10).json()
+        assert swagger["paths"]["/Model1s"]["get"]["operationId"] == "Model1.find"
+        assert swagger["paths"]["/Model1s/update"]["post"]["operationId"] == "Model1.updateAll"
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=30)

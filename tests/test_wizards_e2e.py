@@ -97,6 +97,13 @@ def test_the_wizards_build_an_app_that_lbpy_start_serves_and_keeps(shop):
         assert order.json()["placed"].endswith("Z")
         found = server.client.get("/api/Purchases", params={"filter": json.dumps({"where": {"customerId": 1}})})
         assert [o["total"] for o in found.json()] == [42]
+        # the relations the wizard wrote are live: routes both ways, and include
+        through = server.client.post("/api/Customers/1/orders", json={"total": 7})
+        assert through.status_code == 200, through.text
+        assert through.json()["customerId"] == 1
+        assert [o["total"] for o in server.client.get("/api/Customers/1/orders").json()] == [42, 7]
+        assert server.client.get("/api/Customers/1/orders/count").json() == {"count": 2}
+        assert server.client.get("/api/Purchases/1/customer").json()["name"] == "Ada"
     finally:
         server.stop()
     assert (shop / "data/store.json").is_file()
@@ -105,7 +112,9 @@ def test_the_wizards_build_an_app_that_lbpy_start_serves_and_keeps(shop):
     try:
         assert server.client.get("/api/Customers").json() == [{"name": "Ada", "vip": False, "id": 1}]
         orders = server.client.get("/api/Purchases").json()
-        assert [(o["id"], o["total"], o["customerId"]) for o in orders] == [(1, 42, 1)]
+        assert [(o["id"], o["total"], o["customerId"]) for o in orders] == [(1, 42, 1), (2, 7, 1)]
+        included = server.client.get("/api/Customers", params={"filter": json.dumps({"include": "orders"})})
+        assert [o["total"] for o in included.json()[0]["orders"]] == [42, 7]
         assert server.client.post("/api/Customers", json={"name": "Grace"}).json()["id"] == 2
         openapi = server.client.get("/openapi.json").json()
         swagger = server.client.get("/explorer/swagger.json").json()
