@@ -120,13 +120,14 @@ class MemoryConnector(Connector):
         rows: Any = table.values()
         id_name = self.id_name(model)
         where = filter.where
-        if where is not None and len(where) == 1 and "eq" in where.get(id_name, ()):
-            # a lookup by id is the commonest query: answer it without a scan
+        by_id = where is not None and len(where) == 1 and "eq" in where.get(id_name, ())
+        if by_id:
+            # a lookup by id is the commonest query: the key answers the where, no scan, no test
             record = table.get(where[id_name]["eq"])
             rows = [] if record is None else [record]
         elif not filter.order and model in self._unordered:
             filter = replace(filter, order=((id_name, "ASC"),))  # LoopBack's default order
-        return [_clone(r) for r in apply_filter(rows, filter)]
+        return [_clone(r) for r in apply_filter(rows, filter, where=not by_id)]
 
     async def create(self, model: str, data: dict, options: dict) -> Any:
         table = self._table(model)
