@@ -23,9 +23,6 @@ from ._model._definition import ModelDefinition
 
 log = logging.getLogger("lbpy")
 
-#: what LoopBack's generator writes in model-config.json's _meta
-GENERATED_MODEL_SOURCES = ["loopback/common/models", "loopback/server/models", "../common/models", "./models"]
-GENERATED_MIXIN_SOURCES = ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"]
 #: what loopback-boot uses when _meta is absent
 DEFAULT_MODEL_SOURCES = ["./models"]
 DEFAULT_MIXIN_SOURCES = ["./mixins"]

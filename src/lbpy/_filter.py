@@ -773,6 +773,7 @@ class Capabilities:
 
     @classmethod
     def none(cls) -> "Capabilities":
+        """A connector that evaluates no part of a filter: lbpy does all of it in Python."""
         return cls(operators=frozenset(), fields=False, order=False, limit=False, nested_paths=False)
 
 

@@ -81,9 +81,6 @@ class AppProject:
     def datasources(self) -> dict[str, Any]:
         return self.read("server/datasources.json", {})
 
-    def add_datasource(self, name: str, settings: dict[str, Any], *, force: bool = False) -> Path:
-        return self.write("server/datasources.json", self.datasources_with(name, settings, force=force))
-
     def datasources_with(self, name: str, settings: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
         """datasources.json's content with ``name`` added (or, with ``force``, replaced in place)."""
         current = self.datasources()

@@ -39,7 +39,6 @@ from .._filter import (
     Capabilities,
     Filter,
     conjunction,
-    get_path,
     split_filter,
     where_supported,
 )
@@ -383,10 +382,6 @@ def json_type(kind: Any) -> Any:
     if isinstance(kind, ArrayType):
         return [json_type(kind.item)] if kind.item is not None else ["any"]
     return kind.name
-
-
-def matches_id(record: dict, id_name: str, id: Any) -> bool:
-    return get_path(record, id_name) == id
 
 
 __all__ = [

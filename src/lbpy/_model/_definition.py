@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._types import ArrayType, ModelType, NumberType, StringType, Type, resolve_type
+from ._types import NumberType, StringType, Type, resolve_type
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
 
@@ -221,14 +221,3 @@ def injected_id(id_type: str = "number") -> PropertySpec:
 def ordered_ids(properties: dict[str, PropertySpec]) -> list[str]:
     ids = [p for p in properties.values() if p.is_id]
     return [p.name for p in sorted(ids, key=lambda p: p.id)]
-
-
-def nested_model_types(spec: ModelSpec) -> list[ModelType]:
-    found = []
-    for prop in spec.properties.values():
-        kind = prop.type
-        if isinstance(kind, ArrayType):
-            kind = kind.item
-        if isinstance(kind, ModelType):
-            found.append(kind)
-    return found

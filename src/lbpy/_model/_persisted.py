@@ -13,13 +13,12 @@ import inspect
 import logging
 import uuid
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .._errors import BadRequestError, HttpError, NotFoundError, ValidationError
 from .._filter import (
     EMPTY,
     Filter,
-    compile_where,
     conjunction,
     parse_filter,
     parse_where,
@@ -378,12 +377,6 @@ class Model(ModelFeatures):
         return rows
 
     _load_converters: ClassVar[list[tuple[str, Callable]]] = []
-
-    @classmethod
-    async def _include(cls, rows: list[dict], includes: Iterable, options: dict) -> None:
-        from ._relations import include_related
-
-        await include_related(cls, rows, includes, options)
 
     @classmethod
     async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> "Model | None":
@@ -906,7 +899,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return {"type": "Buffer", "data": list(value)}
     return value
-
-
-def where_matches(where: dict | None, record: dict) -> bool:
-    return compile_where(where)(record)

@@ -111,10 +111,6 @@ class Relation:
     _scopes: dict[str, Filter] = field(default_factory=dict, repr=False)
 
     @property
-    def multiple(self) -> bool:
-        return self.type in MANY
-
-    @property
     def kind(self) -> str:
         """What the relation does: belongsTo, hasOne, hasMany, through, referencesMany,
         embedsOne or embedsMany."""
@@ -380,7 +376,7 @@ def _target(app: "Application", owner: type["Model"], spec: RelationSpec) -> typ
     if spec.model:
         return find_model(app, spec.model)
     name = spec.name
-    if spec.type in MANY or spec.type == "hasMany":
+    if spec.type in MANY:
         name = singularize(name)
     return find_model(app, name)
 

@@ -314,10 +314,6 @@ _ALIASES = {"integer": "number", "float": "number", "double": "number", "text": 
             "json": "object", "bool": "boolean", "datetime": "date", "*": "any"}
 
 
-def known_type_names() -> list[str]:
-    return list(BUILTIN_TYPES)
-
-
 def resolve_type(spec: Any, model_names: set[str] | dict) -> Type:
     """A Type for a LoopBack type declaration: "string", ["string"], {"type": ...}, "Address"."""
     if isinstance(spec, list):

@@ -126,9 +126,6 @@ class ModelRoutes:
                 return route, params
         return None
 
-    def verbs_for(self, parts: list[str]) -> list[str]:
-        return [verb for verb, routes in self.by_verb.items() if any(r.match(parts) is not None for r in routes)]
-
 
 def model_methods(model: type[Model]) -> list[RemoteMethod]:
     """Every remote method ``model`` exposes, in LoopBack's order: its relation routes, its named

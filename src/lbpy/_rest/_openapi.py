@@ -213,9 +213,6 @@ class _Definitions:
         self.referenced.setdefault(name, None)
         return {"$ref": _REF + name}
 
-    def knows(self, name: str) -> bool:
-        return name in self.models or name.lower() in _LOOPBACK_TYPES
-
     def create_only_name(self, model_name: str) -> str | None:
         """``$new_<Model>``: the model without the properties a create request must not send."""
         model = self.models.get(model_name)
