@@ -5,7 +5,7 @@ The public API is listed in ``__all__``; names load on first use so that the CLI
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
     "create_app": "lbpy._app",
