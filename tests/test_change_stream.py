@@ -45,9 +45,8 @@ def server(tmp_path):
         time.sleep(0.02)
     assert server.started
     yield f"http://127.0.0.1:{port}", app
-    from lbpy._model._change_stream import close_all
 
-    close_all(app)  # as lbpy start does when it stops
+    app.close_change_streams()  # as lbpy start does when it stops
     server.should_exit = True
     thread.join(10)
     assert not thread.is_alive()
@@ -178,13 +177,13 @@ def test_streams_do_not_block_other_requests_and_go_away_with_their_client(serve
             await open_stream("/api/Notes/change-stream")
         with anyio.fail_after(2):
             assert (await api.get("/api/Notes/count")).json() == {"count": 0}
-        assert len(Note._listeners) == 3
+        assert Note.listener_count() == 3
 
     check(base)  # returning hangs up every stream
     deadline = time.monotonic() + 5
-    while Note._listeners and time.monotonic() < deadline:
+    while Note.listener_count() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert Note._listeners == []
+    assert Note.listener_count() == 0
 
 
 def test_the_change_stream_is_documented_like_loopbacks(tmp_path):
@@ -210,7 +209,7 @@ def test_change_streams_from_python(tmp_path):
         assert change == {"target": 1, "data": {"title": "a", "vip": True, "id": 1}, "type": "create"}
         stream.close()
         assert [c async for c in stream] == []
-        assert Note._listeners == []
+        assert Note.listener_count() == 0
 
     anyio.run(main)
 

@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from conftest import write_app
-from lbpy import BootError, Capabilities, Connector, DataSource, NotFoundError
+from lbpy import BootError, Capabilities, Connector, DataSource, NotFoundError, create_app
 
 THING = {"properties": {"name": {"type": "string"}, "n": {"type": "number"}}}
 
@@ -287,7 +287,27 @@ def test_a_datasource_accepts_the_connector_module_itself():
     datasource = DataSource("db", {"connector": module_for(ThreadConnector)})
     assert isinstance(datasource.connector, ThreadConnector)
     assert datasource.settings["connector"] == "threads"
-    assert datasource.connector.datasource is datasource
+    assert datasource.connector.models is datasource.models
+
+
+def test_a_connector_sees_the_definitions_of_the_models_attached_to_its_datasource(tmp_path):
+    app = create_app(write_app(tmp_path / "app", {"Thing": {"properties": {"name": "string"}}}))
+    connector = app.datasources["db"].connector
+    assert list(connector.models) == ["Thing"]
+    assert connector.model_definition("Thing") is app.model("Thing").spec
+    assert connector.id_name("Thing") == "id"
+
+
+def test_a_connector_written_for_the_datasource_argument_still_works():
+    class OldStyle(ThreadConnector):
+        def __init__(self, settings=None, datasource=None):
+            super().__init__(settings, datasource)
+
+    module = types.ModuleType("conn_old_style")
+    module.initialize = lambda datasource: setattr(datasource, "connector", OldStyle(datasource.settings, datasource))
+    datasource = DataSource("db", {"connector": module}, app_dir=Path("/srv/app"))
+    assert datasource.connector.models is datasource.models
+    assert datasource.connector.app_dir == Path("/srv/app")
 
 
 def test_initialize_must_set_a_connector():

@@ -6,7 +6,7 @@ import anyio
 import pytest
 
 from lbpy import Connector, DataSource, NotFoundError
-from lbpy._discovery import build_schema, model_name, property_name, property_type
+from lbpy._connectors._discovery import build_schema, model_name, property_name, property_type
 
 
 @pytest.mark.parametrize("table, model", [

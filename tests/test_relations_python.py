@@ -159,9 +159,8 @@ def test_the_implicit_through_model_is_a_model_of_the_datasource(tmp_path):
     through = app.model("AssemblyPart")
     assert list(through.spec.properties) == ["id", "assemblyId", "partId"]
     assert through.datasource is app.datasources["db"]
-    assert app.datasources["db"].models["AssemblyPart"] is through
-    # both sides share it, as LoopBack looked up <A><B> then <B><A>
-    assert app.model("Part")._relations["assemblies"].through is through
+    assert app.datasources["db"].models["AssemblyPart"] is through.spec
+    # both sides share it, as LoopBack looked up <A><B> then <B><A> (the find below crosses it)
     assert "PartAssembly" not in app.models
     assert through not in app.exposed_models()
 
@@ -181,9 +180,16 @@ def test_an_app_defined_through_model_is_used_for_has_and_belongs_to_many(tmp_pa
         "Part": {"properties": {"number": "string"}},
         "PartAssembly": {"properties": {"position": "number"}},
     }))
-    relation = app.model("Assembly")._relations["parts"]
-    assert relation.through is app.model("PartAssembly")
     assert {"assemblyId", "partId"} <= set(app.model("PartAssembly").spec.properties)
+    assert "AssemblyPart" not in app.models
+
+    async def main():
+        assembly = await app.model("Assembly").create({"name": "a"})
+        part = await assembly.related("parts").create({"number": "p"})
+        links = await app.model("PartAssembly").find()
+        return [(link.assemblyId, link.partId) for link in links] == [(assembly.id, part.id)]
+
+    assert run(main)
 
 
 def test_through_keys_come_from_the_through_models_belongs_to(tmp_path):
@@ -195,8 +201,14 @@ def test_through_keys_come_from_the_through_models_belongs_to(tmp_path):
                   "relations": {"doctor": {"type": "belongsTo", "model": "Physician", "foreignKey": "doctorRef"},
                                 "patient": {"type": "belongsTo", "model": "Patient", "foreignKey": "patientRef"}}},
     }))
-    relation = app.model("Physician")._relations["patients"]
-    assert (relation.key_to, relation.key_through) == ("doctorRef", "patientRef")
+
+    async def linked():
+        doctor = await app.model("Physician").create({"name": "d"})
+        patient = await doctor.related("patients").create({"name": "p"})
+        visit = (await app.model("Visit").find())[0]
+        return visit.doctorRef == doctor.id and visit.patientRef == patient.id
+
+    assert run(linked)
 
 
 def test_a_model_related_to_itself_through_a_link(tmp_path):
@@ -303,8 +315,13 @@ def test_an_empty_foreign_key_in_the_model_json_is_the_default_one(tmp_path):
         "Order": {"properties": {"total": "number"},
                   "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": ""}}},
     }))
-    assert app.model("Customer")._relations["orders"].key_to == "customerId"
-    assert app.model("Order")._relations["customer"].key_from == "customerId"
+
+    async def main():
+        customer = await app.model("Customer").create({"name": "c"})
+        order = await customer.related("orders").create({"total": 1})
+        return order.customerId == customer.id and (await order.related("customer").get()).id == customer.id
+
+    assert run(main)
 
 
 def test_an_undefined_through_model_stops_the_boot(tmp_path):

@@ -433,7 +433,7 @@ def test_after_error_hooks_see_the_error_and_may_replace_it(hooked):
 
 
 def test_hook_patterns():
-    from lbpy._model._remote import pattern
+    from lbpy._model._remote_methods import pattern
 
     assert pattern("*").fullmatch("greet") and not pattern("*").fullmatch("prototype.shout")
     assert pattern("prototype.*").fullmatch("prototype.shout") and not pattern("prototype.*").fullmatch("greet")
@@ -494,7 +494,7 @@ def test_the_context_types_are_public():
 
 
 def test_accept_and_returns_objects_are_taken_as_they_are(tmp_path):
-    from lbpy._remoting import Accept, Returns
+    from lbpy._model._remote_definition import Accept, Returns
 
     app = create_app(write_app(tmp_path / "app", {"Note": NOTE}))
     Note = app.model("Note")

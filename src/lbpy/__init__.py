@@ -12,7 +12,7 @@ _EXPORTS = {
     "Application": "lbpy._app",
     "Model": "lbpy._model._persisted",
     "Context": "lbpy._model._persisted",
-    "RemoteContext": "lbpy._model._remote",
+    "RemoteContext": "lbpy._model._remote_methods",
     "ChangeStream": "lbpy._model._change_stream",
     "DataSource": "lbpy._datasource",
     "Connector": "lbpy._connectors._base",

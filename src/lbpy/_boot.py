@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
 
 from ._errors import BootError
 from ._model._definition import ModelDefinition
@@ -80,6 +81,23 @@ class AppFiles:
     component_config: dict[str, Any]
     ignored_js: list[Path] = field(default_factory=list)
     skipped_builtins: list[str] = field(default_factory=list)
+
+    @property
+    def explorer_settings(self) -> dict[str, Any] | None:
+        """loopback-component-explorer's settings from component-config.json; None when the
+        explorer is off (absent, or set to false or null)."""
+        explorer = self.component_config.get("loopback-component-explorer")
+        if explorer is None or explorer is False:
+            return None
+        return explorer if isinstance(explorer, dict) else {}
+
+    @property
+    def explorer_path(self) -> str | None:
+        """Where the explorer is served (``/explorer`` unless ``mountPath`` says), or None."""
+        settings = self.explorer_settings
+        if settings is None:
+            return None
+        return "/" + str(settings.get("mountPath", "/explorer")).strip("/")
 
 
 def app_env() -> str:

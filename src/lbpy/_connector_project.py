@@ -10,7 +10,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._connectors._registry import ALIASES, BUILTINS
 from ._errors import UsageError
+from ._templates import templates_dir
+from ._version import __version__
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 _PACKAGE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -28,7 +31,6 @@ class ConnectorAnswers:
 
 def check_name(name: str) -> str:
     """A connector name as datasources.json spells it: lowercase words joined by - or _."""
-    from ._connectors._registry import ALIASES, BUILTINS
 
     if not _NAME.match(name or ""):
         raise UsageError(
@@ -57,7 +59,6 @@ def words(name: str) -> list[str]:
 
 def context_for(answers: ConnectorAnswers) -> dict:
     """The template's variables: everything computed here, nothing asked by cookiecutter."""
-    from . import __version__
 
     camel = "".join(part.capitalize() for part in words(answers.name))
     lib_name = answers.name.replace("-", "_")
@@ -86,7 +87,6 @@ def render_connector(answers: ConnectorAnswers, *, force: bool = False) -> list[
     holds files is refused unless ``force``, which overwrites the package's files and keeps the rest."""
     from cookiecutter.generate import generate_files
 
-    from ._templates import templates_dir
 
     target = answers.directory
     if target.exists() and not target.is_dir():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
+
+import anyio
 
 from ._connectors._base import (
     Connector,
@@ -17,9 +19,7 @@ from ._connectors._base import (
 from ._connectors._registry import canonical_name, find_initializer
 from ._errors import BootError
 from ._filter import Filter
-
-if TYPE_CHECKING:
-    from ._model._persisted import Model
+from ._model._definition import ModelSpec
 
 #: calls that must not connect first
 _LIFECYCLE = frozenset({"connect", "disconnect"})
@@ -37,7 +37,8 @@ class DataSource:
         self.name = name
         self.settings = dict(settings)
         self.app_dir = app_dir
-        self.models: dict[str, type[Model]] = {}
+        #: the definitions of the models attached to this datasource, by name
+        self.models: dict[str, ModelSpec] = {}
         self.connector: Connector | None = None
         self.connected = False
         self._connecting: Any = None  # an anyio.Lock, made on first use inside an event loop
@@ -62,8 +63,10 @@ class DataSource:
                 f'connector "{self.connector_name}": initialize(datasource) must set '
                 "datasource.connector to an instance of lbpy.Connector"
             )
-        if self.connector.datasource is None:
-            self.connector.datasource = self
+        # the connector sees the definitions of the models attached here, as they attach
+        self.connector.models = self.models
+        if self.connector.app_dir is None:
+            self.connector.app_dir = app_dir
         if not isinstance(given, str):
             # a module or function was given: name the datasource's connector the way JSON would
             self.connector_name = self.connector.name
@@ -72,8 +75,8 @@ class DataSource:
     def __repr__(self) -> str:
         return f"<DataSource {self.name} ({self.connector_name})>"
 
-    def attach(self, model: type[Model]) -> None:
-        self.models[model.spec.name] = model
+    def attach(self, spec: ModelSpec) -> None:
+        self.models[spec.name] = spec
 
     async def call(self, method: str, *args: Any) -> Any:
         """Call a connector method, connecting first if nothing has yet (LoopBack queued calls
@@ -86,8 +89,6 @@ class DataSource:
         if self.connected:
             return
         if self._connecting is None:
-            import anyio
-
             self._connecting = anyio.Lock()
         async with self._connecting:
             if not self.connected:  # another task may have connected while we waited

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from ._errors import BootError
+
 
 def import_file(name: str, path: Path, *, package: bool = False) -> ModuleType:
     """Import ``path`` as the module ``name`` (a package when ``package``, so that its relative
@@ -46,3 +48,12 @@ def shown_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root))
     except ValueError:
         return str(path)
+
+
+def load_python_file(path: Path, module_name: str, root: Path) -> ModuleType:
+    """Import a Python file of the app (a model customisation, a mixin or a boot script); a
+    failure is a BootError naming the file, the line and the error."""
+    try:
+        return import_file(module_name, path)
+    except Exception as exc:
+        raise BootError(f"{shown_path(path, root)}{line_in(exc, path)}: {type(exc).__name__}: {exc}") from exc

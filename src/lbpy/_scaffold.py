@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import LbpyError, UsageError
-from ._templates import APP_TEMPLATE, app_templates, read_cookiecutter_json, template_path
+from ._templates import (
+    APP_TEMPLATE,
+    app_templates,
+    read_cookiecutter_json,
+    template_path,
+)
+from ._version import __version__
 
 CREATE = "create"
 OVERWRITE = "overwrite"
@@ -185,14 +191,16 @@ def template_answers(template: Path, answers: AppAnswers, directory: str, *, bui
                     extra[key] = fitted
     if builtin:
         extra["template"] = answers.template
-        from . import __version__
 
         extra["lbpy_requirement"] = f"lbpy>={__version__}"
     return extra
 
 
 def _render(template: Path, extra: dict[str, Any], output_dir: Path) -> Path:
-    from cookiecutter.exceptions import CookiecutterException, UndefinedVariableInTemplate
+    from cookiecutter.exceptions import (
+        CookiecutterException,
+        UndefinedVariableInTemplate,
+    )
     from cookiecutter.generate import generate_context, generate_files
     from cookiecutter.prompt import prompt_for_config
     from jinja2 import TemplateError

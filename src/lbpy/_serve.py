@@ -9,7 +9,9 @@ import socket
 from pathlib import Path
 from typing import Callable
 
+from ._app import Application, create_app
 from ._errors import BootError, LbpyError
+from ._loader import load_python_file
 
 APP_DIR_ENV = "LBPY_APP_DIR"
 
@@ -19,8 +21,6 @@ def load_app(root: str | Path):
     root = Path(root).resolve()
     entry = root / "server" / "app.py"
     if entry.is_file():
-        from ._app import load_python_file
-
         try:
             module = load_python_file(entry, "lbpy_app.server_app", root)
         except BootError as exc:
@@ -32,8 +32,6 @@ def load_app(root: str | Path):
         if app is None:
             raise BootError("server/app.py must define `app`, e.g. app = create_app(APP_ROOT)")
         return app
-    from ._app import create_app
-
     return create_app(root)
 
 
@@ -138,7 +136,6 @@ def serve(app, root: Path, *, host: str, port: int, reload: bool = False, worker
                 workers=None if reload else workers, **options,
             )
             return
-        from ._app import Application
 
         server = _server_class()(uvicorn.Config(app, **options))
         server.on_ready = on_ready
@@ -189,9 +186,8 @@ def _server_class():
         def handle_exit(self, sig, frame) -> None:
             super().handle_exit(sig, frame)
             # open change streams would keep uvicorn waiting for their connections forever
-            from ._model._change_stream import close_all
-
-            close_all(self.config.app)
+            if isinstance(self.config.app, Application):
+                self.config.app.close_change_streams()
 
         async def startup(self, sockets=None) -> None:
             if self.quiet_lifespan:

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from .._version import __version__
+
 
 class Entry(NamedTuple):
     module: str
@@ -85,8 +87,6 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
-
         typer.echo(f"lbpy {__version__}")
         raise typer.Exit()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .._errors import UsageError
+from .._project import AppProject
 from ._errors import stdin_is_terminal
 
 Validator = Callable[[Any], Any]  # returns the cleaned value or raises UsageError
@@ -168,6 +169,5 @@ def _unsafe(question) -> Any:
 
 def open_wizard(app_dir, *, yes: bool, config: str | None, keys) -> tuple:
     """What every wizard starts with: the app to edit and an Asker holding the --config answers."""
-    from .._project import AppProject
 
     return AppProject(app_dir), Asker(yes=yes, config=load_config(config, keys))

@@ -7,9 +7,17 @@ from typing import Optional
 
 import typer
 
-from ._options import Yes
-
+from .._connector_project import (
+    ConnectorAnswers,
+    check_name,
+    check_package_name,
+    default_directory,
+    git_user,
+    render_connector,
+)
+from ._ask import Asker
 from ._errors import reported
+from ._options import Yes
 
 
 def command(
@@ -33,12 +41,6 @@ def command(
 ) -> None:
     """Write a connector package that passes lbpy's conformance kit as generated."""
     with reported():
-        from .._connector_project import (
-            ConnectorAnswers, check_name, check_package_name, default_directory, git_user,
-            render_connector,
-        )
-        from ._ask import Asker
-
         ask = Asker(yes=yes)
         name = check_name(name)
         package_name = ask.text("Package name", value=package_name, default=f"lbpy-connector-{name}",

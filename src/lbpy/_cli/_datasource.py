@@ -12,10 +12,21 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from ._options import AppDir, Yes
-
-from .._errors import LbpyError, UsageError
-from ._options import CONFIG_HELP
+from .._boot import substitute_env
+from .._connectors._base import Connector
+from .._connectors._registry import (
+    available_connectors,
+    canonical_name,
+    find_initializer,
+)
+from .._datasource import DataSource
+from .._errors import BootError, LbpyError, UsageError
+from .._model._types import BooleanType, CoercionError, NumberType
+from .._project import AppProject, dump_json
+from ._ask import Asker, config_key, load_config
+from ._errors import reported
+from ._model import report
+from ._options import CONFIG_HELP, AppDir, Yes
 
 if TYPE_CHECKING:
     from .._connectors._base import Setting
@@ -69,7 +80,6 @@ class NewDatasource:
 
 def connector_choices(app_dir: Path) -> dict[str, str]:
     """Connector name -> where it comes from, for the connector list."""
-    from .._connectors._registry import available_connectors
 
     return available_connectors(app_dir)
 
@@ -88,10 +98,6 @@ def settings_schema(connector: str, app_dir: Path) -> tuple["Setting", ...] | No
     import inspect
     import sys
 
-    from .._connectors._base import Connector
-    from .._connectors._registry import find_initializer
-    from .._datasource import DataSource
-    from .._errors import BootError
 
     try:
         initialize = find_initializer(connector, app_dir)
@@ -159,15 +165,11 @@ def parse_setting(setting: "Setting | None", key: str, value: Any, *, flag: str)
     if kind == "string":
         return text if text is not None else value
     if kind == "number":
-        from .._model._types import CoercionError, NumberType
-
         try:
             return NumberType().coerce(value)
         except CoercionError:
             raise UsageError(f"{flag}: {key} must be a number, not {json.dumps(value)}") from None
     if kind == "boolean":
-        from .._model._types import BooleanType, CoercionError
-
         try:
             return BooleanType().coerce(value)
         except CoercionError:
@@ -279,7 +281,6 @@ def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
                       install: bool | None) -> tuple[str, tuple["Setting", ...], list[str]]:
     """The connector's name for datasources.json and its settings schema, installing its package
     first when it is missing and the user agrees."""
-    from .._connectors._registry import canonical_name
 
     before = connector_choices(project.root)
     short = canonical_name(picked) if _looks_like_name(picked) else picked
@@ -315,8 +316,6 @@ def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
             if not _looks_like_name(short):
                 raise UsageError(f'--connector "{picked}" is a package path; install it to learn its connector name')
     if schema is None:
-        from .._connectors._registry import find_initializer
-
         if not requirements:
             find_initializer(short, project.root)  # raises the loader's own message
         return short, (), requirements
@@ -331,8 +330,6 @@ def ping(project: "AppProject", new: NewDatasource) -> None:
     """Connect to the new datasource and ping it; raise a one-line error if it cannot be reached."""
     import anyio
 
-    from .._boot import substitute_env
-    from .._datasource import DataSource
 
     settings = substitute_env({"name": new.name, **new.entry()}, f'datasource "{new.name}"')
     datasource = DataSource(new.name, settings, app_dir=project.root)
@@ -392,7 +389,6 @@ def pyproject_with(project: "AppProject", requirements: list[str]) -> str | None
 def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool = False) -> dict[str, str]:
     """Write the datasource (and the connector's packages into the app's dependencies) as one
     change. Returns relative path -> what was done."""
-    from .._project import dump_json
 
     check_datasource_name(new.name, project, force=force)
     files = {"server/datasources.json": dump_json(project.datasources_with(new.name, new.entry(), force=force))}
@@ -422,12 +418,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Create a datasource (LoopBack 3's loopback:datasource)."""
-    from ._errors import reported
 
     with reported():
-        from .._project import AppProject
-        from ._ask import Asker, config_key, load_config
-
         project = AppProject(app_dir)
         answers = load_config(config)
         settings = dict(answers.pop("settings", None) or {})
@@ -442,7 +434,6 @@ def command(
             ping(project, new)
             typer.echo(f"Connected to {new.name} ({new.connector}).")
         actions = create_datasource(project, new, force=force)
-        from ._model import report
 
         report(actions)
         typer.echo(f"Datasource {new.name} ({new.connector}) is ready.")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ._options import AppDir, Yes
-
+from .._boot import read_app
+from .._connectors._discovery import merge_relations, model_name
+from .._datasource import DataSource
 from .._errors import UsageError
+from .._project import AppProject
+from ._ask import Asker
 from ._errors import reported
+from ._options import AppDir, Yes
 
 
 def command(
@@ -30,9 +35,6 @@ def command(
     with reported():
         import anyio
 
-        from .._discovery import DiscoveryResult, discover_models, list_tables, open_datasource, write_models
-        from .._project import AppProject
-        from ._ask import Asker
 
         if models is not None and all_models:
             raise UsageError("pass --models or --all, not both")
@@ -90,7 +92,6 @@ def _show_tables(datasource: str, tables: list[dict], project) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .._discovery import model_name
 
     existing = project.model_definitions()
     table = Table(title=f'Datasource "{datasource}"')
@@ -118,3 +119,61 @@ def _report(result, project) -> None:
             console.print(f"  {name}.{rel_name}: {relation['type']} {relation['model']}")
 
 
+# -- the work, without a terminal --------------------------------------------------------------
+
+
+@dataclass
+class DiscoveryResult:
+    datasource: str
+    tables: list[dict]
+    models: dict[str, dict] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+
+
+def open_datasource(root: Path, name: str):
+    """The app's datasource ``name``, as the app would build it (env overrides, connectors/)."""
+    settings = read_app(root).datasources.get(name)
+    if settings is None:
+        raise UsageError(f'--datasource {name}: server/datasources.json has no datasource "{name}"')
+    return DataSource(name, settings, app_dir=root)
+
+
+async def list_tables(datasource) -> list[dict]:
+    tables = await datasource.discover_model_definitions()
+    return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
+
+
+async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict]:
+    """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
+    models: dict[str, dict] = {}
+    by_table: dict[str, str] = {}
+    for table in tables:
+        schemas = await datasource.discover_schemas(table, {"relations": relations})
+        for model, schema in schemas.items():
+            source = (schema.get("options", {}).get(datasource.connector_name) or {}).get("table", model)
+            if model in models and by_table.get(model) != source:
+                raise UsageError(
+                    f'tables "{by_table[model]}" and "{source}" would both become model "{model}"; '
+                    "discover them one at a time"
+                )
+            by_table.setdefault(model, source)
+        merge_relations(models, schemas)
+    return models
+
+
+def write_models(project, datasource: str, models: dict[str, dict], *, force: bool) -> list[Path]:
+    """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
+    config = project.model_config()
+    existing = project.model_definitions()
+    if not force:
+        taken = sorted(name for name in models if name in existing or name in config)
+        if taken:
+            raise UsageError(
+                f"model(s) {', '.join(taken)} already exist; pass --force to overwrite them, "
+                "or leave them out with --models"
+            )
+    written = []
+    for name, definition in models.items():
+        written.append(project.write_model(definition, force=force))
+        project.set_model_config(name, {"dataSource": datasource, "public": True}, force=True)
+    return written

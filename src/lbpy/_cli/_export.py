@@ -10,6 +10,12 @@ from typing import Optional
 
 import typer
 
+from .._app import create_app
+from .._atomic import write_atomic
+from .._errors import UsageError
+from .._project import AppProject
+from .._rest._openapi import openapi_document, swagger_document
+from ._errors import reported
 from ._options import AppDir
 
 FORMATS = ("json", "yaml")
@@ -21,8 +27,6 @@ def document(root: Path, *, swagger2: bool = False) -> dict:
     datasources connect and boot scripts run, since they may add remote methods -- then stops."""
     import asyncio
 
-    from .._app import create_app
-    from .._rest._openapi import openapi_document, swagger_document
 
     app = create_app(root)
 
@@ -46,7 +50,6 @@ def render(data: dict, fmt: str) -> str:
 
 
 def pick_format(fmt: str | None, output: Path | None) -> str:
-    from .._errors import UsageError
 
     if fmt is not None:
         if fmt not in FORMATS:
@@ -71,12 +74,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."""
-    from ._errors import reported
 
     with reported():
-        from .._atomic import write_atomic
-        from .._project import AppProject
-
         chosen = pick_format(fmt, output)
         project = AppProject(app_dir)
         text = render(document(project.root, swagger2=swagger2), chosen)

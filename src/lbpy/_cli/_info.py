@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._connectors._registry import available_connectors, canonical_name
+from .._project import AppProject
+from ._errors import reported
 from ._options import AppDir
 
 
@@ -11,14 +14,11 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Show the app's models, datasources and connectors."""
-    from ._errors import reported
 
     with reported():
         from rich.console import Console
         from rich.table import Table
 
-        from .._connectors._registry import available_connectors, canonical_name
-        from .._project import AppProject
 
         project = AppProject(app_dir)
         config = project.model_config()

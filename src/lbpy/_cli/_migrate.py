@@ -13,6 +13,8 @@ from typing import List, Optional
 
 import typer
 
+from .._app import create_app
+from .._errors import UsageError
 from ._errors import reported
 
 
@@ -38,8 +40,6 @@ def migrate_app(
     """Migrate the datasources of the app in ``root``; a plain function the command calls."""
     import asyncio
 
-    from .._app import create_app
-    from .._errors import UsageError
 
     app = create_app(root)
     known = list(app.datasources)
@@ -115,7 +115,6 @@ def command(
         from rich.console import Console
         from rich.syntax import Syntax
 
-        from .._errors import UsageError
 
         root = app_dir.resolve()
         if not root.is_dir():

@@ -11,10 +11,20 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from ._options import AppDir, ConfigAnswers, Yes
-
 from .._errors import UsageError
-from ._property import NewProperty, ask_property, parse_property_spec
+from .._model._definition import ROOT_BASES, pluralize
+from .._project import dump_json, kebab_case
+from .._templates import templates_dir
+from ._ask import Asker, open_wizard
+from ._errors import reported
+from ._options import AppDir, ConfigAnswers, Yes
+from ._property import (
+    NewProperty,
+    ask_property,
+    check_property_name,
+    parse_property_spec,
+    parse_type,
+)
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -52,7 +62,6 @@ class NewModel:
 
 
 def _root_bases() -> set[str]:
-    from .._model._definition import ROOT_BASES
 
     return set(ROOT_BASES)
 
@@ -169,8 +178,6 @@ def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, dataso
     if public or plural is not None or asker.has_answer("plural"):
         hint = None
         if asker.prompting:
-            from .._model._definition import pluralize
-
             hint = f"(leave blank for {pluralize(name)})"
         plural = asker.text("Custom plural form (used to build REST URL)", value=plural, flag="--plural",
                             key="plural", required=False, validate=check_plural, instruction=hint)
@@ -188,8 +195,6 @@ def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, dataso
     elif asker.has_answer("properties"):
         new.properties = parse_properties(asker.answer("properties"), model_names, flag="--config properties")
     elif asker.prompting and base != "KeyValueModel":
-        from ._ask import Asker
-
         # the loop's answers come from the terminal only: --config's "name" is the model's
         loop = Asker(yes=asker.yes, interactive=asker.interactive)
         asker.say(f"Let's add some {name} properties now.\n")
@@ -212,7 +217,6 @@ def render_template(relative: str, **context: Any) -> str:
     """Render one of lbpy's templates (``templates/<relative>``)."""
     import jinja2
 
-    from .._templates import templates_dir
 
     def to_json(value: Any, level: int = 0) -> str:
         text = json.dumps(value, indent=2, ensure_ascii=False)
@@ -240,7 +244,6 @@ def model_definition(new: NewModel) -> dict[str, Any]:
 def create_model(project: "AppProject", new: NewModel, *, force: bool = False) -> dict[str, str]:
     """Write the model JSON, its ``.py`` customisation stub and its model-config entry, all three
     or none. Every answer is checked first. Returns relative path -> "create"/"update"/"keep"."""
-    from .._project import dump_json, kebab_case
 
     check_model_name(new.name, project, force=force)
     definitions = project.model_definitions()
@@ -253,7 +256,6 @@ def create_model(project: "AppProject", new: NewModel, *, force: bool = False) -
     check_plural(new.plural)
     check_facet(new.facet)
     seen: set[str] = set()
-    from ._property import check_property_name, parse_type
 
     for prop in new.properties:
         check_property_name(prop.name, {n: 1 for n in seen}, flag="--property", model=f"model {new.name}")
@@ -338,11 +340,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Create a model and its properties (LoopBack 3's loopback:model)."""
-    from ._errors import reported
 
     with reported():
-        from ._ask import open_wizard
-
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         new = ask_model(project, asker, name=name, datasource=datasource, base=base, public=public,
                         plural=plural, facet=facet, strict=strict, properties=properties, force=force)

@@ -7,6 +7,16 @@ from typing import Optional
 
 import typer
 
+from .._scaffold import (
+    AppAnswers,
+    check_target,
+    create_app_project,
+    resolve_template,
+    validate_app_name,
+)
+from .._templates import app_datasources, app_templates
+from ._ask import Asker
+from ._errors import reported
 
 
 def command(
@@ -31,13 +41,8 @@ def command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Take the default of every question not answered by a flag."),
     force: bool = typer.Option(False, "--force", help="Write into a folder that is not empty."),
 ) -> None:
-    from ._errors import reported
 
     with reported():
-        from .._scaffold import AppAnswers, check_target, create_app_project, resolve_template, validate_app_name
-        from .._templates import app_datasources, app_templates
-        from ._ask import Asker
-
         asker = Asker(yes=yes)
         name = asker.text("App name", value=name, flag="NAME, e.g. lbpy new-app my-app", validate=validate_app_name)
         target = asker.text(

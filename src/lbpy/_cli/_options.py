@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-
 CONFIG_HELP = 'Answers as JSON, or @FILE with JSON, e.g. \'{"name": "Customer"}\'.'
 
 AppDir = Annotated[Path, typer.Option("--app", help="The app folder.", show_default="current folder")]

@@ -11,9 +11,23 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ._options import AppDir, ConfigAnswers, Yes
-
 from .._errors import UsageError
+from .._model._types import (
+    AnyType,
+    ArrayType,
+    BufferType,
+    CoercionError,
+    DateType,
+    GeoPointType,
+    ModelType,
+    ObjectType,
+    StringType,
+    format_date,
+    resolve_type,
+)
+from ._ask import open_wizard
+from ._errors import reported
+from ._options import AppDir, ConfigAnswers, Yes
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -82,7 +96,6 @@ def type_names(model_names: Any) -> str:
 def parse_type(text: Any, model_names: Any, *, flag: str = "--type") -> Any:
     """LoopBack's JSON type for ``text``: "string", ["string"] for ``[string]``, "array", or a model
     name of the app. The runtime's own resolver decides what is known."""
-    from .._model._types import ArrayType, ModelType, resolve_type
 
     if isinstance(text, list):
         if len(text) != 1:
@@ -117,9 +130,6 @@ def parse_default(text: Any, json_type: Any, model_names: Any, *, flag: str = "-
     """``(default, defaultFn)`` for ``text`` read as ``json_type``, coerced by the runtime's own
     rules, so a default that boots is the only kind the wizards write. As in LoopBack 3,
     ``now`` on a date and ``uuid``/``guid`` on a string become a ``defaultFn``."""
-    from .._model._types import (
-        BufferType, CoercionError, DateType, ModelType, ObjectType, StringType, resolve_type,
-    )
 
     kind = resolve_type(json_type, set(model_names))
     shown = json.dumps(text) if isinstance(text, str) else json.dumps(text, default=str)
@@ -147,7 +157,6 @@ def parse_default(text: Any, json_type: Any, model_names: Any, *, flag: str = "-
 
 
 def _read_text(text: str, kind) -> Any:
-    from .._model._types import AnyType, ArrayType, GeoPointType, ModelType, ObjectType
 
     stripped = text.strip()
     if isinstance(kind, (ObjectType, ModelType)):
@@ -170,7 +179,6 @@ def to_json(value: Any) -> Any:
     """An internal value as the model JSON stores it (dates as LoopBack's ISO strings)."""
     from datetime import datetime
 
-    from .._model._types import format_date
 
     if isinstance(value, datetime):
         return format_date(value)
@@ -333,11 +341,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a property to a model (LoopBack 3's loopback:property)."""
-    from ._errors import reported
 
     with reported():
-        from ._ask import open_wizard
-
         project, asker = open_wizard(app_dir, yes=yes, config=config,
                                      keys=["model", "name", "type", "itemType", "required", "default"])
         definitions = project.model_definitions()

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ._options import AppDir, ConfigAnswers, Yes
-
 from .._errors import UsageError
+from .._model._definition import pluralize
+from ._ask import open_wizard
+from ._errors import reported
+from ._options import AppDir, ConfigAnswers, Yes
 from ._property import _with_key, check_property_name
 
 if TYPE_CHECKING:
@@ -54,7 +56,6 @@ class NewRelation:
 
 def default_relation_name(target: str, kind: str) -> str:
     """``Order`` -> ``orders`` (``order`` for belongsTo and hasOne), as LoopBack names relations."""
-    from .._model._definition import pluralize
 
     name = target[:1].lower() + target[1:]
     return name if kind in ("belongsTo", "hasOne") else pluralize(name)
@@ -178,11 +179,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a relation between two models (LoopBack 3's loopback:relation)."""
-    from ._errors import reported
 
     with reported():
-        from ._ask import open_wizard
-
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, relation = ask_relation(project, asker, model=model, type=type, target=target, name=name,
                                        foreign_key=foreign_key, through=through, nest_remoting=nest_remoting,

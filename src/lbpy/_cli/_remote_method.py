@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from .._errors import UsageError
+from .._model._definition import pluralize
+from .._model._persisted import Model
+from .._model._remote_definition import parse_http
+from .._project import dump_json
+from ._ask import Asker, open_wizard
+from ._errors import reported
+from ._model import render_template, report
 from ._options import AppDir, ConfigAnswers, Yes
+from ._property import _with_key
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -90,7 +98,6 @@ def check_method_name(name: Any, *, flag: str = "NAME") -> str:
     if not short.isidentifier() or keyword.iskeyword(short):
         raise UsageError(f'{flag}: "{name}" is not a valid method name; use letters, digits and _ '
                          "(not starting with a digit, not a Python keyword)")
-    from .._model._persisted import Model
 
     if hasattr(Model, short):
         raise UsageError(f'{flag}: "{short}" is a method lbpy\'s models already have; choose another name')
@@ -238,7 +245,6 @@ def ask_remote_method(project: "AppProject", asker: "Asker", *, model: Any = Non
 
 def _loop_asker(asker: "Asker") -> "Asker":
     # the loops' answers come from the terminal only: --config gives whole lists
-    from ._ask import Asker
 
     return Asker(yes=asker.yes, interactive=asker.interactive)
 
@@ -295,8 +301,6 @@ def _arguments(asker: "Asker", specs: list[str] | None, key: str, flag: str, *, 
 
 def routes_of(new: NewRemoteMethod, plural: str) -> list[str]:
     """``["GET /Notes/greet"]``: where the method is served, under the REST API root."""
-    from .._remoting import parse_http
-
     return [f"{e.verb} /{plural}{e.path}" for e in parse_http(new.http, new.name, new.is_static)]
 
 
@@ -362,9 +366,6 @@ def add_remote_method(project: "AppProject", model: str, new: NewRemoteMethod, *
                       force: bool = False) -> dict[str, str]:
     """Write ``new`` into ``model``'s JSON ``methods`` and a function for it into the model's
     ``.py``, both or neither. Returns relative path -> "create" / "update" / "keep"."""
-    from .._project import dump_json
-    from ._model import render_template
-    from ._property import _with_key
 
     path, definition = project.require_model(model)
     check_method_name(new.key)
@@ -430,12 +431,8 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a remote method to a model (LoopBack 3's loopback:remote-method)."""
-    from ._errors import reported
 
     with reported():
-        from ._ask import open_wizard
-        from ._model import report
-
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, new = ask_remote_method(project, asker, model=model, name=name, is_static=is_static,
                                        description=description, http=http, accepts=accepts, returns=returns)
@@ -447,6 +444,5 @@ def command(
 
 
 def _plural(name: str) -> str:
-    from .._model._definition import pluralize
 
     return pluralize(name)

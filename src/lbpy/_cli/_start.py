@@ -8,8 +8,11 @@ from typing import Optional
 
 import typer
 
+from .._boot import read_app
+from .._errors import UsageError
+from .._serve import configure_logging, load_app, serve
+from ._errors import reported
 from ._options import AppDir
-
 
 
 def command(
@@ -25,13 +28,8 @@ def command(
         None, "--debug/--no-debug", help="Put error details (stack traces) in error responses."
     ),
 ) -> None:
-    from ._errors import reported
 
     with reported():
-        from .._boot import read_app
-        from .._errors import UsageError
-        from .._serve import configure_logging, load_app, serve
-
         configure_logging()
         root = app_dir.resolve()
         if not root.is_dir():
@@ -44,7 +42,7 @@ def command(
         app = load_app(root)  # boot errors surface here, once, without a traceback
         if workers > 1 and not reload:
             _warn_memory_per_process(files, workers)
-        explorer = getattr(app, "explorer_path", None) if hasattr(app, "explorer_path") else _explorer_from_files(files)
+        explorer = files.explorer_path
 
         def announce(bound_host: str, bound_port: int) -> None:
             _announce(bound_host, bound_port, files.config.rest_api_root, explorer)
@@ -60,20 +58,9 @@ def _port(flag: int | None, configured: int) -> int:
     from_env = os.environ.get("PORT", "").strip()
     if from_env:
         if not from_env.isdigit() or int(from_env) > 65535:
-            from .._errors import UsageError
-
             raise UsageError(f"PORT={from_env!r} is not a port number; set PORT to 0-65535 or pass --port")
         return int(from_env)
     return configured
-
-
-def _explorer_from_files(files) -> str | None:
-    """The explorer's path when server/app.py serves something other than lbpy's app object."""
-    explorer = files.component_config.get("loopback-component-explorer")
-    if explorer is None or explorer is False:
-        return None
-    mount = explorer.get("mountPath", "/explorer") if isinstance(explorer, dict) else "/explorer"
-    return "/" + str(mount).strip("/")
 
 
 def _warn_memory_per_process(files, workers: int) -> None:

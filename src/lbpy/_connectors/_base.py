@@ -29,9 +29,10 @@ its traceback.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
 
 from .._errors import NotFoundError
 from .._filter import (
@@ -43,9 +44,10 @@ from .._filter import (
     where_supported,
 )
 from .._model._definition import ModelSpec, PropertySpec
+from .._model._types import ArrayType
+from ._calls import call_connector
+from ._discovery import schemas_from_discovery
 
-if TYPE_CHECKING:
-    from .._datasource import DataSource
 
 
 @dataclass(frozen=True)
@@ -72,19 +74,22 @@ class Connector:
     #: the type of an injected ``id`` property: "number" or "string"
     default_id_type: ClassVar[str] = "number"
 
-    def __init__(self, settings: dict[str, Any] | None = None, datasource: "DataSource | None" = None):
-        # no I/O here: connect() opens connections
+    def __init__(self, settings: Mapping[str, Any] | None = None,
+                 models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None):
+        """``settings`` are the datasource's; ``models`` the definitions of the models attached
+        to it, by name (a live mapping: models attach after the connector is made); ``app_dir``
+        the app's folder, against which relative file settings are read. No I/O here:
+        ``connect()`` opens connections."""
+        if models is not None and not isinstance(models, Mapping):
+            # connectors written for lbpy 0.1 passed the datasource itself
+            app_dir = app_dir if app_dir is not None else getattr(models, "app_dir", None)
+            models = getattr(models, "models", None)
         self.settings: dict[str, Any] = dict(settings or {})
-        self.datasource = datasource
+        #: the definitions of the models attached to this connector's datasource, by name
+        self.models: Mapping[str, ModelSpec] = models if models is not None else {}
+        self.app_dir = app_dir
 
     # -- what LoopBack's Connector gave its subclasses ------------------------------------
-
-    @property
-    def models(self) -> dict[str, ModelSpec]:
-        """The definitions of the models attached to this connector's datasource, by name."""
-        if self.datasource is None:
-            return {}
-        return {name: model.spec for name, model in self.datasource.models.items()}
 
     def model_definition(self, model: str) -> ModelSpec:
         try:
@@ -254,8 +259,6 @@ class Connector:
 
     async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
         """LoopBack model JSON for ``name`` (and, with ``relations``, the tables it points to)."""
-        from .._discovery import schemas_from_discovery
-
         return await schemas_from_discovery(self, name, options or {})
 
     # -- migration ------------------------------------------------------------------------
@@ -265,23 +268,6 @@ class Connector:
 
     def autoupdate(self, models: list[str] | None = None) -> None:
         """Create what is missing for ``models`` without dropping anything."""
-
-
-async def call_connector(connector: Connector, method: str, *args: Any) -> Any:
-    """Call a connector method the way the contract says: await coroutines, run blocking
-    plain functions in a worker thread, call non-blocking ones directly."""
-    fn = getattr(connector, method)
-    if inspect.iscoroutinefunction(fn):
-        return await fn(*args)
-    if connector.blocking:
-        import anyio.to_thread
-
-        result = await anyio.to_thread.run_sync(lambda: fn(*args))
-    else:
-        result = fn(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
 
 
 # -- what lbpy does for a connector that evaluates part of a filter ----------------------------
@@ -377,7 +363,6 @@ def count_result(info: Any) -> dict:
 
 def json_type(kind: Any) -> Any:
     """A property type as model JSON declares it: ``"string"``, ``["string"]``, ``"Address"``."""
-    from .._model._types import ArrayType
 
     if isinstance(kind, ArrayType):
         return [json_type(kind.item)] if kind.item is not None else ["any"]

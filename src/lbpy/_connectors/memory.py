@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 import threading
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,8 @@ class MemoryConnector(Connector):
         Setting("file", description="a JSON file that keeps the data between restarts"),
     )
 
-    def __init__(self, settings=None, datasource=None):
-        super().__init__(settings, datasource)
+    def __init__(self, settings=None, models=None, *, app_dir=None):
+        super().__init__(settings, models, app_dir=app_dir)
         self._tables: dict[str, dict[Any, dict]] = {}
         self._ids: dict[str, int] = {}
         self._raw: dict[str, dict[str, str]] = {}  # loaded from the file, not yet read as records
@@ -271,4 +271,4 @@ def _clone(record: dict) -> dict:
 
 
 def initialize(datasource) -> None:
-    datasource.connector = MemoryConnector(datasource.settings, datasource)
+    datasource.connector = MemoryConnector(datasource.settings, datasource.models, app_dir=datasource.app_dir)

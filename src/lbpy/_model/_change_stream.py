@@ -16,6 +16,12 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
+from .._errors import BadRequestError
+from .._filter import compile_where, load_json_param
+from ._record_json import is_record, json_value, to_json
+
 if TYPE_CHECKING:
     from ._persisted import Model
 
@@ -24,11 +30,6 @@ class ChangeStream:
     """An open subscription to a model's changes; iterate it, then ``close()`` it."""
 
     def __init__(self, model: type["Model"], options: Any = None) -> None:
-        import anyio
-
-        from .._errors import BadRequestError
-        from .._filter import compile_where, load_json_param
-
         options = load_json_param("options", options)
         if options is not None and not isinstance(options, dict):
             raise BadRequestError("`options` must be an object such as {\"where\": {...}}",
@@ -40,16 +41,11 @@ class ChangeStream:
         self._loop = _running_loop()
         self._unsubscribe = model.on_change(self._on_change)
         self.closed = False
-        app = model.app
-        self._app = app
-        if app is not None:
-            app.__dict__.setdefault("_change_streams", set()).add(self)
+        model._runtime.change_streams.add(self)
 
     def _on_change(self, event: dict) -> None:
-        from ._persisted import Model, json_value, to_json
-
         data = event.get("data")
-        record = data.__data__ if isinstance(data, Model) else data
+        record = data.__data__ if is_record(data) else data
         if self._match is not None and (not isinstance(record, dict) or not self._match(record)):
             return
         change: dict[str, Any] = {}
@@ -58,7 +54,7 @@ class ChangeStream:
         if event.get("where") is not None:
             change["where"] = loopback_where(event["where"])
         if data is not None:
-            change["data"] = data.to_json() if isinstance(data, Model) else to_json(self.model.spec, data)
+            change["data"] = data.to_json() if is_record(data) else to_json(self.model.spec, data)
         change["type"] = event["type"]
         try:
             self._send.send_nowait(change)
@@ -69,8 +65,6 @@ class ChangeStream:
         return self
 
     async def __anext__(self) -> dict:
-        import anyio
-
         try:
             return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
@@ -83,8 +77,7 @@ class ChangeStream:
         self.closed = True
         self._unsubscribe()
         self._send.close()
-        if self._app is not None:
-            self._app.__dict__.get("_change_streams", set()).discard(self)
+        self.model._runtime.change_streams.discard(self)
 
     def close_threadsafe(self) -> None:
         """``close()`` from another thread or a signal handler."""
@@ -103,8 +96,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def loopback_where(where: dict) -> Any:
     """A canonical where as LoopBack's JSON: ``{"id": {"eq": 3}}`` -> ``{"id": 3}``."""
-    from ._persisted import json_value
-
     if not isinstance(where, dict) or len(where) != 1:
         return where
     (key, value), = where.items()
@@ -120,7 +111,8 @@ def loopback_where(where: dict) -> Any:
     return {key: json_value(value)}
 
 
-def close_all(app: Any) -> None:
-    """End every open change stream of ``app`` (the server is stopping)."""
-    for stream in list(getattr(app, "__dict__", {}).get("_change_streams", ())):
-        stream.close_threadsafe()
+def close_all(models: Any) -> None:
+    """End every open change stream of ``models`` (the server is stopping)."""
+    for model in list(models):
+        for stream in list(model._runtime.change_streams):
+            stream.close_threadsafe()

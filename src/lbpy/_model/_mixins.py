@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._errors import BootError
-from .._loader import line_in, shown_path
+from .._loader import line_in, load_python_file, shown_path
 
 if TYPE_CHECKING:
-    from .._app import Application
     from ._persisted import Context, Model
 
 
@@ -61,10 +60,11 @@ class Mixins:
     """The mixins an app can use: the built-ins and the files of its mixin folders, loaded when a
     model first names them."""
 
-    def __init__(self, app: "Application") -> None:
-        self.app = app
+    def __init__(self, mixin_dirs: list[Path], root: Path) -> None:
+        self.mixin_dirs = mixin_dirs
+        self.root = root
         self.files: dict[str, Path] = {}
-        for folder in app.files.mixin_dirs:
+        for folder in mixin_dirs:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.glob("*.py")):
@@ -79,17 +79,15 @@ class Mixins:
         if path is None:
             if name in BUILTIN:
                 return BUILTIN[name]
-            looked = ", ".join(shown_path(d, self.app.root) for d in self.app.files.mixin_dirs) or "no folder"
+            looked = ", ".join(shown_path(d, self.root) for d in self.mixin_dirs) or "no folder"
             raise BootError(
                 f'{where}: unknown mixin "{name}"; lbpy provides TimeStamp, and an app\'s own mixins '
                 f"are Python files (e.g. {_file_name(name)}) in the _meta.mixins folders ({looked})"
             )
-        from .._app import load_python_file
-
-        module = load_python_file(path, f"lbpy_app.mixins.{path.stem.replace('-', '_')}", self.app.root)
+        module = load_python_file(path, f"lbpy_app.mixins.{path.stem.replace('-', '_')}", self.root)
         fn = getattr(module, "mixin", None)
         if not callable(fn):
-            raise BootError(f"{shown_path(path, self.app.root)} must define mixin(Model, options)")
+            raise BootError(f"{shown_path(path, self.root)} must define mixin(Model, options)")
         fn.__lbpy_source__ = path  # type: ignore[attr-defined]
         self.loaded[name] = fn
         return fn
@@ -110,7 +108,7 @@ class Mixins:
             except Exception as exc:
                 source = getattr(fn, "__lbpy_source__", None)
                 line = line_in(exc, source)
-                shown = f"{shown_path(source, self.app.root)}{line}" if source else where
+                shown = f"{shown_path(source, self.root)}{line}" if source else where
                 raise BootError(
                     f"{shown}: mixin {name} failed on {model.spec.name}: {type(exc).__name__}: {exc}"
                 ) from None

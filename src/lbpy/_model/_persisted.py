@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
@@ -23,12 +24,16 @@ from .._filter import (
     parse_filter,
     parse_where,
 )
+from ._change_stream import loopback_where
 from ._definition import MISSING, ModelSpec
 from ._features import ModelFeatures
-from ._types import CoercionError, format_date
+from ._record_json import to_json
+from ._runtime import ModelRuntime
+from ._types import CoercionError
+from .relations._accessors import Related, accessor
+from .relations._include import fetch_with_include
 
 if TYPE_CHECKING:
-    from .._app import Application
     from .._datasource import DataSource
 
 log = logging.getLogger("lbpy")
@@ -83,11 +88,8 @@ class Model(ModelFeatures):
 
     spec: ClassVar[ModelSpec]
     datasource: ClassVar["DataSource | None"] = None
-    app: ClassVar["Application | None"] = None
-    _observers: ClassVar[dict[str, list[Callable]]] = {}
-    _listeners: ClassVar[list[Callable]] = []
-    #: the model's relations, resolved at boot (``lbpy._model._relations.Relation`` by name)
-    _relations: ClassVar[dict[str, Any]] = {}
+    #: what lbpy built for this model: hooks, relations, validations, scopes, remote methods
+    _runtime: ClassVar[ModelRuntime] = ModelRuntime()
 
     __slots__ = ("__data__",)
 
@@ -133,11 +135,9 @@ class Model(ModelFeatures):
     def get(self, name: str, default: Any = None) -> Any:
         return self.__data__.get(name, default)
 
-    def related(self, name: str):
+    def related(self, name: str) -> Related:
         """This record's relation ``name``: ``await customer.related("orders").find()``
-        (see ``lbpy._model._related`` for every method)."""
-        from ._related import accessor
-
+        (see ``lbpy._model.relations._accessors`` for every method)."""
         return accessor(self, name)
 
     @property
@@ -157,8 +157,18 @@ class Model(ModelFeatures):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._observers = {name: list(fns) for name, fns in cls._observers.items()}
-        cls._listeners = []
+        inherited = cls._runtime  # the base model's, until this class has its own
+        cls._runtime = ModelRuntime(
+            registry=inherited.registry,
+            observers={name: list(fns) for name, fns in inherited.observers.items()},
+            load_converters=list(inherited.load_converters),
+        )
+
+    @classmethod
+    def _is_builtin_attribute(cls, name: str) -> bool:
+        """Whether ``name`` is part of lbpy's own model API, which a remote method or a named
+        scope may not replace."""
+        return hasattr(Model, name)
 
     @classmethod
     def observe(cls, operation: str, fn: Callable | None = None):
@@ -167,7 +177,7 @@ class Model(ModelFeatures):
             raise ValueError(f'unknown operation hook "{operation}"; use one of: {", ".join(HOOKS)}')
 
         def register(func: Callable) -> Callable:
-            cls._observers.setdefault(operation, []).append(func)
+            cls._runtime.observers.setdefault(operation, []).append(func)
             return func
 
         return register(fn) if fn is not None else register
@@ -175,20 +185,20 @@ class Model(ModelFeatures):
     @classmethod
     def clear_observers(cls, operation: str | None = None) -> None:
         if operation is None:
-            cls._observers = {}
+            cls._runtime.observers.clear()
         else:
-            cls._observers.pop(operation, None)
+            cls._runtime.observers.pop(operation, None)
 
     @classmethod
     async def notify_observers(cls, operation: str, ctx: Context) -> None:
-        for fn in cls._observers.get(operation, ()):
+        for fn in cls._runtime.observers.get(operation, ()):
             result = fn(ctx)
             if inspect.isawaitable(result):
                 await result
 
     @classmethod
     def _has(cls, operation: str) -> bool:
-        return bool(cls._observers.get(operation))
+        return bool(cls._runtime.observers.get(operation))
 
     @classmethod
     def on_change(cls, listener: Callable[[dict], Any]) -> Callable[[], None]:
@@ -196,12 +206,20 @@ class Model(ModelFeatures):
         ``{"target": id, "where"?: where, "data"?: record or values, "type": "create" | "update" |
         "remove"}`` (``target`` is None when a bulk change matched by more than an id); returns an
         unsubscribe function."""
-        cls._listeners.append(listener)
-        return lambda: cls._listeners.remove(listener) if listener in cls._listeners else None
+        listeners = cls._runtime.listeners
+        listeners.append(listener)
+        return lambda: listeners.remove(listener) if listener in listeners else None
+
+    @classmethod
+    def listener_count(cls) -> int:
+        """How many change listeners (``on_change``, open change streams) this model has, as
+        ``listenerCount`` told of a LoopBack model."""
+        return len(cls._runtime.listeners)
 
     @classmethod
     def _changed(cls, kind: str, target: Any, *, where: dict | None = None, data: Any = None) -> None:
-        if not cls._listeners:
+        listeners = cls._runtime.listeners
+        if not listeners:
             return
         event: dict[str, Any] = {"target": target}
         if where is not None:
@@ -209,15 +227,15 @@ class Model(ModelFeatures):
         if data is not None:
             event["data"] = data
         event["type"] = kind
-        for listener in list(cls._listeners):
+        for listener in list(listeners):
             listener(event)
 
     # -- input ----------------------------------------------------------------------------
 
     @classmethod
     def parse_filter(cls, filter: Any) -> Filter:
-        models = cls.app.model_specs if cls.app is not None else None
-        return parse_filter(cls.spec, filter, models)
+        registry = cls._runtime.registry
+        return parse_filter(cls.spec, filter, registry.specs if registry is not None else None)
 
     @classmethod
     def parse_where(cls, where: Any) -> dict | None:
@@ -277,7 +295,7 @@ class Model(ModelFeatures):
                     values[name] = prop.type.coerce(default) if default is not None else None
                 elif prop.default_fn in DEFAULT_FNS:
                     values[name] = DEFAULT_FNS[prop.default_fn]()
-        forced = cls.__dict__.get("_scope_values")
+        forced = cls._runtime.scope_values
         if forced:
             # a default scope's where values are written into every record, as in LoopBack
             values.update(forced)
@@ -301,7 +319,7 @@ class Model(ModelFeatures):
     @classmethod
     def _custom_validations(cls, values: dict, errors: dict, mode: str) -> None:
         """Validations declared in the model JSON or from Python (filled in by the validation module)."""
-        for validator in cls.__dict__.get("_validators", ()):
+        for validator in cls._runtime.validators:
             validator(values, errors, mode)
 
     @classmethod
@@ -323,8 +341,6 @@ class Model(ModelFeatures):
         state: dict = {}
         flt = await cls._apply_access(flt, options, state)
         if flt.include:
-            from ._relations import fetch_with_include
-
             rows = await fetch_with_include(cls, flt, options, state)
         else:
             rows = await cls._fetch(flt, options, state)
@@ -332,7 +348,7 @@ class Model(ModelFeatures):
 
     @classmethod
     async def _apply_access(cls, flt: Filter, options: dict, state: dict | None = None) -> Filter:
-        scope = cls.__dict__.get("_default_scope")
+        scope = cls._runtime.default_scope
         if scope is not None:
             flt = scope(flt)
         if cls._has("access"):
@@ -364,7 +380,7 @@ class Model(ModelFeatures):
     @classmethod
     def _converted(cls, rows: list[dict]) -> list[dict]:
         """Rows from a connector with dates and buffers read back as Python values."""
-        convert = cls._load_converters
+        convert = cls._runtime.load_converters
         if convert:
             for row in rows:
                 for name, coerce in convert:
@@ -376,7 +392,6 @@ class Model(ModelFeatures):
                             pass
         return rows
 
-    _load_converters: ClassVar[list[tuple[str, Callable]]] = []
 
     @classmethod
     async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> "Model | None":
@@ -820,8 +835,6 @@ class Model(ModelFeatures):
 
 def _json_where(where: dict | None) -> dict:
     """A canonical where as LoopBack's JSON (``{"id": 1}``), the form operation hooks see."""
-    from ._change_stream import loopback_where
-
     return loopback_where(where) if where else {}
 
 
@@ -840,8 +853,6 @@ def _blank(value: Any) -> bool:
 
 
 def _with_limit(flt: Filter, limit: int) -> Filter:
-    from dataclasses import replace
-
     return replace(flt, limit=limit)
 
 
@@ -850,52 +861,3 @@ def _is_canonical(where: Any) -> bool:
     query string looks canonical) must still be checked and coerced against the model, and
     parsing a where lbpy built itself again changes nothing."""
     return where is None
-
-
-def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
-    """A record as JSON values, in LoopBack's order (declared properties as the definition lists
-    them, then undeclared ones); hidden properties removed, and protected ones when nested."""
-    hidden = spec.hidden | spec.protected if nested else spec.hidden
-    out = {}
-    seen = 0
-    for key in spec.properties:
-        if key in data:
-            seen += 1
-            if key not in hidden:
-                value = data[key]
-                out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
-    if seen < len(data):
-        properties = spec.properties
-        relations = spec.relations
-        for key, value in data.items():
-            if key not in properties and key not in hidden:
-                out[key] = _related_json(value) if key in relations else json_value(value)
-    return out
-
-
-def _related_json(value: Any) -> Any:
-    """Included records: their own model's hidden and protected properties are left out."""
-    if isinstance(value, Model):
-        return to_json(type(value).spec, value.__data__, nested=True)
-    if isinstance(value, (list, tuple)):
-        return [_related_json(item) for item in value]
-    return json_value(value)
-
-
-_JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
-
-
-def json_value(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, datetime):
-        return format_date(value)
-    if isinstance(value, Model):
-        return value.to_json()
-    if isinstance(value, dict):
-        return {k: json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return {"type": "Buffer", "data": list(value)}
-    return value

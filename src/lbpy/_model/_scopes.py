@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._errors import BootError
+from .._errors import BadRequestError, BootError
 from .._filter import Filter, conjunction
-from .._remoting import Accept, Endpoint, RemoteMethod, Returns
+from ._remote_definition import Accept, Endpoint, RemoteMethod, Returns
 
 if TYPE_CHECKING:
     from ._persisted import Model
@@ -63,8 +63,8 @@ def set_default_scope(model: type["Model"], raw: dict, source: str) -> None:
     def apply(query: Filter) -> Filter:
         return merge(scope, query)
 
-    model._default_scope = staticmethod(apply)
-    model._scope_values = values
+    model._runtime.default_scope = apply
+    model._runtime.scope_values = values
 
 
 def _parse(model: type["Model"], raw: Any, where: str) -> Filter:
@@ -130,29 +130,21 @@ class ScopeAccessor:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            from .._errors import BadRequestError
-
             raise BadRequestError("Value is not an object.", code="INVALID_BODY")
         return {**data, **self.values}
 
 
 def add_named_scope(model: type["Model"], name: str, raw: Any, source: str) -> ScopeAccessor:
-    from ._persisted import Model
-
     where = f'{source}: scopes.{name}'
     if not isinstance(name, str) or not name.isidentifier():
         raise BootError(f'{where}: "{name}" is not a valid scope name (letters, digits and _)')
-    if name in model.spec.properties or name in model.spec.relations or hasattr(Model, name):
+    if name in model.spec.properties or name in model.spec.relations or model._is_builtin_attribute(name):
         raise BootError(f'{where}: the name "{name}" is taken by a property, relation or method of '
                         f"{model.spec.name}; rename the scope")
     scope = _parse(model, raw, where)
     accessor = ScopeAccessor(model, name, scope, _coerced_values(model, equalities(raw.get("where")), where))
     setattr(model, name, accessor)
-    own = model.__dict__.get("_named_scopes")
-    if own is None:
-        own = {}
-        model._named_scopes = own
-    own[name] = accessor
+    model._runtime.named_scopes[name] = accessor
     return accessor
 
 
@@ -160,7 +152,8 @@ def scope_methods(model: type["Model"]) -> list[RemoteMethod]:
     """The REST routes of the named scopes, as LoopBack exposed them (before the built-ins)."""
     methods = []
     for klass in reversed(model.__mro__):
-        for name in (klass.__dict__.get("_named_scopes") or {}):
+        runtime = vars(klass).get("_runtime")
+        for name in (runtime.named_scopes if runtime is not None else ()):
             methods.extend(_routes(model, name))
     return methods
 

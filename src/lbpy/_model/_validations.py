@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._errors import BootError
+from .._filter import Filter
 
 if TYPE_CHECKING:
     from ._persisted import Model
@@ -313,15 +314,15 @@ def install(model: type["Model"], rules: list[Rule]) -> None:
     unique = [r for r in rules if r.kind == "uniqueness"]
     if sync:
         # LoopBack kept rules per property (required ones first) and reported errors in that order
-        by_property: dict[str, list] = model.__dict__.get("_rules_by_property") or {
+        runtime = model._runtime
+        by_property = runtime.rules_by_property or {
             name: [] for name, prop in model.spec.properties.items() if prop.required}
         for rule in sync:
             by_property.setdefault(rule.property, []).append(_validator(rule))
-        model._rules_by_property = by_property
-        model._validators = [validate for validators in by_property.values() for validate in validators]
+        runtime.rules_by_property = by_property
+        runtime.validators = [validate for validators in by_property.values() for validate in validators]
     if unique:
-        existing = model.__dict__.get("_unique_rules")
-        model._unique_rules = (existing or []) + unique
+        model._runtime.unique_rules = model._runtime.unique_rules + unique
 
 
 def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
@@ -354,7 +355,7 @@ async def unique_errors(model: type["Model"], values: dict, mode: str, current_i
     ds = model._require_datasource()
     id_name = model.spec.id_name
     record = values if record is None else record
-    for rule in model.__dict__.get("_unique_rules") or ():
+    for rule in model._runtime.unique_rules:
         prop = rule.property
         scoped = rule.options.get("scopedTo") or ()
         if mode == "patch" and prop not in values and not any(s in values for s in scoped):
@@ -385,15 +386,13 @@ def _unique_where(rule: Rule, prop: str, value: Any, values: dict) -> dict:
 
 
 def _filter(where: dict, limit: int):
-    from .._filter import Filter
-
     return Filter(where=where, limit=limit)
 
 
 def batch_duplicates(model: type["Model"], items: list[dict]) -> list[dict[str, list[tuple[str, str]]]]:
     """Uniqueness failures among the items of one batch create (the later of two equal items)."""
     failures: list[dict[str, list[tuple[str, str]]]] = [{} for _ in items]
-    for rule in model.__dict__.get("_unique_rules") or ():
+    for rule in model._runtime.unique_rules:
         seen: set = set()
         for index, values in enumerate(items):
             value = values.get(rule.property)

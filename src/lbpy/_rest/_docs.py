@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._errors import HttpError
+from .._version import __version__
 from ._errors import error_body
 from ._openapi import _documents, document_bytes
 
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from .._app import Application
-    from ._app import RestApp
+    from ._invoke import RestApp
+    from ._served import ServedApp
 
 PAGE_DIR = Path(__file__).parent / "explorer"
 
@@ -46,7 +47,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def doc_routes(app: "Application", rest: "RestApp") -> list:
+def doc_routes(app: "ServedApp", rest: "RestApp") -> list:
     """The Starlette routes for the documents and, when configured, the explorer."""
     from starlette.routing import Route
 
@@ -73,7 +74,7 @@ def doc_routes(app: "Application", rest: "RestApp") -> list:
 # Documents
 
 
-def _document(app: "Application", kind: str, cors: bool) -> Callable:
+def _document(app: "ServedApp", kind: str, cors: bool) -> Callable:
     async def endpoint(request: "Request") -> "Response":
         body = document_bytes(app, kind)
         headers = {"cache-control": "no-cache", "etag": _etag(body)}
@@ -107,7 +108,7 @@ class _Page:
     etag: str
 
 
-def _page_endpoint(app: "Application") -> Callable:
+def _page_endpoint(app: "ServedApp") -> Callable:
     built: list[_Page] = []
 
     async def endpoint(request: "Request") -> "Response":
@@ -158,8 +159,6 @@ def render_page(openapi: dict) -> str:
 
 
 def _lbpy_version() -> str:
-    from .. import __version__
-
     return __version__
 
 

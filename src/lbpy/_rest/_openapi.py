@@ -1,7 +1,7 @@
 """The API documents: LoopBack 3's Swagger 2.0 document and an OpenAPI 3.0 document.
 
 Both are generated from the declarations the router serves: every exposed model's
-``RemoteMethod`` list (``model_methods``) and its ``ModelSpec``. Nothing here knows a built-in
+``RemoteMethod`` list (``exposed_methods``) and its ``ModelSpec``. Nothing here knows a built-in
 method by name, so remote methods and relation routes an app adds appear on their own.
 
 The Swagger 2.0 document has the shape loopback-swagger gave it (``/explorer/swagger.json``), so
@@ -22,12 +22,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .._model._definition import MISSING, ModelSpec
+from .._model._remote_definition import (
+    Accept,
+    Endpoint,
+    RemoteMethod,
+    Returns,
+    default_source,
+)
 from .._model._types import ArrayType, Type
-from .._remoting import Accept, Endpoint, RemoteMethod, Returns, default_source
+from .._remoting import exposed_methods
 
 if TYPE_CHECKING:
-    from .._app import Application
     from .._model._persisted import Model
+    from ._served import ServedApp
 
 __all__ = ["swagger_document", "openapi_document", "document_bytes"]
 
@@ -61,17 +68,17 @@ _REF = "#/definitions/"
 # Public entry points
 
 
-def swagger_document(app: "Application") -> dict:
+def swagger_document(app: "ServedApp") -> dict:
     """The app's Swagger 2.0 document, as LoopBack 3's ``/explorer/swagger.json`` had it."""
     return copy.deepcopy(_documents(app).swagger)
 
 
-def openapi_document(app: "Application") -> dict:
+def openapi_document(app: "ServedApp") -> dict:
     """The app's OpenAPI 3.0 document (``/openapi.json``)."""
     return copy.deepcopy(_documents(app).openapi)
 
 
-def document_bytes(app: "Application", kind: str) -> bytes:
+def document_bytes(app: "ServedApp", kind: str) -> bytes:
     """A document serialized once: ``kind`` is ``"openapi"`` or ``"swagger"``."""
     documents = _documents(app)
     return documents.openapi_bytes if kind == "openapi" else documents.swagger_bytes
@@ -94,10 +101,8 @@ class _Documents:
 _CACHE_ATTRIBUTE = "_api_documents"
 
 
-def _documents(app: "Application") -> _Documents:
-    from ._app import model_methods
-
-    exposed = [(model, model_methods(model)) for model in app.exposed_models()]
+def _documents(app: "ServedApp") -> _Documents:
+    exposed = [(model, exposed_methods(model)) for model in app.exposed_models()]
     # Boot scripts and customisations may add or disable remote methods after a first build. The
     # built-in table is fixed per model; an app's own methods compare by value.
     key = tuple(
@@ -130,12 +135,11 @@ class _Options:
     extensions: dict = field(default_factory=dict)
 
 
-def _options(app: "Application") -> _Options:
+def _options(app: "ServedApp") -> _Options:
     """loopback-component-explorer's options (component-config.json) over config.json's."""
     extra = app.config.model_extra or {}
     swagger = dict(extra.get("swagger") or {}) if isinstance(extra.get("swagger"), dict) else {}
-    explorer = app.files.component_config.get("loopback-component-explorer")
-    explorer = explorer if isinstance(explorer, dict) else {}
+    explorer = app.files.explorer_settings or {}
 
     def flag(name: str, default: bool) -> bool:
         for source in (explorer, swagger):
@@ -154,7 +158,7 @@ def _options(app: "Application") -> _Options:
     )
 
 
-def _info(app: "Application", options: _Options) -> dict:
+def _info(app: "ServedApp", options: _Options) -> dict:
     info = {k: _text(v) for k, v in options.api_info.items()}
     package = _package_metadata(app)
     info["version"] = str(info.get("version") or package.get("version") or "1.0.0")
@@ -165,7 +169,7 @@ def _info(app: "Application", options: _Options) -> dict:
     return info
 
 
-def _package_metadata(app: "Application") -> dict:
+def _package_metadata(app: "ServedApp") -> dict:
     """name, version, description of the app: its pyproject.toml, else a LoopBack package.json."""
     pyproject = app.root / "pyproject.toml"
     if pyproject.is_file():
@@ -412,7 +416,7 @@ class _Operation:
 
 
 class _Builder:
-    def __init__(self, app: "Application", exposed: list[tuple[type["Model"], list[RemoteMethod]]]) -> None:
+    def __init__(self, app: "ServedApp", exposed: list[tuple[type["Model"], list[RemoteMethod]]]) -> None:
         self.app = app
         self.exposed = exposed
         self.options = _options(app)

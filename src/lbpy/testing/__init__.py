@@ -31,11 +31,20 @@ from typing import Any, ClassVar
 
 import pytest
 
+from . import _relation_checks  # noqa: F401  (registers the relation checks in CHECKS)
 from ._checks import CHECKS, Check, check
 from ._kit import (
-    ITEMS, KIT_MODELS, MODES, RELATION_MODELS, Kit, expect, expect_raises, expect_that, run_in_kit, same,
+    ITEMS,
+    KIT_MODELS,
+    MODES,
+    RELATION_MODELS,
+    Kit,
+    expect,
+    expect_raises,
+    expect_that,
+    run_in_kit,
+    same,
 )
-from . import _relation_checks  # noqa: F401  (registers the relation checks in CHECKS)
 
 
 class ConnectorConformance:

@@ -13,6 +13,8 @@ from typing import Any, Awaitable, Callable
 import anyio
 
 from .._errors import HttpError, NotFoundError
+from .._filter import Filter
+from .._model._definition import ModelDefinition, build_property
 from ._kit import ITEMS, MODES, Kit, day, expect, expect_raises, expect_that, same
 
 CheckFn = Callable[[Kit], Awaitable[None]]
@@ -259,7 +261,6 @@ async def all_returns_the_id_with_every_record(kit: Kit) -> None:
 async def all_returns_a_list_of_dicts(kit: Kit) -> None:
     """the raw all() returns a list of dicts."""
     await kit.seed()
-    from .._filter import Filter
 
     rows = await kit.raw("all", "KitItem", Filter(), {})
     expect_that(isinstance(rows, list) and all(isinstance(r, dict) for r in rows),
@@ -271,7 +272,6 @@ async def all_returns_a_list_of_dicts(kit: Kit) -> None:
 async def all_returns_copies(kit: Kit) -> None:
     """changing a record all() returned does not change the stored one."""
     ids = await kit.seed()
-    from .._filter import Filter
 
     for row in await kit.raw("all", "KitItem", Filter(), {}):
         row["name"] = "changed"
@@ -1251,7 +1251,6 @@ async def discover_foreign_keys_returns_a_list(kit: Kit) -> None:
 @check(modes=RAW)
 async def discover_schemas_builds_a_model_definition(kit: Kit) -> None:
     """discover_schemas returns {name: model JSON} that lbpy can boot, id property included."""
-    from .._model._definition import ModelDefinition, build_property
 
     schemas = await kit.datasource.discover_schemas("KitItem")
     expect_that(isinstance(schemas, dict) and len(schemas) >= 1,

@@ -11,7 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from .._app import Application
+from .._boot import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
 from .._errors import NotFoundError
+from .._model._definition import ModelDefinition
 
 MODES = ("connector", "model")
 
@@ -172,9 +175,6 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: s
 def build_app(settings: dict[str, Any], app_dir: Path | None = None,
               models: dict[str, dict[str, Any]] | None = None):
     """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
-    from .._app import Application
-    from .._boot import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
-    from .._model._definition import ModelDefinition
 
     models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
@@ -192,7 +192,6 @@ def build_app(settings: dict[str, Any], app_dir: Path | None = None,
         component_config={},
     )
     app = Application(files, debug=True)
-    app._boot()
     return app
 
 
@@ -231,7 +230,7 @@ class Kit:
 
     def _loaded(self, model: str, row: dict) -> dict:
         # the values lbpy would hand on: dates as datetime, whatever the backend returned
-        for name, coerce in self.model(model)._load_converters:
+        for name, coerce in self.model(model)._runtime.load_converters:
             if row.get(name) is not None:
                 row[name] = coerce(row[name])
         return row

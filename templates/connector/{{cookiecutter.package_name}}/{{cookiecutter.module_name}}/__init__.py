@@ -13,4 +13,6 @@ __all__ = ["{{ cookiecutter.class_name }}", "{{ cookiecutter.client_class }}", "
 def initialize(datasource) -> None:
     """Give ``datasource`` its connector. No I/O here: lbpy calls ``connect()`` before the first
     request, and ``disconnect()`` when the app stops."""
-    datasource.connector = {{ cookiecutter.class_name }}(datasource.settings, datasource)
+    datasource.connector = {{ cookiecutter.class_name }}(
+        datasource.settings, datasource.models, app_dir=datasource.app_dir
+    )

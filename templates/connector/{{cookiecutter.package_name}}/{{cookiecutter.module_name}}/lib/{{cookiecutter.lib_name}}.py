@@ -207,8 +207,8 @@ class {{ cookiecutter.class_name }}(Connector):
     blocking = True
 {%- endif %}
 
-    def __init__(self, settings: dict | None = None, datasource=None) -> None:
-        super().__init__(settings, datasource)
+    def __init__(self, settings: dict | None = None, models=None, *, app_dir=None) -> None:
+        super().__init__(settings, models, app_dir=app_dir)
         seed = self.settings.get("seed", True)
         if isinstance(seed, str):  # from an environment variable
             seed = seed.lower() not in ("false", "0", "no", "")

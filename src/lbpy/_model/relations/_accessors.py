@@ -31,12 +31,13 @@ import secrets
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from .._errors import BadRequestError, ConflictError, NotFoundError, ValidationError
-from .._filter import Filter, apply_filter, compile_where, conjunction, load_json_param
-from ._relations import Relation, _merged, relation_of
+from ..._errors import BadRequestError, ConflictError, NotFoundError, ValidationError
+from ..._filter import Filter, apply_filter, compile_where, conjunction, load_json_param
+from ._include import _distinct, _merged, fetch_rows
+from ._relation import Relation, relation_of
 
 if TYPE_CHECKING:
-    from ._persisted import Model
+    from .._persisted import Model
 
 
 def accessor(instance: "Model", name: str) -> "Related":
@@ -284,8 +285,6 @@ class Through(HasMany):
         return where
 
     async def _linked_ids(self, options: dict | None) -> list[Any]:
-        from ._relations import _distinct, fetch_rows
-
         links = await fetch_rows(self.through, Filter(where=self._link_where()), _options(options))
         return _distinct(link.get(self.relation.key_through) for link in links)
 

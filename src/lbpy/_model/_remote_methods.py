@@ -19,8 +19,10 @@ import inspect
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
+import anyio.to_thread
+
 from .._errors import HttpError
-from .._remoting import RemoteMethod, remote_method_from_json
+from ._remote_definition import RemoteMethod, remote_method_from_json
 
 if TYPE_CHECKING:
     from ._persisted import Model
@@ -64,18 +66,12 @@ def define(model: type["Model"], name: str, fn: Callable | None, meta: dict[str,
     method.fn = _invoker(model, attribute, method.is_static)
     if fn is not None:
         setattr(model, attribute, fn)
-    own = model.__dict__.get("_own_remote_methods")
-    if own is None:
-        own = {}
-        model._own_remote_methods = own
-    own[method.full_name] = method
+    model._runtime.remote_methods[method.full_name] = method
     return method
 
 
 def _check_not_builtin(model: type["Model"], attribute: str) -> None:
-    from ._persisted import Model
-
-    if hasattr(Model, attribute):
+    if model._is_builtin_attribute(attribute):
         raise ValueError(
             f'a remote method named "{attribute}" would replace {model.__name__}.{attribute}, which '
             "lbpy's own methods use; give the remote method another name (its http.path can "
@@ -112,8 +108,6 @@ async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     awaitable result is awaited."""
     if _is_async(fn):
         return await fn(*args, **kwargs)
-    import anyio.to_thread
-
     result = await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
     if inspect.isawaitable(result):
         result = await result
@@ -137,20 +131,18 @@ def own_methods(model: type["Model"]) -> list[RemoteMethod]:
     """The remote methods ``model`` and its bases defined, a subclass's overriding its base's."""
     found: dict[str, RemoteMethod] = {}
     for klass in reversed(model.__mro__):
-        found.update(klass.__dict__.get("_own_remote_methods") or {})
+        runtime = vars(klass).get("_runtime")
+        if runtime is not None:
+            found.update(runtime.remote_methods)
     return list(found.values())
 
 
 def disable(model: type["Model"], name: str) -> None:
-    disabled = model.__dict__.get("_disabled_methods")
-    if disabled is None:
-        disabled = set()
-        model._disabled_methods = disabled
-    disabled.add(name)
+    model._runtime.disabled_methods.add(name)
 
 
 def is_disabled(model: type["Model"], method: RemoteMethod) -> bool:
-    disabled = model.__dict__.get("_disabled_methods")
+    disabled = model._runtime.disabled_methods
     return bool(disabled) and not disabled.isdisjoint(method_names(method))
 
 
@@ -175,23 +167,21 @@ def pattern(name: str) -> re.Pattern:
 def add_hook(model: type["Model"], phase: str, name: str, fn: Callable) -> None:
     if not callable(fn):
         raise TypeError(f"a remote hook must be a function taking ctx, not {type(fn).__name__}")
-    hooks = model.__dict__.get("_remote_hooks")
-    if hooks is None:
-        hooks = []
-        model._remote_hooks = hooks
-    hooks.append((phase, pattern(name), fn))
-    model._remote_hook_index = {}
+    runtime = model._runtime
+    runtime.remote_hooks.append((phase, pattern(name), fn))
+    runtime.remote_hook_index.clear()
 
 
 def hooks_for(model: type["Model"], method: RemoteMethod) -> tuple[list, list, list] | None:
     """The before, after and error hooks for ``method``, or None when it has none."""
-    index = model.__dict__.get("_remote_hook_index")
-    if index is None:
+    runtime = model._runtime
+    if not runtime.remote_hooks:
         return None
+    index = runtime.remote_hook_index
     key = method.full_name
     if key not in index:
         found: dict[str, list] = {phase: [] for phase in PHASES}
-        for phase, compiled, fn in model.__dict__.get("_remote_hooks") or ():
+        for phase, compiled, fn in runtime.remote_hooks:
             if compiled.fullmatch(key):
                 found[phase].append(fn)
         index[key] = (found["before"], found["after"], found["error"]) if any(found.values()) else None

@@ -11,14 +11,14 @@ the tables pointed to are discovered too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import NotFoundError, UsageError
+from .._errors import NotFoundError
+from .._model._definition import pluralize
+from ._calls import call_connector
 
 if TYPE_CHECKING:
-    from ._connectors._base import Connector
+    from ._base import Connector
 
 #: database column types -> LoopBack property types (first match wins; checked on the lowercased type)
 _TYPE_PATTERNS: list[tuple[str, str]] = [
@@ -147,8 +147,6 @@ def relation_name(fk_column: str, target_model: str) -> str:
 
 
 def plural_relation_name(model: str) -> str:
-    from ._model._definition import pluralize
-
     plural = pluralize(model)
     return plural[0].lower() + plural[1:]
 
@@ -157,8 +155,6 @@ async def schemas_from_discovery(connector: "Connector", table: str, options: di
     """``{model name: definition}`` for ``table``; with ``options["relations"]`` (or LoopBack's
     ``associations``), also for the tables its foreign keys point to, with both ends related.
     ``options["nameMapper"] = None`` keeps table and column names as they are."""
-    from ._connectors._base import call_connector
-
     mapper = options.get("nameMapper", True) is not None
     follow = bool(options.get("relations") or options.get("associations"))
     schemas: dict[str, dict] = {}
@@ -220,66 +216,3 @@ def merge_relations(into: dict[str, dict], more: dict[str, dict]) -> None:
             continue
         for rel_name, relation in schema.get("relations", {}).items():
             into[name].setdefault("relations", {}).setdefault(rel_name, relation)
-
-
-# -- what `lbpy discover` does ------------------------------------------------------------
-
-
-@dataclass
-class DiscoveryResult:
-    datasource: str
-    tables: list[dict]
-    models: dict[str, dict] = field(default_factory=dict)
-    written: list[Path] = field(default_factory=list)
-
-
-def open_datasource(root: Path, name: str):
-    """The app's datasource ``name``, as the app would build it (env overrides, connectors/)."""
-    from ._boot import read_app
-    from ._datasource import DataSource
-
-    settings = read_app(root).datasources.get(name)
-    if settings is None:
-        raise UsageError(f'--datasource {name}: server/datasources.json has no datasource "{name}"')
-    return DataSource(name, settings, app_dir=root)
-
-
-async def list_tables(datasource) -> list[dict]:
-    tables = await datasource.discover_model_definitions()
-    return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
-
-
-async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict]:
-    """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
-    models: dict[str, dict] = {}
-    by_table: dict[str, str] = {}
-    for table in tables:
-        schemas = await datasource.discover_schemas(table, {"relations": relations})
-        for model, schema in schemas.items():
-            source = (schema.get("options", {}).get(datasource.connector_name) or {}).get("table", model)
-            if model in models and by_table.get(model) != source:
-                raise UsageError(
-                    f'tables "{by_table[model]}" and "{source}" would both become model "{model}"; '
-                    "discover them one at a time"
-                )
-            by_table.setdefault(model, source)
-        merge_relations(models, schemas)
-    return models
-
-
-def write_models(project, datasource: str, models: dict[str, dict], *, force: bool) -> list[Path]:
-    """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
-    config = project.model_config()
-    existing = project.model_definitions()
-    if not force:
-        taken = sorted(name for name in models if name in existing or name in config)
-        if taken:
-            raise UsageError(
-                f"model(s) {', '.join(taken)} already exist; pass --force to overwrite them, "
-                "or leave them out with --models"
-            )
-    written = []
-    for name, definition in models.items():
-        written.append(project.write_model(definition, force=force))
-        project.set_model_config(name, {"dataSource": datasource, "public": True}, force=True)
-    return written

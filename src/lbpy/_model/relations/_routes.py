@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from .._errors import NotFoundError
-from .._remoting import Accept, Endpoint, RemoteMethod, Returns
-from ._related import accessor
-from ._relations import Relation
+from ..._errors import NotFoundError
+from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
+from ._accessors import accessor
+from ._relation import Relation
 
 if TYPE_CHECKING:
-    from ._persisted import Model
+    from .._persisted import Model
 
 _OPTIONS = Accept("options", "object", "options")
 
@@ -30,7 +30,7 @@ def relation_methods(model: type["Model"]) -> list[RemoteMethod]:
     """The relation routes of ``model``, in LoopBack's order."""
     per_relation: list[RemoteMethod] = []
     lists: list[RemoteMethod] = []
-    for relation in model._relations.values():
+    for relation in model._runtime.relations.values():
         if relation.target is None and relation.type != "belongsTo":
             continue
         if relation.type == "belongsTo":

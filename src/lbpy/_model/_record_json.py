@@ -1,0 +1,63 @@
+"""A record as LoopBack answers it: JSON values, LoopBack's property order, hidden properties out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ._definition import ModelSpec
+from ._types import format_date
+
+
+def is_record(value: Any) -> bool:
+    """Whether ``value`` is a model instance (one record), without importing the model class."""
+    return isinstance(getattr(value, "__data__", None), dict) and hasattr(type(value), "spec")
+
+
+def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
+    """A record as JSON values, in LoopBack's order (declared properties as the definition lists
+    them, then undeclared ones); hidden properties removed, and protected ones when nested."""
+    hidden = spec.hidden | spec.protected if nested else spec.hidden
+    out = {}
+    seen = 0
+    for key in spec.properties:
+        if key in data:
+            seen += 1
+            if key not in hidden:
+                value = data[key]
+                out[key] = value if value.__class__ in _JSON_SCALARS else json_value(value)
+    if seen < len(data):
+        properties = spec.properties
+        relations = spec.relations
+        for key, value in data.items():
+            if key not in properties and key not in hidden:
+                out[key] = _related_json(value) if key in relations else json_value(value)
+    return out
+
+
+def _related_json(value: Any) -> Any:
+    """Included records: their own model's hidden and protected properties are left out."""
+    if is_record(value):
+        return to_json(type(value).spec, value.__data__, nested=True)
+    if isinstance(value, (list, tuple)):
+        return [_related_json(item) for item in value]
+    return json_value(value)
+
+
+_JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return format_date(value)
+    if is_record(value):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return {"type": "Buffer", "data": list(value)}
+    return value

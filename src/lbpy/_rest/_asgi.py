@@ -1,0 +1,101 @@
+"""The ASGI app: lifespan, CORS, LoopBack 3's REST routes for every public model, errors, and
+the explorer and documents.
+
+The REST path is plain ASGI (no per-request framework objects) because it is the hot path; the
+explorer and the documents are ordinary Starlette routes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from starlette.routing import Router
+
+from .._errors import HttpError, NotFoundError
+from ._docs import doc_routes
+from ._errors import error_body
+from ._invoke import RestApp
+from ._response import dumps, request_origin, send_preflight, send_response
+from ._served import ServedApp
+
+log = logging.getLogger("lbpy")
+
+
+def build_asgi(app: ServedApp) -> Callable:
+    """The whole ASGI app: lifespan, CORS, REST routes, documents and the explorer."""
+    rest = RestApp(app)
+    root = app.rest_api_root
+    root_len = len(root)
+    async def not_found(scope, receive, send) -> None:
+        error = NotFoundError(f"Cannot {scope.get('method', 'GET')} {scope.get('path', '/')}")
+        status, payload = error_body(error, debug=app.debug)
+        await send_response(send, status, dumps(payload), request_origin(scope), rest.cors)
+
+    others = Router(routes=doc_routes(app, rest), default=not_found)
+    routes_built: list[bool] = []
+    started_at = datetime.now(timezone.utc)
+    start_clock = time.monotonic()
+
+    async def asgi(scope, receive, send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await _lifespan(app, receive, send)
+            return
+        if kind != "http":
+            await others(scope, receive, send)
+            return
+        if not app.started or not routes_built:
+            try:
+                await app.start()
+                if not routes_built:
+                    rest.build_routes()
+                    routes_built.append(True)
+            except Exception as exc:
+                status, payload = error_body(
+                    exc if isinstance(exc, HttpError) else _unavailable(exc), debug=app.debug
+                )
+                await send_response(send, status, dumps(payload), None, False)
+                return
+        origin = request_origin(scope)
+        path: str = scope["path"]
+        if scope["method"] == "OPTIONS" and rest.cors:
+            await send_preflight(scope, send, origin)
+            return
+        if path.startswith(root) and (len(path) == root_len or path[root_len] == "/"):
+            parts = [p for p in path[root_len:].split("/") if p]
+            await rest.handle(scope, receive, send, parts, origin)
+            return
+        if path == "/" and scope["method"] in ("GET", "HEAD"):
+            body = dumps({"started": started_at, "uptime": round(time.monotonic() - start_clock, 3)})
+            await send_response(send, 200, body, origin, rest.cors)
+            return
+        await others(scope, receive, send)
+
+    return asgi
+
+
+def _unavailable(exc: Exception) -> HttpError:
+    log.error("the app could not start: %s", exc)
+    return HttpError(f"The app could not start: {exc}", status_code=503, code="APP_NOT_STARTED")
+
+
+async def _lifespan(app: ServedApp, receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app.start()
+            except Exception as exc:
+                log.error("the app could not start: %s", exc)
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                raise  # servers stop quietly after startup.failed; test clients re-raise it
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await app.stop()
+            finally:
+                await send({"type": "lifespan.shutdown.complete"})
+            return

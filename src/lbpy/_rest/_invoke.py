@@ -1,0 +1,163 @@
+"""Calling a remote method for a request: arguments read and checked, remote hooks run in
+LoopBack's order, the result answered (or streamed, for a change stream)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .._errors import BadRequestError, NotFoundError
+from .._model._remote_methods import RemoteContext, hooks_for, run_hook
+from ._errors import error_body
+from ._request import Call, parse_size, read_arg
+from ._response import CORS_ALWAYS, dumps, send_response, serialize
+from ._routing import ModelRoutes, Route, route_table
+
+if TYPE_CHECKING:
+    from .._model._persisted import Model
+    from ._served import ServedApp
+
+
+class RestApp:
+    """Dispatches ``restApiRoot`` requests to model routes."""
+
+    def __init__(self, app: "ServedApp") -> None:
+        self.app = app
+        self.debug = app.debug
+        json_limit = (app.config.remoting.json_ or {}).get("limit")
+        self.limit = parse_size(json_limit)
+        self.by_path: dict[str, ModelRoutes] = {}
+        self.cors = cors_enabled(app)
+
+    def build_routes(self) -> None:
+        """Routes are built once the app has started, so that methods a boot script adds are served."""
+        self.by_path = route_table(self.app.exposed_models())
+
+    async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
+        verb = scope["method"]
+        head = verb == "HEAD"
+        try:
+            routes = self.by_path.get(parts[0].lower()) if parts else None
+            if routes is None:
+                raise NotFoundError(f"There is no method to handle {verb} /{'/'.join(parts[:1])}")
+            rest = parts[1:]
+            found = routes.find(verb, rest)
+            if found is None and head:
+                found = routes.find("GET", rest)
+            if found is None:
+                raise NotFoundError(
+                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                )
+            route, params = found
+            call = Call(scope, receive, params, self.limit)
+            if route.method.streams:
+                await self.stream(route, call, send, origin)
+                return
+            status, body = await self.invoke(route, call)
+        except Exception as exc:  # every failure becomes LoopBack's error body
+            status, payload = error_body(exc, debug=self.debug)
+            body = dumps(payload)
+        await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""))
+
+    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None]:
+        method = route.method
+        model = route.model
+        args: dict[str, Any] = {}
+        for accept, source in route.args:
+            args[accept.arg] = await read_arg(accept, source, call, method.builtin)
+        instance = None
+        if not method.is_static:
+            instance_id = call.params.get("id")
+            instance = await model.find_by_id(instance_id, None, call.options)
+            if instance is None:
+                raise NotFoundError(f"could not find a model with id {instance_id}", code="MODEL_NOT_FOUND")
+            args.pop("id", None)
+        hooks = hooks_for(model, method)
+        if hooks is None:
+            _check_required(route, args)
+            result = await method.fn(model if instance is None else instance, **args)
+        else:
+            result = await _invoke_with_hooks(route, call, args, instance, hooks)
+        if method.name == "exists" and route.verb == "HEAD" and not result:
+            raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
+                                code="MODEL_NOT_FOUND")
+        body = serialize(method, result)
+        return (204 if body is None and method.status == 200 else method.status), body
+
+    async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
+        """A change stream: server-sent events until the client goes away (or the server stops)."""
+        args = {accept.arg: await read_arg(accept, source, call, route.method.builtin)
+                for accept, source in route.args}
+        changes = await route.method.fn(route.model, **args)
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache, no-transform")]
+        if self.cors:
+            if origin is not None:
+                headers.append((b"access-control-allow-origin", origin))
+            headers += CORS_ALWAYS
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
+            await _pump(changes, call.receive, send)
+        finally:
+            changes.close()
+
+
+def _check_required(route: Route, args: dict) -> None:
+    for accept, _source in route.args:
+        if accept.required:
+            value = args.get(accept.arg)
+            if value is None or value == "":
+                raise BadRequestError(f"{accept.arg} is a required argument")
+
+
+async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: "Model | None",
+                             hooks: tuple[list, list, list]) -> Any:
+    """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
+    after-error hooks see any failure of those."""
+    before, after, on_error = hooks
+    method = route.method
+    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.replay,
+                        instance=instance, options=call.options)
+    try:
+        for fn in before:
+            await run_hook(fn, ctx)
+        _check_required(route, ctx.args)
+        ctx.result = await method.fn(route.model if instance is None else instance, **ctx.args)
+        for fn in after:
+            await run_hook(fn, ctx)
+    except Exception as exc:
+        if not on_error:
+            raise
+        ctx.error = exc
+        for fn in on_error:
+            try:
+                await run_hook(fn, ctx)
+            except Exception as replaced:
+                ctx.error = replaced
+        raise ctx.error from None
+    return ctx.result
+
+
+async def _pump(changes, receive, send) -> None:
+    """Send each change as an event; stop when the client disconnects or the stream closes."""
+    async with anyio.create_task_group() as tasks:
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(watch_disconnect)
+        try:
+            async for change in changes:
+                await send({"type": "http.response.body", "more_body": True,
+                            "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
+        except OSError:
+            pass  # the connection went away while sending
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        tasks.cancel_scope.cancel()
+
+
+def cors_enabled(app: "ServedApp") -> bool:
+    remoting_cors = getattr(app.config.remoting, "cors", None)
+    return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True

@@ -1,0 +1,84 @@
+"""Answers: LoopBack's JSON bodies (compact, orjson), a method's result as its ``returns`` say,
+and the CORS headers LoopBack 3's default ``cors({origin: true, credentials: true})`` sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .._model._record_json import is_record, json_value
+from .._model._remote_definition import RemoteMethod
+
+_JSON_HEADERS = [(b"content-type", b"application/json; charset=utf-8")]
+_ALLOWED_METHODS = b"GET,HEAD,PUT,PATCH,POST,DELETE"
+CORS_ALWAYS = [(b"vary", b"Origin"), (b"access-control-allow-credentials", b"true")]
+
+
+def dumps(body: Any) -> bytes:
+    """Compact UTF-8 JSON, as LoopBack answers; orjson because encoding dominates a find's cost."""
+    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _default(value: Any) -> Any:
+    if is_record(value):
+        return value.to_json()
+    return json_value(value) if not isinstance(value, (dict, list)) else value
+
+
+def serialize(method: RemoteMethod, result: Any) -> bytes | None:
+    returns = method.returns
+    if not returns:
+        return None  # answered 204 No Content
+    if len(returns) == 1 and returns[0].root:
+        if is_record(result):
+            return dumps(result.to_json())
+        if isinstance(result, list):
+            return dumps([r.to_json() if is_record(r) else json_value(r) for r in result])
+        return dumps(json_value(result))
+    if len(returns) == 1:
+        return dumps({returns[0].arg: json_value(result)})
+    if isinstance(result, dict):
+        return dumps({r.arg: json_value(result.get(r.arg)) for r in returns})
+    values = result if isinstance(result, (list, tuple)) else [result]
+    return dumps({r.arg: json_value(v) for r, v in zip(returns, values)})
+
+
+async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
+                *, length: int | None = None, content_type=_JSON_HEADERS) -> None:
+    headers = list(content_type) if body is not None or length else []
+    size = len(body) if body is not None else (length or 0)
+    headers.append((b"content-length", str(size).encode()))
+    if cors:
+        # LoopBack's cors({origin: true, credentials: true}) answers like this on every response
+        if origin is not None:
+            headers.append((b"access-control-allow-origin", origin))
+        headers += CORS_ALWAYS
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body or b""})
+
+
+def request_origin(scope) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == b"origin":
+            return value
+    return None
+
+
+async def send_preflight(scope, send, origin: bytes | None) -> None:
+    requested = b""
+    for key, value in scope["headers"]:
+        if key == b"access-control-request-headers":
+            requested = value
+    headers = [(b"access-control-allow-origin", origin)] if origin is not None else []
+    headers += [
+        (b"access-control-allow-credentials", b"true"),
+        (b"access-control-allow-methods", _ALLOWED_METHODS),
+        (b"access-control-max-age", b"86400"),
+        (b"vary", b"Origin, Access-Control-Request-Headers"),
+        (b"content-length", b"0"),
+    ]
+    if requested:
+        headers.append((b"access-control-allow-headers", requested))
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})

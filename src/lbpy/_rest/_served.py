@@ -1,0 +1,29 @@
+"""What the REST layer needs of the application it serves, and nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .._boot import AppConfig, AppFiles
+
+if TYPE_CHECKING:
+    from .._model._persisted import Model
+
+
+class ServedApp(Protocol):
+    """The application as the REST layer sees it (``lbpy.Application`` is one)."""
+
+    root: Path
+    files: AppFiles
+    config: AppConfig
+    debug: bool
+    rest_api_root: str
+    explorer_path: str | None
+    started: bool
+
+    def exposed_models(self) -> list[type["Model"]]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
