@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("errors, loader, JSON values", ["lbpy._errors", "lbpy._loader", "lbpy._atomic", "lbpy._json_values",
                                      "lbpy._version"]),
     ("model definitions and types", ["lbpy._model._types", "lbpy._model._definition",
-                                     "lbpy._model._remote_definition", "lbpy._boot"]),
+                                     "lbpy._model._remote_definition", "lbpy._app_files"]),
     ("filter", ["lbpy._filter"]),
     ("connectors", ["lbpy._connectors"]),
     ("datasource", ["lbpy._datasource"]),

@@ -1,6 +1,6 @@
 """The application: the composition root that boots an app's files into a served API.
 
-``create_app`` reads the app's files (``lbpy._boot``), makes its datasources, has the model
+``create_app`` reads the app's files (``lbpy._app_files``), makes its datasources, has the model
 builder make its models, loads its boot scripts, and gives the lot to the REST layer, which
 serves it as an ASGI app. Nothing below this module knows the application object.
 """
@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ._boot import AppFiles, ModelConfigEntry, read_app
+from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._datasource import DataSource
 from ._errors import BootError
 from ._loader import line_in, load_python_file, shown_path

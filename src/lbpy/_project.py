@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._app_files import DEFAULT_MODEL_SOURCES
 from ._atomic import write_atomic
-from ._boot import DEFAULT_MODEL_SOURCES
 from ._errors import UsageError
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from .._boot import substitute_env
+from .._app_files import substitute_env
 from .._connectors._base import Connector
 from .._connectors._registry import (
     available_connectors,

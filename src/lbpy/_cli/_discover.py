@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .._boot import read_app
+from .._app_files import read_app
 from .._connectors._discovery import merge_relations, model_name
 from .._datasource import DataSource
 from .._errors import UsageError

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .._boot import read_app
+from .._app_files import read_app
 from .._errors import UsageError
 from .._serve import configure_logging, load_app, serve
 from ._errors import reported

@@ -29,8 +29,8 @@ its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,7 +47,6 @@ from .._model._definition import ModelSpec, PropertySpec
 from .._model._types import ArrayType
 from ._calls import call_connector
 from ._discovery import schemas_from_discovery
-
 
 
 @dataclass(frozen=True)

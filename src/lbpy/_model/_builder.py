@@ -1,6 +1,6 @@
 """Building the model classes of an app from its definitions, once, at boot.
 
-The builder reads the validated model definitions (``lbpy._boot``), merges each with its base
+The builder reads the validated model definitions (``lbpy._app_files``), merges each with its base
 model's, and makes one class per model on its datasource, in base-first order. It then resolves
 the relations, applies what each model JSON declares beyond its properties (``mixins``,
 ``validations``, ``scope``, ``scopes``), runs each model's Python customisation
@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
-from .._boot import LOOPBACK_BUILTIN_MODELS, AppFiles
+from .._app_files import LOOPBACK_BUILTIN_MODELS, AppFiles
 from .._errors import BootError
 from .._loader import line_in, load_python_file
 from . import _remote_methods, _scopes, _validations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .._boot import AppConfig, AppFiles
+from .._app_files import AppConfig, AppFiles
 
 if TYPE_CHECKING:
     from .._model._persisted import Model

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from .._app import Application
-from .._boot import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
+from .._app_files import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
 from .._errors import NotFoundError
 from .._model._definition import ModelDefinition
 

@@ -13,7 +13,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from test_sql_support import BACKENDS, datasource_settings, recorded_statements, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, datasource_settings, recorded_statements, require, sql_session  # noqa: F401
 
 PAYLOADS = [
     "'; DROP TABLE canary; --",

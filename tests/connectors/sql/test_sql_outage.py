@@ -11,7 +11,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from test_sql_support import MYSQL_URL, POSTGRESQL_URL, datasource_settings, require, sql_session  # noqa: F401
+from sql_support import MYSQL_URL, POSTGRESQL_URL, datasource_settings, require, sql_session  # noqa: F401
 
 
 class Proxy:

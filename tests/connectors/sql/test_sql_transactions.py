@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from test_sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
 
 LEDGER = {"properties": {"label": {"type": "string"}, "amount": "number"}}
 

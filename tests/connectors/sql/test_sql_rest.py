@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from test_sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
 
 CUSTOMER = {
     "strict": True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import pytest
-from test_sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
 
 CUSTOMER = {
     "properties": {
@@ -264,7 +264,7 @@ def test_destroy_all_removes_what_the_memory_connector_removes(fresh_apps, porta
 
 def test_a_filter_runs_as_one_select_inside_the_database(apps, portal):
     """No row is filtered in Python: the statement carries the where, order and limit."""
-    from test_sql_support import recorded_statements
+    from sql_support import recorded_statements
 
     _, sql = apps
     with recorded_statements(sql.datasources["db"].connector) as statements:

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from lbpy import BootError, create_app
 
 from conftest import write_app
-from test_start_subprocess import STARTED, free_port, lbpy_start, run_start
+from lbpy_process import STARTED, free_port, lbpy_start, run_start
 
 NOTE = {"properties": {"title": "string"}}
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
 
 from conftest import write_app
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from test_start_subprocess import LBPY, clean_env, free_port, lbpy_start
+from lbpy_process import LBPY, clean_env, free_port, lbpy_start
 
 
 def new_app(where: Path, name: str, template: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from test_sql_support import datasource_settings, drop_session_databases
+from sql_support import datasource_settings, drop_session_databases
 
 from lbpy.testing import ConnectorConformance
 

@@ -107,7 +107,7 @@ def test_settings_come_from_the_connectors_schema_and_secrets_stay_in_the_enviro
 
 
 def test_the_app_boots_with_the_secret_from_the_environment(root, monkeypatch):
-    from lbpy._boot import read_app
+    from lbpy._app_files import read_app
 
     assert run(root, "datasource", "store", "--connector", "acme", "--set", "database=shop").exit_code == 0
     monkeypatch.setenv("STORE_PASSWORD", "s3cret")

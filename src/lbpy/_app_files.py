@@ -1,9 +1,10 @@
-"""Booting an application from its declarative files, the way loopback-boot did.
+"""An application's declarative files, read and checked the way loopback-boot read them.
 
 Everything is read and checked once: ``server/config.json``, ``server/datasources.json``,
 ``server/model-config.json`` (each with its ``*.local.json`` and ``*.<env>.json`` overrides), and
 the model definitions found through ``_meta.sources``. Any problem is a ``BootError`` with a
-one-line message naming the file.
+one-line message naming the file. Building models from them is the model builder's job
+(``lbpy._model._builder``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, boot, datasource_settings, portal, require, sql_session  # noqa: F401
 
 SCHEMA_SQL = {
     "common": [

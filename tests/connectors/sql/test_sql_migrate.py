@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from test_sql_support import BACKENDS, datasource_settings, execute, require, sql_session  # noqa: F401
+from sql_support import BACKENDS, datasource_settings, execute, require, sql_session  # noqa: F401
 
 from conftest import write_app
 from lbpy._cli import app as cli
