@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from ._errors import BadRequestError
-from ._model._definition import ModelSpec
-from ._model._types import ArrayType, CoercionError, ModelType, Type
+from .._errors import BadRequestError
+from .._model._definition import ModelSpec
+from .._model._types import ArrayType, CoercionError, ModelType, Type
 
 OPERATORS = frozenset(
     ["eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin",
