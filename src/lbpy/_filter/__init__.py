@@ -3,7 +3,7 @@ it in Python, and dividing it between a connector and Python. The names below ar
 interface; the modules hold one concern each.
 """
 
-from ._canonical import conjunction
+from ._canonical import conjunction, where_to_json
 from ._capabilities import ALL_CAPABILITIES, Capabilities, split_filter, where_supported
 from ._evaluate import (
     _MISSING,
@@ -38,5 +38,6 @@ __all__ = [
     "sort_key",
     "sort_records",
     "split_filter",
+    "where_to_json",
     "where_supported",
 ]

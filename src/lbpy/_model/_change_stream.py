@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from .._errors import BadRequestError
-from .._filter import compile_where, load_json_param
+from .._filter import compile_where, load_json_param, where_to_json
 from ._record_json import is_record, json_value, to_json
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ class ChangeStream:
         if event.get("target") is not None:  # a bulk change has none, and LoopBack left it out
             change["target"] = json_value(event["target"])
         if event.get("where") is not None:
-            change["where"] = loopback_where(event["where"])
+            change["where"] = where_to_json(event["where"], shorthand=True, convert=json_value)
         if data is not None:
             change["data"] = data.to_json() if is_record(data) else to_json(self.model.spec, data)
         change["type"] = event["type"]
@@ -92,23 +91,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def loopback_where(where: dict) -> Any:
-    """A canonical where as LoopBack's JSON: ``{"id": {"eq": 3}}`` -> ``{"id": 3}``."""
-    if not isinstance(where, dict) or len(where) != 1:
-        return where
-    (key, value), = where.items()
-    if key in ("and", "or") and isinstance(value, list):
-        return {key: [loopback_where(w) for w in value]}
-    if isinstance(value, dict) and len(value) == 1:
-        (op, operand), = value.items()
-        if isinstance(operand, re.Pattern):
-            flags = "i" if operand.flags & re.IGNORECASE else ""
-            operand = f"/{operand.pattern}/{flags}"
-        operand = json_value(operand)
-        return {key: operand} if op == "eq" else {key: {op: operand}}
-    return {key: json_value(value)}
 
 
 def close_all(models: Any) -> None:

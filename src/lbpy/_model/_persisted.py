@@ -23,11 +23,11 @@ from .._filter import (
     conjunction,
     parse_filter,
     parse_where,
+    where_to_json,
 )
-from ._change_stream import loopback_where
 from ._definition import MISSING, ModelSpec
 from ._features import ModelFeatures
-from ._record_json import to_json
+from ._record_json import json_value, to_json
 from ._runtime import ModelRuntime
 from ._types import CoercionError
 from .relations._accessors import Related, accessor
@@ -835,7 +835,7 @@ class Model(ModelFeatures):
 
 def _json_where(where: dict | None) -> dict:
     """A canonical where as LoopBack's JSON (``{"id": 1}``), the form operation hooks see."""
-    return loopback_where(where) if where else {}
+    return where_to_json(where, shorthand=True, convert=json_value) if where else {}
 
 
 def _target(where: dict | None, id_name: str | None) -> Any:
