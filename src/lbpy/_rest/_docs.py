@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .._errors import HttpError
 from .._version import __version__
 from ._errors import error_body
-from ._openapi import _documents, document_bytes
+from ._openapi import ApiDocuments
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -52,18 +52,19 @@ def doc_routes(app: "ServedApp", rest: "RestApp") -> list:
     from starlette.routing import Route
 
     cors = rest.cors
-    routes = [Route("/openapi.json", _document(app, "openapi", cors), methods=["GET"])]
+    documents = ApiDocuments(app)
+    routes = [Route("/openapi.json", _document(documents, "openapi", cors), methods=["GET"])]
     if not app.explorer_path:
         return routes
     mount = app.explorer_path.rstrip("/")
-    page = _page_endpoint(app)
+    page = _page_endpoint(documents)
     if mount:
         routes.append(Route(mount, _redirect_to_slash, methods=["GET"]))
     routes += [
         Route(f"{mount}/", page, methods=["GET"]),
         Route(f"{mount}/index.html", page, methods=["GET"]),
-        Route(f"{mount}/openapi.json", _document(app, "openapi", cors), methods=["GET"]),
-        Route(f"{mount}/swagger.json", _document(app, "swagger", cors), methods=["GET"]),
+        Route(f"{mount}/openapi.json", _document(documents, "openapi", cors), methods=["GET"]),
+        Route(f"{mount}/swagger.json", _document(documents, "swagger", cors), methods=["GET"]),
         Route(f"{mount}/config.json", _config, methods=["GET"]),
         Route(f"{mount}/{{name:path}}", _asset_endpoint(), methods=["GET"]),
     ]
@@ -74,9 +75,9 @@ def doc_routes(app: "ServedApp", rest: "RestApp") -> list:
 # Documents
 
 
-def _document(app: "ServedApp", kind: str, cors: bool) -> Callable:
+def _document(documents: ApiDocuments, kind: str, cors: bool) -> Callable:
     async def endpoint(request: "Request") -> "Response":
-        body = document_bytes(app, kind)
+        body = documents.body(kind)
         headers = {"cache-control": "no-cache", "etag": _etag(body)}
         if cors:
             # LoopBack's CORS middleware answered every route; tools fetch documents cross-origin
@@ -108,14 +109,14 @@ class _Page:
     etag: str
 
 
-def _page_endpoint(app: "ServedApp") -> Callable:
+def _page_endpoint(documents: ApiDocuments) -> Callable:
     built: list[_Page] = []
 
     async def endpoint(request: "Request") -> "Response":
-        documents = _documents(app)
-        if not built or built[0].key != documents.key:
-            body = render_page(documents.openapi).encode("utf-8")
-            built[:] = [_Page(documents.key, body, _etag(body))]
+        current = documents.current()
+        if not built or built[0].key != current.key:
+            body = render_page(current.openapi).encode("utf-8")
+            built[:] = [_Page(current.key, body, _etag(body))]
         page = built[0]
         headers = {"cache-control": "no-cache", "etag": page.etag,
                    "content-security-policy": CONTENT_SECURITY_POLICY,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .._model._persisted import Model
     from ._served import ServedApp
 
-__all__ = ["swagger_document", "openapi_document", "document_bytes"]
+__all__ = ["swagger_document", "openapi_document", "ApiDocuments"]
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -70,18 +70,12 @@ _REF = "#/definitions/"
 
 def swagger_document(app: "ServedApp") -> dict:
     """The app's Swagger 2.0 document, as LoopBack 3's ``/explorer/swagger.json`` had it."""
-    return copy.deepcopy(_documents(app).swagger)
+    return ApiDocuments(app).current().swagger
 
 
 def openapi_document(app: "ServedApp") -> dict:
     """The app's OpenAPI 3.0 document (``/openapi.json``)."""
-    return copy.deepcopy(_documents(app).openapi)
-
-
-def document_bytes(app: "ServedApp", kind: str) -> bytes:
-    """A document serialized once: ``kind`` is ``"openapi"`` or ``"swagger"``."""
-    documents = _documents(app)
-    return documents.openapi_bytes if kind == "openapi" else documents.swagger_bytes
+    return ApiDocuments(app).current().openapi
 
 
 @dataclass
@@ -97,26 +91,31 @@ class _Documents:
         self.openapi_bytes = _dumps(self.openapi)
 
 
-#: where an app keeps its documents (on the app, so they go when it goes)
-_CACHE_ATTRIBUTE = "_api_documents"
+class ApiDocuments:
+    """A served app's two documents, built on first use and again only when its methods change:
+    boot scripts and customisations may add or disable remote methods after a first build."""
 
+    def __init__(self, app: "ServedApp") -> None:
+        self.app = app
+        self._built: _Documents | None = None
 
-def _documents(app: "ServedApp") -> _Documents:
-    exposed = [(model, exposed_methods(model)) for model in app.exposed_models()]
-    # Boot scripts and customisations may add or disable remote methods after a first build. The
-    # built-in table is fixed per model; an app's own methods compare by value.
-    key = tuple(
-        (model.spec.name, tuple(
-            (m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods
-        ))
-        for model, methods in exposed
-    )
-    cached = getattr(app, _CACHE_ATTRIBUTE, None)
-    if cached is not None and cached.key == key:
-        return cached
-    built = _Builder(app, exposed).build(key)
-    setattr(app, _CACHE_ATTRIBUTE, built)
-    return built
+    def current(self) -> _Documents:
+        exposed = [(model, exposed_methods(model)) for model in self.app.exposed_models()]
+        # the built-in table is fixed per model; an app's own methods compare by value
+        key = tuple(
+            (model.spec.name, tuple(
+                (m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods
+            ))
+            for model, methods in exposed
+        )
+        if self._built is None or self._built.key != key:
+            self._built = _Builder(self.app, exposed).build(key)
+        return self._built
+
+    def body(self, kind: str) -> bytes:
+        """A document serialized once: ``kind`` is ``"openapi"`` or ``"swagger"``."""
+        documents = self.current()
+        return documents.openapi_bytes if kind == "openapi" else documents.swagger_bytes
 
 
 def _dumps(document: dict) -> bytes:
