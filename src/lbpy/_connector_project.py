@@ -31,7 +31,6 @@ class ConnectorAnswers:
 
 def check_name(name: str) -> str:
     """A connector name as datasources.json spells it: lowercase words joined by - or _."""
-
     if not _NAME.match(name or ""):
         raise UsageError(
             f'"{name}" is not a valid connector name: use lowercase letters and digits, words '
@@ -59,7 +58,6 @@ def words(name: str) -> list[str]:
 
 def context_for(answers: ConnectorAnswers) -> dict:
     """The template's variables: everything computed here, nothing asked by cookiecutter."""
-
     camel = "".join(part.capitalize() for part in words(answers.name))
     lib_name = answers.name.replace("-", "_")
     if keyword.iskeyword(lib_name):

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .._errors import UsageError
-from .._project import AppProject
 from ._errors import stdin_is_terminal
 
 Validator = Callable[[Any], Any]  # returns the cleaned value or raises UsageError
@@ -165,9 +164,3 @@ def _unsafe(question) -> Any:
     """Ask; Ctrl-C stops the command instead of returning None."""
     answer = question.unsafe_ask()
     return answer
-
-
-def open_wizard(app_dir, *, yes: bool, config: str | None, keys) -> tuple:
-    """What every wizard starts with: the app to edit and an Asker holding the --config answers."""
-
-    return AppProject(app_dir), Asker(yes=yes, config=load_config(config, keys))

@@ -80,7 +80,6 @@ class NewDatasource:
 
 def connector_choices(app_dir: Path) -> dict[str, str]:
     """Connector name -> where it comes from, for the connector list."""
-
     return available_connectors(app_dir)
 
 
@@ -281,7 +280,6 @@ def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
                       install: bool | None) -> tuple[str, tuple["Setting", ...], list[str]]:
     """The connector's name for datasources.json and its settings schema, installing its package
     first when it is missing and the user agrees."""
-
     before = connector_choices(project.root)
     short = canonical_name(picked) if _looks_like_name(picked) else picked
     requirements: list[str] = []
@@ -389,7 +387,6 @@ def pyproject_with(project: "AppProject", requirements: list[str]) -> str | None
 def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool = False) -> dict[str, str]:
     """Write the datasource (and the connector's packages into the app's dependencies) as one
     change. Returns relative path -> what was done."""
-
     check_datasource_name(new.name, project, force=force)
     files = {"server/datasources.json": dump_json(project.datasources_with(new.name, new.entry(), force=force))}
     pyproject = pyproject_with(project, new.requirements)
@@ -418,7 +415,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Create a datasource (LoopBack 3's loopback:datasource)."""
-
     with reported():
         project = AppProject(app_dir)
         answers = load_config(config)

@@ -74,7 +74,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."""
-
     with reported():
         chosen = pick_format(fmt, output)
         project = AppProject(app_dir)

@@ -14,7 +14,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Show the app's models, datasources and connectors."""
-
     with reported():
         from rich.console import Console
         from rich.table import Table

@@ -15,7 +15,7 @@ from .._errors import UsageError
 from .._model._definition import ROOT_BASES, pluralize
 from .._project import dump_json, kebab_case
 from .._templates import templates_dir
-from ._ask import Asker, open_wizard
+from ._ask import Asker
 from ._errors import reported
 from ._options import AppDir, ConfigAnswers, Yes
 from ._property import (
@@ -25,6 +25,7 @@ from ._property import (
     parse_property_spec,
     parse_type,
 )
+from ._wizard import open_wizard
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -244,7 +245,6 @@ def model_definition(new: NewModel) -> dict[str, Any]:
 def create_model(project: "AppProject", new: NewModel, *, force: bool = False) -> dict[str, str]:
     """Write the model JSON, its ``.py`` customisation stub and its model-config entry, all three
     or none. Every answer is checked first. Returns relative path -> "create"/"update"/"keep"."""
-
     check_model_name(new.name, project, force=force)
     definitions = project.model_definitions()
     model_names = set(definitions) | {new.name}
@@ -340,7 +340,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Create a model and its properties (LoopBack 3's loopback:model)."""
-
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         new = ask_model(project, asker, name=name, datasource=datasource, base=base, public=public,

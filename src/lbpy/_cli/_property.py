@@ -25,9 +25,9 @@ from .._model._types import (
     format_date,
     resolve_type,
 )
-from ._ask import open_wizard
 from ._errors import reported
 from ._options import AppDir, ConfigAnswers, Yes
+from ._wizard import open_wizard
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -96,7 +96,6 @@ def type_names(model_names: Any) -> str:
 def parse_type(text: Any, model_names: Any, *, flag: str = "--type") -> Any:
     """LoopBack's JSON type for ``text``: "string", ["string"] for ``[string]``, "array", or a model
     name of the app. The runtime's own resolver decides what is known."""
-
     if isinstance(text, list):
         if len(text) != 1:
             raise UsageError(f"{flag}: an array type names one item type, e.g. [\"string\"]")
@@ -130,7 +129,6 @@ def parse_default(text: Any, json_type: Any, model_names: Any, *, flag: str = "-
     """``(default, defaultFn)`` for ``text`` read as ``json_type``, coerced by the runtime's own
     rules, so a default that boots is the only kind the wizards write. As in LoopBack 3,
     ``now`` on a date and ``uuid``/``guid`` on a string become a ``defaultFn``."""
-
     kind = resolve_type(json_type, set(model_names))
     shown = json.dumps(text) if isinstance(text, str) else json.dumps(text, default=str)
     described = kind.describe()
@@ -341,7 +339,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a property to a model (LoopBack 3's loopback:property)."""
-
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config,
                                      keys=["model", "name", "type", "itemType", "required", "default"])

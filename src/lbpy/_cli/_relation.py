@@ -11,10 +11,10 @@ import typer
 
 from .._errors import UsageError
 from .._model._definition import pluralize
-from ._ask import open_wizard
 from ._errors import reported
 from ._options import AppDir, ConfigAnswers, Yes
 from ._property import _with_key, check_property_name
+from ._wizard import open_wizard
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -56,7 +56,6 @@ class NewRelation:
 
 def default_relation_name(target: str, kind: str) -> str:
     """``Order`` -> ``orders`` (``order`` for belongsTo and hasOne), as LoopBack names relations."""
-
     name = target[:1].lower() + target[1:]
     return name if kind in ("belongsTo", "hasOne") else pluralize(name)
 
@@ -179,7 +178,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a relation between two models (LoopBack 3's loopback:relation)."""
-
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, relation = ask_relation(project, asker, model=model, type=type, target=target, name=name,

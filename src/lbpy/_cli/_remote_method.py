@@ -18,11 +18,12 @@ from .._model._definition import pluralize
 from .._model._persisted import Model
 from .._model._remote_definition import parse_http
 from .._project import dump_json
-from ._ask import Asker, open_wizard
+from ._ask import Asker
 from ._errors import reported
 from ._model import render_template, report
 from ._options import AppDir, ConfigAnswers, Yes
 from ._property import _with_key
+from ._wizard import open_wizard
 
 if TYPE_CHECKING:
     from .._project import AppProject
@@ -366,7 +367,6 @@ def add_remote_method(project: "AppProject", model: str, new: NewRemoteMethod, *
                       force: bool = False) -> dict[str, str]:
     """Write ``new`` into ``model``'s JSON ``methods`` and a function for it into the model's
     ``.py``, both or neither. Returns relative path -> "create" / "update" / "keep"."""
-
     path, definition = project.require_model(model)
     check_method_name(new.key)
     for argument in new.accepts + new.returns:
@@ -431,7 +431,6 @@ def command(
     app_dir: AppDir = Path("."),
 ) -> None:
     """Add a remote method to a model (LoopBack 3's loopback:remote-method)."""
-
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
         model, new = ask_remote_method(project, asker, model=model, name=name, is_static=is_static,

@@ -362,7 +362,6 @@ def count_result(info: Any) -> dict:
 
 def json_type(kind: Any) -> Any:
     """A property type as model JSON declares it: ``"string"``, ``["string"]``, ``"Address"``."""
-
     if isinstance(kind, ArrayType):
         return [json_type(kind.item)] if kind.item is not None else ["any"]
     return kind.name

@@ -339,7 +339,6 @@ def snake_case(name: str) -> str:
 
 def _sources_hint(root: Path, name: str) -> str:
     """When the definition sits in common/models but _meta.sources does not list it."""
-
     for path in sorted((root / "common" / "models").glob("*.json")):
         try:
             if json.loads(path.read_text("utf-8")).get("name") == name:

@@ -1251,7 +1251,6 @@ async def discover_foreign_keys_returns_a_list(kit: Kit) -> None:
 @check(modes=RAW)
 async def discover_schemas_builds_a_model_definition(kit: Kit) -> None:
     """discover_schemas returns {name: model JSON} that lbpy can boot, id property included."""
-
     schemas = await kit.datasource.discover_schemas("KitItem")
     expect_that(isinstance(schemas, dict) and len(schemas) >= 1,
                 "discover_schemas() must return {model name: definition}", schemas)

@@ -175,7 +175,6 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: s
 def build_app(settings: dict[str, Any], app_dir: Path | None = None,
               models: dict[str, dict[str, Any]] | None = None):
     """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
-
     models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
     files = AppFiles(

@@ -1,0 +1,11 @@
+"""What every wizard of an existing app starts with: the app's project files and the asker."""
+
+from __future__ import annotations
+
+from .._project import AppProject
+from ._ask import Asker, load_config
+
+
+def open_wizard(app_dir, *, yes: bool, config: str | None, keys) -> tuple:
+    """What every wizard starts with: the app to edit and an Asker holding the --config answers."""
+    return AppProject(app_dir), Asker(yes=yes, config=load_config(config, keys))
