@@ -334,3 +334,14 @@ def test_an_undefined_through_model_stops_the_boot(tmp_path):
     })
     with pytest.raises(BootError, match='relation "patients": the through model "Visit" is not defined'):
         create_app(root)
+
+
+def test_model_code_reaches_another_model_of_its_app(tmp_path):
+    app = create_app(write_app(tmp_path / "app", {
+        "Customer": {"properties": {"name": "string"}},
+        "Order": {"properties": {"total": "number"}},
+    }))
+    Customer = app.model("Customer")
+    assert Customer.get_model("Order") is app.model("Order")
+    with pytest.raises(LookupError, match=r'no model named "Nope" \(models: Customer, Order\)'):
+        Customer.get_model("Nope")

@@ -216,6 +216,15 @@ class ModelFeatures:
             runtime.load_converters.append((name, prop.type.coerce))
 
     @classmethod
+    def get_model(cls, name: str) -> Any:
+        """Another model of this model's app, by name (LoopBack's ``Model.app.models[name]``
+        and ``registry.getModel(name)``); a LookupError names the models there are."""
+        registry = cls._runtime.registry  # type: ignore[attr-defined]
+        if registry is None:
+            raise LookupError(f"{cls.spec.name} belongs to no app, so it knows no other model")  # type: ignore[attr-defined]
+        return registry.get_model(name)
+
+    @classmethod
     def create_change_stream(cls, options: Any = None) -> ChangeStream:
         """An async iterator of this model's changes (LoopBack's createChangeStream)."""
         return ChangeStream(cls, options)
