@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from .._errors import UsageError
+from .._json_values import format_date
 from .._model._types import (
     AnyType,
     ArrayType,
@@ -22,7 +23,6 @@ from .._model._types import (
     ModelType,
     ObjectType,
     StringType,
-    format_date,
     resolve_type,
 )
 from ._errors import reported

@@ -16,7 +16,6 @@ import copy
 import json
 import threading
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import anyio.to_thread
 from .._atomic import write_atomic
 from .._errors import BootError, ConflictError, NotFoundError
 from .._filter import Filter, apply_filter, compile_where
-from .._model._types import format_date
+from .._json_values import json_default
 from ._base import Connector, Setting
 
 
@@ -240,7 +239,7 @@ class MemoryConnector(Connector):
         models: dict[str, dict[str, str]] = {name: dict(rows) for name, rows in self._raw.items()}
         for name, table in self._tables.items():
             models[name] = {
-                str(key): json.dumps(record, default=_json_default, ensure_ascii=False)
+                str(key): json.dumps(record, default=json_default, ensure_ascii=False)
                 for key, record in table.items()
             }
         return json.dumps({"ids": self._ids, "models": models}, indent=2, ensure_ascii=False)
@@ -248,14 +247,6 @@ class MemoryConnector(Connector):
     def _write(self, content: str) -> None:
         with self._thread_lock:
             write_atomic(self._file, content)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_date(value)
-    if isinstance(value, (bytes, bytearray)):
-        return {"type": "Buffer", "data": list(value)}
-    raise TypeError(f"cannot store {type(value).__name__}")
 
 
 _CONTAINERS = (dict, list)

@@ -19,7 +19,8 @@ import anyio
 
 from .._errors import BadRequestError
 from .._filter import compile_where, load_json_param, where_to_json
-from ._record_json import is_record, json_value, to_json
+from .._json_values import json_value
+from ._record_json import is_record, to_json
 
 if TYPE_CHECKING:
     from ._persisted import Model

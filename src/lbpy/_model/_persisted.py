@@ -25,9 +25,10 @@ from .._filter import (
     parse_where,
     where_to_json,
 )
+from .._json_values import json_value
 from ._definition import MISSING, ModelSpec
 from ._features import ModelFeatures
-from ._record_json import json_value, to_json
+from ._record_json import to_json
 from ._runtime import ModelRuntime
 from ._types import CoercionError
 from .relations._accessors import Related, accessor

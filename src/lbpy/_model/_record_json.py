@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from .._json_values import json_value
 from ._definition import ModelSpec
-from ._types import format_date
 
 
 def is_record(value: Any) -> bool:
@@ -45,19 +44,3 @@ def _related_json(value: Any) -> Any:
 
 
 _JSON_SCALARS = frozenset([str, int, float, bool, type(None)])
-
-
-def json_value(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, datetime):
-        return format_date(value)
-    if is_record(value):
-        return value.to_json()
-    if isinstance(value, dict):
-        return {k: json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return {"type": "Buffer", "data": list(value)}
-    return value

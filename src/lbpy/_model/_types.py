@@ -14,6 +14,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .._json_values import format_date
+
 
 class CoercionError(ValueError):
     """A value cannot be read as its property's type; ``code`` is LoopBack's validation code."""
@@ -178,13 +180,6 @@ def parse_date(text: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
-
-
-def format_date(value: datetime) -> str:
-    """JavaScript's Date.prototype.toJSON: UTC, milliseconds, a trailing Z."""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 class ObjectType(Type):

@@ -7,7 +7,8 @@ from typing import Any
 
 import orjson
 
-from .._model._record_json import is_record, json_value
+from .._json_values import json_value
+from .._model._record_json import is_record
 from .._model._remote_definition import RemoteMethod
 
 _JSON_HEADERS = [(b"content-type", b"application/json; charset=utf-8")]

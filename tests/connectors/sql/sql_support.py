@@ -172,7 +172,7 @@ class recorded_statements:
     (its engine and, on SQLite, the engine of the calling thread's connections)."""
 
     def __init__(self, connector) -> None:
-        self.engines = [getattr(e, "sync_engine", e) for e in (connector._engine, connector._inline_engine)
+        self.engines = [getattr(e, "sync_engine", e) for e in (connector.engine._engine, connector.engine._inline_engine)
                         if e is not None]
         self.statements: list[str] = []
 

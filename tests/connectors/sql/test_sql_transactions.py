@@ -85,7 +85,7 @@ def test_sqlite_waits_for_another_writer_instead_of_failing(tmp_path):
 
 
 def test_a_long_sqlite_read_moves_off_the_calling_thread_and_answers_the_same(tmp_path, monkeypatch, portal):
-    from lbpy._connectors.sql import _connector
+    from lbpy._connectors.sql import _engine
 
     app = boot(tmp_path / "app", {"Entry": LEDGER}, datasource_settings("sqlite", tmp_path))
     portal.call(app.datasources["db"].automigrate)
@@ -96,14 +96,14 @@ def test_a_long_sqlite_read_moves_off_the_calling_thread_and_answers_the_same(tm
     flt = {"where": {"label": {"regexp": "7$"}, "amount": {"gt": 40}}, "order": "amount DESC", "limit": 5}
     quick = [e.to_dict() for e in portal.call(app.models["Entry"].find, flt)]
     calls = []
-    original = connector._execute
+    original = connector.engine._execute
 
     async def counted(*args):
         calls.append(args)
         return await original(*args)
 
-    monkeypatch.setattr(connector, "_execute", counted)
-    monkeypatch.setattr(_connector, "INLINE_STEPS", 0)  # every read is "long"
+    monkeypatch.setattr(connector.engine, "_execute", counted)
+    monkeypatch.setattr(_engine, "INLINE_STEPS", 0)  # every read is "long"
     slow = [e.to_dict() for e in portal.call(app.models["Entry"].find, flt)]
     assert calls, "the read should have moved to a worker thread"
     assert slow == quick and len(quick) == 5
@@ -117,7 +117,7 @@ def test_filters_over_http_answer_the_same_inline_and_in_worker_threads(tmp_path
 
     from conftest import write_app
     from lbpy import create_app
-    from lbpy._connectors.sql import _connector
+    from lbpy._connectors.sql import _engine
 
     root = write_app(tmp_path / "app", {"Entry": LEDGER}, datasources={"db": {
         "name": "db", "connector": "sqlite", "file": str(tmp_path / "db.sqlite3"), "autoupdate": True}})
@@ -126,6 +126,6 @@ def test_filters_over_http_answer_the_same_inline_and_in_worker_threads(tmp_path
         for i in range(40):
             client.post("/api/Entries", json={"label": f"n{i}", "amount": i % 10})
         inline = [client.get("/api/Entries", params={"filter": json.dumps(f)}).json() for f in filters]
-        monkeypatch.setattr(_connector, "INLINE_STEPS", 0)
+        monkeypatch.setattr(_engine, "INLINE_STEPS", 0)
         threaded = [client.get("/api/Entries", params={"filter": json.dumps(f)}).json() for f in filters]
     assert inline == threaded and all(inline)

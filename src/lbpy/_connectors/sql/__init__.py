@@ -17,7 +17,10 @@ from ._connector import SqlConnector
 
 
 def initialize(datasource) -> None:
-    datasource.connector = SqlConnector(datasource.settings, datasource)
+    datasource.connector = SqlConnector(
+        datasource.settings, datasource.models, app_dir=datasource.app_dir,
+        datasource_name=datasource.name, backend=datasource.connector_name,
+    )
 
 
 __all__ = ["SqlConnector", "initialize"]

@@ -1,41 +1,39 @@
 """The SQL connector: SQLite, PostgreSQL and MySQL/MariaDB on SQLAlchemy Core.
 
-Every operation is one plain function of a SQLAlchemy ``Connection``, run where it is cheapest:
-
-* PostgreSQL and MySQL/MariaDB: on an asynchronous engine (asyncpg, asyncmy) through
-  ``AsyncConnection.run_sync``; a URL that names a synchronous driver runs it in worker threads.
-* SQLite: one-row work (a record by id, a new record, a patch by id) and reads that finish within
-  a small budget run at once on the calling thread, the hottest statements straight on sqlite3;
-  anything longer, and anything that would wait for another writer's lock, runs in worker threads.
-
-bench/bench_sql.py measures these choices through lbpy. Connections are in autocommit mode: a read
-or a write of one statement needs no transaction; an operation of several statements runs
-between BEGIN and COMMIT (``BEGIN IMMEDIATE`` on SQLite, so writers queue instead of failing).
-Operations are shielded from cancellation, so a client that goes away never leaves one half done.
+The connector contract's methods, each one or a few statements built from the models' table maps
+(``_schema``) and compiled filters (``_where``), run by the datasource's ``SqlEngine``, which
+decides where each runs (``_engine``). Migration (``_migrate``) and discovery (``_discover``)
+are the same statements' other users.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-import re
-import threading
 import uuid
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
 
 import anyio
-import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
 from ..._errors import BootError, ConflictError, NotFoundError
 from ..._filter import Filter
+from ..._model._definition import ModelSpec
 from .._base import Connector, Setting
 from ._config import SqlSettings, read_settings
-from ._errors import is_disconnect, translate
-
-log = logging.getLogger("lbpy")
+from ._discover import (
+    exported_foreign_keys,
+    foreign_keys,
+    model_definitions,
+    model_properties,
+    primary_keys,
+)
+from ._engine import SqlEngine
+from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
+from ._schema import add_foreign_keys, build_table, table_name
+from ._statements import Prepared, fetch
+from ._where import WhereCompiler, dialect_ops
 
 
 class SqlConnector(Connector):
@@ -58,20 +56,20 @@ class SqlConnector(Connector):
         Setting("poolSize", type="number", default=10, description="connections kept open per process"),
     )
 
-    def __init__(self, settings: dict | None = None, datasource=None) -> None:
-        super().__init__(settings, datasource)
-        ds_name = str(self.settings.get("name") or getattr(datasource, "name", None) or "db")
-        connector = getattr(datasource, "connector_name", None) or str(self.settings.get("connector") or "sqlite")
-        self.datasource_name = ds_name
-        self.config: SqlSettings = read_settings(
-            ds_name, connector, self.settings, getattr(datasource, "app_dir", None)
-        )
+    def __init__(self, settings: Mapping[str, Any] | None = None,
+                 models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None,
+                 datasource_name: str | None = None, backend: str | None = None) -> None:
+        if models is not None and not isinstance(models, Mapping):  # a datasource, as lbpy 0.1 passed
+            datasource_name = datasource_name or getattr(models, "name", None)
+            backend = backend or getattr(models, "connector_name", None)
+        super().__init__(settings, models, app_dir=app_dir)
+        self.datasource_name = str(datasource_name or self.settings.get("name") or "db")
+        backend = backend or str(self.settings.get("connector") or "sqlite")
+        self.config: SqlSettings = read_settings(self.datasource_name, backend, self.settings, self.app_dir)
         self.backend = self.config.backend
         self.name = self.backend  # type: ignore[misc]
-        self._engine: Any = None
-        self._engine_loop: Any = None
-        self._inline_engine: Any = None  # SQLite: connections used on the calling thread
-        self._inline: dict[int, Any] = {}
+        #: the engines and the rules for running work on them
+        self.engine = SqlEngine(self.config, self.datasource_name)
         self._maps: dict[str, Any] = {}
         self._metadata: Any = None
         self._compilers: dict[str, Any] = {}
@@ -86,200 +84,31 @@ class SqlConnector(Connector):
 
     async def connect(self) -> None:
         """Build the tables' map and the engine; no connection is opened until a request needs one."""
-        if self._engine is not None and not self._engine_is_stale():
+        if self.engine.is_open:
             return
         self._build_maps()
-        self._engine = self._create_engine()
-        self._engine_loop = _running_loop() if self.config.is_async else None
-        self._inline_engine = self._create_inline_engine()
+        self.engine.open()
 
     async def disconnect(self) -> None:
-        engine, self._engine = self._engine, None
         self._ready = not self.config.autoupdate  # the next connection checks the tables again
-        self._close_inline()
-        if engine is None:
-            return
-        if self.config.is_async:
-            if self._engine_loop is _running_loop():
-                await engine.dispose()
-            else:
-                engine.sync_engine.dispose(close=False)
-        else:
-            await anyio.to_thread.run_sync(engine.dispose)
+        await self.engine.close()
 
     async def ping(self) -> None:
-        import sqlalchemy as sa
-
         await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
 
     # -- the engine -------------------------------------------------------------------------
 
     @property
     def dialect(self):
-        if self._engine is None:
-            return self.config.url.get_dialect()()
-        return self._engine.dialect
-
-    def _create_engine(self):
-        import sqlalchemy as sa
-
-        from ._schema import json_dumps
-
-        config = self.config
-        options: dict[str, Any] = dict(
-            isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            json_serializer=json_dumps,
-            json_deserializer=json.loads,
-            pool_recycle=3600,
-            echo=config.echo,
-        )
-        if config.backend == "sqlite":
-            from sqlalchemy.pool import QueuePool
-
-            memory = config.url.database in (None, "", ":memory:")
-            if not memory:
-                Path(config.url.database).parent.mkdir(parents=True, exist_ok=True)
-            options.update(
-                poolclass=QueuePool,
-                pool_size=1 if memory else config.pool_size,
-                max_overflow=0 if memory else config.max_overflow,
-                pool_timeout=config.pool_timeout,
-                connect_args={"timeout": 30, "check_same_thread": False},
-            )
-            engine = sa.create_engine(config.url, **options)
-            sa.event.listen(engine, "connect", _sqlite_on_connect(memory))
-            return engine
-        options.update(pool_size=config.pool_size, max_overflow=config.max_overflow,
-                       pool_timeout=config.pool_timeout)
-        if config.backend == "postgresql" and config.url.get_driver_name() == "asyncpg":
-            options["connect_args"] = {"timeout": 10, "server_settings": {"application_name": "lbpy"}}
-        elif config.backend == "mysql" and config.url.get_driver_name() in ("asyncmy", "aiomysql", "pymysql"):
-            options["connect_args"] = {"connect_timeout": 10}
-        if config.is_async:
-            from sqlalchemy.ext.asyncio import create_async_engine
-
-            return create_async_engine(config.url, **options)
-        return sa.create_engine(config.url, **options)
-
-    def _create_inline_engine(self):
-        """SQLite files only: connections that never wait for a lock (a busy database sends the
-        work to a worker thread instead of stalling the event loop)."""
-        import sqlalchemy as sa
-        from sqlalchemy.pool import NullPool
-
-        from ._schema import json_dumps
-
-        config = self.config
-        if config.backend != "sqlite" or config.is_async or config.url.database in (None, "", ":memory:"):
-            return None
-        engine = sa.create_engine(
-            config.url, poolclass=NullPool, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True,
-            json_serializer=json_dumps, json_deserializer=json.loads, echo=config.echo,
-            connect_args={"timeout": 0, "check_same_thread": False},
-        )
-        sa.event.listen(engine, "connect", _sqlite_on_connect(False))
-        return engine
-
-    def _engine_is_stale(self) -> bool:
-        """An async engine's connections belong to the event loop that opened them."""
-        return self.config.is_async and self._engine_loop is not None and self._engine_loop is not _running_loop()
-
-    async def _engine_for_now(self):
-        if self._engine is None or self._engine_is_stale():
-            if self._engine is not None:
-                self._engine.sync_engine.dispose(close=False)
-                self._engine = None
-            await self.connect()
-        return self._engine
+        return self.engine.dialect
 
     async def _run(self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None,
-                   quick: bool = False, schema_checked: bool = False) -> Any:
-        """Run ``fn(connection, *args)``. A write of several statements runs in one transaction
-        (``atomic``, the default for writes); a write of one statement needs none, the database
-        applies it whole (and saves two round trips). A read that meets a dropped connection is
-        tried once more on a fresh one.
-
-        ``quick`` marks work that touches one row by its primary key. On SQLite that runs at once
-        on the calling thread (a few microseconds of C, less than a hop to a worker thread costs),
-        unless another writer holds the database: then it waits its turn in a worker thread.
-        ``quick="bounded"`` marks a read of unknown cost: it starts on the calling thread too, and
-        moves to a worker thread if SQLite has not finished within a small budget of steps."""
+                   quick: bool | str = False, schema_checked: bool = False) -> Any:
+        """``fn(connection, *args)`` on the engine (see ``SqlEngine.run``), once the tables the
+        ``autoupdate`` setting asks for exist."""
         if not self._ready and not schema_checked:
             await self._prepare_schema()
-        atomic = write if atomic is None else atomic
-        if quick and self._inline_engine is not None:
-            done, result = self._run_inline(fn, args, atomic, bounded=quick == "bounded")
-            if done:
-                return result
-        for attempt in (1, 2):
-            try:
-                with anyio.CancelScope(shield=True):
-                    return await self._execute(fn, args, atomic)
-            except Exception as exc:
-                if attempt == 1 and not write and is_disconnect(exc):
-                    continue
-                translated = translate(exc, self.datasource_name, self.config.shown())
-                if translated is exc:
-                    raise
-                raise translated from exc
-        raise AssertionError("unreachable")
-
-    async def _execute(self, fn: Callable, args: tuple, atomic: bool) -> Any:
-        engine = await self._engine_for_now()
-        if self.config.is_async:
-            async with engine.connect() as conn:
-                if atomic:
-                    return await conn.run_sync(_in_transaction, self._begin_sql, fn, args)
-                return await conn.run_sync(fn, *args)
-        return await anyio.to_thread.run_sync(self._execute_sync, engine, fn, args, atomic)
-
-    def _run_inline(self, fn: Callable, args: tuple, atomic: bool, bounded: bool = False) -> tuple[bool, Any]:
-        """(True, result), or (False, None) when the database is busy (or, ``bounded``, the
-        read is long) and the caller must hand it to a worker thread."""
-        thread = threading.get_ident()
-        conn = self._inline.get(thread)
-        raw = None
-        try:
-            if conn is None or conn.closed or conn.invalidated:
-                conn = self._inline[thread] = self._inline_engine.connect()
-            if atomic:
-                return True, _in_sqlite_transaction(conn, fn, args)
-            if bounded:
-                raw = conn.connection.driver_connection
-                raw.set_progress_handler(_StepBudget(INLINE_STEPS), 1000)
-            return True, fn(conn, *args)
-        except Exception as exc:
-            if _busy(exc):
-                return False, None
-            translated = translate(exc, self.datasource_name, self.config.shown())
-            if translated is exc:
-                raise
-            raise translated from exc
-        finally:
-            if raw is not None:
-                raw.set_progress_handler(None, 0)
-
-    def _close_inline(self) -> None:
-        connections, self._inline = self._inline, {}
-        for conn in connections.values():
-            try:
-                conn.close()
-            except Exception:  # a connection that is already broken has nothing to close
-                pass
-        if self._inline_engine is not None:
-            self._inline_engine.dispose()
-            self._inline_engine = None
-
-    @property
-    def _begin_sql(self) -> str:
-        return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
-
-    def _execute_sync(self, engine, fn: Callable, args: tuple, atomic: bool) -> Any:
-        with engine.connect() as conn:
-            if atomic:
-                return _in_transaction(conn, self._begin_sql, fn, args)
-            return fn(conn, *args)
+        return await self.engine.run(fn, *args, write=write, atomic=atomic, quick=quick)
 
     async def _prepare_schema(self) -> None:
         """The ``autoupdate`` setting: create what is missing before the first request."""
@@ -288,8 +117,6 @@ class SqlConnector(Connector):
         async with self._ready_lock:
             if self._ready:
                 return
-            from ._migrate import apply_plan, plan_autoupdate
-
             def update(conn) -> None:
                 apply_plan(conn, plan_autoupdate(conn, self.tables(None)))
 
@@ -304,10 +131,6 @@ class SqlConnector(Connector):
     # -- tables -----------------------------------------------------------------------------
 
     def _build_maps(self) -> None:
-        import sqlalchemy as sa
-
-        from ._schema import add_foreign_keys, build_table
-
         metadata = sa.MetaData()
         maps = {}
         dialect = self.dialect
@@ -344,8 +167,6 @@ class SqlConnector(Connector):
     def _compiler(self, model: str):
         compiler = self._compilers.get(model)
         if compiler is None:
-            from ._where import WhereCompiler, dialect_ops
-
             compiler = self._compilers[model] = WhereCompiler(self.table_map(model), dialect_ops(self.dialect))
         return compiler
 
@@ -361,7 +182,7 @@ class SqlConnector(Connector):
             if self.backend == "sqlite":
                 return await self._run(self._fetch_sqlite, statement, value, filter.fields, table_map,
                                        quick=True)
-            return await self._run(_fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
+            return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
                                    quick=True)
         return await self._run(self._select_rows, model, filter, quick="bounded")
 
@@ -370,13 +191,11 @@ class SqlConnector(Connector):
         key = ("sqlite select", table_map.model, fields)
         prepared = self._statements.get(key)
         if prepared is None:
-            prepared = self._statements[key] = _Prepared(
+            prepared = self._statements[key] = Prepared(
                 statement, conn.dialect, self._readers(table_map, fields))
         return prepared.fetch(conn, {"id": value})
 
     def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
-        import sqlalchemy as sa
-
         table_map = self.table_map(model)
         compiler = self._compiler(model)
         columns = self._chosen(table_map, filter.fields)
@@ -391,7 +210,7 @@ class SqlConnector(Connector):
             statement = statement.limit(filter.limit)
         if filter.skip:
             statement = statement.offset(filter.skip)
-        return _fetch(conn, statement, None, self._readers(table_map, filter.fields))
+        return fetch(conn, statement, None, self._readers(table_map, filter.fields))
 
     def _chosen(self, table_map, fields):
         if fields is None:
@@ -429,8 +248,6 @@ class SqlConnector(Connector):
         key = ("by_id", table_map.model, filter.fields)
         statement = self._statements.get(key)
         if statement is None:
-            import sqlalchemy as sa
-
             columns = self._chosen(table_map, filter.fields) or [column]
             statement = sa.select(*[c.column for c in columns]).where(
                 column.column == sa.bindparam("id", type_=column.column.type)
@@ -464,10 +281,8 @@ class SqlConnector(Connector):
             key = ("sqlite insert", model, tuple(values))
             prepared = self._statements.get(key)
             if prepared is None:
-                import sqlalchemy as sa
-
                 statement = table_map.table.insert().values({k: sa.bindparam(k) for k in values})
-                prepared = self._statements[key] = _Prepared(statement, conn.dialect)
+                prepared = self._statements[key] = Prepared(statement, conn.dialect)
             row_id = prepared.execute(conn, values).lastrowid
             if id_name is None:
                 return None
@@ -485,8 +300,6 @@ class SqlConnector(Connector):
 
     def _advance_identity(self, conn, table_map) -> None:
         """An explicit id on PostgreSQL: move the identity past it, so new ids never collide."""
-        import sqlalchemy as sa
-
         column = table_map.columns[table_map.id_names[0]].column
         table = table_map.table
         preparer = conn.dialect.identifier_preparer
@@ -524,7 +337,7 @@ class SqlConnector(Connector):
             columns = list(table_map.columns.values())
             statement = table_map.table.update().where(condition).values(values).returning(
                 *[c.column for c in columns])
-            rows = _fetch(conn, statement, None, self._readers(table_map, None))
+            rows = fetch(conn, statement, None, self._readers(table_map, None))
             return rows[0] if rows else None
         if values:
             count = conn.execute(table_map.table.update().where(condition).values(values)).rowcount
@@ -533,10 +346,8 @@ class SqlConnector(Connector):
         return self._read_one(conn, table_map, condition)
 
     def _read_one(self, conn, table_map, condition) -> dict | None:
-        import sqlalchemy as sa
-
         statement = sa.select(*[c.column for c in table_map.columns.values()]).where(condition)
-        rows = _fetch(conn, statement, None, self._readers(table_map, None))
+        rows = fetch(conn, statement, None, self._readers(table_map, None))
         return rows[0] if rows else None
 
     def _is_id_lookup(self, model: str, where: dict | None) -> bool:
@@ -573,8 +384,6 @@ class SqlConnector(Connector):
         return await self._run(self._count, model, where, quick=True if self._is_id_lookup(model, where) else "bounded")
 
     def _count(self, conn, model: str, where: dict | None) -> int:
-        import sqlalchemy as sa
-
         table_map = self.table_map(model)
         statement = sa.select(sa.func.count()).select_from(table_map.table)
         condition = self._compiler(model).where(where)
@@ -651,13 +460,11 @@ class SqlConnector(Connector):
         await self.migrate(models, drop=False)
 
     async def migrate(self, models: list[str] | None = None, *, drop: bool = False,
-                      dry_run: bool = False) -> "MigrationPlan":
+                      dry_run: bool = False) -> MigrationPlan:
         """Bring the tables of ``models`` up to date; returns the plan with its SQL.
 
         ``drop`` drops and re-creates each table (LoopBack's automigrate: the data is lost);
         without it, missing tables, columns and indexes are added and nothing is dropped."""
-        from ._migrate import apply_plan, plan_automigrate, plan_autoupdate
-
         await self.connect()
         tables = self.tables(models)
 
@@ -672,36 +479,24 @@ class SqlConnector(Connector):
         return plan
 
     async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
-        from ._discover import model_definitions
-
         return await self._run(model_definitions, self._owner(options), options or {})
 
     async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
-        from ._discover import model_properties
-
         return await self._run(model_properties, name, self._owner(options), self._model_table(name))
 
     async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        from ._discover import primary_keys
-
         return await self._run(primary_keys, name, self._owner(options), self._model_table(name))
 
     async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        from ._discover import foreign_keys
-
         return await self._run(foreign_keys, name, self._owner(options), self._model_table(name))
 
     async def discover_exported_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        from ._discover import exported_foreign_keys
-
         return await self._run(exported_foreign_keys, name, self._owner(options), self._model_table(name))
 
     def _model_table(self, name: str) -> tuple[str, ...]:
         """The table of the model called ``name``, for discovery by model name."""
         if name not in self.models:
             return ()
-        from ._schema import table_name
-
         return (table_name(self.models[name], self.backend)[0],)
 
     def _owner(self, options: dict | None) -> str | None:
@@ -710,144 +505,6 @@ class SqlConnector(Connector):
         return str(owner) if owner else self.config.schema
 
 
-MigrationPlan = Any
-
-
-def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
-    conn.exec_driver_sql(begin)  # when this fails, nothing began and nothing needs undoing
-    try:
-        result = fn(conn, *args)
-    except BaseException:
-        try:
-            conn.exec_driver_sql("ROLLBACK")
-        except Exception:
-            conn.invalidate()
-        raise
-    conn.exec_driver_sql("COMMIT")
-    return result
-
-
-class _Prepared:
-    """A statement compiled once and run on SQLite's own connection, with the same bind and
-    result processing SQLAlchemy would apply. The hottest statements (a record by id, a new
-    record) spend more time in SQLAlchemy's execution machinery than in SQLite; this skips it."""
-
-    def __init__(self, statement, dialect, readers: list[tuple[str, Callable | None]] | None = None) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.names = list(compiled.positiontup or [])
-        self.binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                      for name in self.names]
-        self.readers: list[tuple[str, Callable | None]] = []
-        if readers is not None:
-            columns = list(statement.selected_columns)
-            for (name, read), column in zip(readers, columns):
-                process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-                self.readers.append((name, _compose(process, read)))
-
-    def execute(self, conn, values: dict):
-        import sqlite3
-
-        args = [values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)]
-        try:
-            return conn.connection.driver_connection.execute(self.sql, args)
-        except sqlite3.Error as exc:  # the same exception SQLAlchemy would have raised
-            from sqlalchemy.exc import DBAPIError
-
-            raise DBAPIError.instance(self.sql, args, exc, sqlite3.Error) from exc
-
-    def fetch(self, conn, values: dict) -> list[dict]:
-        out = []
-        readers = self.readers
-        for row in self.execute(conn, values).fetchall():
-            record = {}
-            for (name, read), value in zip(readers, row):
-                if value is not None:
-                    record[name] = read(value) if read is not None else value
-            out.append(record)
-        return out
-
-
-def _compose(first: Callable | None, then: Callable | None) -> Callable | None:
-    if first is None:
-        return then
-    if then is None:
-        return first
-
-    def both(value: Any) -> Any:
-        value = first(value)
-        return then(value) if value is not None else None
-
-    return both
-
-
-def _in_sqlite_transaction(conn, fn: Callable, args: tuple) -> Any:
-    """``_in_transaction`` for SQLite's own connection: BEGIN and COMMIT go straight to sqlite3
-    (they are a third of a one-row write's time through SQLAlchemy)."""
-    raw = conn.connection.driver_connection
-    _sqlite(raw, "BEGIN IMMEDIATE")
-    try:
-        result = fn(conn, *args)
-    except BaseException:
-        if raw.in_transaction:
-            _sqlite(raw, "ROLLBACK")
-        raise
-    _sqlite(raw, "COMMIT")
-    return result
-
-
-def _sqlite(raw, sql: str) -> None:
-    import sqlite3
-
-    try:
-        raw.execute(sql)
-    except sqlite3.Error as exc:
-        from sqlalchemy.exc import DBAPIError
-
-        raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
-
-
-def _fetch(conn, statement, parameters: dict | None, readers: list[tuple[str, Callable | None]]) -> list[dict]:
-    """Rows as records. SQL cannot tell a property set to null from one never set; a record
-    leaves both out, as the memory connector leaves out what was never set."""
-    rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
-    out = []
-    for row in rows:
-        record = {}
-        for (name, read), value in zip(readers, row):
-            if value is not None:
-                record[name] = read(value) if read is not None else value
-        out.append(record)
-    return out
-
-
-def _busy(exc: BaseException) -> bool:
-    """SQLite's "another connection holds the lock" (nothing was done; the work can wait and retry)."""
-    from sqlalchemy import exc as sa_exc
-
-    if not isinstance(exc, sa_exc.OperationalError):
-        return False
-    text = str(exc.orig).lower()
-    return ("database is locked" in text or "database table is locked" in text or "busy" in text
-            or text == "interrupted")
-
-
-#: SQLite virtual machine steps (in thousands) a read may take on the calling thread
-INLINE_STEPS = 50
-
-
-class _StepBudget:
-    """SQLite's progress handler: stop the statement once it has used its budget."""
-
-    __slots__ = ("left",)
-
-    def __init__(self, thousands: int) -> None:
-        self.left = thousands
-
-    def __call__(self) -> int:
-        self.left -= 1
-        return self.left < 0
-
 
 def _read_id(table_map, value: Any) -> Any:
     column = table_map.columns[table_map.id_names[0]]
@@ -855,8 +512,6 @@ def _read_id(table_map, value: Any) -> Any:
 
 
 def _is_integrity(exc: BaseException) -> bool:
-    from sqlalchemy import exc as sa_exc
-
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, sa_exc.IntegrityError):
@@ -864,36 +519,3 @@ def _is_integrity(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__  # type: ignore[assignment]
     return False
-
-
-def _running_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-@lru_cache(maxsize=256)
-def _compiled(source: str) -> re.Pattern:
-    return re.compile(source)
-
-
-def _regexp(pattern: str | None, value: Any) -> bool | None:
-    if pattern is None or value is None:
-        return None
-    return _compiled(pattern).search(value if isinstance(value, str) else str(value)) is not None
-
-
-def _sqlite_on_connect(memory: bool) -> Callable:
-    def on_connect(dbapi_connection, connection_record) -> None:
-        dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
-        cursor = dbapi_connection.cursor()
-        try:
-            if not memory:
-                cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-                cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
-
-    return on_connect

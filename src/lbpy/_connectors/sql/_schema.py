@@ -27,15 +27,16 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from ..._errors import BootError
+from ..._json_values import json_default
 from ..._model._definition import ModelSpec, PropertySpec
 from ..._model._types import (
     ArrayType,
     BooleanType,
     BufferType,
     DateType,
+    ModelType,
     NumberType,
     StringType,
-    format_date,
     normalise_number,
     parse_date,
 )
@@ -216,14 +217,6 @@ class BufferColumn(_Kind):
 
             return LONGBLOB()
         return sa.LargeBinary()
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_date(value)
-    if isinstance(value, (bytes, bytearray)):
-        return {"type": "Buffer", "data": list(value)}
-    raise TypeError(f"{type(value).__name__} cannot be stored as JSON")
 
 
 def json_dumps(value: Any) -> str:
@@ -465,7 +458,6 @@ def _reader(kind: str, prop: PropertySpec, text_json: bool = False) -> Callable[
 
 
 def _holds_typed_values(kind: Any) -> bool:
-    from ..._model._types import ModelType
 
     if isinstance(kind, ArrayType):
         return _holds_typed_values(kind.item)

@@ -22,9 +22,9 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from ..._filter import _MISSING, _TESTS, FilterError
-from ..._model._types import format_date
-from ._schema import ColumnMap, TableMap, text_collation
+from ..._filter import _MISSING, _TESTS, FilterError, like_to_regex
+from ..._json_values import format_date
+from ._schema import ColumnMap, TableMap, json_dumps, text_collation
 
 Expr = Any
 
@@ -293,8 +293,6 @@ class JsonNode:
     def json_text(self) -> Expr: ...
 
     def json_equal(self, value: Any) -> Expr:
-        from ._schema import json_dumps
-
         return self.json_text() == sa.literal(json_dumps(value), sa.Text)
 
     def any_element(self, test: Callable[["JsonNode"], Expr]) -> Expr: ...
@@ -403,7 +401,6 @@ class SqliteOps(DialectOps):
     def like(self, text: Expr, pattern: str, insensitive: bool) -> Expr:
         if insensitive:
             # SQLite folds only ASCII case; the regexp function folds every letter
-            from ..._filter import like_to_regex
 
             return text.op("REGEXP", is_comparison=True)(sa.literal("(?is)" + like_to_regex(pattern).pattern, sa.Text))
         return text.op("GLOB", is_comparison=True)(sa.literal(glob_pattern(pattern), sa.Text))
@@ -627,7 +624,6 @@ class _PostgresValue(JsonNode):
     def json_equal(self, value: Any) -> Expr:
         from sqlalchemy.dialects.postgresql import JSONB
 
-        from ._schema import json_dumps
 
         return self.value == sa.cast(sa.literal(json_dumps(value), sa.Text), JSONB)
 
