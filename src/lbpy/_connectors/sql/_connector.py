@@ -2,7 +2,7 @@
 
 The connector contract's methods, each one or a few statements built from the models' table maps
 (``_schema``) and compiled filters (``_where``), run by the datasource's ``SqlEngine``, which
-decides where each runs (``_engine``). Migration (``_migrate``) and discovery (``_discover``)
+decides where each runs (``_engine``). Migration (``_migrate``) and discovery (``_catalog``)
 are the same statements' other users.
 """
 
@@ -22,7 +22,7 @@ from ..._filter import Filter
 from ..._model._definition import ModelSpec
 from .._base import Connector, Setting
 from ._config import SqlSettings, read_settings
-from ._discover import (
+from ._catalog import (
     exported_foreign_keys,
     foreign_keys,
     model_definitions,

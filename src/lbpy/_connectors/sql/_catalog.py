@@ -1,4 +1,5 @@
-"""Discovery: what a database holds, in the shapes LoopBack's discovery methods returned."""
+"""The database catalogue: the tables, columns and keys a database holds, in the shapes
+LoopBack's discovery methods returned (``lbpy._connectors._discovery`` turns them into models)."""
 
 from __future__ import annotations
 

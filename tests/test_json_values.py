@@ -1,0 +1,47 @@
+"""LoopBack's JSON values: one encoder for the memory file, SQL JSON columns, answers and events."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lbpy._json_values import format_date, json_default, json_value
+
+
+def test_a_date_is_written_as_javascripts_to_json():
+    moment = datetime(2026, 11, 24, 19, 9, 26, 123456, tzinfo=timezone.utc)
+    assert format_date(moment) == "2026-11-24T19:09:26.123Z"
+
+
+def test_a_date_in_another_zone_is_written_in_utc():
+    paris = timezone(timedelta(hours=1))
+    assert format_date(datetime(2026, 1, 1, 0, 30, tzinfo=paris)) == "2025-12-31T23:30:00.000Z"
+
+
+def test_a_naive_date_is_taken_as_utc():
+    assert format_date(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000Z"
+
+
+def test_json_value_writes_dates_buffers_and_records_inside_containers():
+    class Record:
+        def to_json(self):
+            return {"id": 1}
+
+    value = {"at": [datetime(2026, 1, 1, tzinfo=timezone.utc)], "blob": b"\x00\xff", "who": Record(),
+             "plain": ("a", 1, 2.5, True, None)}
+    assert json_value(value) == {
+        "at": ["2026-01-01T00:00:00.000Z"],
+        "blob": {"type": "Buffer", "data": [0, 255]},
+        "who": {"id": 1},
+        "plain": ["a", 1, 2.5, True, None],
+    }
+
+
+def test_storing_writes_the_same_text_and_refuses_what_is_not_json():
+    stored = json.dumps({"at": datetime(2026, 1, 1, tzinfo=timezone.utc), "blob": bytearray(b"hi")},
+                        default=json_default)
+    assert json.loads(stored) == {"at": "2026-01-01T00:00:00.000Z", "blob": {"type": "Buffer", "data": [104, 105]}}
+    with pytest.raises(TypeError, match="set cannot be stored as JSON"):
+        json.dumps({"tags": {"a"}}, default=json_default)
