@@ -20,6 +20,11 @@ def test_a_date_in_another_zone_is_written_in_utc():
     assert format_date(datetime(2026, 1, 1, 0, 30, tzinfo=paris)) == "2025-12-31T23:30:00.000Z"
 
 
+def test_a_year_before_1000_has_four_digits_as_javascripts_to_iso_string():
+    assert format_date(datetime(299, 8, 28, 7, 14, 14, tzinfo=timezone.utc)) == "0299-08-28T07:14:14.000Z"
+    assert format_date(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01T00:00:00.000Z"
+
+
 def test_a_naive_date_is_taken_as_utc():
     assert format_date(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000Z"
 
@@ -45,3 +50,12 @@ def test_storing_writes_the_same_text_and_refuses_what_is_not_json():
     assert json.loads(stored) == {"at": "2026-01-01T00:00:00.000Z", "blob": {"type": "Buffer", "data": [104, 105]}}
     with pytest.raises(TypeError, match="set cannot be stored as JSON"):
         json.dumps({"tags": {"a"}}, default=json_default)
+
+
+@pytest.mark.parametrize("connector", ["memory", "sqlite"])
+def test_an_ancient_date_round_trips_over_http(make_client, tmp_path, connector):
+    client = make_client({"Event": {"properties": {"at": "date"}}}, datasources={"db": {
+        "name": "db", "connector": connector, "file": str(tmp_path / "db.sqlite3"), "autoupdate": True}})
+    assert client.post("/api/Events", json={"at": "0299-08-28T07:14:14Z"}).json()["at"] == "0299-08-28T07:14:14.000Z"
+    found = client.get("/api/Events", params={"filter": '{"where": {"at": {"lt": "1000-01-01T00:00:00Z"}}}'})
+    assert [event["at"] for event in found.json()] == ["0299-08-28T07:14:14.000Z"]

@@ -16,7 +16,9 @@ def format_date(value: datetime) -> str:
     """JavaScript's Date.prototype.toJSON: UTC, milliseconds, a trailing Z."""
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # four-digit years always (strftime writes year 299 as "299", which is not RFC 3339)
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+            f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
 
 
 def buffer_json(value: bytes | bytearray) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Evaluating a filter in Python, with the semantics of LoopBack's memory connector: the memory
 connector uses it, and so does every connector for the part of a filter it cannot evaluate
 natively. ``compile_where`` turns a canonical where into a predicate (``get_path`` reads a
-property path, ``_TESTS`` holds the test for each operator, ``like_to_regex`` reads a LIKE
+property path, ``_TESTS`` holds the test for each operator, ``like_search`` reads a LIKE
 pattern), ``sort_key`` and ``sort_records`` give LoopBack's order, ``project`` keeps the chosen
 fields and ``apply_filter`` runs a whole filter over records.
 """
@@ -13,7 +13,9 @@ import re
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from ._types import Filter
+import regex
+
+from ._types import Filter, FilterError
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 _MISSING = object()
@@ -125,60 +127,92 @@ def _inq(operand: list) -> Callable[[Any], bool]:
     return lambda value: any(_equal(value, item) for item in operand)
 
 
-def like_to_regex(pattern: str, insensitive: bool = False) -> re.Pattern:
-    """SQL LIKE as a regular expression: ``%`` any run, ``_`` one character, the rest literal,
-    unanchored as LoopBack's memory connector matches it."""
-    out = []
+def _pattern_test(matches: Callable[[str], bool], negate: bool) -> Callable[[Any], bool]:
+    def test(value: Any) -> bool:
+        if value.__class__ is str:
+            found = matches(value)
+        elif value is _MISSING or value is None:
+            return negate
+        elif isinstance(value, list):
+            found = any(isinstance(v, str) and matches(v) for v in value)
+        else:
+            found = matches(_text(value))
+        return not found if negate else found
+
+    return test
+
+
+#: how long one ``regexp`` may run against one value before the request is refused (a 400)
+REGEXP_BUDGET = 0.05
+
+_REGEX_FLAGS = {re.IGNORECASE: regex.IGNORECASE, re.MULTILINE: regex.MULTILINE, re.DOTALL: regex.DOTALL}
+
+
+def regexp_search(pattern: re.Pattern) -> Callable[[str], bool]:
+    """``pattern``'s search, refused with a 400 when one value takes it over ``REGEXP_BUDGET``:
+    a backtracking pattern such as ``^(a+)+$`` doubles its time with each character, and one
+    request must not hold the server."""
+    flags = 0
+    for flag, same in _REGEX_FLAGS.items():
+        if pattern.flags & flag:
+            flags |= same
+    try:
+        search = regex.compile(pattern.pattern, flags | regex.VERSION0).search
+    except regex.error as exc:
+        raise FilterError(f"the regexp /{pattern.pattern}/ cannot be used: {exc}") from None
+
+    def matches(value: str) -> bool:
+        try:
+            return search(value, timeout=REGEXP_BUDGET) is not None
+        except TimeoutError:
+            raise FilterError(
+                f"the regexp /{pattern.pattern}/ takes too long to match; write it so that it cannot "
+                "backtrack (for example a+ rather than (a+)+)"
+            ) from None
+
+    return matches
+
+
+def like_search(pattern: str, insensitive: bool = False) -> Callable[[str], bool]:
+    """SQL LIKE, unanchored as LoopBack's memory connector matched it, in time linear in the
+    pattern times the value, whatever the pattern: ``%`` splits it into pieces of fixed length
+    (``_`` one character, the rest literal), found left to right, each after the last. The first
+    place a piece fits is always as good as a later one, so nothing is ever tried twice; a
+    regular expression with ``.*`` would backtrack, and one request could hold the server."""
+    pieces: list[list[str]] = [[]]
     escaped = False
     for char in pattern:
         if escaped:
-            out.append(re.escape(char))
+            pieces[-1].append(re.escape(char))
             escaped = False
         elif char == "\\":
             escaped = True
         elif char == "%":
-            out.append(".*")
+            pieces.append([])
         elif char == "_":
-            out.append(".")
+            pieces[-1].append(".")
         else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.S | (re.I if insensitive else 0))
+            pieces[-1].append(re.escape(char))
+    flags = re.S | (re.I if insensitive else 0)
+    searches = [re.compile("".join(piece), flags).search for piece in pieces if piece]
 
+    def matches(value: str) -> bool:
+        at = 0
+        for search in searches:
+            found = search(value, at)
+            if found is None:
+                return False
+            at = found.end()
+        return True
 
-def _pattern_test(regex: re.Pattern, negate: bool) -> Callable[[Any], bool]:
-    search = regex.search
-
-    def test(value: Any) -> bool:
-        if value.__class__ is str:
-            found = search(value) is not None
-        elif value is _MISSING or value is None:
-            return negate
-        elif isinstance(value, list):
-            found = any(isinstance(v, str) and search(v) for v in value)
-        else:
-            found = search(_text(value)) is not None
-        return not found if negate else found
-
-    return test
+    return matches
 
 
 def _like_test(pattern: str, negate: bool, insensitive: bool) -> Callable[[Any], bool]:
     if insensitive or any(c in pattern for c in "%_\\"):
-        return _pattern_test(like_to_regex(pattern, insensitive), negate)
-
-    # no wildcard: a substring test, much cheaper than a regular expression
-    def test(value: Any) -> bool:
-        if value.__class__ is str:
-            found = pattern in value
-        elif value is _MISSING or value is None:
-            return negate
-        elif isinstance(value, list):
-            found = any(isinstance(v, str) and pattern in v for v in value)
-        else:
-            found = pattern in _text(value)
-        return not found if negate else found
-
-    return test
+        return _pattern_test(like_search(pattern, insensitive), negate)
+    # no wildcard: a substring test, much cheaper than any matcher
+    return _pattern_test(lambda value: pattern in value, negate)
 
 
 def _text(value: Any) -> str:
@@ -201,7 +235,7 @@ _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "nlike": lambda operand: _like_test(operand, True, False),
     "ilike": lambda operand: _like_test(operand, False, True),
     "nilike": lambda operand: _like_test(operand, True, True),
-    "regexp": lambda operand: _pattern_test(operand, False),
+    "regexp": lambda operand: _pattern_test(regexp_search(operand), False),
 }
 
 

@@ -21,7 +21,6 @@ from ..._errors import BootError, ConflictError, NotFoundError
 from ..._filter import Filter
 from ..._model._definition import ModelSpec
 from .._base import Connector, Setting
-from ._config import SqlSettings, read_settings
 from ._catalog import (
     exported_foreign_keys,
     foreign_keys,
@@ -29,6 +28,7 @@ from ._catalog import (
     model_properties,
     primary_keys,
 )
+from ._config import SqlSettings, read_settings
 from ._engine import SqlEngine
 from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
 from ._schema import add_foreign_keys, build_table, table_name
@@ -184,7 +184,7 @@ class SqlConnector(Connector):
                                        quick=True)
             return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
                                    quick=True)
-        return await self._run(self._select_rows, model, filter, quick="bounded")
+        return await self._run(self._select_rows, model, filter, quick=self._quick_read(filter.where))
 
     def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
         """The record with id ``value``, asked of sqlite3 directly (see ``_Prepared``)."""
@@ -381,7 +381,14 @@ class SqlConnector(Connector):
     # -- what SQL does in one statement -------------------------------------------------------
 
     async def count(self, model: str, where: dict | None, options: dict) -> int:
-        return await self._run(self._count, model, where, quick=True if self._is_id_lookup(model, where) else "bounded")
+        quick = True if self._is_id_lookup(model, where) else self._quick_read(where)
+        return await self._run(self._count, model, where, quick=quick)
+
+    def _quick_read(self, where: dict | None) -> str | bool:
+        """A read of unknown cost starts on the calling thread (``"bounded"``), unless it calls
+        lbpy's Python functions (regexp, ilike on SQLite): SQLite's step budget cannot interrupt
+        a function, so those reads run in a worker thread from the start."""
+        return False if self.backend == "sqlite" and _calls_python(where) else "bounded"
 
     def _count(self, conn, model: str, where: dict | None) -> int:
         table_map = self.table_map(model)
@@ -518,4 +525,13 @@ def _is_integrity(exc: BaseException) -> bool:
             return True
         seen.add(id(exc))
         exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+def _calls_python(where: Any) -> bool:
+    """Whether a canonical where uses an operator SQLite evaluates with a Python function."""
+    if isinstance(where, dict):
+        return any(key in ("regexp", "ilike", "nilike") or _calls_python(value) for key, value in where.items())
+    if isinstance(where, list):
+        return any(_calls_python(item) for item in where)
     return False

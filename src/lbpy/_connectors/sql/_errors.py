@@ -33,6 +33,12 @@ def translate(exc: BaseException, datasource: str, where: str) -> BaseException:
             "raise its poolSize or try again", code="DATABASE_BUSY",
         )
     detail = _first_line(exc)
+    if "user-defined function raised exception" in detail:
+        # lbpy's own SQLite functions (regexp, ilike) refuse only a pattern over its time budget
+        return BadRequestError(
+            "A regexp in the filter takes too long to match; write it so that it cannot backtrack "
+            "(for example a+ rather than (a+)+)", code="INVALID_FILTER",
+        )
     if _unreachable(exc):
         return ServiceUnavailableError(
             f'The database of datasource "{datasource}" cannot be reached ({detail}); '

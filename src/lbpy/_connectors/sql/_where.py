@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from ..._filter import _MISSING, _TESTS, FilterError, like_to_regex
+from ..._filter import _MISSING, _TESTS, FilterError
 from ..._json_values import format_date
 from ._schema import ColumnMap, TableMap, json_dumps, text_collation
 
@@ -400,9 +400,8 @@ class SqliteOps(DialectOps):
 
     def like(self, text: Expr, pattern: str, insensitive: bool) -> Expr:
         if insensitive:
-            # SQLite folds only ASCII case; the regexp function folds every letter
-
-            return text.op("REGEXP", is_comparison=True)(sa.literal("(?is)" + like_to_regex(pattern).pattern, sa.Text))
+            # SQLite folds only ASCII case; lbpy's function folds every letter, in linear time
+            return sa.func.lbpy_ilike(sa.literal(pattern, sa.Text), text, type_=sa.Boolean)
         return text.op("GLOB", is_comparison=True)(sa.literal(glob_pattern(pattern), sa.Text))
 
     def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
