@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ._connectors._registry import ALIASES, BUILTINS
 from ._errors import UsageError
-from ._templates import templates_dir
+from ._templates import drop_bytecode, templates_dir
 from ._version import __version__
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -101,6 +101,7 @@ def render_connector(answers: ConnectorAnswers, *, force: bool = False) -> list[
             output_dir=scratch,
             accept_hooks=False,
         ))
+        drop_bytecode(rendered)
         written = sorted(p.relative_to(rendered) for p in rendered.rglob("*") if p.is_file())
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_dir():

@@ -22,6 +22,7 @@ from ._errors import LbpyError, UsageError
 from ._templates import (
     APP_TEMPLATE,
     app_templates,
+    drop_bytecode,
     read_cookiecutter_json,
     template_path,
 )
@@ -237,6 +238,7 @@ def create_app_project(target: Path | str, answers: AppAnswers, *, force: bool =
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".lbpy-new", dir=anchor))
     try:
         rendered = _render(template, extra, staging)
+        drop_bytecode(rendered)
         return CreatedProject(target, _move_into_place(rendered, target))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,7 @@ A built wheel carries the repository's top-level ``templates/`` folder as ``lbpy
 from __future__ import annotations
 
 import json
+import shutil
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -92,3 +93,12 @@ class TemplateFilters(Extension):
     def __init__(self, environment) -> None:
         super().__init__(environment)
         environment.filters["toml_string"] = toml_string
+
+
+def drop_bytecode(rendered: Path) -> None:
+    """Remove the ``__pycache__`` folders a rendered project inherited: pip byte-compiles the
+    templates' Python files when it installs lbpy, and those caches belong to no new project."""
+    for cache in sorted(rendered.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache, ignore_errors=True)
+    for stray in rendered.rglob("*.py[co]"):
+        stray.unlink(missing_ok=True)

@@ -295,6 +295,19 @@ def test_any_cookiecutter_template_renders_with_the_answers(in_tmp: Path):
     assert "lbpy start" not in result.stdout  # not an lbpy app: only the cd step
 
 
+def test_bytecode_in_a_template_is_not_copied_into_the_app(in_tmp: Path):
+    # pip byte-compiles the Python files of lbpy's installed templates
+    template = write_template(in_tmp / "tpl", {
+        "{{cookiecutter.app_name}}/server/app.py": "app = None\n",
+        "{{cookiecutter.app_name}}/server/__pycache__/app.cpython-311.pyc": "compiled",
+        "{{cookiecutter.app_name}}/stray.pyc": "compiled",
+    }, {"app_name": "demo"})
+    result = new_app("demo", "--yes", "--template", str(template))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(in_tmp / "demo").as_posix() for p in (in_tmp / "demo").rglob("*")) == [
+        "server", "server/app.py"]
+
+
 def test_a_template_that_fails_leaves_nothing_behind(in_tmp: Path):
     template = write_template(in_tmp / "tpl", {
         "{{cookiecutter.app_name}}/a.txt": "fine",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from lbpy.testing import ConnectorConformance
 
 
@@ -14,5 +11,4 @@ class TestMemoryConnector(ConnectorConformance):
 
 class TestMemoryConnectorWithAFile(ConnectorConformance):
     def datasource_settings(self) -> dict:
-        folder = Path(tempfile.mkdtemp(prefix="lbpy-memory-kit-"))
-        return {"connector": "memory", "file": str(folder / "db.json")}
+        return {"connector": "memory", "file": str(self.tmp_path / "db.json")}

@@ -60,7 +60,7 @@ def test_relation_checks_need_their_tables():
         TestAConnectorWithTheKitTablesOnly().run_check("relation_belongs_to_get", "model")
 
 
-def test_relation_checks_are_skipped_when_turned_off():
+def test_relation_checks_are_skipped_when_turned_off(tmp_path):
     test = TestAConnectorWithTheKitTablesOnly.test_relation_belongs_to_get
     with pytest.raises(pytest.skip.Exception, match="relation_checks = False"):
-        test(TestAConnectorWithTheKitTablesOnly(), "model")
+        test(TestAConnectorWithTheKitTablesOnly(), "model", tmp_path)

@@ -61,6 +61,10 @@ class ConnectorConformance:
     #: False for a connector that cannot store the relation checks' models (``RELATION_MODELS``)
     relation_checks: ClassVar[bool] = True
 
+    #: a fresh, empty folder for each check (pytest's ``tmp_path``), for settings that name files:
+    #: ``{"connector": "memory", "file": str(self.tmp_path / "db.json")}``; pytest removes it
+    tmp_path: Path
+
     def datasource_settings(self) -> dict[str, Any]:
         return dict(self.settings)
 
@@ -79,8 +83,9 @@ class ConnectorConformance:
 
 def _test_for(found: Check):
     @pytest.mark.parametrize("mode", found.modes)
-    def test(self: ConnectorConformance, mode: str) -> None:
+    def test(self: ConnectorConformance, mode: str, tmp_path: Path) -> None:
         __tracebackhide__ = True
+        self.tmp_path = tmp_path
         if mode not in self.modes:
             pytest.skip(f"{type(self).__name__} runs the kit in {', '.join(self.modes)} mode only")
         reason = self.skip_checks.get(found.name)

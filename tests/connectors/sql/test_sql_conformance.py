@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from sql_support import datasource_settings, drop_session_databases
 
 from lbpy.testing import ConnectorConformance
-
-_FOLDER = Path(tempfile.mkdtemp(prefix="lbpy-sql-kit-"))
-
 
 def teardown_module() -> None:
     drop_session_databases()
@@ -20,7 +14,7 @@ class _SqlConformance(ConnectorConformance):
     backend = "sqlite"
 
     def datasource_settings(self) -> dict:
-        settings = datasource_settings(self.backend, _FOLDER)  # skips when the server is down
+        settings = datasource_settings(self.backend, self.tmp_path)  # skips when the server is down
         settings.pop("name")
         return settings
 
