@@ -7,6 +7,7 @@ again, and its data is lost. --dry-run prints the SQL without running it.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -14,7 +15,8 @@ from typing import List, Optional
 import typer
 
 from .._app import create_app
-from .._errors import UsageError
+from .._errors import LbpyError, UsageError
+from ._ask import Asker
 from ._errors import reported
 
 
@@ -38,9 +40,6 @@ def migrate_app(
     dry_run: bool = False,
 ) -> list[DatasourceMigration]:
     """Migrate the datasources of the app in ``root``; a plain function the command calls."""
-    import asyncio
-
-
     app = create_app(root)
     known = list(app.datasources)
     for name in datasources or ():
@@ -93,6 +92,17 @@ def migrate_app(
     return asyncio.run(run())
 
 
+def confirm_drop(asker: Asker) -> None:
+    """--drop loses every row of the tables it re-creates: a person confirms it, a script says
+    --yes, and nothing is asked of a terminal that is not there."""
+    if not asker.prompting:
+        raise UsageError("--drop deletes every row of the tables it re-creates: pass --yes to confirm "
+                         "(or --dry-run to see the SQL first)")
+    if not asker.confirm("Drop and re-create the tables, losing every row in them", default=False,
+                         flag="--yes"):
+        raise LbpyError("nothing was changed: --drop was not confirmed")
+
+
 def command(
     app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
     datasource: Optional[List[str]] = typer.Option(
@@ -102,8 +112,9 @@ def command(
     model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="Migrate only this model (repeat for more)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the SQL without running it."),
     drop: bool = typer.Option(
-        False, "--drop", help="Drop and re-create each table (automigrate); its data is lost."
+        False, "--drop", help="Drop and re-create each table (automigrate); its data is lost. Asks first."
     ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Drop without asking (for scripts)."),
 ) -> None:
     """Create or update the database tables of the app's models, printing the SQL.
 
@@ -115,10 +126,11 @@ def command(
         from rich.console import Console
         from rich.syntax import Syntax
 
-
         root = app_dir.resolve()
         if not root.is_dir():
             raise UsageError(f"--app {app_dir}: no such folder")
+        if drop and not dry_run and not yes:
+            confirm_drop(Asker())
         results = migrate_app(root, datasources=datasource, models=model, drop=drop, dry_run=dry_run)
         out = Console(highlight=False, soft_wrap=True)
         err = Console(stderr=True, highlight=False, soft_wrap=True)

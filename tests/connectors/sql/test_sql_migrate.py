@@ -87,7 +87,7 @@ def test_migrate_creates_then_adds_what_is_missing_and_never_drops(backend_name,
     assert {"name", "when", "tags", "id", "colour", "qty"} <= set(columns)
 
     # --drop re-creates the table: the data is gone, the removed column too
-    code, output = _invoke("migrate", "--app", str(root), "--drop")
+    code, output = _invoke("migrate", "--app", str(root), "--drop", "--yes")
     assert code == 0 and "DROP TABLE" in output and "CREATE TABLE" in output
     with TestClient(create_app(root)) as client:
         assert client.get("/api/Items").json() == []
@@ -152,7 +152,7 @@ def test_loopback_mapping_settings_name_tables_columns_and_types(backend_name, t
         }
     }
     root = _write(tmp_path / "app", models, datasource_settings(backend_name, tmp_path))
-    code, output = _invoke("migrate", "--app", str(root), "--drop")
+    code, output = _invoke("migrate", "--app", str(root), "--drop", "--yes")
     assert code == 0, output
 
     from starlette.testclient import TestClient
@@ -193,3 +193,52 @@ def test_postgresql_names_are_lower_case_and_the_schema_setting_is_used(backend_
     rows = execute(settings["url"], f"SELECT column_name FROM information_schema.columns "
                                     f"WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY 1")
     assert [r[0] for r in rows[0]] == ["firstname", "id"]
+
+
+def _sqlite_app_with_a_row(tmp_path: Path) -> Path:
+    from starlette.testclient import TestClient
+
+    from lbpy import create_app
+
+    root = _write(tmp_path / "app", _item("item"), datasource_settings("sqlite", tmp_path))
+    assert _invoke("migrate", "--app", str(root))[0] == 0
+    with TestClient(create_app(root)) as client:
+        assert client.post("/api/Items", json={"name": "keep me"}).status_code == 200
+    return root
+
+
+def _names(root: Path) -> list[str]:
+    from starlette.testclient import TestClient
+
+    from lbpy import create_app
+
+    with TestClient(create_app(root)) as client:
+        return [item["name"] for item in client.get("/api/Items").json()]
+
+
+def test_drop_without_a_terminal_needs_yes_and_changes_nothing(tmp_path):
+    root = _sqlite_app_with_a_row(tmp_path)
+    code, output = _invoke("migrate", "--app", str(root), "--drop")
+    assert code == 2
+    assert "pass --yes to confirm" in output
+    assert _names(root) == ["keep me"]
+    assert _invoke("migrate", "--app", str(root), "--drop", "--dry-run")[0] == 0  # shows, asks nothing
+    assert _names(root) == ["keep me"]
+
+
+@pytest.mark.parametrize("answer, code, names", [("n", 1, ["keep me"]), ("y", 0, [])])
+def test_drop_at_a_terminal_asks_first(tmp_path, answer, code, names):
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal")
+    root = _sqlite_app_with_a_row(tmp_path)
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "lbpy", "migrate", "--app", str(root), "--drop"],
+                          env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+    child.expect("losing every row in them")
+    child.send(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == code
+    assert _names(root) == names

@@ -139,5 +139,5 @@ def test_two_workers_create_missing_tables_together(backend_name, tmp_path, sql_
             assert http.get("/api/Freshes/count").json() == {"count": 24}
     finally:
         server.stop()
-    subprocess.run([sys.executable, "-m", "lbpy", "migrate", "--app", str(root), "--drop"], capture_output=True,
+    subprocess.run([sys.executable, "-m", "lbpy", "migrate", "--app", str(root), "--drop", "--yes"], capture_output=True,
                    timeout=60)
