@@ -59,3 +59,26 @@ def test_an_ancient_date_round_trips_over_http(make_client, tmp_path, connector)
     assert client.post("/api/Events", json={"at": "0299-08-28T07:14:14Z"}).json()["at"] == "0299-08-28T07:14:14.000Z"
     found = client.get("/api/Events", params={"filter": '{"where": {"at": {"lt": "1000-01-01T00:00:00Z"}}}'})
     assert [event["at"] for event in found.json()] == ["0299-08-28T07:14:14.000Z"]
+
+
+def test_a_client_emoji_written_as_a_surrogate_pair_is_text():
+    from lbpy._json_values import loads
+
+    assert loads('{"name": "\\ud83d\\ude00"}') == {"name": "\U0001F600"}
+
+
+def test_a_lone_surrogate_or_deep_nesting_is_refused():
+    from lbpy._json_values import UnusableJsonError, loads
+
+    with pytest.raises(UnusableJsonError, match="lone UTF-16 surrogate"):
+        loads('{"name": ["ok", {"k": "a\\udc00"}]}')
+    with pytest.raises(UnusableJsonError, match="nested more than 100 levels"):
+        loads("[" * 101 + "]" * 101)
+    assert loads("[" * 100 + "]" * 100)  # as deep as allowed
+
+
+def test_integers_beyond_64_bits_are_read_as_javascript_reads_them():
+    from lbpy._json_values import loads
+
+    assert loads('[9223372036854775807, -9223372036854775808, 9223372036854775808, 1180591620717411303424]') == [
+        9223372036854775807, -9223372036854775808, 9.223372036854776e18, 1.1805916207174113e21]

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, Mapping
 
+from .._json_values import JsonTooDeepError, UnusableJsonError, loads
 from .._model._definition import ModelSpec
 from .._model._types import ArrayType, CoercionError, ModelType, Type
 from ._types import (
@@ -38,7 +39,11 @@ def load_json_param(name: str, raw: Any) -> Any:
         if not text:
             return None
         try:
-            return json.loads(text)
+            return loads(text)
+        except JsonTooDeepError as exc:
+            raise FilterError(f"`{name}` cannot be used: {exc}", code="QUERY_OBJECT_TOO_DEEP") from None
+        except UnusableJsonError as exc:
+            raise FilterError(f"`{name}` cannot be used: {exc}") from None
         except ValueError as exc:
             raise FilterError(f"`{name}` is not valid JSON: {exc.msg} at column {exc.colno}") from None
     return raw
@@ -296,7 +301,13 @@ def _parse_count(raw: Any, name: str) -> int | None:
         raw = int(raw)
     if not isinstance(raw, int) or raw < 0:
         raise FilterError(f"`{name}` must be a non-negative integer, not {_show(raw)}")
+    if raw > _MAX_COUNT:
+        raise FilterError(f"`{name}` must be at most {_MAX_COUNT}, not {raw}")
     return raw
+
+
+#: the largest limit or skip a database takes (a signed 64-bit integer)
+_MAX_COUNT = 2**63 - 1
 
 
 def _parse_include(

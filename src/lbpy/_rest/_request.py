@@ -3,7 +3,6 @@ and each argument of a remote method read from where it comes from."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,6 +10,7 @@ from starlette.requests import Request
 
 from .._errors import BadRequestError, RequestTooLargeError
 from .._filter import parse_query
+from .._json_values import UnusableJsonError, loads
 from .._model._remote_definition import Accept
 from .._remoting import coerce_arg
 
@@ -100,7 +100,10 @@ class Call:
             self._body = parse_query(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         elif content_type in ("", "application/json", "text/json") or content_type.endswith("+json"):
             try:
-                self._body = json.loads(raw)
+                self._body = loads(raw)
+            except UnusableJsonError as exc:
+                raise BadRequestError(f"The request body cannot be used: {exc}", code="entity.parse.failed",
+                                      name="SyntaxError") from None
             except ValueError as exc:
                 raise BadRequestError(
                     f"Malformed JSON in the request body: {getattr(exc, 'msg', exc)} at position "

@@ -17,7 +17,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from ..._errors import BootError, ConflictError, NotFoundError
+from ..._errors import BootError, ConflictError, NotFoundError, ValidationError
 from ..._filter import Filter
 from ..._model._definition import ModelSpec
 from .._base import Connector, Setting
@@ -33,7 +33,7 @@ from ._engine import SqlEngine
 from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
 from ._schema import add_foreign_keys, build_table, table_name
 from ._statements import Prepared, fetch
-from ._where import WhereCompiler, dialect_ops
+from ._where import INT64_MAX, INT64_MIN, WhereCompiler, dialect_ops
 
 
 class SqlConnector(Connector):
@@ -453,10 +453,20 @@ class SqlConnector(Connector):
 
     def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:
         """The data this table stores: properties the model declares (LoopBack's SQL connectors
-        drop the rest too)."""
+        drop the rest too). A value the database would refuse is a 422 naming the property."""
         columns = table_map.columns
         ids = table_map.id_names if without_ids else ()
-        return {k: v for k, v in data.items() if k in columns and k not in ids}
+        values = {k: v for k, v in data.items() if k in columns and k not in ids}
+        errors: dict[str, list[tuple[str, str]]] = {}
+        for name, value in values.items():
+            if columns[name].kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and not INT64_MIN <= value <= INT64_MAX:
+                errors[name] = [("number", f"is beyond what the database stores ({INT64_MIN} to {INT64_MAX})")]
+            elif self.backend == "postgresql" and _holds_nul(value):
+                errors[name] = [("format", "holds the NUL character (\\u0000), which PostgreSQL cannot store")]
+        if errors:
+            raise ValidationError(table_map.model, errors, values=data)
+        return values
 
     # -- migration and discovery -----------------------------------------------------------
 
@@ -534,4 +544,14 @@ def _calls_python(where: Any) -> bool:
         return any(key in ("regexp", "ilike", "nilike") or _calls_python(value) for key, value in where.items())
     if isinstance(where, list):
         return any(_calls_python(item) for item in where)
+    return False
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
     return False

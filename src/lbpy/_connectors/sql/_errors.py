@@ -33,6 +33,11 @@ def translate(exc: BaseException, datasource: str, where: str) -> BaseException:
             "raise its poolSize or try again", code="DATABASE_BUSY",
         )
     detail = _first_line(exc)
+    if "0x00" in detail or "\\u0000 cannot be converted" in detail:
+        return BadRequestError(
+            "A value in the filter holds the NUL character (\\u0000), which PostgreSQL text cannot "
+            "hold, so nothing stored can match it; leave it out", code="INVALID_FILTER",
+        )
     if "user-defined function raised exception" in detail:
         # lbpy's own SQLite functions (regexp, ilike) refuse only a pattern over its time budget
         return BadRequestError(

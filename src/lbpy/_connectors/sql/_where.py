@@ -135,7 +135,7 @@ def _integer_operand(op: str, operand: Any) -> tuple[str | None, Any]:
     if op in ("eq", "neq") and fraction(operand):
         return None, op == "neq"
     if op in ("inq", "nin"):
-        return op, [int(v) if isinstance(v, float) else v for v in operand if not fraction(v)]
+        return _within_64_bits(op, [int(v) if isinstance(v, float) else v for v in operand if not fraction(v)])
     if op in ("gt", "lte") and fraction(operand):
         return op, int(operand // 1)
     if op in ("gte", "lt") and fraction(operand):
@@ -144,9 +144,34 @@ def _integer_operand(op: str, operand: Any) -> tuple[str | None, Any]:
         low, high = operand
         low = int(-(-low // 1)) if isinstance(low, float) else low
         high = int(high // 1) if isinstance(high, float) else high
-        return op, [low, high]
+        return _within_64_bits(op, [low, high])
     if isinstance(operand, float) and operand.is_integer():
-        return op, int(operand)
+        operand = int(operand)
+    return _within_64_bits(op, operand)
+
+
+#: what an integer column holds (BIGINT)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _within_64_bits(op: str, operand: Any) -> tuple[str | None, Any]:
+    """A number beyond what the column can hold is compared as a number: no stored value equals
+    it, and every one is below (or above) it. It never reaches the database, which would refuse it."""
+    def outside(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and not INT64_MIN <= v <= INT64_MAX
+
+    if op in ("eq", "neq") and outside(operand):
+        return None, op == "neq"
+    if op in ("inq", "nin"):
+        return op, [v for v in operand if not outside(v)]
+    if op in ("gt", "gte", "lt", "lte") and outside(operand):
+        above = operand > INT64_MAX
+        if op in ("gt", "gte"):
+            return ("gt", INT64_MAX) if above else ("gte", INT64_MIN)
+        return ("lte", INT64_MAX) if above else ("lt", INT64_MIN)
+    if op == "between":
+        low, high = max(operand[0], INT64_MIN), min(operand[1], INT64_MAX)
+        return (op, [low, high]) if low <= high else (None, False)
     return op, operand
 
 
