@@ -72,6 +72,9 @@ class Connector:
     blocking: ClassVar[bool] = True
     #: the type of an injected ``id`` property: "number" or "string"
     default_id_type: ClassVar[str] = "number"
+    #: whether a record keeps properties its model does not declare (a non-strict model's extra
+    #: data); when not, lbpy answers a create with what was stored, without them
+    stores_undeclared: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any] | None = None,
                  models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None):

@@ -501,6 +501,7 @@ class Model(ModelFeatures):
         id_name = cls.spec.id_name
         if id_name and new_id is not None:
             instance.__data__[id_name] = new_id
+        instance.__data__ = cls._as_stored(ds, instance.__data__)
         if cls._has("loaded"):
             ctx = Context(cls, options, data=instance.__data__, is_new_instance=True, hook_state=state)
             await cls.notify_observers("loaded", ctx)
@@ -780,7 +781,7 @@ class Model(ModelFeatures):
         ds = cls._require_datasource()
         record = await ds.call("update_attributes", cls.spec.name, self.id, values, options)
         # "loaded" sees what came back from the connector, not the fields this instance already had
-        rows = await cls._loaded([{**values, **(record or {})}], options, state)
+        rows = await cls._loaded([cls._as_stored(ds, {**values, **(record or {})})], options, state)
         self.__data__ = {**self.__data__, **rows[0]}
         if cls._has("after save"):
             await cls.notify_observers(
@@ -823,6 +824,15 @@ class Model(ModelFeatures):
         if name is None:
             raise BadRequestError(f"{cls.spec.name} has no id property", code="NO_ID")
         return name
+
+    @classmethod
+    def _as_stored(cls, ds: "DataSource", data: dict) -> dict:
+        """``data`` as the datasource keeps it: without undeclared properties where its connector
+        does not store them, so that an answer is what a later read returns."""
+        if ds.connector.stores_undeclared:
+            return data
+        declared = cls.spec.properties
+        return {k: v for k, v in data.items() if k in declared}
 
     @classmethod
     def _require_datasource(cls) -> "DataSource":

@@ -12,3 +12,20 @@ from sql_support import datasource_settings, sql_session  # noqa: F401
 def test_no_request_earns_a_500_or_poisons_the_database(tmp_path, backend_name, sql_session):  # noqa: F811
     settings = datasource_settings(backend_name, tmp_path)
     check_hostile_requests(tmp_path / "app", settings)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql", "mysql"])
+def test_a_non_strict_models_answers_are_what_was_stored(tmp_path, backend_name, sql_session):  # noqa: F811
+    from starlette.testclient import TestClient
+
+    from conftest import write_app
+    from lbpy import create_app
+
+    settings = {**datasource_settings(backend_name, tmp_path), "autoupdate": True}
+    root = write_app(tmp_path / "app", {"Order": {"properties": {"total": "number"}, "strict": False}},
+                     datasources={"db": settings})
+    with TestClient(create_app(root)) as client:
+        created = client.post("/api/Orders", json={"total": 1, "extra": "x"}).json()
+        assert created == client.get(f"/api/Orders/{created['id']}").json() == {"total": 1, "id": created["id"]}
+        patched = client.patch(f"/api/Orders/{created['id']}", json={"total": 2, "extra": "x"}).json()
+        assert patched == client.get(f"/api/Orders/{created['id']}").json() == {"total": 2, "id": created["id"]}

@@ -42,6 +42,7 @@ class SqlConnector(Connector):
     name = "sql"
     blocking = False  # every method is async; blocking drivers run in worker threads
     default_id_type = "number"
+    stores_undeclared = False  # a row has the model's columns only, as in LoopBack's SQL connectors
     settings_schema = (
         Setting("url", description="an SQLAlchemy URL, e.g. postgresql://user@host/db (or use the parts below)"),
         Setting("urlEnv", description="the environment variable that holds the URL"),
