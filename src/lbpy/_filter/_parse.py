@@ -81,18 +81,21 @@ def parse_filter(
     return Filter(where=where, fields=fields, order=order, limit=limit, skip=skip, include=include)
 
 
-def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where") -> dict | None:
+def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bool = False) -> dict | None:
     """A canonical where for ``spec`` (see ``lbpy._filter._canonical``), or None when it matches
-    everything."""
+    everything. A read ignores conditions on hidden properties, as LoopBack did, so that their
+    values cannot be probed; a write (``for_write``) refuses them, because ignoring one would widen
+    the write to records the caller never named."""
     raw = load_json_param(name, raw)
     if raw is None:
         return None
     if not isinstance(raw, dict):
         raise FilterError(f"`{name}` must be an object, not {_kind(raw)}")
-    return _where(spec, raw, name, 0)
+    return _where(spec, raw, name, 0, for_write=for_write)
 
 
-def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False) -> dict | None:
+def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False,
+           for_write: bool = False) -> dict | None:
     if depth > MAX_DEPTH:
         raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels",
                           "QUERY_OBJECT_TOO_DEEP")
@@ -104,7 +107,7 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = Fal
                 raise FilterError(f"`{name}.{key}` must be an array of objects")
             children = [
                 child for i, item in enumerate(items)
-                if (child := _where(spec, item, f"{name}.{key}[{i}]", depth + 1, nested)) is not None
+                if (child := _where(spec, item, f"{name}.{key}[{i}]", depth + 1, nested, for_write)) is not None
             ]
             if key == "and":
                 parts.extend(children)
@@ -115,14 +118,18 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = Fal
                 # as in LoopBack, an empty or matches nothing
                 parts.append(children[0] if len(children) == 1 else {"or": children})
         else:
-            parts.extend(_conditions(spec, key, value, f"{name}.{key}", nested))
+            parts.extend(_conditions(spec, key, value, f"{name}.{key}", nested, for_write))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _conditions(spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False) -> list[dict]:
+def _conditions(spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False,
+                for_write: bool = False) -> list[dict]:
     head = path.split(".", 1)[0]
+    if for_write and head in spec.hidden:
+        raise FilterError(f'`{name}` names the hidden property "{head}": a write cannot be limited by a '
+                          "property clients cannot see; leave it out of the where", code="HIDDEN_PROPERTY")
     if head in spec.hidden or head in spec.protected and (nested or head != path):
         # LoopBack ignores conditions on hidden properties, so their values cannot be probed
         return []

@@ -239,8 +239,10 @@ class Model(ModelFeatures):
         return parse_filter(cls.spec, filter, registry.specs if registry is not None else None)
 
     @classmethod
-    def parse_where(cls, where: Any) -> dict | None:
-        return parse_where(cls.spec, where)
+    def parse_where(cls, where: Any, *, for_write: bool = False) -> dict | None:
+        """A where checked and coerced for this model; ``for_write`` refuses conditions on hidden
+        properties rather than ignoring them (see ``lbpy._filter.parse_where``)."""
+        return parse_where(cls.spec, where, for_write=for_write)
 
     @classmethod
     def coerce_id(cls, value: Any) -> Any:
@@ -584,7 +586,7 @@ class Model(ModelFeatures):
         """Patch the one record ``where`` matches, or create one; the data must be a whole
         valid instance either way, as in LoopBack."""
         options = {} if options is None else options
-        where = cls.parse_where(where) if not _is_canonical(where) else where
+        where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
         if isinstance(data, dict) and not data:
             raise BadRequestError("data object cannot be empty!", code="EMPTY_DATA")
         values, errors = cls._prepare(data, "create")
@@ -660,7 +662,7 @@ class Model(ModelFeatures):
     async def update_all(cls, where: Any = None, data: Any = None, options: dict | None = None) -> dict:
         """Patch every record ``where`` matches; returns ``{"count": n}``."""
         options = {} if options is None else options
-        where = cls.parse_where(where) if not _is_canonical(where) else where
+        where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
         values, errors = cls._prepare(data, "patch")
         id_name = cls._id_name()
         if id_name in values and cls.spec.force_id:
@@ -674,7 +676,7 @@ class Model(ModelFeatures):
             # hooks see the where as LoopBack wrote it ({"id": 1}); what they leave is read again
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("before save", ctx)
-            where = cls.parse_where(ctx.where)
+            where = cls.parse_where(ctx.where, for_write=True)
             values = cls._revalidate(ctx.data, "patch")
         if cls._has("persist"):
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
@@ -701,7 +703,7 @@ class Model(ModelFeatures):
 
     @classmethod
     async def _destroy(cls, where: Any, options: dict, instance: "Model | None" = None) -> dict:
-        where = cls.parse_where(where) if not _is_canonical(where) else where
+        where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
         state: dict = {}
         flt = await cls._apply_access(Filter(where=where), options, state)
         where = flt.where
@@ -710,7 +712,7 @@ class Model(ModelFeatures):
         if cls._has("before delete"):
             ctx = Context(cls, options, where=_json_where(where), hook_state=state, **extra)
             await cls.notify_observers("before delete", ctx)
-            where = cls.parse_where(ctx.where)
+            where = cls.parse_where(ctx.where, for_write=True)
         ds = cls._require_datasource()
         info = await ds.destroy_all(cls.spec.name, where, options)
         if cls._has("after delete"):

@@ -589,7 +589,7 @@ class EmbedsMany(HasMany):
 
     async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
         items = self._items()
-        test = compile_where(self.target.parse_where(where))
+        test = compile_where(self.target.parse_where(where, for_write=True))
         kept = [item for item in items if not test(item)]
         if len(kept) != len(items):
             await self._save(kept, options)
