@@ -17,14 +17,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lbpy"
 #: lowest first; a module belongs to the layer of the longest prefix that names it
 LAYERS: list[tuple[str, list[str]]] = [
     ("errors, loader, JSON values", ["lbpy._errors", "lbpy._loader", "lbpy._atomic", "lbpy._json_values",
-                                     "lbpy._version"]),
+                                     "lbpy._version", "lbpy._rate_limit"]),
     ("model definitions and types", ["lbpy._model._types", "lbpy._model._definition",
-                                     "lbpy._model._remote_definition", "lbpy._app_files"]),
+                                     "lbpy._model._remote_definition", "lbpy._model._builtins",
+                                     "lbpy._app_files"]),
     ("filter", ["lbpy._filter"]),
     ("connectors", ["lbpy._connectors"]),
     ("datasource", ["lbpy._datasource"]),
     ("model runtime", ["lbpy._model"]),
     ("remoting", ["lbpy._remoting"]),
+    ("access control", ["lbpy._auth"]),
     ("REST", ["lbpy._rest"]),
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy.testing"]),

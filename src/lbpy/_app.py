@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
+from ._auth import BUILTIN_CLASSES, AccessControl, AuthSettings, UserModel
 from ._datasource import DataSource
 from ._errors import BootError
 from ._loader import line_in, load_python_file, shown_path
@@ -48,7 +49,16 @@ class Application:
                 self.datasources[name] = DataSource(name, settings, app_dir=self.root)
             except BootError as exc:
                 raise BootError(f'server/datasources.json: datasource "{name}": {exc}') from None
-        self.models: ModelRegistry = ModelBuilder(files, self.datasources).build()
+        try:
+            settings = AuthSettings.from_config(dict(files.config.model_extra or {}))
+        except ValueError as exc:
+            raise BootError(f"server/config.json: {exc}") from None
+        self.auth = AccessControl(settings, enforced=False,
+                                  base_url=f"http://{files.config.host}:{files.config.port}{self.rest_api_root}")
+        self.models: ModelRegistry = ModelBuilder(
+            files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]).build()
+        self.protected_models = self._protected_models()
+        self.auth.enforced = settings.enabled if settings.enabled is not None else bool(self.protected_models)
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -83,12 +93,18 @@ class Application:
                 "skipped LoopBack built-in model(s) %s: lbpy does not provide LoopBack's "
                 "authentication models", ", ".join(files.skipped_builtins),
             )
-        with_acls = [n for n, d in files.definitions.items() if d.definition.acls and n in self.model_config]
-        if with_acls:
+        if not self.auth.enforced and self.protected_models:
             log.warning(
-                "model(s) %s declare acls, which lbpy does not enforce: every route is open",
-                ", ".join(with_acls),
+                "access control is off (server/config.json says \"auth\": {\"enabled\": false}): the "
+                "acls of %s are not enforced and every route is open to every caller",
+                ", ".join(self.protected_models),
             )
+
+    def _protected_models(self) -> list[str]:
+        """The served models whose access control lbpy enforces by default: those derived from
+        User and those that declare acls (LoopBack enforced them only after enableAuth())."""
+        return [name for name in self.model_config if name in self.models and (
+            issubclass(self.models[name], UserModel) or self.models[name].spec.settings.get("acls"))]
 
     # -- using ----------------------------------------------------------------------------
 
@@ -134,6 +150,8 @@ class Application:
         if not self.started:
             return
         self.started = False
+        for task in list(self.auth.background):
+            await task
         for datasource in self.datasources.values():
             await datasource.disconnect()
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from ._errors import BootError
+from ._model._builtins import AUTH_MODELS, BUILTIN_DEFINITIONS, RELATED, SOURCES
 from ._model._definition import ModelDefinition
 
 log = logging.getLogger("lbpy")
@@ -29,10 +30,9 @@ log = logging.getLogger("lbpy")
 DEFAULT_MODEL_SOURCES = ["./models"]
 DEFAULT_MIXIN_SOURCES = ["./mixins"]
 
-#: LoopBack's own models (authentication, authorization, replication); lbpy does not provide them
+#: LoopBack's own models that lbpy does not provide (applications, e-mail, replication)
 LOOPBACK_BUILTIN_MODELS = {
-    "User", "AccessToken", "ACL", "Role", "RoleMapping", "Scope", "Application", "Email",
-    "Change", "Checkpoint", "KeyValueModel", "Model", "PersistedModel",
+    "Scope", "Application", "Email", "Change", "Checkpoint", "KeyValueModel", "Model", "PersistedModel",
 }
 
 
@@ -67,6 +67,12 @@ class DefinitionFile:
     definition: ModelDefinition
     path: Path
     python: Path | None = None
+    #: one of LoopBack's built-in models (User, AccessToken, ACL, Role, RoleMapping)
+    builtin: bool = False
+
+    def shown(self, root: Path) -> str:
+        """How messages name the file: relative to the app, or LoopBack's path for a built-in."""
+        return str(self.path) if self.builtin else _relative(self.path, root)
 
 
 @dataclass
@@ -82,6 +88,8 @@ class AppFiles:
     component_config: dict[str, Any]
     ignored_js: list[Path] = field(default_factory=list)
     skipped_builtins: list[str] = field(default_factory=list)
+    #: auth models lbpy attached to the user model's datasource because model-config.json did not
+    auto_attached: list[str] = field(default_factory=list)
 
     @property
     def explorer_settings(self) -> dict[str, Any] | None:
@@ -288,3 +296,46 @@ def _read_definitions(files: AppFiles, server: Path, sources: list[str]) -> None
         if name not in files.definitions and name in LOOPBACK_BUILTIN_MODELS:
             files.skipped_builtins.append(name)
             del files.model_config[name]
+    _add_auth_models(files)
+
+
+def _add_auth_models(files: AppFiles) -> None:
+    """LoopBack's User, AccessToken, ACL, Role and RoleMapping, where model-config.json names them
+    or an app model derives from one (an app's own definition of the name wins). When a User-based
+    model is served and model-config.json leaves the others out, they are attached to its
+    datasource, not public, as LoopBack's ``enableAuth({dataSource})`` attached them."""
+    wanted = [name for name in files.model_config if name in AUTH_MODELS]
+    for file in list(files.definitions.values()):
+        base = file.definition.base
+        if base in AUTH_MODELS:
+            wanted.append(base)
+    while wanted:
+        name = wanted.pop()
+        if name not in files.definitions:
+            files.definitions[name] = DefinitionFile(
+                ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True)
+            wanted.extend(RELATED[name])
+    user_models = [name for name in files.model_config if _derives_from(files, name, "User")]
+    datasource = next((files.model_config[name].data_source for name in user_models
+                       if files.model_config[name].data_source), None)
+    if datasource is None:
+        return
+    for name in ("AccessToken", "ACL", "RoleMapping", "Role"):
+        if not any(_derives_from(files, other, name) for other in files.model_config):
+            if name not in files.definitions:
+                files.definitions[name] = DefinitionFile(
+                    ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True)
+            files.model_config[name] = ModelConfigEntry(dataSource=datasource, public=False)
+            files.auto_attached.append(name)
+
+
+def _derives_from(files: AppFiles, name: str, root: str) -> bool:
+    """Whether model ``name`` is ``root`` or has it among its bases."""
+    seen: set[str] = set()
+    while name and name not in seen:
+        if name == root:
+            return True
+        seen.add(name)
+        file = files.definitions.get(name)
+        name = file.definition.base if file is not None else ""
+    return False

@@ -12,6 +12,7 @@
         ConflictError                   409
         RequestTooLargeError            413
         ValidationError(ValueError)     422
+        TooManyRequestsError            429 (with Retry-After)
         ServiceUnavailableError         503
 
 Connectors and model code raise these; the REST layer turns them into responses
@@ -53,11 +54,14 @@ class HttpError(LbpyError):
         details: Any = None,
         status_code: int | None = None,
         name: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.details = details
+        #: response headers the answer carries (Retry-After, WWW-Authenticate)
+        self.headers = headers or {}
         if status_code is not None:
             self.status_code = status_code
         if name is not None:
@@ -89,6 +93,16 @@ class ConflictError(HttpError):
 class RequestTooLargeError(HttpError):
     status_code = 413
     error_name = "PayloadTooLargeError"
+
+
+class TooManyRequestsError(HttpError):
+    """Too many attempts: try again after ``retry_after`` seconds (the Retry-After header)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class ServiceUnavailableError(HttpError):

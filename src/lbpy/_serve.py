@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Callable
@@ -63,6 +64,24 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
+_TOKEN_IN_QUERY = re.compile(r"(?i)((?:^|[?&])access_token=)[^&#]*")
+
+
+def redact_tokens(path: str) -> str:
+    """A request path as logged: an ``access_token`` in its query is never written out."""
+    return _TOKEN_IN_QUERY.sub(r"\1[redacted]", path) if "access_token" in path.lower() else path
+
+
+class _AccessFilter(logging.Filter):
+    """uvicorn's access log without access tokens (``?access_token=`` in a request line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_tokens(args[2]), *args[3:])
+        return True
+
+
 def _uvicorn_log_config() -> dict:
     """uvicorn's messages in lbpy's format; requests (with --access-log) on stdout."""
     return {
@@ -76,10 +95,12 @@ def _uvicorn_log_config() -> dict:
                 "use_colors": False,
             },
         },
+        "filters": {"tokens": {"()": "lbpy._serve._AccessFilter"}},
         "handlers": {
             "default": {"class": "logging.StreamHandler", "formatter": "default",
                         "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout",
+                       "filters": ["tokens"]},
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "WARNING", "propagate": False},

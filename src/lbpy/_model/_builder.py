@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
@@ -55,15 +55,25 @@ log = logging.getLogger("lbpy")
 
 class ModelBuilder:
     """Builds every model of ``files`` on ``datasources`` into ``registry``; ``modules`` keeps
-    each model's loaded customisation module."""
+    each model's loaded customisation module.
 
-    def __init__(self, files: AppFiles, datasources: Mapping[str, "DataSource"]) -> None:
+    ``classes`` gives the Python class a built-in model (``User``, ``AccessToken``, ...) is made
+    from, so that it and every model derived from it have the built-in's methods; each of
+    ``extensions`` is called with the registry once the models are built and their JSON features
+    applied, before the app's own customisations run (LoopBack set up a built-in model's
+    behaviour before the app's model scripts ran too)."""
+
+    def __init__(self, files: AppFiles, datasources: Mapping[str, "DataSource"], *,
+                 classes: Mapping[str, type[Model]] | None = None,
+                 extensions: Sequence[Callable[[ModelRegistry], None]] = ()) -> None:
         self.files = files
         self.root = files.root
         self.datasources = datasources
         self.model_config = files.model_config
         self.registry = ModelRegistry()
         self.modules: dict[str, ModuleType] = {}
+        self.classes = dict(classes or {})
+        self.extensions = list(extensions)
 
     def build(self) -> ModelRegistry:
         files = self.files
@@ -91,6 +101,8 @@ class ModelBuilder:
         for model in list(self.registry.values()):
             self._bind_nested_types(model)
         self._apply_model_features()
+        for extension in self.extensions:
+            extension(self.registry)
         for name in order:
             self._customize(name)
         self._bind_remote_methods()
@@ -124,8 +136,8 @@ class ModelBuilder:
             base = definitions[name].definition.base
             if base not in ROOT_BASES:
                 if base not in definitions:
-                    where = definitions[name].path.relative_to(self.root)
-                    hint = (" (LoopBack's built-in models are not provided by lbpy)"
+                    where = definitions[name].shown(self.root)
+                    hint = (" (lbpy does not provide this LoopBack built-in model)"
                             if base in LOOPBACK_BUILTIN_MODELS else "")
                     raise BootError(f'{where}: base model "{base}" is not defined{hint}')
                 visit(base, chain + [name])
@@ -151,6 +163,9 @@ class ModelBuilder:
         result["mixins"] = {**parent.get("mixins", {}), **own.get("mixins", {})}
         result["options"] = {**parent.get("options", {}), **own.get("options", {})}
         result["validations"] = parent.get("validations", []) + own.get("validations", [])
+        # a derived model adds its acls to its base's, as LoopBack merged them
+        result["acls"] = parent.get("acls", []) + [
+            acl for acl in own.get("acls", []) if acl not in parent.get("acls", [])]
         for inherited in ("plural", "http"):
             if inherited not in own:
                 result.pop(inherited, None)
@@ -159,7 +174,7 @@ class ModelBuilder:
 
     def _build_model(self, name: str, raw: dict) -> None:
         file = self.files.definitions[name]
-        where = file.path.relative_to(self.root)
+        where = file.shown(self.root)
         definition = ModelDefinition.model_validate({k: v for k, v in raw.items() if k != "_root"})
         entry = self.model_config.get(name)
         datasource = self.datasources.get(entry.data_source) if entry and entry.data_source else None
@@ -228,7 +243,8 @@ class ModelBuilder:
             source=str(where),
             description=join_description(definition.description),
         )
-        self.define_model(spec, datasource, self.registry.get(definition.base, Model))
+        base = self.registry.get(definition.base) or (self.classes.get(name, Model) if file.builtin else Model)
+        self.define_model(spec, datasource, base)
 
     def _bind_nested_types(self, cls: type[Model]) -> None:
         for prop in cls.spec.properties.values():

@@ -27,13 +27,15 @@ class ModelFeatures:
     @classmethod
     def remote_method(cls, name: str, fn: Callable | None = None, *, accepts: Any = None,
                       returns: Any = None, http: Any = None, description: str | list[str] | None = None,
-                      is_static: bool | None = None, notes: Any = None) -> Callable:
+                      is_static: bool | None = None, notes: Any = None,
+                      access_type: str | None = None) -> Callable:
         """Expose a method over REST, as LoopBack's ``Model.remoteMethod(name, options)``.
 
         ``accepts``/``returns`` take LoopBack's argument declarations (dicts such as
         ``{"arg": "msg", "type": "string", "required": True}``, or a list of them); ``http``
         is ``{"verb": "get", "path": "/greet", "status": 200}``. ``"prototype.<name>"`` (or
         ``is_static=False``) makes an instance method, found by the id in ``/:id/<path>``.
+        ``access_type`` (``"READ"``, ``"WRITE"``, ``"EXECUTE"``) is what ACLs see it do.
 
         Usable as a decorator, which sets the function on the model::
 
@@ -46,6 +48,8 @@ class ModelFeatures:
                                 "description": description, "notes": notes}
         if is_static is not None:
             meta["isStatic"] = is_static
+        if access_type is not None:
+            meta["accessType"] = access_type
         method = _remote_methods.define(cls, name, fn, {k: v for k, v in meta.items() if v is not None})
         if fn is not None:
             return fn
@@ -214,6 +218,17 @@ class ModelFeatures:
             runtime = cls._runtime  # type: ignore[attr-defined]
             runtime.load_converters = [c for c in runtime.load_converters if c[0] != name]
             runtime.load_converters.append((name, prop.type.coerce))
+
+    @classmethod
+    async def check_access(cls, ctx: Any) -> bool:
+        """Whether the caller ``ctx`` describes may do what it says (LoopBack's
+        ``Model.checkAccess``): an ``AccessContext``, or a dict with ``accessToken``,
+        ``modelId``, ``property`` (a method name) and ``accessType``. The model's acls, the ACL
+        records and the roles decide, as for a REST call."""
+        auth = cls._runtime.auth  # type: ignore[attr-defined]
+        if auth is None:
+            return True  # a model built alone has no app, so no access control
+        return await auth.check_access(cls, ctx)
 
     @classmethod
     def get_model(cls, name: str) -> Any:

@@ -14,6 +14,9 @@ from typing import Any, Callable
 #: where an argument comes from, as LoopBack's ``http.source`` names it
 SOURCES = ("path", "query", "body", "form", "header", "req", "res", "context", "options")
 
+#: what a method does, as ACLs name it
+ACCESS_TYPES = ("READ", "WRITE", "EXECUTE", "REPLICATE")
+
 
 @dataclass
 class Accept:
@@ -83,6 +86,10 @@ class RemoteMethod:
     not_found: Callable[[Any], bool] | None = None
     #: answers with server-sent events rather than JSON (createChangeStream)
     streams: bool = False
+    #: what ACLs see the method do (READ, WRITE, EXECUTE, REPLICATE); None lets LoopBack's rule decide
+    access_type: str | None = None
+    #: the token scopes that may call it (LoopBack's accessScopes); None is ["DEFAULT"]
+    access_scopes: list[str] | None = None
 
     @property
     def full_name(self) -> str:
@@ -133,6 +140,12 @@ def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
     returns = raw.get("returns") or []
     if isinstance(returns, dict):
         returns = [returns]
+    access_type = raw.get("accessType")
+    if access_type is not None and access_type not in ACCESS_TYPES:
+        raise ValueError(f'"accessType" {access_type!r} must be one of {", ".join(ACCESS_TYPES)}')
+    scopes = raw.get("accessScopes")
+    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes)):
+        raise ValueError('"accessScopes" must be a list of scope names')
     return RemoteMethod(
         name=short,
         fn=fn,
@@ -142,6 +155,8 @@ def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
         description=_text(raw.get("description")),
         is_static=is_static,
         status=int((raw.get("http") or {}).get("status", 200)) if isinstance(raw.get("http"), dict) else 200,
+        access_type=access_type,
+        access_scopes=scopes,
     )
 
 

@@ -44,3 +44,6 @@ class ModelRuntime:
     #: remote hooks as (phase, compiled pattern, function), and their look-up by method name
     remote_hooks: list[tuple[str, Any, Callable]] = field(default_factory=list)
     remote_hook_index: dict[str, Any] = field(default_factory=dict)
+    #: the app's access control (``lbpy._auth``), and a User model's event listeners
+    auth: Any = None
+    auth_events: dict[str, list[Callable]] = field(default_factory=dict)

@@ -38,3 +38,9 @@ def error_body(exc: BaseException, *, debug: bool = False) -> tuple[int, dict[st
             "stack": "".join(traceback.format_exception(exc)),
         }}
     return 500, {"error": {"statusCode": 500, "message": "Internal Server Error"}}
+
+
+def error_headers(exc: BaseException) -> list[tuple[bytes, bytes]]:
+    """The response headers an error answer carries (a 429's Retry-After)."""
+    headers = getattr(exc, "headers", None) if isinstance(exc, HttpError) else None
+    return [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items()]

@@ -9,7 +9,7 @@ import anyio
 
 from .._errors import BadRequestError, NotFoundError
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
-from ._errors import error_body
+from ._errors import error_body, error_headers
 from ._request import Call, parse_size, read_arg
 from ._response import CORS_ALWAYS, dumps, send_response, serialize
 from ._routing import ModelRoutes, Route, route_table
@@ -29,6 +29,8 @@ class RestApp:
         self.limit = parse_size(json_limit)
         self.by_path: dict[str, ModelRoutes] = {}
         self.cors = cors_enabled(app)
+        #: the app's access control when it is enforced; None serves every route to everyone
+        self.auth = app.auth if app.auth is not None and app.auth.enforced else None
 
     def build_routes(self) -> None:
         """Routes are built once the app has started, so that methods a boot script adds are served."""
@@ -37,6 +39,7 @@ class RestApp:
     async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]
         head = verb == "HEAD"
+        headers: list[tuple[bytes, bytes]] = []
         try:
             routes = self.by_path.get(parts[0].lower()) if parts else None
             if routes is None:
@@ -51,14 +54,25 @@ class RestApp:
                 )
             route, params = found
             call = Call(scope, receive, params, self.limit)
+            access = None
+            if self.auth is not None:
+                access = await self.auth.call_access(scope)
+                call.options["accessToken"] = access.token
+                call.options["_auth"] = access
+                await self.auth.authorize(route.model, route.method, access, await _model_id(call))
             if route.method.streams:
                 await self.stream(route, call, send, origin)
                 return
             status, body = await self.invoke(route, call)
+            if access is not None and (access.status or access.response_headers):
+                status = access.status or status
+                headers = access.response_headers
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
             body = dumps(payload)
-        await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""))
+            headers = error_headers(exc)
+        await send_response(send, status, None if head or status == 302 else body, origin, self.cors,
+                            length=len(body or b"") if status != 302 else 0, headers=headers)
 
     async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None]:
         method = route.method
@@ -101,6 +115,19 @@ class RestApp:
             await _pump(changes, call.receive, send)
         finally:
             changes.close()
+
+
+async def _model_id(call: Call) -> Any:
+    """The record a call is about, as LoopBack's authorization read it: the path's id, else the
+    body's, else the query's."""
+    found = call.params.get("id")
+    if found is None and call.scope["method"] in ("POST", "PUT", "PATCH"):
+        body = await call.body()
+        if isinstance(body, dict):
+            found = body.get("id")
+    if found is None:
+        found = call.query().get("id")
+    return found
 
 
 def _check_required(route: Route, args: dict) -> None:

@@ -46,8 +46,12 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
 
 
 async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
-                *, length: int | None = None, content_type=_JSON_HEADERS) -> None:
+                *, length: int | None = None, content_type=_JSON_HEADERS,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    extra = headers
     headers = list(content_type) if body is not None or length else []
+    if extra:
+        headers += extra
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
     if cors:

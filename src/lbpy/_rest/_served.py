@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._app_files import AppConfig, AppFiles
 
@@ -21,6 +21,8 @@ class ServedApp(Protocol):
     rest_api_root: str
     explorer_path: str | None
     started: bool
+    #: the app's access control (``lbpy._auth.AccessControl``), or None
+    auth: Any
 
     def exposed_models(self) -> list[type["Model"]]: ...
 

@@ -1,6 +1,7 @@
 """``include``: related records fetched level by level.
 
-``include`` is resolved level by level: for each relation, one query fetches the related records
+``include`` is resolved level by level (a REST caller must be allowed to read each included
+model, see ``check_read``): for each relation, one query fetches the related records
 of every parent row at once (``{key: {inq: [...]}}``); a through relation costs two (the links,
 then the targets), embedded relations none. Paging in an include scope (``limit``, ``skip``)
 applies per parent, in Python, so it never turns into a query per parent row.
@@ -74,7 +75,21 @@ async def include_related(model: type["Model"], rows: list[dict], includes: Iter
         relation = relation_of(model, inc.relation)
         if relation.options.get("disableInclude"):
             continue
+        if relation.target is not None and relation.kind not in _EMBEDDED:
+            await check_read(relation.target, options)
         await _LOADERS[relation.kind](relation, rows, inc, options)
+
+
+_EMBEDDED = frozenset({"embedsOne", "embedsMany"})
+
+
+async def check_read(target: type["Model"], options: dict) -> None:
+    """A REST call's include reads the related model's records only where the caller may read
+    them directly: its access control (``options["_auth"]``, set by the REST layer) decides, as
+    for ``find`` on that model. Calls from Python carry none and are not checked."""
+    guard = options.get("_auth") if options else None
+    if guard is not None:
+        await guard.check_read(target)
 
 
 def _merged(base: Filter | None, extra: Filter | None) -> Filter:
@@ -190,6 +205,8 @@ async def _include_belongs_to(relation: Relation, rows: list[dict], inc: Include
             if target is not None:
                 groups.setdefault(target.spec.name, (target, []))[1].append(row)
     for target, members in groups.values():
+        if relation.target is None:
+            await check_read(target, options)
         scope = _scope_for(relation, target, inc)
         keys = _distinct(row.get(relation.key_from) for row in members)
         fields = _fields_with(scope.fields, [relation.key_to, *owner_keys(target, scope.include)])

@@ -1,0 +1,11 @@
+"""Access control: LoopBack 3's users, access tokens, roles and ACLs (see ``_service``)."""
+
+from ._context import AccessContext, Principal
+from ._models import BUILTIN_CLASSES, AccessTokenModel, AclModel, RoleMappingModel, RoleModel, UserModel
+from ._service import AccessControl, CallAccess
+from ._settings import AuthSettings
+
+__all__ = [
+    "AccessContext", "AccessControl", "AccessTokenModel", "AclModel", "AuthSettings", "BUILTIN_CLASSES",
+    "CallAccess", "Principal", "RoleMappingModel", "RoleModel", "UserModel",
+]
