@@ -45,7 +45,7 @@ class AppAnswers:
 
     name: str
     description: str = ""
-    template: str = "empty-server"
+    template: str = "api-server"
     explorer: bool = True
     #: the default datasource's connector: "sqlite" (a file under data/) or "memory"
     datasource: str = "sqlite"

@@ -52,9 +52,10 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     assert result.exit_code == 0, result.output
     root = in_tmp / "demo"
     assert files_under(root) == [
-        ".gitignore", "README.md", "common/models/.gitkeep", "pyproject.toml", "server/app.py",
-        "server/component-config.json", "server/config.json", "server/datasources.json",
-        "server/datasources.test.json", "server/model-config.json", "tests/conftest.py", "tests/test_smoke.py",
+        ".gitignore", "README.md", "common/models/.gitkeep", "common/models/account.json", "pyproject.toml",
+        "server/app.py", "server/component-config.json", "server/config.json", "server/datasources.json",
+        "server/datasources.test.json", "server/model-config.json", "tests/conftest.py", "tests/test_accounts.py",
+        "tests/test_smoke.py",
     ]
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
@@ -62,10 +63,14 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
         "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
     }}
     model_config = read_json(root / "server" / "model-config.json")
+    # LoopBack 3's api-server: a User-based model and the auth models on the default datasource
     assert model_config == {"_meta": {
         "sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
         "mixins": ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"],
-    }}
+    }, "Account": {"dataSource": "db", "public": True}, "AccessToken": {"dataSource": "db", "public": False},
+        "ACL": {"dataSource": "db", "public": False}, "RoleMapping": {"dataSource": "db", "public": False},
+        "Role": {"dataSource": "db", "public": False}}
+    assert read_json(root / "common" / "models" / "account.json")["base"] == "User"
     assert read_json(root / "server" / "component-config.json") == {
         "loopback-component-explorer": {"mountPath": "/explorer"}
     }
@@ -91,6 +96,7 @@ def test_the_new_app_boots_and_answers(in_tmp: Path):
     with TestClient(create_app(in_tmp / "demo")) as client:
         assert client.get("/").status_code == 200
         assert client.get("/api/Notes").status_code == 404
+        assert client.get("/api/Accounts").status_code == 401
 
 
 def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
@@ -108,7 +114,7 @@ def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
         assert client.get("/api/Notes").json() == [created.json()]
 
 
-@pytest.mark.parametrize("template", ["empty-server", "hello-world", "notes"])
+@pytest.mark.parametrize("template", ["api-server", "empty-server", "hello-world", "notes"])
 @pytest.mark.parametrize("explorer", ["--explorer", "--no-explorer"])
 def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: str, explorer: str):
     assert new_app("demo", "--yes", "--template", template, explorer).exit_code == 0
@@ -117,7 +123,9 @@ def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: st
         read_json(path)
     tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
     app = create_app(root)
-    assert sorted(app.models) == {"empty-server": [], "hello-world": ["Message"], "notes": ["Note"]}[template]
+    assert sorted(app.models) == {"api-server": ["ACL", "AccessToken", "Account", "Role", "RoleMapping", "User"],
+                                  "empty-server": [], "hello-world": ["Message"], "notes": ["Note"]}[template]
+    assert app.auth.enforced is (template == "api-server")
     assert app.explorer_path == ("/explorer" if explorer == "--explorer" else None)
 
 
@@ -255,7 +263,7 @@ def test_force_stops_before_writing_when_a_folder_is_in_a_files_place(in_tmp: Pa
 def test_an_unknown_template_is_refused(in_tmp: Path):
     result = new_app("demo", "--yes", "--template", "nope")
     assert result.exit_code == 2
-    assert "empty-server, hello-world, notes" in one_line_error(result)
+    assert "api-server, empty-server, hello-world, notes" in one_line_error(result)
     assert not (in_tmp / "demo").exists()
 
 
@@ -339,7 +347,7 @@ def test_the_template_choices_come_from_the_app_template():
     from lbpy._templates import app_templates, read_cookiecutter_json, template_path
 
     choices = app_templates()
-    assert list(choices) == ["empty-server", "hello-world", "notes"]
+    assert list(choices) == ["api-server", "empty-server", "hello-world", "notes"]
     assert all(choices.values())
     declared = read_cookiecutter_json(template_path("app"))
     assert set(declared["_templates"]) == set(declared["template"])

@@ -41,6 +41,8 @@ def test_the_questions_are_asked_in_order_and_answered(tmp_path: Path):
     child.expect("Description")
     child.sendline("Typed in a terminal")
     child.expect("Template")
+    child.expect("api-server")
+    child.send(DOWN)
     child.expect("empty-server")
     child.send(DOWN)
     child.expect("hello-world")

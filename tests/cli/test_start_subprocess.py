@@ -195,7 +195,7 @@ def test_a_folder_that_is_not_an_app_is_refused(tmp_path: Path):
 # -- the generated app's own tests --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("template", ["empty-server", "hello-world", "notes"])
+@pytest.mark.parametrize("template", ["api-server", "empty-server", "hello-world", "notes"])
 def test_the_generated_apps_own_tests_pass(tmp_path: Path, template: str):
     made = subprocess.run([*LBPY, "new-app", "made", "--yes", "--template", template], cwd=tmp_path,
                           capture_output=True, text=True, env=clean_env(), timeout=60)
@@ -203,5 +203,5 @@ def test_the_generated_apps_own_tests_pass(tmp_path: Path, template: str):
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                            cwd=tmp_path / "made", capture_output=True, text=True, env=clean_env(), timeout=120)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    expected = 3 if template == "empty-server" else 5
+    expected = {"empty-server": 3, "api-server": 6}.get(template, 5)
     assert f"{expected} passed" in tests.stdout

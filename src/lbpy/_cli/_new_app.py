@@ -27,8 +27,8 @@ def command(
     description: Optional[str] = typer.Option(None, "--description", help="One line about the app."),
     template: Optional[str] = typer.Option(
         None, "--template",
-        help="empty-server, notes, or the path of any cookiecutter template folder.",
-        show_default="empty-server",
+        help="api-server, empty-server, hello-world, notes, or the path of any cookiecutter template folder.",
+        show_default="api-server",
     ),
     explorer: Optional[bool] = typer.Option(
         None, "--explorer/--no-explorer", help="Serve the API explorer.", show_default="yes"

@@ -14,6 +14,10 @@ def test_every_public_model_lists_its_records(client):
         if not model.spec.persisted:
             continue  # a model on no datasource (base "Model") has only its remote methods
         response = client.get(f"{app.rest_api_root}/{model.spec.plural}")
+        if response.status_code == 401:
+            # its acls want a token (an Account's records are for their owner)
+            assert response.json()["error"]["code"] == "AUTHORIZATION_REQUIRED"
+            continue
         assert response.status_code == 200, response.text
         assert isinstance(response.json(), list)
 
