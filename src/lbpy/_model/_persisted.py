@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 from .._errors import BadRequestError, HttpError, NotFoundError, ValidationError
 from .._filter import (
     Filter,
+    ParsedWhere,
     parse_filter,
     parse_where,
     where_to_json,
@@ -867,7 +868,7 @@ def _with_limit(flt: Filter, limit: int) -> Filter:
 
 
 def _is_canonical(where: Any) -> bool:
-    """Only "no where" skips parsing. A where from a caller (``{"age": {"inq": ["25"]}}`` from a
-    query string looks canonical) must still be checked and coerced against the model, and
-    parsing a where lbpy built itself again changes nothing."""
-    return where is None
+    """Only "no where" and a ``ParsedWhere`` skip parsing. A where from a caller
+    (``{"age": {"inq": ["25"]}}`` from a query string looks canonical) must still be checked and
+    coerced against the model."""
+    return where is None or isinstance(where, ParsedWhere)

@@ -60,6 +60,8 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
     target = relation.target.spec.name if relation.target is not None else "PersistedModel"
 
     async def get(instance, refresh=None, options=None):
+        if instance.get(relation.key_from) is None:
+            return {}  # LoopBack's answer when there is no foreign key (a dangling one is null)
         return await accessor(instance, name).get(options)
 
     return _method(
@@ -158,8 +160,9 @@ def _list(relation: Relation) -> list[RemoteMethod]:
     async def create(instance, data=None, options=None):
         return await accessor(instance, name).create(data, options)
 
-    async def delete(instance, options=None):
-        await accessor(instance, name).destroy_all(None, options)
+    async def delete(instance, where=None, options=None):
+        # LoopBack accepted a where here and deleted every related record anyway
+        await accessor(instance, name).destroy_all(where, options)
 
     async def count(instance, where=None, options=None):
         return await accessor(instance, name).count(where, options)
@@ -169,7 +172,9 @@ def _list(relation: Relation) -> list[RemoteMethod]:
                 [Returns(name, [target], True)], f"Queries {name} of {owner}."),
         _method(f"__create__{name}", create, "POST", path, [Accept("data", target, "body")],
                 [Returns("data", target, True)], f"Creates a new instance in {name} of this model."),
-        _method(f"__delete__{name}", delete, "DELETE", path, [], [], f"Deletes all {name} of this model."),
+        _method(f"__delete__{name}", delete, "DELETE", path,
+                [Accept("where", "object", description="Criteria to match model instances")], [],
+                f"Deletes all {name} of this model."),
         _method(f"__count__{name}", count, "GET", f"{path}/count",
                 [Accept("where", "object", description="Criteria to match model instances")],
                 [Returns("count", "number")], f"Counts {name} of {owner}."),
