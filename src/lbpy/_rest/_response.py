@@ -49,7 +49,7 @@ async def send_response(send, status: int, body: bytes | None, origin: bytes | N
                 *, length: int | None = None, content_type=_JSON_HEADERS,
                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
     extra = headers
-    headers = list(content_type) if body is not None or length else []
+    headers = list(content_type)  # a 204 too, as LoopBack's remoting answered every method
     if extra:
         headers += extra
     size = len(body) if body is not None else (length or 0)
