@@ -404,6 +404,15 @@ class AccessControl:
         names = request.method_names | {ALL}
         return ranked([r for r in rules if r.property in names and r.access_type in types], request)
 
+    def anonymous_allowed(self, model: type[Model], method: RemoteMethod) -> bool:
+        """Whether a caller without a token may call ``method``, as far as the model's own acls
+        say (what the API documents tell; ACL records and custom roles may add to it)."""
+        for _, rule in self.method_access(model, method).static:
+            if rule.principal_type == ROLE and rule.principal_id in (EVERYONE, UNAUTHENTICATED) \
+                    and rule.principal_id not in self.resolvers:
+                return is_allowed(rule.permission)
+        return is_allowed(settle(DEFAULT, setting(model, "defaultPermission"), self.settings.default_permission))
+
     # -- the Python API ---------------------------------------------------------------------
 
     async def check_access(self, model: type[Model], ctx: Any) -> bool:

@@ -412,6 +412,20 @@ class _Operation:
     parameters: list[_Parameter]
     status: int
     response: dict | None
+    #: the OpenAPI 3 security requirements, where the app's access control is enforced
+    security: list[dict] | None = None
+
+
+#: how a caller sends its access token: LoopBack's bare token, or the standard Bearer form
+SECURITY_SCHEMES = {
+    "AccessToken": {"type": "apiKey", "in": "header", "name": "Authorization",
+                    "description": "An access token from POST /<users>/login, as LoopBack took it: "
+                                   "the token's id alone in the Authorization header"},
+    "Bearer": {"type": "http", "scheme": "bearer",
+               "description": "An access token from POST /<users>/login, as `Authorization: Bearer <id>`"},
+}
+_NEEDS_TOKEN = [{"AccessToken": []}, {"Bearer": []}]
+_TOKEN_OPTIONAL = [{"AccessToken": []}, {"Bearer": []}, {}]
 
 
 class _Builder:
@@ -437,6 +451,8 @@ class _Builder:
         base_path = self.app.rest_api_root or "/"
         swagger = _swagger(info, base_path, tags, self.operations, definitions, self.options.extensions)
         openapi = _openapi(info, base_path, tags, self.operations, definitions, self.options.extensions)
+        if any(operation.security is not None for operation in self.operations):
+            openapi["components"]["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
         return _Documents(key, swagger, openapi)
 
     def _tag(self, spec: ModelSpec) -> dict:
@@ -457,10 +473,15 @@ class _Builder:
         parameters = self._parameters(spec, method, endpoint, path)
         status = method.status if method.status != 200 else (200 if method.returns else 204)
         base_id = f"{spec.name}.{method.full_name}"
+        auth = getattr(self.app, "auth", None)
+        security = None
+        if auth is not None and auth.enforced:
+            security = _TOKEN_OPTIONAL if auth.anonymous_allowed(model, method) else _NEEDS_TOKEN
         operation = _Operation(
             path=path, verb=verb, tag=self._tag(spec)["name"], summary=method.description,
             operation_id=self._unique_id(base_id, verb, path), parameters=parameters,
             status=status, response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
+            security=security,
         )
         self.by_operation_id[operation.operation_id] = operation
         self.operations.append(operation)
@@ -704,6 +725,10 @@ def _openapi_operation(operation: _Operation, convert: _Converter) -> dict:
     if operation.response is not None:
         response["content"] = {"application/json": {"schema": convert(operation.response)}}
     entry["responses"] = {str(operation.status): response}
+    if operation.security is not None:
+        entry["security"] = copy.deepcopy(operation.security)
+        if operation.security is _NEEDS_TOKEN:
+            entry["responses"]["401"] = {"description": "Authorization Required: no valid access token"}
     entry["deprecated"] = False
     return entry
 
