@@ -31,7 +31,9 @@ _EXPORTS = {
     "NotFoundError": "lbpy._errors",
     "ConflictError": "lbpy._errors",
     "ValidationError": "lbpy._errors",
+    "TooManyRequestsError": "lbpy._errors",
     "ServiceUnavailableError": "lbpy._errors",
+    "AccessContext": "lbpy._auth",
 }
 
 __all__ = ["__version__", *_EXPORTS]

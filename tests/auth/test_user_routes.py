@@ -291,3 +291,17 @@ def test_hooks_and_remote_methods_see_the_access_token(app_client):
     token = login(client, "bob")
     assert client.get("/api/Notes", headers={"Authorization": token}).status_code == 200
     assert seen == [2]
+
+
+def test_a_signed_cookie_carries_the_token(app_client):
+    client = app_client(config={"auth": {"cookie": {"secret": "a secret of some length"}}})
+    login_response = client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"})
+    cookie = login_response.headers["set-cookie"]
+    assert cookie.startswith("access_token=s%3A") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/api/Accounts/1").json()["email"] == "ann@example.com"  # the client sends the cookie
+    client.cookies.clear()
+    client.cookies.set("access_token", "s%3A" + login_response.json()["id"] + ".forged")
+    assert client.get("/api/Accounts/1").status_code == 401
+    client.cookies.set("access_token", cookie.split(";")[0].split("=", 1)[1])
+    assert client.post("/api/Accounts/logout").status_code == 204
+    assert client.get("/api/Accounts/1").status_code == 401

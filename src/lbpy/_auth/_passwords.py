@@ -55,8 +55,9 @@ class Passwords:
         settings = settings or HashSettings()
         self.hasher = PasswordHasher(time_cost=settings.time_cost, memory_cost=settings.memory_cost,
                                      parallelism=settings.parallelism)
-        # an unknown account is checked against this, so that it takes as long as a known one
-        self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
+        # an unknown account is checked against this, so that it takes as long as a known one;
+        # made at the first login, so that booting an app costs no hashing
+        self._decoy: str | None = None
 
     def hash(self, plain: str) -> str:
         return self.hasher.hash(plain)
@@ -82,6 +83,8 @@ class Passwords:
 
     def spend_time(self) -> None:
         """What a failed verification costs, for a login that has no hash to check."""
+        if self._decoy is None:
+            self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
         try:
             self.hasher.verify(self._decoy, "-")
         except VerificationError:
