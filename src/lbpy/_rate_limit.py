@@ -12,20 +12,22 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-
-from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import ConfigurationError
-from limits.storage import storage_from_string
+from typing import Any
 
 from ._errors import ServiceUnavailableError
+
+# ``limits`` loads when a limiter is first made: an app that never counts pays nothing at start
 
 
 class RateLimitConfigError(ValueError):
     """A limit or a storage that cannot be used; the message says which."""
 
 
-def parse_limit(text: str, where: str) -> RateLimitItem:
+def parse_limit(text: str, where: str) -> Any:
+    """``text`` as a ``limits`` rate-limit item; a RateLimitConfigError names ``where``."""
+    from limits import parse
+    from limits.errors import ConfigurationError
+
     try:
         return parse(text)
     except (ValueError, ConfigurationError):
@@ -45,6 +47,10 @@ class RateLimiter:
     """Moving-window counters in one storage (``memory://`` or a ``redis://`` URL)."""
 
     def __init__(self, storage_uri: str = "memory://") -> None:
+        from limits.aio.strategies import MovingWindowRateLimiter
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+
         uri = storage_uri.strip()
         options: dict = {}
         if uri.startswith(("redis://", "rediss://", "redis+unix://")):
@@ -62,7 +68,7 @@ class RateLimiter:
         self._limiter = MovingWindowRateLimiter(self._storage)
         self.uri = storage_uri
 
-    async def check(self, limit: RateLimitItem, *key: str) -> Verdict:
+    async def check(self, limit: Any, *key: str) -> Verdict:
         """Whether ``key`` is still under ``limit``, without counting this call."""
         try:
             if await self._limiter.test(limit, *key):
@@ -72,14 +78,14 @@ class RateLimiter:
             raise self._unavailable(exc) from None
         return Verdict(False, max(1, math.ceil(stats.reset_time - time.time())))
 
-    async def hit(self, limit: RateLimitItem, *key: str) -> bool:
+    async def hit(self, limit: Any, *key: str) -> bool:
         """Count one event for ``key``; False when that went over ``limit``."""
         try:
             return await self._limiter.hit(limit, *key)
         except Exception as exc:
             raise self._unavailable(exc) from None
 
-    async def clear(self, limit: RateLimitItem, *key: str) -> None:
+    async def clear(self, limit: Any, *key: str) -> None:
         try:
             await self._limiter.clear(limit, *key)
         except Exception as exc:

@@ -87,8 +87,9 @@ AUTHORIZE_AND_OPEN = "(async () => {" + _HELPERS + """
   const operation = await waitFor(findOperation, "GET /Accounts/{id}");
   (operation.querySelector(".opblock-summary-control") || operation.querySelector(".opblock-summary")).click();
   (await waitFor(() => operation.querySelector(".try-out__btn"), "Try it out")).click();
-  await sleep(500);
-  const id = await waitFor(() => operation.querySelector('input[placeholder="id"]'), "the id input");
+  // the inputs are disabled until Swagger UI has switched the operation to "try it out"
+  const id = await waitFor(() => operation.querySelector('input[placeholder="id"]:not([disabled])'), "the id input");
+  await sleep(200);
   id.click();
   id.focus();
   return true;
@@ -96,7 +97,8 @@ AUTHORIZE_AND_OPEN = "(async () => {" + _HELPERS + """
 
 EXECUTE = "(async () => {" + _HELPERS + """
   const operation = findOperation();
-  await sleep(300);
+  await waitFor(() => operation.querySelector('input[placeholder="id"]').value === "1", "the typed id");
+  await sleep(1000);  // Swagger UI takes a parameter's value after a 300 ms debounce
   (await waitFor(() => operation.querySelector("button.execute"), "Execute")).click();
   const status = await waitFor(
     () => operation.querySelector(".live-responses-table tr.response .response-col_status"), "the response");

@@ -16,11 +16,21 @@ from ._settings import ThrottleSettings
 
 class LoginThrottle:
     def __init__(self, settings: ThrottleSettings) -> None:
-        self.limiter = RateLimiter(settings.storage)
-        self.per_account = parse_limit(settings.per_account, "auth.loginThrottle.perAccount")
-        self.per_address = parse_limit(settings.per_address, "auth.loginThrottle.perAddress")
+        self.settings = settings
+        self._limiter: RateLimiter | None = None
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """Made at the first login, so that an app's start loads no rate-limit machinery."""
+        if self._limiter is None:
+            settings = self.settings
+            self.per_account = parse_limit(settings.per_account, "auth.loginThrottle.perAccount")
+            self.per_address = parse_limit(settings.per_address, "auth.loginThrottle.perAddress")
+            self._limiter = RateLimiter(settings.storage)
+        return self._limiter
 
     def _keys(self, account: str | None, address: str | None):
+        self.limiter  # noqa: B018 (reads the limits)
         if account:
             yield self.per_account, ("login-account", account)
         if address:
@@ -45,7 +55,8 @@ class LoginThrottle:
 
     async def succeeded(self, account: str | None) -> None:
         if account:
-            await self.limiter.clear(self.per_account, "login-account", account)
+            limiter = self.limiter
+            await limiter.clear(self.per_account, "login-account", account)
 
 
 def account_key(model_name: str, credentials: dict) -> str | None:
