@@ -15,6 +15,7 @@ import inspect
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any, Callable
 
 from .._errors import BootError, ForbiddenError, HttpError, NotFoundError, UnauthorizedError
@@ -49,7 +50,7 @@ from ._models import AccessTokenModel, AclModel, RoleMappingModel, RoleModel, Us
 from ._passwords import Passwords
 from ._settings import AuthSettings
 from ._throttle import LoginThrottle
-from ._tokens import token_candidates
+from ._tokens import decoded, token_candidates
 from ._user_setup import set_up_token_model, set_up_user_model
 
 log = logging.getLogger("lbpy")
@@ -93,15 +94,27 @@ class _Cache:
 _MISS = object()
 
 
+@dataclass(frozen=True)
+class _KnownToken:
+    """A token as looked up: the record, the principals it stands for, and when it expires."""
+
+    token: Model
+    principals: list[Principal]
+    expires_at: float  # epoch seconds; -inf for one that is not valid at all
+
+
 class CallAccess:
     """One REST call's caller: its token and principals, and what was found out about them."""
 
-    def __init__(self, control: "AccessControl", token: Model | None, client: str | None) -> None:
+    def __init__(self, control: "AccessControl", token: Model | None, client: str | None,
+                 principals: list[Principal] | None = None) -> None:
         self.control = control
         self.token = token
         self.client = client
-        self.principals = token_principals(token)
+        self.principals = token_principals(token) if principals is None else principals
         self.roles: dict[Any, bool] = {}
+        #: whether a decision depended on the record or on an app's resolver (then it is not kept)
+        self.volatile = False
         self.static_roles: set[str] | None = None
         #: response headers and status a method sets (a login's cookie, confirm's redirect)
         self.response_headers: list[tuple[bytes, bytes]] = []
@@ -130,7 +143,11 @@ class AccessControl:
         self._find_methods: dict[str, RemoteMethod] = {}
         self._tokens = _Cache(settings.cache_seconds)
         self._acl_rows = _Cache(settings.cache_seconds)
+        self._acl_ranked = _Cache(settings.cache_seconds)
         self._roles = _Cache(settings.cache_seconds)
+        self._decisions = _Cache(settings.cache_seconds)
+        self._attached: dict[type, type[Model] | None] = {}
+        self._eternal = False
         self.background: set[asyncio.Task] = set()
         self.token_model: type[Model] | None = None
         self.user_models: list[type[UserModel]] = []
@@ -170,55 +187,90 @@ class AccessControl:
             self.token_model.on_change(self._token_changed)
         for model in registry.values():
             if issubclass(model, (RoleModel, RoleMappingModel)):
-                model.on_change(self._roles.clear)
+                model.on_change(self.forget_roles)
             elif issubclass(model, AclModel):
-                model.on_change(self._acl_rows.clear)
+                model.on_change(self._acl_changed)
+        for kind in (AclModel, RoleModel, RoleMappingModel):
+            self._attached[kind] = next(
+                (m for m in registry.values() if issubclass(m, kind) and m.datasource is not None), None)
+        self._eternal = self._eternal_tokens_allowed()
+
+    def _acl_changed(self, event: Any = None) -> None:
+        self._acl_rows.clear()
+        self._acl_ranked.clear()
+        self._decisions.clear()
 
     def _token_changed(self, event: dict) -> None:
         if event.get("type") != "create":
-            self._tokens.clear()
+            self.forget_tokens()
 
     def forget_tokens(self) -> None:
         self._tokens.clear()
+        self._decisions.clear()
 
-    def forget_roles(self) -> None:
+    def forget_roles(self, event: Any = None) -> None:
         self._roles.clear()
+        self._decisions.clear()
 
     def _model(self, kind: type[Model]) -> type[Model] | None:
-        if self.registry is None:
-            return None
-        return next((m for m in self.registry.values() if issubclass(m, kind) and m.datasource is not None), None)
+        """The app's model of a built-in kind (ACL, Role, RoleMapping) on a datasource, or None."""
+        return self._attached.get(kind)
 
     # -- tokens -----------------------------------------------------------------------------
 
     async def call_access(self, scope: dict) -> CallAccess:
         """The caller of a REST call: its token (a 401 ``INVALID_TOKEN`` for an expired one)."""
-        token = None
-        for candidate in token_candidates(scope, self.settings.cookie_secret):
-            token = await self.find_token(candidate)
-            if token is not None:
+        known = None
+        candidates = token_candidates(scope, self.settings.cookie_secret)
+        for candidate in candidates:
+            known = await self._known_token(candidate)
+            if known is not None:
                 break
+        if known is None and candidates:
+            legacy = decoded(candidates[0])
+            if legacy is not None:
+                known = await self._known_token(legacy)
         client = scope.get("client")
-        return CallAccess(self, token, client[0] if client else None)
+        if known is None:
+            return CallAccess(self, None, client[0] if client else None, [])
+        return CallAccess(self, known.token, client[0] if client else None, known.principals)
 
     async def find_token(self, token_id: str) -> Model | None:
+        """The valid access token ``token_id``, or None; a 401 ``INVALID_TOKEN`` (and the token
+        deleted) when it has expired, as LoopBack answered."""
+        known = await self._known_token(token_id)
+        return known.token if known is not None else None
+
+    async def _known_token(self, token_id: str) -> _KnownToken | None:
         token_model = self.token_model
         if token_model is None or not token_id or len(token_id) > 512:
             return None
-        token = self._tokens.get(token_id)
-        if token is _MISS:
+        known = self._tokens.get(token_id)
+        if known is _MISS:
             try:
                 token = await token_model.find_by_id(token_id)
             except HttpError:
                 token = None
-            self._tokens.put(token_id, token)
-        if token is None:
+            known = None if token is None else _KnownToken(token, token_principals(token), self._expiry(token))
+            self._tokens.put(token_id, known)
+        if known is None:
             return None
-        if token.expired(eternal_allowed=self._eternal_tokens_allowed()):
-            await token_model.destroy_by_id(token.id)
-            self._tokens.clear()
+        if time.time() >= known.expires_at:
+            await token_model.destroy_by_id(known.token.id)
+            self.forget_tokens()
             raise UnauthorizedError("Invalid Access Token", code="INVALID_TOKEN")
-        return token
+        return known
+
+    def _expiry(self, token: Model) -> float:
+        if not isinstance(token, AccessTokenModel) or token.expired(eternal_allowed=self._eternal):
+            return float("-inf")
+        ttl = token.get("ttl")
+        if ttl == -1:
+            return float("inf")
+        created = token.get("created")
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        return created.timestamp() + ttl
 
     def _eternal_tokens_allowed(self) -> bool:
         models = list(self.user_models)
@@ -253,8 +305,15 @@ class AccessControl:
 
     async def authorize(self, model: type[Model], method: RemoteMethod, access: CallAccess,
                         model_id: Any) -> None:
-        """Raise LoopBack's 401 (or the app's ``aclErrorStatus``) unless the caller may call ``method``."""
-        permission = await self.permission(model, method, access, model_id)
+        """Raise LoopBack's 401 (or the app's ``aclErrorStatus``) unless the caller may call ``method``.
+        A decision that depended only on the caller's token, roles and the rules is kept
+        ``cacheSeconds``; one that read the record (``$owner``) or asked an app's resolver is not."""
+        key = (access.token.id if access.token is not None else None, model.spec.name, method.full_name)
+        permission = self._decisions.get(key)
+        if permission is _MISS:
+            permission = await self.permission(model, method, access, model_id)
+            if not access.volatile:
+                self._decisions.put(key, permission)
         if is_allowed(permission):
             return
         status = 401
@@ -275,7 +334,7 @@ class AccessControl:
             if not isinstance(granted, list) or not any(scope in granted for scope in known.scopes):
                 return DENY
         candidates = known.static
-        dynamic = await self._dynamic_rules(model, known.request)
+        dynamic = await self._dynamic_rules(model, method, known.request) if self._model(AclModel) else None
         if dynamic:
             candidates = sorted(dynamic + candidates, key=lambda item: -item[0])
         ctx = AccessContext(model, known.request.property, known.request.access_type, model_id, token,
@@ -296,6 +355,8 @@ class AccessControl:
     async def is_in_role(self, role: str, ctx: AccessContext, access: CallAccess | None = None) -> bool:
         custom = self.resolvers.get(role)
         if custom is not None:
+            if access is not None:
+                access.volatile = True
             result = custom(role, ctx)
             if inspect.isawaitable(result):
                 result = await result
@@ -307,6 +368,8 @@ class AccessControl:
         if role == UNAUTHENTICATED:
             return not ctx.is_authenticated()
         if role == OWNER:
+            if access is not None:
+                access.volatile = True
             key = (ctx.model_name, str(ctx.model_id))
             if access is not None and key in access.roles:
                 return access.roles[key]
@@ -384,10 +447,13 @@ class AccessControl:
                 return True
         return False
 
-    async def _dynamic_rules(self, model: type[Model], request: Request) -> list[tuple[int, Rule]]:
+    async def _dynamic_rules(self, model: type[Model], method: RemoteMethod,
+                             request: Request) -> list[tuple[int, Rule]]:
+        key = (model.spec.name, method.full_name)
+        found = self._acl_ranked.get(key)
+        if found is not _MISS:
+            return found
         acl_model = self._model(AclModel)
-        if acl_model is None:
-            return []
         rules = self._acl_rows.get(model.spec.name)
         if rules is _MISS:
             rows = await acl_model.find({"where": {"model": {"inq": [model.spec.name, ALL]}}})
@@ -398,11 +464,11 @@ class AccessControl:
                 except AclError as exc:
                     log.warning("ACL record %s is ignored: %s", row.id, exc)
             self._acl_rows.put(model.spec.name, rules)
-        if not rules:
-            return []
         types = {request.access_type, ALL} if request.access_type != REPLICATE else {REPLICATE, WRITE, ALL}
         names = request.method_names | {ALL}
-        return ranked([r for r in rules if r.property in names and r.access_type in types], request)
+        found = ranked([r for r in rules if r.property in names and r.access_type in types], request)
+        self._acl_ranked.put(key, found)
+        return found
 
     def anonymous_allowed(self, model: type[Model], method: RemoteMethod) -> bool:
         """Whether a caller without a token may call ``method``, as far as the model's own acls

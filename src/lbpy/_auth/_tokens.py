@@ -24,8 +24,9 @@ def new_token_id() -> str:
 
 
 def token_candidates(scope: dict, cookie_secret: str | None = None) -> list[str]:
-    """The token ids a request may carry, in LoopBack's order of precedence, first found first;
-    a ``Bearer`` value is also tried base64-decoded, as LoopBack 3 decoded it."""
+    """The token ids a request may carry, in LoopBack's order of precedence, first found first
+    (a ``Bearer`` value is also to be tried base64-decoded, with ``decoded``, as LoopBack 3
+    decoded it)."""
     query = scope.get("query_string") or b""
     if b"access_token" in query:
         for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=False):
@@ -55,9 +56,7 @@ def _from_authorization(value: str) -> list[str]:
         return []
     scheme, _, rest = value.partition(" ")
     if scheme.lower() == "bearer" and rest.strip():
-        token = rest.strip()
-        decoded = _b64(token)
-        return [token, decoded] if decoded and decoded != token else [token]
+        return [rest.strip()]
     if scheme.lower() == "basic" and rest.strip():
         decoded = _b64(rest.strip())
         if decoded is None:
@@ -67,6 +66,12 @@ def _from_authorization(value: str) -> list[str]:
             return [password if len(password) > len(user) else user]
         return [decoded]
     return [value]
+
+
+def decoded(candidate: str) -> str | None:
+    """A Bearer token as LoopBack 3's clients sent it, base64-encoded, decoded; None if it is not."""
+    found = _b64(candidate)
+    return found if found and found != candidate and found.isprintable() else None
 
 
 def _b64(text: str) -> str | None:
