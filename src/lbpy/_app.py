@@ -90,8 +90,9 @@ class Application:
             )
         if files.skipped_builtins:
             log.warning(
-                "skipped LoopBack built-in model(s) %s: lbpy does not provide LoopBack's "
-                "authentication models", ", ".join(files.skipped_builtins),
+                "skipped LoopBack built-in model(s) %s: lbpy provides User, AccessToken, ACL, Role "
+                "and RoleMapping, not LoopBack's e-mail, application or replication models",
+                ", ".join(files.skipped_builtins),
             )
         if not self.auth.enforced and self.protected_models:
             log.warning(

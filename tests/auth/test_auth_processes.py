@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from auth_app import FAST_HASHING, write_auth_app
 from connectors.sql.sql_support import POSTGRESQL_URL, execute, require

@@ -12,7 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from auth_app import login, write_auth_app
+from auth_app import write_auth_app
 from lbpy_process import lbpy_start
 from rest.test_explorer import CHROMIUM, _DevTools, chromium_args, needs_chromium
 

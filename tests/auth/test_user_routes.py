@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from starlette.testclient import TestClient
 
-from auth_app import FAST_HASHING, login, write_auth_app
+from auth_app import login, write_auth_app
 
 from lbpy import create_app
 
