@@ -58,6 +58,7 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     ]
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
+    assert config["remoting"]["rest"] == {"maxLimit": 1000}  # new apps bound a page
     assert read_json(root / "server" / "datasources.json") == {"db": {
         "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
     }}
