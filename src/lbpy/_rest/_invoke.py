@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, NotFoundError
+from .._errors import BadRequestError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body
@@ -48,9 +48,12 @@ class RestApp:
             if found is None and head:
                 found = routes.find("GET", rest)
             if found is None:
-                raise NotFoundError(
-                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
-                )
+                message = f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                allowed = [v for v in routes.by_verb if routes.find(v, rest) is not None]
+                if not allowed:
+                    raise NotFoundError(message)
+                # the path is served with other verbs: HTTP's 405 (LoopBack answered 404)
+                raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
             call = Call(scope, receive, params, self.limit)
             if route.method.streams:
@@ -60,6 +63,8 @@ class RestApp:
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
             body, extra = dumps(payload), ()
+            if isinstance(exc, MethodNotAllowedError):
+                extra = ((b"allow", ", ".join(exc.allowed).encode()),)
         await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""),
                             extra=extra)
 
