@@ -98,13 +98,23 @@ AUTHORIZE_AND_OPEN = "(async () => {" + _HELPERS + """
 EXECUTE = "(async () => {" + _HELPERS + """
   const operation = findOperation();
   await waitFor(() => operation.querySelector('input[placeholder="id"]').value === "1", "the typed id");
+  // Swagger UI fills an object parameter with an example; this call sends no filter
+  const filter = operation.querySelector('tr[data-param-name="filter"] textarea');
+  if (filter) {
+    const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set;
+    setter.call(filter, "");
+    filter.dispatchEvent(new Event("input", {bubbles: true}));
+  }
   await sleep(1000);  // Swagger UI takes a parameter's value after a 300 ms debounce
   (await waitFor(() => operation.querySelector("button.execute"), "Execute")).click();
   const status = await waitFor(
     () => operation.querySelector(".live-responses-table tr.response .response-col_status"), "the response");
   const body = await waitFor(
     () => operation.querySelector(".live-responses-table tr.response .response-col_description pre"), "the body");
-  return {status: status.textContent.trim(), email: JSON.parse(body.textContent).email};
+  const answer = JSON.parse(body.textContent);
+  const url = operation.querySelector(".request-url pre")?.textContent;
+  return answer.email ? {status: status.textContent.trim(), email: answer.email}
+                      : {status: status.textContent.trim(), url: url, answer: answer};
 })()"""
 
 

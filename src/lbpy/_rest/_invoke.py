@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, NotFoundError
+from .._errors import BadRequestError, MethodNotAllowedError, NotFoundError
+from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body, error_headers
 from ._request import Call, parse_size, read_arg
@@ -29,6 +30,7 @@ class RestApp:
         self.limit = parse_size(json_limit)
         self.by_path: dict[str, ModelRoutes] = {}
         self.cors = cors_enabled(app)
+        self.max_limit = app.config.remoting.rest.max_limit
         #: the app's access control when it is enforced; None serves every route to everyone
         self.auth = app.auth if app.auth is not None and app.auth.enforced else None
 
@@ -39,7 +41,6 @@ class RestApp:
     async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]
         head = verb == "HEAD"
-        headers: list[tuple[bytes, bytes]] = []
         try:
             routes = self.by_path.get(parts[0].lower()) if parts else None
             if routes is None:
@@ -49,9 +50,12 @@ class RestApp:
             if found is None and head:
                 found = routes.find("GET", rest)
             if found is None:
-                raise NotFoundError(
-                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
-                )
+                message = f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                allowed = [v for v in routes.by_verb if routes.find(v, rest) is not None]
+                if not allowed:
+                    raise NotFoundError(message)
+                # the path is served with other verbs: HTTP's 405 (LoopBack answered 404)
+                raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
             call = Call(scope, receive, params, self.limit)
             access = None
@@ -63,23 +67,28 @@ class RestApp:
             if route.method.streams:
                 await self.stream(route, call, send, origin)
                 return
-            status, body = await self.invoke(route, call)
+            status, body, extra = await self.invoke(route, call)
             if access is not None and (access.status or access.response_headers):
-                status = access.status or status
-                headers = access.response_headers
+                status = access.status or status  # a redirect (confirm's), a cookie (login's)
+                extra = (*extra, *access.response_headers)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
-            body = dumps(payload)
-            headers = error_headers(exc)
-        await send_response(send, status, None if head or status == 302 else body, origin, self.cors,
-                            length=len(body or b"") if status != 302 else 0, headers=headers)
+            body, extra = dumps(payload), tuple(error_headers(exc))
+            if isinstance(exc, MethodNotAllowedError):
+                extra = ((b"allow", ", ".join(exc.allowed).encode()),)
+        redirect = status == 302
+        await send_response(send, status, None if head or redirect else body, origin, self.cors,
+                            length=0 if redirect else len(body or b""), extra=extra)
 
-    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None]:
+    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple]:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
         for accept, source in route.args:
             args[accept.arg] = await read_arg(accept, source, call, method.builtin)
+        capped = False
+        if route.pages and self.max_limit is not None:
+            args["filter"], capped = cap_limit(args.get("filter"), self.max_limit)
         instance = None
         if not method.is_static:
             instance_id = call.params.get("id")
@@ -97,7 +106,13 @@ class RestApp:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
                                 code="MODEL_NOT_FOUND")
         body = serialize(method, result)
-        return (204 if body is None and method.status == 200 else method.status), body
+        extra: tuple = ()
+        if capped and isinstance(result, list) and len(result) >= self.max_limit:
+            # the answer may have been cut: say so, with the bound a client pages by
+            extra = ((b"x-max-limit", str(self.max_limit).encode()),)
+            if self.cors:
+                extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
+        return (204 if body is None and method.status == 200 else method.status), body, extra
 
     async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
         """A change stream: server-sent events until the client goes away (or the server stops)."""
@@ -128,6 +143,27 @@ async def _model_id(call: Call) -> Any:
     if found is None:
         found = call.query().get("id")
     return found
+
+
+def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
+    """``flt`` with its ``limit`` at most ``max_limit`` (and set, when it had none), and whether
+    that lowered it. A filter that is not an object, or a limit that is not a number, is left for
+    the filter's parser to refuse."""
+    flt = load_json_param("filter", flt)
+    if flt is None:
+        return {"limit": max_limit}, True
+    if not isinstance(flt, dict):
+        return flt, False
+    limit = flt.get("limit")
+    if limit is None:
+        return {**flt, "limit": max_limit}, True
+    try:
+        asked = float(limit) if isinstance(limit, str) else limit
+    except ValueError:
+        return flt, False
+    if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > max_limit:
+        return {**flt, "limit": max_limit}, True
+    return flt, False
 
 
 def _check_required(route: Route, args: dict) -> None:

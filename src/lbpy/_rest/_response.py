@@ -46,12 +46,8 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
 
 
 async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
-                *, length: int | None = None, content_type=_JSON_HEADERS,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    extra = headers
-    headers = list(content_type)  # a 204 too, as LoopBack's remoting answered every method
-    if extra:
-        headers += extra
+                *, length: int | None = None, content_type=_JSON_HEADERS, extra=()) -> None:
+    headers = [*content_type, *extra]  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
     if cors:
