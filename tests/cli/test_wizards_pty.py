@@ -102,7 +102,8 @@ def test_model_wizard_with_its_property_loop(root):
     term = Terminal(root, "model")
     term.answer("Enter the model name:", "Customer", ENTER)
     term.answer("Select the datasource to attach Customer to:", ENTER)  # db
-    term.answer("Select model's base class:", DOWN, ENTER)  # from PersistedModel down to Animal
+    # LoopBack's list: Model, PersistedModel, then the built-ins and the app's models by name
+    term.answer("Select model's base class:", DOWN, DOWN, DOWN, ENTER)  # PersistedModel, ACL, AccessToken, Animal
     term.answer("Expose Customer via the REST API?", "y")
     term.answer("Custom plural form (used to build REST URL):", "Clients", ENTER)
     term.answer("Common model or server only:", DOWN, ENTER)  # server
@@ -131,6 +132,9 @@ def test_model_wizard_with_its_property_loop(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert "Let's add another Customer property." in screen
+    listed = screen[screen.index("Select model's base class:"):screen.index("Expose Customer")]
+    assert all(base in listed for base in ("Model", "PersistedModel", "ACL", "AccessToken", "Role", "RoleMapping",
+                                           "User", "Animal"))
     definition = read(root, "server/models/customer.json")
     assert definition["plural"] == "Clients" and definition["base"] == "Animal"
     assert definition["properties"] == {
