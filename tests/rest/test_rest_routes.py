@@ -70,6 +70,12 @@ def test_find_by_id_honours_fields(api):
     assert api.get('/api/Notes/1?filter={"fields":{"title":true}}').json() == {"title": "one"}
 
 
+def test_find_by_id_ignores_the_filters_where_order_limit_and_skip_as_loopback_does(api):
+    seed(api, "one")
+    flt = '{"where":{"title":"another"},"order":"title DESC","limit":0,"skip":5}'
+    assert api.get(f"/api/Notes/1?filter={flt}").json()["title"] == "one"
+
+
 def test_head_answers_200_or_404_without_a_body(api):
     seed(api, "one")
     found = api.head("/api/Notes/1")

@@ -47,7 +47,7 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
 
 async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
                 *, length: int | None = None, content_type=_JSON_HEADERS) -> None:
-    headers = list(content_type) if body is not None or length else []
+    headers = list(content_type)  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
     if cors:
