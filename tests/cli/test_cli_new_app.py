@@ -105,7 +105,9 @@ def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
     with TestClient(create_app(root)) as client:
         created = client.post("/api/Notes", json={"title": "first"})
         assert created.status_code == 200
-        assert client.get("/api/Notes").json() == [created.json()]
+        assert created.json() == {"title": "first", "id": 1}
+        # read back from SQL, every declared property is there, null when empty (as LoopBack's)
+        assert client.get("/api/Notes").json() == [{"title": "first", "content": None, "id": 1}]
 
 
 @pytest.mark.parametrize("template", ["empty-server", "hello-world", "notes"])
