@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("model definitions and types", ["lbpy._model._types", "lbpy._model._definition",
                                      "lbpy._model._remote_definition", "lbpy._app_files"]),
     ("filter", ["lbpy._filter"]),
+    ("HTTP client", ["lbpy.http"]),
     ("connectors", ["lbpy._connectors"]),
     ("datasource", ["lbpy._datasource"]),
     ("model runtime", ["lbpy._model"]),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, NotFoundError
+from .._errors import BadRequestError, HttpError, NotFoundError
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body
 from ._request import Call, parse_size, read_arg
@@ -58,6 +58,10 @@ class RestApp:
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
             body = dumps(payload)
+            extra = getattr(exc, "headers", None) if isinstance(exc, HttpError) else None
+            await send_response(send, status, None if head else body, origin, self.cors,
+                                length=len(body), headers=extra)
+            return
         await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""))
 
     async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None]:

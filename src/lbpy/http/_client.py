@@ -1,0 +1,274 @@
+"""The HTTP client every HTTP-backed connector uses: one pooled httpx ``AsyncClient`` per
+datasource, with its timeouts, authentication, retries, bounds and error mapping.
+
+    client = HttpClient(http_settings(datasource_settings))
+    body = await client.json("GET", "/items", params={"q": "x"})      # parsed JSON
+    response = await client.request("POST", "/items", json={"a": 1})  # an httpx.Response
+    async for records in client.pages("/items"):                     # the paging setting
+        ...
+    await client.aclose()
+
+A request is retried (at most ``retries`` times, with doubling backoff and jitter) when the
+connection fails before anything was sent, when an idempotent request's connection drops, and on
+429 and 503, waiting for the remote's ``Retry-After`` when it gives one (up to ``maxRetryWait``).
+An answer of 400 and above becomes lbpy's error (``lbpy.http._remote_errors``); a timeout is a 504;
+a body that is not JSON where JSON was expected is a 502. Log lines and messages carry the method
+and path, never the query string, a header or a credential.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Container, Mapping
+from typing import Any
+
+import anyio
+import httpx
+import orjson
+
+from .._json_values import json_default
+from .._json_values import loads as lbpy_loads
+from ._bounds import RequestBounds
+from ._paging import Paging
+from ._redact import install_log_filter
+from ._remote_errors import error_for, malformed, timed_out, unreachable
+from ._settings import HttpSettings, http_settings
+
+log = logging.getLogger("lbpy.http")
+install_log_filter()
+
+#: methods safe to send again when a connection dropped after the request went out
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_UNSET: Any = object()
+
+
+class HttpClient:
+    """A datasource's connection to its remote API."""
+
+    def __init__(self, settings: HttpSettings | Mapping[str, Any]) -> None:
+        if not isinstance(settings, HttpSettings):
+            settings = http_settings(settings)
+        self.settings = settings
+        self.name = settings.name
+        self.secrets = settings.secrets
+        self.bounds = RequestBounds(settings.max_concurrency, settings.rate, settings.burst)
+        self._client: httpx.AsyncClient | None = None
+        #: requests sent, retries included (for tests and metrics)
+        self.sent = 0
+
+    # -- the pooled client ----------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            s = self.settings
+            limit = s.max_concurrency or 100
+            kwargs: dict[str, Any] = {}
+            if s.transport is not None:
+                kwargs["transport"] = s.transport
+            self._client = httpx.AsyncClient(
+                base_url=s.base_url or "",
+                headers=s.headers,
+                auth=s.auth,
+                timeout=httpx.Timeout(s.timeout),
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                verify=s.verify,
+                follow_redirects=False,
+                **kwargs,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        self.bounds.reset()
+        if client is not None:
+            await client.aclose()
+
+    async def __aenter__(self) -> "HttpClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                      json: Any = _UNSET, data: Any = None, content: bytes | str | None = None,
+                      headers: Mapping[str, str] | None = None, auth: Any = _UNSET,
+                      allow: Container[int] = (), model: str | None = None) -> httpx.Response:
+        """Send one request (retrying as the settings say); an answer of 400 and above raises
+        lbpy's error unless its status is in ``allow``."""
+        method = method.upper()
+        send_headers = dict(headers or {})
+        if json is not _UNSET:
+            content = orjson.dumps(json, default=json_default, option=orjson.OPT_NON_STR_KEYS)
+            send_headers.setdefault("Content-Type", "application/json")
+        send_headers.setdefault("Accept", "application/json")
+        request = self.client.build_request(method, url, params=_query(params), content=content,
+                                            data=data, headers=send_headers)
+        response = await self._send(request, auth)
+        if response.status_code >= 400 and response.status_code not in allow:
+            raise error_for(response, name=self.name, secrets=self.secrets, model=model)
+        if 300 <= response.status_code < 400:
+            raise malformed(self.name, f"a redirect ({response.status_code}) for {method} "
+                                       f"{request.url.path}; set its baseURL to the final address")
+        return response
+
+    async def json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """``request`` and the answer's JSON body (None for an empty body)."""
+        return self.decode(await self.request(method, url, **kwargs))
+
+    def decode(self, response: httpx.Response) -> Any:
+        """A response's JSON body; a 502 when it is not JSON."""
+        content = response.content
+        if not content.strip():
+            return None
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+        try:
+            return lbpy_loads(content)  # integers beyond 64 bits, which orjson refuses
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise malformed(self.name, f"a body that is not JSON ({kind}) for "
+                                       f"{response.request.method} {response.request.url.path}") from None
+
+    async def pages(self, url: str, *, params: Mapping[str, Any] | None = None,
+                    paging: Paging | None = None, model: str | None = None) -> AsyncIterator[list]:
+        """The records of a collection, page by page, as ``paging`` (default: the settings')
+        declares it; without paging, one request."""
+        paging = paging or self.settings.paging
+        base = dict(params or {})
+        if not paging.enabled:
+            yield paging.records(await self.json("GET", url, params=base, model=model))
+            return
+        query = {**base, **paging.first_params()}
+        next_url: str | None = url
+        for number in range(paging.max_pages):
+            response = await self.request("GET", next_url, params=query, model=model)
+            body = self.decode(response)
+            records = paging.records(body)
+            yield records
+            if paging.type in ("offset", "page"):
+                if len(records) < paging.page_size:
+                    return
+                if paging.type == "offset":
+                    query[paging.offset_param] = int(query[paging.offset_param]) + len(records)
+                else:
+                    query[paging.page_param] = int(query[paging.page_param]) + 1
+            elif paging.type == "cursor":
+                cursor = paging.next_cursor.first(body) if paging.next_cursor else None
+                if cursor in (None, "") or not records:
+                    return
+                query[paging.cursor_param] = cursor
+            else:  # link
+                link = response.links.get("next", {}).get("url")
+                if not link:
+                    return
+                target = response.request.url.join(link)
+                if (target.scheme, target.host, target.port) != (
+                        response.request.url.scheme, response.request.url.host, response.request.url.port):
+                    raise malformed(self.name, "a next-page Link to another host, which lbpy does "
+                                               "not follow (it would carry the credentials there)")
+                next_url, query = str(target), {}
+        log.warning('datasource "%s": GET %s stopped after %d pages (paging.maxPages)',
+                    self.name, httpx.URL(url).path, paging.max_pages)
+
+    # -- sending, with retries ----------------------------------------------------------------
+
+    async def _send(self, request: httpx.Request, auth: Any) -> httpx.Response:
+        settings = self.settings
+        attempt = 0
+        path = request.url.path
+        while True:
+            try:
+                async with self.bounds:
+                    self.sent += 1
+                    kwargs = {} if auth is _UNSET else {"auth": auth}
+                    response = await self.client.send(request, **kwargs)
+                    await response.aread()
+            except httpx.TimeoutException as exc:
+                if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection timed out")
+                    continue
+                raise timed_out(self.name, settings.timeout) from None
+            except httpx.ConnectError:
+                if attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection failed")
+                    continue
+                raise unreachable(self.name, f"the connection failed ({request.method} {path})") from None
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if request.method in IDEMPOTENT and attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection dropped")
+                    continue
+                raise unreachable(self.name, f"the connection dropped before an answer came "
+                                             f"({request.method} {path})") from None
+            except httpx.TransportError as exc:
+                raise unreachable(self.name, type(exc).__name__) from None
+            if response.status_code in (429, 503) and attempt < settings.retries:
+                wait = retry_after(response)
+                if wait is None or wait <= settings.max_retry_wait:
+                    attempt = await self._pause(attempt, request, f"it answered {response.status_code}", wait)
+                    continue
+            return response
+
+    async def _pause(self, attempt: int, request: httpx.Request, why: str,
+                     wait: float | None = None) -> int:
+        if wait is None:
+            ceiling = self.settings.backoff * (2 ** attempt)
+            wait = ceiling / 2 + random.uniform(0, ceiling / 2)
+        log.warning('datasource "%s": %s %s: %s; retry %d of %d in %.2f s', self.name,
+                    request.method, request.url.path, why, attempt + 1, self.settings.retries, wait)
+        await anyio.sleep(wait)
+        return attempt + 1
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (a number or an HTTP date), or None."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Query parameters as text: None left out, booleans as true/false, objects as JSON."""
+    if not params:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (dict,)):
+            out[key] = orjson.dumps(value, default=json_default).decode()
+        elif isinstance(value, (list, tuple)):
+            out[key] = [_scalar(v) for v in value]
+        else:
+            out[key] = _scalar(value)
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value, default=json_default).decode()
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    converted = json_default(value) if not isinstance(value, str) else value
+    return converted if isinstance(converted, str) else orjson.dumps(converted).decode()
