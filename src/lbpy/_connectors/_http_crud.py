@@ -101,20 +101,24 @@ class HttpCrudConnector(Connector):
         if mode not in FILTER_MODES:
             raise BootError(f'{where}: filters must be "loopback" (the remote takes LoopBack\'s '
                             f'?filter=) or "none" (lbpy filters), not {mode!r}')
-        self.filter_mode = mode
         operators = self.settings.get("operators")
         if operators is not None and (not isinstance(operators, list) or not all(
                 isinstance(o, str) for o in operators)):
             raise BootError(f'{where}: operators must be a list such as ["eq", "gt", "inq", "and"]')
+        self._operators = frozenset(operators) if operators is not None else LOOPBACK_OPERATORS
+        self.set_filter_mode(mode)
+        self._resources: dict[str, Resource] = {}
+
+    def set_filter_mode(self, mode: str) -> None:
+        """``loopback``: the remote evaluates LoopBack's filter (with ``operators``); ``none``:
+        lbpy evaluates it, and looks records up by id itself (GET /{id})."""
+        self.filter_mode = mode
         if mode == "loopback":
-            ops = frozenset(operators) if operators is not None else LOOPBACK_OPERATORS
-            self.capabilities = Capabilities(operators=ops | {"eq"}, nested_paths=bool(
+            self.capabilities = Capabilities(operators=self._operators | {"eq"}, nested_paths=bool(
                 self.settings.get("nestedPaths", False)))
         else:
-            # lbpy's own evaluation of equality, so that a lookup by id is one GET /{id}
             self.capabilities = Capabilities(operators=frozenset({"eq", "and"}), fields=False,
                                              order=False, limit=False, nested_paths=False)
-        self._resources: dict[str, Resource] = {}
 
     # -- what a subclass provides -----------------------------------------------------------
 

@@ -138,18 +138,19 @@ class HttpClient:
                                        f"{response.request.method} {response.request.url.path}") from None
 
     async def pages(self, url: str, *, params: Mapping[str, Any] | None = None,
-                    paging: Paging | None = None, model: str | None = None) -> AsyncIterator[list]:
+                    paging: Paging | None = None, model: str | None = None,
+                    auth: Any = _UNSET) -> AsyncIterator[list]:
         """The records of a collection, page by page, as ``paging`` (default: the settings')
         declares it; without paging, one request."""
         paging = paging or self.settings.paging
         base = dict(params or {})
         if not paging.enabled:
-            yield paging.records(await self.json("GET", url, params=base, model=model))
+            yield paging.records(await self.json("GET", url, params=base, model=model, auth=auth))
             return
         query = {**base, **paging.first_params()}
         next_url: str | None = url
         for number in range(paging.max_pages):
-            response = await self.request("GET", next_url, params=query, model=model)
+            response = await self.request("GET", next_url, params=query, model=model, auth=auth)
             body = self.decode(response)
             records = paging.records(body)
             yield records
