@@ -11,10 +11,11 @@ replace, delete, and optionally count and update-all); this class maps lbpy's co
     count, update       the remote's own ``/count`` and ``/update`` when it is a LoopBack API
 
 How much of a filter the remote evaluates is the datasource's ``filters`` setting:
-``"loopback"`` (the remote takes LoopBack's ``?filter=`` JSON: where with the operators in
-``operators``, order, fields, limit, skip) or ``"none"`` (it only lists: lbpy evaluates the
-filter, paging through the whole collection as ``paging`` says). Either way lbpy completes what
-the remote does not do, so every filter works.
+``"loopback"`` (the remote takes LoopBack's ``?filter=`` JSON: where with the comparison and
+list operators, and/or, order, fields, limit, skip), an object that narrows it
+(``{"operators": [...], "order": false, ...}``), or ``"none"`` (it only lists: lbpy evaluates
+the filter, paging through the whole collection as ``paging`` says). Either way lbpy completes
+what the remote does not do, so every filter works.
 """
 
 from __future__ import annotations
@@ -36,6 +37,29 @@ from ._base import Connector, Setting
 #: regexp) differ in LoopBack 3 and are evaluated by lbpy unless ``operators`` lists them
 LOOPBACK_OPERATORS = frozenset(["eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin", "and", "or"])
 FILTER_MODES = ("loopback", "none")
+_FILTER_KEYS = ("operators", "order", "fields", "limit", "nestedPaths")
+
+
+def _remote_filter(raw: Any, where: str) -> Capabilities | None:
+    """What the ``filters`` setting says the remote evaluates: ``"loopback"`` (the operators
+    LoopBack evaluates as lbpy does, order, fields, limit and skip), ``"none"`` (nothing: None),
+    or an object naming them: ``{"operators": [...], "order": false, "fields": true, "limit":
+    true, "nestedPaths": false}``."""
+    if raw == "none":
+        return None
+    if raw == "loopback":
+        raw = {}
+    if not isinstance(raw, Mapping) or set(raw) - set(_FILTER_KEYS):
+        raise BootError(f'{where}: filters must be "loopback" (the remote takes LoopBack\'s ?filter=), '
+                        f'"none" (lbpy filters what it lists), or an object with {", ".join(_FILTER_KEYS)}')
+    operators = raw.get("operators")
+    if operators is not None and (not isinstance(operators, list) or not all(isinstance(o, str) for o in operators)):
+        raise BootError(f'{where}: filters.operators must be a list such as ["eq", "gt", "inq", "and"]')
+    return Capabilities(
+        operators=(frozenset(operators) if operators is not None else LOOPBACK_OPERATORS) | {"eq"},
+        order=raw.get("order", True) is not False, fields=raw.get("fields", True) is not False,
+        limit=raw.get("limit", True) is not False, nested_paths=raw.get("nestedPaths", False) is True,
+    )
 
 #: the settings every HTTP-backed connector understands (see lbpy.http's settings)
 HTTP_SETTINGS = (
@@ -96,26 +120,17 @@ class HttpCrudConnector(Connector):
 
     def __init__(self, settings=None, models=None, *, app_dir=None):
         super().__init__(settings, models, app_dir=app_dir)
-        where = f'datasource "{self.settings.get("name") or self.name}"'
-        mode = self.settings.get("filters", "loopback")
-        if mode not in FILTER_MODES:
-            raise BootError(f'{where}: filters must be "loopback" (the remote takes LoopBack\'s '
-                            f'?filter=) or "none" (lbpy filters), not {mode!r}')
-        operators = self.settings.get("operators")
-        if operators is not None and (not isinstance(operators, list) or not all(
-                isinstance(o, str) for o in operators)):
-            raise BootError(f'{where}: operators must be a list such as ["eq", "gt", "inq", "and"]')
-        self._operators = frozenset(operators) if operators is not None else LOOPBACK_OPERATORS
-        self.set_filter_mode(mode)
+        self._remote_filter = _remote_filter(self.settings.get("filters", "loopback"),
+                                             f'datasource "{self.settings.get("name") or self.name}"')
+        self.set_filter_mode("none" if self._remote_filter is None else "loopback")
         self._resources: dict[str, Resource] = {}
 
     def set_filter_mode(self, mode: str) -> None:
-        """``loopback``: the remote evaluates LoopBack's filter (with ``operators``); ``none``:
-        lbpy evaluates it, and looks records up by id itself (GET /{id})."""
+        """``loopback``: the remote evaluates LoopBack's filter (what ``filters`` declares);
+        ``none``: lbpy evaluates it, and looks records up by id itself (GET /{id})."""
         self.filter_mode = mode
         if mode == "loopback":
-            self.capabilities = Capabilities(operators=self._operators | {"eq"}, nested_paths=bool(
-                self.settings.get("nestedPaths", False)))
+            self.capabilities = self._remote_filter or _remote_filter("loopback", "")
         else:
             self.capabilities = Capabilities(operators=frozenset({"eq", "and"}), fields=False,
                                              order=False, limit=False, nested_paths=False)

@@ -18,7 +18,7 @@ from ._auth import (
     OAuth2ClientCredentials,
     auth_from_settings,
 )
-from ._client import IDEMPOTENT, HttpClient, retry_after
+from ._client import IDEMPOTENT, HttpClient, retry_after, ssl_context
 from ._jsonpath import JsonPath, JsonPathError
 from ._paging import Paging
 from ._redact import Secrets
@@ -41,4 +41,5 @@ __all__ = [
     "error_for",
     "http_settings",
     "retry_after",
+    "ssl_context",
 ]

@@ -101,7 +101,8 @@ class OpenApiConnector(HttpCrudConnector):
         finds = [self._crud_operation(model, "find") for model in self.models]
         finds = [op for op in finds if op is not None]
         loopback = bool(finds) and all(any(p.name == "filter" for p in op.params) for op in finds)
-        self.set_filter_mode("loopback" if loopback else "none")
+        if not loopback:
+            self.set_filter_mode("none")
 
     # -- authorizations ---------------------------------------------------------------------
 

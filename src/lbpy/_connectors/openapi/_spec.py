@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin
 import httpx
 
 from ..._errors import BootError
+from ...http import ssl_context
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _MAX_SPEC_BYTES = 20 * 1024 * 1024
@@ -302,7 +303,7 @@ def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict:
     timeout = settings.get("timeout", 30000)
     seconds = timeout / 1000 if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else 30
     try:
-        with httpx.Client(timeout=seconds, verify=verify, follow_redirects=True) as client:
+        with httpx.Client(timeout=seconds, verify=ssl_context(verify), follow_redirects=True) as client:
             response = client.get(url, headers={"Accept": "application/json, application/yaml"})
     except httpx.HTTPError as exc:
         raise BootError(f"{where}: cannot fetch the spec from {_shown(url)} ({type(exc).__name__})") from None

@@ -77,7 +77,8 @@ class RestConnector(HttpCrudConnector):
         Setting("crud", type="boolean", default=True,
                 description="map find, create, update and delete to the resource's REST routes"),
         Setting("filters", default="loopback", choices=("loopback", "none"),
-                description="loopback: the API takes LoopBack's ?filter=; none: lbpy filters what it lists"),
+                description="loopback: the API takes LoopBack's ?filter=; none: lbpy filters what it lists",
+                when={"crud": (True,)}),
         *HTTP_SETTINGS,
     )
 
