@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Container, Mapping
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import certifi
 import httpx
 import orjson
@@ -59,6 +60,7 @@ class HttpClient:
         self.secrets = settings.secrets
         self.bounds = RequestBounds(settings.max_concurrency, settings.rate, settings.burst)
         self._client: httpx.AsyncClient | None = None
+        self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
         self.sent = 0
 
@@ -66,7 +68,14 @@ class HttpClient:
 
     @property
     def client(self) -> httpx.AsyncClient:
+        loop = anyio.lowlevel.current_token()
+        if self._client is not None and self._loop != loop:
+            # pooled connections belong to the event loop that opened them: a script or a test
+            # that runs a second loop gets a client of its own
+            self._client, self.bounds = None, RequestBounds(
+                self.settings.max_concurrency, self.settings.rate, self.settings.burst)
         if self._client is None:
+            self._loop = loop
             s = self.settings
             limit = s.max_concurrency or 100
             transport = s.transport or httpx.AsyncHTTPTransport(

@@ -32,6 +32,13 @@ from ._redact import Secrets
 _MAX_MESSAGE = 500
 
 
+class RemoteRateLimitedError(ServiceUnavailableError):
+    """The remote API limits the app's rate for longer than lbpy waits: 503, with the remote's
+    Retry-After passed on and its status in the details."""
+
+    public_details = True
+
+
 def remote_message(response: httpx.Response) -> tuple[str | None, str | None, Any]:
     """The message, code and details an error body carries (LoopBack's ``{"error": {...}}``,
     RFC 7807's ``title``/``detail``, or a plain ``message``)."""
@@ -82,7 +89,7 @@ def error_for(response: httpx.Response, *, name: str, secrets: Secrets | None = 
             message=shown or f'the remote API of datasource "{name}" refused the data (422)')
     if status == 429:
         retry_after = response.headers.get("retry-after")
-        return ServiceUnavailableError(
+        return RemoteRateLimitedError(
             f'the remote API of datasource "{name}" is limiting its rate (429); try again later',
             code="REMOTE_RATE_LIMITED", details={"remoteStatus": 429},
             headers={"Retry-After": retry_after} if retry_after and _plain(retry_after) else None)
