@@ -168,7 +168,8 @@ class OpenApiConnector(HttpCrudConnector):
 
     async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict) -> Any:
         self.spec  # noqa: B018  (reads the document if nothing has yet)
-        return await self.invoke(self._by_name[name], args)
+        _, body = await self.invoke(self._by_name[name], args)
+        return body
 
     async def invoke(self, operation: Operation, args: Mapping[str, Any], *, partial: bool = False,
                      allow: tuple[int, ...] = (), model: str | None = None) -> tuple[int, Any]:
