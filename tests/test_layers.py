@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy.testing"]),
     ("project files and scaffolding", ["lbpy._project", "lbpy._templates", "lbpy._scaffold",
-                                       "lbpy._connector_project"]),
+                                       "lbpy._connector_project", "lbpy._openapi_project"]),
     ("CLI", ["lbpy._cli", "lbpy.__main__"]),
     ("public API", ["lbpy"]),
 ]
