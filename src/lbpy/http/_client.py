@@ -58,48 +58,59 @@ class HttpClient:
         self.settings = settings
         self.name = settings.name
         self.secrets = settings.secrets
-        self.bounds = RequestBounds(settings.max_concurrency, settings.rate, settings.burst)
-        self._client: httpx.AsyncClient | None = None
+        self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
+        #: one httpx client per connection ("lanes"), at most ``maxConcurrency``, reused most
+        #: recently used first: httpcore's pool walks every connection for every request, which
+        #: at 32 connections costs more than the request itself; a pool of one each does not
+        self._lanes: list[httpx.AsyncClient] = []
+        self._free: list[httpx.AsyncClient] = []
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
         self.sent = 0
 
-    # -- the pooled client ----------------------------------------------------------------
+    # -- the pooled connections ---------------------------------------------------------------
+
+    def _current_loop(self) -> None:
+        loop = anyio.lowlevel.current_token()
+        if self._loop != loop:
+            # connections belong to the event loop that opened them: a script or a test that
+            # runs a second loop gets connections of its own
+            self._loop = loop
+            self._lanes, self._free = [], []
+            self.bounds = RequestBounds(self.settings.max_concurrency or 100, self.settings.rate,
+                                        self.settings.burst)
+
+    def _new_lane(self) -> httpx.AsyncClient:
+        s = self.settings
+        transport = s.transport or httpx.AsyncHTTPTransport(
+            verify=ssl_context(s.verify),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            # small requests go out at once rather than waiting for an ACK (Nagle's algorithm)
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        )
+        lane = httpx.AsyncClient(base_url=s.base_url or "", headers=s.headers, auth=s.auth,
+                                 timeout=httpx.Timeout(s.timeout), follow_redirects=False,
+                                 transport=transport)
+        self._lanes.append(lane)
+        return lane
 
     @property
     def client(self) -> httpx.AsyncClient:
-        loop = anyio.lowlevel.current_token()
-        if self._client is not None and self._loop != loop:
-            # pooled connections belong to the event loop that opened them: a script or a test
-            # that runs a second loop gets a client of its own
-            self._client, self.bounds = None, RequestBounds(
-                self.settings.max_concurrency, self.settings.rate, self.settings.burst)
-        if self._client is None:
-            self._loop = loop
-            s = self.settings
-            limit = s.max_concurrency or 100
-            transport = s.transport or httpx.AsyncHTTPTransport(
-                verify=ssl_context(s.verify),
-                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-                # a request's head and body go out as two writes: without TCP_NODELAY the body
-                # waits for the server's delayed ACK (40 ms on Linux) on every POST, PUT, PATCH
-                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-            )
-            self._client = httpx.AsyncClient(
-                base_url=s.base_url or "",
-                headers=s.headers,
-                auth=s.auth,
-                timeout=httpx.Timeout(s.timeout),
-                follow_redirects=False,
-                transport=transport,
-            )
-        return self._client
+        """An httpx client configured as the datasource says (base URL, headers, auth, timeout)."""
+        self._current_loop()
+        if not self._lanes:
+            self._free.append(self._new_lane())
+        return self._lanes[0]
+
+    def _take_lane(self) -> httpx.AsyncClient:
+        self._current_loop()
+        return self._free.pop() if self._free else self._new_lane()
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
+        lanes, self._lanes, self._free = self._lanes, [], []
         self.bounds.reset()
-        if client is not None:
-            await client.aclose()
+        for lane in lanes:
+            await lane.aclose()
 
     async def __aenter__(self) -> "HttpClient":
         return self
@@ -204,8 +215,12 @@ class HttpClient:
                 async with self.bounds:
                     self.sent += 1
                     kwargs = {} if auth is _UNSET else {"auth": auth}
-                    response = await self.client.send(request, **kwargs)
-                    await response.aread()
+                    lane = self._take_lane()
+                    try:
+                        response = await lane.send(request, **kwargs)
+                        await response.aread()
+                    finally:
+                        self._free.append(lane)
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
