@@ -59,11 +59,12 @@ class HttpClient:
         self.name = settings.name
         self.secrets = settings.secrets
         self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
-        #: one httpx client per connection ("lanes"), at most ``maxConcurrency``, reused most
-        #: recently used first: httpcore's pool walks every connection for every request, which
-        #: at 32 connections costs more than the request itself; a pool of one each does not
-        self._lanes: list[httpx.AsyncClient] = []
-        self._free: list[httpx.AsyncClient] = []
+        #: one httpx transport per connection ("lanes"), at most ``maxConcurrency``, reused
+        #: most recently used first: httpcore's pool walks every connection for every request,
+        #: which at 32 connections costs more than the request itself; a pool of one each does not
+        self._lanes: list[httpx.AsyncBaseTransport] = []
+        self._free: list[httpx.AsyncBaseTransport] = []
+        self._builder: httpx.AsyncClient | None = None
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
         self.sent = 0
@@ -80,29 +81,29 @@ class HttpClient:
             self.bounds = RequestBounds(self.settings.max_concurrency or 100, self.settings.rate,
                                         self.settings.burst)
 
-    def _new_lane(self) -> httpx.AsyncClient:
+    def _new_lane(self) -> httpx.AsyncBaseTransport:
         s = self.settings
-        transport = s.transport or httpx.AsyncHTTPTransport(
+        lane = s.transport or httpx.AsyncHTTPTransport(
             verify=ssl_context(s.verify),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             # small requests go out at once rather than waiting for an ACK (Nagle's algorithm)
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
-        lane = httpx.AsyncClient(base_url=s.base_url or "", headers=s.headers, auth=s.auth,
-                                 timeout=httpx.Timeout(s.timeout), follow_redirects=False,
-                                 transport=transport)
         self._lanes.append(lane)
         return lane
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """An httpx client configured as the datasource says (base URL, headers, auth, timeout)."""
-        self._current_loop()
-        if not self._lanes:
-            self._free.append(self._new_lane())
-        return self._lanes[0]
+        """An httpx client configured as the datasource says (base URL, headers, auth, timeout);
+        lbpy builds requests with it and sends them on its own connections."""
+        if self._builder is None:
+            s = self.settings
+            self._builder = httpx.AsyncClient(base_url=s.base_url or "", headers=s.headers, auth=s.auth,
+                                              timeout=httpx.Timeout(s.timeout), follow_redirects=False,
+                                              transport=_NOWHERE)
+        return self._builder
 
-    def _take_lane(self) -> httpx.AsyncClient:
+    def _take_lane(self) -> httpx.AsyncBaseTransport:
         self._current_loop()
         return self._free.pop() if self._free else self._new_lane()
 
@@ -110,7 +111,24 @@ class HttpClient:
         lanes, self._lanes, self._free = self._lanes, [], []
         self.bounds.reset()
         for lane in lanes:
-            await lane.aclose()
+            if lane is not self.settings.transport:
+                await lane.aclose()
+
+    async def _deliver(self, lane: httpx.AsyncBaseTransport, request: httpx.Request, auth: Any) -> httpx.Response:
+        """One request on one connection, through the auth flow (which may send a token request
+        first, or the request again with a renewed token). No cookie jar: one app user's remote
+        session must never reach another's request."""
+        auth = self.settings.auth if auth is _UNSET else auth
+        if auth is None:
+            return await _once(lane, request)
+        flow = auth.async_auth_flow(request)
+        outgoing = await flow.__anext__()
+        while True:
+            response = await _once(lane, outgoing)
+            try:
+                outgoing = await flow.asend(response)
+            except StopAsyncIteration:
+                return response
 
     async def __aenter__(self) -> "HttpClient":
         return self
@@ -214,13 +232,15 @@ class HttpClient:
             try:
                 async with self.bounds:
                     self.sent += 1
-                    kwargs = {} if auth is _UNSET else {"auth": auth}
                     lane = self._take_lane()
+                    started = time.perf_counter()
                     try:
-                        response = await lane.send(request, **kwargs)
-                        await response.aread()
+                        response = await self._deliver(lane, request, auth)
                     finally:
                         self._free.append(lane)
+                    if log.isEnabledFor(logging.DEBUG):
+                        log.debug('datasource "%s": %s %s -> %d (%.1f ms)', self.name, request.method, path,
+                                  response.status_code, (time.perf_counter() - started) * 1000)
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
@@ -257,6 +277,21 @@ class HttpClient:
         return attempt + 1
 
 
+async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    response = await lane.handle_async_request(request)
+    response.request = request
+    await response.aread()  # reads the body and gives the connection back
+    return response
+
+
+class _Nowhere(httpx.AsyncBaseTransport):
+    """The builder client's transport: requests are built with it, never sent through it."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("lbpy.http sends requests on its own connections")
+
+
+_NOWHERE = _Nowhere()
 _SSL_CONTEXTS: dict[bool, ssl.SSLContext] = {}
 
 
