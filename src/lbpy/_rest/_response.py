@@ -46,14 +46,10 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
 
 
 async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
-                *, length: int | None = None, content_type=_JSON_HEADERS,
-                headers: dict[str, str] | None = None) -> None:
-    extra = headers
-    headers = list(content_type) if body is not None or length else []
+                *, length: int | None = None, content_type=_JSON_HEADERS, extra=()) -> None:
+    headers = [*content_type, *extra]  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
-    if extra:
-        headers += [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]
     if cors:
         # LoopBack's cors({origin: true, credentials: true}) answers like this on every response
         if origin is not None:
