@@ -17,4 +17,6 @@ REMOTE_MODELS = {name: {k: v for k, v in definition.items() if k != "name"}
 
 
 def write_remote_app(root: Path) -> Path:
-    return write_app(root, REMOTE_MODELS)
+    # the remote caps its answers at 4 records (remoting.rest.maxLimit, X-Max-Limit): the
+    # client app must ask for the rest, or the kit's checks would see records go missing
+    return write_app(root, REMOTE_MODELS, config={"remoting": {"rest": {"maxLimit": 4}}})

@@ -290,6 +290,25 @@ def _body(data: Mapping[str, Any]) -> dict:
     return json_value(dict(data))
 
 
+async def read_capped(fetch, flt: dict[str, Any]) -> list[dict]:
+    """Every record a LoopBack filter asks for, from a remote that may cap its answers (lbpy's
+    ``remoting.rest.maxLimit`` says so in ``X-Max-Limit``): ``fetch(filter)`` answers a page and
+    whether it was capped; the rest is asked for with ``skip`` until nothing is left."""
+    wanted = flt.get("limit")
+    start = flt.get("skip") or flt.get("offset") or 0
+    rows: list[dict] = []
+    for _ in range(10_000):
+        page, capped = await fetch(flt)
+        rows.extend(page)
+        if not capped or not page or (wanted is not None and len(rows) >= wanted):
+            break
+        flt = {k: v for k, v in flt.items() if k != "offset"}
+        flt["skip"] = start + len(rows)
+        if wanted is not None:
+            flt["limit"] = wanted - len(rows)
+    return rows
+
+
 async def _each(ids: list[Any], call) -> list[Any]:
     """``call(id)`` for every id, concurrently (the client bounds how many at once); None for
     an id that is gone."""

@@ -21,7 +21,7 @@ import httpx
 from ..._errors import BootError
 from ...http import ApiKeyAuth, BearerAuth, HttpClient, MultiAuth, OAuth2ClientCredentials, http_settings
 from .._base import Setting
-from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, where_json
+from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
 from ._operation import Validators, prepare, remote_type
 from ._spec import Operation, Spec, load_spec
 
@@ -174,6 +174,12 @@ class OpenApiConnector(HttpCrudConnector):
     async def invoke(self, operation: Operation, args: Mapping[str, Any], *, partial: bool = False,
                      allow: tuple[int, ...] = (), model: str | None = None) -> tuple[int, Any]:
         """Validate, send, and answer (status, decoded body)."""
+        status, body, _ = await self.exchange(operation, args, partial=partial, allow=allow, model=model)
+        return status, body
+
+    async def exchange(self, operation: Operation, args: Mapping[str, Any], *, partial: bool = False,
+                       allow: tuple[int, ...] = (), model: str | None = None) -> tuple[int, Any, httpx.Headers]:
+        """Validate, send, and answer (status, decoded body, headers)."""
         http = self.http
         request = prepare(operation, args, self.validators, partial=partial)
         kwargs: dict[str, Any] = {"params": request["params"], "headers": request["headers"],
@@ -187,7 +193,7 @@ class OpenApiConnector(HttpCrudConnector):
         response = await http.request(operation.method, request["url"], **kwargs)
         kind = response.headers.get("content-type", "")
         body = http.decode(response) if ("json" in kind or not kind) else response.text
-        return response.status_code, body
+        return response.status_code, body, response.headers
 
     # -- CRUD through the document's operations -------------------------------------------
 
@@ -301,19 +307,29 @@ class OpenApiResource(Resource):
 
     async def list(self, query: dict[str, Any]) -> list[dict]:
         op = self.ops["find"]
-        args = {"filter": query["filter"]} if "filter" in query and any(
-            p.name == "filter" for p in op.params) else {}
+        takes_filter = any(p.name == "filter" for p in op.params)
         http = self.connector.http
         if http.settings.paging.enabled:
             rows: list[dict] = []
-            request = prepare(op, args, self.connector.validators)
+            request = prepare(op, {"filter": query["filter"]} if takes_filter and "filter" in query else {},
+                              self.connector.validators)
             async for page in http.pages(request["url"], params=request["params"], model=self.model,
                                          auth=self.connector.auth_for(op)):
                 rows.extend(page)
             return rows
-        _, body = await self.connector.invoke(op, args, model=self.model)
+        if not takes_filter:
+            _, body = await self.connector.invoke(op, {}, model=self.model)
+            return self._records(body)
+
+        async def page(flt: dict[str, Any]) -> tuple[list[dict], bool]:
+            _, body, headers = await self.connector.exchange(op, {"filter": flt} if flt else {}, model=self.model)
+            return self._records(body), "x-max-limit" in headers
+
+        return await read_capped(page, dict(query.get("filter") or {}))
+
+    def _records(self, body: Any) -> list[dict]:
         if not isinstance(body, list):
-            raise_malformed(http.name, f"a {self.model} list that is not an array")
+            raise_malformed(self.connector.http.name, f"a {self.model} list that is not an array")
         return body
 
     async def get(self, id: Any) -> dict | None:

@@ -22,7 +22,7 @@ import httpx
 from ..._errors import BootError
 from ...http import HttpClient, http_settings
 from .._base import Setting
-from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, where_json
+from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
 from ._template import Template
 
 #: where a template's placeholder is read from when served over REST (LoopBack's mapping)
@@ -178,12 +178,22 @@ class RestResource(Resource):
         return f"{self.path}/{quote(str(id), safe='')}"
 
     async def list(self, query: dict[str, Any]) -> list[dict]:
+        if not self.http.settings.paging.enabled:
+            return await read_capped(self._page, dict(query.get("filter") or {}))
         rows: list[dict] = []
         async for page in self.http.pages(self.path, params=query, model=self.model):
-            if not isinstance(page, list):
-                raise_malformed(self.http.name, f"a {self.model} list that is not an array")
-            rows.extend(page)
+            rows.extend(self._records(page))
         return rows
+
+    async def _page(self, flt: dict[str, Any]) -> tuple[list[dict], bool]:
+        response = await self.http.request("GET", self.path, params={"filter": flt} if flt else None,
+                                           model=self.model)
+        return self._records(self.http.decode(response)), "x-max-limit" in response.headers
+
+    def _records(self, page: Any) -> list[dict]:
+        if not isinstance(page, list):
+            raise_malformed(self.http.name, f"a {self.model} list that is not an array")
+        return page
 
     async def get(self, id: Any) -> dict | None:
         response = await self.http.request("GET", self._item(id), allow=(404,), model=self.model)
