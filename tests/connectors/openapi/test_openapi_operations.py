@@ -185,3 +185,15 @@ def test_authorizations_must_name_schemes_of_the_document(remote, tmp_path):
     with pytest.raises(BootError, match='authorizations.nope: the spec has no security scheme "nope"'):
         app = make_app(tmp_path, remote, 3, authorizations={"nope": "x"})
         call(app, "listPets")
+
+
+def test_validate_checks_the_document_at_boot(remote, tmp_path):
+    app = make_app(tmp_path / "good", remote, 3, validate=True)
+    assert call(app, "showPetById", petId=2)["path"] == "/echo/pets/2"
+    broken = petstore(3, remote.url)
+    broken["paths"]["/pets"]["get"]["responses"] = "none"
+    root = write_app(tmp_path / "bad", {"S": {"base": "Model"}},
+                     datasources={"s": {"name": "s", "connector": "openapi", "spec": broken, "validate": True}},
+                     model_config={"S": {"dataSource": "s", "public": True}})
+    with pytest.raises(BootError, match="is not a valid OpenAPI document"):
+        create_app(root)

@@ -132,3 +132,41 @@ def test_no_secret_reaches_an_answer_or_a_log_line(client, remote, caplog):
     assert 'datasource "api": GET /ok -> 200' in caplog.text  # requests are logged, path only
     assert "retry 1 of 2" in caplog.text
     assert SECRET not in caplog.text
+
+
+def one_operation_app(root, datasource, remote_model="Remote"):
+    root = write_app(root, {remote_model: {"base": "Model"}}, datasources={"api": {"name": "api", **datasource}},
+                     model_config={remote_model: {"dataSource": "api", "public": True}})
+    return TestClient(create_app(root), raise_server_exceptions=False)
+
+
+def test_a_refused_connection_is_retried_then_answered_502(tmp_path):
+    from lbpy_process import free_port
+
+    datasource = {"connector": "rest", "baseURL": f"http://127.0.0.1:{free_port()}", "retries": 1,
+                  "retryBackoff": 1, "operations": [
+                      {"template": {"method": "GET", "url": "/things"}, "functions": {"things": []}}]}
+    with one_operation_app(tmp_path, datasource) as client:
+        response = client.get("/api/Remotes/things")
+    assert response.status_code == 502
+    assert error(response)["code"] == "REMOTE_UNREACHABLE"
+    assert "could not be reached: the connection failed (GET /things)" in error(response)["message"]
+
+
+def test_secrets_from_the_environment_and_the_template_are_sent_and_never_shown(tmp_path, remote, monkeypatch):
+    monkeypatch.setenv("FAULTS_TOKEN", "env-token-9876")
+    datasource = {"connector": "rest", "baseURL": remote.url, "retries": 0,
+                  "auth": {"type": "bearer", "token": "${FAULTS_TOKEN}"}, "operations": [
+                      {"template": {"method": "GET", "url": "/status/{code}?key=literal-key-123"},
+                       "functions": {"status": ["code"]}}]}
+    with one_operation_app(tmp_path, datasource) as client:
+        refused = client.get("/api/Remotes/status/401")
+        failed = client.get("/api/Remotes/status/500")
+        explorer = client.get("/openapi.json").text
+    sent = remote.requests[-1]
+    assert sent["headers"]["authorization"] == "Bearer env-token-9876"
+    assert sent["query"]["key"] == ["literal-key-123"]
+    assert refused.status_code == failed.status_code == 502
+    for text in (refused.text, failed.text, explorer):
+        assert "env-token-9876" not in text and "literal-key-123" not in text
+    assert "Calls the remote API: GET /status/{code}" in explorer

@@ -63,9 +63,8 @@ class OpenApiConnector(HttpCrudConnector):
     def spec(self) -> Spec:
         if self._spec is None:
             spec = load_spec(self.settings.get("spec") or self.settings.get("url"), app_dir=self.app_dir,
-                             where=self._where, settings=self.settings)
-            if self.settings.get("validate"):
-                _validate_document(spec, self._where)
+                             where=self._where, settings=self.settings,
+                             validate=_validate_document if self.settings.get("validate") else None)
             self._spec = spec
             self._by_name = {op.name: op for op in spec.operations}
             for op in spec.operations:
@@ -280,16 +279,16 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
     raise BootError(f'{where}: security scheme type "{kind}" is not supported')
 
 
-def _validate_document(spec: Spec, where: str) -> None:
+def _validate_document(document: dict, source: str) -> None:
     try:
         from openapi_spec_validator import validate
     except ImportError:
-        raise BootError(f"{where}: validate needs openapi-spec-validator: pip install 'lbpy[openapi]'") from None
+        raise BootError(f"{source}: validate needs openapi-spec-validator: pip install 'lbpy[openapi]'") from None
     try:
-        validate(spec.document)
+        validate(document)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BootError(f"{spec.source} is not a valid OpenAPI document: {first}") from None
+        raise BootError(f"{source} is not a valid OpenAPI document: {first}") from None
 
 
 class OpenApiResource(Resource):

@@ -51,26 +51,22 @@ class Validators:
 
 
 def wire_value(param: Param, value: Any) -> Any:
-    """A value as the wire carries it for a path, query or header parameter: text where the
-    schema says string, a number read from text where it says number, JSON text for ``json``."""
-    schema = param.schema or {}
-    kind = schema.get("type")
-    if param.json:
+    """A value as the wire carries it for a path, query or header parameter: JSON text for a
+    ``json`` parameter or an object where text is expected, text where the schema says string,
+    a number or a boolean read from text where it says so."""
+    kind = (param.schema or {}).get("type")
+    if param.json or isinstance(value, (dict, list)) and (kind == "string" or kind is None and
+                                                        param.location != "query"):
         return value if isinstance(value, str) else orjson.dumps(json_value(value)).decode()
-    if isinstance(value, (dict, list)) and kind in ("string", None) and param.location != "query":
-        return orjson.dumps(json_value(value)).decode()
-    if kind == "string" and isinstance(value, (dict, list)):
-        return orjson.dumps(json_value(value)).decode()
     if kind == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if kind in ("integer", "number") and isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
+        for read in (int, float):
             try:
-                return float(value)
+                return read(value)
             except ValueError:
-                return value
+                pass
+        return value
     if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return json_value(value)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -69,7 +69,11 @@ class Spec:
         else:
             raise BootError(f'{source} is not an OpenAPI document: it has neither "openapi": "3.x" '
                             'nor "swagger": "2.0"')
-        self.operations: list[Operation] = self._read_operations()
+        try:
+            self.operations: list[Operation] = self._read_operations()
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise BootError(f"{source}: the document is malformed ({type(exc).__name__}: {exc}); "
+                            'check it with "validate": true') from None
 
     # -- references -----------------------------------------------------------------------
 
@@ -233,7 +237,8 @@ class Spec:
                      description=str(body.get("description") or "")), media
 
     def _returns(self, op: Mapping, pointer: str) -> dict | None:
-        for status, response in (op.get("responses") or {}).items():
+        responses = op.get("responses")
+        for status, response in (responses.items() if isinstance(responses, Mapping) else ()):
             if not str(status).startswith("2"):
                 continue
             response, _ = self.resolve(response, pointer)
@@ -278,15 +283,25 @@ def unique_name(op: Mapping, method: str, path: str, used: set[str]) -> str:
     return name
 
 
-def load_spec(spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any]) -> Spec:
-    """The document a datasource's ``spec`` setting names: a dict, a file, or an http(s) URL."""
+def load_spec(spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any],
+              validate: Callable[[dict, str], None] | None = None) -> Spec:
+    """The document a datasource's ``spec`` setting names: a dict, a file, or an http(s) URL;
+    ``validate(document, source)``, when given, checks it before it is read."""
+    document, source, url = _document(spec, app_dir=app_dir, where=where, settings=settings)
+    if validate is not None:
+        validate(document, source)
+    return Spec(document, source=source, url=url)
+
+
+def _document(spec: Any, *, app_dir: Path | None, where: str,
+              settings: Mapping[str, Any]) -> tuple[dict, str, str | None]:
     if isinstance(spec, Mapping):
-        return Spec(dict(spec), source=f"{where}: spec")
+        return dict(spec), f"{where}: spec", None
     if not isinstance(spec, str) or not spec.strip():
         raise BootError(f'{where}: "spec" must name an OpenAPI document: a file such as '
                         '"petstore.json" or a URL such as "https://api.example.com/openapi.json"')
     if spec.startswith(("http://", "https://")):
-        return Spec(_fetch(spec, where, settings), source=f"{where}: spec {spec}", url=spec)
+        return _fetch(spec, where, settings), f"{where}: spec {_shown(spec)}", spec
     path = Path(spec)
     if not path.is_absolute() and app_dir is not None:
         path = app_dir / path
@@ -294,7 +309,7 @@ def load_spec(spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[
         text = path.read_text("utf-8")
     except OSError as exc:
         raise BootError(f'{where}: cannot read the spec "{spec}" ({exc.strerror or exc})') from None
-    return Spec(_parse(text, f"{where}: spec {spec}", path.suffix), source=f"{where}: spec {spec}")
+    return _parse(text, f"{where}: spec {spec}", path.suffix), f"{where}: spec {spec}", None
 
 
 def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict:

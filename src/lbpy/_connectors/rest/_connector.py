@@ -66,7 +66,7 @@ class Function:
             "returns": {"arg": "data", "type": "any", "root": True},
             "http": {"verb": verb if verb in ("get", "post", "put", "patch", "delete", "head") else "post",
                      "path": path},
-            "description": f"{self.template.method} {self.template.url}",
+            "description": f"Calls the remote API: {self.template.shown}",
         }
 
 
@@ -100,6 +100,8 @@ class RestConnector(HttpCrudConnector):
         if not isinstance(operation, Mapping) or "template" not in operation:
             raise BootError(f"{where}: the operation template is missing")
         template = Template.compile(operation["template"], where=where)
+        for secret in template.literal_secrets():
+            self.http.secrets.add(secret)
         functions = operation.get("functions") or {}
         if not isinstance(functions, Mapping):
             raise BootError(f'{where}: "functions" must be an object: function name -> [parameter names]')

@@ -142,6 +142,27 @@ class Template:
             return None
         return _convert(variable, value)
 
+    def literal_secrets(self) -> list[str]:
+        """Values the template itself holds (no placeholder) under a header or query name that
+        says credential: they are masked in logs and errors like the datasource's own."""
+        found = []
+        for part in (self.headers, self.query if isinstance(self.query, Mapping) else {}):
+            for key, value in part.items():
+                if (isinstance(value, str) and not _PLACEHOLDER.search(value)
+                        and any(w in str(key).lower() for w in ("auth", "key", "token", "secret", "password"))):
+                    found.append(value)
+        query = urlsplit(self.url).query
+        for pair in query.split("&") if query else ():
+            key, _, value = pair.partition("=")
+            if value and not _PLACEHOLDER.search(value) and any(w in key.lower() for w in ("key", "token", "secret")):
+                found.append(value)
+        return found
+
+    @property
+    def shown(self) -> str:
+        """The request as the explorer may show it: method and path, never the query string."""
+        return f"{self.method} {urlsplit(self.url).path or '/'}"
+
     def result(self, status: int, headers: Mapping[str, str], body: Any) -> Any:
         """What the function returns: the body, the matches of responsePath (a list, as
         LoopBack's jsonpath gave), or the whole response with fullResponse."""
@@ -191,11 +212,9 @@ def _check_url(url: str, where: str) -> None:
         if authority_end == -1 or first.start() < authority_end:
             raise BootError(f'{where}: the url "{url}" has a placeholder in its scheme or host; a '
                             "caller must not choose the server: write the host out, or set baseURL")
-    elif first.start() == 0 and not url.startswith("/"):
+    elif first.start() == 0:
         raise BootError(f'{where}: the url "{url}" starts with a placeholder; write its host out '
                         "(or a path under baseURL, starting with /)")
-    else:
-        urlsplit(url)
 
 
 def _convert(variable: Variable, value: Any) -> Any:
