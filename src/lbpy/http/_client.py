@@ -21,7 +21,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Container, Mapping
@@ -84,11 +83,7 @@ class HttpClient:
     def _new_lane(self) -> httpx.AsyncBaseTransport:
         s = self.settings
         lane = s.transport or httpx.AsyncHTTPTransport(
-            verify=ssl_context(s.verify),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            # small requests go out at once rather than waiting for an ACK (Nagle's algorithm)
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-        )
+            verify=ssl_context(s.verify), limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
         self._lanes.append(lane)
         return lane
 
