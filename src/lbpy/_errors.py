@@ -9,6 +9,7 @@
         UnauthorizedError               401
         ForbiddenError                  403
         NotFoundError(LookupError)      404
+        MethodNotAllowedError           405
         ConflictError                   409
         RequestTooLargeError            413
         ValidationError(ValueError)     422
@@ -85,6 +86,17 @@ class ForbiddenError(HttpError):
 
 class NotFoundError(HttpError, LookupError):
     status_code = 404
+
+
+class MethodNotAllowedError(HttpError):
+    """A path that is served, asked for with a verb it is not served with; ``allowed`` are
+    the verbs it is (sent in the Allow header)."""
+
+    status_code = 405
+
+    def __init__(self, message: str, *, allowed: list[str]) -> None:
+        super().__init__(message, code="METHOD_NOT_ALLOWED", headers={"Allow": ", ".join(allowed)})
+        self.allowed = allowed
 
 
 class ConflictError(HttpError):

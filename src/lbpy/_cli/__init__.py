@@ -29,6 +29,7 @@ COMMANDS: dict[str, Entry] = {
     "property": Entry("lbpy._cli._property", "Add a property to a model (LoopBack 3's loopback:property)."),
     "relation": Entry("lbpy._cli._relation", "Add a relation between two models (LoopBack 3's loopback:relation)."),
     "remote-method": Entry("lbpy._cli._remote_method", "Add a remote method to a model (LoopBack 3's loopback:remote-method)."),
+    "acl": Entry("lbpy._cli._acl", "Add an ACL entry to a model, or to every model (LoopBack 3's loopback:acl)."),
     "connector": Entry("lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."),
     "openapi": Entry("lbpy._cli._openapi", "Generate models and a datasource from an OpenAPI document (LoopBack 3's lb swagger)."),
     "discover": Entry("lbpy._cli._discover", "List what a datasource's connector exposes and write the chosen tables as models."),

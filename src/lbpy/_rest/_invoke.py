@@ -48,9 +48,12 @@ class RestApp:
             if found is None and head:
                 found = routes.find("GET", rest)
             if found is None:
-                raise NotFoundError(
-                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
-                )
+                message = f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                allowed = [v for v in routes.by_verb if routes.find(v, rest) is not None]
+                if not allowed:
+                    raise NotFoundError(message)
+                # the path is served with other verbs: HTTP's 405 (LoopBack answered 404)
+                raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
             call = Call(scope, receive, params, self.limit)
             if route.method.streams:
@@ -59,7 +62,7 @@ class RestApp:
             status, body, extra = await self.invoke(route, call)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
-            body, extra = dumps(payload), error_headers(exc)
+            body, extra = dumps(payload), error_headers(exc)  # a 405's Allow, a 503's Retry-After
         await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""),
                             extra=extra)
 
