@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, HttpError, NotFoundError
+from .._errors import BadRequestError, HttpError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body
