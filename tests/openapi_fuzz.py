@@ -56,6 +56,7 @@ def fuzz(app: Path, *, phases: str, max_examples: int, seed: int = 1, timeout: f
              "--exclude-path-regex", "change-stream", "--continue-on-failure",
              "--suppress-health-check", "all", *extra],
             capture_output=True, text=True, timeout=timeout, env=clean_env(NO_COLOR="1"),
+            cwd=app,  # schemathesis keeps a .schemathesis/ cache in its working folder
         )
     return run.returncode, run.stdout + run.stderr
 
