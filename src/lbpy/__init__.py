@@ -33,6 +33,8 @@ _EXPORTS = {
     "ValidationError": "lbpy._errors",
     "TooManyRequestsError": "lbpy._errors",
     "ServiceUnavailableError": "lbpy._errors",
+    "BadGatewayError": "lbpy._errors",
+    "GatewayTimeoutError": "lbpy._errors",
     "AccessContext": "lbpy._auth",
 }
 

@@ -15,6 +15,8 @@
         ValidationError(ValueError)     422
         TooManyRequestsError            429 (with Retry-After)
         ServiceUnavailableError         503
+        BadGatewayError                 502  a remote API failed (its status in the details)
+        GatewayTimeoutError             504  a remote API did not answer in time
 
 Connectors and model code raise these; the REST layer turns them into responses
 (``lbpy._rest._errors``) and the CLI into exit codes (``lbpy._cli._errors``).
@@ -46,6 +48,8 @@ class HttpError(LbpyError):
 
     status_code = 500
     error_name = "Error"
+    #: whether a 5xx answer keeps ``details`` outside debug mode (only for details lbpy wrote)
+    public_details = False
 
     def __init__(
         self,
@@ -61,8 +65,8 @@ class HttpError(LbpyError):
         self.message = message
         self.code = code
         self.details = details
-        #: response headers the answer carries (Retry-After, WWW-Authenticate)
-        self.headers = headers or {}
+        #: response headers the answer carries (``Retry-After`` of a 503)
+        self.headers = dict(headers) if headers else {}
         if status_code is not None:
             self.status_code = status_code
         if name is not None:
@@ -92,7 +96,7 @@ class MethodNotAllowedError(HttpError):
     status_code = 405
 
     def __init__(self, message: str, *, allowed: list[str]) -> None:
-        super().__init__(message, code="METHOD_NOT_ALLOWED")
+        super().__init__(message, code="METHOD_NOT_ALLOWED", headers={"Allow": ", ".join(allowed)})
         self.allowed = allowed
 
 
@@ -119,6 +123,23 @@ class TooManyRequestsError(HttpError):
 
 class ServiceUnavailableError(HttpError):
     status_code = 503
+
+
+class BadGatewayError(HttpError):
+    """A remote API the app depends on failed or answered what lbpy cannot use. ``details``
+    (the remote status) are lbpy's own words, so they are answered even outside debug mode."""
+
+    status_code = 502
+    error_name = "BadGatewayError"
+    public_details = True
+
+
+class GatewayTimeoutError(HttpError):
+    """A remote API did not answer within the datasource's timeout."""
+
+    status_code = 504
+    error_name = "GatewayTimeoutError"
+    public_details = True
 
 
 class ValidationError(HttpError, ValueError):

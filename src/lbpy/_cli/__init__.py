@@ -31,6 +31,7 @@ COMMANDS: dict[str, Entry] = {
     "remote-method": Entry("lbpy._cli._remote_method", "Add a remote method to a model (LoopBack 3's loopback:remote-method)."),
     "acl": Entry("lbpy._cli._acl", "Add an ACL entry to a model, or to every model (LoopBack 3's loopback:acl)."),
     "connector": Entry("lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."),
+    "openapi": Entry("lbpy._cli._openapi", "Generate models and a datasource from an OpenAPI document (LoopBack 3's lb swagger)."),
     "discover": Entry("lbpy._cli._discover", "List what a datasource's connector exposes and write the chosen tables as models."),
     "export-api-def": Entry("lbpy._cli._export", "Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."),
     "info": Entry("lbpy._cli._info", "Show the app's models, datasources and connectors."),

@@ -26,8 +26,9 @@ def error_body(exc: BaseException, *, debug: bool = False) -> tuple[int, dict[st
         if exc.status_code >= 500:
             log.error("%s %s", exc.status_code, exc.message)
             if not debug:
+                kept = {"details": exc.details} if exc.public_details and exc.details is not None else {}
                 error = {"statusCode": exc.status_code, "message": exc.message, **(
-                    {"code": exc.code} if exc.code else {})}
+                    {"code": exc.code} if exc.code else {}), **kept}
         if debug:
             error["stack"] = "".join(traceback.format_exception(exc))
         return exc.status_code, {"error": error}
@@ -39,8 +40,3 @@ def error_body(exc: BaseException, *, debug: bool = False) -> tuple[int, dict[st
         }}
     return 500, {"error": {"statusCode": 500, "message": "Internal Server Error"}}
 
-
-def error_headers(exc: BaseException) -> list[tuple[bytes, bytes]]:
-    """The response headers an error answer carries (a 429's Retry-After)."""
-    headers = getattr(exc, "headers", None) if isinstance(exc, HttpError) else None
-    return [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items()]

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, MethodNotAllowedError, NotFoundError
+from .._errors import BadRequestError, HttpError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
-from ._errors import error_body, error_headers
+from ._errors import error_body
 from ._request import Call, parse_size, read_arg
 from ._response import CORS_ALWAYS, dumps, send_response, serialize
 from ._routing import ModelRoutes, Route, route_table
@@ -73,9 +73,7 @@ class RestApp:
                 extra = (*extra, *access.response_headers)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
-            body, extra = dumps(payload), tuple(error_headers(exc))
-            if isinstance(exc, MethodNotAllowedError):
-                extra = ((b"allow", ", ".join(exc.allowed).encode()),)
+            body, extra = dumps(payload), error_headers(exc)  # a 405's Allow, a 429's or 503's Retry-After
         redirect = status == 302
         await send_response(send, status, None if head or redirect else body, origin, self.cors,
                             length=0 if redirect else len(body or b""), extra=extra)
@@ -164,6 +162,12 @@ def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
     if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > max_limit:
         return {**flt, "limit": max_limit}, True
     return flt, False
+
+
+def error_headers(exc: BaseException) -> tuple:
+    """The headers an error answer carries (a 503's ``Retry-After``)."""
+    headers = exc.headers if isinstance(exc, HttpError) else None
+    return tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items())
 
 
 def _check_required(route: Route, args: dict) -> None:
