@@ -63,7 +63,8 @@ _MANY_RELATIONS = {"hasMany", "hasAndBelongsToMany", "embedsMany", "referencesMa
 _WITH_RELATIONS_RETURNS = re.compile(r"\.(find|findOne|findById|__(get|findById)__)")
 _REF = "#/definitions/"
 
-_COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+#: no ``maximum``: 2**63 - 1 is not a JavaScript number, and Swagger UI's example of it is refused
+_COUNT = {"type": "integer", "minimum": 0}
 _OPERAND_TEXT = {"type": "string"}
 #: the filter language's shapes, for the OpenAPI 3 document's ``filter`` and ``where`` parameters
 #: (``lbpy._filter`` reads them; a value of the wrong type for its property is still a 400), named
@@ -72,6 +73,7 @@ _QUERY_SCHEMAS: dict[str, dict] = {
     "lbpy.Filter": {
         "type": "object",
         "description": "LoopBack's filter: where, fields, order, limit, skip (or offset) and include",
+        "example": {},  # what the explorer's "Try it out" starts from: every record
         "properties": {
             "where": {"$ref": _REF + "lbpy.Where"},
             "fields": {"oneOf": [{"type": "object", "additionalProperties": {"type": "boolean"}},
@@ -84,6 +86,7 @@ _QUERY_SCHEMAS: dict[str, dict] = {
     "lbpy.Where": {
         "type": "object",
         "description": "Conditions by property: a value, or an object of operators",
+        "example": {},
         "properties": {
             "and": {"type": "array", "items": {"type": "object"}},
             "or": {"type": "array", "items": {"type": "object"}},
