@@ -104,7 +104,13 @@ def test_a_process_killed_while_saving_loses_no_acknowledged_record(tmp_path):
     acknowledged: set[int] = set()
     for _ in range(6):
         child = subprocess.Popen([sys.executable, str(script), str(root)], stdout=subprocess.PIPE, text=True)
-        time.sleep(0.4 + rng.random() * 0.4)
+        # kill it at a random moment once it has acknowledged a few records, however slowly a
+        # loaded machine boots it
+        for _seen in range(3 + rng.randrange(20)):
+            line = child.stdout.readline()
+            assert line, "the writer stopped before it was killed"
+            acknowledged.add(int(line))
+        time.sleep(rng.random() * 0.05)
         os.kill(child.pid, signal.SIGKILL)
         output, _ = child.communicate()
         acknowledged.update(int(line) for line in output.split())
@@ -112,4 +118,4 @@ def test_a_process_killed_while_saving_loses_no_acknowledged_record(tmp_path):
         stored = {int(key) for key in content["models"]["Model1"]}
         assert acknowledged <= stored, f"lost {sorted(acknowledged - stored)[:5]}"
         assert content["ids"]["Model1"] > max(stored)
-    assert len(acknowledged) > 20
+    assert len(acknowledged) >= 18  # at least three acknowledged records per writer
