@@ -1,0 +1,284 @@
+"""The hot path on the driver itself: asyncpg and asyncmy pools running prepared statements.
+
+On PostgreSQL (asyncpg) and MySQL/MariaDB (asyncmy) the connector's reads and writes run here: a
+statement compiled once by SQLAlchemy (``_statements.Prepared``) goes straight to the driver's own
+pool, asyncpg's server-side prepared statements included, and its rows to lbpy's one row decoder.
+SQLAlchemy keeps the rest (DDL, reflection, migration, discovery, and each dialect's SQL).
+bench/bench_sql_peers.py measured why: SQLAlchemy's async engine spent more per statement in
+checkout and result adaptation than the database took to answer.
+
+The pool keeps ``min`` connections and grows to ``max`` under load; a connection idle above ``min``
+for ``idleTimeout`` seconds is closed, so a warm server opens no connection per request. Driver
+errors become SQLAlchemy's DBAPIError classes, so ``_errors.translate`` answers them as it answers
+SQLAlchemy's own (503 when the server is away, 409 for a constraint, ...), and each statement is
+reported to the engine's ``before_cursor_execute`` listeners, as SQLAlchemy reports its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ._config import SqlSettings, connect_args
+from ._statements import Prepared, Readers, records
+
+#: the async drivers that have a direct path: (backend, driver)
+DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
+
+
+def direct_pool(config: SqlSettings, dialect, events) -> "DirectPool | None":
+    """The driver's pool for ``config``, or None when its driver has no direct path."""
+    key = (config.backend, config.url.get_driver_name())
+    if key not in DIRECT_DRIVERS:
+        return None
+    return (AsyncpgPool if key[0] == "postgresql" else AsyncmyPool)(config, dialect, events)
+
+
+def busy(config: SqlSettings) -> PoolTimeout:
+    """No connection became free in time: SQLAlchemy's pool error, answered as a 503."""
+    return PoolTimeout(f"no connection of {config.pool_max + config.max_overflow} became free "
+                       f"within {config.pool_timeout:g} s")
+
+
+class DirectPool:
+    """One datasource's pool of driver connections, made on first use (so an app whose database
+    is down still starts, answers 503, and connects once the database is back)."""
+
+    def __init__(self, config: SqlSettings, dialect, events) -> None:
+        self.config = config
+        self.dialect = dialect
+        self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
+        self._pool: Any = None
+
+    async def _open(self) -> Any:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    @asynccontextmanager
+    async def connection(self, atomic: bool = False) -> AsyncIterator["DirectConnection"]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def connect_options(self) -> dict[str, Any]:
+        """What SQLAlchemy would pass the driver's connect() for this URL, and lbpy's options."""
+        _, options = self.dialect.create_connect_args(self.config.url)
+        return {**options, **connect_args(self.config)}
+
+    async def pool(self) -> Any:
+        if self._pool is None:
+            self._pool = await self._open()
+        return self._pool
+
+    def error(self, exc: BaseException, sql: str | None = None, args: Any = None) -> BaseException:
+        """A driver's error as SQLAlchemy's DBAPIError (connection errors stay as they are)."""
+        return exc
+
+
+class DirectConnection:
+    """One connection taken from a ``DirectPool`` for the length of one operation."""
+
+    def __init__(self, owner: DirectPool, raw: Any) -> None:
+        self.owner = owner
+        self.raw = raw
+
+    def _report(self, sql: str, args: list) -> None:
+        listeners = self.owner.events.before_cursor_execute
+        if listeners:
+            for listener in listeners:
+                listener(None, None, sql, args, None, False)
+
+    async def fetch(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None,
+                    readers: Readers | None = None) -> list[dict]:
+        sql, args = prepared.arguments(values, where_binds)
+        rows = await self._rows(sql, args)
+        return records(rows, prepared.readers if readers is None else readers)
+
+    async def scalar(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None) -> Any:
+        sql, args = prepared.arguments(values, where_binds)
+        rows = await self._rows(sql, args)
+        return rows[0][0] if rows else None
+
+    async def execute(self, prepared: Prepared, values: dict | None = None,
+                      where_binds: list | None = None) -> tuple[int, Any]:
+        """(rows affected, the new row's id where the database numbers rows itself)"""
+        sql, args = prepared.arguments(values, where_binds)
+        return await self._execute(sql, args)
+
+    async def _rows(self, sql: str, args: list) -> list:
+        raise NotImplementedError
+
+    async def _execute(self, sql: str, args: list) -> tuple[int, Any]:
+        raise NotImplementedError
+
+
+# -- PostgreSQL: asyncpg -----------------------------------------------------------------------
+
+
+class AsyncpgPool(DirectPool):
+    async def _open(self):
+        import asyncpg
+
+        options = self.connect_options()
+        options.pop("prepared_statement_cache_size", None)  # SQLAlchemy's adapter's own options
+        options.pop("prepared_statement_name_func", None)
+        return await asyncpg.create_pool(
+            **options, min_size=self.config.pool_min, max_size=self.config.pool_max + self.config.max_overflow,
+            max_inactive_connection_lifetime=self.config.idle_timeout, init=self._setup, reset=_no_reset,
+        )
+
+    async def _setup(self, conn) -> None:
+        """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
+        bind processing has encoded it already)."""
+        await conn.set_type_codec("json", encoder=str.encode, decoder=lambda b: json.loads(b.decode()),
+                                  schema="pg_catalog", format="binary")
+        await conn.set_type_codec("jsonb", encoder=lambda s: b"\x01" + s.encode(),
+                                  decoder=lambda b: json.loads(b[1:].decode()), schema="pg_catalog",
+                                  format="binary")
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await pool.close()
+            except Exception:  # a broken connection has nothing left to close
+                pool.terminate()
+
+    def terminate(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+
+    @asynccontextmanager
+    async def connection(self, atomic: bool = False):
+        pool = await self.pool()
+        try:
+            raw = await pool.acquire(timeout=self.config.pool_timeout)
+        except asyncio.TimeoutError:
+            raise busy(self.config) from None
+        try:
+            conn = AsyncpgConnection(self, raw)
+            if atomic:
+                async with raw.transaction():
+                    yield conn
+            else:
+                yield conn
+        finally:
+            await pool.release(raw)
+
+    def error(self, exc, sql=None, args=None):
+        import asyncpg
+
+        dbapi = self.dialect.dbapi
+        if isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError)):
+            for kind in type(exc).__mro__:
+                adapted = dbapi._asyncpg_error_translate.get(kind)
+                if adapted is not None:
+                    translated = adapted(exc.args[0] if exc.args else str(exc), exc)
+                    closed = isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+                    return DBAPIError.instance(sql, args, translated, dbapi.Error, connection_invalidated=closed)
+        return exc
+
+
+async def _no_reset(conn) -> None:
+    """lbpy leaves no session state behind (no SET, LISTEN or advisory lock; asyncpg itself rolls
+    back an unfinished transaction), so a released connection skips asyncpg's RESET ALL round trip."""
+
+
+class AsyncpgConnection(DirectConnection):
+    async def _rows(self, sql, args):
+        self._report(sql, args)
+        return await self.raw.fetch(sql, *args)
+
+    async def _execute(self, sql, args):
+        self._report(sql, args)
+        if " RETURNING " in sql:
+            rows = await self.raw.fetch(sql, *args)
+            return len(rows), rows[0][0] if rows else None
+        status = await self.raw.execute(sql, *args)
+        count = status.rsplit(" ", 1)[-1]
+        return int(count) if count.isdigit() else 0, None
+
+
+# -- MySQL and MariaDB: asyncmy ----------------------------------------------------------------
+
+
+class AsyncmyPool(DirectPool):
+    async def _open(self):
+        import asyncmy
+
+        # SQLAlchemy's own connect arguments include FOUND_ROWS: an UPDATE counts the rows it
+        # matched, not only those it changed
+        return await asyncmy.create_pool(
+            **self.connect_options(), autocommit=True, minsize=self.config.pool_min,
+            maxsize=self.config.pool_max + self.config.max_overflow, pool_recycle=int(self.config.idle_timeout),
+        )
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            try:
+                await pool.wait_closed()
+            except Exception:  # connections that broke meanwhile have nothing left to close
+                pass
+
+    def terminate(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+
+    @asynccontextmanager
+    async def connection(self, atomic: bool = False):
+        pool = await self.pool()
+        try:
+            raw = await asyncio.wait_for(pool.acquire(), self.config.pool_timeout)
+        except asyncio.TimeoutError:
+            raise busy(self.config) from None
+        try:
+            conn = AsyncmyConnection(self, raw)
+            if atomic:
+                await raw.begin()
+                try:
+                    yield conn
+                except BaseException:
+                    await raw.rollback()
+                    raise
+                await raw.commit()
+            else:
+                yield conn
+        except BaseException:
+            if not getattr(raw, "connected", True) or getattr(raw, "_stream_broken", False):
+                raw.close()
+            raise
+        finally:
+            pool.release(raw)
+
+    def error(self, exc, sql=None, args=None):
+        from asyncmy import errors
+
+        if isinstance(exc, errors.Error):
+            closed = isinstance(exc, errors.OperationalError) and exc.args and exc.args[0] in (2006, 2013, 2055)
+            return DBAPIError.instance(sql, args, exc, errors.Error, connection_invalidated=bool(closed))
+        return exc
+
+
+class AsyncmyConnection(DirectConnection):
+    async def _rows(self, sql, args):
+        self._report(sql, args)
+        async with self.raw.cursor() as cursor:
+            await cursor.execute(sql, args)
+            return await cursor.fetchall()
+
+    async def _execute(self, sql, args):
+        self._report(sql, args)
+        async with self.raw.cursor() as cursor:
+            count = await cursor.execute(sql, args)
+            return (cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else count or 0,
+                    cursor.lastrowid or None)
