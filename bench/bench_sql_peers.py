@@ -282,8 +282,8 @@ def bench_backend(backend: str, args, folder: Path) -> dict | None:
         print(f"{backend}: not reachable at {parts.hostname}:{parts.port}; skipped")
         return None
     databases = Databases(backend)
-    sides = ["lbpy", "LoopBack 3", "floor"]
-    missing = loopback_available()
+    sides = [s for s in ["lbpy", "LoopBack 3", "floor"] if s in args.sides]
+    missing = loopback_available() if "LoopBack 3" in sides else None
     if missing:
         print(f"LoopBack 3: {missing}; its column is left out")
         sides.remove("LoopBack 3")
@@ -370,7 +370,8 @@ def print_table(backend: str, sides: list[str], levels: list[int], figures: dict
     header = ["route", "conns", *[f"{s} req/s" for s in sides]]
     if "LoopBack 3" in sides:
         header.append("lbpy/LB3")
-    header.append("lbpy/floor")
+    if "floor" in sides:
+        header.append("lbpy/floor")
     rows = []
     for route in ROUTES:
         for connections in levels:
@@ -378,7 +379,8 @@ def print_table(backend: str, sides: list[str], levels: list[int], figures: dict
             mine = figures[(route, connections, "lbpy")]
             if "LoopBack 3" in sides:
                 row.append(f"{mine / figures[(route, connections, 'LoopBack 3')]:.2f}")
-            row.append(f"{mine / figures[(route, connections, 'floor')]:.2f}")
+            if "floor" in sides:
+                row.append(f"{mine / figures[(route, connections, 'floor')]:.2f}")
             rows.append(row)
     print(f"\n{backend}")
     print(table(rows, header))
@@ -393,7 +395,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", default="4,32,128")
+    parser.add_argument("--routes", default=",".join(ROUTES), help="which routes (comma-separated)")
+    parser.add_argument("--sides", default="lbpy,LoopBack 3,floor", help="which servers (comma-separated)")
     args = parser.parse_args()
+    args.sides = [s.strip() for s in args.sides.split(",")]
+    for route in list(ROUTES):
+        if route not in [r.strip() for r in args.routes.split(",")]:
+            del ROUTES[route]
     if not shutil.which("wrk"):
         sys.exit("bench_sql_peers.py needs wrk: apt-get install wrk")
     report = {}

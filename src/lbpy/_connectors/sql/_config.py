@@ -90,9 +90,8 @@ class SqlSettings:
     echo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_async(self) -> bool:
-        return bool(getattr(self.url.get_dialect(), "is_async", False))
+    def __post_init__(self) -> None:
+        self.is_async = bool(getattr(self.url.get_dialect(), "is_async", False))
 
     def shown(self) -> str:
         """The URL without its password, for messages."""

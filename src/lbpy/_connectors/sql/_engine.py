@@ -40,9 +40,6 @@ from ._errors import is_disconnect, translate
 from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
 from ._schema import json_dumps
 
-#: the async engine's own pool when the driver's pool serves requests: migration and discovery
-COLD_POOL_SIZE, COLD_OVERFLOW = 1, 2
-
 
 class SqlEngine:
     """The engines of one datasource and the rules for running work on them.
@@ -130,8 +127,10 @@ class SqlEngine:
             engine = sa.create_engine(config.url, **options)
             sa.event.listen(engine, "connect", _sqlite_on_connect(memory))
             return engine
-        if self.has_direct_path:  # requests use the driver's pool; this one serves migration and discovery
-            options.update(pool_size=COLD_POOL_SIZE, max_overflow=COLD_OVERFLOW, pool_timeout=config.pool_timeout)
+        if self.has_direct_path:
+            # requests use the driver's pool; this engine serves migration and discovery, and
+            # keeps no connection open between them
+            options["poolclass"] = NullPool
         else:
             options.update(pool_size=config.pool_max, max_overflow=config.max_overflow,
                            pool_timeout=config.pool_timeout)
@@ -181,7 +180,6 @@ class SqlEngine:
             if not self._dialect_ready:
                 async with self._engine.connect():
                     pass
-                await self._engine.dispose()  # requests use the driver's pool: keep no idle connection here
                 self._dialect_ready = True
 
     async def run_direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
@@ -191,13 +189,12 @@ class SqlEngine:
         for attempt in (1, 2):
             try:
                 with anyio.CancelScope(shield=True):
-                    await self._engine_for_now()
-                    if not self._dialect_ready:
+                    if not self._dialect_ready or self._engine_loop is not _running_loop():
+                        await self._engine_for_now()
                         await self._learn_dialect()
                     direct = self.direct
                     try:
-                        async with direct.connection(atomic) as conn:
-                            return await work(conn, *args)
+                        return await direct.run(work, args, atomic)
                     except Exception as exc:
                         converted = direct.error(exc)
                         if converted is exc:

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, Callable
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -45,6 +44,20 @@ def busy(config: SqlSettings) -> PoolTimeout:
                        f"within {config.pool_timeout:g} s")
 
 
+async def _waiting(acquire, config: SqlSettings) -> Any:
+    """Wait for a connection, at most the pool's ``acquireTimeout``."""
+    try:
+        if _timeout is not None:  # Python 3.11: a timer, where wait_for makes a task
+            async with _timeout(config.pool_timeout):
+                return await acquire
+        return await asyncio.wait_for(acquire, config.pool_timeout)
+    except asyncio.TimeoutError:
+        raise busy(config) from None
+
+
+_timeout = getattr(asyncio, "timeout", None)
+
+
 class DirectPool:
     """One datasource's pool of driver connections, made on first use (so an app whose database
     is down still starts, answers 503, and connects once the database is back)."""
@@ -61,10 +74,14 @@ class DirectPool:
     async def close(self) -> None:
         raise NotImplementedError
 
-    @asynccontextmanager
-    async def connection(self, atomic: bool = False) -> AsyncIterator["DirectConnection"]:
+    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+        """``await work(connection, *args)`` on a connection of the pool, in one transaction
+        when ``atomic``; the connection goes back to the pool however it ends."""
         raise NotImplementedError
-        yield  # pragma: no cover
+
+    def terminate(self) -> None:
+        """Forget the pool without waiting (its event loop has gone)."""
+        raise NotImplementedError
 
     def connect_options(self) -> dict[str, Any]:
         """What SQLAlchemy would pass the driver's connect() for this URL, and lbpy's options."""
@@ -155,20 +172,17 @@ class AsyncpgPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    @asynccontextmanager
-    async def connection(self, atomic: bool = False):
-        pool = await self.pool()
+    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+        pool = self._pool or await self.pool()
+        if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
+            raw = await pool.acquire()
+        else:
+            raw = await _waiting(pool.acquire(), self.config)
         try:
-            raw = await pool.acquire(timeout=self.config.pool_timeout)
-        except asyncio.TimeoutError:
-            raise busy(self.config) from None
-        try:
-            conn = AsyncpgConnection(self, raw)
             if atomic:
                 async with raw.transaction():
-                    yield conn
-            else:
-                yield conn
+                    return await work(AsyncpgConnection(self, raw), *args)
+            return await work(AsyncpgConnection(self, raw), *args)
         finally:
             await pool.release(raw)
 
@@ -234,31 +248,22 @@ class AsyncmyPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    @asynccontextmanager
-    async def connection(self, atomic: bool = False):
-        pool = await self.pool()
+    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+        pool = self._pool or await self.pool()
+        raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config))
         try:
-            raw = await asyncio.wait_for(pool.acquire(), self.config.pool_timeout)
-        except asyncio.TimeoutError:
-            raise busy(self.config) from None
-        try:
-            conn = AsyncmyConnection(self, raw)
-            if atomic:
-                await raw.begin()
-                try:
-                    yield conn
-                except BaseException:
-                    await raw.rollback()
-                    raise
-                await raw.commit()
-            else:
-                yield conn
-        except BaseException:
-            if not getattr(raw, "connected", True) or getattr(raw, "_stream_broken", False):
-                raw.close()
-            raise
+            if not atomic:
+                return await work(AsyncmyConnection(self, raw), *args)
+            await raw.begin()
+            try:
+                result = await work(AsyncmyConnection(self, raw), *args)
+            except BaseException:
+                await raw.rollback()
+                raise
+            await raw.commit()
+            return result
         finally:
-            pool.release(raw)
+            pool.release(raw)  # a connection that broke, or is left in a transaction, is closed
 
     def error(self, exc, sql=None, args=None):
         from asyncmy import errors
