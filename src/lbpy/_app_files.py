@@ -36,10 +36,21 @@ LOOPBACK_BUILTIN_MODELS = {
 }
 
 
+class RestConfig(BaseModel):
+    """``remoting.rest``: LoopBack's REST settings, and lbpy's bound on a page."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    #: the most records one list answer carries (a request asking for more, or for no limit, is
+    #: capped); None keeps LoopBack's unbounded answers
+    max_limit: int | None = Field(None, alias="maxLimit", ge=1)
+
+
 class RemotingConfig(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     json_: dict[str, Any] = Field(default_factory=dict, alias="json")
+    rest: RestConfig = Field(default_factory=RestConfig)
 
 
 class AppConfig(BaseModel):

@@ -15,7 +15,7 @@ from ._model._remote_definition import Accept, Endpoint, RemoteMethod, Returns
 from ._model._remote_methods import is_disabled, method_names
 from ._model._scopes import scope_methods
 from ._model._types import CoercionError, resolve_type
-from ._model.relations._routes import relation_methods
+from ._model.relations._routes import nested_methods, relation_methods
 
 if TYPE_CHECKING:
     from ._model._persisted import Model
@@ -226,11 +226,17 @@ def exposed_methods(model: type["Model"]) -> list[RemoteMethod]:
     methods: list[RemoteMethod] = []
     if model.spec.persisted and model.spec.id_name:
         methods.extend(relation_methods(model))
+        methods.extend(nested_methods(model, _served_relation_methods))
         methods.extend(scope_methods(model))
         methods.extend(builtin_methods(model.spec.name))
     methods.extend(model.remote_methods())
     allowed = _shared_methods(model)
     return [m for m in methods if not is_disabled(model, m) and _allowed(m, allowed)]
+
+
+def _served_relation_methods(model: type["Model"]) -> list[RemoteMethod]:
+    allowed = _shared_methods(model)
+    return [m for m in relation_methods(model) if not is_disabled(model, m) and _allowed(m, allowed)]
 
 
 def _shared_methods(model: type["Model"]) -> dict[str, bool] | None:

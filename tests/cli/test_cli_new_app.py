@@ -58,6 +58,7 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     ]
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
+    assert config["remoting"]["rest"] == {"maxLimit": 1000}  # new apps bound a page
     assert read_json(root / "server" / "datasources.json") == {"db": {
         "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
     }}
@@ -105,7 +106,9 @@ def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):
     with TestClient(create_app(root)) as client:
         created = client.post("/api/Notes", json={"title": "first"})
         assert created.status_code == 200
-        assert client.get("/api/Notes").json() == [created.json()]
+        assert created.json() == {"title": "first", "id": 1}
+        # read back from SQL, every declared property is there, null when empty (as LoopBack's)
+        assert client.get("/api/Notes").json() == [{"title": "first", "content": None, "id": 1}]
 
 
 @pytest.mark.parametrize("template", ["empty-server", "hello-world", "notes"])

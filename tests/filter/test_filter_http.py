@@ -114,6 +114,12 @@ def bracket(api, query: str) -> list[int]:
     ({"tags": "a"}, [1, 4, 5]),
     ({"tags": {"inq": ["c"]}}, [5]),
     ({"tags": {"like": "b"}}, [1, 2]),
+    # a negated operator on an array, as LoopBack's memory connector: one item that passes is
+    # enough, and an empty array is neq anything
+    ({"tags": {"neq": "a"}}, [1, 2, 3, 5, 6, 7]),
+    ({"tags": {"nin": ["a"]}}, [1, 2, 5, 6, 7]),
+    ({"tags": {"nin": ["a", "b"]}}, [5, 6, 7]),
+    ({"tags": {"nlike": "a"}}, [1, 2, 5, 6, 7]),
     ({"address.city": "Paris"}, [1, 6]),
     ({"address.city": {"ilike": "paris"}}, [1, 3, 6]),
     ({"address.nope": "x"}, []),
@@ -219,6 +225,10 @@ def test_count_and_update_take_a_where(api):
     ({"where": {"and": "x"}}, "must be an array of objects"),
     ({"where": {"age": {"between": [1]}}}, "two values"),
     ({"where": {"age": {"inq": {"a": 1}}}}, "must be an array"),
+    ({"where": {"name": {"inq": "a"}}}, "`filter.where.name.inq` must be an array, not a string"),
+    ({"where": {"name": {"nin": "a,b"}}}, "must be an array, not a string"),
+    ({"where": {"age": {"inq": 5}}}, "must be an array, not a number"),
+    ({"where": {"age": {"between": 5}}}, "must be an array, not a number"),
     ({"limit": "abc"}, "non-negative integer"),
     ({"limit": -1}, "non-negative integer"),
     ({"limit": 2.7}, "non-negative integer"),

@@ -88,6 +88,18 @@ def test_a_json_method_with_bad_metadata_is_a_boot_error(tmp_path):
         create_app(root)
 
 
+def test_an_empty_methods_array_boots_as_older_loopback_generators_wrote_it(tmp_path):
+    root = write_app(tmp_path / "app", {"Note": {**NOTE, "methods": []}})
+    with client_for(root) as client:
+        assert client.get("/api/Notes").json() == []
+
+
+def test_a_methods_array_with_entries_is_a_boot_error_naming_the_fix(tmp_path):
+    root = write_app(tmp_path / "app", {"Note": {**NOTE, "methods": [{"http": {"verb": "get"}}]}})
+    with pytest.raises(BootError, match="methods: .*must be an object of method name -> definition"):
+        create_app(root)
+
+
 def test_a_remote_method_cannot_replace_a_model_method(tmp_path):
     root = app_with(tmp_path, "def customize(Note):\n    pass\n",
                     {"Note": {**NOTE, "methods": {"find": {"http": {"verb": "get"}}}}})

@@ -70,6 +70,12 @@ def test_find_by_id_honours_fields(api):
     assert api.get('/api/Notes/1?filter={"fields":{"title":true}}').json() == {"title": "one"}
 
 
+def test_find_by_id_ignores_the_filters_where_order_limit_and_skip_as_loopback_does(api):
+    seed(api, "one")
+    flt = '{"where":{"title":"another"},"order":"title DESC","limit":0,"skip":5}'
+    assert api.get(f"/api/Notes/1?filter={flt}").json()["title"] == "one"
+
+
 def test_head_answers_200_or_404_without_a_body(api):
     seed(api, "one")
     found = api.head("/api/Notes/1")
@@ -267,3 +273,48 @@ def test_a_non_public_model_is_not_exposed(make_client):
 def test_root_reports_status(api):
     body = api.get("/").json()
     assert set(body) == {"started", "uptime"}
+
+
+# -- remoting.rest.maxLimit: a bound on a page ----------------------------------------------------
+
+PAGED = {"remoting": {"rest": {"maxLimit": 3}}}
+
+
+def test_max_limit_caps_a_find_that_asks_for_more_or_for_no_limit_and_says_so(make_client):
+    api = make_client({"Note": NOTE}, config=PAGED)
+    seed(api, *"abcde")
+    for query in ("", "?filter[limit]=10", '?filter={"limit":100}', '?filter={"where":{"title":{"neq":"z"}}}'):
+        answer = api.get("/api/Notes" + query)
+        assert [n["title"] for n in answer.json()] == ["a", "b", "c"], query
+        assert answer.headers["x-max-limit"] == "3"
+    within = api.get('/api/Notes?filter={"limit":2,"skip":3}')
+    assert [n["title"] for n in within.json()] == ["d", "e"] and "x-max-limit" not in within.headers
+    last_page = api.get('/api/Notes?filter={"skip":3}')
+    assert [n["title"] for n in last_page.json()] == ["d", "e"] and "x-max-limit" not in last_page.headers
+    assert api.get("/api/Notes/count").json() == {"count": 5}  # counts are not pages
+    assert api.get('/api/Notes?filter={"limit":"x"}').status_code == 400
+
+
+def test_max_limit_bounds_relation_lists_too(make_client):
+    api = make_client({"Owner": {"properties": {"name": "string"},
+                                 "relations": {"notes": {"type": "hasMany", "model": "Note"}}},
+                       "Note": NOTE}, config=PAGED)
+    api.post("/api/Owners", json={"name": "o"})
+    api.post("/api/Owners/1/notes", json=[{"title": t} for t in "abcd"])
+    answer = api.get("/api/Owners/1/notes")
+    assert len(answer.json()) == 3 and answer.headers["x-max-limit"] == "3"
+
+
+def test_without_max_limit_an_app_keeps_loopbacks_unbounded_answer(api):
+    seed(api, *"abcde")
+    answer = api.get("/api/Notes")
+    assert len(answer.json()) == 5 and "x-max-limit" not in answer.headers
+
+
+def test_a_max_limit_that_is_not_a_positive_integer_stops_the_boot(tmp_path):
+    from conftest import write_app
+    from lbpy import BootError, create_app
+
+    root = write_app(tmp_path / "app", {"Note": NOTE}, config={"remoting": {"rest": {"maxLimit": 0}}})
+    with pytest.raises(BootError, match="maxLimit"):
+        create_app(root)

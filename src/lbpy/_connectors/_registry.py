@@ -20,6 +20,7 @@ from .._loader import import_file
 
 BUILTINS: dict[str, str] = {
     "memory": "lbpy._connectors.memory",
+    "transient": "lbpy._connectors.transient",
     "sqlite": "lbpy._connectors.sql",
     "postgresql": "lbpy._connectors.sql",
     "mysql": "lbpy._connectors.sql",

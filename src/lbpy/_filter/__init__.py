@@ -3,7 +3,7 @@ it in Python, and dividing it between a connector and Python. The names below ar
 interface; the modules hold one concern each.
 """
 
-from ._canonical import conjunction, where_to_json
+from ._canonical import ParsedWhere, conjunction, where_to_json
 from ._capabilities import ALL_CAPABILITIES, Capabilities, split_filter, where_supported
 from ._evaluate import (
     _MISSING,
@@ -26,6 +26,7 @@ __all__ = [
     "Filter",
     "FilterError",
     "Include",
+    "ParsedWhere",
     "_MISSING",
     "_TESTS",
     "apply_filter",

@@ -4,7 +4,8 @@ or ``{"<property path>": {"<operator>": value}}`` with exactly one path and one 
 operators are eq, neq, gt, gte, lt, lte, between (a two-item list), inq, nin (lists), like, nlike,
 ilike, nilike (a pattern string; ``%`` and ``_`` are wildcards) and regexp (a compiled
 ``re.Pattern``); ``None`` values only appear with eq and neq. ``conjunction`` combines wheres and
-``where_to_json`` writes one in LoopBack's JSON shape.
+``where_to_json`` writes one in LoopBack's JSON shape; ``ParsedWhere`` marks one the model layer
+takes as it is.
 """
 
 from __future__ import annotations
@@ -57,3 +58,8 @@ def conjunction(*wheres: dict | None) -> dict | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"and": parts}
+
+
+class ParsedWhere(dict):
+    """A canonical where lbpy built from parsed parts (a relation's owner condition and a
+    caller's where, say): the model layer takes it as it is rather than parsing it again."""

@@ -134,6 +134,8 @@ def _pattern_test(matches: Callable[[str], bool], negate: bool) -> Callable[[Any
         elif value is _MISSING or value is None:
             return negate
         elif isinstance(value, list):
+            if negate:  # one item that does not match is enough (see _on_items)
+                return any(not (isinstance(v, str) and matches(v)) for v in value)
             found = any(isinstance(v, str) and matches(v) for v in value)
         else:
             found = matches(_text(value))
@@ -215,6 +217,21 @@ def _like_test(pattern: str, negate: bool, insensitive: bool) -> Callable[[Any],
     return _pattern_test(lambda value: pattern in value, negate)
 
 
+def _on_items(test: Callable[[Any], bool], operand: Any, *, empty: bool = False) -> Callable[[Any], bool]:
+    """A negated operator on an array, as LoopBack's memory connector decides it: the array matches
+    when one of its items passes the test (``{"tags": {"neq": "x"}}`` matches ``["x", "y"]``), and
+    an empty array matches ``neq`` only (``empty``). An array operand compares whole arrays."""
+    if isinstance(operand, list) and empty:
+        return test
+
+    def on_items(value: Any) -> bool:
+        if isinstance(value, list):
+            return any(test(item) for item in value) if value else empty
+        return test(value)
+
+    return on_items
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -223,14 +240,14 @@ def _text(value: Any) -> str:
 
 _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "eq": lambda operand: lambda value: _equal(value, operand),
-    "neq": lambda operand: lambda value: not _equal(value, operand),
+    "neq": lambda operand: _on_items(lambda value: not _equal(value, operand), operand, empty=True),
     "gt": _compare("gt"),
     "gte": _compare("gte"),
     "lt": _compare("lt"),
     "lte": _compare("lte"),
     "between": _between,
     "inq": _inq,
-    "nin": lambda operand: (lambda inq: lambda value: not inq(value))(_inq(operand)),
+    "nin": lambda operand: (lambda inq: _on_items(lambda value: not inq(value), operand))(_inq(operand)),
     "like": lambda operand: _like_test(operand, False, False),
     "nlike": lambda operand: _like_test(operand, True, False),
     "ilike": lambda operand: _like_test(operand, False, True),

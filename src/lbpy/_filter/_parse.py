@@ -158,10 +158,8 @@ def _condition(kind: Type | None, path: str, op: str, value: Any, options: Any, 
     insensitive = isinstance(options, str) and "i" in options
     if op in _LIST_OPERATORS:
         items = _as_list(value)
-        if isinstance(items, str) and op != "between":
-            items = [items]
-        if not isinstance(items, list):
-            raise FilterError(f"`{name}` must be an array")
+        if not isinstance(items, list):  # LoopBack refuses a lone value too ({"inq": "a"})
+            raise FilterError(f"`{name}` must be an array, not {_kind(items)}")
         if len(items) > MAX_LIST_ITEMS:
             raise FilterError(f"`{name}` has more than {MAX_LIST_ITEMS} items")
         if op == "between" and len(items) != 2:
@@ -382,7 +380,7 @@ def _as_list(value: Any) -> Any:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
     )
 

@@ -83,6 +83,16 @@ class ModelDefinition(BaseModel):
     scopes: dict[str, Any] = Field(default_factory=dict)
     http: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _methods_object(cls, value: Any) -> Any:
+        # older LoopBack generators wrote "methods": [] for a model without remote methods
+        if isinstance(value, list) and not value:
+            return {}
+        if isinstance(value, list):
+            raise ValueError("must be an object of method name -> definition, not an array")
+        return value
+
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:

@@ -63,6 +63,18 @@ class ModelFeatures:
         _remote_methods.disable(cls, name)
 
     @classmethod
+    def nest_remoting(cls, relation: str) -> None:
+        """Serve the relation routes of ``relation``'s target under this model's, as LoopBack's
+        ``nestRemoting`` did: with Customer hasMany orders and Order hasMany shipments,
+        ``Customer.nest_remoting("orders")`` adds ``GET /Customers/{id}/orders/{nk}/shipments``
+        and the rest. ``"options": {"nestRemoting": true}`` on the relation does the same."""
+        if relation not in cls.spec.relations:
+            known = ", ".join(sorted(cls.spec.relations)) or "none"
+            raise ValueError(f'{cls.spec.name} has no relation "{relation}" to nest (its relations: {known})')
+        if relation not in cls._runtime.nested_relations:
+            cls._runtime.nested_relations.append(relation)
+
+    @classmethod
     def remote_methods(cls) -> list[RemoteMethod]:
         """The app's own remote methods of this model (built-ins and named scopes not included)."""
         return _remote_methods.own_methods(cls)

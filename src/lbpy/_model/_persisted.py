@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .._errors import BadRequestError, HttpError, NotFoundError, ValidationError
 from .._filter import (
-    EMPTY,
     Filter,
-    conjunction,
+    ParsedWhere,
     parse_filter,
     parse_where,
     where_to_json,
@@ -398,12 +397,11 @@ class Model(ModelFeatures):
 
     @classmethod
     async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> "Model | None":
+        """The record with ``id``, or None. As in LoopBack, only the filter's ``fields`` and
+        ``include`` apply: its ``where``, ``order``, ``limit`` and ``skip`` are ignored."""
         id = cls.coerce_id(id)
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
-        id_where = {cls._id_name(): {"eq": id}}
-        flt = Filter(
-            where=conjunction(id_where, flt.where), fields=flt.fields, include=flt.include, limit=1
-        ) if flt is not EMPTY else Filter(where=id_where, limit=1)
+        flt = Filter(where={cls._id_name(): {"eq": id}}, fields=flt.fields, include=flt.include, limit=1)
         found = await cls.find(flt, options)
         return found[0] if found else None
 
@@ -870,7 +868,7 @@ def _with_limit(flt: Filter, limit: int) -> Filter:
 
 
 def _is_canonical(where: Any) -> bool:
-    """Only "no where" skips parsing. A where from a caller (``{"age": {"inq": ["25"]}}`` from a
-    query string looks canonical) must still be checked and coerced against the model, and
-    parsing a where lbpy built itself again changes nothing."""
-    return where is None
+    """Only "no where" and a ``ParsedWhere`` skip parsing. A where from a caller
+    (``{"age": {"inq": ["25"]}}`` from a query string looks canonical) must still be checked and
+    coerced against the model."""
+    return where is None or isinstance(where, ParsedWhere)

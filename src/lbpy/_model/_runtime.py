@@ -26,6 +26,8 @@ class ModelRuntime:
     change_streams: set[Any] = field(default_factory=set)
     #: the resolved relations by name (``Relation`` objects)
     relations: dict[str, Any] = field(default_factory=dict)
+    #: relations whose target's relation routes are nested under this model's (nestRemoting)
+    nested_relations: list[str] = field(default_factory=list)
     #: properties read back from storage as Python values (dates, buffers): (name, coerce)
     load_converters: list[tuple[str, Callable]] = field(default_factory=list)
     #: synchronous validations per property, in LoopBack's order, and all of them flattened

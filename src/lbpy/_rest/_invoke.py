@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._errors import BadRequestError, NotFoundError
+from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body
 from ._request import Call, parse_size, read_arg
@@ -29,6 +30,7 @@ class RestApp:
         self.limit = parse_size(json_limit)
         self.by_path: dict[str, ModelRoutes] = {}
         self.cors = cors_enabled(app)
+        self.max_limit = app.config.remoting.rest.max_limit
 
     def build_routes(self) -> None:
         """Routes are built once the app has started, so that methods a boot script adds are served."""
@@ -54,18 +56,22 @@ class RestApp:
             if route.method.streams:
                 await self.stream(route, call, send, origin)
                 return
-            status, body = await self.invoke(route, call)
+            status, body, extra = await self.invoke(route, call)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
-            body = dumps(payload)
-        await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""))
+            body, extra = dumps(payload), ()
+        await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""),
+                            extra=extra)
 
-    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None]:
+    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple]:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
         for accept, source in route.args:
             args[accept.arg] = await read_arg(accept, source, call, method.builtin)
+        capped = False
+        if route.pages and self.max_limit is not None:
+            args["filter"], capped = cap_limit(args.get("filter"), self.max_limit)
         instance = None
         if not method.is_static:
             instance_id = call.params.get("id")
@@ -83,7 +89,13 @@ class RestApp:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
                                 code="MODEL_NOT_FOUND")
         body = serialize(method, result)
-        return (204 if body is None and method.status == 200 else method.status), body
+        extra: tuple = ()
+        if capped and isinstance(result, list) and len(result) >= self.max_limit:
+            # the answer may have been cut: say so, with the bound a client pages by
+            extra = ((b"x-max-limit", str(self.max_limit).encode()),)
+            if self.cors:
+                extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
+        return (204 if body is None and method.status == 200 else method.status), body, extra
 
     async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
         """A change stream: server-sent events until the client goes away (or the server stops)."""
@@ -101,6 +113,27 @@ class RestApp:
             await _pump(changes, call.receive, send)
         finally:
             changes.close()
+
+
+def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
+    """``flt`` with its ``limit`` at most ``max_limit`` (and set, when it had none), and whether
+    that lowered it. A filter that is not an object, or a limit that is not a number, is left for
+    the filter's parser to refuse."""
+    flt = load_json_param("filter", flt)
+    if flt is None:
+        return {"limit": max_limit}, True
+    if not isinstance(flt, dict):
+        return flt, False
+    limit = flt.get("limit")
+    if limit is None:
+        return {**flt, "limit": max_limit}, True
+    try:
+        asked = float(limit) if isinstance(limit, str) else limit
+    except ValueError:
+        return flt, False
+    if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > max_limit:
+        return {**flt, "limit": max_limit}, True
+    return flt, False
 
 
 def _check_required(route: Route, args: dict) -> None:

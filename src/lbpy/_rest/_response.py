@@ -46,8 +46,8 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
 
 
 async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
-                *, length: int | None = None, content_type=_JSON_HEADERS) -> None:
-    headers = list(content_type) if body is not None or length else []
+                *, length: int | None = None, content_type=_JSON_HEADERS, extra=()) -> None:
+    headers = [*content_type, *extra]  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))
     if cors:

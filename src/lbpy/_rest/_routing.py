@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class Route:
-    __slots__ = ("verb", "segments", "params", "method", "model", "args", "static_count", "path")
+    __slots__ = ("verb", "segments", "params", "method", "model", "args", "static_count", "path", "pages")
 
     def __init__(self, model: type["Model"], method: RemoteMethod, verb: str, path: str) -> None:
         self.verb = verb
@@ -27,6 +27,11 @@ class Route:
         self.static_count = sum(1 for s in self.segments if s is not None)
         endpoint = Endpoint(verb, path)
         self.args = [(a, default_source(a, endpoint)) for a in method.accepts]
+        #: a built-in list read through a ``filter`` (find, a relation's or a scope's records),
+        #: whose page ``remoting.rest.maxLimit`` bounds
+        returns = method.returns
+        self.pages = method.builtin and any(a.arg == "filter" for a in method.accepts) and bool(
+            returns and returns[0].root and isinstance(returns[0].type, list))
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):

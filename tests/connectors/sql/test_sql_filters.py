@@ -101,7 +101,8 @@ WHERES = [
     {"tags": {"like": "\\%"}}, {"tags": {"nlike": "a"}}, {"tags": {"ilike": "A"}}, {"tags": {"gt": "b"}},
     {"tags": {"regexp": "^a"}}, {"scores": 5}, {"scores": {"gt": 6}}, {"scores": {"lt": 2}},
     {"scores": {"between": [2, 3]}}, {"scores": {"inq": [10, 7]}}, {"scores": {"nin": [1]}},
-    {"scores": {"neq": 5}}, {"visits": "2020-01-01"}, {"visits": {"gt": "2020-06-01"}},
+    {"scores": {"neq": 5}}, {"tags": {"nin": ["a", "b"]}}, {"tags": {"nilike": "A"}}, {"misc": {"neq": 1}},
+    {"address.tags": {"neq": "x"}}, {"address.tags": {"nin": ["x", "y"]}}, {"tags": {"neq": ["a", "b"]}}, {"visits": "2020-01-01"}, {"visits": {"gt": "2020-06-01"}},
     {"visits": {"between": ["2019-01-01", "2019-12-31"]}},
     # nested paths into objects (type-strict: the number 3 is not the text "3")
     {"address.city": "Paris"}, {"address.city": "paris"}, {"address.city": {"neq": "Paris"}},

@@ -79,7 +79,7 @@ def test_migrate_creates_then_adds_what_is_missing_and_never_drops(backend_name,
     assert code == 0 and "ADD COLUMN" in output
     with TestClient(create_app(root)) as client:
         assert client.get("/api/Items").json() == [
-            {"name": "bolt", "tags": ["m"], "id": 1}
+            {"name": "bolt", "when": None, "tags": ["m"], "colour": None, "id": 1}
         ]
         client.patch("/api/Items/1", json={"colour": "red"})
         assert client.get("/api/Items/1").json()["colour"] == "red"

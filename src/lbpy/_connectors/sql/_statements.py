@@ -1,8 +1,8 @@
 """Statements run and their rows read as records, and statements compiled once per shape.
 
 A row becomes a record through each column's reader (dates, buffers, JSON and booleans read back
-as lbpy's values). SQL cannot tell a property set to null from one never set; a record leaves both
-out, as the memory connector leaves out what was never set.
+as lbpy's values). SQL cannot tell a property set to null from one never set; a record has both as
+null, as LoopBack 3's SQL connectors answered every declared property of a row.
 
 ``Prepared`` is a statement compiled once by SQLAlchemy for one database, with the bind and result
 processing SQLAlchemy would apply, so that it can run straight on the driver (sqlite3, asyncpg,
@@ -25,13 +25,12 @@ Readers = list[tuple[str, "Callable | None"]]
 
 
 def records(rows: Iterable[Any], readers: Readers) -> list[dict]:
-    """Rows as records: each non-null value read by its column's reader."""
+    """Rows as records: each non-null value read by its column's reader, a null one as None."""
     out = []
     for row in rows:
         record = {}
         for (name, read), value in zip(readers, row):
-            if value is not None:
-                record[name] = read(value) if read is not None else value
+            record[name] = read(value) if read is not None and value is not None else value
         out.append(record)
     return out
 

@@ -11,7 +11,8 @@ The semantics are those of lbpy's memory connector (``lbpy._filter.compile_where
   search anywhere in the text (no anchoring); ``ilike`` ignores case; ``regexp`` is a search.
 * Text compares by code point. Nulls sort first ascending, last descending; ties keep id order.
 * On JSON values (objects, arrays, ``any``, nested paths such as ``address.city``) comparisons are
-  type-strict (the number 1 is not the text "1"), and an array matches when any item does.
+  type-strict (the number 1 is not the text "1"), and an array matches when any item does; for
+  ``neq``, ``nin`` and ``nlike`` too (``["x", "y"]`` is ``neq "x"``), and ``[]`` is ``neq`` anything.
 """
 
 from __future__ import annotations
@@ -188,7 +189,11 @@ class _JsonConditions:
         if op == "eq":
             return self.equal(node, operand)
         if op == "neq":
-            return _never_null_not(self.equal(node, operand))
+            if isinstance(operand, list):
+                return _never_null_not(self.equal(node, operand))
+            item = (lambda n: _never_null_not(n.is_null())) if operand is None else (
+                lambda n: _never_null_not(self.scalar_equal(n, operand)))
+            return self.negated(node, self.equal(node, operand), item, empty=True)
         if op in ("gt", "gte", "lt", "lte"):
             return self.any_item(node, lambda n: self.compare(n, op, operand))
         if op == "between":
@@ -199,12 +204,28 @@ class _JsonConditions:
         if op == "inq":
             return self.member(node, operand)
         if op == "nin":
-            return _never_null_not(self.member(node, operand))
+            return self.negated(node, self.member(node, operand),
+                                lambda n: _never_null_not(self.member_item(n, operand)))
         if op in ("like", "ilike", "regexp"):
             return self.pattern(node, op, operand)
         if op in ("nlike", "nilike"):
-            return _never_null_not(self.pattern(node, "like" if op == "nlike" else "ilike", operand))
+            positive = "like" if op == "nlike" else "ilike"
+            return self.negated(
+                node, self.pattern(node, positive, operand),
+                lambda n: _never_null_not(sa.and_(n.is_string(), self.matches(n.text(), positive, operand))),
+            )
         raise FilterError(f'unknown operator "{op}"')
+
+    def negated(self, node: "JsonNode", positive: Expr, item_test: Callable[["JsonNode"], Expr],
+                *, empty: bool = False) -> Expr:
+        """A negated operator: an array matches when one of its items passes ``item_test`` (and,
+        for ``neq``, when it is empty), as in lbpy's memory connector; any other value when it
+        fails the positive condition."""
+        on_items = node.any_element(item_test)
+        if empty:
+            on_items = sa.or_(on_items, sa.not_(node.any_element(lambda n: sa.true())))
+        return sa.case((sa.func.coalesce(node.is_array(), sa.false()), on_items),
+                       else_=_never_null_not(positive))
 
     def any_item(self, node: "JsonNode", test: Callable[["JsonNode"], Expr]) -> Expr:
         """The value passes, or it is an array and one of its items passes."""
@@ -242,24 +263,28 @@ class _JsonConditions:
         simple = all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in operand)
         if not simple:
             return sa.or_(*[self.equal(node, item) for item in operand]) if operand else sa.false()
+        return self.any_item(node, lambda n: self.member_item(n, operand))
+
+    def member_item(self, n: "JsonNode", operand: list) -> Expr:
+        """One value (not an array's items) is one of ``operand``'s."""
         texts = [v for v in operand if isinstance(v, str)]
-        numbers = [v for v in operand if not isinstance(v, str)]
+        numbers = [v for v in operand if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        others = [v for v in operand if not isinstance(v, (str, int, float)) or isinstance(v, bool)]
+        parts = [n.is_null() if v is None else self.scalar_equal(n, v) for v in others]
+        if texts:
+            parts.append(sa.and_(n.is_string(), self.ops.collated(n.text()).in_(texts)))
+        if numbers:
+            parts.append(sa.and_(n.is_number(), n.number().in_(numbers)))
+        return sa.or_(*parts) if parts else sa.false()
 
-        def test(n: JsonNode) -> Expr:
-            parts = []
-            if texts:
-                parts.append(sa.and_(n.is_string(), self.ops.collated(n.text()).in_(texts)))
-            if numbers:
-                parts.append(sa.and_(n.is_number(), n.number().in_(numbers)))
-            return sa.or_(*parts) if parts else sa.false()
-
-        return self.any_item(node, test)
+    def matches(self, text: Expr, op: str, operand: Any) -> Expr:
+        if op == "regexp":
+            return self.ops.regexp(text, operand)
+        return self.ops.like(text, operand, op == "ilike")
 
     def pattern(self, node: "JsonNode", op: str, operand: Any) -> Expr:
         def match(text: Expr) -> Expr:
-            if op == "regexp":
-                return self.ops.regexp(text, operand)
-            return self.ops.like(text, operand, op == "ilike")
+            return self.matches(text, op, operand)
 
         scalar = sa.or_(
             sa.and_(node.is_string(), match(node.text())),
@@ -308,6 +333,7 @@ class JsonNode:
     def is_number(self) -> Expr: ...
     def is_string(self) -> Expr: ...
     def is_container(self) -> Expr: ...
+    def is_array(self) -> Expr: ...
     def text(self) -> Expr: ...
     def number(self) -> Expr: ...
     def boolean(self) -> Expr: ...
@@ -473,6 +499,9 @@ class _SqliteValue(JsonNode):
     def is_container(self):
         return self.type_name().in_(["array", "object"])
 
+    def is_array(self):
+        return self.type_name() == "array"
+
     def text(self):
         return self.value()
 
@@ -625,6 +654,9 @@ class _PostgresValue(JsonNode):
     def is_container(self):
         return self.type_name().in_(["array", "object"])
 
+    def is_array(self):
+        return self.type_name() == "array"
+
     def text(self):
         return self.value.op("#>>", return_type=sa.Text)(sa.literal_column("'{}'"))
 
@@ -715,6 +747,9 @@ class _MysqlValue(JsonNode):
 
     def is_container(self):
         return self.type_name().in_(["ARRAY", "OBJECT"])
+
+    def is_array(self):
+        return self.type_name() == "ARRAY"
 
     def text(self):
         return sa.func.json_unquote(self.value)

@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..._errors import BadRequestError, ConflictError, NotFoundError, ValidationError
-from ..._filter import Filter, apply_filter, compile_where, conjunction, load_json_param
+from ..._filter import Filter, ParsedWhere, apply_filter, compile_where, conjunction
 from ._include import _distinct, _merged, fetch_rows
 from ._relation import Relation, relation_of
 
@@ -85,16 +85,14 @@ class Related:
         flt = filter if isinstance(filter, Filter) else self.target.parse_filter(filter)
         return _merged(self.relation.scope(self.target), flt)
 
-    def _where(self, where: Any) -> Any:
-        """A raw where for the target: the owner's condition and the caller's, both applied."""
-        given = load_json_param("where", where)
-        parts = [_raw(self.relation.owner_where(self.owner_key))]
-        scope = self.relation.spec.scope
-        if isinstance(scope, dict) and isinstance(scope.get("where"), dict):
-            parts.append(scope["where"])
-        if given:
-            parts.append(given)
-        return parts[0] if len(parts) == 1 else {"and": parts}
+    def _where(self, where: Any, *, for_write: bool = False, owned: dict | None = None) -> ParsedWhere:
+        """The target's where for the owner's records: ``owned`` (by default the owner's
+        condition), the relation's scope and the caller's ``where`` (checked for a write: see
+        ``Model.parse_where``)."""
+        given = self.target.parse_where(where, for_write=for_write)
+        if owned is None:
+            owned = self.relation.owner_where(self.owner_key)
+        return ParsedWhere(conjunction(owned, self._parse(None).where, given))
 
     def _not_found(self, fk: Any) -> NotFoundError:
         return NotFoundError(f"No instance with id {fk} found for {self.target.spec.name}",
@@ -116,15 +114,6 @@ class Related:
                         f"Cannot override foreign key {key} from {value} to {data[key]}",
                         code="INVALID_FOREIGN_KEY",
                     )
-
-
-def _raw(where: dict) -> dict:
-    """A canonical where back as plain JSON conditions (``{"a": {"eq": 1}}`` -> ``{"a": 1}``)."""
-    (key, value), = where.items()
-    if key in ("and", "or"):
-        return {key: [_raw(w) for w in value]}
-    (op, operand), = value.items()
-    return {key: operand} if op == "eq" else {key: {op: operand}}
 
 
 # -- one related record -------------------------------------------------------------------------
@@ -267,7 +256,7 @@ class HasMany(Related):
 
     async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
         """Delete the related records (``where`` narrows them); returns ``{"count": n}``."""
-        return await self.target.destroy_all(self._where(where), _options(options))
+        return await self.target.destroy_all(self._where(where, for_write=True), _options(options))
 
 
 class Through(HasMany):
@@ -303,14 +292,8 @@ class Through(HasMany):
         ids = await self._linked_ids(options)
         if not ids:
             return 0
-        given = load_json_param("where", where)
-        parts = [{self._target_id(): {"inq": ids}}]
-        scope = self.relation.spec.scope
-        if isinstance(scope, dict) and isinstance(scope.get("where"), dict):
-            parts.append(scope["where"])
-        if given:
-            parts.append(given)
-        return await self.target.count(parts[0] if len(parts) == 1 else {"and": parts}, _options(options))
+        return await self.target.count(self._where(where, owned={self._target_id(): {"inq": ids}}),
+                                       _options(options))
 
     async def create(self, data: Any = None, options: dict | None = None) -> Any:
         """Create targets and link each to the owner."""
@@ -356,8 +339,23 @@ class Through(HasMany):
         await self.through.destroy_all(self._link_where(found.id), options)
 
     async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
-        """Remove every link of the owner (the targets stay, as in LoopBack)."""
-        return await self.through.destroy_all(self._link_where(), _options(options))
+        """Remove the owner's links (to the targets ``where`` matches); the targets stay, as in
+        LoopBack."""
+        options = _options(options)
+        if where is None:
+            return await self.through.destroy_all(self._link_where(), options)
+        ids = await self._linked_ids(options)
+        if not ids:
+            return {"count": 0}
+        id_name = self._target_id()
+        matched = await self.target.find(
+            Filter(where=self._where(where, for_write=True, owned={id_name: {"inq": ids}}), fields=(id_name,)),
+            options,
+        )
+        if not matched:
+            return {"count": 0}
+        links = conjunction(self._link_where(), {self.relation.key_through: {"inq": [t.id for t in matched]}})
+        return await self.through.destroy_all(ParsedWhere(links), options)
 
     async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
         """Link the target ``fk`` to the owner (``data`` fills the through record); returns the
@@ -413,9 +411,7 @@ class ReferencesMany(HasMany):
         ids = self._ids()
         if not ids:
             return 0
-        given = load_json_param("where", where)
-        condition = {self.relation.key_to: {"inq": ids}}
-        return await self.target.count({"and": [condition, given]} if given else condition,
+        return await self.target.count(self._where(where, owned={self.relation.key_to: {"inq": ids}}),
                                        _options(options))
 
     async def create(self, data: Any = None, options: dict | None = None) -> Any:
@@ -460,11 +456,9 @@ class ReferencesMany(HasMany):
         ids = self._ids()
         if not ids:
             return {"count": 0}
-        given = load_json_param("where", where)
-        condition = {self.relation.key_to: {"inq": ids}}
-        doomed = await self.target.find({"where": {"and": [condition, given]} if given else condition,
-                                         "fields": [self.relation.key_to]}, options)
-        info = await self.target.destroy_all({"and": [condition, given]} if given else condition, options)
+        condition = self._where(where, for_write=True, owned={self.relation.key_to: {"inq": ids}})
+        doomed = await self.target.find(Filter(where=condition, fields=(self.relation.key_to,)), options)
+        info = await self.target.destroy_all(condition, options)
         gone = {item.get(self.relation.key_to) for item in doomed}
         await self._save_ids([v for v in ids if v not in gone], options)
         return info

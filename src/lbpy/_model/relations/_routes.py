@@ -13,12 +13,14 @@ id that does not exist a 404, and reading, updating or deleting an empty hasOne 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from ..._errors import NotFoundError
 from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
 from ._accessors import accessor
-from ._relation import Relation
+from ._relation import MANY, Relation
 
 if TYPE_CHECKING:
     from .._persisted import Model
@@ -60,6 +62,8 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
     target = relation.target.spec.name if relation.target is not None else "PersistedModel"
 
     async def get(instance, refresh=None, options=None):
+        if instance.get(relation.key_from) is None:
+            return {}  # LoopBack's answer when there is no foreign key (a dangling one is null)
         return await accessor(instance, name).get(options)
 
     return _method(
@@ -158,8 +162,9 @@ def _list(relation: Relation) -> list[RemoteMethod]:
     async def create(instance, data=None, options=None):
         return await accessor(instance, name).create(data, options)
 
-    async def delete(instance, options=None):
-        await accessor(instance, name).destroy_all(None, options)
+    async def delete(instance, where=None, options=None):
+        # LoopBack accepted a where here and deleted every related record anyway
+        await accessor(instance, name).destroy_all(where, options)
 
     async def count(instance, where=None, options=None):
         return await accessor(instance, name).count(where, options)
@@ -169,8 +174,52 @@ def _list(relation: Relation) -> list[RemoteMethod]:
                 [Returns(name, [target], True)], f"Queries {name} of {owner}."),
         _method(f"__create__{name}", create, "POST", path, [Accept("data", target, "body")],
                 [Returns("data", target, True)], f"Creates a new instance in {name} of this model."),
-        _method(f"__delete__{name}", delete, "DELETE", path, [], [], f"Deletes all {name} of this model."),
+        _method(f"__delete__{name}", delete, "DELETE", path,
+                [Accept("where", "object", description="Criteria to match model instances")], [],
+                f"Deletes all {name} of this model."),
         _method(f"__count__{name}", count, "GET", f"{path}/count",
                 [Accept("where", "object", description="Criteria to match model instances")],
                 [Returns("count", "number")], f"Counts {name} of {owner}."),
     ]
+
+
+_RELATION_METHOD = re.compile(r"^__([^_]+)__([^_]+)$")
+
+
+def nested_methods(model: type["Model"], served: Callable[[type["Model"]], list[RemoteMethod]]) -> list[RemoteMethod]:
+    """LoopBack's ``nestRemoting``: for each relation nested under ``model`` (its
+    ``options.nestRemoting``, or ``Model.nest_remoting``), the relation routes its target serves
+    (``served(target)``), under this model's: ``__get__shipments`` of Order becomes
+    ``__get__orders__shipments`` of Customer at ``GET /:id/orders/:nk/shipments``."""
+    names = [name for name, r in model._runtime.relations.items() if r.options.get("nestRemoting")]
+    names += [name for name in model._runtime.nested_relations if name not in names]
+    methods: list[RemoteMethod] = []
+    for name in names:
+        relation = model._runtime.relations.get(name)
+        if relation is None or relation.target is None:
+            continue
+        for method in served(relation.target):
+            matched = _RELATION_METHOD.match(method.name)
+            if matched and not method.is_static:
+                methods.append(_nested(relation, method, f"__{matched[1]}__{name}__{matched[2]}"))
+    return methods
+
+
+def _nested(relation: Relation, method: RemoteMethod, name: str) -> RemoteMethod:
+    many = relation.type in MANY
+    prefix = f"/:id/{relation.http_path}" + ("/:nk" if many else "")
+    via = relation.name
+
+    async def call(instance, nk=None, **args):
+        related = accessor(instance, via)
+        options = args.get("options")
+        middle = await (related._require(nk, options) if many else related.get(options))
+        if middle is None:
+            return None  # LoopBack answered null when the single related record is missing
+        return await method.fn(middle, **args)
+
+    nk = [Accept("nk", "any", "path", True, f"Foreign key for {via}.")] if many else []
+    return replace(
+        method, name=name, fn=call, accepts=nk + list(method.accepts),
+        http=[Endpoint(e.verb, prefix + e.path[len("/:id"):]) for e in method.http if e.path.startswith("/:id")],
+    )
