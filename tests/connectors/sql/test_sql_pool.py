@@ -120,3 +120,29 @@ def test_postgresql_on_this_machine_negotiates_no_tls_unless_asked(make_client, 
         assert client.get("/api/Things/count").status_code == 200
         assert proxy.greetings, "the app never reached the database"
         assert all((greeting == SSL_REQUEST) is asks for greeting in proxy.greetings), (sslmode, proxy.greetings)
+
+
+@pytest.mark.parametrize("backend_name", ["postgresql", "mysql"])
+def test_a_request_that_finds_every_connection_busy_answers_503_in_time(backend_name, make_client, tmp_path,
+                                                                           sql_session):
+    require(backend_name)
+    settings = datasource_settings(backend_name, tmp_path, pool={"max": 1, "acquireTimeout": 0.3})
+    client = make_client({"Thing": THING}, datasources={"db": settings})
+    client.portal.call(client.app.datasources["db"].automigrate)
+    engine = client.app.datasources["db"].connector.engine
+
+    async def hold_the_only_connection_while_a_request_comes() -> httpx.Response:
+        async def hold(conn) -> None:
+            await asyncio.sleep(1.5)
+
+        holder = asyncio.ensure_future(engine.run_direct(hold))
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app), base_url="http://lbpy") as http:
+            response = await http.get("/api/Things/count")
+        await holder
+        return response
+
+    response = client.portal.call(hold_the_only_connection_while_a_request_comes)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "DATABASE_BUSY"
+    assert client.get("/api/Things/count").json() == {"count": 0}  # and it serves again once free

