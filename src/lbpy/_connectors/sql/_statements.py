@@ -58,19 +58,20 @@ class Prepared:
         self.names = list(compiled.positiontup or [])
         self.binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                       for name in self.names]
-        #: for each bind name, its index among the where's bound parameters, else its own value
-        #: (a constant of the shape, or None for a value given by name)
-        self.sources: dict[str, tuple[int | None, Any]] = {}
+        #: binds that take the where's values: (bind name, index among the where's parameters)
+        self.from_where: list[tuple[str, int]] = []
+        #: the other binds' own values: constants of the shape, or None for a value given by name
+        self.fixed: dict[str, Any] = {}
         positions = {id(bind): i for i, bind in enumerate(where_binds or ())}
-        found = set()
         for name, bind in compiled.binds.items():
             index = positions.get(id(bind))
             if index is not None:
-                found.add(index)
-            self.sources[name] = (index, None if index is not None else bind.effective_value)
+                self.from_where.append((name, index))
+            else:
+                self.fixed[name] = bind.effective_value
         #: every value of the where reaches the statement through a bind of its own: another
         #: where of the same shape may reuse this compilation
-        self.reusable = len(found) == len(positions)
+        self.reusable = len({index for _, index in self.from_where}) == len(positions)
         self.readers: Readers = []
         if readers is not None:
             columns = list(statement.exported_columns)
@@ -80,12 +81,10 @@ class Prepared:
     def arguments(self, values: dict | None = None, where_binds: list | None = None) -> tuple[str, list]:
         """The SQL text and its positional arguments for ``values`` (by bind name) and the
         bound parameters of a where of this statement's shape."""
-        named = {}
-        for name, (index, fixed) in self.sources.items():
-            named[name] = where_binds[index].effective_value if index is not None else fixed
-        if values:
-            named.update(values)
-        values = named
+        values = {**self.fixed, **values} if values else dict(self.fixed)
+        if where_binds is not None:
+            for name, index in self.from_where:
+                values[name] = where_binds[index].effective_value
         if self.expanding:
             state = self.compiled.construct_expanded_state(values, escape_names=False)
             processors = state.processors
