@@ -90,7 +90,7 @@ def wrk_script(method: str, path: str, body: str | None) -> str:
 
 def run_wrk(url: str, script: Path, seconds: float, connections: int) -> float:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), url],
         capture_output=True, text=True, timeout=seconds + 60,
     ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

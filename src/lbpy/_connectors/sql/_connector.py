@@ -54,7 +54,8 @@ class SqlConnector(Connector):
         Setting("password", secret=True, description="the user's password (prefer passwordEnv)"),
         Setting("passwordEnv", description="the environment variable that holds the password"),
         Setting("schema", description="PostgreSQL: the schema of the tables (default: public)"),
-        Setting("poolSize", type="number", default=10, description="connections kept open per process"),
+        Setting("poolSize", type="number", default=10,
+                description="connections per process at most (LoopBack's max / connectionLimit)"),
     )
 
     def __init__(self, settings: Mapping[str, Any] | None = None,

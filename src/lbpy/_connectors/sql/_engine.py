@@ -1,6 +1,7 @@
 """The SQL connector's engine: connections, and where each operation runs.
 
-Every operation is one plain function of a SQLAlchemy ``Connection``, run where it is cheapest:
+Every operation is one plain function of a connection (SQLAlchemy's ``Connection``, or a
+coroutine function of a ``_fast.DirectConnection``), run where it is cheapest:
 
 * PostgreSQL and MySQL/MariaDB on asyncpg or asyncmy: the connector's reads and writes run on the
   driver's own pool (``run_direct``, see ``_fast``); migration, discovery and other work of
@@ -56,7 +57,8 @@ class SqlEngine:
         self._engine_loop: Any = None
         self._inline_engine: Any = None  # SQLite: connections used on the calling thread
         self._inline: dict[int, Any] = {}
-        #: asyncpg / asyncmy: the driver's pool, which serves the connector's reads and writes
+        #: asyncpg and asyncmy: the connector's reads and writes run on the driver's own pool
+        self.has_direct_path = (self.backend, config.url.get_driver_name()) in DIRECT_DRIVERS
         self.direct: DirectPool | None = None
         self._dialect_ready = False
         self._dialect_lock: anyio.Lock | None = None
@@ -65,10 +67,6 @@ class SqlEngine:
     def is_open(self) -> bool:
         return self._engine is not None and not self._engine_is_stale()
 
-    @property
-    def has_direct_path(self) -> bool:
-        """asyncpg and asyncmy: the connector's reads and writes run on the driver's own pool."""
-        return (self.backend, self.config.url.get_driver_name()) in DIRECT_DRIVERS
 
     def open(self) -> None:
         self._engine = self._create_engine()
