@@ -60,3 +60,24 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def lbpy_remote(tmp_path_factory) -> Iterator[str]:
+    """An lbpy app served by ``lbpy start`` holding the kit's models; yields its URL."""
+    from lbpy_process import free_port, lbpy_start
+    from remotes import write_remote_app
+
+    root = write_remote_app(tmp_path_factory.mktemp("lbpy-remote"))
+    with lbpy_start(root, "--port", str(free_port())) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def loopback3_remote(tmp_path_factory) -> Iterator[str]:
+    """A LoopBack 3 app holding the kit's models (skips without node and npm); yields its URL."""
+    from loopback3 import loopback3_server
+    from remotes import REMOTE_MODELS
+
+    with loopback3_server(tmp_path_factory.mktemp("loopback3-remote"), REMOTE_MODELS) as url:
+        yield url

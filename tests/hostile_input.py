@@ -14,7 +14,7 @@ from lbpy import create_app
 
 SHOP = {
     "Customer": {"properties": {"name": "string"}, "relations": {"orders": {"type": "hasMany", "model": "Order"}}},
-    "Order": {"properties": {"total": "number"}, "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+    "Order": {"properties": {"total": "number", "placed": "date"}, "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
 }
 DEEP = "[" * 3000 + "]" * 3000
 
@@ -42,6 +42,9 @@ CASES = [
     ("PUT", "/api/Customers", body('{"id": 4.97e+303, "name": "x"}'), {404, 422}),
     ("POST", "/api/Customers", body('{"name": "nul\\u0000here"}'), {200, 422}),
     ("GET", "/api/Customers", where('{"name": "a\\u0000b"}'), {200, 400}),
+    # a date whose offset puts it before year 1 (or after 9999) in UTC
+    ("POST", "/api/Orders", body('{"total": 1, "placed": "0001-01-01T00:05:32.22+10:06"}'), {422}),
+    ("GET", "/api/Orders", where('{"placed": {"gt": "9999-12-31T23:00:00-05:00"}}'), {400}),
 ]
 
 #: after every case, these still answer for every caller

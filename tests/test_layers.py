@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("model definitions and types", ["lbpy._model._types", "lbpy._model._definition",
                                      "lbpy._model._remote_definition", "lbpy._app_files"]),
     ("filter", ["lbpy._filter"]),
+    ("HTTP client", ["lbpy.http"]),
     ("connectors", ["lbpy._connectors"]),
     ("datasource", ["lbpy._datasource"]),
     ("model runtime", ["lbpy._model"]),
@@ -29,7 +30,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy.testing"]),
     ("project files and scaffolding", ["lbpy._project", "lbpy._templates", "lbpy._scaffold",
-                                       "lbpy._connector_project"]),
+                                       "lbpy._connector_project", "lbpy._openapi_project"]),
     ("CLI", ["lbpy._cli", "lbpy.__main__"]),
     ("public API", ["lbpy"]),
 ]

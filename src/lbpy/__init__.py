@@ -32,6 +32,8 @@ _EXPORTS = {
     "ConflictError": "lbpy._errors",
     "ValidationError": "lbpy._errors",
     "ServiceUnavailableError": "lbpy._errors",
+    "BadGatewayError": "lbpy._errors",
+    "GatewayTimeoutError": "lbpy._errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

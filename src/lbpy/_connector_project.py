@@ -1,5 +1,7 @@
 """Writing a connector package: lbpy's connector contract around an example backend, with tests
-that run lbpy's conformance kit and pass as generated. ``lbpy connector`` asks, this renders."""
+that run lbpy's conformance kit and pass as generated. Two templates: ``memory`` (the backend is
+a table kept in memory) and ``http`` (a remote REST API called through ``lbpy.http``, tested
+against an in-process fake of it). ``lbpy connector`` asks, this renders."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from ._templates import drop_bytecode, templates_dir
 from ._version import __version__
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+#: template name -> its folder under templates/
+TEMPLATES = {"memory": "connector", "http": "connector-http"}
 _PACKAGE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
@@ -27,6 +31,7 @@ class ConnectorAnswers:
     description: str
     author: str
     is_async: bool
+    template: str = "memory"
 
 
 def check_name(name: str) -> str:
@@ -91,7 +96,9 @@ def render_connector(answers: ConnectorAnswers, *, force: bool = False) -> list[
         raise UsageError(f"--directory {target}: a file is in the way")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise UsageError(f"--directory {target} is not empty; choose another or pass --force")
-    template = templates_dir() / "connector"
+    if answers.template not in TEMPLATES:
+        raise UsageError(f'--template: "{answers.template}" is not one of {", ".join(TEMPLATES)}')
+    template = templates_dir() / TEMPLATES[answers.template]
     if not (template / "cookiecutter.json").is_file():
         raise UsageError(f"the connector template is missing from {template}; reinstall lbpy")
     with tempfile.TemporaryDirectory(prefix="lbpy-connector-") as scratch:

@@ -9,10 +9,13 @@
         UnauthorizedError               401
         ForbiddenError                  403
         NotFoundError(LookupError)      404
+        MethodNotAllowedError           405
         ConflictError                   409
         RequestTooLargeError            413
         ValidationError(ValueError)     422
         ServiceUnavailableError         503
+        BadGatewayError                 502  a remote API failed (its status in the details)
+        GatewayTimeoutError             504  a remote API did not answer in time
 
 Connectors and model code raise these; the REST layer turns them into responses
 (``lbpy._rest._errors``) and the CLI into exit codes (``lbpy._cli._errors``).
@@ -44,6 +47,8 @@ class HttpError(LbpyError):
 
     status_code = 500
     error_name = "Error"
+    #: whether a 5xx answer keeps ``details`` outside debug mode (only for details lbpy wrote)
+    public_details = False
 
     def __init__(
         self,
@@ -53,11 +58,14 @@ class HttpError(LbpyError):
         details: Any = None,
         status_code: int | None = None,
         name: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.details = details
+        #: response headers the answer carries (``Retry-After`` of a 503)
+        self.headers = dict(headers) if headers else {}
         if status_code is not None:
             self.status_code = status_code
         if name is not None:
@@ -80,6 +88,17 @@ class NotFoundError(HttpError, LookupError):
     status_code = 404
 
 
+class MethodNotAllowedError(HttpError):
+    """A path that is served, asked for with a verb it is not served with; ``allowed`` are
+    the verbs it is (sent in the Allow header)."""
+
+    status_code = 405
+
+    def __init__(self, message: str, *, allowed: list[str]) -> None:
+        super().__init__(message, code="METHOD_NOT_ALLOWED", headers={"Allow": ", ".join(allowed)})
+        self.allowed = allowed
+
+
 class ConflictError(HttpError):
     """A write that collides with an existing record, e.g. a duplicate id."""
 
@@ -93,6 +112,23 @@ class RequestTooLargeError(HttpError):
 
 class ServiceUnavailableError(HttpError):
     status_code = 503
+
+
+class BadGatewayError(HttpError):
+    """A remote API the app depends on failed or answered what lbpy cannot use. ``details``
+    (the remote status) are lbpy's own words, so they are answered even outside debug mode."""
+
+    status_code = 502
+    error_name = "BadGatewayError"
+    public_details = True
+
+
+class GatewayTimeoutError(HttpError):
+    """A remote API did not answer within the datasource's timeout."""
+
+    status_code = 504
+    error_name = "GatewayTimeoutError"
+    public_details = True
 
 
 class ValidationError(HttpError, ValueError):

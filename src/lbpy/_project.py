@@ -106,8 +106,11 @@ class AppProject:
         sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
         return [(self.server / s).resolve() for s in sources if not s.startswith("loopback/")]
 
-    def model_definitions(self) -> dict[str, tuple[Path, dict]]:
-        """Every model definition of the app: name -> (file, JSON)."""
+    def model_definitions(self, *, strict: bool = False) -> dict[str, tuple[Path, dict]]:
+        """Every model definition of the app: name -> (file, JSON).
+
+        A file that is not a model definition is passed over, unless ``strict``: then it is an
+        error naming the file (a change meant for every model must not miss one silently)."""
         found: dict[str, tuple[Path, dict]] = {}
         for folder in self.model_dirs():
             if not folder.is_dir():
@@ -115,10 +118,17 @@ class AppProject:
             for path in sorted(folder.glob("*.json")):
                 try:
                     data = json.loads(path.read_text("utf-8"))
-                except ValueError:
+                except ValueError as exc:
+                    if strict:
+                        where, why = ((f":{exc.lineno}:{exc.colno}", exc.msg) if isinstance(exc, json.JSONDecodeError)
+                                      else ("", "not UTF-8 text"))
+                        raise UsageError(f"{self.relative(path)}{where}: invalid JSON ({why}); fix it first") from None
                     continue
                 if isinstance(data, dict) and isinstance(data.get("name"), str):
                     found.setdefault(data["name"], (path, data))
+                elif strict:
+                    raise UsageError(f'{self.relative(path)} is not a model definition (a JSON object with a '
+                                     '"name"); fix it first')
         return found
 
     def model_file(self, name: str) -> Path | None:

@@ -169,3 +169,52 @@ def test_the_questions_are_asked_in_a_terminal(tmp_path):
     assert 'description = "Acme CRM"' in pyproject
     assert 'authors = [{ name = "Ada" }]' in pyproject
     assert "    async def all(" in (package / "lbpy_connector_acme" / "lib" / "acme.py").read_text()
+
+
+HTTP_FILES = [
+    ".gitignore",
+    "README.md",
+    "lbpy_connector_acme_crm/__init__.py",
+    "lbpy_connector_acme_crm/lib/__init__.py",
+    "lbpy_connector_acme_crm/lib/acme_crm.py",
+    "pyproject.toml",
+    "tests/conftest.py",
+    "tests/fake_api.py",
+    "tests/test_acme_crm.py",
+    "tests/test_conformance.py",
+]
+
+
+def test_the_http_template_writes_a_client_over_lbpy_http_with_a_fake_of_the_api(tmp_path):
+    result = run(tmp_path, "acme-crm", "--template", "http", "--yes")
+    assert result.exit_code == 0, result.output
+    package = tmp_path / "lbpy-connector-acme-crm"
+    assert files_in(package) == HTTP_FILES
+    lib = (package / "lbpy_connector_acme_crm" / "lib" / "acme_crm.py").read_text()
+    assert "from lbpy.http import HttpClient, http_settings" in lib  # imported, not copied
+    assert "class AcmeCrmClient:" in lib and "class AcmeCrmConnector(Connector):" in lib
+    assert lib.count("YOUR SYSTEM") >= 8
+    assert "httpx.ASGITransport(app=API)" in (package / "tests" / "test_conformance.py").read_text()
+    readme = (package / "README.md").read_text()
+    assert "From a hello world to a SaaS connector" in readme
+
+
+def test_the_http_template_is_async_and_an_unknown_template_is_refused(tmp_path):
+    assert "--sync: the http template's client is async" in run(tmp_path, "x", "--template", "http", "--sync").output
+    result = run(tmp_path, "x", "--template", "soap", "--yes")
+    assert result.exit_code == 2
+    assert '--template must be one of: memory, http (got "soap")' in result.output
+
+
+def test_the_http_template_s_tests_pass_as_generated(tmp_path):
+    """The package's suite (the conformance kit against its in-process fake API, paging,
+    credentials) passes as generated; the entry-point test needs an install."""
+    assert run(tmp_path, "acme-crm", "--template", "http", "--yes").exit_code == 0
+    package = tmp_path / "lbpy-connector-acme-crm"
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not installed"],
+        cwd=package, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout

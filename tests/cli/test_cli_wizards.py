@@ -152,6 +152,20 @@ def test_model_options_plural_strict_public_facet_and_base(root):
     assert config["_meta"]["sources"] == ["../common/models", "./models"]
 
 
+@pytest.mark.parametrize("base", ["User", "AccessToken", "ACL", "Role", "RoleMapping"])
+def test_model_extends_loopbacks_auth_models(root, base):
+    result = run(root, "model", "Account", "--base", base, "--property", "nickname:string")
+    assert result.exit_code == 0, result.output
+    definition = read(root, "common/models/account.json")
+    assert list(definition)[:2] == ["name", "base"] and definition["base"] == base
+    assert definition["properties"] == {"nickname": {"type": "string"}}
+
+
+def test_model_base_from_config(root):
+    assert run(root, "model", "--config", '{"name": "Member", "base": "User"}').exit_code == 0
+    assert read(root, "common/models/member.json")["base"] == "User"
+
+
 def test_model_without_a_datasource(root):
     assert run(root, "model", "Address", "--datasource", "none", "--base", "Model").exit_code == 0
     assert read(root, "server/model-config.json")["Address"] == {"dataSource": None, "public": True}
@@ -253,6 +267,10 @@ def test_model_twice_is_an_error_and_force_replaces_keeping_relations_and_code(r
     (["model"], "pass NAME"),
     (["model", "X", "--datasource", "nope"], 'the app has no datasource "nope" (datasources: db)'),
     (["model", "X", "--base", "Animal"], '--base: "Animal" is not a base class lbpy knows'),
+    (["model", "X", "--base", "Email"], "--base: lbpy does not provide LoopBack's built-in Email model (use one of: "
+     "Model, PersistedModel, ACL, AccessToken, Role, RoleMapping, User)"),
+    (["model", "X", "--base", "user"], '--base: "user" is not a base class lbpy knows'),
+    (["model", "User"], '"User" is the name of a LoopBack base class'),
     (["model", "X", "--facet", "client"], '--facet must be "common" or "server"'),
     (["model", "X", "--plural", "a/b"], "cannot be a URL path segment"),
     (["model", "X", "--property", "age:integr"], '"integr" is not a type lbpy knows'),

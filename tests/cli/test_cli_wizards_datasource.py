@@ -328,3 +328,49 @@ def test_a_connector_that_checks_its_settings_still_shows_its_schema(root):
     fails(root, "datasource", "p", "--connector", "picky", "--yes", says="Setting url is required: pass --set url=VALUE")
     assert run(root, "datasource", "p", "--connector", "picky", "--set", "url=mem://x").exit_code == 0
     assert datasources(root)["p"] == {"name": "p", "connector": "picky", "url": "mem://x"}
+
+
+# -- HTTP connectors: the base URL or the spec, then the credentials ------------------------------
+
+
+def test_rest_asks_the_base_url_and_the_auth_of_the_type_chosen(tmp_path):
+    root = write_app(tmp_path / "app")
+    result = run(root, "datasource", "crm", "--connector", "rest", "--set", "baseURL=https://api.example.com/v1",
+                 "--set", "auth.type=bearer", "--yes")
+    assert result.exit_code == 0, result.output
+    entry = json.loads((root / "server" / "datasources.json").read_text())["crm"]
+    assert entry == {"name": "crm", "connector": "rest", "baseURL": "https://api.example.com/v1", "crud": True,
+                     "filters": "loopback", "auth": {"type": "bearer", "token": "${CRM_AUTH_TOKEN}"}}
+
+
+def test_an_api_key_in_the_query_and_no_auth(tmp_path):
+    root = write_app(tmp_path / "app")
+    result = run(root, "datasource", "maps", "--connector", "rest", "--set", "baseURL=https://maps.example.com",
+                 "--set", "crud=false", "--set", "auth.type=apiKey", "--set", "auth.in=query",
+                 "--set", "auth.name=key", "--set", "auth.value=abc123", "--yes")
+    assert result.exit_code == 0, result.output
+    entry = json.loads((root / "server" / "datasources.json").read_text())["maps"]
+    assert entry["auth"] == {"type": "apiKey", "in": "query", "name": "key", "value": "abc123"}
+    assert entry["crud"] is False and "filters" not in entry  # filters only matter in CRUD mode
+    result = run(root, "datasource", "open", "--connector", "rest", "--set", "baseURL=https://x.example", "--yes")
+    assert "auth" not in json.loads((root / "server" / "datasources.json").read_text())["open"]
+
+
+def test_openapi_asks_the_spec_and_the_auth(tmp_path):
+    root = write_app(tmp_path / "app")
+    result = run(root, "datasource", "pets", "--connector", "openapi", "--set", "spec=https://pets.example/openapi.json",
+                 "--set", "auth.type=oauth2", "--set", "auth.tokenUrl=https://id.example/token",
+                 "--set", "auth.clientId=app", "--yes")
+    assert result.exit_code == 0, result.output
+    entry = json.loads((root / "server" / "datasources.json").read_text())["pets"]
+    assert entry == {"name": "pets", "connector": "openapi", "spec": "https://pets.example/openapi.json",
+                     "validate": False, "auth": {"type": "oauth2", "tokenUrl": "https://id.example/token",
+                                                 "clientId": "app", "clientSecret": "${PETS_AUTH_CLIENTSECRET}"}}
+
+
+def test_a_choice_outside_the_list_is_refused(tmp_path):
+    root = write_app(tmp_path / "app")
+    result = run(root, "datasource", "crm", "--connector", "rest", "--set", "baseURL=https://x.example",
+                 "--set", "auth.type=kerberos", "--yes")
+    assert result.exit_code == 2
+    assert "--set auth.type=VALUE must be one of: none, basic, bearer, apiKey, oauth2" in result.output

@@ -102,7 +102,8 @@ def test_model_wizard_with_its_property_loop(root):
     term = Terminal(root, "model")
     term.answer("Enter the model name:", "Customer", ENTER)
     term.answer("Select the datasource to attach Customer to:", ENTER)  # db
-    term.answer("Select model's base class:", DOWN, ENTER)  # from PersistedModel down to Animal
+    # LoopBack's list: Model, PersistedModel, then the built-ins and the app's models by name
+    term.answer("Select model's base class:", DOWN, DOWN, DOWN, ENTER)  # PersistedModel, ACL, AccessToken, Animal
     term.answer("Expose Customer via the REST API?", "y")
     term.answer("Custom plural form (used to build REST URL):", "Clients", ENTER)
     term.answer("Common model or server only:", DOWN, ENTER)  # server
@@ -131,6 +132,9 @@ def test_model_wizard_with_its_property_loop(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert "Let's add another Customer property." in screen
+    listed = screen[screen.index("Select model's base class:"):screen.index("Expose Customer")]
+    assert all(base in listed for base in ("Model", "PersistedModel", "ACL", "AccessToken", "Role", "RoleMapping",
+                                           "User", "Animal"))
     definition = read(root, "server/models/customer.json")
     assert definition["plural"] == "Clients" and definition["base"] == "Animal"
     assert definition["properties"] == {
@@ -201,6 +205,40 @@ def test_relation_wizard_has_many_through(root):
     assert code == 0, screen
     assert read(root, "common/models/customer.json")["relations"] == {
         "items": {"type": "hasMany", "model": "Item", "foreignKey": "", "through": "Order"}}
+
+
+def test_acl_wizard_for_a_single_method_and_a_role_of_the_app(root):
+    write_app(root, {"Customer": {}, "Order": {}})
+    term = Terminal(root, "acl")
+    term.answer("Select the model to apply the ACL entry to:", DOWN, DOWN, ENTER)  # (all), Customer, Order
+    term.answer("Select the ACL scope:", DOWN, ENTER)  # a single method
+    term.answer("Enter the method name:", "prototype.patchAttributes", ENTER)
+    term.answer('without "prototype."', "\b" * len("prototype.patchAttributes"), "deleteById", ENTER)
+    term.answer("Select the role:", *[DOWN] * 4, ENTER)  # other
+    term.answer("Enter the role name:", "admin", ENTER)
+    term.answer("Select the permission to apply:", DOWN, ENTER)  # DENY
+    code, screen = term.finish()
+    assert code == 0, screen
+    assert "Select the access type" not in screen  # a method's entry is EXECUTE, as LoopBack's generator wrote it
+    assert read(root, "common/models/order.json")["acls"] == [
+        {"accessType": "EXECUTE", "principalType": "ROLE", "principalId": "admin", "permission": "DENY",
+         "property": "deleteById"}]
+    assert "acls" not in read(root, "common/models/customer.json")
+
+
+def test_acl_wizard_for_every_model_takes_loopbacks_defaults(root):
+    write_app(root, {"Customer": {}, "Order": {}})
+    term = Terminal(root, "acl")
+    term.answer("Select the model to apply the ACL entry to:", ENTER)  # (all existing models)
+    term.answer("Select the ACL scope:", ENTER)  # all methods and properties
+    term.answer("Select the access type:", DOWN, DOWN, ENTER)  # All (match all types), Read, Write
+    term.answer("Select the role:", DOWN, DOWN, ENTER)  # $everyone, $unauthenticated, $authenticated
+    term.answer("Select the permission to apply:", ENTER)  # ALLOW
+    code, screen = term.finish()
+    assert code == 0, screen
+    for relative in ("common/models/customer.json", "common/models/order.json"):
+        assert read(root, relative)["acls"] == [
+            {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"}]
 
 
 def test_ctrl_c_stops_the_wizard_and_writes_nothing(root):

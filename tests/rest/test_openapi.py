@@ -443,19 +443,88 @@ def test_openapi_request_bodies_parameters_and_schemas(app):
     assert find_by_id[0] == {"name": "id", "in": "path", "description": "Model id", "required": True,
                              "schema": {"type": "string"}}
     assert find_by_id[1]["in"] == "query"
-    assert find_by_id[1]["content"] == {"application/json": {"schema": {"type": "object"}}}
+    assert find_by_id[1]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/lbpy.Filter"}}}
 
     schemas = openapi["components"]["schemas"]
     assert "$new_Note" not in schemas and "x-any" not in schemas
-    assert schemas["NewNote"]["properties"] == {"title": {"type": "string"}, "content": {"type": "string"}}
+    assert schemas["NewNote"]["properties"] == {"title": {"type": "string", "minLength": 1},
+                                                "content": {"type": "string", "nullable": True}}
     misc = schemas["Misc"]["properties"]
-    assert misc["a"] == {}
-    assert misc["shipping"] == {"$ref": "#/components/schemas/Address"}
-    assert misc["b"] == {"type": "string", "format": "byte"}
-    assert schemas["Customer"]["properties"]["location"] == {"$ref": "#/components/schemas/GeoPoint"}
+    assert misc["a"] == {"nullable": True}
+    assert misc["shipping"] == {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Address"}]}
+    assert misc["b"] == {"type": "string", "format": "byte", "nullable": True}
+    assert schemas["Customer"]["properties"]["location"] == {
+        "nullable": True, "allOf": [{"$ref": "#/components/schemas/GeoPoint"}]}
     refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(openapi)))
     assert refs and all(ref.startswith("#/components/schemas/") for ref in refs)
     assert {ref.rsplit("/", 1)[1] for ref in refs} <= set(schemas)
+
+
+def test_openapi_model_schemas_say_what_answers_hold(app):
+    schemas = openapi_document(app)["components"]["schemas"]
+    note = schemas["Note"]
+    # an answer may leave any property out (``fields``) and a stored value may be null
+    assert "required" not in note and note["type"] == "object"
+    assert note["properties"]["content"]["nullable"] is True
+    # a non-strict model answers what it was given beyond its properties
+    assert "additionalProperties" not in note
+    customer = schemas["Customer"]
+    assert customer["additionalProperties"] is False  # strict: others are refused
+    # a hidden property may be sent, never answered
+    assert customer["properties"]["secret"] == {"type": "string", "writeOnly": True, "nullable": True}
+    assert customer["properties"]["tags"]["items"] == {"type": "string", "nullable": True}
+
+
+def test_openapi_request_bodies_are_whole_instances_or_patches(app):
+    openapi = openapi_document(app)
+    paths, schemas = openapi["paths"], openapi["components"]["schemas"]
+
+    def body(path, verb):
+        request = paths[path][verb]["requestBody"]
+        assert list(request["content"]) == ["application/json"]
+        return request["required"], request["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    for path, verb in [("/Notes", "post"), ("/Notes", "put"), ("/Notes", "patch"), ("/Notes/{id}", "put"),
+                       ("/Notes/upsertWithWhere", "post")]:
+        assert body(path, verb) == (True, "NewNote"), (path, verb)
+    assert body("/Notes/{id}", "patch") == (False, "NotePatch")
+    assert body("/Notes/update", "post") == (False, "NotePatch")
+    assert schemas["NewNote"]["required"] == ["title"]
+    assert "required" not in schemas["NotePatch"] and "id" not in schemas["NotePatch"]["properties"]
+    assert schemas["NotePatch"]["properties"]["title"] == {"type": "string", "minLength": 1}
+    update = {p["name"]: p["required"] for p in paths["/Notes/update"]["post"]["parameters"]}
+    assert update == {"where": True}
+
+
+def test_openapi_documents_every_status_an_operation_answers(app):
+    paths = openapi_document(app)["paths"]
+
+    def statuses(path, verb):
+        return sorted(paths[path][verb]["responses"])
+
+    assert statuses("/Notes", "get") == ["200", "400", "503"]
+    assert statuses("/Notes", "post") == ["200", "400", "409", "413", "422", "503"]
+    assert statuses("/Notes/{id}", "get") == ["200", "400", "404", "503"]
+    assert statuses("/Notes/{id}", "delete") == ["200", "400", "404", "503"]
+    assert statuses("/Notes/findOne", "get") == ["200", "400", "404", "503"]
+    assert statuses("/Notes/{id}", "head") == ["200", "400", "404", "503"]
+    assert "content" not in paths["/Notes/{id}"]["head"]["responses"]["200"]
+    error = paths["/Notes"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_openapi_describes_an_optional_belongs_to_and_the_page_bound(tmp_path):
+    root = write_app(tmp_path / "shop", {
+        "Customer": {"properties": {"name": "string"}},
+        "Order": {"properties": {"total": "number"},
+                  "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+    }, config={"remoting": {"rest": {"maxLimit": 100}}})
+    paths = openapi_document(create_app(root))["paths"]
+    customer = paths["/Orders/{id}/customer"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert customer == {"anyOf": [{"$ref": "#/components/schemas/Customer"}, {"type": "object", "maxProperties": 0}],
+                        "nullable": True}
+    assert "X-Max-Limit" in paths["/Orders"]["get"]["responses"]["200"]["headers"]
+    assert "headers" not in paths["/Orders/count"]["get"]["responses"]["200"]
 
 
 def test_documents_are_served_over_http(make_client):

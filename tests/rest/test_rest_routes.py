@@ -265,6 +265,14 @@ def test_unknown_routes_answer_loopback_404s(api):
     assert outside.status_code == 404 and outside.json()["error"]["message"] == "Cannot GET /nope"
 
 
+def test_a_served_path_asked_with_another_verb_is_405_with_allow(api):
+    answer = api.request("TRACE", "/api/Notes/1/replace")
+    assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert answer.json()["error"] == {"statusCode": 405, "name": "Error", "code": "METHOD_NOT_ALLOWED",
+                                      "message": 'Shared class "Note" has no method handling TRACE /1/replace'}
+    assert set(api.delete("/api/Notes").headers["allow"].split(", ")) == {"GET", "POST", "PUT", "PATCH"}
+
+
 def test_a_non_public_model_is_not_exposed(make_client):
     client = make_client({"Secret": NOTE}, model_config={"Secret": {"dataSource": "db", "public": False}})
     assert client.get("/api/Secrets").status_code == 404

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .._connector_project import (
+    TEMPLATES,
     ConnectorAnswers,
     check_name,
     check_package_name,
@@ -15,6 +16,7 @@ from .._connector_project import (
     git_user,
     render_connector,
 )
+from .._errors import UsageError
 from ._ask import Asker
 from ._errors import reported
 from ._options import Yes
@@ -34,7 +36,11 @@ def command(
                                          show_default="git's user.name"),
     is_async: Optional[bool] = typer.Option(
         None, "--async/--sync", help="async def methods (an asyncio client), or plain ones run in threads.",
-        show_default="--sync",
+        show_default="--sync; the http template is always async",
+    ),
+    template: Optional[str] = typer.Option(
+        None, "--template", help="memory: an example backend kept in memory; http: a remote REST API "
+        "called through lbpy.http, tested against an in-process fake of it.", show_default="memory",
     ),
     yes: Yes = False,
     force: bool = typer.Option(False, "--force", help="Write into a directory that is not empty."),
@@ -43,6 +49,11 @@ def command(
     with reported():
         ask = Asker(yes=yes)
         name = check_name(name)
+        template = template or "memory"
+        if template not in TEMPLATES:
+            raise UsageError(f'--template must be one of: {", ".join(TEMPLATES)} (got "{template}")')
+        if template == "http" and is_async is False:
+            raise UsageError("--sync: the http template's client is async (httpx); leave --sync out")
         package_name = ask.text("Package name", value=package_name, default=f"lbpy-connector-{name}",
                                 flag="--package-name", validate=check_package_name)
         cwd = Path.cwd()
@@ -53,11 +64,13 @@ def command(
         description = ask.text("Description", value=description,
                                default=f"The {name} connector for lbpy", flag="--description")
         author = ask.text("Author", value=author, default=git_user(), flag="--author", required=False)
+        if template == "http":
+            is_async = True
         is_async = ask.confirm("Write async methods (async def)", value=is_async, default=False,
                                flag="--async")
         answers = ConnectorAnswers(
             name=name, package_name=package_name, directory=(cwd / chosen).resolve(),
-            description=description, author=author or "", is_async=is_async,
+            description=description, author=author or "", is_async=is_async, template=template,
         )
         render_connector(answers, force=force)
         _report(answers, cwd)
@@ -80,3 +93,5 @@ def _report(answers, cwd: Path) -> None:
     console.print("Next steps:")
     console.print(f"  cd {where} && pip install -e {escape(repr('.[test]'))} && pytest")
     console.print(f"  then, in your app: lbpy datasource NAME --connector {answers.name}")
+    if answers.template == "http":
+        console.print("  (the client's YOUR SYSTEM comments say where your API differs from the fake's)")

@@ -59,7 +59,9 @@ CATALOGUE: dict[str, KnownPackage] = {
                      ("sqlalchemy", "greenlet", "asyncmy")),
     )
 }
-DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file", "sqlite": "SQLite"}
+DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file", "sqlite": "SQLite",
+                "rest": "A REST API (LoopBack's REST connector: CRUD and templates)",
+                "openapi": "An OpenAPI 2 or 3 API: every operation a method"}
 
 
 @dataclass
@@ -72,7 +74,24 @@ class NewDatasource:
     requirements: list[str] = field(default_factory=list)
 
     def entry(self) -> dict[str, Any]:
-        return {"connector": self.connector, **self.settings}
+        return {"connector": self.connector, **nested(self.settings)}
+
+
+def nested(settings: dict[str, Any]) -> dict[str, Any]:
+    """Dotted settings as objects: ``{"auth.type": "bearer", "auth.token": "x"}`` is written
+    ``{"auth": {"type": "bearer", "token": "x"}}``; an ``auth`` of type ``none`` is left out."""
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        target = out
+        *parents, last = key.split(".")
+        for part in parents:
+            if not isinstance(target.get(part), dict):
+                target[part] = {}
+            target = target[part]
+        target[last] = value
+    if isinstance(out.get("auth"), dict) and out["auth"].get("type") == "none":
+        del out["auth"]
+    return out
 
 
 # -- connectors ---------------------------------------------------------------------------------
@@ -198,7 +217,14 @@ def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given
     for setting in schema:
         flag = f"--set {setting.name}=VALUE"
         label = f"{setting.name}: {setting.description}" if setting.description else setting.name
+        if setting.when and not all(_answered(settings, given, key) in accepted
+                                    for key, accepted in setting.when.items()):
+            continue  # asked only when an earlier answer calls for it (a token for bearer auth)
         value = given.pop(setting.name, None)
+        if setting.choices:
+            settings[setting.name] = asker.select(
+                label, list(setting.choices), value=value, default=setting.default, flag=flag, key=setting.name)
+            continue
         if setting.secret:
             variable = env_name(name, setting.name)
             reference = f"${{{variable}}}" if setting.required else f"${{{variable}:-}}"
@@ -229,6 +255,13 @@ def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given
 
 
 # -- asking ---------------------------------------------------------------------------------------
+
+
+def _answered(settings: dict[str, Any], given: dict[str, Any], key: str) -> Any:
+    value = settings.get(key, given.get(key))
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
 
 
 def check_datasource_name(name: Any, project: "AppProject", *, force: bool = False) -> str:
@@ -402,8 +435,8 @@ def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool 
 def command(
     name: Optional[str] = typer.Argument(None, help="The datasource name, e.g. db."),
     connector: Optional[str] = typer.Option(
-        None, "--connector", help="memory, sqlite, postgresql, mysql, an installed or local connector, or a "
-        "package to install."),
+        None, "--connector", help="memory, sqlite, postgresql, mysql, rest, openapi, an installed or local "
+        "connector, or a package to install."),
     set_: Optional[List[str]] = typer.Option(
         None, "--set", help="A connector setting, KEY=VALUE; repeat for several."),
     install: Optional[bool] = typer.Option(

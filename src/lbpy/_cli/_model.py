@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
+from .._app_files import LOOPBACK_BUILTIN_MODELS
 from .._errors import UsageError
 from .._model._definition import ROOT_BASES, pluralize
 from .._project import dump_json, kebab_case
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
     from ._ask import Asker
 
 BASE_CHOICES = ("Model", "PersistedModel")
+#: LoopBack's built-in models a model may extend (the authentication and authorization ones);
+#: the prompt lists them among the app's models, sorted by name, as LoopBack's generator did
+BUILTIN_BASES = ("ACL", "AccessToken", "Role", "RoleMapping", "User")
+#: every base a model may name besides the app's own models
+BASES = frozenset(ROOT_BASES) | frozenset(BUILTIN_BASES)
 NO_DATASOURCE = "(no datasource)"
 #: ``--datasource none`` attaches the model to no datasource, unless one is really called so
 _NONE_WORDS = ("none", "null", "")
@@ -62,18 +68,13 @@ class NewModel:
 # -- validation -----------------------------------------------------------------------------------
 
 
-def _root_bases() -> set[str]:
-
-    return set(ROOT_BASES)
-
-
 def check_model_name(name: Any, project: "AppProject", *, force: bool = False, flag: str = "NAME") -> str:
     if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
         raise UsageError(
             f'{flag}: "{name}" is not a valid model name; use an identifier: a letter or _, then letters, '
             "digits or _ (e.g. CustomerOrder)"
         )
-    if name in _root_bases():
+    if name in BASES:
         raise UsageError(f'{flag}: "{name}" is the name of a LoopBack base class; choose another model name')
     if force:
         return name
@@ -100,10 +101,18 @@ def check_datasource(name: Any, datasources: dict[str, Any], *, flag: str = "--d
     raise UsageError(f'{flag}: the app has no datasource "{name}" (datasources: {known})')
 
 
+def base_choices(model_names: Any) -> list[str]:
+    """LoopBack's base-class list: Model, PersistedModel, then the built-in models and the app's,
+    by name."""
+    return [*BASE_CHOICES, *sorted(set(BUILTIN_BASES) | set(model_names))]
+
+
 def check_base(base: Any, model_names: Any, *, flag: str = "--base") -> str:
-    if isinstance(base, str) and (base in _root_bases() or base in model_names):
+    if isinstance(base, str) and (base in BASES or base in model_names):
         return base
-    known = ", ".join([*BASE_CHOICES, *sorted(model_names)])
+    known = ", ".join(base_choices(model_names))
+    if base in LOOPBACK_BUILTIN_MODELS:
+        raise UsageError(f'{flag}: lbpy does not provide LoopBack\'s built-in {base} model (use one of: {known})')
     raise UsageError(f'{flag}: "{base}" is not a base class lbpy knows (use one of: {known})')
 
 
@@ -170,7 +179,7 @@ def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, dataso
                               validate=lambda d: d if d == NO_DATASOURCE else check_datasource(d, datasources))
     datasource = None if datasource == NO_DATASOURCE else datasource
 
-    bases = [*BASE_CHOICES, *sorted(n for n in definitions if n != name)]
+    bases = base_choices(set(definitions) - {name})
     base = asker.select("Select model's base class", bases, value=base,
                         default="PersistedModel" if datasource else "Model", flag="--base", key="base",
                         validate=lambda b: check_base(b, set(definitions) - {name}))
@@ -327,7 +336,7 @@ def command(
     name: Optional[str] = typer.Argument(None, help="The model name, e.g. Customer."),
     datasource: Optional[str] = typer.Option(
         None, "--datasource", help='The datasource to attach the model to ("none" for none).'),
-    base: Optional[str] = typer.Option(None, "--base", help="Model, PersistedModel or a model of the app."),
+    base: Optional[str] = typer.Option(None, "--base", help="Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) or a model of the app."),
     plural: Optional[str] = typer.Option(None, "--plural", help="Plural used in REST URLs."),
     public: Optional[bool] = typer.Option(None, "--public/--no-public", help="Expose the model over REST."),
     facet: Optional[str] = typer.Option(None, "--facet", help="common (common/models) or server (server/models)."),

@@ -51,7 +51,8 @@ from ._discovery import schemas_from_discovery
 
 @dataclass(frozen=True)
 class Setting:
-    """One datasource setting a connector needs; the datasource wizard prompts from these."""
+    """One datasource setting a connector needs; the datasource wizard prompts from these.
+    A dotted name (``auth.token``) is a key of an object setting (``"auth": {"token": ...}``)."""
 
     name: str
     type: str = "string"  # string | number | boolean | json
@@ -59,6 +60,10 @@ class Setting:
     default: Any = None
     secret: bool = False
     description: str = ""
+    #: the answers to choose from (the wizard shows a list)
+    choices: tuple[str, ...] = ()
+    #: asked only when the settings already answered say so: setting name -> accepted values
+    when: Mapping[str, tuple[Any, ...]] | None = None
 
 
 class Connector:
@@ -262,6 +267,24 @@ class Connector:
     async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
         """LoopBack model JSON for ``name`` (and, with ``relations``, the tables it points to)."""
         return await schemas_from_discovery(self, name, options or {})
+
+    # -- functions a connector adds to its models ------------------------------------------
+
+    def model_functions(self, model: str) -> dict[str, dict[str, Any]]:
+        """The methods this connector adds to the attached model ``model``, as LoopBack's
+        connectors mixed functions into a model's DataAccessObject: method name -> its remoting
+        metadata, in the form of a model JSON's ``methods`` entry (``accepts``, ``returns``,
+        ``http``, ``description``; ``"shared": false`` keeps it off the REST API).
+
+        lbpy makes each one ``Model.<name>(*args, **kwargs)`` (positional arguments in the order
+        of ``accepts``), which calls ``call_function``, and a remote method unless the model's
+        own ``methods`` entry declares that name. Called at boot, before ``connect()``."""
+        return {}
+
+    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict) -> Any:
+        """Run the function ``name`` of ``model_functions`` with ``args`` (argument name ->
+        value; an argument not given is absent or None)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no function {name}")
 
     # -- migration ------------------------------------------------------------------------
 

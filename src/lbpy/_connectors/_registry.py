@@ -24,6 +24,8 @@ BUILTINS: dict[str, str] = {
     "sqlite": "lbpy._connectors.sql",
     "postgresql": "lbpy._connectors.sql",
     "mysql": "lbpy._connectors.sql",
+    "rest": "lbpy._connectors.rest",
+    "openapi": "lbpy._connectors.openapi",
 }
 
 #: names LoopBack 3 apps use for the same connectors
@@ -31,6 +33,7 @@ ALIASES = {
     "sqlite3": "sqlite",
     "postgres": "postgresql",
     "mariadb": "mysql",
+    "swagger": "openapi",
 }
 
 ENTRY_POINT_GROUP = "lbpy.connectors"

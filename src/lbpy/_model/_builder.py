@@ -28,6 +28,7 @@ from .._app_files import LOOPBACK_BUILTIN_MODELS, AppFiles
 from .._errors import BootError
 from .._loader import line_in, load_python_file
 from . import _remote_methods, _scopes, _validations
+from ._connector_functions import bind_connector_functions
 from ._definition import (
     MISSING,
     ROOT_BASES,
@@ -91,6 +92,9 @@ class ModelBuilder:
         for model in list(self.registry.values()):
             self._bind_nested_types(model)
         self._apply_model_features()
+        for name in order:
+            if name in self.model_config:
+                bind_connector_functions(self.registry[name])
         for name in order:
             self._customize(name)
         self._bind_remote_methods()

@@ -47,6 +47,8 @@ class Returns:
     type: Any = "any"
     root: bool = False
     description: str = ""
+    #: the result may be missing: null, or ``{}`` (LoopBack's belongsTo without a foreign key)
+    optional: bool = False
 
     @classmethod
     def from_json(cls, raw: dict) -> "Returns":
@@ -83,6 +85,14 @@ class RemoteMethod:
     not_found: Callable[[Any], bool] | None = None
     #: answers with server-sent events rather than JSON (createChangeStream)
     streams: bool = False
+
+    @property
+    def pages(self) -> bool:
+        """A built-in list read through a ``filter`` (find, a relation's or a scope's records),
+        whose page ``remoting.rest.maxLimit`` bounds."""
+        returns = self.returns
+        return self.builtin and any(a.arg == "filter" for a in self.accepts) and bool(
+            returns and returns[0].root and isinstance(returns[0].type, list))
 
     @property
     def full_name(self) -> str:

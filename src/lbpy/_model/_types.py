@@ -179,7 +179,10 @@ def parse_date(text: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:05+10:06 is before year 1 in UTC
+        return None
 
 
 class ObjectType(Type):

@@ -26,8 +26,9 @@ def error_body(exc: BaseException, *, debug: bool = False) -> tuple[int, dict[st
         if exc.status_code >= 500:
             log.error("%s %s", exc.status_code, exc.message)
             if not debug:
+                kept = {"details": exc.details} if exc.public_details and exc.details is not None else {}
                 error = {"statusCode": exc.status_code, "message": exc.message, **(
-                    {"code": exc.code} if exc.code else {})}
+                    {"code": exc.code} if exc.code else {}), **kept}
         if debug:
             error["stack"] = "".join(traceback.format_exception(exc))
         return exc.status_code, {"error": error}

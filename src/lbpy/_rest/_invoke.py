@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._errors import BadRequestError, NotFoundError
+from .._errors import BadRequestError, HttpError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
 from .._model._remote_methods import RemoteContext, hooks_for, run_hook
 from ._errors import error_body
@@ -48,9 +48,12 @@ class RestApp:
             if found is None and head:
                 found = routes.find("GET", rest)
             if found is None:
-                raise NotFoundError(
-                    f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
-                )
+                message = f'Shared class "{routes.model.spec.name}" has no method handling {verb} /{"/".join(rest)}'
+                allowed = [v for v in routes.by_verb if routes.find(v, rest) is not None]
+                if not allowed:
+                    raise NotFoundError(message)
+                # the path is served with other verbs: HTTP's 405 (LoopBack answered 404)
+                raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
             call = Call(scope, receive, params, self.limit)
             if route.method.streams:
@@ -59,7 +62,7 @@ class RestApp:
             status, body, extra = await self.invoke(route, call)
         except Exception as exc:  # every failure becomes LoopBack's error body
             status, payload = error_body(exc, debug=self.debug)
-            body, extra = dumps(payload), ()
+            body, extra = dumps(payload), error_headers(exc)  # a 405's Allow, a 503's Retry-After
         await send_response(send, status, None if head else body, origin, self.cors, length=len(body or b""),
                             extra=extra)
 
@@ -134,6 +137,12 @@ def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
     if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > max_limit:
         return {**flt, "limit": max_limit}, True
     return flt, False
+
+
+def error_headers(exc: BaseException) -> tuple:
+    """The headers an error answer carries (a 503's ``Retry-After``)."""
+    headers = exc.headers if isinstance(exc, HttpError) else None
+    return tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items())
 
 
 def _check_required(route: Route, args: dict) -> None:

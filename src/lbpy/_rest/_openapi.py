@@ -63,6 +63,43 @@ _MANY_RELATIONS = {"hasMany", "hasAndBelongsToMany", "embedsMany", "referencesMa
 _WITH_RELATIONS_RETURNS = re.compile(r"\.(find|findOne|findById|__(get|findById)__)")
 _REF = "#/definitions/"
 
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+_OPERAND_TEXT = {"type": "string"}
+#: the filter language's shapes, for the OpenAPI 3 document's ``filter`` and ``where`` parameters
+#: (``lbpy._filter`` reads them; a value of the wrong type for its property is still a 400), named
+#: so that no model's name can take theirs
+_QUERY_SCHEMAS: dict[str, dict] = {
+    "lbpy.Filter": {
+        "type": "object",
+        "description": "LoopBack's filter: where, fields, order, limit, skip (or offset) and include",
+        "properties": {
+            "where": {"$ref": _REF + "lbpy.Where"},
+            "fields": {"oneOf": [{"type": "object", "additionalProperties": {"type": "boolean"}},
+                                 {"type": "array", "items": {"type": "string"}}]},
+            "order": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "limit": _COUNT, "skip": _COUNT, "offset": _COUNT,
+            "include": {"description": "relation names, or {relation, scope} objects"},
+        },
+    },
+    "lbpy.Where": {
+        "type": "object",
+        "description": "Conditions by property: a value, or an object of operators",
+        "properties": {
+            "and": {"type": "array", "items": {"type": "object"}},
+            "or": {"type": "array", "items": {"type": "object"}},
+        },
+        "additionalProperties": {"anyOf": [
+            {"not": {"type": "object"}},
+            {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
+                **{op: {} for op in ("eq", "neq", "gt", "gte", "lt", "lte")},
+                "between": {"type": "array", "minItems": 2, "maxItems": 2},
+                "inq": {"type": "array"}, "nin": {"type": "array"},
+                **{op: _OPERAND_TEXT for op in ("like", "nlike", "ilike", "nilike", "regexp", "options")},
+            }},
+        ]},
+    },
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Public entry points
@@ -109,7 +146,8 @@ class ApiDocuments:
             for model, methods in exposed
         )
         if self._built is None or self._built.key != key:
-            self._built = _Builder(self.app, exposed).build(key)
+            self._built = _Documents(key, _Builder(self.app, exposed).swagger(),
+                                     _Builder(self.app, exposed, truthful=True).openapi())
         return self._built
 
     def body(self, kind: str) -> bytes:
@@ -200,11 +238,21 @@ def _text(value: Any) -> Any:
 
 
 class _Definitions:
-    """The model schemas a document refers to, built when first referenced (in reference order)."""
+    """The model schemas a document refers to, built when first referenced (in reference order).
 
-    def __init__(self, models: dict[str, type["Model"]], options: _Options) -> None:
+    loopback-swagger's (the Swagger 2.0 document) leave hidden properties out and forbid other
+    properties unless the model says ``additionalProperties``. The ``truthful`` ones (the
+    OpenAPI 3 document) say what lbpy answers and accepts: a model's schema is what an answer
+    holds (any property may be missing, as ``fields`` chooses; null where a stored value can be
+    null; hidden properties ``writeOnly``; other properties only where the model is not strict),
+    ``$new_<Model>`` is a whole instance a create, a replace or an upsert sends (its required
+    properties, a required text not empty, as LoopBack's presence check wants), and
+    ``$patch_<Model>`` the properties a patch changes (no id a client may not set)."""
+
+    def __init__(self, models: dict[str, type["Model"]], options: _Options, *, truthful: bool = False) -> None:
         self.models = models
         self.options = options
+        self.truthful = truthful
         self.referenced: dict[str, None] = {}
 
     # -- naming ---------------------------------------------------------------------------
@@ -217,11 +265,18 @@ class _Definitions:
         return {"$ref": _REF + name}
 
     def create_only_name(self, model_name: str) -> str | None:
-        """``$new_<Model>``: the model without the properties a create request must not send."""
+        """``$new_<Model>``: the model without the properties a create request must not send
+        (in the truthful document, every model's whole instance)."""
         model = self.models.get(model_name)
-        if model is None or not self.options.operation_scoped_models or not _update_only(model.spec):
+        if model is None:
+            return None
+        if not self.truthful and (not self.options.operation_scoped_models or not _update_only(model.spec)):
             return None
         return "$new_" + model_name
+
+    def patch_name(self, model_name: str) -> str | None:
+        """``$patch_<Model>`` (truthful document only): what a patch of the model may send."""
+        return "$patch_" + model_name if self.truthful and model_name in self.models else None
 
     # -- schemas --------------------------------------------------------------------------
 
@@ -262,7 +317,8 @@ class _Definitions:
             schema.update(self.ref("x-any"))
         elif lower in _PRIMITIVES:
             schema["type"] = lower
-        elif name in self.models or lower in _LOOPBACK_TYPES or self._variant(name):
+        elif name in self.models or lower in _LOOPBACK_TYPES or self._variant(name) or (
+                self.truthful and name in _QUERY_SCHEMAS):
             schema.update(self.ref(name))
         else:
             # a type lbpy cannot describe (e.g. a LoopBack built-in model it does not provide)
@@ -272,6 +328,8 @@ class _Definitions:
     def _variant(self, name: str) -> bool:
         if name.startswith("$new_"):
             return self.create_only_name(name[len("$new_"):]) == name
+        if name.startswith("$patch_"):
+            return self.patch_name(name[len("$patch_"):]) == name
         return name.endswith("WithRelations") and name[: -len("WithRelations")] in self.models
 
     # -- definitions ----------------------------------------------------------------------
@@ -289,16 +347,25 @@ class _Definitions:
         builtin = _LOOPBACK_TYPES.get(name.lower())
         if builtin is not None:
             return copy.deepcopy(builtin[1])
+        if name in _QUERY_SCHEMAS:
+            return copy.deepcopy(_QUERY_SCHEMAS[name])
         if name.startswith("$new_"):
             spec = self.models[name[len("$new_"):]].spec
-            return self._model_schema(spec, exclude=_update_only(spec))
+            return self._model_schema(spec, exclude=_update_only(spec), body="whole")
+        if name.startswith("$patch_"):
+            spec = self.models[name[len("$patch_"):]].spec
+            return self._model_schema(spec, exclude=_update_only(spec), body="patch")
         if name.endswith("WithRelations") and name not in self.models:
             return self._model_schema(self.models[name[: -len("WithRelations")]].spec, relations=True)
         return self._model_schema(self.models[name].spec)
 
-    def _model_schema(self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False) -> dict:
+    def _model_schema(self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False,
+                      body: str | None = None) -> dict:
+        """A model's schema as answered, or as a request's ``body`` ("whole" or "patch") sends
+        it; see the class."""
+        truthful = self.truthful
         settings = spec.settings
-        definition: dict[str, Any] = {}
+        definition: dict[str, Any] = {"type": "object"} if truthful else {}
         description = spec.description or _text(settings.get("description"))
         if description:
             definition["description"] = description
@@ -312,10 +379,14 @@ class _Definitions:
         for key, value in settings.items():
             if key.startswith("x-"):
                 definition[key] = value
+        # without validateUpsert, an upsert may store a required property empty, as in LoopBack
+        validated = spec.options.get("validateUpsert", spec.settings.get("validateUpsert")) is True
         for prop in spec.properties.values():
-            if prop.name in spec.hidden:
+            hidden = prop.name in spec.hidden
+            if hidden and not truthful:
                 continue
-            if prop.required or (prop.is_id and not prop.generated):
+            needed = prop.required or (prop.is_id and not prop.generated)
+            if needed and (not truthful and not hidden or body == "whole"):
                 required.append(prop.name)
             if prop.name in exclude:
                 continue
@@ -324,8 +395,20 @@ class _Definitions:
                 ldl["description"] = prop.description
             if prop.default is not MISSING:
                 ldl["default"] = prop.default
-            properties[prop.name] = self.schema(ldl)
-        if spec.strict or settings.get("additionalProperties") is not True:
+            schema = self.schema(ldl)
+            if truthful:
+                if hidden:
+                    schema["writeOnly"] = True  # accepted in a request, never answered
+                if not prop.required or not (body or validated):
+                    schema["nullable"] = True
+                    _nullable_items(schema)
+                elif schema.get("type") == "string" and not schema.get("format"):
+                    schema["minLength"] = max(schema.get("minLength") or 0, 1)
+            properties[prop.name] = schema
+        if truthful:
+            if spec.strict is True or spec.strict in ("throw", "validate"):
+                definition["additionalProperties"] = False
+        elif spec.strict or settings.get("additionalProperties") is not True:
             definition["additionalProperties"] = False
         if not required:
             del definition["required"]
@@ -337,6 +420,13 @@ class _Definitions:
                 declared = [target] if relation.type in _MANY_RELATIONS else target
                 properties[relation.name] = self.schema(declared)
         return definition
+
+
+def _nullable_items(schema: dict) -> None:
+    """An array's items may be null too (``[null]`` is stored as sent)."""
+    items = schema.get("items")
+    if isinstance(items, dict):
+        items["nullable"] = True
 
 
 def _update_only(spec: ModelSpec) -> list[str]:
@@ -412,32 +502,47 @@ class _Operation:
     parameters: list[_Parameter]
     status: int
     response: dict | None
+    #: the error statuses lbpy answers for this operation (OpenAPI 3 documents them)
+    errors: tuple[int, ...] = ()
+    #: an app's own method: its code may raise any error, documented as the default response
+    any_error: bool = False
+    #: a list whose page ``remoting.rest.maxLimit`` bounds (answers X-Max-Limit when cut)
+    pages: bool = False
+    #: the result may be null or ``{}`` (a belongsTo)
+    optional: bool = False
 
 
 class _Builder:
-    def __init__(self, app: "ServedApp", exposed: list[tuple[type["Model"], list[RemoteMethod]]]) -> None:
+    """The operations of one document and the definitions they refer to: loopback-swagger's, or
+    (``truthful``) the OpenAPI 3 document's (see ``_Definitions``)."""
+
+    def __init__(self, app: "ServedApp", exposed: list[tuple[type["Model"], list[RemoteMethod]]],
+                 *, truthful: bool = False) -> None:
         self.app = app
         self.exposed = exposed
         self.options = _options(app)
-        self.definitions = _Definitions(dict(app.models), self.options)
+        self.truthful = truthful
+        self.definitions = _Definitions(dict(app.models), self.options, truthful=truthful)
         self.operations: list[_Operation] = []
         self.by_operation_id: dict[str, _Operation | None] = {}
-
-    def build(self, key: tuple) -> _Documents:
-        tags = []
-        for model, methods in self.exposed:
+        self.tags: list[dict] = []
+        for model, methods in exposed:
             if not methods:
                 continue
-            tags.append(self._tag(model.spec))
+            self.tags.append(self._tag(model.spec))
             for method in methods:
                 for endpoint in method.http:
                     self._add(model, method, endpoint)
-        definitions = self.definitions.build()
-        info = _info(self.app, self.options)
-        base_path = self.app.rest_api_root or "/"
-        swagger = _swagger(info, base_path, tags, self.operations, definitions, self.options.extensions)
-        openapi = _openapi(info, base_path, tags, self.operations, definitions, self.options.extensions)
-        return _Documents(key, swagger, openapi)
+        self.info = _info(app, self.options)
+        self.base_path = app.rest_api_root or "/"
+
+    def swagger(self) -> dict:
+        return _swagger(self.info, self.base_path, self.tags, self.operations, self.definitions.build(),
+                        self.options.extensions)
+
+    def openapi(self) -> dict:
+        return _openapi(self.info, self.base_path, self.tags, self.operations, self.definitions.build(),
+                        self.options.extensions, max_limit=self.app.config.remoting.rest.max_limit)
 
     def _tag(self, spec: ModelSpec) -> dict:
         swagger_settings = spec.settings.get("swagger") if isinstance(spec.settings.get("swagger"), dict) else {}
@@ -461,6 +566,8 @@ class _Builder:
             path=path, verb=verb, tag=self._tag(spec)["name"], summary=method.description,
             operation_id=self._unique_id(base_id, verb, path), parameters=parameters,
             status=status, response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
+            errors=_error_statuses(method, parameters), any_error=not method.builtin,
+            pages=method.pages, optional=len(method.returns) == 1 and method.returns[0].optional,
         )
         self.by_operation_id[operation.operation_id] = operation
         self.operations.append(operation)
@@ -496,11 +603,17 @@ class _Builder:
                 ldl["default"] = accept.default
             if location == "body":
                 schema = self._body_schema(spec, method, accept, ldl)
+            elif self.truthful and method.builtin and accept.arg in ("filter", "where") and accept.type == "object":
+                schema = self.definitions.schema({**ldl, "type": "lbpy." + accept.arg.capitalize()})
             else:
                 schema = self.definitions.schema(ldl)
+            # a where that limits a write is required over REST (a missing one is a 400)
+            writes_where = accept.arg == "where" and any(default_source(a, endpoint) == "body"
+                                                         for a in method.accepts)
             parameters.append(_Parameter(
                 name=accept.arg, location=location, description=accept.description,
-                required=location == "path" or accept.required, schema=schema,
+                required=location == "path" or accept.required or (method.builtin and writes_where),
+                schema=schema,
             ))
         declared = {p.name for p in parameters if p.location == "path"}
         for name in re.findall(r"\{([^}/]+)\}", path):
@@ -511,6 +624,10 @@ class _Builder:
 
     def _body_schema(self, spec: ModelSpec, method: RemoteMethod, accept: Accept, ldl: dict) -> dict:
         creates = method.name == "create" or method.name.startswith("__create__")
+        if self.truthful and isinstance(accept.type, str) and accept.type in self.definitions.models:
+            if creates or method.name in _WHOLE_INSTANCE_WRITES:
+                return self.definitions.schema({**ldl, "type": self.definitions.create_only_name(accept.type)})
+            return self.definitions.schema({**ldl, "type": self.definitions.patch_name(accept.type)})
         if creates and isinstance(accept.type, str):
             create_only = self.definitions.create_only_name(accept.type)
             if create_only is not None:
@@ -530,13 +647,37 @@ class _Builder:
         return {"type": "object", "properties": properties}
 
 
+#: built-in methods whose body is a whole instance (a patch's body may leave properties out)
+_WHOLE_INSTANCE_WRITES = frozenset(["replaceOrCreate", "replaceById", "patchOrCreate", "upsertWithWhere"])
+
+#: the methods that write a record whose id a client may choose: a taken id is a 409
+_ID_WRITES = re.compile(r"^(create|patchOrCreate|replaceOrCreate|upsertWithWhere|replaceById|patchAttributes"
+                        r"|__(create|link|updateById|update)__.*)$")
+
+
+def _error_statuses(method: RemoteMethod, parameters: list[_Parameter]) -> tuple[int, ...]:
+    """The errors lbpy answers for ``method``: 400 for a request it cannot read, 404 for an id
+    that names nothing, 409 for a conflicting write, 413 and 422 for a body too large or not a
+    valid instance, 503 while a datasource is down."""
+    errors = {400, 503}
+    has_body = any(p.location in ("body", "formData") for p in parameters)
+    if has_body:
+        errors |= {413, 422}
+    if any(p.location == "path" for p in parameters) or method.not_found is not None or (
+            method.builtin and method.name in ("findOne", "patchOrCreate", "replaceOrCreate")):
+        errors.add(404)
+    if method.builtin and _ID_WRITES.match(method.name):
+        errors.add(409)
+    return tuple(sorted(errors))
+
+
 def _with_relations(ret: Returns, definitions: _Definitions) -> Returns:
     kind = ret.type
     if isinstance(kind, list) and len(kind) == 1 and kind[0] in definitions.models:
         kind = [kind[0] + "WithRelations"]
     elif isinstance(kind, str) and kind in definitions.models:
         kind = kind + "WithRelations"
-    return Returns(ret.arg, kind, ret.root, ret.description)
+    return Returns(ret.arg, kind, ret.root, ret.description, ret.optional)
 
 
 def _returns_ldl(ret: Returns) -> dict:
@@ -606,14 +747,42 @@ def _swagger_parameter(parameter: _Parameter) -> dict:
 # OpenAPI 3.0
 
 
+#: LoopBack's error body, as every error answer has it (``lbpy._rest._errors``)
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["statusCode", "message"],
+        "properties": {
+            "statusCode": {"type": "integer"},
+            "name": {"type": "string"},
+            "message": {"type": "string"},
+            "code": {"type": "string"},
+            "details": {},
+            "stack": {"type": "string"},
+        },
+    }},
+}
+_ERROR_DESCRIPTIONS = {
+    400: "The request cannot be read: a parameter or the body is malformed",
+    404: "No record has that id",
+    409: "The write conflicts with a stored record (an id already taken)",
+    413: "The body is larger than remoting.json.limit",
+    422: "The data is not a valid instance of the model",
+    503: "A datasource cannot be reached",
+}
+
+
 def _openapi(info: dict, base_path: str, tags: list[dict], operations: list[_Operation],
-             definitions: dict, extensions: dict) -> dict:
+             definitions: dict, extensions: dict, *, max_limit: int | None = None) -> dict:
     names = _component_names(definitions)
-    convert = _Converter(names)
+    convert = _Converter(names, definitions)
     paths: dict[str, dict] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.verb] = _openapi_operation(operation, convert)
+        paths.setdefault(operation.path, {})[operation.verb] = _openapi_operation(operation, convert, max_limit)
     schemas = {names[name]: convert(schema) for name, schema in definitions.items() if name != "x-any"}
+    schemas["Error"] = copy.deepcopy(ERROR_SCHEMA)
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": copy.deepcopy(info),
@@ -629,12 +798,13 @@ def _openapi(info: dict, base_path: str, tags: list[dict], operations: list[_Ope
 
 
 def _component_names(definitions: dict) -> dict[str, str]:
-    """OpenAPI 3 component names allow ``[A-Za-z0-9._-]`` only: ``$new_Note`` becomes ``NewNote``."""
-    names = {name: name for name in definitions if not name.startswith("$new_")}
+    """OpenAPI 3 component names allow ``[A-Za-z0-9._-]`` only: ``$new_Note`` becomes ``NewNote``,
+    ``$patch_Note`` ``NotePatch``."""
+    names = {name: name for name in definitions if not name.startswith(("$new_", "$patch_"))}
     taken = set(names.values())
     for name in definitions:
-        if name.startswith("$new_"):
-            candidate = "New" + name[len("$new_"):]
+        if name.startswith(("$new_", "$patch_")):
+            candidate = ("New" + name[len("$new_"):]) if name.startswith("$new_") else name[len("$patch_"):] + "Patch"
             while candidate in taken:
                 candidate += "_"
             names[name] = candidate
@@ -645,8 +815,16 @@ def _component_names(definitions: dict) -> dict[str, str]:
 class _Converter:
     """Swagger 2.0 schemas to OpenAPI 3.0 ones: component references, ``any``, ``file``."""
 
-    def __init__(self, names: dict[str, str]) -> None:
+    def __init__(self, names: dict[str, str], definitions: dict | None = None) -> None:
         self.names = names
+        self.definitions = definitions or {}
+
+    def requires_properties(self, schema: dict) -> bool:
+        """Whether a body of ``schema`` must name some properties (a missing body is then a 422)."""
+        ref = schema.get("$ref")
+        if ref is not None:
+            schema = self.definitions.get(ref[len(_REF):], {})
+        return bool(schema.get("required"))
 
     def __call__(self, schema: dict) -> dict:
         result: dict[str, Any] = {}
@@ -678,7 +856,7 @@ class _Converter:
         return result
 
 
-def _openapi_operation(operation: _Operation, convert: _Converter) -> dict:
+def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: int | None) -> dict:
     entry: dict[str, Any] = {"tags": [operation.tag]}
     if operation.summary:
         entry["summary"] = operation.summary
@@ -701,11 +879,30 @@ def _openapi_operation(operation: _Operation, convert: _Converter) -> dict:
     elif form:
         entry["requestBody"] = _form_body(form, convert)
     response: dict[str, Any] = {"description": "Request was successful"}
-    if operation.response is not None:
-        response["content"] = {"application/json": {"schema": convert(operation.response)}}
-    entry["responses"] = {str(operation.status): response}
+    if operation.response is not None and operation.verb != "head":
+        schema = convert(operation.response)
+        if operation.optional:
+            schema = {"anyOf": [schema, {"type": "object", "maxProperties": 0}], "nullable": True}
+        response["content"] = {"application/json": {"schema": schema}}
+    if operation.pages and max_limit is not None:
+        response["headers"] = {"X-Max-Limit": {
+            "description": f"Sent when the answer was cut at remoting.rest.maxLimit ({max_limit}): "
+                           "page with filter.limit and filter.skip",
+            "schema": {"type": "integer"},
+        }}
+    responses = {str(operation.status): response}
+    for status in operation.errors:
+        responses[str(status)] = _error_response(_ERROR_DESCRIPTIONS[status])
+    if operation.any_error:
+        responses["default"] = _error_response("An error the method raised")
+    entry["responses"] = responses
     entry["deprecated"] = False
     return entry
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter) -> dict:
@@ -725,13 +922,14 @@ def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter
 
 
 def _request_body(parameter: _Parameter, convert: _Converter) -> dict:
-    # the description belongs to the request body; without it a model body is a plain reference
+    # the description belongs to the request body; without it a model body is a plain reference.
+    # JSON only: a url-encoded body cannot carry the types of a model's properties faithfully
     schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
     body: dict[str, Any] = {}
     if parameter.description:
         body["description"] = parameter.description
-    body["content"] = {media: {"schema": schema} for media in CONSUMES}
-    body["required"] = parameter.required
+    body["content"] = {"application/json": {"schema": schema}}
+    body["required"] = parameter.required or convert.requires_properties(parameter.schema)
     return body
 
 

@@ -27,11 +27,7 @@ class Route:
         self.static_count = sum(1 for s in self.segments if s is not None)
         endpoint = Endpoint(verb, path)
         self.args = [(a, default_source(a, endpoint)) for a in method.accepts]
-        #: a built-in list read through a ``filter`` (find, a relation's or a scope's records),
-        #: whose page ``remoting.rest.maxLimit`` bounds
-        returns = method.returns
-        self.pages = method.builtin and any(a.arg == "filter" for a in method.accepts) and bool(
-            returns and returns[0].root and isinstance(returns[0].type, list))
+        self.pages = method.pages
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):

@@ -249,9 +249,9 @@ class SqlConnector(Connector):
         statement = statement.order_by(*compiler.order_by(filter.order))
         bound = paging == "bound"
         if filter.limit is not None:
-            statement = statement.limit(sa.bindparam("lbpy_limit", type_=sa.Integer) if bound else filter.limit)
+            statement = statement.limit(sa.bindparam("lbpy_limit", type_=sa.BigInteger) if bound else filter.limit)
         if filter.skip:
-            statement = statement.offset(sa.bindparam("lbpy_skip", type_=sa.Integer) if bound else filter.skip)
+            statement = statement.offset(sa.bindparam("lbpy_skip", type_=sa.BigInteger) if bound else filter.skip)
         return statement
 
     def _chosen(self, table_map, fields):

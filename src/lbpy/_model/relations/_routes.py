@@ -68,7 +68,7 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
 
     return _method(
         f"__get__{name}", get, "GET", f"/:id/{relation.http_path}",
-        [Accept("refresh", "boolean", "query")], [Returns(name, target, True)],
+        [Accept("refresh", "boolean", "query")], [Returns(name, target, True, optional=True)],
         f"Fetches belongsTo relation {name}.",
     )
 
@@ -219,7 +219,8 @@ def _nested(relation: Relation, method: RemoteMethod, name: str) -> RemoteMethod
         return await method.fn(middle, **args)
 
     nk = [Accept("nk", "any", "path", True, f"Foreign key for {via}.")] if many else []
+    returns = method.returns if many else [replace(r, optional=True) for r in method.returns]
     return replace(
-        method, name=name, fn=call, accepts=nk + list(method.accepts),
+        method, name=name, fn=call, accepts=nk + list(method.accepts), returns=returns,
         http=[Endpoint(e.verb, prefix + e.path[len("/:id"):]) for e in method.http if e.path.startswith("/:id")],
     )

@@ -1,0 +1,350 @@
+"""The HTTP client every HTTP-backed connector uses: one pooled httpx ``AsyncClient`` per
+datasource, with its timeouts, authentication, retries, bounds and error mapping.
+
+    client = HttpClient(http_settings(datasource_settings))
+    body = await client.json("GET", "/items", params={"q": "x"})      # parsed JSON
+    response = await client.request("POST", "/items", json={"a": 1})  # an httpx.Response
+    async for records in client.pages("/items"):                     # the paging setting
+        ...
+    await client.aclose()
+
+A request is retried (at most ``retries`` times, with doubling backoff and jitter) when the
+connection fails before anything was sent, when an idempotent request's connection drops, and on
+429 and 503, waiting for the remote's ``Retry-After`` when it gives one (up to ``maxRetryWait``).
+An answer of 400 and above becomes lbpy's error (``lbpy.http._remote_errors``); a timeout is a 504;
+a body that is not JSON where JSON was expected is a 502. Log lines and messages carry the method
+and path, never the query string, a header or a credential.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Container, Mapping
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import certifi
+import httpx
+import orjson
+
+from .._json_values import json_default
+from .._json_values import loads as lbpy_loads
+from ._bounds import RequestBounds
+from ._paging import Paging
+from ._redact import install_log_filter
+from ._remote_errors import error_for, malformed, timed_out, unreachable
+from ._settings import HttpSettings, http_settings
+
+log = logging.getLogger("lbpy.http")
+install_log_filter()
+
+#: methods safe to send again when a connection dropped after the request went out
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_UNSET: Any = object()
+
+
+class HttpClient:
+    """A datasource's connection to its remote API."""
+
+    def __init__(self, settings: HttpSettings | Mapping[str, Any]) -> None:
+        if not isinstance(settings, HttpSettings):
+            settings = http_settings(settings)
+        self.settings = settings
+        self.name = settings.name
+        self.secrets = settings.secrets
+        self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
+        #: one httpx transport per connection ("lanes"), at most ``maxConcurrency``, reused
+        #: most recently used first: httpcore's pool walks every connection for every request,
+        #: which at 32 connections costs more than the request itself; a pool of one each does not
+        self._lanes: list[httpx.AsyncBaseTransport] = []
+        self._free: list[httpx.AsyncBaseTransport] = []
+        self._builder: httpx.AsyncClient | None = None
+        self._loop: object = None
+        #: requests sent, retries included (for tests and metrics)
+        self.sent = 0
+
+    # -- the pooled connections ---------------------------------------------------------------
+
+    def _current_loop(self) -> None:
+        loop = anyio.lowlevel.current_token()
+        if self._loop != loop:
+            # connections belong to the event loop that opened them: a script or a test that
+            # runs a second loop gets connections of its own
+            self._loop = loop
+            self._lanes, self._free = [], []
+            self.bounds = RequestBounds(self.settings.max_concurrency or 100, self.settings.rate,
+                                        self.settings.burst)
+
+    def _new_lane(self) -> httpx.AsyncBaseTransport:
+        s = self.settings
+        lane = s.transport or httpx.AsyncHTTPTransport(
+            verify=ssl_context(s.verify), limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        self._lanes.append(lane)
+        return lane
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """An httpx client configured as the datasource says (base URL, headers, auth, timeout);
+        lbpy builds requests with it and sends them on its own connections."""
+        if self._builder is None:
+            s = self.settings
+            self._builder = httpx.AsyncClient(base_url=s.base_url or "", headers=s.headers, auth=s.auth,
+                                              timeout=httpx.Timeout(s.timeout), follow_redirects=False,
+                                              transport=_NOWHERE)
+        return self._builder
+
+    def _take_lane(self) -> httpx.AsyncBaseTransport:
+        self._current_loop()
+        return self._free.pop() if self._free else self._new_lane()
+
+    async def aclose(self) -> None:
+        lanes, self._lanes, self._free = self._lanes, [], []
+        self.bounds.reset()
+        for lane in lanes:
+            if lane is not self.settings.transport:
+                await lane.aclose()
+
+    async def _deliver(self, lane: httpx.AsyncBaseTransport, request: httpx.Request, auth: Any) -> httpx.Response:
+        """One request on one connection, through the auth flow (which may send a token request
+        first, or the request again with a renewed token). No cookie jar: one app user's remote
+        session must never reach another's request."""
+        auth = self.settings.auth if auth is _UNSET else auth
+        if auth is None:
+            return await _once(lane, request)
+        flow = auth.async_auth_flow(request)
+        outgoing = await flow.__anext__()
+        while True:
+            response = await _once(lane, outgoing)
+            try:
+                outgoing = await flow.asend(response)
+            except StopAsyncIteration:
+                return response
+
+    async def __aenter__(self) -> "HttpClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                      json: Any = _UNSET, data: Any = None, content: bytes | str | None = None,
+                      headers: Mapping[str, str] | None = None, auth: Any = _UNSET,
+                      allow: Container[int] = (), model: str | None = None) -> httpx.Response:
+        """Send one request (retrying as the settings say); an answer of 400 and above raises
+        lbpy's error unless its status is in ``allow``."""
+        method = method.upper()
+        send_headers = dict(headers or {})
+        if json is not _UNSET:
+            content = orjson.dumps(json, default=json_default, option=orjson.OPT_NON_STR_KEYS)
+            send_headers.setdefault("Content-Type", "application/json")
+        send_headers.setdefault("Accept", "application/json")
+        request = self.client.build_request(method, url, params=_query(params), content=content,
+                                            data=data, headers=send_headers)
+        response = await self._send(request, auth)
+        if response.status_code >= 400 and response.status_code not in allow:
+            raise error_for(response, name=self.name, secrets=self.secrets, model=model)
+        if 300 <= response.status_code < 400:
+            raise malformed(self.name, f"a redirect ({response.status_code}) for {method} "
+                                       f"{request.url.path}; set its baseURL to the final address")
+        return response
+
+    async def json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """``request`` and the answer's JSON body (None for an empty body)."""
+        return self.decode(await self.request(method, url, **kwargs))
+
+    def decode(self, response: httpx.Response) -> Any:
+        """A response's JSON body; a 502 when it is not JSON."""
+        content = response.content
+        if not content.strip():
+            return None
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+        try:
+            return lbpy_loads(content)  # integers beyond 64 bits, which orjson refuses
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise malformed(self.name, f"a body that is not JSON ({kind}) for "
+                                       f"{response.request.method} {response.request.url.path}") from None
+
+    async def pages(self, url: str, *, params: Mapping[str, Any] | None = None,
+                    paging: Paging | None = None, model: str | None = None,
+                    auth: Any = _UNSET) -> AsyncIterator[list]:
+        """The records of a collection, page by page, as ``paging`` (default: the settings')
+        declares it; without paging, one request."""
+        paging = paging or self.settings.paging
+        base = dict(params or {})
+        if not paging.enabled:
+            yield paging.records(await self.json("GET", url, params=base, model=model, auth=auth))
+            return
+        query = {**base, **paging.first_params()}
+        next_url: str | None = url
+        for number in range(paging.max_pages):
+            response = await self.request("GET", next_url, params=query, model=model, auth=auth)
+            body = self.decode(response)
+            records = paging.records(body)
+            yield records
+            if paging.type in ("offset", "page"):
+                if len(records) < paging.page_size:
+                    return
+                if paging.type == "offset":
+                    query[paging.offset_param] = int(query[paging.offset_param]) + len(records)
+                else:
+                    query[paging.page_param] = int(query[paging.page_param]) + 1
+            elif paging.type == "cursor":
+                cursor = paging.next_cursor.first(body) if paging.next_cursor else None
+                if cursor in (None, "") or not records:
+                    return
+                query[paging.cursor_param] = cursor
+            else:  # link
+                link = response.links.get("next", {}).get("url")
+                if not link:
+                    return
+                target = response.request.url.join(link)
+                if (target.scheme, target.host, target.port) != (
+                        response.request.url.scheme, response.request.url.host, response.request.url.port):
+                    raise malformed(self.name, "a next-page Link to another host, which lbpy does "
+                                               "not follow (it would carry the credentials there)")
+                next_url, query = str(target), {}
+        log.warning('datasource "%s": GET %s stopped after %d pages (paging.maxPages)',
+                    self.name, httpx.URL(url).path, paging.max_pages)
+
+    # -- sending, with retries ----------------------------------------------------------------
+
+    async def _send(self, request: httpx.Request, auth: Any) -> httpx.Response:
+        settings = self.settings
+        attempt = 0
+        path = request.url.path
+        while True:
+            try:
+                async with self.bounds:
+                    self.sent += 1
+                    lane = self._take_lane()
+                    started = time.perf_counter()
+                    try:
+                        response = await self._deliver(lane, request, auth)
+                    finally:
+                        self._free.append(lane)
+                    if log.isEnabledFor(logging.DEBUG):
+                        log.debug('datasource "%s": %s %s -> %d (%.1f ms)', self.name, request.method, path,
+                                  response.status_code, (time.perf_counter() - started) * 1000)
+            except httpx.TimeoutException as exc:
+                if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection timed out")
+                    continue
+                raise timed_out(self.name, settings.timeout) from None
+            except httpx.ConnectError:
+                if attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection failed")
+                    continue
+                raise unreachable(self.name, f"the connection failed ({request.method} {path})") from None
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if request.method in IDEMPOTENT and attempt < settings.retries:
+                    attempt = await self._pause(attempt, request, "the connection dropped")
+                    continue
+                raise unreachable(self.name, f"the connection dropped before an answer came "
+                                             f"({request.method} {path})") from None
+            except httpx.TransportError as exc:
+                raise unreachable(self.name, type(exc).__name__) from None
+            if response.status_code in (429, 503) and attempt < settings.retries:
+                wait = retry_after(response)
+                if wait is None or wait <= settings.max_retry_wait:
+                    attempt = await self._pause(attempt, request, f"it answered {response.status_code}", wait)
+                    continue
+            return response
+
+    async def _pause(self, attempt: int, request: httpx.Request, why: str,
+                     wait: float | None = None) -> int:
+        if wait is None:
+            ceiling = self.settings.backoff * (2 ** attempt)
+            wait = ceiling / 2 + random.uniform(0, ceiling / 2)
+        log.warning('datasource "%s": %s %s: %s; retry %d of %d in %.2f s', self.name,
+                    request.method, request.url.path, why, attempt + 1, self.settings.retries, wait)
+        await anyio.sleep(wait)
+        return attempt + 1
+
+
+async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    response = await lane.handle_async_request(request)
+    response.request = request
+    await response.aread()  # reads the body and gives the connection back
+    return response
+
+
+class _Nowhere(httpx.AsyncBaseTransport):
+    """The builder client's transport: requests are built with it, never sent through it."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("lbpy.http sends requests on its own connections")
+
+
+_NOWHERE = _Nowhere()
+_SSL_CONTEXTS: dict[bool, ssl.SSLContext] = {}
+
+
+def ssl_context(verify: bool = True) -> ssl.SSLContext:
+    """One TLS context per process (loading the CA bundle costs ~80 ms, and a datasource makes
+    a client at every connect); ``verify=False`` accepts any certificate (``strictSSL: false``)."""
+    context = _SSL_CONTEXTS.get(verify)
+    if context is None:
+        context = ssl.create_default_context(cafile=certifi.where())
+        if not verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        _SSL_CONTEXTS[verify] = context
+    return context
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (a number or an HTTP date), or None."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Query parameters as text: None left out, booleans as true/false, objects as JSON."""
+    if not params:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (dict,)):
+            out[key] = orjson.dumps(value, default=json_default).decode()
+        elif isinstance(value, (list, tuple)):
+            out[key] = [_scalar(v) for v in value]
+        else:
+            out[key] = _scalar(value)
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value, default=json_default).decode()
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    converted = json_default(value) if not isinstance(value, str) else value
+    return converted if isinstance(converted, str) else orjson.dumps(converted).decode()

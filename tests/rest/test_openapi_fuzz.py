@@ -1,0 +1,28 @@
+"""Schemathesis on the OpenAPI 3 document, bounded: no 5xx, no answer the document does not
+describe (status, content type, headers, schema), for the LoopBack 3 style app on the memory
+connector and for the app ``lbpy new-app --template notes`` writes. The SQL datasources are
+fuzzed in tests/connectors/sql/test_sql_openapi_fuzz.py; bench/fuzz_openapi.py runs longer."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from lbpy._cli import app as cli
+from openapi_fuzz import fuzz, summary, write_shop
+
+pytest.importorskip("schemathesis", reason="the fuzz tests need schemathesis (pip install -e '.[test]')")
+
+
+def test_the_shop_on_memory_answers_only_what_its_document_says(tmp_path):
+    app = write_shop(tmp_path / "shop", {"connector": "memory"})
+    code, report = fuzz(app, phases="examples,coverage,fuzzing,stateful", max_examples=5)
+    assert code == 0, summary(report)
+
+
+def test_a_new_notes_app_answers_only_what_its_document_says(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["new-app", "notes", "--yes", "--template", "notes"])
+    assert result.exit_code == 0, result.output
+    code, report = fuzz(tmp_path / "notes", phases="examples,coverage,fuzzing,stateful", max_examples=10)
+    assert code == 0, summary(report)
