@@ -102,7 +102,7 @@ async def bulk_load(connector, model: str, count: int) -> float:
     if count == 0:
         pass
     elif connector.backend == "postgresql" and connector.config.url.get_driver_name() == "asyncpg":
-        engine = await connector._engine_for_now()
+        engine = await connector.engine._engine_for_now()
         async with engine.connect() as conn:
             raw = await conn.get_raw_connection()
             columns = [c.name for c in table.columns]

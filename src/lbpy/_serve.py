@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import re
@@ -39,7 +40,18 @@ def load_app(root: str | Path):
 def factory():
     """For ``uvicorn --factory``, ``--workers`` and ``--reload``: the app in $LBPY_APP_DIR."""
     configure_logging()
-    return load_app(os.environ.get(APP_DIR_ENV, "."))
+    app = load_app(os.environ.get(APP_DIR_ENV, "."))
+    freeze_boot_objects()
+    return app
+
+
+def freeze_boot_objects() -> None:
+    """What boot built (models, tables, routes, SQLAlchemy's metadata) lives as long as the
+    process: move it out of the garbage collector's sight. Full collections then look at what
+    requests made only; without this, under 128 concurrent requests they paused the process
+    for about 85 ms each (measured on PostgreSQL, get by id)."""
+    gc.collect()
+    gc.freeze()
 
 
 class _Format(logging.Formatter):
@@ -216,6 +228,8 @@ def _server_class():
                 # again and add "Application startup failed. Exiting."
                 self.lifespan.logger = _silent_logger()
             await super().startup(sockets=sockets)
+            if self.started:
+                freeze_boot_objects()
             if self.started and self.on_ready is not None:
                 port = self.config.port
                 if self.servers and self.servers[0].sockets:

@@ -13,6 +13,7 @@ import asyncio
 import os
 import secrets
 import socket
+import threading
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -191,3 +192,116 @@ class recorded_statements:
 
         for engine in self.engines:
             sa.event.remove(engine, "before_cursor_execute", self._record)
+
+
+class Proxy:
+    """A TCP forwarder on a fixed local port that can be switched off and on, and that counts
+    what passes: connections accepted, open at once (and the most ever), and the first bytes
+    each client sent."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._server: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.accepted = 0
+        self.open = 0
+        self.most_open = 0
+        self.greetings: list[bytes] = []  # each connection's first bytes from the client
+        self.upstream_ports: set[int] = set()  # the ports the server sees, for its own view
+
+    def start(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            try:
+                server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
+            server.close()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+                self.accepted += 1
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
+                self.upstream_ports.add(upstream.getsockname()[1])
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
+        first = from_client
+        try:
+            while data := source.recv(65536):
+                if first:
+                    with self._lock:
+                        self.greetings.append(data[:8])
+                    first = False
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            if from_client:
+                with self._lock:
+                    self.open -= 1
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def through(url: str, port: int) -> str:
+    """``url`` with its host and port replaced by 127.0.0.1:``port`` (a Proxy)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    netloc = f"{netloc[0]}@{host}" if len(netloc) == 2 else host
+    return parts._replace(netloc=netloc).geturl()
+
+
+@pytest.fixture
+def proxy_for():
+    """``proxy_for(backend)``: a started Proxy to that backend's test server, stopped afterwards."""
+    proxies = []
+
+    def make(backend: str) -> Proxy:
+        parts = urlsplit(POSTGRESQL_URL if backend == "postgresql" else MYSQL_URL)
+        proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or (5432 if backend == "postgresql" else 3306)))
+        proxy.start()
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()

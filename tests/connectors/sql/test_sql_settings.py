@@ -123,3 +123,49 @@ def test_the_cli_does_not_import_sqlalchemy():
 
     code = "import sys, lbpy._cli; assert 'sqlalchemy' not in sys.modules, 'sqlalchemy loaded'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _config(tmp_path: Path, settings: dict):
+    return _boot(tmp_path, settings).datasources["db"].connector.config
+
+
+def test_pool_settings_in_loopbacks_names_and_lbpys_pool_object(tmp_path):
+    pg = _config(tmp_path, {"connector": "postgresql", "database": "d", "max": 25, "min": 5,
+                            "idleTimeoutMillis": 30000})
+    assert (pg.pool_max, pg.pool_min, pg.idle_timeout) == (25, 5, 30.0)
+    mysql = _config(tmp_path, {"connector": "mysql", "database": "d", "connectionLimit": 7})
+    assert mysql.pool_max == 7
+    own = _config(tmp_path, {"connector": "postgresql", "database": "d", "max": 3,
+                             "pool": {"max": 40, "min": 2, "idleTimeout": 60, "acquireTimeout": 2}})
+    assert (own.pool_max, own.pool_min, own.idle_timeout, own.pool_timeout) == (40, 2, 60, 2)
+    default = _config(tmp_path, {"connector": "postgresql", "database": "d"})
+    assert (default.pool_max, default.max_overflow) == (10, 0)  # a fixed pool: nothing opened per request
+
+
+@pytest.mark.parametrize("settings,fragment", [
+    ({"pool": {"size": 3}}, '"pool" has no setting "size"'),
+    ({"pool": 5}, '"pool" must be an object'),
+    ({"max": 2, "min": 3}, 'must not be above'),
+    ({"idleTimeoutMillis": "soon"}, '"idleTimeoutMillis" must be a number of milliseconds'),
+    ({"sslmode": "sometimes"}, '"sslmode" must be one of disable, allow, prefer'),
+    ({"ssl": {"ca": "/no/such/ca.pem"}}, '"ssl.ca" must be the path of a PEM file'),
+])
+def test_pool_and_tls_mistakes_stop_the_boot(tmp_path, settings, fragment):
+    with pytest.raises(BootError, match=fragment.replace("(", r"\(")):
+        _boot(tmp_path, {"connector": "postgresql", "database": "d", **settings})
+
+
+def test_tls_only_when_asked_or_when_postgresql_is_elsewhere(tmp_path):
+    def mode(**settings):
+        return _config(tmp_path, settings).tls.mode
+
+    assert mode(connector="postgresql", host="localhost", database="d") == "disable"
+    assert mode(connector="postgresql", url="postgresql://u@127.0.0.1/d") == "disable"
+    assert mode(connector="postgresql", host="db.example", database="d") == "prefer"  # as libpq
+    assert mode(connector="mysql", host="db.example", database="d") == "disable"
+    assert mode(connector="postgresql", host="db.example", database="d", ssl=True) == "verify-full"
+    assert mode(connector="postgresql", host="db.example", database="d", ssl={"rejectUnauthorized": False}) == "require"
+    assert mode(connector="postgresql", host="db.example", database="d", ssl=False) == "disable"
+    assert mode(connector="mysql", host="db.example", database="d", sslmode="REQUIRED") == "require"
+    config = _config(tmp_path, {"connector": "postgresql", "url": "postgresql://u@db.example/d?sslmode=verify-full"})
+    assert config.tls.mode == "verify-full" and "sslmode" not in config.url.query

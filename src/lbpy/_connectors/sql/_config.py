@@ -1,14 +1,21 @@
-"""A datasource's settings as an SQLAlchemy URL and engine options.
+"""A datasource's settings as an SQLAlchemy URL, pool sizes and TLS options.
 
 Settings use LoopBack's names: ``url`` (an SQLAlchemy or libpq-style URL), or ``file`` for SQLite
 and ``host``, ``port``, ``database``, ``user``, ``password``, ``schema`` for servers. ``urlEnv`` and
 ``passwordEnv`` name environment variables that hold the URL or the password, so that no secret
 sits in git. The URL decides the database; the connector name only fills in what the URL omits.
+
+The pool: LoopBack's ``max``, ``min``, ``idleTimeoutMillis`` (loopback-connector-postgresql) and
+``connectionLimit`` (loopback-connector-mysql), lbpy's ``poolSize``/``maxOverflow``/``poolTimeout``,
+or a ``pool`` object (``max``, ``min``, ``idleTimeout``, ``acquireTimeout``, ``maxLifetime``; in
+seconds), which wins. TLS: ``ssl`` (true, false, or ``{ca, cert, key, rejectUnauthorized}`` as
+node-postgres and mysql took it) and ``sslmode`` (libpq's names; in the URL's query too).
 """
 
 from __future__ import annotations
 
 import os
+import ssl as _ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,42 @@ _BACKEND_NAMES = {
     "mysql": "mysql", "mariadb": "mysql",
 }
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+#: a server's pool: connections a process keeps open and never opens per request
+POOL_MAX = 10
+POOL_MIN = 1
+IDLE_TIMEOUT = 300.0  # seconds an idle connection above ``min`` stays open
+MAX_LIFETIME = 3600.0
+POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection before a 503
+#: libpq's sslmode names (MySQL's ssl-mode names are read as these)
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_MYSQL_SSL_MODES = {"disabled": "disable", "preferred": "prefer", "required": "require",
+                    "verify_ca": "verify-ca", "verify_identity": "verify-full"}
+_POOL_KEYS = ("max", "min", "idleTimeout", "acquireTimeout", "maxLifetime")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """How connections to the server are encrypted: ``mode`` is libpq's sslmode."""
+
+    mode: str = "disable"
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+
+    def context(self) -> "_ssl.SSLContext | None":
+        """An SSL context for ``require`` and stricter modes (None for plain and ``prefer``)."""
+        if self.mode in ("disable", "allow", "prefer") and not (self.ca or self.cert):
+            return None
+        context = _ssl.create_default_context(cafile=self.ca)
+        if self.cert:
+            context.load_cert_chain(self.cert, self.key)
+        if self.mode in ("allow", "prefer", "require"):
+            context.check_hostname = False
+            context.verify_mode = _ssl.CERT_NONE
+        elif self.mode == "verify-ca":
+            context.check_hostname = False
+        return context
 
 
 @dataclass
@@ -36,16 +79,19 @@ class SqlSettings:
     url: Any  # sqlalchemy.engine.URL
     backend: str  # sqlite | postgresql | mysql
     schema: str | None = None
-    pool_size: int = 10
-    max_overflow: int = 10
-    pool_timeout: float = 10.0
+    pool_max: int = POOL_MAX
+    pool_min: int = POOL_MIN
+    max_overflow: int = 0
+    pool_timeout: float = POOL_TIMEOUT
+    idle_timeout: float = IDLE_TIMEOUT
+    max_lifetime: float = MAX_LIFETIME
+    tls: TlsSettings = field(default_factory=TlsSettings)
     autoupdate: bool = False
     echo: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_async(self) -> bool:
-        return bool(getattr(self.url.get_dialect(), "is_async", False))
+    def __post_init__(self) -> None:
+        self.is_async = bool(getattr(self.url.get_dialect(), "is_async", False))
 
     def shown(self) -> str:
         """The URL without its password, for messages."""
@@ -114,16 +160,123 @@ def read_settings(name: str, connector: str, settings: dict[str, Any], app_dir: 
     schema = settings.get("schema")
     if schema is not None and (not isinstance(schema, str) or not schema):
         raise BootError(f'{where}: "schema" must be a schema name')
+    tls, url = _tls(where, backend, settings, url)
     return SqlSettings(
         url=url,
         backend=backend,
         schema=schema if backend == "postgresql" else None,
-        pool_size=_positive(where, settings, ("poolSize", "connectionLimit", "max"), 10),
-        max_overflow=_positive(where, settings, ("maxOverflow",), 10, zero=True),
-        pool_timeout=float(_positive(where, settings, ("poolTimeout",), 10)),
+        tls=tls,
         autoupdate=bool(settings.get("autoupdate", False)),
         echo=bool(settings.get("debug", False)),
+        **_pool(where, settings),
     )
+
+
+def connect_args(config: SqlSettings) -> dict[str, Any]:
+    """The driver's connect arguments: time limits, TLS, and the name the server shows."""
+    driver = config.url.get_driver_name()
+    tls = config.tls
+    if config.backend == "postgresql":
+        if driver == "asyncpg":
+            context = tls.context()
+            mode = context if context is not None else (False if tls.mode == "disable" else tls.mode)
+            return {"timeout": 10, "ssl": mode, "server_settings": {"application_name": "lbpy"}}
+        if driver.startswith("psycopg") or driver == "pg8000":
+            if driver == "pg8000":
+                context = tls.context()
+                return {"ssl_context": context} if context is not None else {}
+            found = {"sslmode": tls.mode, "connect_timeout": 10, "application_name": "lbpy"}
+            for name, value in (("sslrootcert", tls.ca), ("sslcert", tls.cert), ("sslkey", tls.key)):
+                if value:
+                    found[name] = value
+            return found
+        return {}
+    if config.backend == "mysql":
+        found: dict[str, Any] = {"connect_timeout": 10} if driver in ("asyncmy", "aiomysql", "pymysql") else {}
+        context = tls.context()
+        if context is not None:
+            found["ssl"] = context
+        return found
+    return {}
+
+
+def _pool(where: str, settings: dict) -> dict[str, Any]:
+    """The pool's sizes and times: the ``pool`` object, else LoopBack's names, else lbpy's."""
+    pool = settings.get("pool")
+    if pool is None:
+        pool = {}
+    if not isinstance(pool, dict):
+        raise BootError(f'{where}: "pool" must be an object such as {{"max": 10, "min": 1}}')
+    unknown = [k for k in pool if k not in _POOL_KEYS]
+    if unknown:
+        raise BootError(f'{where}: "pool" has no setting "{unknown[0]}"; it takes {", ".join(_POOL_KEYS)}')
+    scoped = {f"pool.{k}": v for k, v in pool.items()}
+    top = {**settings, **scoped}
+    pool_max = _positive(where, top, ("pool.max", "max", "connectionLimit", "poolSize"), POOL_MAX)
+    pool_min = _positive(where, top, ("pool.min", "min"), min(POOL_MIN, pool_max), zero=True)
+    if pool_min > pool_max:
+        name = "pool.min" if "min" in pool else "min"
+        raise BootError(f'{where}: "{name}" ({pool_min}) must not be above the pool\'s max ({pool_max})')
+    idle = _seconds(where, top, (("pool.idleTimeout", 1), ("idleTimeoutMillis", 1000)), IDLE_TIMEOUT)
+    wait = _seconds(where, top, (("pool.acquireTimeout", 1), ("poolTimeout", 1), ("acquireTimeout", 1000),
+                                 ("connectionTimeoutMillis", 1000)), POOL_TIMEOUT)
+    lifetime = _seconds(where, top, (("pool.maxLifetime", 1), ("maxLifetime", 1)), MAX_LIFETIME)
+    return {
+        "pool_max": pool_max, "pool_min": pool_min,
+        "max_overflow": _positive(where, settings, ("maxOverflow",), 0, zero=True),
+        "pool_timeout": wait or POOL_TIMEOUT, "idle_timeout": idle, "max_lifetime": lifetime or MAX_LIFETIME,
+    }
+
+
+def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], default: float) -> float:
+    """A duration under the first of ``names`` that is set, each with its unit (1 s or 1000 ms)."""
+    for key, per_second in names:
+        if settings.get(key) is not None:
+            value = settings[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise BootError(f'{where}: "{key}" must be a number of {"seconds" if per_second == 1 else "milliseconds"}')
+            return value / per_second
+    return default
+
+
+def _tls(where: str, backend: str, settings: dict, url) -> tuple[TlsSettings, Any]:
+    """TLS from ``sslmode``/``ssl`` (settings, else the URL's query). PostgreSQL on another host
+    defaults to ``prefer``, as libpq does; a local server, and MySQL, use no TLS unless asked."""
+    if backend == "sqlite":
+        return TlsSettings(), url
+    query = dict(url.query)
+    mode = settings.get("sslmode", query.pop("sslmode", query.pop("ssl-mode", None)))
+    given = settings.get("ssl", query.pop("ssl", None))
+    url = url.set(query=query)
+    options: dict[str, Any] = {}
+    if isinstance(given, dict):
+        unknown = [k for k in given if k not in ("ca", "cert", "key", "rejectUnauthorized")]
+        if unknown:
+            raise BootError(f'{where}: "ssl" has no setting "{unknown[0]}"; it takes ca, cert, key, rejectUnauthorized')
+        for name in ("ca", "cert", "key"):
+            if given.get(name) is not None:
+                if not isinstance(given[name], str) or not os.path.isfile(os.path.expanduser(given[name])):
+                    raise BootError(f'{where}: "ssl.{name}" must be the path of a PEM file, not {given[name]!r}')
+                options[name] = os.path.expanduser(given[name])
+        verify = given.get("rejectUnauthorized", True)
+        default_mode = "verify-full" if verify else "require"
+    elif given in (True, "true", "1"):
+        default_mode = "verify-full"  # node-postgres and mysql verified the server when ssl was true
+    elif given in (False, "false", "0"):
+        default_mode = "disable"
+    elif given is None:
+        local = (url.host or "") in _LOCAL_HOSTS or (url.host or "").startswith("/")
+        default_mode = "disable" if local or backend == "mysql" else "prefer"
+    else:
+        raise BootError(f'{where}: "ssl" must be true, false or an object such as {{"ca": "server-ca.pem"}}')
+    if mode is None:
+        mode = default_mode
+    if not isinstance(mode, str) or _MYSQL_SSL_MODES.get(mode.lower(), mode.lower()) not in SSL_MODES:
+        raise BootError(f'{where}: "sslmode" must be one of {", ".join(SSL_MODES)}, not {mode!r}')
+    mode = _MYSQL_SSL_MODES.get(mode.lower(), mode.lower())
+    if backend == "mysql" and mode in ("allow", "prefer"):
+        raise BootError(f'{where}: "sslmode" {mode} is not offered by the MySQL drivers; use disable or require')
+    return TlsSettings(mode=mode, **options), url
 
 
 def _url_from_parts(where: str, backend: str, name: str, settings: dict, app_dir: Path | None):

@@ -32,7 +32,7 @@ from ._config import SqlSettings, read_settings
 from ._engine import SqlEngine
 from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
 from ._schema import add_foreign_keys, build_table, table_name
-from ._statements import Prepared, fetch
+from ._statements import Prepared, Shapes, fetch
 from ._where import INT64_MAX, INT64_MIN, WhereCompiler, dialect_ops
 
 
@@ -54,7 +54,8 @@ class SqlConnector(Connector):
         Setting("password", secret=True, description="the user's password (prefer passwordEnv)"),
         Setting("passwordEnv", description="the environment variable that holds the password"),
         Setting("schema", description="PostgreSQL: the schema of the tables (default: public)"),
-        Setting("poolSize", type="number", default=10, description="connections kept open per process"),
+        Setting("poolSize", type="number", default=10,
+                description="connections per process at most (LoopBack's max / connectionLimit)"),
     )
 
     def __init__(self, settings: Mapping[str, Any] | None = None,
@@ -75,6 +76,8 @@ class SqlConnector(Connector):
         self._metadata: Any = None
         self._compilers: dict[str, Any] = {}
         self._statements: dict[tuple, Any] = {}
+        #: statements compiled once per shape for the driver's own connection (SQLite, asyncpg, asyncmy)
+        self._shapes = Shapes()
         self._ready = not self.config.autoupdate
         self._ready_lock: anyio.Lock | None = None
 
@@ -95,6 +98,12 @@ class SqlConnector(Connector):
         await self.engine.close()
 
     async def ping(self) -> None:
+        if self.engine.has_direct_path:
+            async def ask(conn) -> None:
+                await conn.scalar(self._shapes.get("ping", lambda: Prepared(sa.select(1), self.dialect)))
+
+            await self._direct(ask)
+            return
         await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
 
     # -- the engine -------------------------------------------------------------------------
@@ -110,6 +119,13 @@ class SqlConnector(Connector):
         if not self._ready and not schema_checked:
             await self._prepare_schema()
         return await self.engine.run(fn, *args, write=write, atomic=atomic, quick=quick)
+
+    async def _direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
+        """``await work(connection, *args)`` on the driver's own pool (``_fast``), once the
+        tables the ``autoupdate`` setting asks for exist."""
+        if not self._ready:
+            await self._prepare_schema()
+        return await self.engine.run_direct(work, *args, write=write, atomic=atomic)
 
     async def _prepare_schema(self) -> None:
         """The ``autoupdate`` setting: create what is missing before the first request."""
@@ -142,6 +158,7 @@ class SqlConnector(Connector):
         self._maps = maps
         self._compilers.clear()
         self._statements.clear()
+        self._shapes.clear()
 
     def table_map(self, model: str):
         found = self._maps.get(model)
@@ -183,9 +200,27 @@ class SqlConnector(Connector):
             if self.backend == "sqlite":
                 return await self._run(self._fetch_sqlite, statement, value, filter.fields, table_map,
                                        quick=True)
+            if self.engine.has_direct_path:
+                return await self._direct(self._fetch_by_id, statement, value, filter.fields, table_map)
             return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
                                    quick=True)
+        if self.engine.has_direct_path:
+            return await self._direct(self._select_direct, model, filter)
         return await self._run(self._select_rows, model, filter, quick=self._quick_read(filter.where))
+
+    async def _fetch_by_id(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
+        prepared = self._shapes.get(("by id", table_map.model, fields), lambda: Prepared(
+            statement, self.dialect, self._readers(table_map, fields)))
+        return await conn.fetch(prepared, {"id": value})
+
+    async def _select_direct(self, conn, model: str, filter: Filter) -> list[dict]:
+        table_map = self.table_map(model)
+        key = ("select", model, filter.fields, filter.order, filter.limit is not None, bool(filter.skip))
+        prepared, binds = self._shapes.around(
+            key, self._compiler(model).where(filter.where),
+            lambda condition: self._select_statement(table_map, filter, condition, paging="bound"),
+            self.dialect, self._readers(table_map, filter.fields))
+        return await conn.fetch(prepared, {"lbpy_limit": filter.limit, "lbpy_skip": filter.skip or 0}, binds)
 
     def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
         """The record with id ``value``, asked of sqlite3 directly (see ``_Prepared``)."""
@@ -198,20 +233,26 @@ class SqlConnector(Connector):
 
     def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
         table_map = self.table_map(model)
-        compiler = self._compiler(model)
+        statement = self._select_statement(table_map, filter, self._compiler(model).where(filter.where))
+        return fetch(conn, statement, None, self._readers(table_map, filter.fields))
+
+    def _select_statement(self, table_map, filter: Filter, condition, paging: str = "values"):
+        """SELECT for a filter; ``paging="bound"`` leaves limit and skip to the binds
+        ``lbpy_limit`` and ``lbpy_skip``, so one compilation serves every page."""
+        compiler = self._compiler(table_map.model)
         columns = self._chosen(table_map, filter.fields)
         # fields that name nothing the table has: one empty record per match, as LoopBack answers
         statement = sa.select(*[c.column for c in columns]) if columns else sa.select(
             sa.literal(1).label("found")).select_from(table_map.table)
-        condition = compiler.where(filter.where)
         if condition is not None:
             statement = statement.where(condition)
         statement = statement.order_by(*compiler.order_by(filter.order))
+        bound = paging == "bound"
         if filter.limit is not None:
-            statement = statement.limit(filter.limit)
+            statement = statement.limit(sa.bindparam("lbpy_limit", type_=sa.BigInteger) if bound else filter.limit)
         if filter.skip:
-            statement = statement.offset(filter.skip)
-        return fetch(conn, statement, None, self._readers(table_map, filter.fields))
+            statement = statement.offset(sa.bindparam("lbpy_skip", type_=sa.BigInteger) if bound else filter.skip)
+        return statement
 
     def _chosen(self, table_map, fields):
         if fields is None:
@@ -267,6 +308,9 @@ class SqlConnector(Connector):
         explicit_id = id_name is not None and id_name in values and table_map.db_generated_id
         try:
             atomic = explicit_id and self.backend == "postgresql"  # the insert, then the identity
+            if self.engine.has_direct_path:
+                return await self._direct(self._insert_direct, model, values, explicit_id, write=True,
+                                          atomic=atomic)
             return await self._run(self._insert, model, values, explicit_id, write=True, atomic=atomic,
                                    quick=True)
         except Exception as exc:
@@ -299,18 +343,38 @@ class SqlConnector(Connector):
             self._advance_identity(conn, table_map)
         return _read_id(table_map, new_id)
 
+    async def _insert_direct(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
+        table_map = self.table_map(model)
+        id_name = table_map.id_names[0] if table_map.id_names else None
+        returning = id_name is not None and id_name not in values and self.backend == "postgresql"
+
+        def insert() -> Prepared:
+            statement = table_map.table.insert().values({k: sa.bindparam(k) for k in values})
+            if returning:
+                statement = statement.returning(table_map.columns[id_name].column)
+            return Prepared(statement, self.dialect)
+
+        _, new_id = await conn.execute(self._shapes.get(("insert", model, tuple(values)), insert), values)
+        if id_name is None:
+            return None
+        if id_name in values:
+            new_id = values[id_name]
+        if explicit_id and self.backend == "postgresql":
+            await conn.execute(self._shapes.get(("identity", model), lambda: Prepared(
+                self._identity_statement(table_map), self.dialect)))
+        return _read_id(table_map, new_id)
+
     def _advance_identity(self, conn, table_map) -> None:
         """An explicit id on PostgreSQL: move the identity past it, so new ids never collide."""
+        conn.execute(self._identity_statement(table_map))
+
+    def _identity_statement(self, table_map):
         column = table_map.columns[table_map.id_names[0]].column
-        table = table_map.table
-        preparer = conn.dialect.identifier_preparer
-        qualified = preparer.format_table(table)
-        conn.execute(
-            sa.select(sa.func.setval(
-                sa.func.pg_get_serial_sequence(sa.literal(qualified), sa.literal(column.name)),
-                sa.func.greatest(sa.select(sa.func.max(column)).scalar_subquery(), 1),
-            ))
-        )
+        qualified = self.dialect.identifier_preparer.format_table(table_map.table)
+        return sa.select(sa.func.setval(
+            sa.func.pg_get_serial_sequence(sa.literal(qualified), sa.literal(column.name)),
+            sa.func.greatest(sa.select(sa.func.max(column)).scalar_subquery(), 1),
+        ))
 
     async def _exists(self, model: str, id: Any) -> bool:
         return await self.count(model, self.id_where(model, id), {}) > 0
@@ -318,11 +382,16 @@ class SqlConnector(Connector):
     async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
         table_map = self.table_map(model)
         values = self._values(table_map, data, without_ids=True)
-        record = await self._run(self._patch, model, id, values, write=True, atomic=not self._returning,
-                                 quick=True)
+        record = await self._patch_record(model, id, values, quick=True)
         if record is None:
             raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
         return record
+
+    async def _patch_record(self, model: str, id: Any, values: dict, quick: bool = False) -> dict | None:
+        """Set ``values`` on the record ``id`` and read it back (None when there is no such record)."""
+        if self.engine.has_direct_path:
+            return await self._direct(self._patch_direct, model, id, values, write=True, atomic=not self._returning)
+        return await self._run(self._patch, model, id, values, write=True, atomic=not self._returning, quick=quick)
 
     @property
     def _returning(self) -> bool:
@@ -335,20 +404,58 @@ class SqlConnector(Connector):
         if condition is None:
             return None
         if values and conn.dialect.update_returning:
-            columns = list(table_map.columns.values())
-            statement = table_map.table.update().where(condition).values(values).returning(
-                *[c.column for c in columns])
+            statement = self._update_statement(table_map, condition, values, returning=True)
             rows = fetch(conn, statement, None, self._readers(table_map, None))
             return rows[0] if rows else None
         if values:
-            count = conn.execute(table_map.table.update().where(condition).values(values)).rowcount
+            count = conn.execute(self._update_statement(table_map, condition, values)).rowcount
             if count == 0:
                 return None
         return self._read_one(conn, table_map, condition)
 
+    async def _patch_direct(self, conn, model: str, id: Any, values: dict) -> dict | None:
+        table_map = self.table_map(model)
+        condition = self._id_condition(table_map, id)
+        if condition is None:
+            return None
+        if values:
+            returning = self._returning
+            prepared, binds = self._shapes.around(
+                ("patch", model, tuple(values), returning), condition,
+                lambda c: self._update_statement(table_map, c, values, bound=True, returning=returning),
+                self.dialect, self._readers(table_map, None) if returning else None)
+            given = {f"lbpy_set_{k}": v for k, v in values.items()}
+            if returning:
+                rows = await conn.fetch(prepared, given, binds)
+                return rows[0] if rows else None
+            count, _ = await conn.execute(prepared, given, binds)
+            if count == 0:
+                return None
+        return await self._read_one_direct(conn, table_map, condition)
+
+    def _update_statement(self, table_map, condition, values: dict, bound: bool = False, returning: bool = False):
+        """UPDATE of ``values`` where ``condition``; ``bound`` leaves the values to binds named
+        ``lbpy_set_<property>``, so one compilation serves every value."""
+        if bound:
+            values = {k: sa.bindparam(f"lbpy_set_{k}", type_=table_map.columns[k].column.type) for k in values}
+        statement = table_map.table.update().values(values)
+        if condition is not None:
+            statement = statement.where(condition)
+        if returning:
+            statement = statement.returning(*[c.column for c in table_map.columns.values()])
+        return statement
+
     def _read_one(self, conn, table_map, condition) -> dict | None:
         statement = sa.select(*[c.column for c in table_map.columns.values()]).where(condition)
         rows = fetch(conn, statement, None, self._readers(table_map, None))
+        return rows[0] if rows else None
+
+    async def _read_one_direct(self, conn, table_map, condition) -> dict | None:
+        prepared, binds = self._shapes.around(
+            ("read one", table_map.model), condition,
+            lambda c: sa.select(*[col.column for col in table_map.columns.values()]).where(c),
+            self.dialect, self._readers(table_map, None))
+        rows = await conn.fetch(prepared, None, binds)
         return rows[0] if rows else None
 
     def _is_id_lookup(self, model: str, where: dict | None) -> bool:
@@ -368,22 +475,42 @@ class SqlConnector(Connector):
         return self._compiler(table_map.model).where(where)
 
     async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+        if self.engine.has_direct_path:
+            return {"count": await self._direct(self._delete_direct, model, where, write=True)}
         quick = self._is_id_lookup(model, where)
         return {"count": await self._run(self._delete, model, where, write=True, atomic=False, quick=quick)}
 
     def _delete(self, conn, model: str, where: dict | None) -> int:
-        table_map = self.table_map(model)
-        statement = table_map.table.delete()
-        condition = self._compiler(model).where(where)
-        if condition is not None:
-            statement = statement.where(condition)
-        return conn.execute(statement).rowcount
+        return conn.execute(self._delete_statement(model, self._compiler(model).where(where))).rowcount
+
+    def _delete_statement(self, model: str, condition):
+        statement = self.table_map(model).table.delete()
+        return statement.where(condition) if condition is not None else statement
+
+    async def _delete_direct(self, conn, model: str, where: dict | None) -> int:
+        prepared, binds = self._shapes.around(
+            ("delete", model), self._compiler(model).where(where),
+            lambda c: self._delete_statement(model, c), self.dialect)
+        count, _ = await conn.execute(prepared, None, binds)
+        return count
 
     # -- what SQL does in one statement -------------------------------------------------------
 
     async def count(self, model: str, where: dict | None, options: dict) -> int:
+        if self.engine.has_direct_path:
+            return await self._direct(self._count_direct, model, where)
         quick = True if self._is_id_lookup(model, where) else self._quick_read(where)
         return await self._run(self._count, model, where, quick=quick)
+
+    async def _count_direct(self, conn, model: str, where: dict | None) -> int:
+        prepared, binds = self._shapes.around(
+            ("count", model), self._compiler(model).where(where),
+            lambda c: self._count_statement(model, c), self.dialect)
+        return int(await conn.scalar(prepared, None, binds) or 0)
+
+    def _count_statement(self, model: str, condition):
+        statement = sa.select(sa.func.count()).select_from(self.table_map(model).table)
+        return statement.where(condition) if condition is not None else statement
 
     def _quick_read(self, where: dict | None) -> str | bool:
         """A read of unknown cost starts on the calling thread (``"bounded"``), unless it calls
@@ -392,33 +519,33 @@ class SqlConnector(Connector):
         return False if self.backend == "sqlite" and _calls_python(where) else "bounded"
 
     def _count(self, conn, model: str, where: dict | None) -> int:
-        table_map = self.table_map(model)
-        statement = sa.select(sa.func.count()).select_from(table_map.table)
-        condition = self._compiler(model).where(where)
-        if condition is not None:
-            statement = statement.where(condition)
-        return int(conn.execute(statement).scalar() or 0)
+        return int(conn.execute(self._count_statement(model, self._compiler(model).where(where))).scalar() or 0)
 
     async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
         table_map = self.table_map(model)
         values = self._values(table_map, data, without_ids=True)
         if not values:
             return {"count": await self.count(model, where, options)}
+        if self.engine.has_direct_path:
+            return {"count": await self._direct(self._update_direct, model, where, values, write=True)}
         return {"count": await self._run(self._update, model, where, values, write=True, atomic=False)}
 
     def _update(self, conn, model: str, where: dict | None, values: dict) -> int:
-        table_map = self.table_map(model)
-        statement = table_map.table.update().values(values)
-        condition = self._compiler(model).where(where)
-        if condition is not None:
-            statement = statement.where(condition)
+        statement = self._update_statement(self.table_map(model), self._compiler(model).where(where), values)
         return conn.execute(statement).rowcount
+
+    async def _update_direct(self, conn, model: str, where: dict | None, values: dict) -> int:
+        table_map = self.table_map(model)
+        prepared, binds = self._shapes.around(
+            ("update", model, tuple(values)), self._compiler(model).where(where),
+            lambda c: self._update_statement(table_map, c, values, bound=True), self.dialect)
+        count, _ = await conn.execute(prepared, {f"lbpy_set_{k}": v for k, v in values.items()}, binds)
+        return count
 
     async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
         table_map = self.table_map(model)
         values = self._replacement(table_map, data)
-        record = await self._run(self._replace, model, id, values, write=True, atomic=not self._returning,
-                                 quick=True)
+        record = await self._patch_record(model, id, values, quick=True)
         if record is None:
             raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
         return record
@@ -427,9 +554,6 @@ class SqlConnector(Connector):
         """A replace clears what the new data does not name."""
         given = self._values(table_map, data, without_ids=True)
         return {name: given.get(name) for name in table_map.columns if name not in table_map.id_names}
-
-    def _replace(self, conn, model: str, id: Any, values: dict) -> dict | None:
-        return self._patch(conn, model, id, values) if values else self._patch(conn, model, id, {})
 
     async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
         return await self._write_or_create(model, data, replace=False)
@@ -445,11 +569,16 @@ class SqlConnector(Connector):
             values = self._replacement(table_map, data) if replace else self._values(
                 table_map, data, without_ids=True
             )
-            record = await self._run(self._patch, model, id, values, write=True, atomic=not self._returning)
+            record = await self._patch_record(model, id, values)
             if record is not None:
                 return record
         new_id = await self.create(model, data, {})
-        record = await self._run(lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id)))
+        if self.engine.has_direct_path:
+            record = await self._direct(
+                lambda conn: self._read_one_direct(conn, table_map, self._id_condition(table_map, new_id)))
+        else:
+            record = await self._run(
+                lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id)))
         return record if record is not None else {**data, id_name: new_id}
 
     def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:
@@ -494,6 +623,7 @@ class SqlConnector(Connector):
 
         plan = await self._run(work, write=not dry_run)
         self._statements.clear()
+        self._shapes.clear()
         return plan
 
     async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:

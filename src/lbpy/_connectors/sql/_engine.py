@@ -1,9 +1,12 @@
 """The SQL connector's engine: connections, and where each operation runs.
 
-Every operation is one plain function of a SQLAlchemy ``Connection``, run where it is cheapest:
+Every operation is one plain function of a connection (SQLAlchemy's ``Connection``, or a
+coroutine function of a ``_fast.DirectConnection``), run where it is cheapest:
 
-* PostgreSQL and MySQL/MariaDB: on an asynchronous engine (asyncpg, asyncmy) through
-  ``AsyncConnection.run_sync``; a URL that names a synchronous driver runs it in worker threads.
+* PostgreSQL and MySQL/MariaDB on asyncpg or asyncmy: the connector's reads and writes run on the
+  driver's own pool (``run_direct``, see ``_fast``); migration, discovery and other work of
+  SQLAlchemy's own on the asynchronous engine through ``AsyncConnection.run_sync``. A URL that
+  names a synchronous driver runs everything in worker threads.
 * SQLite: one-row work (a record by id, a new record, a patch by id) and reads that finish within
   a small budget run at once on the calling thread, the hottest statements straight on sqlite3;
   anything longer, and anything that would wait for another writer's lock, runs in worker threads.
@@ -33,8 +36,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, QueuePool
 
 from ..._filter import like_search, regexp_search
-from ._config import SqlSettings
+from ._config import SqlSettings, connect_args
 from ._errors import is_disconnect, translate
+from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
 from ._schema import json_dumps
 
 
@@ -53,25 +57,40 @@ class SqlEngine:
         self._engine_loop: Any = None
         self._inline_engine: Any = None  # SQLite: connections used on the calling thread
         self._inline: dict[int, Any] = {}
+        #: asyncpg and asyncmy: the connector's reads and writes run on the driver's own pool
+        self.has_direct_path = (self.backend, config.url.get_driver_name()) in DIRECT_DRIVERS
+        self.direct: DirectPool | None = None
+        self._dialect_ready = False
+        self._dialect_lock: anyio.Lock | None = None
 
     @property
     def is_open(self) -> bool:
         return self._engine is not None and not self._engine_is_stale()
 
+
     def open(self) -> None:
         self._engine = self._create_engine()
         self._engine_loop = _running_loop() if self.config.is_async else None
         self._inline_engine = self._create_inline_engine()
+        self._dialect_ready = False
+        self._dialect_lock = None
+        if self.config.is_async:
+            self.direct = direct_pool(self.config, self._engine.dialect, self._engine.sync_engine.dispatch)
 
     async def close(self) -> None:
         engine, self._engine = self._engine, None
+        direct, self.direct = self.direct, None
         self._close_inline()
         if engine is None:
             return
         if self.config.is_async:
             if self._engine_loop is _running_loop():
+                if direct is not None:
+                    await direct.close()
                 await engine.dispose()
             else:
+                if direct is not None:
+                    direct.terminate()
                 engine.sync_engine.dispose(close=False)
         else:
             await anyio.to_thread.run_sync(engine.dispose)
@@ -89,7 +108,7 @@ class SqlEngine:
             skip_autocommit_rollback=True,
             json_serializer=json_dumps,
             json_deserializer=json.loads,
-            pool_recycle=3600,
+            pool_recycle=config.max_lifetime,
             echo=config.echo,
         )
         if config.backend == "sqlite":
@@ -98,7 +117,7 @@ class SqlEngine:
                 Path(config.url.database).parent.mkdir(parents=True, exist_ok=True)
             options.update(
                 poolclass=QueuePool,
-                pool_size=1 if memory else config.pool_size,
+                pool_size=1 if memory else config.pool_max,
                 max_overflow=0 if memory else config.max_overflow,
                 pool_timeout=config.pool_timeout,
                 connect_args={"timeout": 30, "check_same_thread": False},
@@ -106,12 +125,14 @@ class SqlEngine:
             engine = sa.create_engine(config.url, **options)
             sa.event.listen(engine, "connect", _sqlite_on_connect(memory))
             return engine
-        options.update(pool_size=config.pool_size, max_overflow=config.max_overflow,
-                       pool_timeout=config.pool_timeout)
-        if config.backend == "postgresql" and config.url.get_driver_name() == "asyncpg":
-            options["connect_args"] = {"timeout": 10, "server_settings": {"application_name": "lbpy"}}
-        elif config.backend == "mysql" and config.url.get_driver_name() in ("asyncmy", "aiomysql", "pymysql"):
-            options["connect_args"] = {"connect_timeout": 10}
+        if self.has_direct_path:
+            # requests use the driver's pool; this engine serves migration and discovery, and
+            # keeps no connection open between them
+            options["poolclass"] = NullPool
+        else:
+            options.update(pool_size=config.pool_max, max_overflow=config.max_overflow,
+                           pool_timeout=config.pool_timeout)
+        options["connect_args"] = connect_args(config)
         if config.is_async:
             from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -141,9 +162,50 @@ class SqlEngine:
             if self._engine is not None:
                 self._engine.sync_engine.dispose(close=False)
                 self._engine = None
+            if self.direct is not None:
+                self.direct.terminate()
+                self.direct = None
             self._close_inline()
             self.open()
         return self._engine
+
+    async def _learn_dialect(self) -> None:
+        """SQLAlchemy learns the server (its version, MariaDB or MySQL) on its first connection,
+        and statements are compiled for what it learnt: connect once before the first compile."""
+        if self._dialect_lock is None:
+            self._dialect_lock = anyio.Lock()
+        async with self._dialect_lock:
+            if not self._dialect_ready:
+                async with self._engine.connect():
+                    pass
+                self._dialect_ready = True
+
+    async def run_direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
+        """``await work(connection, *args)`` on a connection of the driver's pool (``_fast``),
+        with ``run``'s rules: one transaction when ``atomic``, a read that meets a dropped
+        connection tried once more, shielded from cancellation, errors as lbpy's errors."""
+        for attempt in (1, 2):
+            try:
+                with anyio.CancelScope(shield=True):
+                    if not self._dialect_ready or self._engine_loop is not _running_loop():
+                        await self._engine_for_now()
+                        await self._learn_dialect()
+                    direct = self.direct
+                    try:
+                        return await direct.run(work, args, atomic)
+                    except Exception as exc:
+                        converted = direct.error(exc)
+                        if converted is exc:
+                            raise
+                        raise converted from exc
+            except Exception as exc:
+                if attempt == 1 and not write and is_disconnect(exc):
+                    continue
+                translated = translate(exc, self.datasource_name, self.config.shown())
+                if translated is exc:
+                    raise
+                raise translated from exc
+        raise AssertionError("unreachable")
 
     async def run(self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None,
                   quick: bool | str = False) -> Any:

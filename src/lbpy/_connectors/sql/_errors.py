@@ -30,7 +30,8 @@ def translate(exc: BaseException, datasource: str, where: str) -> BaseException:
     if isinstance(exc, sa_exc.TimeoutError):
         return ServiceUnavailableError(
             f'The database of datasource "{datasource}" is too busy: no connection became free in time; '
-            "raise its poolSize or try again", code="DATABASE_BUSY",
+            "raise its pool's max (\"max\", \"connectionLimit\" or \"pool\": {\"max\": n}) or try again",
+            code="DATABASE_BUSY",
         )
     detail = _first_line(exc)
     if "0x00" in detail or "\\u0000 cannot be converted" in detail:
