@@ -63,7 +63,7 @@ class RestApp:
                 access = await self.auth.call_access(scope)
                 call.options["accessToken"] = access.token
                 call.options["_auth"] = access
-                await self.auth.authorize(route.model, route.method, access, await _model_id(call))
+                await self.auth.authorize(route.model, route.method, access, await _model_id(route, call))
             if route.method.streams:
                 await self.stream(route, call, send, origin)
                 return
@@ -130,17 +130,31 @@ class RestApp:
             changes.close()
 
 
-async def _model_id(call: Call) -> Any:
-    """The record a call is about, as LoopBack's authorization read it: the path's id, else the
-    body's, else the query's."""
+#: the built-in methods whose body's ``id`` names the record they write
+_BODY_ID_METHODS = frozenset({"patchOrCreate", "replaceOrCreate"})
+
+
+async def _model_id(route: Route, call: Call) -> Any:
+    """The record a call acts on, whose stored data decides ``$owner``: the path's id; for
+    ``PATCH /X`` and ``replaceOrCreate`` the body's ``id`` (the record they write); for an app's
+    remote method its own ``id`` argument. LoopBack 3 also took a body's or the query's ``id`` for
+    any method, so ``GET /X?id=<a record of mine>`` passed ``$owner`` and listed every record."""
     found = call.params.get("id")
-    if found is None and call.scope["method"] in ("POST", "PUT", "PATCH"):
-        body = await call.body()
-        if isinstance(body, dict):
-            found = body.get("id")
-    if found is None:
-        found = call.query().get("id")
-    return found
+    if found is not None:
+        return found
+    method = route.method
+    if method.builtin:
+        if method.name in _BODY_ID_METHODS:
+            body = await call.body()
+            return body.get("id") if isinstance(body, dict) else None
+        return None
+    for accept, source in route.args:
+        if accept.arg == "id" and source in ("query", "body", "form"):
+            try:
+                return await read_arg(accept, source, call, False)
+            except HttpError:
+                return None  # the method's own check answers a malformed id
+    return None
 
 
 def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
