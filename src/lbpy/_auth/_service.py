@@ -120,13 +120,16 @@ class CallAccess:
         self.response_headers: list[tuple[bytes, bytes]] = []
         self.status: int | None = None
 
-    async def check_read(self, model: type[Model]) -> None:
-        """An ``include`` of ``model``'s records: the caller must be allowed to read them
-        (``find``), as if it had asked for them directly."""
+    async def check(self, model: type[Model], method: RemoteMethod | str, model_id: Any = None) -> None:
+        """A relation route, a nested route or an ``include`` reaching ``model``'s records: the
+        caller must be allowed ``method`` (a remote method, or a built-in one's name) on the
+        record ``model_id``, as if it had asked directly. Embedded models (no datasource) are
+        part of their owner's record."""
         if model.datasource is None:
             return
-        method = self.control.find_method(model)
-        await self.control.authorize(model, method, self, None)
+        if isinstance(method, str):
+            method = self.control.builtin_method(model, method)
+        await self.control.authorize(model, method, self, model_id)
 
 
 class AccessControl:
@@ -140,7 +143,7 @@ class AccessControl:
         self.registry: ModelRegistry | None = None
         self._methods: dict[tuple[str, str], MethodAccess] = {}
         self._rules: dict[str, list[Rule]] = {}
-        self._find_methods: dict[str, RemoteMethod] = {}
+        self._builtin_methods: dict[tuple[str, str], RemoteMethod] = {}
         self._tokens = _Cache(settings.cache_seconds)
         self._acl_rows = _Cache(settings.cache_seconds)
         self._acl_ranked = _Cache(settings.cache_seconds)
@@ -281,11 +284,14 @@ class AccessControl:
 
     # -- access -----------------------------------------------------------------------------
 
-    def find_method(self, model: type[Model]) -> RemoteMethod:
-        method = self._find_methods.get(model.spec.name)
+    def builtin_method(self, model: type[Model], name: str) -> RemoteMethod:
+        """The built-in method ``name`` (find, findById, create, ...) as ACLs see it."""
+        key = (model.spec.name, name)
+        method = self._builtin_methods.get(key)
         if method is None:
-            method = self._find_methods[model.spec.name] = RemoteMethod(
-                name="find", fn=_never, builtin=True, access_type=READ)
+            method = RemoteMethod(name=name, fn=_never, builtin=True)
+            method.access_type = access_type_of(method)
+            self._builtin_methods[key] = method
         return method
 
     def method_access(self, model: type[Model], method: RemoteMethod) -> MethodAccess:
