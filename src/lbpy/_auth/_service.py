@@ -120,6 +120,21 @@ class CallAccess:
         self.response_headers: list[tuple[bytes, bytes]] = []
         self.status: int | None = None
 
+    async def still_allowed(self, model: type[Model], method: RemoteMethod, model_id: Any = None) -> bool:
+        """Whether a call that goes on (a change stream) may still do so: its token is still
+        valid and the decision is still an allow. The roles this call found out are found out
+        again, through the caches a request uses (which a logout or a role change empties)."""
+        try:
+            if self.token is not None and await self.control._known_token(self.token.id) is None:
+                return False
+            self.roles.clear()
+            self.static_roles = None
+            self.volatile = False
+            await self.control.authorize(model, method, self, model_id)
+        except HttpError:
+            return False
+        return True
+
     async def check(self, model: type[Model], method: RemoteMethod | str, model_id: Any = None) -> None:
         """A relation route, a nested route or an ``include`` reaching ``model``'s records: the
         caller must be allowed ``method`` (a remote method, or a built-in one's name) on the

@@ -65,7 +65,7 @@ class RestApp:
                 call.options["_auth"] = access
                 await self.auth.authorize(route.model, route.method, access, await _model_id(route, call))
             if route.method.streams:
-                await self.stream(route, call, send, origin)
+                await self.stream(route, call, send, origin, access)
                 return
             status, body, extra = await self.invoke(route, call)
             if access is not None and (access.status or access.response_headers):
@@ -112,8 +112,10 @@ class RestApp:
                 extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
         return (204 if body is None and method.status == 200 else method.status), body, extra
 
-    async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
-        """A change stream: server-sent events until the client goes away (or the server stops)."""
+    async def stream(self, route: Route, call: Call, send, origin: bytes | None, access=None) -> None:
+        """A change stream: server-sent events until the client goes away, the server stops, or
+        the caller may no longer read the model (a logout, an expired token, a role taken away:
+        each event is checked as a request would be, from the same caches)."""
         args = {accept.arg: await read_arg(accept, source, call, route.method.builtin)
                 for accept, source in route.args}
         changes = await route.method.fn(route.model, **args)
@@ -125,7 +127,11 @@ class RestApp:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
-            await _pump(changes, call.receive, send)
+            allowed = None
+            if access is not None:
+                async def allowed() -> bool:
+                    return await access.still_allowed(route.model, route.method)
+            await _pump(changes, call.receive, send, allowed)
         finally:
             changes.close()
 
@@ -220,8 +226,9 @@ async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: "Mo
     return ctx.result
 
 
-async def _pump(changes, receive, send) -> None:
-    """Send each change as an event; stop when the client disconnects or the stream closes."""
+async def _pump(changes, receive, send, allowed=None) -> None:
+    """Send each change as an event; stop when the client disconnects, the stream closes, or
+    ``allowed()`` says the caller may no longer have it."""
     async with anyio.create_task_group() as tasks:
         async def watch_disconnect() -> None:
             while (await receive())["type"] != "http.disconnect":
@@ -231,6 +238,8 @@ async def _pump(changes, receive, send) -> None:
         tasks.start_soon(watch_disconnect)
         try:
             async for change in changes:
+                if allowed is not None and not await allowed():
+                    break
                 await send({"type": "http.response.body", "more_body": True,
                             "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
         except OSError:
