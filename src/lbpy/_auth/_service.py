@@ -107,10 +107,13 @@ class CallAccess:
     """One REST call's caller: its token and principals, and what was found out about them."""
 
     def __init__(self, control: "AccessControl", token: Model | None, client: str | None,
-                 principals: list[Principal] | None = None) -> None:
+                 principals: list[Principal] | None = None, *, secure: bool = False) -> None:
         self.control = control
         self.token = token
         self.client = client
+        #: whether the request came over HTTPS (the server's scheme, which uvicorn takes from
+        #: X-Forwarded-Proto when the proxy is one it trusts): a cookie set is then Secure
+        self.secure = secure
         self.principals = token_principals(token) if principals is None else principals
         self.roles: dict[Any, bool] = {}
         #: whether a decision depended on the record or on an app's resolver (then it is not kept)
@@ -249,9 +252,10 @@ class AccessControl:
             if legacy is not None:
                 known = await self._known_token(legacy)
         client = scope.get("client")
+        secure = scope.get("scheme") in ("https", "wss")
         if known is None:
-            return CallAccess(self, None, client[0] if client else None, [])
-        return CallAccess(self, known.token, client[0] if client else None, known.principals)
+            return CallAccess(self, None, client[0] if client else None, [], secure=secure)
+        return CallAccess(self, known.token, client[0] if client else None, known.principals, secure=secure)
 
     async def find_token(self, token_id: str) -> Model | None:
         """The valid access token ``token_id``, or None; a 401 ``INVALID_TOKEN`` (and the token

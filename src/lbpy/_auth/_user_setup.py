@@ -171,8 +171,7 @@ async def _login(Model, credentials=None, include=None, options=None):
         ttl = token.get("ttl")
         age = f"; Max-Age={int(ttl)}" if isinstance(ttl, (int, float)) and ttl > 0 else ""
         value = sign_cookie(token.id, secret).replace(":", "%3A")
-        access.response_headers.append(
-            (b"set-cookie", f"access_token={value}{age}; Path=/; HttpOnly; SameSite=Lax".encode("latin-1")))
+        access.response_headers.append((b"set-cookie", _cookie(f"access_token={value}{age}", access)))
     return token
 
 
@@ -181,7 +180,14 @@ async def _logout(Model, options=None):
     await Model.logout(token.id if token is not None else None, options)
     access = _access(options)
     if access is not None and Model._auth().settings.cookie_secret:
-        access.response_headers.append((b"set-cookie", b"access_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"))
+        access.response_headers.append((b"set-cookie", _cookie("access_token=; Max-Age=0", access)))
+
+
+def _cookie(value: str, access: "CallAccess") -> bytes:
+    """The token cookie: never readable by scripts, not sent on other sites' requests, and over
+    HTTPS only sent back over HTTPS."""
+    secure = "; Secure" if access.secure else ""
+    return f"{value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode("latin-1")
 
 
 async def _verify(instance, options=None):
