@@ -25,6 +25,7 @@ from .._model._registry import ModelRegistry
 from .._model._remote_definition import RemoteMethod
 from ._acl import (
     ALL,
+    ALLOW,
     AUTHENTICATED,
     DEFAULT,
     DENY,
@@ -168,6 +169,9 @@ class AccessControl:
         self._roles = _Cache(settings.cache_seconds)
         self._decisions = _Cache(settings.cache_seconds)
         self._attached: dict[type, type[Model] | None] = {}
+        #: the models of the access control's own records (Role, RoleMapping, ACL and models
+        #: derived from them), and whether reading them is left to the app (Role's names)
+        self._guarded: dict[str, bool] = {}
         self._eternal = False
         self.background: set[asyncio.Task] = set()
         self.token_model: type[Model] | None = None
@@ -214,6 +218,8 @@ class AccessControl:
         for kind in (AclModel, RoleModel, RoleMappingModel):
             self._attached[kind] = next(
                 (m for m in registry.values() if issubclass(m, kind) and m.datasource is not None), None)
+        self._guarded = {model.spec.name: issubclass(model, RoleModel) for model in registry.values()
+                         if issubclass(model, (AclModel, RoleModel, RoleMappingModel))}
         self._eternal = self._eternal_tokens_allowed()
 
     def _acl_changed(self, event: Any = None) -> None:
@@ -367,7 +373,20 @@ class AccessControl:
         for _, rule in candidates:
             if await self._applies(rule, ctx, access):
                 return settle(rule.permission)
+        if self._guards(model, known.request):
+            admin = self.settings.admin_role
+            return ALLOW if admin is not None and await self.is_in_role(admin, ctx, access) else DENY
         return settle(DEFAULT, setting(model, "defaultPermission"), self.settings.default_permission)
+
+    def _guards(self, model: type[Model], request: Request) -> bool:
+        """Whether, no acl having decided, ``request`` is the admin role's only: any write of
+        Role, RoleMapping and ACL records, and any read of the last two (LoopBack 3 left them open
+        to everyone, so anyone could map themselves to an admin role). A model's own
+        ``defaultPermission`` still decides."""
+        readable = self._guarded.get(model.spec.name)
+        if readable is None or setting(model, "defaultPermission") in (ALLOW, DENY):
+            return False
+        return not (readable and request.access_type == READ)
 
     async def _applies(self, rule: Rule, ctx: AccessContext, access: CallAccess) -> bool:
         for principal in ctx.principals:
@@ -502,6 +521,8 @@ class AccessControl:
             if rule.principal_type == ROLE and rule.principal_id in (EVERYONE, UNAUTHENTICATED) \
                     and rule.principal_id not in self.resolvers:
                 return is_allowed(rule.permission)
+        if self._guards(model, self.method_access(model, method).request):
+            return False
         return is_allowed(settle(DEFAULT, setting(model, "defaultPermission"), self.settings.default_permission))
 
     # -- the Python API ---------------------------------------------------------------------
