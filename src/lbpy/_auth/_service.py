@@ -47,7 +47,7 @@ from ._acl import (
 from ._context import AccessContext, Principal, token_principals
 from ._methods import access_type as access_type_of
 from ._methods import method_names as method_names_of
-from ._models import AccessTokenModel, AclModel, RoleMappingModel, RoleModel, UserModel, setting
+from ._models import RESET_SCOPE, AccessTokenModel, AclModel, RoleMappingModel, RoleModel, UserModel, setting
 from ._passwords import Passwords
 from ._settings import AuthSettings
 from ._throttle import LoginThrottle
@@ -329,7 +329,7 @@ class AccessControl:
             scopes = method.access_scopes or ["DEFAULT"]
             if (method.name == "setPassword" and issubclass(model, UserModel)
                     and setting(model, "restrictResetPasswordTokenScope")):
-                scopes = ["reset-password"]  # only a reset token may set a password, and only that
+                scopes = [RESET_SCOPE]  # only a reset token may set a password, and only that
             found = self._methods[key] = MethodAccess(
                 request, ranked([r for r in rules if r is not None], request), tuple(scopes))
         return found

@@ -17,7 +17,7 @@ import anyio.to_thread
 from .._errors import BadRequestError, UnauthorizedError
 from .._model._persisted import Model
 from .._model._remote_definition import Accept, Endpoint, RemoteMethod, Returns
-from ._models import UserModel, email_validator, setting
+from ._models import RESET_SCOPE, UserModel, email_validator, setting
 from ._passwords import is_hashed
 from ._throttle import account_key
 from ._tokens import new_token_id, sign_cookie
@@ -242,6 +242,10 @@ async def _change_password(Model, oldPassword=None, newPassword=None, options=No
 async def _set_password(Model, newPassword=None, options=None):
     token = (options or {}).get("accessToken")
     await Model.set_password(token.get("userId") if token is not None else None, newPassword, options)
+    scopes = token.get("scopes") if token is not None else None
+    if isinstance(scopes, list) and RESET_SCOPE in scopes:
+        # a reset token sets the password once (LoopBack's lived on for its 15 minutes)
+        await Model.logout(token.id, options)
 
 
 def user_methods(model_name: str) -> list[RemoteMethod]:
