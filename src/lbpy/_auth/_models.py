@@ -34,6 +34,8 @@ DEFAULT_TTL = 1209600  # two weeks
 DEFAULT_MAX_TTL = 31556926  # one year
 DEFAULT_RESET_TTL = 15 * 60
 EVENTS = ("resetPasswordRequest", "verificationRequest")
+#: the scope of the tokens a password reset issues
+RESET_SCOPE = "reset-password"
 
 
 def setting(model: type[Model], name: str, default: Any = None) -> Any:
@@ -272,7 +274,9 @@ class UserModel(Model):
         if setting(cls, "emailVerificationRequired") and not user.get("emailVerified"):
             return
         ttl = setting(cls, "resetPasswordTokenTTL") or DEFAULT_RESET_TTL
-        scopes = ["reset-password"] if setting(cls, "restrictResetPasswordTokenScope") else None
+        # marked as a reset token, so that setting the password spends it; without
+        # restrictResetPasswordTokenScope it also acts as the user, as LoopBack's did
+        scopes = [RESET_SCOPE] if setting(cls, "restrictResetPasswordTokenScope") else ["DEFAULT", RESET_SCOPE]
         token = await user.create_access_token(ttl, None, scopes=scopes)
         await cls._emit("resetPasswordRequest", {"email": options["email"], "accessToken": token,
                                                  "user": user, "options": options})

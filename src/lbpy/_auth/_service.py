@@ -25,6 +25,7 @@ from .._model._registry import ModelRegistry
 from .._model._remote_definition import RemoteMethod
 from ._acl import (
     ALL,
+    ALLOW,
     AUTHENTICATED,
     DEFAULT,
     DENY,
@@ -46,7 +47,7 @@ from ._acl import (
 from ._context import AccessContext, Principal, token_principals
 from ._methods import access_type as access_type_of
 from ._methods import method_names as method_names_of
-from ._models import AccessTokenModel, AclModel, RoleMappingModel, RoleModel, UserModel, setting
+from ._models import RESET_SCOPE, AccessTokenModel, AclModel, RoleMappingModel, RoleModel, UserModel, setting
 from ._passwords import Passwords
 from ._settings import AuthSettings
 from ._throttle import LoginThrottle
@@ -107,10 +108,13 @@ class CallAccess:
     """One REST call's caller: its token and principals, and what was found out about them."""
 
     def __init__(self, control: "AccessControl", token: Model | None, client: str | None,
-                 principals: list[Principal] | None = None) -> None:
+                 principals: list[Principal] | None = None, *, secure: bool = False) -> None:
         self.control = control
         self.token = token
         self.client = client
+        #: whether the request came over HTTPS (the server's scheme, which uvicorn takes from
+        #: X-Forwarded-Proto when the proxy is one it trusts): a cookie set is then Secure
+        self.secure = secure
         self.principals = token_principals(token) if principals is None else principals
         self.roles: dict[Any, bool] = {}
         #: whether a decision depended on the record or on an app's resolver (then it is not kept)
@@ -120,13 +124,31 @@ class CallAccess:
         self.response_headers: list[tuple[bytes, bytes]] = []
         self.status: int | None = None
 
-    async def check_read(self, model: type[Model]) -> None:
-        """An ``include`` of ``model``'s records: the caller must be allowed to read them
-        (``find``), as if it had asked for them directly."""
+    async def still_allowed(self, model: type[Model], method: RemoteMethod, model_id: Any = None) -> bool:
+        """Whether a call that goes on (a change stream) may still do so: its token is still
+        valid and the decision is still an allow. The roles this call found out are found out
+        again, through the caches a request uses (which a logout or a role change empties)."""
+        try:
+            if self.token is not None and await self.control._known_token(self.token.id) is None:
+                return False
+            self.roles.clear()
+            self.static_roles = None
+            self.volatile = False
+            await self.control.authorize(model, method, self, model_id)
+        except HttpError:
+            return False
+        return True
+
+    async def check(self, model: type[Model], method: RemoteMethod | str, model_id: Any = None) -> None:
+        """A relation route, a nested route or an ``include`` reaching ``model``'s records: the
+        caller must be allowed ``method`` (a remote method, or a built-in one's name) on the
+        record ``model_id``, as if it had asked directly. Embedded models (no datasource) are
+        part of their owner's record."""
         if model.datasource is None:
             return
-        method = self.control.find_method(model)
-        await self.control.authorize(model, method, self, None)
+        if isinstance(method, str):
+            method = self.control.builtin_method(model, method)
+        await self.control.authorize(model, method, self, model_id)
 
 
 class AccessControl:
@@ -140,13 +162,16 @@ class AccessControl:
         self.registry: ModelRegistry | None = None
         self._methods: dict[tuple[str, str], MethodAccess] = {}
         self._rules: dict[str, list[Rule]] = {}
-        self._find_methods: dict[str, RemoteMethod] = {}
+        self._builtin_methods: dict[tuple[str, str], RemoteMethod] = {}
         self._tokens = _Cache(settings.cache_seconds)
         self._acl_rows = _Cache(settings.cache_seconds)
         self._acl_ranked = _Cache(settings.cache_seconds)
         self._roles = _Cache(settings.cache_seconds)
         self._decisions = _Cache(settings.cache_seconds)
         self._attached: dict[type, type[Model] | None] = {}
+        #: the models of the access control's own records (Role, RoleMapping, ACL and models
+        #: derived from them), and whether reading them is left to the app (Role's names)
+        self._guarded: dict[str, bool] = {}
         self._eternal = False
         self.background: set[asyncio.Task] = set()
         self.token_model: type[Model] | None = None
@@ -193,6 +218,8 @@ class AccessControl:
         for kind in (AclModel, RoleModel, RoleMappingModel):
             self._attached[kind] = next(
                 (m for m in registry.values() if issubclass(m, kind) and m.datasource is not None), None)
+        self._guarded = {model.spec.name: issubclass(model, RoleModel) for model in registry.values()
+                         if issubclass(model, (AclModel, RoleModel, RoleMappingModel))}
         self._eternal = self._eternal_tokens_allowed()
 
     def _acl_changed(self, event: Any = None) -> None:
@@ -231,9 +258,10 @@ class AccessControl:
             if legacy is not None:
                 known = await self._known_token(legacy)
         client = scope.get("client")
+        secure = scope.get("scheme") in ("https", "wss")
         if known is None:
-            return CallAccess(self, None, client[0] if client else None, [])
-        return CallAccess(self, known.token, client[0] if client else None, known.principals)
+            return CallAccess(self, None, client[0] if client else None, [], secure=secure)
+        return CallAccess(self, known.token, client[0] if client else None, known.principals, secure=secure)
 
     async def find_token(self, token_id: str) -> Model | None:
         """The valid access token ``token_id``, or None; a 401 ``INVALID_TOKEN`` (and the token
@@ -281,11 +309,14 @@ class AccessControl:
 
     # -- access -----------------------------------------------------------------------------
 
-    def find_method(self, model: type[Model]) -> RemoteMethod:
-        method = self._find_methods.get(model.spec.name)
+    def builtin_method(self, model: type[Model], name: str) -> RemoteMethod:
+        """The built-in method ``name`` (find, findById, create, ...) as ACLs see it."""
+        key = (model.spec.name, name)
+        method = self._builtin_methods.get(key)
         if method is None:
-            method = self._find_methods[model.spec.name] = RemoteMethod(
-                name="find", fn=_never, builtin=True, access_type=READ)
+            method = RemoteMethod(name=name, fn=_never, builtin=True)
+            method.access_type = access_type_of(method)
+            self._builtin_methods[key] = method
         return method
 
     def method_access(self, model: type[Model], method: RemoteMethod) -> MethodAccess:
@@ -298,7 +329,7 @@ class AccessControl:
             scopes = method.access_scopes or ["DEFAULT"]
             if (method.name == "setPassword" and issubclass(model, UserModel)
                     and setting(model, "restrictResetPasswordTokenScope")):
-                scopes = ["reset-password"]  # only a reset token may set a password, and only that
+                scopes = [RESET_SCOPE]  # only a reset token may set a password, and only that
             found = self._methods[key] = MethodAccess(
                 request, ranked([r for r in rules if r is not None], request), tuple(scopes))
         return found
@@ -342,7 +373,20 @@ class AccessControl:
         for _, rule in candidates:
             if await self._applies(rule, ctx, access):
                 return settle(rule.permission)
+        if self._guards(model, known.request):
+            admin = self.settings.admin_role
+            return ALLOW if admin is not None and await self.is_in_role(admin, ctx, access) else DENY
         return settle(DEFAULT, setting(model, "defaultPermission"), self.settings.default_permission)
+
+    def _guards(self, model: type[Model], request: Request) -> bool:
+        """Whether, no acl having decided, ``request`` is the admin role's only: any write of
+        Role, RoleMapping and ACL records, and any read of the last two (LoopBack 3 left them open
+        to everyone, so anyone could map themselves to an admin role). A model's own
+        ``defaultPermission`` still decides."""
+        readable = self._guarded.get(model.spec.name)
+        if readable is None or setting(model, "defaultPermission") in (ALLOW, DENY):
+            return False
+        return not (readable and request.access_type == READ)
 
     async def _applies(self, rule: Rule, ctx: AccessContext, access: CallAccess) -> bool:
         for principal in ctx.principals:
@@ -477,6 +521,8 @@ class AccessControl:
             if rule.principal_type == ROLE and rule.principal_id in (EVERYONE, UNAUTHENTICATED) \
                     and rule.principal_id not in self.resolvers:
                 return is_allowed(rule.permission)
+        if self._guards(model, self.method_access(model, method).request):
+            return False
         return is_allowed(settle(DEFAULT, setting(model, "defaultPermission"), self.settings.default_permission))
 
     # -- the Python API ---------------------------------------------------------------------

@@ -11,7 +11,8 @@ is read where LoopBack read it. lbpy's settings live under ``auth``::
       "loginThrottle": {"perAccount": "10 per 15 minutes", "perAddress": "100 per 15 minutes",
                         "storage": "memory://"},
       "cookie": {"secret": "${COOKIE_SECRET}"},   # read (and set at login) a signed cookie
-      "redirectOrigins": ["https://app.example.com"]  # where confirm's ?redirect= may point
+      "redirectOrigins": ["https://app.example.com"],  # where confirm's ?redirect= may point
+      "adminRole": "admin"        # who may write Role, RoleMapping and ACL over REST (null: nobody)
     }
 
 ``"auth": false`` is ``{"enabled": false}``.
@@ -48,6 +49,9 @@ class AuthSettings:
     cookie_secret: str | None = None
     #: where GET /Users/confirm?redirect= may send a browser besides this server's own paths
     redirect_origins: tuple[str, ...] = ()
+    #: the static role that may write Role, RoleMapping and ACL records (and read the last two)
+    #: over REST where the app's acls say nothing; None: no one
+    admin_role: str | None = "admin"
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "AuthSettings":
@@ -94,6 +98,11 @@ class AuthSettings:
         if not isinstance(origins, list) or not all(isinstance(o, str) and o.startswith(("http://", "https://"))
                                                     for o in origins):
             raise ValueError('auth.redirectOrigins must be a list of origins such as "https://app.example.com"')
-        return cls(enabled=enabled, default_permission=default, acl_error_status=status,
+        admin_role = raw.get("adminRole", "admin")
+        if admin_role is False:
+            admin_role = None
+        if admin_role is not None and (not isinstance(admin_role, str) or not admin_role or admin_role.startswith("$")):
+            raise ValueError('auth.adminRole must be the name of a static role, such as "admin", or null')
+        return cls(enabled=enabled, admin_role=admin_role, default_permission=default, acl_error_status=status,
                    cache_seconds=float(seconds), hashing=HashSettings.from_config(raw.get("passwordHashing")),
                    throttle=throttle_settings, cookie_secret=secret, redirect_origins=tuple(origins))

@@ -17,7 +17,7 @@ import anyio.to_thread
 from .._errors import BadRequestError, UnauthorizedError
 from .._model._persisted import Model
 from .._model._remote_definition import Accept, Endpoint, RemoteMethod, Returns
-from ._models import UserModel, email_validator, setting
+from ._models import RESET_SCOPE, UserModel, email_validator, setting
 from ._passwords import is_hashed
 from ._throttle import account_key
 from ._tokens import new_token_id, sign_cookie
@@ -171,8 +171,7 @@ async def _login(Model, credentials=None, include=None, options=None):
         ttl = token.get("ttl")
         age = f"; Max-Age={int(ttl)}" if isinstance(ttl, (int, float)) and ttl > 0 else ""
         value = sign_cookie(token.id, secret).replace(":", "%3A")
-        access.response_headers.append(
-            (b"set-cookie", f"access_token={value}{age}; Path=/; HttpOnly; SameSite=Lax".encode("latin-1")))
+        access.response_headers.append((b"set-cookie", _cookie(f"access_token={value}{age}", access)))
     return token
 
 
@@ -181,7 +180,14 @@ async def _logout(Model, options=None):
     await Model.logout(token.id if token is not None else None, options)
     access = _access(options)
     if access is not None and Model._auth().settings.cookie_secret:
-        access.response_headers.append((b"set-cookie", b"access_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"))
+        access.response_headers.append((b"set-cookie", _cookie("access_token=; Max-Age=0", access)))
+
+
+def _cookie(value: str, access: "CallAccess") -> bytes:
+    """The token cookie: never readable by scripts, not sent on other sites' requests, and over
+    HTTPS only sent back over HTTPS."""
+    secure = "; Secure" if access.secure else ""
+    return f"{value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode("latin-1")
 
 
 async def _verify(instance, options=None):
@@ -236,6 +242,10 @@ async def _change_password(Model, oldPassword=None, newPassword=None, options=No
 async def _set_password(Model, newPassword=None, options=None):
     token = (options or {}).get("accessToken")
     await Model.set_password(token.get("userId") if token is not None else None, newPassword, options)
+    scopes = token.get("scopes") if token is not None else None
+    if isinstance(scopes, list) and RESET_SCOPE in scopes:
+        # a reset token sets the password once (LoopBack's lived on for its 15 minutes)
+        await Model.logout(token.id, options)
 
 
 def user_methods(model_name: str) -> list[RemoteMethod]:

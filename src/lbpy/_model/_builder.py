@@ -256,6 +256,7 @@ class ModelBuilder:
             if isinstance(kind, ModelType):
                 nested = self.registry[kind.name]
                 kind.coerce_record = _embedded_coercer(nested)
+                cls.spec.embedded[prop.name] = nested.spec
 
     def _customize(self, name: str) -> None:
         file = self.files.definitions[name]

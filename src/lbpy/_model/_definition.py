@@ -153,6 +153,10 @@ class ModelSpec:
     settings: dict[str, Any]
     source: str = "<python>"
     description: str | None = None
+    #: the properties holding records of another model (embedsOne, embedsMany, a property typed
+    #: with a model), and that model's spec, so that its hidden properties stay out of answers;
+    #: bound once every model is built
+    embedded: dict[str, "ModelSpec"] = field(default_factory=dict)
 
     @property
     def id_name(self) -> str | None:

@@ -63,9 +63,9 @@ class RestApp:
                 access = await self.auth.call_access(scope)
                 call.options["accessToken"] = access.token
                 call.options["_auth"] = access
-                await self.auth.authorize(route.model, route.method, access, await _model_id(call))
+                await self.auth.authorize(route.model, route.method, access, await _model_id(route, call))
             if route.method.streams:
-                await self.stream(route, call, send, origin)
+                await self.stream(route, call, send, origin, access)
                 return
             status, body, extra = await self.invoke(route, call)
             if access is not None and (access.status or access.response_headers):
@@ -112,8 +112,10 @@ class RestApp:
                 extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
         return (204 if body is None and method.status == 200 else method.status), body, extra
 
-    async def stream(self, route: Route, call: Call, send, origin: bytes | None) -> None:
-        """A change stream: server-sent events until the client goes away (or the server stops)."""
+    async def stream(self, route: Route, call: Call, send, origin: bytes | None, access=None) -> None:
+        """A change stream: server-sent events until the client goes away, the server stops, or
+        the caller may no longer read the model (a logout, an expired token, a role taken away:
+        each event is checked as a request would be, from the same caches)."""
         args = {accept.arg: await read_arg(accept, source, call, route.method.builtin)
                 for accept, source in route.args}
         changes = await route.method.fn(route.model, **args)
@@ -125,22 +127,40 @@ class RestApp:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
-            await _pump(changes, call.receive, send)
+            allowed = None
+            if access is not None:
+                async def allowed() -> bool:
+                    return await access.still_allowed(route.model, route.method)
+            await _pump(changes, call.receive, send, allowed)
         finally:
             changes.close()
 
 
-async def _model_id(call: Call) -> Any:
-    """The record a call is about, as LoopBack's authorization read it: the path's id, else the
-    body's, else the query's."""
+#: the built-in methods whose body's ``id`` names the record they write
+_BODY_ID_METHODS = frozenset({"patchOrCreate", "replaceOrCreate"})
+
+
+async def _model_id(route: Route, call: Call) -> Any:
+    """The record a call acts on, whose stored data decides ``$owner``: the path's id; for
+    ``PATCH /X`` and ``replaceOrCreate`` the body's ``id`` (the record they write); for an app's
+    remote method its own ``id`` argument. LoopBack 3 also took a body's or the query's ``id`` for
+    any method, so ``GET /X?id=<a record of mine>`` passed ``$owner`` and listed every record."""
     found = call.params.get("id")
-    if found is None and call.scope["method"] in ("POST", "PUT", "PATCH"):
-        body = await call.body()
-        if isinstance(body, dict):
-            found = body.get("id")
-    if found is None:
-        found = call.query().get("id")
-    return found
+    if found is not None:
+        return found
+    method = route.method
+    if method.builtin:
+        if method.name in _BODY_ID_METHODS:
+            body = await call.body()
+            return body.get("id") if isinstance(body, dict) else None
+        return None
+    for accept, source in route.args:
+        if accept.arg == "id" and source in ("query", "body", "form"):
+            try:
+                return await read_arg(accept, source, call, False)
+            except HttpError:
+                return None  # the method's own check answers a malformed id
+    return None
 
 
 def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
@@ -206,8 +226,9 @@ async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: "Mo
     return ctx.result
 
 
-async def _pump(changes, receive, send) -> None:
-    """Send each change as an event; stop when the client disconnects or the stream closes."""
+async def _pump(changes, receive, send, allowed=None) -> None:
+    """Send each change as an event; stop when the client disconnects, the stream closes, or
+    ``allowed()`` says the caller may no longer have it."""
     async with anyio.create_task_group() as tasks:
         async def watch_disconnect() -> None:
             while (await receive())["type"] != "http.disconnect":
@@ -217,6 +238,8 @@ async def _pump(changes, receive, send) -> None:
         tasks.start_soon(watch_disconnect)
         try:
             async for change in changes:
+                if allowed is not None and not await allowed():
+                    break
                 await send({"type": "http.response.body", "more_body": True,
                             "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
         except OSError:

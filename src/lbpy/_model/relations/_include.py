@@ -22,7 +22,7 @@ from ..._filter import (
     parse_filter,
     sort_records,
 )
-from ._relation import DEFAULT_INQ_LIMIT, Relation, model_specs, relation_of
+from ._relation import DEFAULT_INQ_LIMIT, Relation, check_access, model_specs, relation_of
 
 if TYPE_CHECKING:
     from .._persisted import Model
@@ -85,11 +85,8 @@ _EMBEDDED = frozenset({"embedsOne", "embedsMany"})
 
 async def check_read(target: type["Model"], options: dict) -> None:
     """A REST call's include reads the related model's records only where the caller may read
-    them directly: its access control (``options["_auth"]``, set by the REST layer) decides, as
-    for ``find`` on that model. Calls from Python carry none and are not checked."""
-    guard = options.get("_auth") if options else None
-    if guard is not None:
-        await guard.check_read(target)
+    them directly, as ``find`` on that model."""
+    await check_access(target, "find", None, options)
 
 
 def _merged(base: Filter | None, extra: Filter | None) -> Filter:

@@ -21,6 +21,18 @@ MANY = frozenset({"hasMany", "hasAndBelongsToMany", "referencesMany", "embedsMan
 #: how many keys one ``inq`` query carries at most; a datasource's ``inqLimit`` setting overrides it
 DEFAULT_INQ_LIMIT = 10_000
 
+async def check_access(model: type["Model"], method: Any, model_id: Any, options: dict | None) -> None:
+    """A REST call reaches ``model``'s records through a relation (a relation route, a nested
+    route, an ``include``) only where the caller may do the same directly: ``method`` (a built-in
+    method's name, such as ``"find"`` or ``"deleteById"``, or a remote method) on the record
+    ``model_id``, as its access control (``options["_auth"]``, set by the REST layer) decides.
+    Calls from Python carry none and are not checked."""
+    guard = options.get("_auth") if options else None
+    if guard is not None:
+        await guard.check(model, method, model_id)
+
+
+
 # ---------------------------------------------------------------------------------------------
 # LoopBack's names
 

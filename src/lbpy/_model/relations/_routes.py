@@ -17,10 +17,10 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
-from ..._errors import NotFoundError
+from ..._errors import HttpError, NotFoundError
 from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
 from ._accessors import accessor
-from ._relation import MANY, Relation
+from ._relation import MANY, Relation, check_access
 
 if TYPE_CHECKING:
     from .._persisted import Model
@@ -62,8 +62,13 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
     target = relation.target.spec.name if relation.target is not None else "PersistedModel"
 
     async def get(instance, refresh=None, options=None):
-        if instance.get(relation.key_from) is None:
+        value = instance.get(relation.key_from)
+        if value is None:
             return {}  # LoopBack's answer when there is no foreign key (a dangling one is null)
+        related = relation.target_for(instance.to_dict())
+        if related is not None:
+            by_id = relation.key_to == (related.spec.id_name or "id")
+            await check_access(related, "findById", value if by_id else None, options)
         return await accessor(instance, name).get(options)
 
     return _method(
@@ -76,17 +81,29 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
 def _has_one(relation: Relation) -> list[RemoteMethod]:
     name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
 
+    async def one(instance, method, options):
+        """The related record, once the caller may ``method`` it (it is checked before a
+        missing one is a 404, so that a 404 tells nothing to a caller who may not)."""
+        related = accessor(instance, name)
+        found = await related.get(options)
+        await check_access(relation.target, method, found.id if found is not None else None, options)
+        return related, found
+
     async def get(instance, refresh=None, options=None):
-        return await accessor(instance, name)._require(options)
+        related, found = await one(instance, "findById", options)
+        return found if found is not None else await related._require(options)
 
     async def create(instance, data=None, options=None):
+        await check_access(relation.target, "create", None, options)
         return await accessor(instance, name).create(data, options)
 
     async def update(instance, data=None, options=None):
-        return await accessor(instance, name).update(data, options)
+        related, _ = await one(instance, "patchAttributes", options)
+        return await related.update(data, options)
 
     async def destroy(instance, options=None):
-        await accessor(instance, name).destroy(options)
+        related, _ = await one(instance, "deleteById", options)
+        await related.destroy(options)
 
     data = Accept("data", target, "body")
     result = [Returns("data", target, True)]
@@ -105,12 +122,15 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
     fk = _fk(relation)
 
     async def find_by_id(instance, fk, options=None):
+        await check_access(relation.target, "findById", fk, options)
         return await accessor(instance, name)._require(fk, options)
 
     async def destroy_by_id(instance, fk, options=None):
+        await check_access(relation.target, "deleteById", fk, options)
         await accessor(instance, name).destroy_by_id(fk, options)
 
     async def update_by_id(instance, fk, data=None, options=None):
+        await check_access(relation.target, "patchAttributes", fk, options)
         return await accessor(instance, name).update_by_id(fk, data, options)
 
     methods = [
@@ -127,13 +147,21 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
 
     linked = relation.through.spec.name if relation.through is not None else target
 
+    through = relation.through
+
     async def link(instance, fk, data=None, options=None):
+        await check_access(relation.target, "findById", fk, options)
+        if through is not None:
+            await check_access(through, "create", None, options)
         return await accessor(instance, name).link(fk, data, options)
 
     async def unlink(instance, fk, options=None):
+        if through is not None:
+            await check_access(through, "destroyAll", None, options)
         await accessor(instance, name).unlink(fk, options)
 
     async def exists(instance, fk, options=None):
+        await check_access(through if through is not None else relation.target, "exists", None, options)
         if not await accessor(instance, name).exists(fk, options):
             # LoopBack's answer for a missing link: 404 (HEAD carries no body)
             raise NotFoundError(f'Unknown "{type(instance).spec.name}" id "{instance.id}".',
@@ -156,17 +184,38 @@ def _list(relation: Relation) -> list[RemoteMethod]:
     name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
     owner = relation.owner.spec.name
 
+    target_model = relation.target
+    through = relation.through
+
     async def get(instance, filter=None, options=None):
+        try:
+            await check_access(target_model, "find", None, options)
+        except HttpError as denied:
+            # a model only its records' owners may read: each listed record must be the caller's
+            found = await accessor(instance, name).find(filter, options)
+            for record in found:
+                try:
+                    await check_access(target_model, "findById", record.id, options)
+                except HttpError:
+                    raise denied from None
+            return found
         return await accessor(instance, name).find(filter, options)
 
     async def create(instance, data=None, options=None):
+        await check_access(target_model, "create", None, options)
+        if through is not None:
+            await check_access(through, "create", None, options)
         return await accessor(instance, name).create(data, options)
 
     async def delete(instance, where=None, options=None):
+        await check_access(target_model, "destroyAll", None, options)
+        if through is not None:
+            await check_access(through, "destroyAll", None, options)
         # LoopBack accepted a where here and deleted every related record anyway
         await accessor(instance, name).destroy_all(where, options)
 
     async def count(instance, where=None, options=None):
+        await check_access(target_model, "count", None, options)
         return await accessor(instance, name).count(where, options)
 
     return [
@@ -213,9 +262,16 @@ def _nested(relation: Relation, method: RemoteMethod, name: str) -> RemoteMethod
     async def call(instance, nk=None, **args):
         related = accessor(instance, via)
         options = args.get("options")
-        middle = await (related._require(nk, options) if many else related.get(options))
+        if many:
+            await check_access(relation.target, "findById", nk, options)
+            middle = await related._require(nk, options)
+        else:
+            middle = await related.get(options)
+            await check_access(relation.target, "findById", middle.id if middle is not None else None, options)
         if middle is None:
             return None  # LoopBack answered null when the single related record is missing
+        # the middle record's own relation method, as if it had been called on it
+        await check_access(relation.target, method, middle.id, options)
         return await method.fn(middle, **args)
 
     nk = [Accept("nk", "any", "path", True, f"Foreign key for {via}.")] if many else []
