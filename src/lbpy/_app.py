@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Callable
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
-from ._auth import BUILTIN_CLASSES, AccessControl, AuthSettings, UserModel
+from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
 from ._datasource import DataSource
 from ._errors import BootError
 from ._loader import line_in, load_python_file, shown_path
 from ._model._builder import ModelBuilder
+from ._model._change_relay import plan_relays
 from ._model._change_stream import close_all
 from ._model._persisted import Model
 from ._model._registry import ModelRegistry
@@ -59,6 +60,10 @@ class Application:
             files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]).build()
         self.protected_models = self._protected_models()
         self.auth.enforced = settings.enabled if settings.enabled is not None else bool(self.protected_models)
+        # change streams across processes; access tokens' ids are credentials and never travel
+        self.change_relays = plan_relays(
+            self.datasources, self.models, (files.config.model_extra or {}).get("changeStream"),
+            private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)))
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -127,6 +132,8 @@ class Application:
         try:
             for datasource in self.datasources.values():
                 await datasource.connect()
+            for relay in self.change_relays:
+                await relay.start()
             for fn in self.boot_scripts:
                 await self._run_boot_script(fn)
         except BaseException:
@@ -153,6 +160,8 @@ class Application:
         self.started = False
         for task in list(self.auth.background):
             await task
+        for relay in self.change_relays:
+            await relay.stop()
         for datasource in self.datasources.values():
             await datasource.disconnect()
 

@@ -46,6 +46,7 @@ from .._filter import (
 from .._model._definition import ModelSpec, PropertySpec
 from .._model._types import ArrayType
 from ._calls import call_connector
+from ._change_bus import ChangeBus
 from ._discovery import schemas_from_discovery
 
 
@@ -80,6 +81,9 @@ class Connector:
     #: whether a record keeps properties its model does not declare (a non-strict model's extra
     #: data); when not, lbpy answers a create with what was stored, without them
     stores_undeclared: ClassVar[bool] = True
+    #: whether each process holds records of its own (memory, transient): such a store's change
+    #: events never leave the process
+    per_process: ClassVar[bool] = False
 
     def __init__(self, settings: Mapping[str, Any] | None = None,
                  models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None):
@@ -145,6 +149,18 @@ class Connector:
 
     def ping(self) -> None:
         """Raise if the backend cannot be reached."""
+
+    # -- change streams across processes ----------------------------------------------------
+
+    def change_bus(self, channel: str | None = None) -> ChangeBus | None:
+        """A bus through the backend itself that carries change events between the processes
+        sharing it (PostgreSQL's LISTEN/NOTIFY), or None when the backend has none."""
+        return None
+
+    def store_identity(self) -> str:
+        """What names the store the same way in every process that shares it (no secrets): the
+        default name of a Redis channel for its change events."""
+        return f"{self.name}:{self.settings.get('name') or ''}"
 
     # -- the required core ----------------------------------------------------------------
 

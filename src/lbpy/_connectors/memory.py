@@ -32,6 +32,7 @@ from ._base import Connector, Setting
 class MemoryConnector(Connector):
     name = "memory"
     blocking = False
+    per_process = True
     settings_schema = (
         Setting("file", description="a JSON file that keeps the data between restarts"),
     )

@@ -18,6 +18,7 @@ from ._base import Connector
 class TransientConnector(Connector):
     name = "transient"
     blocking = False
+    per_process = True
     default_id_type = "string"
 
     def all(self, model: str, filter: Filter, options: dict) -> list[dict]:

@@ -7,6 +7,8 @@ gave them, for ``GET/POST /Models/change-stream`` (server-sent events) and for P
     stream.close()
 
 With a ``where``, only events whose data matches it are sent (a remove has no data, so none is).
+A stream also receives the changes other processes sharing the model's store made, when its
+datasource relays them (``_change_relay``).
 """
 
 from __future__ import annotations
@@ -45,17 +47,20 @@ class ChangeStream:
 
     def _on_change(self, event: dict) -> None:
         data = event.get("data")
-        record = data.__data__ if is_record(data) else data
-        if self._match is not None and (not isinstance(record, dict) or not self._match(record)):
+        if self._match is not None:
+            record = data.__data__ if is_record(data) else data
+            if not isinstance(record, dict) or not self._match(record):
+                return
+        self._push(change_json(self.model, event))
+
+    def deliver(self, change: dict, record: dict | None) -> None:
+        """A change another process made (``change`` is its JSON, ``record`` the values its
+        ``where`` is matched against), sent as this process's own changes are."""
+        if self._match is not None and (record is None or not self._match(record)):
             return
-        change: dict[str, Any] = {}
-        if event.get("target") is not None:  # a bulk change has none, and LoopBack left it out
-            change["target"] = json_value(event["target"])
-        if event.get("where") is not None:
-            change["where"] = where_to_json(event["where"], shorthand=True, convert=json_value)
-        if data is not None:
-            change["data"] = data.to_json() if is_record(data) else to_json(self.model.spec, data)
-        change["type"] = event["type"]
+        self._push(dict(change))
+
+    def _push(self, change: dict) -> None:
         try:
             self._send.send_nowait(change)
         except Exception:  # closed meanwhile
@@ -85,6 +90,21 @@ class ChangeStream:
             self._loop.call_soon_threadsafe(self.close)
         else:
             self.close()
+
+
+def change_json(model: type["Model"], event: dict) -> dict:
+    """An ``on_change`` event as a change stream sends it: ``{"target"?, "where"?, "data"?,
+    "type"}`` in JSON values, hidden properties left out."""
+    data = event.get("data")
+    change: dict[str, Any] = {}
+    if event.get("target") is not None:  # a bulk change has none, and LoopBack left it out
+        change["target"] = json_value(event["target"])
+    if event.get("where") is not None:
+        change["where"] = where_to_json(event["where"], shorthand=True, convert=json_value)
+    if data is not None:
+        change["data"] = data.to_json() if is_record(data) else to_json(model.spec, data)
+    change["type"] = event["type"]
+    return change
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -205,7 +205,8 @@ class Model(ModelFeatures):
         """Call ``listener`` after every change with LoopBack's change-stream event:
         ``{"target": id, "where"?: where, "data"?: record or values, "type": "create" | "update" |
         "remove"}`` (``target`` is None when a bulk change matched by more than an id); returns an
-        unsubscribe function."""
+        unsubscribe function. Listeners hear this process's changes; change streams
+        (``create_change_stream``) hear other processes' too."""
         listeners = cls._runtime.listeners
         listeners.append(listener)
         return lambda: listeners.remove(listener) if listener in listeners else None
@@ -218,8 +219,9 @@ class Model(ModelFeatures):
 
     @classmethod
     def _changed(cls, kind: str, target: Any, *, where: dict | None = None, data: Any = None) -> None:
-        listeners = cls._runtime.listeners
-        if not listeners:
+        runtime = cls._runtime
+        listeners, relay = runtime.listeners, runtime.change_relay
+        if not listeners and relay is None:
             return
         event: dict[str, Any] = {"target": target}
         if where is not None:
@@ -229,6 +231,8 @@ class Model(ModelFeatures):
         event["type"] = kind
         for listener in list(listeners):
             listener(event)
+        if relay is not None:  # the other processes serving this store (``_change_relay``)
+            relay.publish(cls, event)
 
     # -- input ----------------------------------------------------------------------------
 

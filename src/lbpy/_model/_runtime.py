@@ -24,6 +24,8 @@ class ModelRuntime:
     listeners: list[Callable] = field(default_factory=list)
     #: open change streams, ended when the server stops
     change_streams: set[Any] = field(default_factory=set)
+    #: carries this model's changes to and from other processes (``_change_relay``), or None
+    change_relay: Any = None
     #: the resolved relations by name (``Relation`` objects)
     relations: dict[str, Any] = field(default_factory=dict)
     #: relations whose target's relation routes are nested under this model's (nestRemoting)

@@ -77,6 +77,7 @@ def test_a_warm_app_opens_no_connection_per_request(backend_name, make_client, t
     proxy = proxy_for(backend_name)
     settings = datasource_settings(backend_name, tmp_path, pool={"max": 4, "min": 1})
     settings["url"] = through(settings["url"], proxy.port)
+    settings["changeStream"] = "local"  # the request pool alone: a change-stream listener is one more
     client = make_client({"Thing": THING}, datasources={"db": settings})
     client.portal.call(client.app.datasources["db"].automigrate)
     for i in range(20):
@@ -100,6 +101,7 @@ def test_the_pool_never_holds_more_than_its_max(backend_name, make_client, tmp_p
     key = "max" if backend_name == "postgresql" else "connectionLimit"  # LoopBack's names
     settings = datasource_settings(backend_name, tmp_path, **{key: 2})
     settings["url"] = through(settings["url"], proxy.port)
+    settings["changeStream"] = "local"  # the request pool alone: a change-stream listener is one more
     client = make_client({"Thing": THING}, datasources={"db": settings})
     client.portal.call(client.app.datasources["db"].automigrate)
     for i in range(20):

@@ -31,6 +31,7 @@ from ._catalog import (
 from ._config import SqlSettings, read_settings
 from ._engine import SqlEngine
 from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
+from ._notify import PostgresChangeBus
 from ._schema import add_foreign_keys, build_table, table_name
 from ._statements import Prepared, Shapes, fetch
 from ._where import INT64_MAX, INT64_MIN, WhereCompiler, dialect_ops
@@ -105,6 +106,22 @@ class SqlConnector(Connector):
             await self._direct(ask)
             return
         await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
+
+    # -- change streams across processes ----------------------------------------------------
+
+    def change_bus(self, channel: str | None = None) -> PostgresChangeBus | None:
+        """PostgreSQL: LISTEN/NOTIFY on the datasource's database (``_notify``)."""
+        if self.backend != "postgresql":
+            return None
+        return PostgresChangeBus(self.config, channel)
+
+    def store_identity(self) -> str:
+        """The backend, database and schema (SQLite: the file); not the host, which machines may
+        spell differently, nor a user or password."""
+        url = self.config.url
+        if self.backend == "sqlite":
+            return f"sqlite:{url.database or ':memory:'}"
+        return f"{self.backend}:{url.database or ''}:{self.config.schema or ''}"
 
     # -- the engine -------------------------------------------------------------------------
 
