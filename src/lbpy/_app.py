@@ -22,7 +22,10 @@ from ._model._builder import ModelBuilder
 from ._model._change_stream import close_all
 from ._model._persisted import Model
 from ._model._registry import ModelRegistry
+from ._ops._layer import Operations
+from ._ops._settings import OpsSettings
 from ._rest._asgi import build_asgi
+from ._rest._invoke import cors_enabled
 
 log = logging.getLogger("lbpy")
 
@@ -59,6 +62,13 @@ class Application:
             files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]).build()
         self.protected_models = self._protected_models()
         self.auth.enforced = settings.enabled if settings.enabled is not None else bool(self.protected_models)
+        try:
+            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
+        except ValueError as exc:
+            raise BootError(f"server/config.json: {exc}") from None
+        #: health, readiness, metrics, access log and rate limits, around the REST API
+        self.operations = Operations(ops_settings, datasources=self.datasources, auth=self.auth,
+                                     start=self.start, cors=cors_enabled(self), debug=self.debug)
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -162,7 +172,7 @@ class Application:
 
     async def __call__(self, scope, receive, send) -> None:
         if self._asgi is None:
-            self._asgi = build_asgi(self)
+            self._asgi = self.operations.wrap(build_asgi(self))
         await self._asgi(scope, receive, send)
 
 

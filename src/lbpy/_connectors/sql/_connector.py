@@ -106,6 +106,10 @@ class SqlConnector(Connector):
             return
         await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
 
+    def pool_status(self) -> dict[str, int] | None:
+        """The connection pool's figures, for metrics (see ``SqlEngine.pool_status``)."""
+        return self.engine.pool_status()
+
     # -- the engine -------------------------------------------------------------------------
 
     @property
