@@ -10,6 +10,8 @@ line is formatted only when a handler writes it.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from time import perf_counter
 from typing import Any, Awaitable, Callable
 
@@ -189,6 +191,38 @@ def _log_access(scope, address: str | None, status: int, seconds: float, rid: st
     path = logged_path(scope)
     verb = scope["method"]
     ms = round(seconds * 1000, 3)
-    access_log.info('%s - "%s %s" %d %.1fms %s', address or "-", verb, path, status, ms, rid, extra={
+    access_log.handle(AccessRecord((address or "-", verb, path, status, ms, rid), {
         "request_id": rid, "client_addr": address, "method": verb, "path": path, "status_code": status,
-        "duration_ms": ms, "model": model or None, "remote_method": method or None})
+        "duration_ms": ms, "model": model or None, "remote_method": method or None}))
+
+
+class AccessRecord(logging.LogRecord):
+    """An access-log record on ``lbpy.access``, made without what ``Logger.info`` does for any
+    record (walk the stack for the caller, parse its file name, look up the thread's and the
+    process's names: two thirds of its cost) and is the same for every request of a process."""
+
+    _constant: dict = {}
+    _pid = 0
+
+    def __init__(self, args: tuple, fields: dict) -> None:  # noqa: super().__init__ is what is avoided
+        if AccessRecord._pid != os.getpid():
+            AccessRecord._constant = _constant_fields()
+            AccessRecord._pid = os.getpid()
+        now = time.time()
+        self.__dict__.update(AccessRecord._constant)
+        self.__dict__.update(fields)
+        self.args = args
+        self.created = now
+        self.msecs = int((now - int(now)) * 1000) + 0.0
+        self.relativeCreated = (now - logging._startTime) * 1000
+
+
+def _constant_fields() -> dict:
+    probe = logging.LogRecord(access_log.name, logging.INFO, __file__, 0, _ACCESS_LINE, None, None, "access")
+    fields = dict(probe.__dict__)
+    for varying in ("args", "created", "msecs", "relativeCreated"):
+        fields.pop(varying, None)
+    return fields
+
+
+_ACCESS_LINE = '%s - "%s %s" %d %.1fms %s'

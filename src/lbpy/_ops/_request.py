@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-import uuid
+from random import getrandbits
 from urllib.parse import quote, unquote_plus
 
 from ._settings import TrustProxy
@@ -29,7 +29,19 @@ def request_id(headers) -> str:
             if _SAFE_ID.fullmatch(value):
                 return value.decode("ascii")
             break
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID in hex, from ``random``: an id need not be unguessable, and
+    this costs a tenth of ``uuid.uuid4()``'s system call (``random`` reseeds in forked workers)."""
+    bits = (getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET
+    return f"{bits:032x}"
+
+
+# version 4 in bits 76-79, variant 10 in bits 62-63
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)
 
 
 class RequestIdFilter(logging.Filter):
