@@ -36,9 +36,12 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def server(argv: list[str], url: str, cwd: Path | None = None, env: dict | None = None) -> Iterator[subprocess.Popen]:
+def server(argv: list[str], url: str, cwd: Path | None = None, env: dict | None = None,
+           stderr=subprocess.PIPE) -> Iterator[subprocess.Popen]:
+    """``argv`` running until the block ends; pass ``stderr`` a file for a server that logs
+    every request (a pipe nobody reads would fill and stop it)."""
     process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         wait_http(url)
         yield process

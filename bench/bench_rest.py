@@ -1,11 +1,16 @@
 """lbpy's REST runtime against a bare Starlette app serving the same JSON, measured in one run.
 
     python bench/bench_rest.py [--seconds 5] [--rounds 3]
+    python bench/bench_rest.py --ops      # lbpy with metrics and the access log on, against off
 
 Both servers run under uvicorn (one process each, uvloop + httptools, no access log) on this
 machine, and wrk (one thread, 32 connections) drives them in turn, round after round; the
 figures are medians. Targets: get by id at least 0.4 of the bare Starlette figure, and an idle
 lbpy app under 60 MB resident.
+
+``--ops`` runs the same app twice instead, once as it is and once with ``"metrics": true`` and
+``--access-log`` (its lines written to a file, as a server's log would be), and prints what
+they cost: target at most 10% fewer requests per second.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from _harness import free_port, get_json, interleaved, rss_mb, server, table, wrk
@@ -28,7 +34,7 @@ SCENARIOS = {
 }
 
 
-def write_app(root: Path, rows: int) -> None:
+def write_app(root: Path, rows: int, config: dict | None = None) -> None:
     (root / "server").mkdir(parents=True)
     (root / "common" / "models").mkdir(parents=True)
     data = {"ids": {"Model1": rows + 1}, "models": {"Model1": {
@@ -36,7 +42,7 @@ def write_app(root: Path, rows: int) -> None:
         for i in range(1, rows + 1)}}}
     (root / "data.json").write_text(json.dumps(data))
     files = {
-        "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000},
+        "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000, **(config or {})},
         "server/datasources.json": {"db": {"name": "db", "connector": "memory", "file": str(root / "data.json")}},
         "server/model-config.json": {"_meta": {"sources": ["../common/models"]}, "Model1": {"dataSource": "db"}},
         "common/models/model1.json": {"name": "Model1", "base": "PersistedModel", "properties": {
@@ -50,7 +56,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ops", action="store_true",
+                        help="measure metrics and the access log: lbpy with them on against off")
     args = parser.parse_args()
+    if args.ops:
+        compare_operations(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "app"
         write_app(root, 100)
@@ -90,6 +101,50 @@ def main() -> None:
     print(f"lbpy resident memory: idle {idle_rss:.1f} MB (target < 60 MB: "
           f"{'ok' if idle_rss < 60 else 'MISSED'}), after the runs {loaded_rss:.1f} MB")
     print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32)")
+
+
+OPS_SCENARIOS = ("get by id", "limit find", "find 100 rows")
+
+
+def compare_operations(args) -> None:
+    """The same app with metrics and the access log off, and on, in turn, round after round."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plain_root, ops_root = Path(tmp) / "plain", Path(tmp) / "ops"
+        write_app(plain_root, 100)
+        write_app(ops_root, 100, {"metrics": {"enabled": True}})
+        plain_port, ops_port = free_port(), free_port()
+        plain_url, ops_url = f"http://127.0.0.1:{plain_port}", f"http://127.0.0.1:{ops_port}"
+        start = [sys.executable, "-m", "lbpy", "start", "--app"]
+        log_path = Path(tmp) / "access.log"
+        with open(log_path, "w") as log_file, \
+                server([*start, str(plain_root), "--port", str(plain_port)], plain_url + "/api/Model1s/1"), \
+                server([*start, str(ops_root), "--port", str(ops_port), "--access-log"], ops_url + "/api/Model1s/1",
+                       stderr=log_file):
+            for name in OPS_SCENARIOS:  # warm up both
+                wrk(plain_url + SCENARIOS[name], 1)
+                wrk(ops_url + SCENARIOS[name], 1)
+            results = {name: interleaved({
+                "off": lambda p=SCENARIOS[name]: wrk(plain_url + p, args.seconds),
+                "on": lambda p=SCENARIOS[name]: wrk(ops_url + p, args.seconds),
+            }, args.rounds) for name in OPS_SCENARIOS}
+            scraped = get_text(ops_url + "/metrics")
+        lines = sum(1 for _ in open(log_path))
+    if "lbpy_http_requests_total" not in scraped or lines < 1000:
+        sys.exit("the measured server did not count or log its requests; the comparison would be unfair")
+    rows = []
+    for name, figures in results.items():
+        cost = 1 - figures["on"] / figures["off"]
+        rows.append([name, f"{figures['off']:,.0f}", f"{figures['on']:,.0f}", f"{figures['on'] / figures['off']:.2f}",
+                     f"{cost:+.1%}", "ok" if cost <= 0.10 else "MISSED"])
+    print(table(rows, ["scenario", "off req/s", "metrics + access log req/s", "ratio", "cost", "target ≤ 10%"]))
+    print()
+    print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
+          f"{lines:,} access-log lines written)")
+
+
+def get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("remoting", ["lbpy._remoting"]),
     ("access control", ["lbpy._auth"]),
     ("REST", ["lbpy._rest"]),
+    ("operations", ["lbpy._ops"]),
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy.testing"]),
     ("project files and scaffolding", ["lbpy._project", "lbpy._templates", "lbpy._scaffold",

@@ -23,7 +23,10 @@ from ._model._change_relay import plan_relays
 from ._model._change_stream import close_all
 from ._model._persisted import Model
 from ._model._registry import ModelRegistry
+from ._ops._layer import Operations
+from ._ops._settings import OpsSettings
 from ._rest._asgi import build_asgi
+from ._rest._invoke import cors_enabled
 
 log = logging.getLogger("lbpy")
 
@@ -64,6 +67,13 @@ class Application:
         self.change_relays = plan_relays(
             self.datasources, self.models, (files.config.model_extra or {}).get("changeStream"),
             private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)))
+        try:
+            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
+        except ValueError as exc:
+            raise BootError(f"server/config.json: {exc}") from None
+        #: health, readiness, metrics, access log and rate limits, around the REST API
+        self.operations = Operations(ops_settings, datasources=self.datasources, auth=self.auth,
+                                     start=self.start, cors=cors_enabled(self), debug=self.debug)
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -171,7 +181,7 @@ class Application:
 
     async def __call__(self, scope, receive, send) -> None:
         if self._asgi is None:
-            self._asgi = build_asgi(self)
+            self._asgi = self.operations.wrap(build_asgi(self))
         await self._asgi(scope, receive, send)
 
 

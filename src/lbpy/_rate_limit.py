@@ -43,6 +43,15 @@ class Verdict:
     retry_after: int = 0
 
 
+@dataclass(frozen=True)
+class Taken:
+    allowed: bool
+    #: events still allowed in the window
+    remaining: int
+    #: whole seconds until the window frees up (at least 1)
+    reset_after: int
+
+
 class RateLimiter:
     """Moving-window counters in one storage (``memory://`` or a ``redis://`` URL)."""
 
@@ -77,6 +86,15 @@ class RateLimiter:
         except Exception as exc:  # the storage (Redis) is unreachable
             raise self._unavailable(exc) from None
         return Verdict(False, max(1, math.ceil(stats.reset_time - time.time())))
+
+    async def take(self, limit: Any, *key: str) -> Taken:
+        """Count one event for ``key`` unless that would go over ``limit``; what is left."""
+        try:
+            allowed = await self._limiter.hit(limit, *key)
+            stats = await self._limiter.get_window_stats(limit, *key)
+        except Exception as exc:
+            raise self._unavailable(exc) from None
+        return Taken(allowed, max(0, stats.remaining), max(1, math.ceil(stats.reset_time - time.time())))
 
     async def hit(self, limit: Any, *key: str) -> bool:
         """Count one event for ``key``; False when that went over ``limit``."""

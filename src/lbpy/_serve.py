@@ -14,6 +14,7 @@ from typing import Callable
 from ._app import Application, create_app
 from ._errors import BootError, LbpyError
 from ._loader import load_python_file
+from ._ops._metrics import multiprocess_dir
 
 APP_DIR_ENV = "LBPY_APP_DIR"
 
@@ -153,8 +154,9 @@ def serve(app, root: Path, *, host: str, port: int, reload: bool = False, worker
     import uvicorn
 
     check_port_free(host, port)
+    # proxy_headers off: lbpy reads X-Forwarded-For itself, as server/config.json's "trust proxy" says
     options = dict(host=host, port=port, access_log=access_log, log_level=None,
-                   log_config=_uvicorn_log_config())
+                   log_config=_uvicorn_log_config(), proxy_headers=False)
     try:
         if reload or workers > 1:
             os.environ[APP_DIR_ENV] = str(root)
@@ -162,12 +164,13 @@ def serve(app, root: Path, *, host: str, port: int, reload: bool = False, worker
                 port = options["port"] = _free_port(host)
             if on_ready is not None:
                 _announce_when_listening(host, port, on_ready)
-            uvicorn.run(
-                "lbpy._serve:factory", factory=True, reload=reload,
-                reload_dirs=[str(root)] if reload else None,
-                reload_includes=["*.json", "*.py"] if reload else None,
-                workers=None if reload else workers, **options,
-            )
+            with multiprocess_dir(1 if reload else workers):  # metrics add up across workers
+                uvicorn.run(
+                    "lbpy._serve:factory", factory=True, reload=reload,
+                    reload_dirs=[str(root)] if reload else None,
+                    reload_includes=["*.json", "*.py"] if reload else None,
+                    workers=None if reload else workers, **options,
+                )
             return
 
         server = _server_class()(uvicorn.Config(app, **options))

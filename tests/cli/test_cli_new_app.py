@@ -60,6 +60,7 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
     assert config["remoting"]["rest"] == {"maxLimit": 1000}  # new apps bound a page
+    assert config["rateLimit"] == {"perAddress": "600/minute", "perToken": "1200/minute", "storage": "memory"}
     assert read_json(root / "server" / "datasources.json") == {"db": {
         "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
     }}
@@ -97,7 +98,10 @@ def test_the_new_app_boots_and_answers(in_tmp: Path):
     with TestClient(create_app(in_tmp / "demo")) as client:
         assert client.get("/").status_code == 200
         assert client.get("/api/Notes").status_code == 404
-        assert client.get("/api/Accounts").status_code == 401
+        accounts = client.get("/api/Accounts")
+        assert accounts.status_code == 401
+        assert accounts.headers["ratelimit-limit"] == "600"  # new apps limit each client
+        assert client.get("/health").json() == {"status": "ok"} and client.get("/ready").status_code == 200
 
 
 def test_notes_template_adds_a_note_model_on_db(in_tmp: Path):

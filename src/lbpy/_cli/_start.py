@@ -8,8 +8,10 @@ from typing import Optional
 
 import typer
 
+from .._app import Application
 from .._app_files import read_app
 from .._errors import UsageError
+from .._ops._settings import ACCESS_LOG_ENV
 from .._serve import configure_logging, load_app, serve
 from ._errors import reported
 from ._options import AppDir
@@ -23,7 +25,7 @@ def command(
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart when the app's files change."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
-    access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
+    access_log: bool = typer.Option(False, "--access-log", help="Log every request: method, path, status, time taken, request id."),
     debug: Optional[bool] = typer.Option(
         None, "--debug/--no-debug", help="Put error details (stack traces) in error responses."
     ),
@@ -36,6 +38,8 @@ def command(
             raise UsageError(f"--app {app_dir}: no such folder")
         if debug is not None:
             os.environ["LBPY_DEBUG"] = "1" if debug else "0"
+        if access_log:
+            os.environ[ACCESS_LOG_ENV] = "1"  # lbpy's access log, in every worker
         files = read_app(root)
         port = _port(port, files.config.port)
         host = host or os.environ.get("HOST") or files.config.host
@@ -47,8 +51,9 @@ def command(
         def announce(bound_host: str, bound_port: int) -> None:
             _announce(bound_host, bound_port, files.config.rest_api_root, explorer)
 
+        # an lbpy app writes its own access log (with request ids); uvicorn's would repeat it
         serve(app, root, host=host, port=port, reload=reload, workers=workers,
-              access_log=access_log, on_ready=announce)
+              access_log=access_log and not isinstance(app, Application), on_ready=announce)
 
 
 def _port(flag: int | None, configured: int) -> int:

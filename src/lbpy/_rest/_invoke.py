@@ -57,6 +57,7 @@ class RestApp:
                 # the path is served with other verbs: HTTP's 405 (LoopBack answered 404)
                 raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
+            scope["lbpy.route"] = route  # for the metrics and the access log around this layer
             call = Call(scope, receive, params, self.limit)
             access = None
             if self.auth is not None:

@@ -123,6 +123,10 @@ class SqlConnector(Connector):
             return f"sqlite:{url.database or ':memory:'}"
         return f"{self.backend}:{url.database or ''}:{self.config.schema or ''}"
 
+    def pool_status(self) -> dict[str, int] | None:
+        """The connection pool's figures, for metrics (see ``SqlEngine.pool_status``)."""
+        return self.engine.pool_status()
+
     # -- the engine -------------------------------------------------------------------------
 
     @property

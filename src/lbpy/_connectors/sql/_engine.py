@@ -95,6 +95,21 @@ class SqlEngine:
         else:
             await anyio.to_thread.run_sync(engine.dispose)
 
+    def pool_status(self) -> dict[str, int] | None:
+        """The pool requests use: connections open (``size``), ``in_use`` and allowed (``max``),
+        and, on the driver's own pool, acquires that found none idle (``waits``) and gave up
+        (``timeouts``). None before the engine opens."""
+        if self._engine is None:
+            return None
+        if self.direct is not None:
+            return self.direct.status()
+        pool = (self._engine.sync_engine if self.config.is_async else self._engine).pool
+        if not isinstance(pool, QueuePool):
+            return None
+        in_use = pool.checkedout()
+        return {"size": in_use + pool.checkedin(), "in_use": in_use,
+                "max": pool.size() + max(pool._max_overflow, 0)}
+
     @property
     def dialect(self):
         if self._engine is None:

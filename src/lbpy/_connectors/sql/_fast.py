@@ -48,14 +48,18 @@ def busy(config: SqlSettings) -> PoolTimeout:
                        f"within {config.pool_timeout:g} s")
 
 
-async def _waiting(acquire, config: SqlSettings) -> Any:
+async def _waiting(acquire, config: SqlSettings, owner: "DirectPool | None" = None) -> Any:
     """Wait for a connection, at most the pool's ``acquireTimeout``."""
+    if owner is not None:
+        owner.waits += 1
     try:
         if _timeout is not None:  # Python 3.11: a timer, where wait_for makes a task
             async with _timeout(config.pool_timeout):
                 return await acquire
         return await asyncio.wait_for(acquire, config.pool_timeout)
     except asyncio.TimeoutError:
+        if owner is not None:
+            owner.timeouts += 1
         raise busy(config) from None
 
 
@@ -71,6 +75,14 @@ class DirectPool:
         self.dialect = dialect
         self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
         self._pool: Any = None
+        #: acquires that found no idle connection (one was opened, or the request waited), and
+        #: those that gave up after acquireTimeout
+        self.waits = 0
+        self.timeouts = 0
+
+    def status(self) -> dict[str, int] | None:
+        """Connections open, in use and allowed, and the counts above; None before first use."""
+        return None
 
     async def _open(self) -> Any:
         raise NotImplementedError
@@ -156,6 +168,14 @@ class AsyncpgPool(DirectPool):
             max_inactive_connection_lifetime=self.config.idle_timeout, init=self._setup, reset=_no_reset,
         )
 
+    def status(self) -> dict[str, int] | None:
+        pool = self._pool
+        if pool is None:
+            return None
+        size = pool.get_size()
+        return {"size": size, "in_use": size - pool.get_idle_size(), "max": pool.get_max_size(),
+                "waits": self.waits, "timeouts": self.timeouts}
+
     async def _setup(self, conn) -> None:
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
@@ -183,7 +203,7 @@ class AsyncpgPool(DirectPool):
         if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
             raw = await pool.acquire()
         else:
-            raw = await _waiting(pool.acquire(), self.config)
+            raw = await _waiting(pool.acquire(), self.config, self)
         try:
             if atomic:
                 async with raw.transaction():
@@ -240,6 +260,13 @@ class AsyncmyPool(DirectPool):
             maxsize=self.config.pool_max + self.config.max_overflow, pool_recycle=int(self.config.idle_timeout),
         )
 
+    def status(self) -> dict[str, int] | None:
+        pool = self._pool
+        if pool is None:
+            return None
+        return {"size": pool.size, "in_use": pool.size - pool.freesize, "max": pool.maxsize,
+                "waits": self.waits, "timeouts": self.timeouts}
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -256,7 +283,7 @@ class AsyncmyPool(DirectPool):
 
     async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
         pool = self._pool or await self.pool()
-        raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config))
+        raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config, self))
         try:
             if not atomic:
                 return await work(AsyncmyConnection(self, raw), *args)
