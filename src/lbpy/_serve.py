@@ -127,7 +127,7 @@ def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = No
     app again from $LBPY_APP_DIR through ``factory``. On SIGTERM every process stops accepting,
     lets the requests in flight finish (within ``http.shutdownTimeout``), ends change streams
     and closes its datasources' pools."""
-    from uvicorn.supervisors import ChangeReload, Multiprocess
+    from uvicorn.supervisors import ChangeReload
 
     check_port_free(host, port)
     http = http or HttpConfig()
@@ -152,7 +152,7 @@ def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = No
             if reload:
                 ChangeReload(config, target=_server_class()(config).run, sockets=sockets).run()
             else:
-                Multiprocess(config, sockets=sockets).run()
+                _supervisor_class()(config, sockets=sockets).run()
             return
 
         server = _server_class()(Config(app, **options))
@@ -199,6 +199,20 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int]
             return
 
     threading.Thread(target=watch, name="lbpy-announce", daemon=True).start()
+
+
+def _supervisor_class():
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def terminate_all(self) -> None:
+            # the workers share this process's listening socket: once they have closed theirs,
+            # new connections are refused at once rather than queued until every worker is gone
+            for sock in self.sockets:
+                sock.close()
+            super().terminate_all()
+
+    return Supervisor
 
 
 def _server_class():
