@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("REST", ["lbpy._rest"]),
     ("operations", ["lbpy._ops"]),
     ("app", ["lbpy._app"]),
-    ("serve and the test kit", ["lbpy._serve", "lbpy.testing"]),
+    ("serve and the test kit", ["lbpy._serve", "lbpy._serve_http", "lbpy._serve_logs", "lbpy.testing"]),
     ("project files and scaffolding", ["lbpy._project", "lbpy._templates", "lbpy._scaffold",
                                        "lbpy._connector_project", "lbpy._openapi_project"]),
     ("CLI", ["lbpy._cli", "lbpy.__main__"]),

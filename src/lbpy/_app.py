@@ -71,6 +71,7 @@ class Application:
             ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
         except ValueError as exc:
             raise BootError(f"server/config.json: {exc}") from None
+        self.rate_limited = ops_settings.rate_limit.enabled
         #: health, readiness, metrics, access log and rate limits, around the REST API
         self.operations = Operations(ops_settings, datasources=self.datasources, auth=self.auth,
                                      start=self.start, cors=cors_enabled(self), debug=self.debug)

@@ -53,6 +53,26 @@ class RemotingConfig(BaseModel):
     rest: RestConfig = Field(default_factory=RestConfig)
 
 
+class HttpConfig(BaseModel):
+    """``http``: the bounds a server needs against slow or too many clients, in Node's names and
+    units (milliseconds), as LoopBack 3's Node server had them. 0 turns a timeout off."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    #: a request's line and headers must arrive within this time of its first byte
+    headers_timeout: int = Field(20_000, alias="headersTimeout", ge=0)
+    #: a request's body must arrive within this time of its headers (else 408)
+    request_timeout: int = Field(30_000, alias="requestTimeout", ge=0)
+    #: an idle kept-alive connection is closed after this time
+    keep_alive_timeout: int = Field(5_000, alias="keepAliveTimeout", ge=1)
+    #: connections (and requests in flight) one process serves at once; beyond, 503
+    max_connections: int = Field(1000, alias="maxConnections", ge=1)
+    #: the most bytes of request line and headers one request may send (else 431)
+    max_header_size: int = Field(16 * 1024, alias="maxHeaderSize", ge=1024)
+    #: on SIGTERM, requests in flight get this long to finish before they are cancelled
+    shutdown_timeout: int = Field(10_000, alias="shutdownTimeout", ge=0)
+
+
 class AppConfig(BaseModel):
     """``server/config.json``; unknown keys are kept, as LoopBack kept them."""
 
@@ -63,6 +83,7 @@ class AppConfig(BaseModel):
     port: int = 3000
     debug: bool = False
     remoting: RemotingConfig = Field(default_factory=RemotingConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
 
 
 class ModelConfigEntry(BaseModel):
@@ -207,6 +228,11 @@ def substitute_env(value: Any, where: str) -> Any:
 def _pydantic_message(exc: PydanticError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden" and first["loc"][:1] == ("http",):
+        known = ", ".join(field.alias or name for name, field in HttpConfig.model_fields.items())
+        return f"{where}: unknown setting; the http settings are {known}"
+    if first["loc"][:1] == ("http",) and first["type"].startswith("int"):
+        return f"{where}: {first['msg']} (milliseconds, e.g. 30000)"
     return f"{where}: {first['msg']}" if where else first["msg"]
 
 

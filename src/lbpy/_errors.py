@@ -11,6 +11,7 @@
         NotFoundError(LookupError)      404
         MethodNotAllowedError           405
         ConflictError                   409
+        RequestTimeoutError             408  the body did not arrive in time
         RequestTooLargeError            413
         ValidationError(ValueError)     422
         TooManyRequestsError            429 (with Retry-After)
@@ -104,6 +105,16 @@ class ConflictError(HttpError):
     """A write that collides with an existing record, e.g. a duplicate id."""
 
     status_code = 409
+
+
+class RequestTimeoutError(HttpError):
+    """The client did not send the request's body in time; the connection is closed after the
+    answer, since the rest of the body may still come."""
+
+    status_code = 408
+
+    def __init__(self, message: str, *, code: str | None = "REQUEST_TIMEOUT") -> None:
+        super().__init__(message, code=code, headers={"Connection": "close"})
 
 
 class RequestTooLargeError(HttpError):

@@ -6,17 +6,25 @@ import errno
 import gc
 import logging
 import os
-import re
+import signal
 import socket
+import threading
 from pathlib import Path
 from typing import Callable
 
 from ._app import Application, create_app
+from ._app_files import HttpConfig
 from ._errors import BootError, LbpyError
 from ._loader import load_python_file
 from ._ops._metrics import multiprocess_dir
+from ._serve_http import Config
+from ._serve_logs import LOG_FORMATS, formatter, redact_tokens, uvicorn_log_config
+
+__all__ = ["LOG_FORMATS", "configure_logging", "factory", "load_app", "redact_tokens", "serve"]
 
 APP_DIR_ENV = "LBPY_APP_DIR"
+#: how the worker processes of --workers and --reload learn the log format
+LOG_FORMAT_ENV = "LBPY_LOG_FORMAT"
 
 
 def load_app(root: str | Path):
@@ -40,10 +48,29 @@ def load_app(root: str | Path):
 
 def factory():
     """For ``uvicorn --factory``, ``--workers`` and ``--reload``: the app in $LBPY_APP_DIR."""
-    configure_logging()
+    configure_logging(os.environ.get(LOG_FORMAT_ENV, "text"))
     app = load_app(os.environ.get(APP_DIR_ENV, "."))
+    _close_change_streams_on_exit(app)
     freeze_boot_objects()
     return app
+
+
+def _close_change_streams_on_exit(app) -> None:
+    """In a worker process uvicorn's own server loads the app, with its signal handlers already
+    set: on SIGTERM or SIGINT open change streams end too, or they would hold the worker until
+    ``shutdownTimeout`` cancels them."""
+    if not isinstance(app, Application) or threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum, frame, previous=previous) -> None:
+            app.close_change_streams()
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
 
 
 def freeze_boot_objects() -> None:
@@ -55,72 +82,19 @@ def freeze_boot_objects() -> None:
     gc.freeze()
 
 
-class _Format(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        if record.levelno >= logging.ERROR:
-            return f"error: {text}"
-        if record.levelno >= logging.WARNING:
-            return f"warning: {text}"
-        return text
-
-
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
+    """lbpy's loggers (``lbpy``, ``lbpy.access``...) on stderr, as text lines or JSON objects."""
     logger = logging.getLogger("lbpy")
-    if any(getattr(h, "_lbpy", False) for h in logger.handlers):
-        return
+    for handler in logger.handlers:
+        if getattr(handler, "_lbpy", False):
+            handler.setFormatter(formatter(log_format))
+            return
     handler = logging.StreamHandler()
-    handler.setFormatter(_Format("%(message)s"))
+    handler.setFormatter(formatter(log_format))
     handler._lbpy = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
-
-
-_TOKEN_IN_QUERY = re.compile(r"(?i)((?:^|[?&])access_token=)[^&#]*")
-
-
-def redact_tokens(path: str) -> str:
-    """A request path as logged: an ``access_token`` in its query is never written out."""
-    return _TOKEN_IN_QUERY.sub(r"\1[redacted]", path) if "access_token" in path.lower() else path
-
-
-class _AccessFilter(logging.Filter):
-    """uvicorn's access log without access tokens (``?access_token=`` in a request line)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], redact_tokens(args[2]), *args[3:])
-        return True
-
-
-def _uvicorn_log_config() -> dict:
-    """uvicorn's messages in lbpy's format; requests (with --access-log) on stdout."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "default": {"()": "lbpy._serve._Format", "fmt": "%(message)s"},
-            "access": {
-                "()": "uvicorn.logging.AccessFormatter",
-                "fmt": '%(client_addr)s - "%(request_line)s" %(status_code)s',
-                "use_colors": False,
-            },
-        },
-        "filters": {"tokens": {"()": "lbpy._serve._AccessFilter"}},
-        "handlers": {
-            "default": {"class": "logging.StreamHandler", "formatter": "default",
-                        "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout",
-                       "filters": ["tokens"]},
-        },
-        "loggers": {
-            "uvicorn": {"handlers": ["default"], "level": "WARNING", "propagate": False},
-            "uvicorn.error": {"level": "WARNING"},
-            "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-        },
-    }
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -144,36 +118,47 @@ def check_port_free(host: str, port: int) -> None:
             raise BootError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(app, root: Path, *, host: str, port: int, reload: bool = False, workers: int = 1,
-          access_log: bool = False, on_ready: Callable[[str, int], None] | None = None) -> None:
-    """Serve until Ctrl-C (or SIGTERM); a stop asked for is a clean return, not an error.
+def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = None, reload: bool = False,
+          workers: int = 1, access_log: bool = False, log_format: str = "text",
+          on_ready: Callable[[str, int], None] | None = None) -> None:
+    """Serve until Ctrl-C or SIGTERM; a stop asked for is a clean return, not an error.
 
     One process serves ``app`` itself and calls ``on_ready(host, port)`` once it listens.
     ``--reload`` and ``--workers`` need an import string, so each of their processes builds the
-    app again from $LBPY_APP_DIR through ``factory``."""
-    import uvicorn
+    app again from $LBPY_APP_DIR through ``factory``. On SIGTERM every process stops accepting,
+    lets the requests in flight finish (within ``http.shutdownTimeout``), ends change streams
+    and closes its datasources' pools."""
+    from uvicorn.supervisors import ChangeReload
 
     check_port_free(host, port)
+    http = http or HttpConfig()
     # proxy_headers off: lbpy reads X-Forwarded-For itself, as server/config.json's "trust proxy" says
     options = dict(host=host, port=port, access_log=access_log, log_level=None,
-                   log_config=_uvicorn_log_config(), proxy_headers=False)
+                   log_config=uvicorn_log_config(log_format), proxy_headers=False, http=http)
+    previous_term = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if reload or workers > 1:
             os.environ[APP_DIR_ENV] = str(root)
+            os.environ[LOG_FORMAT_ENV] = log_format
             if port == 0:
                 port = options["port"] = _free_port(host)
             if on_ready is not None:
                 _announce_when_listening(host, port, on_ready)
+            config = Config(
+                "lbpy._serve:factory", factory=True, reload=reload,
+                reload_dirs=[str(root)] if reload else None,
+                reload_includes=["*.json", "*.py"] if reload else None,
+                workers=None if reload else workers, **options,
+            )
+            sockets = [config.bind_socket()]
             with multiprocess_dir(1 if reload else workers):  # metrics add up across workers
-                uvicorn.run(
-                    "lbpy._serve:factory", factory=True, reload=reload,
-                    reload_dirs=[str(root)] if reload else None,
-                    reload_includes=["*.json", "*.py"] if reload else None,
-                    workers=None if reload else workers, **options,
-                )
+                if reload:
+                    ChangeReload(config, target=_server_class()(config).run, sockets=sockets).run()
+                else:
+                    _supervisor_class()(config, sockets=sockets).run()
             return
 
-        server = _server_class()(uvicorn.Config(app, **options))
+        server = _server_class()(Config(app, **options))
         server.on_ready = on_ready
         server.quiet_lifespan = isinstance(app, Application)
         server.run()
@@ -182,6 +167,13 @@ def serve(app, root: Path, *, host: str, port: int, reload: bool = False, worker
     except KeyboardInterrupt:
         # uvicorn shut down gracefully, then re-raised the Ctrl-C it had caught
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def _exit_cleanly(signum, frame) -> None:
+    """SIGTERM, once uvicorn has stopped gracefully and raised it again: exit 0, as for Ctrl-C."""
+    raise SystemExit(0)
 
 
 def _free_port(host: str) -> int:
@@ -210,6 +202,20 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int]
             return
 
     threading.Thread(target=watch, name="lbpy-announce", daemon=True).start()
+
+
+def _supervisor_class():
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def terminate_all(self) -> None:
+            # the workers share this process's listening socket: once they have closed theirs,
+            # new connections are refused at once rather than queued until every worker is gone
+            for sock in self.sockets:
+                sock.close()
+            super().terminate_all()
+
+    return Supervisor
 
 
 def _server_class():

@@ -52,9 +52,11 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     assert result.exit_code == 0, result.output
     root = in_tmp / "demo"
     assert files_under(root) == [
-        ".gitignore", "README.md", "common/models/.gitkeep", "common/models/account.json", "pyproject.toml",
-        "server/app.py", "server/component-config.json", "server/config.json", "server/datasources.json",
-        "server/datasources.test.json", "server/model-config.json", "tests/conftest.py", "tests/test_accounts.py",
+        ".dockerignore", ".gitignore", "Dockerfile", "README.md", "common/models/.gitkeep",
+        "common/models/account.json", "compose.yaml", "pyproject.toml", "server/app.py",
+        "server/component-config.json", "server/config.json", "server/config.production.json",
+        "server/datasources.json", "server/datasources.production.json", "server/datasources.test.json",
+        "server/model-config.json", "tests/conftest.py", "tests/test_accounts.py",
         "tests/test_smoke.py",
     ]
     config = read_json(root / "server" / "config.json")

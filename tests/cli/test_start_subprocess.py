@@ -98,7 +98,8 @@ def test_sigint_stops_the_server_cleanly(notes_app: Path):
 def test_access_log_prints_each_request(notes_app: Path):
     with lbpy_start(notes_app, "--port", str(free_port()), "--access-log") as server:
         assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
-    assert any('"GET /api/Notes HTTP/1.1" 200' in line for line in server.stdout), server.stdout
+    lines = [line for line in server.stdout + server.stderr if '"GET /api/Notes" 200' in line]
+    assert len(lines) == 1, server.stdout + server.stderr  # lbpy's line, with its request id, not uvicorn's too
 
 
 def test_two_workers_serve_and_stop_cleanly(notes_app: Path):

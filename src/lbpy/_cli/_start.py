@@ -12,7 +12,7 @@ from .._app import Application
 from .._app_files import read_app
 from .._errors import UsageError
 from .._ops._settings import ACCESS_LOG_ENV
-from .._serve import configure_logging, load_app, serve
+from .._serve import LOG_FORMATS, configure_logging, load_app, serve
 from ._errors import reported
 from ._options import AppDir
 
@@ -24,15 +24,23 @@ def command(
         None, "--port", min=0, max=65535, help="Port (default: $PORT, then config.json port)."
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart when the app's files change."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, help="Worker processes (default: $WEB_CONCURRENCY, then 1)."
+    ),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request: method, path, status, time taken, request id."),
+    log_format: str = typer.Option(
+        "text", "--log-format", help="text (lines for people) or json (one JSON object per line)."
+    ),
     debug: Optional[bool] = typer.Option(
         None, "--debug/--no-debug", help="Put error details (stack traces) in error responses."
     ),
 ) -> None:
 
     with reported():
-        configure_logging()
+        if log_format not in LOG_FORMATS:
+            raise UsageError(f"--log-format {log_format}: use one of {', '.join(LOG_FORMATS)}")
+        configure_logging(log_format)
+        workers = _workers(workers)
         root = app_dir.resolve()
         if not root.is_dir():
             raise UsageError(f"--app {app_dir}: no such folder")
@@ -49,11 +57,12 @@ def command(
         explorer = files.explorer_path
 
         def announce(bound_host: str, bound_port: int) -> None:
-            _announce(bound_host, bound_port, files.config.rest_api_root, explorer)
+            _announce(bound_host, bound_port, files.config.rest_api_root, explorer, log_format)
 
         # an lbpy app writes its own access log (with request ids); uvicorn's would repeat it
-        serve(app, root, host=host, port=port, reload=reload, workers=workers,
-              access_log=access_log and not isinstance(app, Application), on_ready=announce)
+        serve(app, root, host=host, port=port, http=files.config.http, reload=reload, workers=workers,
+              access_log=access_log and not isinstance(app, Application), log_format=log_format,
+              on_ready=announce)
 
 
 def _port(flag: int | None, configured: int) -> int:
@@ -68,6 +77,20 @@ def _port(flag: int | None, configured: int) -> int:
     return configured
 
 
+def _workers(flag: int | None) -> int:
+    """--workers, then $WEB_CONCURRENCY (the variable Heroku, Render and gunicorn agree on), then 1."""
+    if flag is not None:
+        return flag
+    from_env = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if not from_env:
+        return 1
+    if not from_env.isdigit() or int(from_env) < 1:
+        raise UsageError(
+            f"WEB_CONCURRENCY={from_env!r} is not a number of workers; set it to 1 or more, or pass --workers"
+        )
+    return int(from_env)
+
+
 def _warn_memory_per_process(files, workers: int) -> None:
     import logging
 
@@ -79,16 +102,23 @@ def _warn_memory_per_process(files, workers: int) -> None:
         )
 
 
-def _announce(host: str, port: int, api_root: str, explorer: str | None) -> None:
-    from rich.console import Console
-
+def _announce(host: str, port: int, api_root: str, explorer: str | None, log_format: str = "text") -> None:
     shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
     if ":" in shown:
         shown = f"[{shown}]"
     base = f"http://{shown}:{port}"
+    api = f"{base}{'/' + api_root.strip('/') if api_root.strip('/') else ''}"
+    if log_format == "json":
+        import logging
+
+        fields = {"url": base, "api": api, **({"explorer": base + explorer} if explorer else {})}
+        logging.getLogger("lbpy").info("Web server listening at: %s", base, extra=fields)
+        return
+    from rich.console import Console
+
     console = Console(highlight=False)
     console.print(f"Web server listening at: [bold]{base}[/bold]")
-    console.print(f"REST API at [bold]{base}{'/' + api_root.strip('/') if api_root.strip('/') else ''}[/bold]")
+    console.print(f"REST API at [bold]{api}[/bold]")
     if explorer:
         console.print(f"Browse your REST API at [bold]{base}{explorer}[/bold]")
     console.print("Press Ctrl-C to stop")

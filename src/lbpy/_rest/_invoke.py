@@ -28,6 +28,8 @@ class RestApp:
         self.debug = app.debug
         json_limit = (app.config.remoting.json_ or {}).get("limit")
         self.limit = parse_size(json_limit)
+        request_timeout = app.config.http.request_timeout
+        self.body_timeout = request_timeout / 1000 if request_timeout else None
         self.by_path: dict[str, ModelRoutes] = {}
         self.cors = cors_enabled(app)
         self.max_limit = app.config.remoting.rest.max_limit
@@ -58,7 +60,7 @@ class RestApp:
                 raise MethodNotAllowedError(message, allowed=allowed)
             route, params = found
             scope["lbpy.route"] = route  # for the metrics and the access log around this layer
-            call = Call(scope, receive, params, self.limit)
+            call = Call(scope, receive, params, self.limit, self.body_timeout)
             access = None
             if self.auth is not None:
                 access = await self.auth.call_access(scope)

@@ -590,7 +590,9 @@ class _Builder:
             path=path, verb=verb, tag=self._tag(spec)["name"], summary=method.description,
             operation_id=self._unique_id(base_id, verb, path), parameters=parameters,
             status=status, response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
-            errors=_error_statuses(method, parameters, secured=security is not None), any_error=not method.builtin,
+            errors=_error_statuses(method, parameters, secured=security is not None,
+                                   rate_limited=getattr(self.app, "rate_limited", False)),
+            any_error=not method.builtin,
             pages=method.pages, optional=len(method.returns) == 1 and method.returns[0].optional,
             security=security,
         )
@@ -680,12 +682,15 @@ _ID_WRITES = re.compile(r"^(create|patchOrCreate|replaceOrCreate|upsertWithWhere
                         r"|__(create|link|updateById|update)__.*)$")
 
 
-def _error_statuses(method: RemoteMethod, parameters: list[_Parameter], *, secured: bool = False) -> tuple[int, ...]:
+def _error_statuses(method: RemoteMethod, parameters: list[_Parameter], *, secured: bool = False,
+                    rate_limited: bool = False) -> tuple[int, ...]:
     """The errors lbpy answers for ``method``: 400 for a request it cannot read, 401 and 403 where
     access control is enforced, 404 for an id that names nothing, 409 for a conflicting write,
-    413 and 422 for a body too large or not a valid instance, 429 for a throttled login or reset,
-    503 while a datasource is down."""
+    413 and 422 for a body too large or not a valid instance, 429 for a throttled login or reset
+    or for any request where the app limits its clients' rate, 503 while a datasource is down."""
     errors = {400, 503}
+    if rate_limited:
+        errors.add(429)
     if secured:
         errors |= {401, 403}
         if method.name in ("login", "resetPassword") and not method.builtin:
@@ -798,7 +803,7 @@ _ERROR_DESCRIPTIONS = {
     400: "The request cannot be read: a parameter or the body is malformed",
     401: "Authorization Required: no valid access token, or the caller may not call this (AUTHORIZATION_REQUIRED)",
     403: "Access Denied: the caller may not call this, where aclErrorStatus is 403 (ACCESS_DENIED)",
-    429: "Too many failed attempts: try again after Retry-After seconds",
+    429: "Too many requests or failed attempts: try again after Retry-After seconds",
     404: "No record has that id",
     409: "The write conflicts with a stored record (an id already taken)",
     413: "The body is larger than remoting.json.limit",

@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .._errors import BadRequestError, RequestTooLargeError
+import anyio
+
+from .._errors import BadRequestError, RequestTimeoutError, RequestTooLargeError
 from .._filter import parse_query
 from .._json_values import UnusableJsonError, loads
 from .._model._remote_definition import Accept
@@ -38,13 +40,16 @@ def parse_size(value: Any, default: int = 100 * 1024) -> int:
 class Call:
     """One request to a REST route: its parsed parts, read when a handler asks for them."""
 
-    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "_raw", "limit", "options")
+    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "_raw", "limit", "timeout",
+                 "options")
 
-    def __init__(self, scope, receive, params: dict[str, str], limit: int) -> None:
+    def __init__(self, scope, receive, params: dict[str, str], limit: int, timeout: float | None = None) -> None:
         self.scope = scope
         self.receive = receive
         self.params = params
         self.limit = limit
+        #: seconds the whole body may take to arrive (``http.requestTimeout``); None waits
+        self.timeout = timeout
         self._query: dict | None = None
         self._body: Any = None
         self._body_read = False
@@ -71,10 +76,7 @@ class Call:
             return {"type": "http.request", "body": self._raw, "more_body": False}
         return await self.receive()
 
-    async def body(self) -> Any:
-        if self._body_read:
-            return self._body
-        self._body_read = True
+    async def _read_body(self) -> bytes:
         chunks = []
         size = 0
         while True:
@@ -92,7 +94,20 @@ class Call:
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        raw = self._raw = b"".join(chunks)
+        return b"".join(chunks)
+
+    async def body(self) -> Any:
+        if self._body_read:
+            return self._body
+        self._body_read = True
+        try:
+            with anyio.fail_after(self.timeout):
+                raw = self._raw = await self._read_body()
+        except TimeoutError:
+            raise RequestTimeoutError(
+                f"request timeout: the body did not arrive within {self.timeout:g} s; send it at "
+                "once, or raise http.requestTimeout in server/config.json"
+            ) from None
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
         if not raw.strip():
             self._body = None

@@ -23,6 +23,8 @@ class ServedApp(Protocol):
     started: bool
     #: the app's access control (``lbpy._auth.AccessControl``), or None
     auth: Any
+    #: any request may be answered 429 (server/config.json's ``rateLimit``)
+    rate_limited: bool
 
     def exposed_models(self) -> list[type["Model"]]: ...
 
