@@ -65,6 +65,16 @@ def test_numeric_id_spellings_find_the_record(api, raw):
     assert api.get(f"/api/Notes/{raw}").json()["id"] == 1
 
 
+def test_a_percent_encoded_slash_stays_inside_its_id_as_in_loopback(make_client):
+    api = make_client({"Page": {"properties": {"slug": {"type": "string", "id": True}, "title": "string"}}})
+    assert api.post("/api/Pages", json={"slug": "docs/intro", "title": "Intro"}).status_code == 200
+    assert api.get("/api/Pages/docs%2Fintro").json() == {"slug": "docs/intro", "title": "Intro"}
+    assert api.get("/api/Pages/docs%2fintro/exists").json() == {"exists": True}
+    assert api.get("/api/Pages/docs/intro").status_code == 404
+    assert api.patch("/api/Pages/docs%2Fintro", json={"title": "Start"}).json()["title"] == "Start"
+    assert api.get("/api/Pages/caf%C3%A9%2F").status_code == 404  # decoded as UTF-8, then not found
+
+
 def test_find_by_id_honours_fields(api):
     seed(api, "one")
     assert api.get('/api/Notes/1?filter={"fields":{"title":true}}').json() == {"title": "one"}

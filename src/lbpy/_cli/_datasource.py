@@ -30,8 +30,6 @@ from ._options import CONFIG_HELP, AppDir, Yes
 
 if TYPE_CHECKING:
     from .._connectors._base import Setting
-    from .._project import AppProject
-    from ._ask import Asker
 
 OTHER = "other"
 _DATASOURCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

@@ -11,6 +11,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import unquote_to_bytes
 
 from starlette.routing import Router
 
@@ -65,8 +66,7 @@ def build_asgi(app: ServedApp) -> Callable:
             await send_preflight(scope, send, origin)
             return
         if path.startswith(root) and (len(path) == root_len or path[root_len] == "/"):
-            parts = [p for p in path[root_len:].split("/") if p]
-            await rest.handle(scope, receive, send, parts, origin)
+            await rest.handle(scope, receive, send, _path_parts(scope, path, root_len), origin)
             return
         if path == "/" and scope["method"] in ("GET", "HEAD"):
             body = dumps({"started": started_at, "uptime": round(time.monotonic() - start_clock, 3)})
@@ -75,6 +75,16 @@ def build_asgi(app: ServedApp) -> Callable:
         await others(scope, receive, send)
 
     return asgi
+
+
+def _path_parts(scope, path: str, root_len: int) -> list[str]:
+    """The segments after the REST root, each decoded on its own as Express decoded route
+    parameters: ``/Notes/a%2Fb`` names the note whose id is ``a/b``, not a longer path."""
+    raw: bytes | None = scope.get("raw_path")
+    if not raw or b"%" not in raw:
+        return [p for p in path[root_len:].split("/") if p]
+    segments = [unquote_to_bytes(p).decode("utf-8", "replace") for p in raw.split(b"/") if p]
+    return segments[len([p for p in path[:root_len].split("/") if p]):]
 
 
 def _unavailable(exc: Exception) -> HttpError:
