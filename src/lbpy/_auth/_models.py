@@ -296,7 +296,9 @@ class UserModel(Model):
         info = {"type": "email", "from": "noreply@example.com", "redirect": "/",
                 **(settings if isinstance(settings, dict) else {}), **(verify_options or {})}
         token = secrets.token_hex(64)
-        await self.update_attributes({"verificationToken": token}, options)
+        # the server sets the token, not the client whose REST call this may be
+        await self.update_attributes({"verificationToken": token},
+                                     {k: v for k, v in (options or {}).items() if k != "_auth"})
         auth = cls._auth()
         query = urlencode({"uid": str(self.id), "redirect": info["redirect"], "token": token})
         info.setdefault("verifyHref", f"{auth.base_url()}/{cls.spec.plural}/confirm?{query}")

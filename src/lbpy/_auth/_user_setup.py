@@ -72,6 +72,24 @@ def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
             data["password"] = await anyio.to_thread.run_sync(passwords.hash, plain)
 
     @model.observe("before save")
+    def not_for_clients(ctx) -> None:
+        """A client does not set its own e-mail verification, whichever REST route writes the
+        user (its own, or another model's relation route): a REST call's options carry its
+        access (LoopBack cleared only emailVerified, and only on its own create). It runs
+        before the hook that clears emailVerified when the e-mail changes."""
+        if not (ctx.options or {}).get("_auth"):
+            return  # Python code (a boot script, confirm, verify) sets them
+        data = ctx.instance.__data__ if ctx.instance is not None else ctx.data
+        if not data:
+            return
+        data.pop("verificationToken", None)
+        if ctx.is_new_instance:
+            if data.get("emailVerified"):
+                data["emailVerified"] = False
+        else:
+            data.pop("emailVerified", None)
+
+    @model.observe("before save")
     async def remember_credentials(ctx) -> None:
         if ctx.is_new_instance:
             return
@@ -124,8 +142,8 @@ async def _end_tokens(model: type[UserModel], control: "AccessControl", user_ids
 
 
 def _not_for_clients(ctx) -> None:
-    """A client does not set its own e-mail verification (LoopBack cleared only emailVerified,
-    and only on create)."""
+    """The same, in the body of the user model's own routes, so that their answers do not show
+    what was not stored."""
     data = ctx.args.get("data")
     items = data if isinstance(data, list) else [data]
     for item in items:
