@@ -1,6 +1,6 @@
 """The signed access-token cookie (``auth.cookie.secret``): HttpOnly and SameSite=Lax always, and
 Secure when the request came over HTTPS, directly or through a proxy the server trusts
-(``X-Forwarded-Proto`` from uvicorn's ``--forwarded-allow-ips``, 127.0.0.1 by default), so a
+(``X-Forwarded-Proto`` from a proxy that server/config.json's ``trust proxy`` believes), so a
 browser never sends the token over plain HTTP."""
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ def test_the_cookie_is_secure_over_https(tmp_path, base_url, secure):
         assert ("Secure" in _attributes(logout.headers["set-cookie"])) is secure
 
 
-@pytest.mark.parametrize("trusted,secure", [(None, True), ("10.9.8.7", False)])
+@pytest.mark.parametrize("trusted,secure", [("loopback", True), ("10.9.8.7", False), (None, False)])
 def test_behind_a_proxy_the_forwarded_scheme_counts_when_the_proxy_is_trusted(tmp_path, trusted, secure):
-    root = write_auth_app(tmp_path / "app", config=copy.deepcopy(COOKIE))
-    env = clean_env() if trusted is None else clean_env(FORWARDED_ALLOW_IPS=trusted)
-    with lbpy_start(root, "--port", "0", env=env) as server:
+    config = copy.deepcopy(COOKIE)
+    if trusted is not None:
+        config["trust proxy"] = trusted  # Express's setting, as server/config.json holds it
+    root = write_auth_app(tmp_path / "app", config=config)
+    with lbpy_start(root, "--port", "0", env=clean_env()) as server:
         login = httpx.post(server.url + "/api/Accounts/login", json=ANN,
                            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}, timeout=10)
         assert login.status_code == 200

@@ -26,6 +26,7 @@ from ._request import (
     REQUEST_ID_HEADER,
     client_address,
     current_request_id,
+    forwarded_scheme,
     install_request_id_filter,
     logged_path,
     request_id,
@@ -79,6 +80,9 @@ class Operations:
             rid = request_id(scope["headers"])
             if trust.enabled:
                 address = client_address(scope, trust)
+                scheme = forwarded_scheme(scope, trust)
+                if scheme is not None:
+                    scope["scheme"] = scheme  # https through a trusted proxy: Secure cookies
                 scope["client"] = (address, 0)  # what the layers below (login throttling) see
             else:
                 client = scope.get("client")

@@ -82,6 +82,19 @@ def client_address(scope: dict, trust: TrustProxy) -> str | None:
     return chain[-1]
 
 
+def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:
+    """``http`` or ``https`` as the nearest proxy forwarded it in ``X-Forwarded-Proto``, when
+    ``trust proxy`` believes that proxy (Express's ``req.protocol``); None to keep the connection's."""
+    client = scope.get("client")
+    if client is None or not trust.trusts(client[0], 0):
+        return None
+    for key, value in scope["headers"]:
+        if key == b"x-forwarded-proto":
+            nearest = value.decode("latin-1").rpartition(",")[2].strip().lower()
+            return nearest if nearest in ("http", "https") else None
+    return None
+
+
 #: query parameters whose values are never written to a log
 _SECRET_PARAMS = re.compile(r"(?i)token|password|secret|^(api_?)?key$|^sig(nature)?$|^code$")
 
