@@ -18,6 +18,7 @@ and path, never the query string, a header or a credential.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import random
@@ -39,6 +40,7 @@ from ._paging import Paging
 from ._redact import install_log_filter
 from ._remote_errors import error_for, malformed, timed_out, unreachable
 from ._settings import HttpSettings, http_settings
+from ._transport import Http11Transport
 
 log = logging.getLogger("lbpy.http")
 install_log_filter()
@@ -58,11 +60,9 @@ class HttpClient:
         self.name = settings.name
         self.secrets = settings.secrets
         self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
-        #: one httpx transport per connection ("lanes"), at most ``maxConcurrency``, reused
-        #: most recently used first: httpcore's pool walks every connection for every request,
-        #: which at 32 connections costs more than the request itself; a pool of one each does not
-        self._lanes: list[httpx.AsyncBaseTransport] = []
-        self._free: list[httpx.AsyncBaseTransport] = []
+        #: where requests go: lbpy's HTTP/1.1 pool on asyncio (``Http11Transport``), else httpx's
+        #: own transports; made for the event loop that sends the first request
+        self._transport: httpx.AsyncBaseTransport | None = None
         self._builder: httpx.AsyncClient | None = None
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
@@ -70,22 +70,25 @@ class HttpClient:
 
     # -- the pooled connections ---------------------------------------------------------------
 
-    def _current_loop(self) -> None:
-        loop = anyio.lowlevel.current_token()
-        if self._loop != loop:
+    def _sender(self) -> httpx.AsyncBaseTransport:
+        try:
+            loop: object = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio, through anyio)
+            loop = anyio.lowlevel.current_token()
+        if self._loop is not loop or self._transport is None:
             # connections belong to the event loop that opened them: a script or a test that
             # runs a second loop gets connections of its own
             self._loop = loop
-            self._lanes, self._free = [], []
-            self.bounds = RequestBounds(self.settings.max_concurrency or 100, self.settings.rate,
-                                        self.settings.burst)
-
-    def _new_lane(self) -> httpx.AsyncBaseTransport:
-        s = self.settings
-        lane = s.transport or httpx.AsyncHTTPTransport(
-            verify=ssl_context(s.verify), limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
-        self._lanes.append(lane)
-        return lane
+            s = self.settings
+            self.bounds = RequestBounds(s.max_concurrency or 100, s.rate, s.burst)
+            if s.transport is not None:
+                self._transport = s.transport
+            elif isinstance(loop, asyncio.AbstractEventLoop):
+                self._transport = Http11Transport(ssl_context=ssl_context(s.verify),
+                                                  max_idle=s.max_concurrency or 100)
+            else:
+                self._transport = _Lanes(s.verify)
+        return self._transport
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -98,16 +101,11 @@ class HttpClient:
                                               transport=_NOWHERE)
         return self._builder
 
-    def _take_lane(self) -> httpx.AsyncBaseTransport:
-        self._current_loop()
-        return self._free.pop() if self._free else self._new_lane()
-
     async def aclose(self) -> None:
-        lanes, self._lanes, self._free = self._lanes, [], []
+        transport, self._transport = self._transport, None
         self.bounds.reset()
-        for lane in lanes:
-            if lane is not self.settings.transport:
-                await lane.aclose()
+        if transport is not None and transport is not self.settings.transport:
+            await transport.aclose()
 
     async def _deliver(self, lane: httpx.AsyncBaseTransport, request: httpx.Request, auth: Any) -> httpx.Response:
         """One request on one connection, through the auth flow (which may send a token request
@@ -227,12 +225,8 @@ class HttpClient:
             try:
                 async with self.bounds:
                     self.sent += 1
-                    lane = self._take_lane()
                     started = time.perf_counter()
-                    try:
-                        response = await self._deliver(lane, request, auth)
-                    finally:
-                        self._free.append(lane)
+                    response = await self._deliver(self._sender(), request, auth)
                     if log.isEnabledFor(logging.DEBUG):
                         log.debug('datasource "%s": %s %s -> %d (%.1f ms)', self.name, request.method, path,
                                   response.status_code, (time.perf_counter() - started) * 1000)
@@ -277,6 +271,35 @@ async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx
     response.request = request
     await response.aread()  # reads the body and gives the connection back
     return response
+
+
+class _Lanes(httpx.AsyncBaseTransport):
+    """httpx's own transport, one per connection, reused most recently used first (httpcore's
+    pool walks every connection for every request): where lbpy's transport does not run."""
+
+    def __init__(self, verify: bool) -> None:
+        self.verify = verify
+        self._lanes: list[httpx.AsyncHTTPTransport] = []
+        self._free: list[httpx.AsyncHTTPTransport] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._free:
+            lane = self._free.pop()
+        else:
+            lane = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify),
+                                            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            self._lanes.append(lane)
+        try:
+            response = await lane.handle_async_request(request)
+            await response.aread()  # the whole body, which gives the connection back
+            return response
+        finally:
+            self._free.append(lane)
+
+    async def aclose(self) -> None:
+        lanes, self._lanes, self._free = self._lanes, [], []
+        for lane in lanes:
+            await lane.aclose()
 
 
 class _Nowhere(httpx.AsyncBaseTransport):
