@@ -41,6 +41,7 @@ from ._redact import install_log_filter
 from ._remote_errors import error_for, malformed, timed_out, unreachable
 from ._settings import HttpSettings, http_settings
 from ._transport import Http11Transport
+from ._wire import Plain, Wire
 
 log = logging.getLogger("lbpy.http")
 install_log_filter()
@@ -63,6 +64,9 @@ class HttpClient:
         #: where requests go: lbpy's HTTP/1.1 pool on asyncio (``Http11Transport``), else httpx's
         #: own transports; made for the event loop that sends the first request
         self._transport: httpx.AsyncBaseTransport | None = None
+        self._wire: Wire | None = None
+        self._timeouts = {"connect": settings.timeout, "read": settings.timeout, "write": settings.timeout,
+                          "pool": settings.timeout}
         self._builder: httpx.AsyncClient | None = None
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
@@ -81,11 +85,14 @@ class HttpClient:
             self._loop = loop
             s = self.settings
             self.bounds = RequestBounds(s.max_concurrency or 100, s.rate, s.burst)
+            self._wire = None
             if s.transport is not None:
                 self._transport = s.transport
             elif isinstance(loop, asyncio.AbstractEventLoop):
                 self._transport = Http11Transport(ssl_context=ssl_context(s.verify),
                                                   max_idle=s.max_concurrency or 100)
+                # requests to the base URL go out as bytes written here, not built by httpx
+                self._wire = Wire.for_client(s.base_url, self.client.headers, s.auth)
             else:
                 self._transport = _Lanes(s.verify)
         return self._transport
@@ -107,10 +114,14 @@ class HttpClient:
         if transport is not None and transport is not self.settings.transport:
             await transport.aclose()
 
-    async def _deliver(self, lane: httpx.AsyncBaseTransport, request: httpx.Request, auth: Any) -> httpx.Response:
+    async def _deliver(self, lane: Any, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
         """One request on one connection, through the auth flow (which may send a token request
         first, or the request again with a renewed token). No cookie jar: one app user's remote
         session must never reach another's request."""
+        if isinstance(request, Plain):  # its headers already carry a static auth's credentials
+            status, reason, headers, body = await lane.exchange(
+                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts)
+            return Wire.response(request, status, reason, headers, body)
         auth = self.settings.auth if auth is _UNSET else auth
         if auth is None:
             return await _once(lane, request)
@@ -143,14 +154,21 @@ class HttpClient:
             content = orjson.dumps(json, default=json_default, option=orjson.OPT_NON_STR_KEYS)
             send_headers.setdefault("Content-Type", "application/json")
         send_headers.setdefault("Accept", "application/json")
-        request = self.client.build_request(method, url, params=_query(params), content=content,
-                                            data=data, headers=send_headers)
+        self._sender()
+        request: httpx.Request | Plain | None = None
+        if self._wire is not None and data is None and auth is _UNSET:
+            if isinstance(content, str):
+                content = content.encode()
+            request = self._wire.build(method, url, _query(params), content, send_headers)
+        if request is None:
+            request = self.client.build_request(method, url, params=_query(params), content=content,
+                                                data=data, headers=send_headers)
         response = await self._send(request, auth)
         if response.status_code >= 400 and response.status_code not in allow:
             raise error_for(response, name=self.name, secrets=self.secrets, model=model)
         if 300 <= response.status_code < 400:
             raise malformed(self.name, f"a redirect ({response.status_code}) for {method} "
-                                       f"{request.url.path}; set its baseURL to the final address")
+                                       f"{_path(request)}; set its baseURL to the final address")
         return response
 
     async def json(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -217,10 +235,10 @@ class HttpClient:
 
     # -- sending, with retries ----------------------------------------------------------------
 
-    async def _send(self, request: httpx.Request, auth: Any) -> httpx.Response:
+    async def _send(self, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
         settings = self.settings
         attempt = 0
-        path = request.url.path
+        path = _path(request)
         while True:
             try:
                 async with self.bounds:
@@ -261,9 +279,13 @@ class HttpClient:
             ceiling = self.settings.backoff * (2 ** attempt)
             wait = ceiling / 2 + random.uniform(0, ceiling / 2)
         log.warning('datasource "%s": %s %s: %s; retry %d of %d in %.2f s', self.name,
-                    request.method, request.url.path, why, attempt + 1, self.settings.retries, wait)
+                    request.method, _path(request), why, attempt + 1, self.settings.retries, wait)
         await anyio.sleep(wait)
         return attempt + 1
+
+
+def _path(request: httpx.Request | Plain) -> str:
+    return request.path if isinstance(request, Plain) else request.url.path
 
 
 async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:

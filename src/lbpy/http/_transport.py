@@ -58,9 +58,18 @@ class Http11Transport(httpx.AsyncBaseTransport):
         if scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"lbpy.http speaks http and https, not {scheme!r}", request=request)
         origin = (scheme, url.host, url.port or _DEFAULT_PORTS[scheme])
-        timeouts = request.extensions.get("timeout") or {}
         method = request.method.encode("ascii")
         head, body, closing = await _serialize(request, method)
+        status, reason, headers, content = await self.exchange(
+            origin, method, head, body, request.extensions.get("timeout") or {}, closing=closing, request=request)
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
+                              extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason})
+
+    async def exchange(self, origin: tuple[str, str, int], method: bytes, head: bytes, body: bytes,
+                       timeouts: dict[str, Any], *, closing: bool = False, request: httpx.Request | None = None,
+                       ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+        """Send a request already in bytes (``head``: its request line and headers) to
+        ``origin`` (scheme, host, port); the answer's status, reason, raw headers and body."""
         connection = self._reuse(origin)
         reused = connection is not None
         if connection is None:
@@ -93,8 +102,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
             self._release(origin, connection)
         else:
             connection.close()
-        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
-                              extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason})
+        return status, reason, headers, content
 
     def _reuse(self, origin: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(origin)
@@ -117,7 +125,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         idle.append(connection)
 
     async def _connect(self, origin: tuple[str, str, int], timeout: float | None,
-                       request: httpx.Request) -> _Connection:
+                       request: httpx.Request | None) -> _Connection:
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         tls = None
@@ -200,7 +208,7 @@ class _Connection(asyncio.Protocol):
     # -- one request and its answer -------------------------------------------------------
 
     async def exchange(self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any],
-                       request: httpx.Request) -> tuple[int, bytes, list, bytes, bool]:
+                       request: httpx.Request | None) -> tuple[int, bytes, list, bytes, bool]:
         if self.closed:
             raise _Unanswered
         self._reset()
@@ -230,7 +238,7 @@ class _Connection(asyncio.Protocol):
         keep_alive = self._keep_alive and method != b"HEAD" and not self.closed
         return self._status, self._reason, self._headers, b"".join(self._body), keep_alive
 
-    async def _drain(self, timeout: float | None, request: httpx.Request) -> None:
+    async def _drain(self, timeout: float | None, request: httpx.Request | None) -> None:
         self._drained = self.loop.create_future()
         try:
             failure = await asyncio.wait_for(asyncio.shield(self._drained), timeout)
