@@ -28,6 +28,7 @@ other than asyncio's, and test transports.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import Any
 
@@ -37,6 +38,8 @@ import httptools
 #: methods whose request may be sent again when a reused connection turned out to be closed
 _REPEATABLE = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: what never goes into a header: it would end the header, or the request, early
+_UNSAFE = re.compile(rb"[\r\n\0]")
 
 
 class Http11Transport(httpx.AsyncBaseTransport):
@@ -162,6 +165,8 @@ async def _serialize(request: httpx.Request, method: bytes) -> tuple[bytes, byte
     lines = [method, b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
     chunked = closing = False
     for name, value in request.headers.raw:
+        if _UNSAFE.search(name) or _UNSAFE.search(value):
+            raise httpx.LocalProtocolError("a header name or value holds a line break", request=request)
         lowered = name.lower()
         if lowered == b"transfer-encoding" and value.lower() == b"chunked":
             chunked = True

@@ -59,7 +59,8 @@ class Answer(httpx.Response):
 class Wire:
     """One base URL's requests as bytes: its origin, path prefix and default headers."""
 
-    def __init__(self, base_url: str, defaults: list[tuple[str, str]]) -> None:
+    def __init__(self, base_url: str, defaults: list[tuple[str, str]],
+                 credentials: list[tuple[str, str]] = ()) -> None:
         url = httpx.URL(base_url)
         self.base_url = base_url
         self.origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])
@@ -70,6 +71,10 @@ class Wire:
         self._defaults = [(name.lower(), f"{name}: {value}\r\n") for name, value in defaults]
         self._default_names = frozenset(name for name, _ in self._defaults)
         self._default_pairs = defaults
+        #: a static auth's headers: set last, as httpx's auth flow sets them on a built request
+        self._credentials = [(name.lower(), f"{name}: {value}\r\n") for name, value in credentials]
+        self._credential_names = frozenset(name for name, _ in self._credentials)
+        self._credential_pairs = list(credentials)
 
     @classmethod
     def for_client(cls, base_url: str | None, headers: httpx.Headers, auth: Any) -> "Wire | None":
@@ -84,11 +89,9 @@ class Wire:
         extra = _static_auth_headers(auth)
         if extra is None:
             return None
-        lowered = {name.lower() for name, _ in extra}
-        pairs = [(n, v) for n, v in pairs if n.lower() not in lowered] + extra
-        if any(not _plain_header(n, v) for n, v in pairs):
+        if any(not _plain_header(n, v) for n, v in pairs + extra):
             return None
-        return cls(base_url, pairs)
+        return cls(base_url, pairs, extra)
 
     def build(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None,
               headers: Mapping[str, str]) -> Plain | None:
@@ -100,8 +103,10 @@ class Wire:
             if query:
                 target += "?" + query
         lines = [method, " ", target, " HTTP/1.1\r\n", self._host_line]
-        own = {name.lower() for name in headers} if headers else ()
-        if own and not own.isdisjoint(self._default_names):
+        own = {name.lower() for name in headers} if headers else frozenset()
+        if not own.isdisjoint(self._credential_names):
+            return None  # the request's own Authorization (or key) header: httpx's auth decides
+        if not own.isdisjoint(self._default_names):
             lines += [line for name, line in self._defaults if name not in own]
         else:
             lines += [line for _, line in self._defaults]
@@ -111,10 +116,11 @@ class Wire:
             lines += (name, ": ", value, "\r\n")
         if content is not None:
             lines.append(f"Content-Length: {len(content)}\r\n")
+        lines += [line for _, line in self._credentials]
         lines.append("\r\n")
         head = "".join(lines).encode("ascii")
         return Plain(method, self.base_path + url, self.base_url.rstrip("/") + target[len(self.base_path):],
-                     head, content or b"", [*self._default_pairs, *headers.items()])
+                     head, content or b"", [*self._default_pairs, *headers.items(), *self._credential_pairs])
 
     @staticmethod
     def response(plain: Plain, status: int, reason: bytes, headers: list[tuple[bytes, bytes]],
