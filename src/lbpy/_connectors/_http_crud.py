@@ -165,13 +165,13 @@ class HttpCrudConnector(Connector):
         lbpy's evaluation of a filter compares like with like."""
         if not isinstance(row, dict):
             raise_malformed(self.http.name, f"a record that is not an object for {model}")
-        readers = self._readers.get(model)
-        if readers is None:
-            spec = self.models.get(model)
-            readers = self._readers[model] = tuple(
+        spec = self.models.get(model)
+        cached = self._readers.get(model)
+        if cached is None or cached[0] is not spec:  # a model defined again reads by its new spec
+            cached = self._readers[model] = (spec, tuple(
                 (name, prop.type.coerce) for name, prop in (spec.properties.items() if spec is not None else ())
-                if prop.type.name in ("date", "buffer"))
-        for name, coerce in readers:
+                if prop.type.name in ("date", "buffer")))
+        for name, coerce in cached[1]:
             value = row.get(name)
             if value is not None:
                 try:
