@@ -8,9 +8,10 @@ again, and its data is lost. --dry-run prints the SQL without running it.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import typer
 
@@ -38,8 +39,12 @@ def migrate_app(
     models: list[str] | None = None,
     drop: bool = False,
     dry_run: bool = False,
+    lock_timeout: float = 60,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[DatasourceMigration]:
-    """Migrate the datasources of the app in ``root``; a plain function the command calls."""
+    """Migrate the datasources of the app in ``root``; a plain function the command calls.
+    A connector that locks its migrations waits up to ``lock_timeout`` seconds for another one,
+    calling ``on_wait(datasource)`` when it starts waiting."""
     app = create_app(root)
     known = list(app.datasources)
     for name in datasources or ():
@@ -80,9 +85,13 @@ def migrate_app(
             if not names:
                 result.skipped = "no model is attached to it"
                 continue
+            options: dict = {}
+            if "lock_timeout" in inspect.signature(migrate).parameters:
+                options = {"lock_timeout": lock_timeout,
+                           "on_wait": (lambda n=name: on_wait(n)) if on_wait else None}
             await datasource.connect()
             try:
-                plan = await migrate(names, drop=drop, dry_run=dry_run)
+                plan = await migrate(names, drop=drop, dry_run=dry_run, **options)
             finally:
                 await datasource.disconnect()
             result.statements = list(plan.statements)
@@ -115,6 +124,9 @@ def command(
         False, "--drop", help="Drop and re-create each table (automigrate); its data is lost. Asks first."
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Drop without asking (for scripts)."),
+    lock_timeout: float = typer.Option(
+        60, "--lock-timeout", min=0, help="Seconds to wait for another migration of the same database to finish."
+    ),
 ) -> None:
     """Create or update the database tables of the app's models, printing the SQL.
 
@@ -131,9 +143,15 @@ def command(
             raise UsageError(f"--app {app_dir}: no such folder")
         if drop and not dry_run and not yes:
             confirm_drop(Asker())
-        results = migrate_app(root, datasources=datasource, models=model, drop=drop, dry_run=dry_run)
         out = Console(highlight=False, soft_wrap=True)
         err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+        def waiting(name: str) -> None:
+            err.print(f"{name}: another migration of this database is running; waiting for it "
+                      f"(up to {lock_timeout:g} s, --lock-timeout)")
+
+        results = migrate_app(root, datasources=datasource, models=model, drop=drop, dry_run=dry_run,
+                              lock_timeout=lock_timeout, on_wait=waiting)
         verb = "would run" if dry_run else "ran"
         for result in results:
             if result.skipped:

@@ -31,6 +31,7 @@ from ._catalog import (
 from ._config import SqlSettings, read_settings
 from ._engine import SqlEngine
 from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupdate
+from ._migration_lock import release, sqlite_file_lock, take_in_transaction
 from ._notify import PostgresChangeBus
 from ._schema import add_foreign_keys, build_table, table_name
 from ._statements import Prepared, Shapes, fetch
@@ -628,21 +629,38 @@ class SqlConnector(Connector):
         await self.migrate(models, drop=False)
 
     async def migrate(self, models: list[str] | None = None, *, drop: bool = False,
-                      dry_run: bool = False) -> MigrationPlan:
+                      dry_run: bool = False, lock_timeout: float = 60,
+                      on_wait: Callable[[], None] | None = None) -> MigrationPlan:
         """Bring the tables of ``models`` up to date; returns the plan with its SQL.
 
         ``drop`` drops and re-creates each table (LoopBack's automigrate: the data is lost);
-        without it, missing tables, columns and indexes are added and nothing is dropped."""
+        without it, missing tables, columns and indexes are added and nothing is dropped. A
+        migration that runs holds the database's migration lock (``_migration_lock``): another
+        one, from any process or machine, waits for it up to ``lock_timeout`` seconds, calling
+        ``on_wait()`` once when it starts waiting."""
         await self.connect()
         tables = self.tables(models)
+        waiting = on_wait or (lambda: None)
 
         def work(conn):
-            plan = plan_automigrate(conn, tables) if drop else plan_autoupdate(conn, tables)
             if not dry_run:
-                apply_plan(conn, plan)
+                take_in_transaction(conn, self.datasource_name, lock_timeout, waiting)
+            try:
+                plan = plan_automigrate(conn, tables) if drop else plan_autoupdate(conn, tables)
+                if not dry_run:
+                    apply_plan(conn, plan)
+            finally:
+                if not dry_run:
+                    release(conn)
             return plan
 
-        plan = await self._run(work, write=not dry_run)
+        file_lock = sqlite_file_lock(self.config.url.database if self.backend == "sqlite" and not dry_run else None,
+                                     self.datasource_name, lock_timeout, waiting)
+        await anyio.to_thread.run_sync(file_lock.__enter__)
+        try:
+            plan = await self._run(work, write=not dry_run)
+        finally:
+            await anyio.to_thread.run_sync(file_lock.__exit__, None, None, None)
         self._statements.clear()
         self._shapes.clear()
         return plan
