@@ -9,18 +9,23 @@ lbpy app whose Model1 is on a ``rest`` datasource in CRUD mode pointing at the r
 turns, round after round; figures are medians. A request through the hop costs the remote's
 work plus the hop's own (reading the request, the model layer, a pooled HTTP call, the answer),
 on the same two cores. Target: through the hop, under 2x the direct call's latency.
+
+The floor is what any hop costs on this machine: a bare Starlette app under uvicorn that forwards
+each GET to the remote with an httpx client on lbpy.http's transport, and answers the remote's
+bytes as they are (bench/floor_http_proxy.py; ``--floor-client httpx`` puts it on httpx's own pool). The table shows the hop and the floor against the direct call, side
+by side, from the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _harness import free_port, get_json, require_wrk, server, table
@@ -66,6 +71,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--floor-client", choices=("lbpy", "httpx"), default="lbpy")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         remote_root, hop_root = Path(tmp) / "remote", Path(tmp) / "hop"
@@ -77,29 +83,37 @@ def main() -> None:
         remote_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(remote_root),
                       "--port", remote_url.rsplit(":", 1)[1]]
         hop_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(hop_root), "--port", str(hop_port)]
-        with server(remote_cmd, remote_url + "/api/Model1s/1"), server(hop_cmd, hop_url + "/api/Model1s/1"):
+        floor_port = free_port()
+        floor_url = f"http://127.0.0.1:{floor_port}"
+        floor_cmd = [sys.executable, "-m", "uvicorn", "floor_http_proxy:app", "--port", str(floor_port),
+                     "--no-access-log", "--log-level", "warning"]
+        floor_env = {"FLOOR_REMOTE": remote_url, "FLOOR_CONNECTIONS": str(args.connections),
+                     "FLOOR_CLIENT": args.floor_client,
+                     "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+        with server(remote_cmd, remote_url + "/api/Model1s/1"), server(hop_cmd, hop_url + "/api/Model1s/1"), \
+                server(floor_cmd, floor_url + "/api/Model1s/1", env=floor_env):
+            urls = {"direct": remote_url, "hop": hop_url, "floor": floor_url}
             for name, path in SCENARIOS.items():
                 if get_json(remote_url + path) != get_json(hop_url + path):
                     sys.exit(f"{name}: the hop answers other JSON than the remote; the comparison would be unfair")
-            for path in SCENARIOS.values():  # warm up both
-                wrk_run(remote_url + path, 1, args.connections)
-                wrk_run(hop_url + path, 1, args.connections)
+            for path in SCENARIOS.values():  # warm up every side
+                for base in urls.values():
+                    wrk_run(base + path, 1, args.connections)
             rows = []
             for name, path in SCENARIOS.items():
-                samples = {"direct": [], "hop": []}
+                samples: dict[str, list[tuple[float, float]]] = {side: [] for side in urls}
                 for _ in range(args.rounds):
-                    samples["direct"].append(wrk_run(remote_url + path, args.seconds, args.connections))
-                    samples["hop"].append(wrk_run(hop_url + path, args.seconds, args.connections))
-                direct_rps = statistics.median(s[0] for s in samples["direct"])
-                direct_ms = statistics.median(s[1] for s in samples["direct"])
-                hop_rps = statistics.median(s[0] for s in samples["hop"])
-                hop_ms = statistics.median(s[1] for s in samples["hop"])
-                rows.append([name, f"{direct_rps:,.0f}", f"{direct_ms:.2f}", f"{hop_rps:,.0f}", f"{hop_ms:.2f}",
-                             f"{hop_ms / direct_ms:.2f}x"])
-            time.sleep(0)
-    print(f"rest connector hop vs the remote served directly, wrk -t1 -c{args.connections}, "
-          f"{args.rounds} rounds of {args.seconds:g}s (medians)")
-    print(table(rows, ["scenario", "direct req/s", "direct ms", "hop req/s", "hop ms", "hop latency"]))
+                    for side, base in urls.items():
+                        samples[side].append(wrk_run(base + path, args.seconds, args.connections))
+                rps = {side: statistics.median(s[0] for s in runs) for side, runs in samples.items()}
+                ms = {side: statistics.median(s[1] for s in runs) for side, runs in samples.items()}
+                rows.append([name, f"{rps['direct']:,.0f}", f"{ms['direct']:.2f}",
+                             f"{rps['hop']:,.0f}", f"{ms['hop']:.2f}", f"{rps['floor']:,.0f}", f"{ms['floor']:.2f}",
+                             f"{ms['hop'] / ms['direct']:.2f}x", f"{ms['floor'] / ms['direct']:.2f}x"])
+    print(f"rest connector hop and a bare forwarding proxy (floor) vs the remote served directly, "
+          f"floor on {args.floor_client}'s client, wrk -t1 -c{args.connections}, {args.rounds} rounds of {args.seconds:g}s (medians)")
+    print(table(rows, ["scenario", "direct req/s", "direct ms", "hop req/s", "hop ms", "floor req/s", "floor ms",
+                       "hop / direct", "floor / direct"]))
 
 
 if __name__ == "__main__":

@@ -243,6 +243,50 @@ def test_no_more_requests_than_max_concurrency_are_in_flight():
     assert state["most"] == 3
 
 
+def test_requests_cancelled_while_waiting_for_a_slot_give_no_slot_away():
+    """A caller cancelled while it waits, or just as a slot was handed to it, leaves the bound
+    whole: later requests still get every slot, one at a time."""
+    bounds = RequestBounds(max_concurrency=1)
+    state = {"now": 0, "most": 0, "done": 0}
+
+    async def waiter(scope_box: list, entered: list) -> None:
+        with anyio.CancelScope() as scope:
+            scope_box.append(scope)
+            async with bounds:
+                entered.append(True)
+
+    async def one() -> None:
+        async with bounds:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+            await anyio.sleep(0)
+            state["now"] -= 1
+            state["done"] += 1
+
+    async def go():
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+                entered: list = []
+                early, handed = [], []
+                async with bounds:
+                    group.start_soon(waiter, early, entered)
+                    group.start_soon(waiter, handed, entered)
+                    for _ in range(5):
+                        await anyio.sleep(0)  # both wait for the slot held here
+                    early[0].cancel()  # cancelled while waiting
+                    for _ in range(5):
+                        await anyio.sleep(0)
+                # the slot was handed to the second waiter on leaving; cancel it as it wakes
+                handed[0].cancel()
+            assert len(entered) <= 1  # the first never entered
+            async with anyio.create_task_group() as group:
+                for _ in range(6):
+                    group.start_soon(one)
+
+    run(go)
+    assert state == {"now": 0, "most": 1, "done": 6}
+
+
 def test_the_rate_bound_spaces_requests_after_a_burst(monkeypatch):
     """Requests beyond the burst wait 1/rate each; the clock is the test's, not the machine's."""
     clock = {"now": 1000.0}

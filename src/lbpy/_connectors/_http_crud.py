@@ -124,6 +124,8 @@ class HttpCrudConnector(Connector):
                                              f'datasource "{self.settings.get("name") or self.name}"')
         self.set_filter_mode("none" if self._remote_filter is None else "loopback")
         self._resources: dict[str, Resource] = {}
+        #: per model, the properties read back from JSON (dates, buffers): found once, not per row
+        self._readers: dict[str, tuple] = {}
 
     def set_filter_mode(self, mode: str) -> None:
         """``loopback``: the remote evaluates LoopBack's filter (what ``filters`` declares);
@@ -164,14 +166,18 @@ class HttpCrudConnector(Connector):
         if not isinstance(row, dict):
             raise_malformed(self.http.name, f"a record that is not an object for {model}")
         spec = self.models.get(model)
-        if spec is not None:
-            for name, prop in spec.properties.items():
-                value = row.get(name)
-                if value is not None and prop.type.name in ("date", "buffer"):
-                    try:
-                        row[name] = prop.type.coerce(value)
-                    except (ValueError, TypeError):
-                        pass
+        cached = self._readers.get(model)
+        if cached is None or cached[0] is not spec:  # a model defined again reads by its new spec
+            cached = self._readers[model] = (spec, tuple(
+                (name, prop.type.coerce) for name, prop in (spec.properties.items() if spec is not None else ())
+                if prop.type.name in ("date", "buffer")))
+        for name, coerce in cached[1]:
+            value = row.get(name)
+            if value is not None:
+                try:
+                    row[name] = coerce(value)
+                except (ValueError, TypeError):
+                    pass
         return row
 
     def _only_id(self, model: str, filter: Filter) -> Any:

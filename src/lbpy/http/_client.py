@@ -18,6 +18,7 @@ and path, never the query string, a header or a credential.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import random
@@ -39,6 +40,8 @@ from ._paging import Paging
 from ._redact import install_log_filter
 from ._remote_errors import error_for, malformed, timed_out, unreachable
 from ._settings import HttpSettings, http_settings
+from ._transport import Http11Transport
+from ._wire import Plain, Wire
 
 log = logging.getLogger("lbpy.http")
 install_log_filter()
@@ -58,11 +61,12 @@ class HttpClient:
         self.name = settings.name
         self.secrets = settings.secrets
         self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
-        #: one httpx transport per connection ("lanes"), at most ``maxConcurrency``, reused
-        #: most recently used first: httpcore's pool walks every connection for every request,
-        #: which at 32 connections costs more than the request itself; a pool of one each does not
-        self._lanes: list[httpx.AsyncBaseTransport] = []
-        self._free: list[httpx.AsyncBaseTransport] = []
+        #: where requests go: lbpy's HTTP/1.1 pool on asyncio (``Http11Transport``), else httpx's
+        #: own transports; made for the event loop that sends the first request
+        self._transport: httpx.AsyncBaseTransport | None = None
+        self._wire: Wire | None = None
+        self._timeouts = {"connect": settings.timeout, "read": settings.timeout, "write": settings.timeout,
+                          "pool": settings.timeout}
         self._builder: httpx.AsyncClient | None = None
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
@@ -70,22 +74,28 @@ class HttpClient:
 
     # -- the pooled connections ---------------------------------------------------------------
 
-    def _current_loop(self) -> None:
-        loop = anyio.lowlevel.current_token()
-        if self._loop != loop:
+    def _sender(self) -> httpx.AsyncBaseTransport:
+        try:
+            loop: object = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio, through anyio)
+            loop = anyio.lowlevel.current_token()
+        if self._loop is not loop or self._transport is None:
             # connections belong to the event loop that opened them: a script or a test that
             # runs a second loop gets connections of its own
             self._loop = loop
-            self._lanes, self._free = [], []
-            self.bounds = RequestBounds(self.settings.max_concurrency or 100, self.settings.rate,
-                                        self.settings.burst)
-
-    def _new_lane(self) -> httpx.AsyncBaseTransport:
-        s = self.settings
-        lane = s.transport or httpx.AsyncHTTPTransport(
-            verify=ssl_context(s.verify), limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
-        self._lanes.append(lane)
-        return lane
+            s = self.settings
+            self.bounds = RequestBounds(s.max_concurrency or 100, s.rate, s.burst)
+            self._wire = None
+            if s.transport is not None:
+                self._transport = s.transport
+            elif isinstance(loop, asyncio.AbstractEventLoop):
+                self._transport = Http11Transport(ssl_context=ssl_context(s.verify),
+                                                  max_idle=s.max_concurrency or 100)
+                # requests to the base URL go out as bytes written here, not built by httpx
+                self._wire = Wire.for_client(s.base_url, self.client.headers, s.auth)
+            else:
+                self._transport = _Lanes(s.verify)
+        return self._transport
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -98,21 +108,20 @@ class HttpClient:
                                               transport=_NOWHERE)
         return self._builder
 
-    def _take_lane(self) -> httpx.AsyncBaseTransport:
-        self._current_loop()
-        return self._free.pop() if self._free else self._new_lane()
-
     async def aclose(self) -> None:
-        lanes, self._lanes, self._free = self._lanes, [], []
+        transport, self._transport = self._transport, None
         self.bounds.reset()
-        for lane in lanes:
-            if lane is not self.settings.transport:
-                await lane.aclose()
+        if transport is not None and transport is not self.settings.transport:
+            await transport.aclose()
 
-    async def _deliver(self, lane: httpx.AsyncBaseTransport, request: httpx.Request, auth: Any) -> httpx.Response:
+    async def _deliver(self, lane: Any, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
         """One request on one connection, through the auth flow (which may send a token request
         first, or the request again with a renewed token). No cookie jar: one app user's remote
         session must never reach another's request."""
+        if isinstance(request, Plain):  # its headers already carry a static auth's credentials
+            status, reason, headers, body = await lane.exchange(
+                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts)
+            return Wire.response(request, status, reason, headers, body)
         auth = self.settings.auth if auth is _UNSET else auth
         if auth is None:
             return await _once(lane, request)
@@ -145,14 +154,21 @@ class HttpClient:
             content = orjson.dumps(json, default=json_default, option=orjson.OPT_NON_STR_KEYS)
             send_headers.setdefault("Content-Type", "application/json")
         send_headers.setdefault("Accept", "application/json")
-        request = self.client.build_request(method, url, params=_query(params), content=content,
-                                            data=data, headers=send_headers)
+        self._sender()
+        request: httpx.Request | Plain | None = None
+        if self._wire is not None and data is None and auth is _UNSET:
+            if isinstance(content, str):
+                content = content.encode()
+            request = self._wire.build(method, url, _query(params), content, send_headers)
+        if request is None:
+            request = self.client.build_request(method, url, params=_query(params), content=content,
+                                                data=data, headers=send_headers)
         response = await self._send(request, auth)
         if response.status_code >= 400 and response.status_code not in allow:
             raise error_for(response, name=self.name, secrets=self.secrets, model=model)
         if 300 <= response.status_code < 400:
             raise malformed(self.name, f"a redirect ({response.status_code}) for {method} "
-                                       f"{request.url.path}; set its baseURL to the final address")
+                                       f"{_path(request)}; set its baseURL to the final address")
         return response
 
     async def json(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -219,20 +235,16 @@ class HttpClient:
 
     # -- sending, with retries ----------------------------------------------------------------
 
-    async def _send(self, request: httpx.Request, auth: Any) -> httpx.Response:
+    async def _send(self, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
         settings = self.settings
         attempt = 0
-        path = request.url.path
+        path = _path(request)
         while True:
             try:
                 async with self.bounds:
                     self.sent += 1
-                    lane = self._take_lane()
                     started = time.perf_counter()
-                    try:
-                        response = await self._deliver(lane, request, auth)
-                    finally:
-                        self._free.append(lane)
+                    response = await self._deliver(self._sender(), request, auth)
                     if log.isEnabledFor(logging.DEBUG):
                         log.debug('datasource "%s": %s %s -> %d (%.1f ms)', self.name, request.method, path,
                                   response.status_code, (time.perf_counter() - started) * 1000)
@@ -267,9 +279,13 @@ class HttpClient:
             ceiling = self.settings.backoff * (2 ** attempt)
             wait = ceiling / 2 + random.uniform(0, ceiling / 2)
         log.warning('datasource "%s": %s %s: %s; retry %d of %d in %.2f s', self.name,
-                    request.method, request.url.path, why, attempt + 1, self.settings.retries, wait)
+                    request.method, _path(request), why, attempt + 1, self.settings.retries, wait)
         await anyio.sleep(wait)
         return attempt + 1
+
+
+def _path(request: httpx.Request | Plain) -> str:
+    return request.path if isinstance(request, Plain) else request.url.path
 
 
 async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
@@ -277,6 +293,35 @@ async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx
     response.request = request
     await response.aread()  # reads the body and gives the connection back
     return response
+
+
+class _Lanes(httpx.AsyncBaseTransport):
+    """httpx's own transport, one per connection, reused most recently used first (httpcore's
+    pool walks every connection for every request): where lbpy's transport does not run."""
+
+    def __init__(self, verify: bool) -> None:
+        self.verify = verify
+        self._lanes: list[httpx.AsyncHTTPTransport] = []
+        self._free: list[httpx.AsyncHTTPTransport] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._free:
+            lane = self._free.pop()
+        else:
+            lane = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify),
+                                            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            self._lanes.append(lane)
+        try:
+            response = await lane.handle_async_request(request)
+            await response.aread()  # the whole body, which gives the connection back
+            return response
+        finally:
+            self._free.append(lane)
+
+    async def aclose(self) -> None:
+        lanes, self._lanes, self._free = self._lanes, [], []
+        for lane in lanes:
+            await lane.aclose()
 
 
 class _Nowhere(httpx.AsyncBaseTransport):

@@ -177,6 +177,8 @@ class RestResource(Resource):
         self.model = model
 
     def _item(self, id: Any) -> str:
+        if type(id) is int:  # noqa: E721 - a number is one path segment as it is (bool is not)
+            return f"{self.path}/{id}"
         return f"{self.path}/{quote(str(id), safe='')}"
 
     async def list(self, query: dict[str, Any]) -> list[dict]:
