@@ -118,7 +118,8 @@ def measure(transport: str, creates: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as folder:
             root = write_app(Path(folder) / "app", schema, transport)
-            servers = [Started(root), Started(root)]
+            servers.append(Started(root))
+            servers.append(Started(root))
             other, local = servers
             remote_rx = Receiver(other.url + "/api/Notes/change-stream")
             local_rx = Receiver(local.url + "/api/Notes/change-stream")

@@ -2,6 +2,7 @@
 
     python bench/bench_rest.py [--seconds 5] [--rounds 3]
     python bench/bench_rest.py --ops      # lbpy with metrics and the access log on, against off
+    python bench/bench_rest.py --granian  # the same app under lbpy start (uvicorn) and under granian
 
 Both servers run under uvicorn (one process each, uvloop + httptools, no access log) on this
 machine, and wrk (one thread, 32 connections) drives them in turn, round after round; the
@@ -11,15 +12,23 @@ lbpy app under 60 MB resident.
 ``--ops`` runs the same app twice instead, once as it is and once with ``"metrics": true`` and
 ``--access-log`` (its lines written to a file, as a server's log would be), and prints what
 they cost: target at most 10% fewer requests per second.
+
+``--granian`` serves one app twice, with ``lbpy start`` (uvicorn with lbpy's ``http`` bounds) and
+with granian (``pip install granian``; one process, uvloop, ASGI interface, no access log), and
+prints the ratio granian/uvicorn per scenario, on the memory connector (where the server's own
+share of a request is largest).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -58,9 +67,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ops", action="store_true",
                         help="measure metrics and the access log: lbpy with them on against off")
+    parser.add_argument("--granian", action="store_true",
+                        help="measure granian: the same app under lbpy start (uvicorn) and under granian")
     args = parser.parse_args()
     if args.ops:
         compare_operations(args)
+        return
+    if args.granian:
+        compare_granian(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "app"
@@ -140,6 +154,44 @@ def compare_operations(args) -> None:
     print()
     print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
           f"{lines:,} access-log lines written)")
+
+
+#: percent-encoded: granian refuses a request line with raw quotes and braces, as RFC 9112 allows
+GRANIAN_SCENARIOS = {name: urllib.parse.quote(SCENARIOS[name], safe="/?=&")
+                     for name in ("get by id", "limit find", "find 100 rows")}
+
+
+def compare_granian(args) -> None:
+    """One app under ``lbpy start`` and under granian, in turn, round after round."""
+    granian = shutil.which("granian", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    if granian is None:
+        sys.exit("--granian needs granian: pip install granian")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "app"
+        write_app(root, 100)
+        uvicorn_port, granian_port = free_port(), free_port()
+        uvicorn_url, granian_url = f"http://127.0.0.1:{uvicorn_port}", f"http://127.0.0.1:{granian_port}"
+        uvicorn_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(uvicorn_port)]
+        granian_cmd = [granian, "--interface", "asgi", "--factory", "--loop", "uvloop", "--no-access-log",
+                       "--log-level", "warning", "--host", "127.0.0.1", "--port", str(granian_port),
+                       "lbpy._serve:factory"]
+        with server(uvicorn_cmd, uvicorn_url + "/api/Model1s/1"), \
+                server(granian_cmd, granian_url + "/api/Model1s/1", env={"LBPY_APP_DIR": str(root)}):
+            for name in GRANIAN_SCENARIOS:
+                if get_json(uvicorn_url + GRANIAN_SCENARIOS[name]) != get_json(granian_url + GRANIAN_SCENARIOS[name]):
+                    sys.exit(f"{name}: the two servers answer different JSON; the comparison would be unfair")
+                wrk(uvicorn_url + GRANIAN_SCENARIOS[name], 1)  # warm up both
+                wrk(granian_url + GRANIAN_SCENARIOS[name], 1)
+            results = {name: interleaved({
+                "uvicorn": lambda p=path: wrk(uvicorn_url + p, args.seconds),
+                "granian": lambda p=path: wrk(granian_url + p, args.seconds),
+            }, args.rounds) for name, path in GRANIAN_SCENARIOS.items()}
+    rows = [[name, f"{figures['uvicorn']:,.0f}", f"{figures['granian']:,.0f}",
+             f"{figures['granian'] / figures['uvicorn']:.2f}"] for name, figures in results.items()]
+    print(table(rows, ["scenario (memory connector)", "lbpy start req/s", "granian req/s", "granian/uvicorn"]))
+    print()
+    print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
+          "one process each)")
 
 
 def get_text(url: str) -> str:

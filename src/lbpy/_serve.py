@@ -18,7 +18,7 @@ from ._errors import BootError, LbpyError
 from ._loader import load_python_file
 from ._ops._metrics import multiprocess_dir
 from ._serve_http import Config
-from ._serve_logs import LOG_FORMATS, formatter, redact_tokens, uvicorn_log_config
+from ._serve_logs import LOG_FORMATS, BatchingStreamHandler, formatter, redact_tokens, uvicorn_log_config
 
 __all__ = ["LOG_FORMATS", "configure_logging", "factory", "load_app", "redact_tokens", "serve"]
 
@@ -89,7 +89,7 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
         if getattr(handler, "_lbpy", False):
             handler.setFormatter(formatter(log_format))
             return
-    handler = logging.StreamHandler()
+    handler = BatchingStreamHandler()
     handler.setFormatter(formatter(log_format))
     handler._lbpy = True  # type: ignore[attr-defined]
     logger.addHandler(handler)

@@ -10,6 +10,7 @@ authorization) are never written out.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -71,6 +72,45 @@ def _field(key: str, value: Any) -> Any:
     if isinstance(value, str):
         return redact_tokens(value)
     return value
+
+
+class BatchingStreamHandler(logging.StreamHandler):
+    """A stream handler that, on an event loop, writes the lines of one loop turn with one write
+    and one flush (an access line per request would otherwise cost a system call each); outside a
+    loop, and at exit (``logging.shutdown`` flushes), each line is written at once."""
+
+    def __init__(self, stream=None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._pending.append(line)
+            self.flush()
+            return
+        if not self._pending:
+            loop.call_soon(self.flush)
+        self._pending.append(line)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        self.acquire()
+        try:
+            self.stream.write("".join(pending))
+            self.stream.flush()
+        except Exception:
+            pass  # a closed or broken stream: nothing more can be written to it
+        finally:
+            self.release()
 
 
 class AccessTokenFilter(logging.Filter):
