@@ -12,9 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def free_port() -> int:
@@ -36,12 +36,14 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def server(argv: list[str], url: str, cwd: Path | None = None, env: dict | None = None,
-           stderr=subprocess.PIPE) -> Iterator[subprocess.Popen]:
+def server(
+    argv: list[str], url: str, cwd: Path | None = None, env: dict | None = None, stderr=subprocess.PIPE
+) -> Iterator[subprocess.Popen]:
     """``argv`` running until the block ends; pass ``stderr`` a file for a server that logs
     every request (a pipe nobody reads would fill and stop it)."""
-    process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=stderr)
+    process = subprocess.Popen(
+        argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=stderr
+    )
     try:
         wait_http(url)
         yield process
@@ -74,7 +76,9 @@ def wrk(url: str, seconds: float, connections: int = 32) -> float:
     """Requests per second wrk measured against ``url`` (one thread: the server gets the other core)."""
     out = subprocess.run(
         [require_wrk(), "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non_2xx:

@@ -22,34 +22,39 @@ import tempfile
 from pathlib import Path
 
 import httpx
-
 from _harness import free_port, interleaved, require_wrk, server, table
 
-NOTE = {"name": "Note", "base": "PersistedModel", "properties": {"title": "string", "content": "string"},
-        "acls": [
-            {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-            {"principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"},
-            {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "accessType": "READ"},
-        ]}
-SEED = '''
+NOTE = {
+    "name": "Note",
+    "base": "PersistedModel",
+    "properties": {"title": "string", "content": "string"},
+    "acls": [
+        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"},
+        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "accessType": "READ"},
+    ],
+}
+SEED = """
 async def boot(app):
     Account, Note = app.models["Account"], app.models["Note"]
     if not await Account.count():
         await Account.create({"email": "bench@example.com", "password": "bench-secret"})
         for i in range(1, 101):
             await Note.create({"title": f"note {i}", "content": "hello world " * 3})
-'''
+"""
 
 
 def write_app(root: Path, datasource: dict, enabled: bool) -> None:
     for folder in ("server/boot", "common/models"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     files = {
-        "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000,
-                               "auth": {"enabled": enabled}},
+        "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000, "auth": {"enabled": enabled}},
         "server/datasources.json": {"db": {"name": "db", **datasource}},
-        "server/model-config.json": {"_meta": {"sources": ["../common/models"]}, "Note": {"dataSource": "db"},
-                                     "Account": {"dataSource": "db"}},
+        "server/model-config.json": {
+            "_meta": {"sources": ["../common/models"]},
+            "Note": {"dataSource": "db"},
+            "Account": {"dataSource": "db"},
+        },
         "common/models/note.json": NOTE,
         "common/models/account.json": {"name": "Account", "base": "User"},
     }
@@ -59,8 +64,12 @@ def write_app(root: Path, datasource: dict, enabled: bool) -> None:
 
 
 def wrk(url: str, token: str, seconds: float) -> float:
-    out = subprocess.run([require_wrk(), "-t1", "-c32", f"-d{max(1, round(seconds))}s", "-H",
-                          f"Authorization: Bearer {token}", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [require_wrk(), "-t1", "-c32", f"-d{max(1, round(seconds))}s", "-H", f"Authorization: Bearer {token}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses during the run")
@@ -73,12 +82,18 @@ def measure(name: str, datasource: dict, tmp: Path, args) -> list[str]:
     roots = {}
     for key in ports:
         roots[key] = tmp / f"{name}-{key}"
-        write_app(roots[key], datasource if datasource["connector"] != "memory" else
-                  {"connector": "memory", "file": str(tmp / f"{name}-{key}.json")}, key == "on")
+        write_app(
+            roots[key],
+            datasource
+            if datasource["connector"] != "memory"
+            else {"connector": "memory", "file": str(tmp / f"{name}-{key}.json")},
+            key == "on",
+        )
     cmd = lambda key: [sys.executable, "-m", "lbpy", "start", "--app", str(roots[key]), "--port", str(ports[key])]
     with server(cmd("on"), urls["on"] + "/"), server(cmd("off"), urls["off"] + "/"):
-        token = httpx.post(urls["on"] + "/api/Accounts/login",
-                           json={"email": "bench@example.com", "password": "bench-secret"}).json()["id"]
+        token = httpx.post(
+            urls["on"] + "/api/Accounts/login", json={"email": "bench@example.com", "password": "bench-secret"}
+        ).json()["id"]
         path = "/api/Notes/3"
         assert httpx.get(urls["on"] + path).status_code == 401, "the check is not on"
         on = httpx.get(urls["on"] + path, headers={"Authorization": f"Bearer {token}"}).json()
@@ -87,11 +102,18 @@ def measure(name: str, datasource: dict, tmp: Path, args) -> list[str]:
             sys.exit(f"{name}: the two servers answer different JSON; the comparison would be unfair")
         for key in urls:
             wrk(urls[key] + path, token, 1)
-        figures = interleaved({key: (lambda k=key: wrk(urls[k] + path, token, args.seconds)) for key in urls},
-                              args.rounds)
+        figures = interleaved(
+            {key: (lambda k=key: wrk(urls[k] + path, token, args.seconds)) for key in urls}, args.rounds
+        )
     ratio = figures["on"] / figures["off"]
-    return [name, f"{figures['on']:,.0f}", f"{figures['off']:,.0f}", f"{ratio:.2f}", "≥ 0.85",
-            "ok" if ratio >= 0.85 else "MISSED"]
+    return [
+        name,
+        f"{figures['on']:,.0f}",
+        f"{figures['off']:,.0f}",
+        f"{ratio:.2f}",
+        "≥ 0.85",
+        "ok" if ratio >= 0.85 else "MISSED",
+    ]
 
 
 def main() -> None:
@@ -111,13 +133,21 @@ def main() -> None:
 
             execute(args.postgresql_url, f'CREATE SCHEMA "{schema}"')
             try:
-                rows.append(measure("postgresql", {"connector": "postgresql", "url": args.postgresql_url,
-                                                   "schema": schema, "autoupdate": True}, Path(tmp), args))
+                rows.append(
+                    measure(
+                        "postgresql",
+                        {"connector": "postgresql", "url": args.postgresql_url, "schema": schema, "autoupdate": True},
+                        Path(tmp),
+                        args,
+                    )
+                )
             finally:
                 execute(args.postgresql_url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     print(table(rows, ["datasource", "auth on req/s", "auth off req/s", "ratio", "target", ""]))
-    print(f"(GET /api/Notes/3 with a Bearer token; {args.rounds} rounds of {args.seconds:g} s per server, "
-          "medians; wrk -t1 -c32)")
+    print(
+        f"(GET /api/Notes/3 with a Bearer token; {args.rounds} rounds of {args.seconds:g} s per server, "
+        "medians; wrk -t1 -c32)"
+    )
 
 
 if __name__ == "__main__":

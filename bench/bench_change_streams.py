@@ -57,8 +57,9 @@ def write_app(root: Path, schema: str, transport: str) -> Path:
         db["changeStream"] = {"redis": REDIS_URL, "channel": f"bench:{schema}"}
     (root / "server" / "config.json").write_text(json.dumps({"restApiRoot": "/api", "port": 3000}))
     (root / "server" / "datasources.json").write_text(json.dumps({"db": db}))
-    (root / "server" / "model-config.json").write_text(json.dumps(
-        {"_meta": {"sources": ["../common/models"]}, "Note": {"dataSource": "db", "public": True}}))
+    (root / "server" / "model-config.json").write_text(
+        json.dumps({"_meta": {"sources": ["../common/models"]}, "Note": {"dataSource": "db", "public": True}})
+    )
     (root / "common" / "models" / "note.json").write_text(json.dumps(NOTE))
     return root
 
@@ -68,8 +69,13 @@ class Started:
 
     def __init__(self, root: Path) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
-        self.process = subprocess.Popen([sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", "0"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         for line in self.process.stdout:
             found = re.search(r"Web server listening at:? \S+:(\d+)", line)
             if found:
@@ -124,8 +130,7 @@ def measure(transport: str, creates: int) -> dict:
             remote_rx = Receiver(other.url + "/api/Notes/change-stream")
             local_rx = Receiver(local.url + "/api/Notes/change-stream")
             sent: dict[int, float] = {}
-            api = httpx.Client(base_url=local.url + "/api", timeout=30,
-                               limits=httpx.Limits(max_connections=4))
+            api = httpx.Client(base_url=local.url + "/api", timeout=30, limits=httpx.Limits(max_connections=4))
 
             def create(i: int) -> None:
                 start = time.perf_counter()
@@ -146,8 +151,11 @@ def measure(transport: str, creates: int) -> dict:
 
             remote, near = latencies(remote_rx), latencies(local_rx)
             return {
-                "transport": transport, "sent": creates, "creates_per_s": round(creates / elapsed),
-                "received_other": len(remote), "received_same": len(near),
+                "transport": transport,
+                "sent": creates,
+                "creates_per_s": round(creates / elapsed),
+                "received_other": len(remote),
+                "received_same": len(near),
                 "median_ms_other": round(statistics.median(remote), 2) if remote else None,
                 "p99_ms_other": round(remote[int(len(remote) * 0.99) - 1], 2) if remote else None,
                 "median_ms_same": round(statistics.median(near), 2) if near else None,
@@ -166,12 +174,16 @@ def main() -> None:
     args = parser.parse_args()
     rows = [measure(transport, args.creates) for transport in args.transports.split(",")]
     print(f"\n{args.creates} creates through process B (4 clients); a change-stream client on A and on B")
-    print("| transport | sent | creates/s | received on A | median / p99 ms on A | received on B | median / p99 ms on B |")
+    print(
+        "| transport | sent | creates/s | received on A | median / p99 ms on A | received on B | median / p99 ms on B |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['transport']} | {r['sent']} | {r['creates_per_s']} | {r['received_other']} | "
-              f"{r['median_ms_other']} / {r['p99_ms_other']} | {r['received_same']} | "
-              f"{r['median_ms_same']} / {r['p99_ms_same']} |")
+        print(
+            f"| {r['transport']} | {r['sent']} | {r['creates_per_s']} | {r['received_other']} | "
+            f"{r['median_ms_other']} / {r['p99_ms_other']} | {r['received_same']} | "
+            f"{r['median_ms_same']} / {r['p99_ms_same']} |"
+        )
     out = HERE / "results" / "bench_change_streams.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2) + "\n")

@@ -24,9 +24,11 @@ def make_app(root: Path) -> Path:
     (root / "common" / "models").mkdir(parents=True)
     (root / "server" / "config.json").write_text(json.dumps({"restApiRoot": "/api", "port": 3000}, indent=2))
     (root / "server" / "datasources.json").write_text(
-        json.dumps({"db": {"name": "db", "connector": "memory"}}, indent=2))
+        json.dumps({"db": {"name": "db", "connector": "memory"}}, indent=2)
+    )
     (root / "server" / "model-config.json").write_text(
-        json.dumps({"_meta": {"sources": ["../common/models", "./models"]}}, indent=2))
+        json.dumps({"_meta": {"sources": ["../common/models", "./models"]}}, indent=2)
+    )
     return root
 
 
@@ -51,21 +53,69 @@ def main() -> None:
         commands = {
             "python -c pass (interpreter)": lambda i: [sys.executable, "-c", "pass"],
             "lbpy --version (reference)": lambda i: [*lbpy, "--version"],
-            "lbpy datasource": lambda i: [*lbpy, "datasource", f"ds{i}", "--connector", "memory",
-                                          "--set", f"file=data/ds{i}.json"],
-            "lbpy model": lambda i: [*lbpy, "model", f"Bench{i}", "--datasource", "db", "--property",
-                                     "name:string:required", "--property", "tags:[string]",
-                                     "--property", "age:number=18"],
-            "lbpy model --config": lambda i: [*lbpy, "model", "--config", json.dumps(
-                {"name": f"Conf{i}", "properties": ["a:string", "b:date=now"]})],
-            "lbpy property": lambda i: [*lbpy, "property", "Customer", f"p{i}", "--type", "number",
-                                        "--default", "1"],
-            "lbpy relation": lambda i: [*lbpy, "relation", "Customer", "--type", "hasMany", "--model", "Order",
-                                        "--name", f"orders{i}"],
-            "lbpy acl": lambda i: [*lbpy, "acl", "--model", "Customer", "--method", "find", "--role", f"role{i}",
-                                   "--permission", "DENY"],
-            "lbpy acl --all-models": lambda i: [*lbpy, "acl", "--all-models", "--access-type", "WRITE", "--role",
-                                                f"all{i}", "--permission", "DENY"],
+            "lbpy datasource": lambda i: [
+                *lbpy,
+                "datasource",
+                f"ds{i}",
+                "--connector",
+                "memory",
+                "--set",
+                f"file=data/ds{i}.json",
+            ],
+            "lbpy model": lambda i: [
+                *lbpy,
+                "model",
+                f"Bench{i}",
+                "--datasource",
+                "db",
+                "--property",
+                "name:string:required",
+                "--property",
+                "tags:[string]",
+                "--property",
+                "age:number=18",
+            ],
+            "lbpy model --config": lambda i: [
+                *lbpy,
+                "model",
+                "--config",
+                json.dumps({"name": f"Conf{i}", "properties": ["a:string", "b:date=now"]}),
+            ],
+            "lbpy property": lambda i: [*lbpy, "property", "Customer", f"p{i}", "--type", "number", "--default", "1"],
+            "lbpy relation": lambda i: [
+                *lbpy,
+                "relation",
+                "Customer",
+                "--type",
+                "hasMany",
+                "--model",
+                "Order",
+                "--name",
+                f"orders{i}",
+            ],
+            "lbpy acl": lambda i: [
+                *lbpy,
+                "acl",
+                "--model",
+                "Customer",
+                "--method",
+                "find",
+                "--role",
+                f"role{i}",
+                "--permission",
+                "DENY",
+            ],
+            "lbpy acl --all-models": lambda i: [
+                *lbpy,
+                "acl",
+                "--all-models",
+                "--access-type",
+                "WRITE",
+                "--role",
+                f"all{i}",
+                "--permission",
+                "DENY",
+            ],
             "lbpy info": lambda i: [*lbpy, "info"],
             "lbpy export-api-def": lambda i: [*lbpy, "export-api-def", "-o", f"api/openapi{i}.json"],
             "lbpy export-api-def --swagger2": lambda i: [*lbpy, "export-api-def", "--swagger2", "--format", "json"],
@@ -78,8 +128,10 @@ def main() -> None:
             if "reference" in label:
                 reference = median
             ratio = f"{median / reference:.2f}x" if reference else "-"
-            print(f"{label:<34} {median * 1000:>7.0f}ms {min(times) * 1000:>7.0f}ms {max(times) * 1000:>7.0f}ms "
-                  f"{ratio:>13}")
+            print(
+                f"{label:<34} {median * 1000:>7.0f}ms {min(times) * 1000:>7.0f}ms {max(times) * 1000:>7.0f}ms "
+                f"{ratio:>13}"
+            )
         print(f"\n{runs} runs each, new process per run; median wall time.")
 
 

@@ -43,12 +43,21 @@ def write_hop(root: Path, remote: str, connections: int) -> None:
     (root / "common" / "models").mkdir(parents=True)
     files = {
         "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000},
-        "server/datasources.json": {"remote": {"name": "remote", "connector": "rest", "crud": True,
-                                               "baseURL": f"{remote}/api", "maxConcurrency": connections}},
-        "server/model-config.json": {"_meta": {"sources": ["../common/models"]},
-                                     "Model1": {"dataSource": "remote"}},
-        "common/models/model1.json": {"name": "Model1", "base": "PersistedModel", "properties": {
-            "name": {"type": "string", "required": True}, "content": "string", "n": "number"}},
+        "server/datasources.json": {
+            "remote": {
+                "name": "remote",
+                "connector": "rest",
+                "crud": True,
+                "baseURL": f"{remote}/api",
+                "maxConcurrency": connections,
+            }
+        },
+        "server/model-config.json": {"_meta": {"sources": ["../common/models"]}, "Model1": {"dataSource": "remote"}},
+        "common/models/model1.json": {
+            "name": "Model1",
+            "base": "PersistedModel",
+            "properties": {"name": {"type": "string", "required": True}, "content": "string", "n": "number"},
+        },
     }
     for name, content in files.items():
         (root / name).write_text(json.dumps(content, indent=2))
@@ -56,8 +65,12 @@ def write_hop(root: Path, remote: str, connections: int) -> None:
 
 def wrk_run(url: str, seconds: float, connections: int) -> tuple[float, float]:
     """(requests per second, mean latency in ms)."""
-    out = subprocess.run([require_wrk(), "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [require_wrk(), "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         raise RuntimeError(f"{url}: error responses during the run:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -80,18 +93,41 @@ def main() -> None:
         hop_port = free_port()
         hop_url = f"http://127.0.0.1:{hop_port}"
         write_hop(hop_root, remote_url, args.connections)
-        remote_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(remote_root),
-                      "--port", remote_url.rsplit(":", 1)[1]]
+        remote_cmd = [
+            sys.executable,
+            "-m",
+            "lbpy",
+            "start",
+            "--app",
+            str(remote_root),
+            "--port",
+            remote_url.rsplit(":", 1)[1],
+        ]
         hop_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(hop_root), "--port", str(hop_port)]
         floor_port = free_port()
         floor_url = f"http://127.0.0.1:{floor_port}"
-        floor_cmd = [sys.executable, "-m", "uvicorn", "floor_http_proxy:app", "--port", str(floor_port),
-                     "--no-access-log", "--log-level", "warning"]
-        floor_env = {"FLOOR_REMOTE": remote_url, "FLOOR_CONNECTIONS": str(args.connections),
-                     "FLOOR_CLIENT": args.floor_client,
-                     "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-        with server(remote_cmd, remote_url + "/api/Model1s/1"), server(hop_cmd, hop_url + "/api/Model1s/1"), \
-                server(floor_cmd, floor_url + "/api/Model1s/1", env=floor_env):
+        floor_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "floor_http_proxy:app",
+            "--port",
+            str(floor_port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+        floor_env = {
+            "FLOOR_REMOTE": remote_url,
+            "FLOOR_CONNECTIONS": str(args.connections),
+            "FLOOR_CLIENT": args.floor_client,
+            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+        }
+        with (
+            server(remote_cmd, remote_url + "/api/Model1s/1"),
+            server(hop_cmd, hop_url + "/api/Model1s/1"),
+            server(floor_cmd, floor_url + "/api/Model1s/1", env=floor_env),
+        ):
             urls = {"direct": remote_url, "hop": hop_url, "floor": floor_url}
             for name, path in SCENARIOS.items():
                 if get_json(remote_url + path) != get_json(hop_url + path):
@@ -107,13 +143,39 @@ def main() -> None:
                         samples[side].append(wrk_run(base + path, args.seconds, args.connections))
                 rps = {side: statistics.median(s[0] for s in runs) for side, runs in samples.items()}
                 ms = {side: statistics.median(s[1] for s in runs) for side, runs in samples.items()}
-                rows.append([name, f"{rps['direct']:,.0f}", f"{ms['direct']:.2f}",
-                             f"{rps['hop']:,.0f}", f"{ms['hop']:.2f}", f"{rps['floor']:,.0f}", f"{ms['floor']:.2f}",
-                             f"{ms['hop'] / ms['direct']:.2f}x", f"{ms['floor'] / ms['direct']:.2f}x"])
-    print(f"rest connector hop and a bare forwarding proxy (floor) vs the remote served directly, "
-          f"floor on {args.floor_client}'s client, wrk -t1 -c{args.connections}, {args.rounds} rounds of {args.seconds:g}s (medians)")
-    print(table(rows, ["scenario", "direct req/s", "direct ms", "hop req/s", "hop ms", "floor req/s", "floor ms",
-                       "hop / direct", "floor / direct"]))
+                rows.append(
+                    [
+                        name,
+                        f"{rps['direct']:,.0f}",
+                        f"{ms['direct']:.2f}",
+                        f"{rps['hop']:,.0f}",
+                        f"{ms['hop']:.2f}",
+                        f"{rps['floor']:,.0f}",
+                        f"{ms['floor']:.2f}",
+                        f"{ms['hop'] / ms['direct']:.2f}x",
+                        f"{ms['floor'] / ms['direct']:.2f}x",
+                    ]
+                )
+    print(
+        f"rest connector hop and a bare forwarding proxy (floor) vs the remote served directly, "
+        f"floor on {args.floor_client}'s client, wrk -t1 -c{args.connections}, {args.rounds} rounds of {args.seconds:g}s (medians)"
+    )
+    print(
+        table(
+            rows,
+            [
+                "scenario",
+                "direct req/s",
+                "direct ms",
+                "hop req/s",
+                "hop ms",
+                "floor req/s",
+                "floor ms",
+                "hop / direct",
+                "floor / direct",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

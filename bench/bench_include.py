@@ -25,7 +25,7 @@ from pathlib import Path
 
 import anyio
 
-CONNECTOR = '''
+CONNECTOR = """
 import time
 from lbpy._connectors.memory import MemoryConnector
 
@@ -40,7 +40,7 @@ class SlowMemory(MemoryConnector):
 
 def initialize(datasource):
     datasource.connector = SlowMemory(datasource.settings, datasource)
-'''
+"""
 
 
 def build(latency: float) -> object:
@@ -52,19 +52,23 @@ def build(latency: float) -> object:
     (root / "connectors").mkdir()
     (root / "connectors" / "slow.py").write_text(CONNECTOR)
     models = {
-        "Customer": {"properties": {"name": "string"},
-                     "relations": {"orders": {"type": "hasMany", "model": "Order"}}},
-        "Order": {"properties": {"total": "number"},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+        "Customer": {"properties": {"name": "string"}, "relations": {"orders": {"type": "hasMany", "model": "Order"}}},
+        "Order": {
+            "properties": {"total": "number"},
+            "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
+        },
     }
     for name, definition in models.items():
         (root / "common" / "models" / f"{name.lower()}.json").write_text(
-            json.dumps({"name": name, "base": "PersistedModel", **definition}))
+            json.dumps({"name": name, "base": "PersistedModel", **definition})
+        )
     (root / "server" / "config.json").write_text(json.dumps({"restApiRoot": "/api"}))
-    (root / "server" / "datasources.json").write_text(json.dumps(
-        {"db": {"name": "db", "connector": "slow", "latency": latency}}))
-    (root / "server" / "model-config.json").write_text(json.dumps(
-        {"_meta": {"sources": ["../common/models"]}, **{n: {"dataSource": "db"} for n in models}}))
+    (root / "server" / "datasources.json").write_text(
+        json.dumps({"db": {"name": "db", "connector": "slow", "latency": latency}})
+    )
+    (root / "server" / "model-config.json").write_text(
+        json.dumps({"_meta": {"sources": ["../common/models"]}, **{n: {"dataSource": "db"} for n in models}})
+    )
     return create_app(root)
 
 
@@ -106,8 +110,7 @@ def run(parents: int, children: int, latency_ms: float, repeat: int) -> dict[str
         await Order.find()
 
     floor = timed(two_finds, repeat)
-    return {"two finds": floor, "include": timed(include, repeat),
-            "per parent": timed(per_parent, max(1, repeat // 3))}
+    return {"two finds": floor, "include": timed(include, repeat), "per parent": timed(per_parent, max(1, repeat // 3))}
 
 
 def main() -> None:

@@ -34,21 +34,21 @@ from bench_rest import write_app  # noqa: E402  (the bench app of bench_rest.py,
 
 HOOKS = {
     "no hooks": "",
-    "hook on another method": '''
+    "hook on another method": """
 def customize(Model1):
     Model1.after_remote("create", lambda ctx: None)
-''',
-    "no-op hook on every call": '''
+""",
+    "no-op hook on every call": """
 def customize(Model1):
     Model1.before_remote("*", lambda ctx: None)
-''',
-    "remote method (greet)": '''
+""",
+    "remote method (greet)": """
 def customize(Model1):
     @Model1.remote_method("greet", accepts={"arg": "msg", "type": "string"},
                           returns={"arg": "greeting", "type": "string"}, http={"verb": "get"})
     async def greet(msg=None):
         return f"Sender says {msg or 'hello'} to receiver"
-''',
+""",
 }
 
 
@@ -87,8 +87,13 @@ def in_process(roots: dict[str, tuple[Path, str, dict]], seconds: float, rounds:
     samples: dict[str, list[float]] = {name: [] for name in roots}
     for _ in range(rounds):
         for name, (root, path, env) in roots.items():
-            done = subprocess.run([sys.executable, "-c", IN_PROCESS, str(root), path, str(seconds)],
-                                  capture_output=True, text=True, env={**os.environ, **env}, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", IN_PROCESS, str(root), path, str(seconds)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **env},
+                check=True,
+            )
             samples[name].append(float(done.stdout))
     return {name: statistics.median(values) for name, values in samples.items()}
 
@@ -119,10 +124,14 @@ def main() -> None:
             urls["baseline lbpy, no hooks"] = f"http://127.0.0.1:{port}/api/Model1s/3"
             env = {"PYTHONPATH": str(args.baseline.resolve()) + os.pathsep + os.environ.get("PYTHONPATH", "")}
             commands["baseline lbpy, no hooks"] = (
-                [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)], env)
+                [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)],
+                env,
+            )
         if args.in_process:
-            roots = {name: (Path(argv[argv.index("--app") + 1]), "/" + urls[name].split("/", 3)[3], env)
-                     for name, (argv, env) in commands.items()}
+            roots = {
+                name: (Path(argv[argv.index("--app") + 1]), "/" + urls[name].split("/", 3)[3], env)
+                for name, (argv, env) in commands.items()
+            }
             results = in_process(roots, args.seconds, args.rounds)
         else:
             servers = [server(argv, urls[name], env=env) for name, (argv, env) in commands.items()]
@@ -131,16 +140,25 @@ def main() -> None:
             try:
                 for url in urls.values():
                     wrk(url, 1)  # warm up
-                results = interleaved({name: (lambda u=url: wrk(u, args.seconds)) for name, url in urls.items()},
-                                      args.rounds)
+                results = interleaved(
+                    {name: (lambda u=url: wrk(u, args.seconds)) for name, url in urls.items()}, args.rounds
+                )
             finally:
                 for context in servers:
                     context.__exit__(None, None, None)
     reference = results["no hooks"]
     rows = [[name, f"{rps:,.0f}", f"{rps / reference:.2f}"] for name, rps in results.items()]
     print(table(rows, ["GET" + (" (in process)" if args.in_process else ""), "requests/s", "vs no hooks"]))
-    print(json.dumps({"seconds": args.seconds, "rounds": args.rounds, "in_process": args.in_process,
-                      "requests_per_second": results}))
+    print(
+        json.dumps(
+            {
+                "seconds": args.seconds,
+                "rounds": args.rounds,
+                "in_process": args.in_process,
+                "requests_per_second": results,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -46,16 +46,25 @@ SCENARIOS = {
 def write_app(root: Path, rows: int, config: dict | None = None) -> None:
     (root / "server").mkdir(parents=True)
     (root / "common" / "models").mkdir(parents=True)
-    data = {"ids": {"Model1": rows + 1}, "models": {"Model1": {
-        str(i): json.dumps({"name": f"row{i}", "content": "hello world " * 3, "n": i * 1.5, "id": i})
-        for i in range(1, rows + 1)}}}
+    data = {
+        "ids": {"Model1": rows + 1},
+        "models": {
+            "Model1": {
+                str(i): json.dumps({"name": f"row{i}", "content": "hello world " * 3, "n": i * 1.5, "id": i})
+                for i in range(1, rows + 1)
+            }
+        },
+    }
     (root / "data.json").write_text(json.dumps(data))
     files = {
         "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000, **(config or {})},
         "server/datasources.json": {"db": {"name": "db", "connector": "memory", "file": str(root / "data.json")}},
         "server/model-config.json": {"_meta": {"sources": ["../common/models"]}, "Model1": {"dataSource": "db"}},
-        "common/models/model1.json": {"name": "Model1", "base": "PersistedModel", "properties": {
-            "name": {"type": "string", "required": True}, "content": "string", "n": "number"}},
+        "common/models/model1.json": {
+            "name": "Model1",
+            "base": "PersistedModel",
+            "properties": {"name": {"type": "string", "required": True}, "content": "string", "n": "number"},
+        },
     }
     for name, content in files.items():
         (root / name).write_text(json.dumps(content, indent=2))
@@ -65,10 +74,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ops", action="store_true",
-                        help="measure metrics and the access log: lbpy with them on against off")
-    parser.add_argument("--granian", action="store_true",
-                        help="measure granian: the same app under lbpy start (uvicorn) and under granian")
+    parser.add_argument(
+        "--ops", action="store_true", help="measure metrics and the access log: lbpy with them on against off"
+    )
+    parser.add_argument(
+        "--granian",
+        action="store_true",
+        help="measure granian: the same app under lbpy start (uvicorn) and under granian",
+    )
     args = parser.parse_args()
     if args.ops:
         compare_operations(args)
@@ -87,8 +100,17 @@ def main() -> None:
             idle_rss = rss_mb(lbpy_proc.pid)
             rows_file = Path(tmp) / "rows.json"
             rows_file.write_text(json.dumps(get_json(lbpy_url + "/api/Model1s")))
-            ref_cmd = [sys.executable, "-m", "uvicorn", "reference_app:app", "--port", str(ref_port),
-                       "--no-access-log", "--log-level", "warning"]
+            ref_cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "reference_app:app",
+                "--port",
+                str(ref_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
             with server(ref_cmd, ref_url + "/api/Model1s/1", cwd=HERE, env={"BENCH_ROWS": str(rows_file)}):
                 for name, path in SCENARIOS.items():
                     mine, theirs = get_json(lbpy_url + path), get_json(ref_url + path)
@@ -99,10 +121,13 @@ def main() -> None:
                     wrk(ref_url + path, 1)
                 results = {}
                 for name, path in SCENARIOS.items():
-                    results[name] = interleaved({
-                        "lbpy": lambda p=path: wrk(lbpy_url + p, args.seconds),
-                        "starlette": lambda p=path: wrk(ref_url + p, args.seconds),
-                    }, args.rounds)
+                    results[name] = interleaved(
+                        {
+                            "lbpy": lambda p=path: wrk(lbpy_url + p, args.seconds),
+                            "starlette": lambda p=path: wrk(ref_url + p, args.seconds),
+                        },
+                        args.rounds,
+                    )
                 loaded_rss = rss_mb(lbpy_proc.pid)
     rows = []
     for name, figures in results.items():
@@ -112,8 +137,10 @@ def main() -> None:
         rows.append([name, f"{figures['lbpy']:,.0f}", f"{figures['starlette']:,.0f}", f"{ratio:.2f}", target, verdict])
     print(table(rows, ["scenario", "lbpy req/s", "bare Starlette req/s", "ratio", "target", ""]))
     print()
-    print(f"lbpy resident memory: idle {idle_rss:.1f} MB (target < 60 MB: "
-          f"{'ok' if idle_rss < 60 else 'MISSED'}), after the runs {loaded_rss:.1f} MB")
+    print(
+        f"lbpy resident memory: idle {idle_rss:.1f} MB (target < 60 MB: "
+        f"{'ok' if idle_rss < 60 else 'MISSED'}), after the runs {loaded_rss:.1f} MB"
+    )
     print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32)")
 
 
@@ -130,17 +157,28 @@ def compare_operations(args) -> None:
         plain_url, ops_url = f"http://127.0.0.1:{plain_port}", f"http://127.0.0.1:{ops_port}"
         start = [sys.executable, "-m", "lbpy", "start", "--app"]
         log_path = Path(tmp) / "access.log"
-        with open(log_path, "w") as log_file, \
-                server([*start, str(plain_root), "--port", str(plain_port)], plain_url + "/api/Model1s/1"), \
-                server([*start, str(ops_root), "--port", str(ops_port), "--access-log"], ops_url + "/api/Model1s/1",
-                       stderr=log_file):
+        with (
+            open(log_path, "w") as log_file,
+            server([*start, str(plain_root), "--port", str(plain_port)], plain_url + "/api/Model1s/1"),
+            server(
+                [*start, str(ops_root), "--port", str(ops_port), "--access-log"],
+                ops_url + "/api/Model1s/1",
+                stderr=log_file,
+            ),
+        ):
             for name in OPS_SCENARIOS:  # warm up both
                 wrk(plain_url + SCENARIOS[name], 1)
                 wrk(ops_url + SCENARIOS[name], 1)
-            results = {name: interleaved({
-                "off": lambda p=SCENARIOS[name]: wrk(plain_url + p, args.seconds),
-                "on": lambda p=SCENARIOS[name]: wrk(ops_url + p, args.seconds),
-            }, args.rounds) for name in OPS_SCENARIOS}
+            results = {
+                name: interleaved(
+                    {
+                        "off": lambda p=SCENARIOS[name]: wrk(plain_url + p, args.seconds),
+                        "on": lambda p=SCENARIOS[name]: wrk(ops_url + p, args.seconds),
+                    },
+                    args.rounds,
+                )
+                for name in OPS_SCENARIOS
+            }
             scraped = get_text(ops_url + "/metrics")
         lines = sum(1 for _ in open(log_path))
     if "lbpy_http_requests_total" not in scraped or lines < 1000:
@@ -148,17 +186,28 @@ def compare_operations(args) -> None:
     rows = []
     for name, figures in results.items():
         cost = 1 - figures["on"] / figures["off"]
-        rows.append([name, f"{figures['off']:,.0f}", f"{figures['on']:,.0f}", f"{figures['on'] / figures['off']:.2f}",
-                     f"{cost:+.1%}", "ok" if cost <= 0.10 else "MISSED"])
+        rows.append(
+            [
+                name,
+                f"{figures['off']:,.0f}",
+                f"{figures['on']:,.0f}",
+                f"{figures['on'] / figures['off']:.2f}",
+                f"{cost:+.1%}",
+                "ok" if cost <= 0.10 else "MISSED",
+            ]
+        )
     print(table(rows, ["scenario", "off req/s", "metrics + access log req/s", "ratio", "cost", "target ≤ 10%"]))
     print()
-    print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
-          f"{lines:,} access-log lines written)")
+    print(
+        f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
+        f"{lines:,} access-log lines written)"
+    )
 
 
 #: percent-encoded: granian refuses a request line with raw quotes and braces, as RFC 9112 allows
-GRANIAN_SCENARIOS = {name: urllib.parse.quote(SCENARIOS[name], safe="/?=&")
-                     for name in ("get by id", "limit find", "find 100 rows")}
+GRANIAN_SCENARIOS = {
+    name: urllib.parse.quote(SCENARIOS[name], safe="/?=&") for name in ("get by id", "limit find", "find 100 rows")
+}
 
 
 def compare_granian(args) -> None:
@@ -172,26 +221,55 @@ def compare_granian(args) -> None:
         uvicorn_port, granian_port = free_port(), free_port()
         uvicorn_url, granian_url = f"http://127.0.0.1:{uvicorn_port}", f"http://127.0.0.1:{granian_port}"
         uvicorn_cmd = [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(uvicorn_port)]
-        granian_cmd = [granian, "--interface", "asgi", "--factory", "--loop", "uvloop", "--no-access-log",
-                       "--log-level", "warning", "--host", "127.0.0.1", "--port", str(granian_port),
-                       "lbpy._serve:factory"]
-        with server(uvicorn_cmd, uvicorn_url + "/api/Model1s/1"), \
-                server(granian_cmd, granian_url + "/api/Model1s/1", env={"LBPY_APP_DIR": str(root)}):
+        granian_cmd = [
+            granian,
+            "--interface",
+            "asgi",
+            "--factory",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(granian_port),
+            "lbpy._serve:factory",
+        ]
+        with (
+            server(uvicorn_cmd, uvicorn_url + "/api/Model1s/1"),
+            server(granian_cmd, granian_url + "/api/Model1s/1", env={"LBPY_APP_DIR": str(root)}),
+        ):
             for name in GRANIAN_SCENARIOS:
                 if get_json(uvicorn_url + GRANIAN_SCENARIOS[name]) != get_json(granian_url + GRANIAN_SCENARIOS[name]):
                     sys.exit(f"{name}: the two servers answer different JSON; the comparison would be unfair")
                 wrk(uvicorn_url + GRANIAN_SCENARIOS[name], 1)  # warm up both
                 wrk(granian_url + GRANIAN_SCENARIOS[name], 1)
-            results = {name: interleaved({
-                "uvicorn": lambda p=path: wrk(uvicorn_url + p, args.seconds),
-                "granian": lambda p=path: wrk(granian_url + p, args.seconds),
-            }, args.rounds) for name, path in GRANIAN_SCENARIOS.items()}
-    rows = [[name, f"{figures['uvicorn']:,.0f}", f"{figures['granian']:,.0f}",
-             f"{figures['granian'] / figures['uvicorn']:.2f}"] for name, figures in results.items()]
+            results = {
+                name: interleaved(
+                    {
+                        "uvicorn": lambda p=path: wrk(uvicorn_url + p, args.seconds),
+                        "granian": lambda p=path: wrk(granian_url + p, args.seconds),
+                    },
+                    args.rounds,
+                )
+                for name, path in GRANIAN_SCENARIOS.items()
+            }
+    rows = [
+        [
+            name,
+            f"{figures['uvicorn']:,.0f}",
+            f"{figures['granian']:,.0f}",
+            f"{figures['granian'] / figures['uvicorn']:.2f}",
+        ]
+        for name, figures in results.items()
+    ]
     print(table(rows, ["scenario (memory connector)", "lbpy start req/s", "granian req/s", "granian/uvicorn"]))
     print()
-    print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; "
-          "one process each)")
+    print(
+        f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32; one process each)"
+    )
 
 
 def get_text(url: str) -> str:

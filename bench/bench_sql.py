@@ -64,8 +64,9 @@ def write_app(root: Path, datasource: dict, table: str) -> Path:
     (root / "common" / "models" / "bench-item.json").write_text(json.dumps(model))
     (root / "server" / "config.json").write_text(json.dumps({"restApiRoot": "/api", "host": "127.0.0.1", "port": 0}))
     (root / "server" / "datasources.json").write_text(json.dumps({"db": {"name": "db", **datasource}}))
-    (root / "server" / "model-config.json").write_text(json.dumps({
-        "_meta": {"sources": ["../common/models"]}, "BenchItem": {"dataSource": "db", "public": True}}))
+    (root / "server" / "model-config.json").write_text(
+        json.dumps({"_meta": {"sources": ["../common/models"]}, "BenchItem": {"dataSource": "db", "public": True}})
+    )
     return root
 
 
@@ -110,7 +111,8 @@ async def bulk_load(connector, model: str, count: int) -> float:
             for start in range(1, count + 1, 200_000):
                 records = [tuple(row(i)[k] for k in keys) for i in range(start, min(count, start + 199_999) + 1)]
                 await raw.driver_connection.copy_records_to_table(
-                    table.name, records=records, columns=columns, schema_name=table.schema)
+                    table.name, records=records, columns=columns, schema_name=table.schema
+                )
     else:
         for start in range(1, count + 1, chunk):
             rows = [row(i) for i in range(start, min(count, start + chunk - 1) + 1)]
@@ -118,8 +120,9 @@ async def bulk_load(connector, model: str, count: int) -> float:
     if count and connector.backend == "postgresql":  # rows came with their ids: move the identity on
         sql = f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {count})"
         await connector._run(lambda conn: conn.exec_driver_sql(sql))
-    analyze = {"postgresql": f"ANALYZE {table.name}", "mysql": f"ANALYZE TABLE {table.name}",
-               "sqlite": "ANALYZE"}[connector.backend]
+    analyze = {"postgresql": f"ANALYZE {table.name}", "mysql": f"ANALYZE TABLE {table.name}", "sqlite": "ANALYZE"}[
+        connector.backend
+    ]
     await connector._run(lambda conn: conn.exec_driver_sql(analyze))
     return time.perf_counter() - started
 
@@ -157,8 +160,11 @@ async def measure(app, size: int, count: int) -> list[dict]:
         found = await Item.find({"where": {"category": rnd.randint(0, 999), "price": {"gte": 0}}, "limit": 20})
         assert found
 
-    return [await timed("get by id", by_id, count), await timed("find where code = (unique index)", by_code, count),
-            await timed("find where category = .. limit 20 (index)", by_category, count)]
+    return [
+        await timed("get by id", by_id, count),
+        await timed("find where code = (unique index)", by_code, count),
+        await timed("find where category = .. limit 20 (index)", by_category, count),
+    ]
 
 
 async def explain(connector, table: str) -> str:
@@ -203,11 +209,17 @@ def bench_scale(backends: list[str], big: int, count: int, folder: Path) -> list
         figures = asyncio.run(run())
         for small, large in zip(figures[1000], figures[big]):
             ratio = large["mean_us"] / small["mean_us"]
-            results.append({"backend": backend, "op": small["op"], "small_us": round(small["mean_us"], 1),
-                            "big_us": round(large["mean_us"], 1), "ratio": round(ratio, 2)})
+            results.append(
+                {
+                    "backend": backend,
+                    "op": small["op"],
+                    "small_us": round(small["mean_us"], 1),
+                    "big_us": round(large["mean_us"], 1),
+                    "ratio": round(ratio, 2),
+                }
+            )
             flag = "ok" if ratio <= 2 else "OVER 2x"
-            print(f"  {small['op']:<42} {small['mean_us']:8.0f} us  {large['mean_us']:8.0f} us  "
-                  f"x{ratio:4.2f}  {flag}")
+            print(f"  {small['op']:<42} {small['mean_us']:8.0f} us  {large['mean_us']:8.0f} us  x{ratio:4.2f}  {flag}")
     return results
 
 
@@ -222,7 +234,11 @@ class Server:
         env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "LBPY_ENV")}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lbpy", "start", "--app", str(app), "--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         deadline = time.monotonic() + 60
         for line in self.process.stdout:
             if "Web server listening" in line:
@@ -251,23 +267,37 @@ class Endpoint:
 _FILTER = "%7B%22where%22%3A%7B%22category%22%3A{}%7D%2C%22limit%22%3A10%7D"  # {"where":{"category":n},"limit":10}
 ENDPOINTS = {
     "GET /api/BenchItems/{id}": Endpoint(
-        "GET", '"/api/BenchItems/" .. math.random(1, ROWS)', None,
-        lambda rnd, rows: (f"/api/BenchItems/{rnd.randint(1, rows)}", None)),
+        "GET",
+        '"/api/BenchItems/" .. math.random(1, ROWS)',
+        None,
+        lambda rnd, rows: (f"/api/BenchItems/{rnd.randint(1, rows)}", None),
+    ),
     "GET /api/BenchItems?filter={category, limit 10}": Endpoint(
-        "GET", '"/api/BenchItems?filter=' + _FILTER.replace("{}", '" .. math.random(0, 999) .. "') + '"', None,
-        lambda rnd, rows: ("/api/BenchItems?filter=" + _FILTER.replace("{}", str(rnd.randint(0, 999))), None)),
+        "GET",
+        '"/api/BenchItems?filter=' + _FILTER.replace("{}", '" .. math.random(0, 999) .. "') + '"',
+        None,
+        lambda rnd, rows: ("/api/BenchItems?filter=" + _FILTER.replace("{}", str(rnd.randint(0, 999))), None),
+    ),
     "POST /api/BenchItems": Endpoint(
-        "POST", '"/api/BenchItems"',
+        "POST",
+        '"/api/BenchItems"',
         """'{"name":"n","code":"x' .. counter .. '-' .. math.random(1, 1000000000) .. '","category":1,"price":2}'""",
-        lambda rnd, rows: ("/api/BenchItems",
-                           json.dumps({"name": "n", "code": f"x{rnd.random()}", "category": 1, "price": 2}))),
+        lambda rnd, rows: (
+            "/api/BenchItems",
+            json.dumps({"name": "n", "code": f"x{rnd.random()}", "category": 1, "price": 2}),
+        ),
+    ),
 }
 
 
 def wrk_script(endpoint: Endpoint, rows: int) -> str:
-    lines = [f"math.randomseed({random.randrange(1, 2**31)})", "counter = 0",
-             'wrk.headers["Content-Type"] = "application/json"', "request = function()",
-             "  counter = counter + 1"]
+    lines = [
+        f"math.randomseed({random.randrange(1, 2**31)})",
+        "counter = 0",
+        'wrk.headers["Content-Type"] = "application/json"',
+        "request = function()",
+        "  counter = counter + 1",
+    ]
     path = endpoint.lua_path.replace("ROWS", str(rows))
     body = endpoint.lua_body or "nil"
     lines.append(f'  return wrk.format("{endpoint.method}", {path}, nil, {body})')
@@ -281,8 +311,12 @@ def load(url: str, endpoint: str, rows: int, seconds: float, connections: int, f
         script = folder / "wrk.lua"
         script.write_text(wrk_script(ENDPOINTS[endpoint], rows))
         duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds
-        done = subprocess.run(["wrk", "-t1", f"-c{connections}", duration, "-s", str(script), url],
-                              capture_output=True, text=True, timeout=seconds + 60)
+        done = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", duration, "-s", str(script), url],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
         match = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
         if not match:
             raise RuntimeError(f"wrk gave no figure: {done.stdout}{done.stderr}")
@@ -300,14 +334,17 @@ async def _httpx_load(url, endpoint: Endpoint, rows, seconds, connections) -> fl
     stop = time.perf_counter() + seconds
     rnd = random.Random(3)
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
         async def worker():
             nonlocal done
             while time.perf_counter() < stop:
                 target, content = endpoint.make(rnd, rows)
-                response = await client.request(endpoint.method, target, content=content,
-                                                headers={"content-type": "application/json"})
+                response = await client.request(
+                    endpoint.method, target, content=content, headers={"content-type": "application/json"}
+                )
                 response.raise_for_status()
                 done += 1
+
         started = time.perf_counter()
         await asyncio.gather(*[worker() for _ in range(connections)])
         return done / (time.perf_counter() - started)
@@ -332,8 +369,9 @@ def seed(app_dir: Path, rows: int | None) -> None:
     asyncio.run(run())
 
 
-def rest_figures(app_dir: Path, rows: int, seconds: float, connections: int, folder: Path,
-                 memory: bool = False) -> dict[str, float]:
+def rest_figures(
+    app_dir: Path, rows: int, seconds: float, connections: int, folder: Path, memory: bool = False
+) -> dict[str, float]:
     if not memory:
         seed(app_dir, rows)
     server = Server(app_dir)
@@ -361,8 +399,10 @@ def _median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def bench_rest(rows: int, seconds: float, connections: int, rounds: int, folder: Path) -> list[dict]:
     tool = "wrk" if shutil.which("wrk") else "an httpx client"
-    print(f"\n[rest] SQLite against memory: lbpy start (1 worker), {tool}, {connections} connections, "
-          f"{seconds:g} s per endpoint, {rows:,} rows, median of {rounds} alternating rounds")
+    print(
+        f"\n[rest] SQLite against memory: lbpy start (1 worker), {tool}, {connections} connections, "
+        f"{seconds:g} s per endpoint, {rows:,} rows, median of {rounds} alternating rounds"
+    )
     memory_app = write_app(folder / "rest-memory", {"connector": "memory"}, "bench_rest")
     sqlite_app = write_app(folder / "rest-sqlite", backend_settings("sqlite", folder / "rest-sqlite"), "bench_rest")
     memory_runs, sqlite_runs = [], []
@@ -374,20 +414,32 @@ def bench_rest(rows: int, seconds: float, connections: int, rounds: int, folder:
     results = []
     for endpoint in ENDPOINTS:
         ratio = memory[endpoint] / sqlite[endpoint] if sqlite[endpoint] else float("inf")
-        results.append({"endpoint": endpoint, "memory_rps": round(memory[endpoint]),
-                        "sqlite_rps": round(sqlite[endpoint]), "memory_over_sqlite": round(ratio, 2)})
+        results.append(
+            {
+                "endpoint": endpoint,
+                "memory_rps": round(memory[endpoint]),
+                "sqlite_rps": round(sqlite[endpoint]),
+                "memory_over_sqlite": round(ratio, 2),
+            }
+        )
         flag = "ok" if ratio <= 2 else "OVER 2x"
-        print(f"  {endpoint:<50} memory {memory[endpoint]:7.0f}/s  sqlite {sqlite[endpoint]:7.0f}/s  "
-              f"x{ratio:4.2f}  {flag}")
+        print(
+            f"  {endpoint:<50} memory {memory[endpoint]:7.0f}/s  sqlite {sqlite[endpoint]:7.0f}/s  "
+            f"x{ratio:4.2f}  {flag}"
+        )
     return results
 
 
 DRIVERS = {
-    "postgresql": [("psycopg 3 (sync, worker thread)", "postgresql+psycopg", "psycopg"),
-                   ("psycopg 3 (async)", "postgresql+psycopg_async", "psycopg"),
-                   ("asyncpg (async)", "postgresql+asyncpg", "asyncpg")],
-    "mysql": [("asyncmy (async)", "mysql+asyncmy", "asyncmy"),
-              ("PyMySQL (sync, worker thread)", "mysql+pymysql", "pymysql")],
+    "postgresql": [
+        ("psycopg 3 (sync, worker thread)", "postgresql+psycopg", "psycopg"),
+        ("psycopg 3 (async)", "postgresql+psycopg_async", "psycopg"),
+        ("asyncpg (async)", "postgresql+asyncpg", "asyncpg"),
+    ],
+    "mysql": [
+        ("asyncmy (async)", "mysql+asyncmy", "asyncmy"),
+        ("PyMySQL (sync, worker thread)", "mysql+pymysql", "pymysql"),
+    ],
 }
 
 
@@ -400,16 +452,19 @@ def bench_drivers(rows: int, seconds: float, connections: int, rounds: int, fold
         if not reachable(url):
             print(f"\n[drivers] {backend}: not reachable; skipped")
             continue
-        print(f"\n[drivers] {backend}: the same REST app on each driver, {connections} connections, "
-              f"median of {rounds} alternating rounds")
+        print(
+            f"\n[drivers] {backend}: the same REST app on each driver, {connections} connections, "
+            f"median of {rounds} alternating rounds"
+        )
         apps = {}
         for label, scheme, module in drivers:
             if importlib.util.find_spec(module) is None:
                 print(f"  {label}: not installed; skipped")
                 continue
-            driver_url = scheme + url[url.index("://"):]
-            apps[label] = write_app(folder / f"drivers-{module}", {"connector": backend, "url": driver_url},
-                                    "bench_rest")
+            driver_url = scheme + url[url.index("://") :]
+            apps[label] = write_app(
+                folder / f"drivers-{module}", {"connector": backend, "url": driver_url}, "bench_rest"
+            )
         runs: dict[str, list] = {label: [] for label in apps}
         for _ in range(rounds):
             for label, app_dir in apps.items():
@@ -419,11 +474,18 @@ def bench_drivers(rows: int, seconds: float, connections: int, rounds: int, fold
         figures = {label: _median_figures(found) for label, found in runs.items() if found}
         labels = list(figures)
         for endpoint in ENDPOINTS:
-            line = "  ".join(f"{label.split(' (')[0]}{' async' if 'async)' in label else ''} "
-                             f"{figures[label][endpoint]:6.0f}/s" for label in labels)
+            line = "  ".join(
+                f"{label.split(' (')[0]}{' async' if 'async)' in label else ''} {figures[label][endpoint]:6.0f}/s"
+                for label in labels
+            )
             print(f"  {endpoint:<48} {line}")
-            results.append({"backend": backend, "endpoint": endpoint,
-                            **{label: round(figures[label][endpoint]) for label in labels}})
+            results.append(
+                {
+                    "backend": backend,
+                    "endpoint": endpoint,
+                    **{label: round(figures[label][endpoint]) for label in labels},
+                }
+            )
     return results
 
 

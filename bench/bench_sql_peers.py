@@ -35,7 +35,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from _harness import free_port, get_json, server, table, wait_http
+from _harness import free_port, get_json, server, table
 
 HERE = Path(__file__).resolve().parent
 POSTGRESQL_URL = os.environ.get("LBPY_BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -44,8 +44,11 @@ LOOPBACK_DIR = Path(os.environ.get("LBPY_BENCH_CACHE", Path.home() / ".cache" / 
 LOOPBACK_PACKAGES = ["loopback@3", "loopback-boot@3", "loopback-connector-postgresql", "loopback-connector-mysql"]
 ROWS = 100
 CONTENT = "hello world " * 3
-MODEL1 = {"name": "Model1", "base": "PersistedModel", "properties": {
-    "name": {"type": "string", "required": True}, "content": "string", "n": "number"}}
+MODEL1 = {
+    "name": "Model1",
+    "base": "PersistedModel",
+    "properties": {"name": {"type": "string", "required": True}, "content": "string", "n": "number"},
+}
 
 
 def _q(text: str) -> str:
@@ -62,36 +65,57 @@ def _lua(*parts: str) -> str:
 #: number as an integer), so a statement's shape repeats with new values
 ROUTES = {
     "get by id": ("GET", _lua("/api/Model1s/", "math.random(1, 100)"), None, "/api/Model1s/42"),
-    "filtered find": ("GET", _lua("/api/Model1s?filter=" + _q('{"where":{"n":{"between":['), "x", _q(","),
-                                  "x + 30", _q("]}}}")),
-                      None, "/api/Model1s?filter=" + _q('{"where":{"n":{"between":[30,60]}}}')),
-    "limit-20 find": ("GET", _lua("/api/Model1s?filter=" + _q('{"limit":20}')), None,
-                      "/api/Model1s?filter=" + _q('{"limit":20}')),
-    "count": ("GET", _lua("/api/Model1s/count?where=" + _q('{"n":{"gt":'), "x", _q("}}")), None,
-              "/api/Model1s/count?where=" + _q('{"n":{"gt":150}}')),
-    "create": ("POST", _lua("/api/Model1s"),
-               _lua('{\\"name\\":\\"new', "counter", '\\",\\"content\\":\\"' + CONTENT + '\\",\\"n\\":', "x", "}"),
-               None),
+    "filtered find": (
+        "GET",
+        _lua("/api/Model1s?filter=" + _q('{"where":{"n":{"between":['), "x", _q(","), "x + 30", _q("]}}}")),
+        None,
+        "/api/Model1s?filter=" + _q('{"where":{"n":{"between":[30,60]}}}'),
+    ),
+    "limit-20 find": (
+        "GET",
+        _lua("/api/Model1s?filter=" + _q('{"limit":20}')),
+        None,
+        "/api/Model1s?filter=" + _q('{"limit":20}'),
+    ),
+    "count": (
+        "GET",
+        _lua("/api/Model1s/count?where=" + _q('{"n":{"gt":'), "x", _q("}}")),
+        None,
+        "/api/Model1s/count?where=" + _q('{"n":{"gt":150}}'),
+    ),
+    "create": (
+        "POST",
+        _lua("/api/Model1s"),
+        _lua('{\\"name\\":\\"new', "counter", '\\",\\"content\\":\\"' + CONTENT + '\\",\\"n\\":', "x", "}"),
+        None,
+    ),
 }
 
 
 def wrk_script(method: str, path: str, body: str | None) -> str:
-    return "\n".join([
-        f"math.randomseed({secrets.randbelow(2**31 - 1) + 1})",
-        "counter = 0",
-        'wrk.headers["Content-Type"] = "application/json"',
-        "request = function()",
-        "  counter = counter + 1",
-        "  local x = math.random(0, 270)",
-        f'  return wrk.format("{method}", {path}, nil, {body or "nil"})',
-        "end",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"math.randomseed({secrets.randbelow(2**31 - 1) + 1})",
+                "counter = 0",
+                'wrk.headers["Content-Type"] = "application/json"',
+                "request = function()",
+                "  counter = counter + 1",
+                "  local x = math.random(0, 270)",
+                f'  return wrk.format("{method}", {path}, nil, {body or "nil"})',
+                "end",
+            ]
+        )
+        + "\n"
+    )
 
 
 def run_wrk(url: str, script: Path, seconds: float, connections: int) -> float:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), url],
-        capture_output=True, text=True, timeout=seconds + 60,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
     ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
@@ -129,8 +153,14 @@ class Databases:
         else:
             import asyncmy
 
-            conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                         password=parts.password or "", db=parts.path.lstrip("/"), autocommit=True)
+            conn = await asyncmy.connect(
+                host=parts.hostname,
+                port=parts.port or 3306,
+                user=parts.username or "root",
+                password=parts.password or "",
+                db=parts.path.lstrip("/"),
+                autocommit=True,
+            )
             try:
                 async with conn.cursor() as cursor:
                     for statement in statements:
@@ -176,8 +206,10 @@ def lbpy_app(root: Path, backend: str, url: str) -> tuple[list[str], dict]:
     files = {
         "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000},
         "server/datasources.json": {"db": {"name": "db", "connector": backend, "url": url, "autoupdate": True}},
-        "server/model-config.json": {"_meta": {"sources": ["../common/models"]},
-                                     "Model1": {"dataSource": "db", "public": True}},
+        "server/model-config.json": {
+            "_meta": {"sources": ["../common/models"]},
+            "Model1": {"dataSource": "db", "public": True},
+        },
         "common/models/model1.json": MODEL1,
     }
     for name, content in files.items():
@@ -209,8 +241,12 @@ def loopback_available() -> str | None:
         LOOPBACK_DIR.mkdir(parents=True, exist_ok=True)
         (LOOPBACK_DIR / "package.json").write_text('{"name": "lbpy-bench-loopback3", "private": true}\n')
         print(f"installing {', '.join(LOOPBACK_PACKAGES)} into {LOOPBACK_DIR}")
-        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *LOOPBACK_PACKAGES],
-                              cwd=LOOPBACK_DIR, capture_output=True, text=True)
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *LOOPBACK_PACKAGES],
+            cwd=LOOPBACK_DIR,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             return f"npm install failed: {done.stderr.strip().splitlines()[-1:]}"
     return None
@@ -218,15 +254,24 @@ def loopback_available() -> str | None:
 
 def loopback_app(root: Path, backend: str, url: str) -> tuple[list[str], dict]:
     parts = urlsplit(url)
-    settings = {"name": "db", "connector": backend, "host": parts.hostname, "port": parts.port,
-                "user": parts.username, "password": parts.password or "", "database": parts.path.lstrip("/")}
+    settings = {
+        "name": "db",
+        "connector": backend,
+        "host": parts.hostname,
+        "port": parts.port,
+        "user": parts.username,
+        "password": parts.password or "",
+        "database": parts.path.lstrip("/"),
+    }
     (root / "server").mkdir(parents=True)
     (root / "common" / "models").mkdir(parents=True)
     files = {
         "server/config.json": {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000},
         "server/datasources.json": {"db": settings},
-        "server/model-config.json": {"_meta": {"sources": ["loopback/common/models", "../common/models"]},
-                                     "Model1": {"dataSource": "db", "public": True}},
+        "server/model-config.json": {
+            "_meta": {"sources": ["loopback/common/models", "../common/models"]},
+            "Model1": {"dataSource": "db", "public": True},
+        },
         "common/models/model1.json": MODEL1,
     }
     for name, content in files.items():
@@ -236,8 +281,22 @@ def loopback_app(root: Path, backend: str, url: str) -> tuple[list[str], dict]:
 
 
 def floor_app(url: str) -> tuple[list[str], dict]:
-    return ([sys.executable, "-m", "uvicorn", "floor_sql_app:app", "--no-access-log", "--log-level", "warning",
-             "--loop", "uvloop", "--http", "httptools"], {"FLOOR_URL": url})
+    return (
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "floor_sql_app:app",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ],
+        {"FLOOR_URL": url},
+    )
 
 
 def seed(side: str, base: str) -> None:
@@ -247,8 +306,9 @@ def seed(side: str, base: str) -> None:
 
     for i in range(1, ROWS + 1):
         body = json.dumps({"name": f"row{i}", "content": CONTENT, "n": i * 3}).encode()
-        request = urllib.request.Request(base + "/api/Model1s", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/api/Model1s", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
@@ -265,8 +325,10 @@ def same_answers(urls: dict[str, str]) -> None:
         first = next(iter(answers.values()))
         for side, answer in answers.items():
             if answer != first:
-                sys.exit(f"{route}: {side} answers differently from the others; the comparison would be unfair\n"
-                         f"{json.dumps(answers)[:2000]}")
+                sys.exit(
+                    f"{route}: {side} answers differently from the others; the comparison would be unfair\n"
+                    f"{json.dumps(answers)[:2000]}"
+                )
 
 
 # -- one backend ------------------------------------------------------------------------------------
@@ -353,8 +415,12 @@ class _servers:
             for side, (argv, env, _, _) in self.commands.items():
                 port = free_port()
                 argv = [*argv, "--port", str(port)] if side != "LoopBack 3" else argv
-                context = server(argv, f"http://127.0.0.1:{port}/api/Model1s/count", cwd=HERE,
-                                 env={**env, "PORT": str(port)} if side == "LoopBack 3" else env)
+                context = server(
+                    argv,
+                    f"http://127.0.0.1:{port}/api/Model1s/count",
+                    cwd=HERE,
+                    env={**env, "PORT": str(port)} if side == "LoopBack 3" else env,
+                )
                 context.__enter__()
                 self.stack.append(context)
                 urls[side] = f"http://127.0.0.1:{port}"
@@ -386,8 +452,9 @@ def print_table(backend: str, sides: list[str], levels: list[int], figures: dict
             rows.append(row)
     print(f"\n{backend}")
     print(table(rows, header))
-    plateau = [f"{route} {figures[(route, levels[-1], 'lbpy')] / figures[(route, levels[0], 'lbpy')]:.2f}"
-               for route in ROUTES]
+    plateau = [
+        f"{route} {figures[(route, levels[-1], 'lbpy')] / figures[(route, levels[0], 'lbpy')]:.2f}" for route in ROUTES
+    ]
     print(f"lbpy at {levels[-1]} connections over {levels[0]}: " + ", ".join(plateau))
 
 

@@ -48,16 +48,31 @@ def main() -> None:
             c = timed([lbpy, "new-app", f"app{i}", "--yes"], cwd=Path(tmp))
             if i >= 2:  # the first runs warm the file cache
                 help_lbpy.append(a), help_typer.append(b), new_app.append(c)
+
     def ms(runs: list[tuple[float, float]], which: int) -> float:
         return statistics.median(run[which] for run in runs) * 1000
 
     rows = []
     for label, which in (("wall", 0), ("CPU", 1)):
         mine, ref = ms(help_lbpy, which), ms(help_typer, which)
-        rows.append([f"lbpy --help ({label})", f"{mine:.0f} ms", f"{ref:.0f} ms (bare 2-command Typer app)",
-                     f"{mine / ref:.2f}", "≤ 1.0 (within noise)"])
-    rows.append(["lbpy new-app NAME --yes (wall)", f"{ms(new_app, 0):.0f} ms", "", "",
-                 "< 350 ms: " + ("ok" if ms(new_app, 0) < 350 else "MISSED")])
+        rows.append(
+            [
+                f"lbpy --help ({label})",
+                f"{mine:.0f} ms",
+                f"{ref:.0f} ms (bare 2-command Typer app)",
+                f"{mine / ref:.2f}",
+                "≤ 1.0 (within noise)",
+            ]
+        )
+    rows.append(
+        [
+            "lbpy new-app NAME --yes (wall)",
+            f"{ms(new_app, 0):.0f} ms",
+            "",
+            "",
+            "< 350 ms: " + ("ok" if ms(new_app, 0) < 350 else "MISSED"),
+        ]
+    )
     rows.append(["lbpy new-app NAME --yes (CPU)", f"{ms(new_app, 1):.0f} ms", "", "", ""])
     print(table(rows, ["command", "median", "reference", "ratio", "target"]))
     print(f"({args.runs} runs each, alternating; lbpy = {lbpy})")

@@ -59,7 +59,8 @@ def main() -> None:
                         for route in MEASURED:
                             run_wrk(base, scripts[route], 1, args.connections)  # warm every worker
                             figures[route][workers].append(
-                                run_wrk(base, scripts[route], args.seconds, args.connections))
+                                run_wrk(base, scripts[route], args.seconds, args.connections)
+                            )
                             if route == "create":
                                 databases.trim(url, "model1")
     finally:
@@ -71,8 +72,10 @@ def main() -> None:
             value = statistics.median(figures[route][workers])
             rows.append([route, str(workers), f"{value:,.0f}", f"{value / one:.2f}"])
     print(table(rows, ["route", "workers", "req/s", f"ratio to {levels[0]}"]))
-    print(f"({args.rounds} rounds of {args.seconds:g} s, medians; wrk -t1 -c{args.connections}; "
-          f"PostgreSQL on the same machine)")
+    print(
+        f"({args.rounds} rounds of {args.seconds:g} s, medians; wrk -t1 -c{args.connections}; "
+        f"PostgreSQL on the same machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ import os
 from contextlib import asynccontextmanager
 
 import httpx
-from lbpy.http import HttpClient, http_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from lbpy.http import HttpClient, http_settings
 
 REMOTE = os.environ["FLOOR_REMOTE"].rstrip("/")
 CONNECTIONS = int(os.environ.get("FLOOR_CONNECTIONS", "32"))
@@ -32,8 +33,9 @@ client: httpx.AsyncClient | HttpClient
 async def lifespan(app):
     global client
     if CLIENT == "lbpy":
-        async with HttpClient(http_settings({"name": "remote", "baseURL": REMOTE,
-                                             "maxConcurrency": CONNECTIONS})) as client:
+        async with HttpClient(
+            http_settings({"name": "remote", "baseURL": REMOTE, "maxConcurrency": CONNECTIONS})
+        ) as client:
             yield
     else:
         limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
@@ -43,13 +45,11 @@ async def lifespan(app):
 
 async def forward(request: Request) -> Response:
     if CLIENT == "lbpy":
-        answer = await client.request("GET", request.url.path, params=dict(request.query_params),
-                                      allow=range(400, 600))
+        answer = await client.request("GET", request.url.path, params=dict(request.query_params), allow=range(400, 600))
     else:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         answer = await client.get(target, headers={"Accept": "application/json"})
-    return Response(answer.content, status_code=answer.status_code,
-                    media_type=answer.headers.get("content-type"))
+    return Response(answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type"))
 
 
 app = Starlette(routes=[Route("/{path:path}", forward)], lifespan=lifespan)

@@ -33,8 +33,7 @@ def record(row) -> dict:
 if POSTGRESQL:
     import asyncpg
 
-    DDL = ("CREATE TABLE IF NOT EXISTS model1 (id SERIAL PRIMARY KEY, name TEXT NOT NULL, "
-           "content TEXT, n INTEGER)")
+    DDL = "CREATE TABLE IF NOT EXISTS model1 (id SERIAL PRIMARY KEY, name TEXT NOT NULL, content TEXT, n INTEGER)"
 
     class Store:
         async def open(self) -> None:
@@ -49,20 +48,30 @@ if POSTGRESQL:
 
         async def insert(self, name, content, n) -> int:
             return await self.pool.fetchval(
-                "INSERT INTO model1 (name, content, n) VALUES ($1, $2, $3) RETURNING id", name, content, n)
+                "INSERT INTO model1 (name, content, n) VALUES ($1, $2, $3) RETURNING id", name, content, n
+            )
 else:
     import asyncmy
 
-    DDL = ("CREATE TABLE IF NOT EXISTS model1 (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(512) NOT NULL, "
-           "content TEXT, n INT) DEFAULT CHARSET=utf8mb4")
+    DDL = (
+        "CREATE TABLE IF NOT EXISTS model1 (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(512) NOT NULL, "
+        "content TEXT, n INT) DEFAULT CHARSET=utf8mb4"
+    )
 
     class Store:
         async def open(self) -> None:
             parts = urlsplit(URL)
             self.pool = await asyncmy.create_pool(
-                host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                password=parts.password or "", db=parts.path.lstrip("/"), autocommit=True,
-                minsize=POOL_SIZE, maxsize=POOL_SIZE, charset="utf8mb4")
+                host=parts.hostname,
+                port=parts.port or 3306,
+                user=parts.username or "root",
+                password=parts.password or "",
+                db=parts.path.lstrip("/"),
+                autocommit=True,
+                minsize=POOL_SIZE,
+                maxsize=POOL_SIZE,
+                charset="utf8mb4",
+            )
             async with self.pool.acquire() as conn, conn.cursor() as cursor:
                 await cursor.execute(DDL)
 
@@ -123,9 +132,12 @@ async def lifespan(app):
     await store.close()
 
 
-app = Starlette(lifespan=lifespan, routes=[
-    Route("/api/Model1s", find, methods=["GET"]),
-    Route("/api/Model1s", create, methods=["POST"]),
-    Route("/api/Model1s/count", count),
-    Route("/api/Model1s/{id:int}", find_by_id),
-])
+app = Starlette(
+    lifespan=lifespan,
+    routes=[
+        Route("/api/Model1s", find, methods=["GET"]),
+        Route("/api/Model1s", create, methods=["POST"]),
+        Route("/api/Model1s/count", count),
+        Route("/api/Model1s/{id:int}", find_by_id),
+    ],
+)

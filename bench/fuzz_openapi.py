@@ -31,10 +31,15 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=50, help="examples per operation")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
-    parser.add_argument("--datasource", action="append", choices=["memory", "sqlite", "postgresql", "mysql"],
-                        help="repeat for several (default: memory, sqlite, postgresql)")
-    parser.add_argument("--all-checks", action="store_true",
-                        help="also positive_data_acceptance and negative_data_rejection")
+    parser.add_argument(
+        "--datasource",
+        action="append",
+        choices=["memory", "sqlite", "postgresql", "mysql"],
+        help="repeat for several (default: memory, sqlite, postgresql)",
+    )
+    parser.add_argument(
+        "--all-checks", action="store_true", help="also positive_data_acceptance and negative_data_rejection"
+    )
     args = parser.parse_args()
     extra = ("--exclude-checks", "ignored_auth") if args.all_checks else ()
     failed = 0
@@ -45,8 +50,9 @@ def main() -> int:
             runs.append(("notes template", "notes"))
             for name, template in runs:
                 if template:
-                    result = CliRunner().invoke(cli, ["new-app", "notes", "--yes", "--template", "notes",
-                                                      "--dir", str(work / "notes")])
+                    result = CliRunner().invoke(
+                        cli, ["new-app", "notes", "--yes", "--template", "notes", "--dir", str(work / "notes")]
+                    )
                     if result.exit_code:
                         print(f"{name}: lbpy new-app failed: {result.output}")
                         failed += 1
@@ -56,11 +62,15 @@ def main() -> int:
                     if name != "memory" and (reason := unreachable_reason(name)):
                         print(f"{name}: skipped ({reason})")
                         continue
-                    settings = {"connector": "memory"} if name == "memory" else {
-                        k: v for k, v in datasource_settings(name, work).items() if k != "name"}
+                    settings = (
+                        {"connector": "memory"}
+                        if name == "memory"
+                        else {k: v for k, v in datasource_settings(name, work).items() if k != "name"}
+                    )
                     app = write_shop(work / f"shop-{name.replace(' ', '-')}", settings)
-                code, report = fuzz(app, phases=args.phases, max_examples=args.examples, seed=args.seed,
-                                    timeout=3600, extra=extra)
+                code, report = fuzz(
+                    app, phases=args.phases, max_examples=args.examples, seed=args.seed, timeout=3600, extra=extra
+                )
                 generated = [line.strip() for line in report.splitlines() if " generated" in line]
                 print(f"{name}: {'passed' if code == 0 else 'FAILED'} ({generated[-1] if generated else 'no cases'})")
                 if code:

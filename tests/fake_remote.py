@@ -32,8 +32,8 @@ import asyncio
 import json
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -58,19 +58,19 @@ class FakeRemote:
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0,
-                                                                                ssl=self.tls))
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.tls))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
 
-    def start(self) -> "FakeRemote":
+    def start(self) -> FakeRemote:
         self._thread.start()
         self._ready.wait(10)
         return self
 
     def stop(self) -> None:
         if self._loop is not None:
+
             async def close() -> None:
                 self._server.close()
                 for task in asyncio.all_tasks():
@@ -103,8 +103,15 @@ class FakeRemote:
                     self.hits[url.path + " dropped"] += 1
                     return
                 self.hits[url.path] += 1
-                self.requests.append({"method": method, "path": url.path, "query": parse_qs(url.query),
-                                      "headers": headers, "body": body.decode("utf-8", "replace")})
+                self.requests.append(
+                    {
+                        "method": method,
+                        "path": url.path,
+                        "query": parse_qs(url.query),
+                        "headers": headers,
+                        "body": body.decode("utf-8", "replace"),
+                    }
+                )
                 self._heads[writer] = method == "HEAD"
                 if not await self._answer(method, url.path, self.hits[url.path], headers, body, url, writer):
                     return
@@ -129,15 +136,20 @@ class FakeRemote:
             return self._send(writer, 503, {"error": {"statusCode": 503, "message": "down for maintenance"}})
         if kind == "retry-after":
             if hit <= int(parts[2]):
-                return self._send(writer, 429, {"error": {"message": "slow down"}},
-                                  extra={"Retry-After": parts[1]})
+                return self._send(writer, 429, {"error": {"message": "slow down"}}, extra={"Retry-After": parts[1]})
             return self._send(writer, 200, {"ok": True, "attempt": hit})
         if kind == "status":
             code = int(parts[1])
             error = {"statusCode": code, "name": "Error", "message": f"remote says {code}"}
             if code == 422:
-                error.update(name="ValidationError", details={
-                    "context": "Thing", "codes": {"name": ["presence"]}, "messages": {"name": ["can't be blank"]}})
+                error.update(
+                    name="ValidationError",
+                    details={
+                        "context": "Thing",
+                        "codes": {"name": ["presence"]},
+                        "messages": {"name": ["can't be blank"]},
+                    },
+                )
             return self._send(writer, code, {"error": error})
         if kind == "garbage":
             writer.write(b"HELLO THERE\r\n\r\n")
@@ -151,7 +163,7 @@ class FakeRemote:
             data = json.dumps({"items": list(range(50)), "text": "y" * 3000}).encode()
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
             for start in range(0, len(data), 700):
-                piece = data[start:start + 700]
+                piece = data[start : start + 700]
                 writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                 await writer.drain()
                 await asyncio.sleep(0.001)
@@ -171,23 +183,41 @@ class FakeRemote:
             return False
         if kind == "slow-body":
             data = json.dumps({"text": "z" * 200}).encode()
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(data), data[:100]))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(data), data[:100])
+            )
             await writer.drain()
             await asyncio.sleep(float(parts[1]))
             writer.write(data[100:])
             return True
         if kind == "echo":
-            return self._send(writer, 200, {"method": method, "path": path, "query": parse_qs(url.query),
-                                            "headers": headers, "body": body.decode("utf-8", "replace")})
+            return self._send(
+                writer,
+                200,
+                {
+                    "method": method,
+                    "path": path,
+                    "query": parse_qs(url.query),
+                    "headers": headers,
+                    "body": body.decode("utf-8", "replace"),
+                },
+            )
         return self._send(writer, 200, {"ok": True})
 
-    def _send(self, writer, status: int, body, *, content_type: str = "application/json",
-              extra: dict | None = None) -> bool:
+    def _send(
+        self, writer, status: int, body, *, content_type: str = "application/json", extra: dict | None = None
+    ) -> bool:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         reason = {200: "OK", 429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "Status")
-        lines = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {content_type}",
-                 f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in (extra or {}).items()), "", ""]
+        lines = [
+            f"HTTP/1.1 {status} {reason}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {len(data)}",
+            *(f"{k}: {v}" for k, v in (extra or {}).items()),
+            "",
+            "",
+        ]
         writer.write("\r\n".join(lines).encode("latin-1") + (b"" if self._heads.get(writer) else data))
         return True
 

@@ -14,7 +14,10 @@ from lbpy import create_app
 
 SHOP = {
     "Customer": {"properties": {"name": "string"}, "relations": {"orders": {"type": "hasMany", "model": "Order"}}},
-    "Order": {"properties": {"total": "number", "placed": "date"}, "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+    "Order": {
+        "properties": {"total": "number", "placed": "date"},
+        "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
+    },
 }
 DEEP = "[" * 3000 + "]" * 3000
 

@@ -12,10 +12,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -71,8 +71,13 @@ def _pump(stream, into: list[str], lines: queue.Queue | None) -> None:
 
 @contextmanager
 def lbpy_start(app: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    process = subprocess.Popen([*LBPY, "start", "--app", str(app), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env or clean_env())
+    process = subprocess.Popen(
+        [*LBPY, "start", "--app", str(app), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
     server = Server(process)
     lines: queue.Queue = queue.Queue()
     server.readers = [
@@ -98,5 +103,10 @@ def lbpy_start(app: Path, *args: str, env: dict[str, str] | None = None) -> Iter
 
 def run_start(app: Path, *args: str) -> subprocess.CompletedProcess:
     """``lbpy start`` that is expected to fail at boot (the timeout catches one that serves)."""
-    return subprocess.run([*LBPY, "start", "--app", str(app), "--port", str(free_port()), *args],
-                          capture_output=True, text=True, env=clean_env(), timeout=30)
+    return subprocess.run(
+        [*LBPY, "start", "--app", str(app), "--port", str(free_port()), *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=30,
+    )

@@ -10,12 +10,11 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from lbpy_process import free_port
 
 PACKAGES = ["loopback@3", "loopback-boot@3", "loopback-component-explorer@6"]
@@ -44,8 +43,13 @@ def loopback3_modules() -> Path:
     if not (CACHE / "package.json").is_file():
         (CACHE / "package.json").write_text(json.dumps({"name": "lbpy-tests-loopback3", "private": True}))
     try:
-        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
-                              cwd=CACHE, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES],
+            cwd=CACHE,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     except subprocess.TimeoutExpired:
         pytest.skip("LoopBack 3 remote: npm install took more than 10 minutes")
     if done.returncode != 0:
@@ -61,12 +65,22 @@ def write_loopback3_app(root: Path, models: dict[str, dict], port: int) -> Path:
     if not (root / "node_modules").exists():
         (root / "node_modules").symlink_to(modules, target_is_directory=True)
     (root / "server" / "server.js").write_text(SERVER_JS)
-    (root / "server" / "config.json").write_text(json.dumps({
-        "restApiRoot": "/api", "host": "127.0.0.1", "port": port,
-        "remoting": {"context": False, "rest": {"normalizeHttpPath": False, "xml": False},
-                     "json": {"strict": False, "limit": "10mb"},
-                     "urlencoded": {"extended": True, "limit": "100kb"}, "cors": False},
-    }))
+    (root / "server" / "config.json").write_text(
+        json.dumps(
+            {
+                "restApiRoot": "/api",
+                "host": "127.0.0.1",
+                "port": port,
+                "remoting": {
+                    "context": False,
+                    "rest": {"normalizeHttpPath": False, "xml": False},
+                    "json": {"strict": False, "limit": "10mb"},
+                    "urlencoded": {"extended": True, "limit": "100kb"},
+                    "cors": False,
+                },
+            }
+        )
+    )
     (root / "server" / "datasources.json").write_text(json.dumps({"db": {"name": "db", "connector": "memory"}}))
     config: dict = {"_meta": {"sources": ["loopback/common/models", "loopback/server/models", "../common/models"]}}
     for name, definition in models.items():
@@ -74,7 +88,8 @@ def write_loopback3_app(root: Path, models: dict[str, dict], port: int) -> Path:
         config[name] = {"dataSource": "db", "public": True}
     (root / "server" / "model-config.json").write_text(json.dumps(config))
     (root / "server" / "component-config.json").write_text(
-        json.dumps({"loopback-component-explorer": {"mountPath": "/explorer"}}))
+        json.dumps({"loopback-component-explorer": {"mountPath": "/explorer"}})
+    )
     return root
 
 

@@ -20,8 +20,15 @@ from lbpy_process import clean_env, free_port, lbpy_start
 #: a LoopBack 3 style app: Customer hasMany Order and Note; Note hides a property and is strict
 SHOP = {
     "Customer": {
-        "properties": {"name": {"type": "string", "required": True}, "email": "string", "age": "number",
-                       "vip": "boolean", "born": "date", "tags": ["string"], "address": "object"},
+        "properties": {
+            "name": {"type": "string", "required": True},
+            "email": "string",
+            "age": "number",
+            "vip": "boolean",
+            "born": "date",
+            "tags": ["string"],
+            "address": "object",
+        },
         "relations": {"orders": {"type": "hasMany", "model": "Order"}, "notes": {"type": "hasMany", "model": "Note"}},
     },
     "Order": {
@@ -30,7 +37,8 @@ SHOP = {
     },
     "Note": {
         "properties": {"title": {"type": "string", "required": True}, "secret": "string"},
-        "hidden": ["secret"], "strict": True,
+        "hidden": ["secret"],
+        "strict": True,
         "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
     },
 }
@@ -40,22 +48,50 @@ _SCHEMATHESIS = "import sys; from schemathesis.cli import schemathesis; sys.exit
 
 
 def write_shop(root: Path, datasource: dict) -> Path:
-    return write_app(root, SHOP, datasources={"db": {"name": "db", **datasource, "autoupdate": True}},
-                     config={"remoting": {"rest": {"maxLimit": 50}}})
+    return write_app(
+        root,
+        SHOP,
+        datasources={"db": {"name": "db", **datasource, "autoupdate": True}},
+        config={"remoting": {"rest": {"maxLimit": 50}}},
+    )
 
 
-def fuzz(app: Path, *, phases: str, max_examples: int, seed: int = 1, timeout: float = 900,
-         extra: tuple[str, ...] = ()) -> tuple[int, str]:
+def fuzz(
+    app: Path, *, phases: str, max_examples: int, seed: int = 1, timeout: float = 900, extra: tuple[str, ...] = ()
+) -> tuple[int, str]:
     """Serve ``app`` with ``lbpy start`` and run schemathesis on its /openapi.json; returns the
     exit code and the report. One worker, so that a seed gives the same run every time."""
     with lbpy_start(app, "--port", str(free_port())) as server:
         run = subprocess.run(
-            [sys.executable, "-c", _SCHEMATHESIS, "run", f"{server.url}/openapi.json",
-             "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS, "--phases", phases,
-             "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "1",
-             "--exclude-path-regex", "change-stream", "--continue-on-failure",
-             "--suppress-health-check", "all", *extra],
-            capture_output=True, text=True, timeout=timeout, env=clean_env(NO_COLOR="1"),
+            [
+                sys.executable,
+                "-c",
+                _SCHEMATHESIS,
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "all",
+                "--exclude-checks",
+                EXCLUDED_CHECKS,
+                "--phases",
+                phases,
+                "--max-examples",
+                str(max_examples),
+                "--seed",
+                str(seed),
+                "--workers",
+                "1",
+                "--exclude-path-regex",
+                "change-stream",
+                "--continue-on-failure",
+                "--suppress-health-check",
+                "all",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=clean_env(NO_COLOR="1"),
             cwd=app,  # schemathesis keeps a .schemathesis/ cache in its working folder
         )
     return run.returncode, run.stdout + run.stderr

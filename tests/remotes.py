@@ -8,12 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write_app
+
 from lbpy.testing import KIT_MODELS, RELATION_MODELS
 
 #: the kit's models and the relation checks' models, as model JSON (relations included, so
 #: that the remote declares their foreign keys; relations themselves are the client app's work)
-REMOTE_MODELS = {name: {k: v for k, v in definition.items() if k != "name"}
-                 for name, definition in {**KIT_MODELS, **RELATION_MODELS}.items()}
+REMOTE_MODELS = {
+    name: {k: v for k, v in definition.items() if k != "name"}
+    for name, definition in {**KIT_MODELS, **RELATION_MODELS}.items()
+}
 
 
 def write_remote_app(root: Path) -> Path:

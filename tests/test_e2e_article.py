@@ -23,9 +23,15 @@ LBPY_ROOT = Path(lbpy.__file__).resolve().parents[2]
 
 
 def run(*args, cwd: Path | None = None, timeout: int = 600) -> str:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    done = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
     assert done.returncode == 0, f"{args} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return done.stdout
 
@@ -75,8 +81,16 @@ def test_the_article_s_flow(tmp_path, venv):
     assert " passed" in report and "failed" not in report and "skipped" not in report, report
 
     # the connectors/ folder path: a second connector, never installed
-    run(lbpy_cli, "connector", "greeter", "--yes", "--async", "--directory",
-        "connectors/lbpy-connector-greeter", cwd=app)
+    run(
+        lbpy_cli,
+        "connector",
+        "greeter",
+        "--yes",
+        "--async",
+        "--directory",
+        "connectors/lbpy-connector-greeter",
+        cwd=app,
+    )
 
     # lbpy datasource hw --connector helloworld; lbpy model Model1 --datasource hw --property name:string
     run(lbpy_cli, "datasource", "hw", "--connector", "helloworld", "--yes", "--no-install", cwd=app)
@@ -86,8 +100,13 @@ def test_the_article_s_flow(tmp_path, venv):
     assert json.loads((app / "server" / "datasources.json").read_text())["hw"]["connector"] == "helloworld"
 
     port = free_port()
-    server = subprocess.Popen([str(lbpy_cli), "start", "--port", str(port)], cwd=app,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(lbpy_cli), "start", "--port", str(port)],
+        cwd=app,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, server)
@@ -99,15 +118,17 @@ def test_the_article_s_flow(tmp_path, venv):
         assert api.put(records, json={"id": 3, "name": "upserted"}).json() == {"id": 3, "name": "upserted"}
         assert api.put(records, json={"name": "new"}).json() == {"id": 4, "name": "new"}
         assert api.patch(f"{records}/3", json={"name": "patched"}).json() == {"id": 3, "name": "patched"}
-        updated = api.post(f"{records}/update", params={"where": json.dumps({"name": "patched"})},
-                           json={"name": "updated"})
+        updated = api.post(
+            f"{records}/update", params={"where": json.dumps({"name": "patched"})}, json={"name": "updated"}
+        )
         assert updated.json() == {"count": 1}
         assert api.get(f"{records}/3").json() == {"id": 3, "name": "updated"}
         assert api.get(f"{records}/count").json() == {"count": 4}
-        assert api.get(records, params={"filter[where][name][like]": "%orl%"}).json() == [
-            {"id": 2, "name": "world"}]
+        assert api.get(records, params={"filter[where][name][like]": "%orl%"}).json() == [{"id": 2, "name": "world"}]
         assert api.get(records, params={"filter": '{"order": "id DESC", "limit": 2}'}).json() == [
-            {"id": 4, "name": "new"}, {"id": 3, "name": "updated"}]
+            {"id": 4, "name": "new"},
+            {"id": 3, "name": "updated"},
+        ]
         assert api.delete(f"{records}/4").json() == {"count": 1}
         missing = api.get(f"{records}/4")
         assert missing.status_code == 404

@@ -16,11 +16,20 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lbpy"
 
 #: lowest first; a module belongs to the layer of the longest prefix that names it
 LAYERS: list[tuple[str, list[str]]] = [
-    ("errors, loader, JSON values", ["lbpy._errors", "lbpy._loader", "lbpy._atomic", "lbpy._json_values",
-                                     "lbpy._version", "lbpy._rate_limit"]),
-    ("model definitions and types", ["lbpy._model._types", "lbpy._model._definition",
-                                     "lbpy._model._remote_definition", "lbpy._model._builtins",
-                                     "lbpy._app_files"]),
+    (
+        "errors, loader, JSON values",
+        ["lbpy._errors", "lbpy._loader", "lbpy._atomic", "lbpy._json_values", "lbpy._version", "lbpy._rate_limit"],
+    ),
+    (
+        "model definitions and types",
+        [
+            "lbpy._model._types",
+            "lbpy._model._definition",
+            "lbpy._model._remote_definition",
+            "lbpy._model._builtins",
+            "lbpy._app_files",
+        ],
+    ),
     ("filter", ["lbpy._filter"]),
     ("HTTP client", ["lbpy.http"]),
     ("connectors", ["lbpy._connectors"]),
@@ -32,8 +41,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("operations", ["lbpy._ops"]),
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy._serve_http", "lbpy._serve_logs", "lbpy.testing"]),
-    ("project files and scaffolding", ["lbpy._project", "lbpy._templates", "lbpy._scaffold",
-                                       "lbpy._connector_project", "lbpy._openapi_project"]),
+    (
+        "project files and scaffolding",
+        ["lbpy._project", "lbpy._templates", "lbpy._scaffold", "lbpy._connector_project", "lbpy._openapi_project"],
+    ),
     ("CLI", ["lbpy._cli", "lbpy.__main__"]),
     ("public API", ["lbpy"]),
 ]
@@ -105,8 +116,11 @@ def test_a_module_imports_only_its_own_layer_and_those_below(module: str) -> Non
 def test_lbpy_modules_are_imported_at_module_level(module: str) -> None:
     """A function-level import hides a dependency (and often a cycle); only third-party
     libraries may load late, where that keeps ``lbpy --help`` fast."""
-    late = [f"{MODULES[module].relative_to(PACKAGE.parent)}:{line} imports {target} inside a function"
-            for target, line, inside in imports_of(module) if inside]
+    late = [
+        f"{MODULES[module].relative_to(PACKAGE.parent)}:{line} imports {target} inside a function"
+        for target, line, inside in imports_of(module)
+        if inside
+    ]
     assert not late, "\n".join(late)
 
 

@@ -68,6 +68,10 @@ def test_lbpy_does_not_load_the_http_layer_until_it_is_used():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "import lbpy, sys; lbpy.Connector; print('httpx' in sys.modules)"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "import lbpy, sys; lbpy.Connector; print('httpx' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.stdout.strip() == "False"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
@@ -57,24 +57,35 @@ class Application:
             settings = AuthSettings.from_config(dict(files.config.model_extra or {}))
         except ValueError as exc:
             raise BootError(f"server/config.json: {exc}") from None
-        self.auth = AccessControl(settings, enforced=False,
-                                  base_url=f"http://{files.config.host}:{files.config.port}{self.rest_api_root}")
+        self.auth = AccessControl(
+            settings, enforced=False, base_url=f"http://{files.config.host}:{files.config.port}{self.rest_api_root}"
+        )
         self.models: ModelRegistry = ModelBuilder(
-            files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]).build()
+            files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]
+        ).build()
         self.protected_models = self._protected_models()
         self.auth.enforced = settings.enabled if settings.enabled is not None else bool(self.protected_models)
         # change streams across processes; access tokens' ids are credentials and never travel
         self.change_relays = plan_relays(
-            self.datasources, self.models, (files.config.model_extra or {}).get("changeStream"),
-            private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)))
+            self.datasources,
+            self.models,
+            (files.config.model_extra or {}).get("changeStream"),
+            private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)),
+        )
         try:
             ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
         except ValueError as exc:
             raise BootError(f"server/config.json: {exc}") from None
         self.rate_limited = ops_settings.rate_limit.enabled
         #: health, readiness, metrics, access log and rate limits, around the REST API
-        self.operations = Operations(ops_settings, datasources=self.datasources, auth=self.auth,
-                                     start=self.start, cors=cors_enabled(self), debug=self.debug)
+        self.operations = Operations(
+            ops_settings,
+            datasources=self.datasources,
+            auth=self.auth,
+            start=self.start,
+            cors=cors_enabled(self),
+            debug=self.debug,
+        )
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -102,7 +113,10 @@ class Application:
             more = f" and {len(files.ignored_js) - 3} more" if len(files.ignored_js) > 3 else ""
             log.warning(
                 "ignored %d JavaScript file(s) (%s%s): lbpy runs Python customisations "
-                "(common/models/<name>.py, server/boot/*.py)", len(files.ignored_js), shown, more,
+                "(common/models/<name>.py, server/boot/*.py)",
+                len(files.ignored_js),
+                shown,
+                more,
             )
         if files.skipped_builtins:
             log.warning(
@@ -112,7 +126,7 @@ class Application:
             )
         if not self.auth.enforced and self.protected_models:
             log.warning(
-                "access control is off (server/config.json says \"auth\": {\"enabled\": false}): the "
+                'access control is off (server/config.json says "auth": {"enabled": false}): the '
                 "acls of %s are not enforced and every route is open to every caller",
                 ", ".join(self.protected_models),
             )
@@ -120,8 +134,12 @@ class Application:
     def _protected_models(self) -> list[str]:
         """The served models whose access control lbpy enforces by default: those derived from
         User and those that declare acls (LoopBack enforced them only after enableAuth())."""
-        return [name for name in self.model_config if name in self.models and (
-            issubclass(self.models[name], UserModel) or self.models[name].spec.settings.get("acls"))]
+        return [
+            name
+            for name in self.model_config
+            if name in self.models
+            and (issubclass(self.models[name], UserModel) or self.models[name].spec.settings.get("acls"))
+        ]
 
     # -- using ----------------------------------------------------------------------------
 
@@ -130,10 +148,7 @@ class Application:
 
     def exposed_models(self) -> list[type[Model]]:
         """Models served over REST: public in model-config.json and attached to a datasource."""
-        return [
-            self.models[name] for name, entry in self.model_config.items()
-            if entry.public and name in self.models
-        ]
+        return [self.models[name] for name, entry in self.model_config.items() if entry.public and name in self.models]
 
     async def start(self) -> None:
         """Connect datasources and run boot scripts; idempotent, run before the first request."""

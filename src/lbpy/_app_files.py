@@ -32,7 +32,14 @@ DEFAULT_MIXIN_SOURCES = ["./mixins"]
 
 #: LoopBack's own models that lbpy does not provide (applications, e-mail, replication)
 LOOPBACK_BUILTIN_MODELS = {
-    "Scope", "Application", "Email", "Change", "Checkpoint", "KeyValueModel", "Model", "PersistedModel",
+    "Scope",
+    "Application",
+    "Email",
+    "Change",
+    "Checkpoint",
+    "KeyValueModel",
+    "Model",
+    "PersistedModel",
 }
 
 
@@ -241,9 +248,7 @@ def read_app(root: Path | str) -> AppFiles:
     root = Path(root).resolve()
     server = root / "server"
     if not server.is_dir():
-        raise BootError(
-            f"{root} has no server/ folder; run lbpy in an app folder, or pass --app DIR"
-        )
+        raise BootError(f"{root} has no server/ folder; run lbpy in an app folder, or pass --app DIR")
     raw_config = _read_layers(server, "config", root, required=False)
     try:
         config = AppConfig.model_validate(raw_config)
@@ -260,8 +265,7 @@ def read_app(root: Path | str) -> AppFiles:
         settings = substitute_env(settings, f'server/datasources.json: datasource "{name}"')
         if not settings.get("connector"):
             raise BootError(
-                f'server/datasources.json: datasource "{name}" has no "connector"; '
-                'add one, e.g. "connector": "memory"'
+                f'server/datasources.json: datasource "{name}" has no "connector"; add one, e.g. "connector": "memory"'
             )
         datasources[name] = {"name": name, **settings}
 
@@ -284,7 +288,8 @@ def read_app(root: Path | str) -> AppFiles:
         if "dataSource" not in entry:
             log.warning(
                 'server/model-config.json: "%s" has no "dataSource"; its methods will fail. '
-                'Name a datasource, or use null to mark a model not attached to one', name,
+                "Name a datasource, or use null to mark a model not attached to one",
+                name,
             )
 
     files = AppFiles(
@@ -322,9 +327,7 @@ def _read_definitions(files: AppFiles, server: Path, sources: list[str]) -> None
                 other = _relative(files.definitions[definition.name].path, files.root)
                 raise BootError(f'{shown} defines "{definition.name}" again (first in {other})')
             python = path.with_suffix(".py")
-            files.definitions[definition.name] = DefinitionFile(
-                definition, path, python if python.is_file() else None
-            )
+            files.definitions[definition.name] = DefinitionFile(definition, path, python if python.is_file() else None)
         files.ignored_js.extend(sorted(folder.glob("*.js")))
     boot_dir = server / "boot"
     if boot_dir.is_dir():
@@ -350,18 +353,21 @@ def _add_auth_models(files: AppFiles) -> None:
         name = wanted.pop()
         if name not in files.definitions:
             files.definitions[name] = DefinitionFile(
-                ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True)
+                ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True
+            )
             wanted.extend(RELATED[name])
     user_models = [name for name in files.model_config if _derives_from(files, name, "User")]
-    datasource = next((files.model_config[name].data_source for name in user_models
-                       if files.model_config[name].data_source), None)
+    datasource = next(
+        (files.model_config[name].data_source for name in user_models if files.model_config[name].data_source), None
+    )
     if datasource is None:
         return
     for name in ("AccessToken", "ACL", "RoleMapping", "Role"):
         if not any(_derives_from(files, other, name) for other in files.model_config):
             if name not in files.definitions:
                 files.definitions[name] = DefinitionFile(
-                    ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True)
+                    ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True
+                )
             files.model_config[name] = ModelConfigEntry(dataSource=datasource, public=False)
             files.auto_attached.append(name)
 

@@ -43,17 +43,14 @@ def check_name(name: str) -> str:
         )
     if name in BUILTINS or name in ALIASES:
         raise UsageError(
-            f'"{name}" is the name of a built-in connector, which would always win over yours; '
-            "choose another name"
+            f'"{name}" is the name of a built-in connector, which would always win over yours; choose another name'
         )
     return name
 
 
 def check_package_name(value: str) -> str:
     if not _PACKAGE.match(value or ""):
-        raise UsageError(
-            f'"{value}" is not a valid Python package name (letters, digits, ".", "_" and "-")'
-        )
+        raise UsageError(f'"{value}" is not a valid Python package name (letters, digits, ".", "_" and "-")')
     return value
 
 
@@ -90,7 +87,6 @@ def render_connector(answers: ConnectorAnswers, *, force: bool = False) -> list[
     holds files is refused unless ``force``, which overwrites the package's files and keeps the rest."""
     from cookiecutter.generate import generate_files
 
-
     target = answers.directory
     if target.exists() and not target.is_dir():
         raise UsageError(f"--directory {target}: a file is in the way")
@@ -102,12 +98,14 @@ def render_connector(answers: ConnectorAnswers, *, force: bool = False) -> list[
     if not (template / "cookiecutter.json").is_file():
         raise UsageError(f"the connector template is missing from {template}; reinstall lbpy")
     with tempfile.TemporaryDirectory(prefix="lbpy-connector-") as scratch:
-        rendered = Path(generate_files(
-            repo_dir=str(template),
-            context={"cookiecutter": context_for(answers)},
-            output_dir=scratch,
-            accept_hooks=False,
-        ))
+        rendered = Path(
+            generate_files(
+                repo_dir=str(template),
+                context={"cookiecutter": context_for(answers)},
+                output_dir=scratch,
+                accept_hooks=False,
+            )
+        )
         drop_bytecode(rendered)
         written = sorted(p.relative_to(rendered) for p in rendered.rglob("*") if p.is_file())
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,8 +126,7 @@ def git_user() -> str:
     import subprocess
 
     try:
-        done = subprocess.run(["git", "config", "--get", "user.name"], capture_output=True,
-                              text=True, timeout=5)
+        done = subprocess.run(["git", "config", "--get", "user.name"], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 
@@ -54,9 +55,7 @@ class DataSource:
             self.connector_name = canonical_name(getattr(given, "__module__", "") or "connector")
             initialize = given
         else:
-            raise BootError(
-                f'datasource "{name}": "connector" must be a connector name, not {type(given).__name__}'
-            )
+            raise BootError(f'datasource "{name}": "connector" must be a connector name, not {type(given).__name__}')
         initialize(self)
         if not isinstance(self.connector, Connector):
             raise BootError(
@@ -115,8 +114,7 @@ class DataSource:
         await self.connect()
         return await count_with_capabilities(self.connector, model, where, options or {})
 
-    async def update(self, model: str, where: dict | None, data: dict,
-                     options: dict | None = None) -> dict:
+    async def update(self, model: str, where: dict | None, data: dict, options: dict | None = None) -> dict:
         await self.connect()
         return await update_with_capabilities(self.connector, model, where, data, options or {})
 

@@ -179,9 +179,7 @@ class ValidationError(HttpError, ValueError):
                 for _, msg in items:
                     parts.append(f"`{prop}` {msg} (value: {shown})")
             message = f"The `{model}` instance is not valid. Details: {'; '.join(parts)}."
-        super().__init__(
-            message, details={"context": model, "codes": codes, "messages": messages}
-        )
+        super().__init__(message, details={"context": model, "codes": codes, "messages": messages})
         self.model = model
         self.errors = errors
 

@@ -20,8 +20,10 @@ def format_date(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     # four-digit years always (strftime writes year 299 as "299", which is not RFC 3339)
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
-            f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 def buffer_json(value: bytes | bytearray) -> dict[str, Any]:

@@ -44,8 +44,9 @@ def camel_name(text: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def plan_openapi(project: AppProject, source: str, *, datasource: str | None = None,
-                 model: str | None = None, force: bool = False) -> OpenApiPlan:
+def plan_openapi(
+    project: AppProject, source: str, *, datasource: str | None = None, model: str | None = None, force: bool = False
+) -> OpenApiPlan:
     """Every file ``lbpy openapi`` writes for the document ``source`` (a file or a URL)."""
     local = None
     if not source.startswith(("http://", "https://")):
@@ -62,8 +63,7 @@ def plan_openapi(project: AppProject, source: str, *, datasource: str | None = N
     for flag, value in (("--datasource", datasource), ("--model", model)):
         if not _IDENTIFIER.fullmatch(value):
             raise UsageError(f'{flag}: "{value}" is not a valid name (letters, digits and _)')
-    plan = OpenApiPlan(spec=spec, datasource=datasource, model=model,
-                       operations=[op.name for op in spec.operations])
+    plan = OpenApiPlan(spec=spec, datasource=datasource, model=model, operations=[op.name for op in spec.operations])
     existing = project.model_definitions()
     config = project.model_config()
     datasources = project.datasources()
@@ -77,8 +77,10 @@ def plan_openapi(project: AppProject, source: str, *, datasource: str | None = N
         except ValueError:
             # a document outside the app is copied in, so that the app boots anywhere
             spec_setting = f"server/{kebab_case(datasource)}-spec{local.suffix or '.json'}"
-            plan.files[spec_setting] = ("update" if project.path(spec_setting).exists() else "create",
-                                        local.read_text("utf-8"))
+            plan.files[spec_setting] = (
+                "update" if project.path(spec_setting).exists() else "create",
+                local.read_text("utf-8"),
+            )
 
     names = {name: pascal_case(name) for name in spec.schemas()}
     clashes = sorted(n for n in names.values() if n == model)
@@ -90,10 +92,14 @@ def plan_openapi(project: AppProject, source: str, *, datasource: str | None = N
         _add_model(plan, project, existing, definition, force)
         config[model_name] = {"dataSource": None, "public": False}
         plan.schema_models.append(model_name)
-    facade = {"name": model, "base": "Model", "plural": pluralize(model),
-              "description": f"The operations of {title}, served by the {datasource} datasource "
-                             "(the openapi connector): each one a remote method.",
-              "properties": {}}
+    facade = {
+        "name": model,
+        "base": "Model",
+        "plural": pluralize(model),
+        "description": f"The operations of {title}, served by the {datasource} datasource "
+        "(the openapi connector): each one a remote method.",
+        "properties": {},
+    }
     _add_model(plan, project, existing, facade, force)
     config[model] = {"dataSource": datasource, "public": True}
     datasources[datasource] = {"name": datasource, "connector": "openapi", "spec": spec_setting}
@@ -106,8 +112,9 @@ def _add_model(plan: OpenApiPlan, project: AppProject, existing: dict, definitio
     name = definition["name"]
     if name in existing:
         if not force:
-            raise UsageError(f'model "{name}" already exists ({project.relative(existing[name][0])}); '
-                             "pass --force to replace it")
+            raise UsageError(
+                f'model "{name}" already exists ({project.relative(existing[name][0])}); pass --force to replace it'
+            )
         relative = project.relative(existing[name][0])
     else:
         relative = f"common/models/{kebab_case(name)}.json"

@@ -67,9 +67,7 @@ class AppProject:
         try:
             return json.loads(path.read_text("utf-8"))
         except ValueError as exc:
-            raise UsageError(
-                f"{relative}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix it first"
-            ) from None
+            raise UsageError(f"{relative}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix it first") from None
 
     def write(self, relative: str, data: Any) -> Path:
         path = self.path(relative)
@@ -120,15 +118,19 @@ class AppProject:
                     data = json.loads(path.read_text("utf-8"))
                 except ValueError as exc:
                     if strict:
-                        where, why = ((f":{exc.lineno}:{exc.colno}", exc.msg) if isinstance(exc, json.JSONDecodeError)
-                                      else ("", "not UTF-8 text"))
+                        where, why = (
+                            (f":{exc.lineno}:{exc.colno}", exc.msg)
+                            if isinstance(exc, json.JSONDecodeError)
+                            else ("", "not UTF-8 text")
+                        )
                         raise UsageError(f"{self.relative(path)}{where}: invalid JSON ({why}); fix it first") from None
                     continue
                 if isinstance(data, dict) and isinstance(data.get("name"), str):
                     found.setdefault(data["name"], (path, data))
                 elif strict:
-                    raise UsageError(f'{self.relative(path)} is not a model definition (a JSON object with a '
-                                     '"name"); fix it first')
+                    raise UsageError(
+                        f'{self.relative(path)} is not a model definition (a JSON object with a "name"); fix it first'
+                    )
         return found
 
     def model_file(self, name: str) -> Path | None:

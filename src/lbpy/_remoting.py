@@ -26,15 +26,14 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
     kind = accept.type
     if value is None or kind in ("any", None) or source in ("req", "res", "context", "options"):
         return value
-    if isinstance(kind, list) or kind in ("array", "object") or isinstance(kind, str) and kind[:1].isupper():
+    if isinstance(kind, list) or kind in ("array", "object") or (isinstance(kind, str) and kind[:1].isupper()):
         if isinstance(value, str) and source in ("query", "path", "header", "form"):
             text = value.strip()
             if text[:1] in "[{":
                 try:
                     value = json.loads(text)
                 except ValueError:
-                    raise BadRequestError(
-                        f'`{accept.arg}` is not valid JSON', code="INVALID_PARAMETER") from None
+                    raise BadRequestError(f"`{accept.arg}` is not valid JSON", code="INVALID_PARAMETER") from None
             elif isinstance(kind, list) or kind == "array":
                 value = [part for part in text.split(",")] if text else []
         if isinstance(kind, list) or kind == "array":
@@ -139,9 +138,7 @@ def _object_body(Model, data: Any) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise BadRequestError(
-            "Value is not an object.", code="INVALID_BODY"
-        )
+        raise BadRequestError("Value is not an object.", code="INVALID_BODY")
     return data
 
 
@@ -149,78 +146,170 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
     """LoopBack 3's PersistedModel remote methods for a model called ``model_name``."""
     data = Accept("data", model_name, "body", description="Model instance data")
     id_ = Accept("id", "any", "path", True, "Model id")
-    filter_ = Accept("filter", "object", "query",
-                     description="Filter defining fields, where, include, order, offset, and limit "
-                                 '- must be a JSON-encoded string (`{"where":{"something":"value"}}`).  '
-                                 "See https://loopback.io/doc/en/lb3/Querying-data.html"
-                                 "#using-stringified-json-in-rest-queries for more details.")
+    filter_ = Accept(
+        "filter",
+        "object",
+        "query",
+        description="Filter defining fields, where, include, order, offset, and limit "
+        '- must be a JSON-encoded string (`{"where":{"something":"value"}}`).  '
+        "See https://loopback.io/doc/en/lb3/Querying-data.html"
+        "#using-stringified-json-in-rest-queries for more details.",
+    )
     where = Accept("where", "object", "query", description="Criteria to match model instances")
     instance = Returns("data", model_name, True)
     options = Accept("options", "object", "options")
 
     def m(name, fn, accepts, returns, http, description, **extra):
         return RemoteMethod(
-            name=name, fn=fn, accepts=accepts + [options], returns=returns,
-            http=[Endpoint(v, p) for v, p in http], description=description, builtin=True, **extra,
+            name=name,
+            fn=fn,
+            accepts=accepts + [options],
+            returns=returns,
+            http=[Endpoint(v, p) for v, p in http],
+            description=description,
+            builtin=True,
+            **extra,
         )
 
     return [
-        m("create", _create, [Accept("data", model_name, "body",
-                                     description="Model instance data")],
-          [instance], [("POST", "/")],
-          "Create a new instance of the model and persist it into the data source."),
-        m("patchOrCreate", _upsert, [data], [instance], [("PATCH", "/")],
-          "Patch an existing model instance or insert a new one into the data source."),
-        m("replaceOrCreate", _replace_or_create, [data], [instance],
-          [("PUT", "/"), ("POST", "/replaceOrCreate")],
-          "Replace an existing model instance or insert a new one into the data source."),
-        m("upsertWithWhere", _upsert_with_where, [where, Accept(
-            "data", model_name, "body", description="An object of model property name/value pairs")],
-          [instance], [("POST", "/upsertWithWhere")],
-          "Update an existing model instance or insert a new one into the data source based on the where criteria."),
-        m("exists", _exists, [id_], [Returns("exists", "boolean")],
-          [("GET", "/:id/exists"), ("HEAD", "/:id")],
-          "Check whether a model instance exists in the data source."),
-        m("findById", _find_by_id, [id_, Accept(
-            "filter", "object", "query",
-            description='Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})')],
-          [instance], [("GET", "/:id")], "Find a model instance by {{id}} from the data source."),
-        m("replaceById", _replace_by_id, [id_, Accept(
-            "data", model_name, "body", description="Model instance data")],
-          [instance], [("PUT", "/:id"), ("POST", "/:id/replace")],
-          "Replace attributes for a model instance and persist it into the data source."),
-        m("find", _find, [filter_], [Returns("data", [model_name], True)], [("GET", "/")],
-          "Find all instances of the model matched by filter from the data source."),
-        m("findOne", _find_one, [filter_], [instance], [("GET", "/findOne")],
-          "Find first instance of the model matched by filter from the data source."),
-        m("updateAll", _update_all, [where, Accept(
-            "data", model_name, "body", description="An object of model property name/value pairs")],
-          [Returns("info", {"count": {"type": "number", "description": "The number of instances updated"}}, True,
-                   "Information related to the outcome of the operation")],
-          [("POST", "/update")],
-          "Update instances of the model matched by {{where}} from the data source."),
-        m("deleteById", _delete_by_id, [id_], [Returns("info", "object", True)],
-          [("DELETE", "/:id")], "Delete a model instance by {{id}} from the data source."),
-        m("count", _count, [where], [Returns("count", "number")], [("GET", "/count")],
-          "Count instances of the model matched by where from the data source."),
-        RemoteMethod(
-            name="patchAttributes", fn=_patch_attributes,
-            accepts=[Accept("data", model_name, "body",
-                            description="An object of model property name/value pairs"), options],
-            returns=[instance], http=[Endpoint("PATCH", "/:id")],
-            description="Patch attributes for a model instance and persist it into the data source.",
-            is_static=False, builtin=True,
+        m(
+            "create",
+            _create,
+            [Accept("data", model_name, "body", description="Model instance data")],
+            [instance],
+            [("POST", "/")],
+            "Create a new instance of the model and persist it into the data source.",
+        ),
+        m(
+            "patchOrCreate",
+            _upsert,
+            [data],
+            [instance],
+            [("PATCH", "/")],
+            "Patch an existing model instance or insert a new one into the data source.",
+        ),
+        m(
+            "replaceOrCreate",
+            _replace_or_create,
+            [data],
+            [instance],
+            [("PUT", "/"), ("POST", "/replaceOrCreate")],
+            "Replace an existing model instance or insert a new one into the data source.",
+        ),
+        m(
+            "upsertWithWhere",
+            _upsert_with_where,
+            [where, Accept("data", model_name, "body", description="An object of model property name/value pairs")],
+            [instance],
+            [("POST", "/upsertWithWhere")],
+            "Update an existing model instance or insert a new one into the data source based on the where criteria.",
+        ),
+        m(
+            "exists",
+            _exists,
+            [id_],
+            [Returns("exists", "boolean")],
+            [("GET", "/:id/exists"), ("HEAD", "/:id")],
+            "Check whether a model instance exists in the data source.",
+        ),
+        m(
+            "findById",
+            _find_by_id,
+            [
+                id_,
+                Accept(
+                    "filter",
+                    "object",
+                    "query",
+                    description='Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})',
+                ),
+            ],
+            [instance],
+            [("GET", "/:id")],
+            "Find a model instance by {{id}} from the data source.",
+        ),
+        m(
+            "replaceById",
+            _replace_by_id,
+            [id_, Accept("data", model_name, "body", description="Model instance data")],
+            [instance],
+            [("PUT", "/:id"), ("POST", "/:id/replace")],
+            "Replace attributes for a model instance and persist it into the data source.",
+        ),
+        m(
+            "find",
+            _find,
+            [filter_],
+            [Returns("data", [model_name], True)],
+            [("GET", "/")],
+            "Find all instances of the model matched by filter from the data source.",
+        ),
+        m(
+            "findOne",
+            _find_one,
+            [filter_],
+            [instance],
+            [("GET", "/findOne")],
+            "Find first instance of the model matched by filter from the data source.",
+        ),
+        m(
+            "updateAll",
+            _update_all,
+            [where, Accept("data", model_name, "body", description="An object of model property name/value pairs")],
+            [
+                Returns(
+                    "info",
+                    {"count": {"type": "number", "description": "The number of instances updated"}},
+                    True,
+                    "Information related to the outcome of the operation",
+                )
+            ],
+            [("POST", "/update")],
+            "Update instances of the model matched by {{where}} from the data source.",
+        ),
+        m(
+            "deleteById",
+            _delete_by_id,
+            [id_],
+            [Returns("info", "object", True)],
+            [("DELETE", "/:id")],
+            "Delete a model instance by {{id}} from the data source.",
+        ),
+        m(
+            "count",
+            _count,
+            [where],
+            [Returns("count", "number")],
+            [("GET", "/count")],
+            "Count instances of the model matched by where from the data source.",
         ),
         RemoteMethod(
-            name="createChangeStream", fn=_change_stream, accepts=[Accept("options", "object")],
+            name="patchAttributes",
+            fn=_patch_attributes,
+            accepts=[
+                Accept("data", model_name, "body", description="An object of model property name/value pairs"),
+                options,
+            ],
+            returns=[instance],
+            http=[Endpoint("PATCH", "/:id")],
+            description="Patch attributes for a model instance and persist it into the data source.",
+            is_static=False,
+            builtin=True,
+        ),
+        RemoteMethod(
+            name="createChangeStream",
+            fn=_change_stream,
+            accepts=[Accept("options", "object")],
             returns=[Returns("changes", "file", True)],
             http=[Endpoint("POST", "/change-stream"), Endpoint("GET", "/change-stream")],
-            description="Create a change stream.", builtin=True, streams=True,
+            description="Create a change stream.",
+            builtin=True,
+            streams=True,
         ),
     ]
 
 
-def exposed_methods(model: type["Model"]) -> list[RemoteMethod]:
+def exposed_methods(model: type[Model]) -> list[RemoteMethod]:
     """Every remote method ``model`` exposes, in LoopBack's order: its relation routes, its named
     scopes and the built-ins (when persisted), then its own."""
     methods: list[RemoteMethod] = []
@@ -234,12 +323,12 @@ def exposed_methods(model: type["Model"]) -> list[RemoteMethod]:
     return [m for m in methods if not is_disabled(model, m) and _allowed(m, allowed)]
 
 
-def _served_relation_methods(model: type["Model"]) -> list[RemoteMethod]:
+def _served_relation_methods(model: type[Model]) -> list[RemoteMethod]:
     allowed = _shared_methods(model)
     return [m for m in relation_methods(model) if not is_disabled(model, m) and _allowed(m, allowed)]
 
 
-def _shared_methods(model: type["Model"]) -> dict[str, bool] | None:
+def _shared_methods(model: type[Model]) -> dict[str, bool] | None:
     remoting = model.spec.options.get("remoting") or {}
     shared = remoting.get("sharedMethods") if isinstance(remoting, dict) else None
     return shared if isinstance(shared, dict) else None

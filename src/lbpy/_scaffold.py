@@ -34,8 +34,7 @@ IDENTICAL = "identical"
 
 #: a distribution name (PEP 508) that also starts with a letter, so that it makes an import name
 _APP_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                    *(f"lpt{i}" for i in range(1, 10))}
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
 @dataclass(frozen=True)
@@ -129,9 +128,7 @@ def check_target(target: Path, *, force: bool = False) -> Path:
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} is a file; choose another folder with --dir")
     if target.is_dir() and not force and any(target.iterdir()):
-        raise UsageError(
-            f"{target} is not empty; choose another folder with --dir, or pass --force to write into it"
-        )
+        raise UsageError(f"{target} is not empty; choose another folder with --dir, or pass --force to write into it")
     return target
 
 
@@ -146,11 +143,12 @@ def resolve_template(choice: str) -> tuple[Path, bool]:
     path = Path(choice).expanduser()
     if path.is_dir():
         if not (path / "cookiecutter.json").is_file():
-            raise UsageError(f"--template {choice}: the folder has no cookiecutter.json, so it is not a cookiecutter template")
+            raise UsageError(
+                f"--template {choice}: the folder has no cookiecutter.json, so it is not a cookiecutter template"
+            )
         return path.resolve(), False
     raise UsageError(
-        f'--template {choice}: not a built-in template ({", ".join(builtins)}) '
-        "nor a cookiecutter template folder"
+        f"--template {choice}: not a built-in template ({', '.join(builtins)}) nor a cookiecutter template folder"
     )
 
 
@@ -181,8 +179,13 @@ def _fit(declared: Any, value: Any) -> Any:
 def template_answers(template: Path, answers: AppAnswers, directory: str, *, builtin: bool) -> dict[str, Any]:
     """The extra context for ``template``: each answer under the keys the template declares."""
     declared = read_cookiecutter_json(template)
-    values = {"name": answers.name, "directory": directory, "description": answers.description,
-              "explorer": answers.explorer, "datasource": answers.datasource}
+    values = {
+        "name": answers.name,
+        "directory": directory,
+        "description": answers.description,
+        "explorer": answers.explorer,
+        "datasource": answers.datasource,
+    }
     extra: dict[str, Any] = {}
     for answer, keys in _ANSWER_KEYS.items():
         for key in keys:

@@ -9,8 +9,8 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ._app import Application, create_app
 from ._app_files import HttpConfig
@@ -118,9 +118,19 @@ def check_port_free(host: str, port: int) -> None:
             raise BootError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = None, reload: bool = False,
-          workers: int = 1, access_log: bool = False, log_format: str = "text",
-          on_ready: Callable[[str, int], None] | None = None) -> None:
+def serve(
+    app,
+    root: Path,
+    *,
+    host: str,
+    port: int,
+    http: HttpConfig | None = None,
+    reload: bool = False,
+    workers: int = 1,
+    access_log: bool = False,
+    log_format: str = "text",
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
     """Serve until Ctrl-C or SIGTERM; a stop asked for is a clean return, not an error.
 
     One process serves ``app`` itself and calls ``on_ready(host, port)`` once it listens.
@@ -133,8 +143,15 @@ def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = No
     check_port_free(host, port)
     http = http or HttpConfig()
     # proxy_headers off: lbpy reads X-Forwarded-For itself, as server/config.json's "trust proxy" says
-    options = dict(host=host, port=port, access_log=access_log, log_level=None,
-                   log_config=uvicorn_log_config(log_format), proxy_headers=False, http=http)
+    options = dict(
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_level=None,
+        log_config=uvicorn_log_config(log_format),
+        proxy_headers=False,
+        http=http,
+    )
     previous_term = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if reload or workers > 1:
@@ -145,10 +162,13 @@ def serve(app, root: Path, *, host: str, port: int, http: HttpConfig | None = No
             if on_ready is not None:
                 _announce_when_listening(host, port, on_ready)
             config = Config(
-                "lbpy._serve:factory", factory=True, reload=reload,
+                "lbpy._serve:factory",
+                factory=True,
+                reload=reload,
                 reload_dirs=[str(root)] if reload else None,
                 reload_includes=["*.json", "*.py"] if reload else None,
-                workers=None if reload else workers, **options,
+                workers=None if reload else workers,
+                **options,
             )
             sockets = [config.bind_socket()]
             with multiprocess_dir(1 if reload else workers):  # metrics add up across workers

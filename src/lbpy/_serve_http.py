@@ -39,22 +39,26 @@ class Config(uvicorn.Config):
 
 
 def _error_response(status: int, reason: str, message: str, code: str) -> bytes:
-    body = json.dumps({"error": {"statusCode": status, "name": "Error", "message": message,
-                                 "code": code}}).encode()
-    return b"".join([
-        f"HTTP/1.1 {status} {reason}\r\n".encode(),
-        b"content-type: application/json; charset=utf-8\r\n",
-        b"content-length: ", str(len(body)).encode(), b"\r\n",
-        b"connection: close\r\n\r\n",
-        body,
-    ])
+    body = json.dumps({"error": {"statusCode": status, "name": "Error", "message": message, "code": code}}).encode()
+    return b"".join(
+        [
+            f"HTTP/1.1 {status} {reason}\r\n".encode(),
+            b"content-type: application/json; charset=utf-8\r\n",
+            b"content-length: ",
+            str(len(body)).encode(),
+            b"\r\n",
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )
 
 
 HEADERS_TIMED_OUT = _error_response(
-    408, "Request Timeout", "the request's headers did not arrive in time", "REQUEST_TIMEOUT")
+    408, "Request Timeout", "the request's headers did not arrive in time", "REQUEST_TIMEOUT"
+)
 HEADERS_TOO_LARGE = _error_response(
-    431, "Request Header Fields Too Large", "the request's line and headers are too large",
-    "HEADERS_TOO_LARGE")
+    431, "Request Header Fields Too Large", "the request's line and headers are too large", "HEADERS_TOO_LARGE"
+)
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):

@@ -135,20 +135,30 @@ def uvicorn_log_config(log_format: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "default": ({"()": "lbpy._serve_logs.JsonFormatter"} if json_lines
-                        else {"()": "lbpy._serve_logs.TextFormatter", "fmt": "%(message)s"}),
-            "access": ({"()": "lbpy._serve_logs.JsonFormatter"} if json_lines else {
-                "()": "uvicorn.logging.AccessFormatter",
-                "fmt": '%(client_addr)s - "%(request_line)s" %(status_code)s',
-                "use_colors": False,
-            }),
+            "default": (
+                {"()": "lbpy._serve_logs.JsonFormatter"}
+                if json_lines
+                else {"()": "lbpy._serve_logs.TextFormatter", "fmt": "%(message)s"}
+            ),
+            "access": (
+                {"()": "lbpy._serve_logs.JsonFormatter"}
+                if json_lines
+                else {
+                    "()": "uvicorn.logging.AccessFormatter",
+                    "fmt": '%(client_addr)s - "%(request_line)s" %(status_code)s',
+                    "use_colors": False,
+                }
+            ),
         },
         "filters": {"tokens": {"()": "lbpy._serve_logs.AccessTokenFilter"}},
         "handlers": {
-            "default": {"class": "logging.StreamHandler", "formatter": "default",
-                        "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout",
-                       "filters": ["tokens"]},
+            "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stdout",
+                "filters": ["tokens"],
+            },
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "WARNING", "propagate": False},

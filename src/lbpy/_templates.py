@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -31,13 +31,12 @@ def template_path(name: str) -> Path:
     path = templates_dir() / name
     if not (path / "cookiecutter.json").is_file():
         raise LbpyError(
-            f"lbpy's {name} template is missing from {path.parent}; reinstall lbpy "
-            "(pip install --force-reinstall lbpy)"
+            f"lbpy's {name} template is missing from {path.parent}; reinstall lbpy (pip install --force-reinstall lbpy)"
         )
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def app_templates() -> dict[str, str]:
     """The app templates ``lbpy new-app --template`` offers: name -> one-line description.
 
@@ -49,7 +48,7 @@ def app_templates() -> dict[str, str]:
     return {name: details.get(name, {}).get("description", "") for name in declared["template"]}
 
 
-@lru_cache(maxsize=None)
+@cache
 def app_datasources() -> dict[str, str]:
     """The connectors ``lbpy new-app --datasource`` offers for the default datasource."""
     declared = read_cookiecutter_json(template_path(APP_TEMPLATE))

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import write_app
+from lbpy_process import STARTED, free_port, lbpy_start, run_start
 from starlette.testclient import TestClient
 
 from lbpy import BootError, create_app
-
-from conftest import write_app
-from lbpy_process import STARTED, free_port, lbpy_start, run_start
 
 NOTE = {"properties": {"title": "string"}}
 
@@ -66,7 +65,10 @@ def test_boot_scripts_run_once(tmp_path):
 
 
 def test_a_boot_script_can_add_routes_and_hooks(tmp_path):
-    root = app_with(tmp_path, {"server/boot/api.py": """
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/api.py": """
         def boot(app):
             Note = app.models["Note"]
 
@@ -77,7 +79,9 @@ def test_a_boot_script_can_add_routes_and_hooks(tmp_path):
             @Note.observe("before save")
             def trim(ctx):
                 ctx.instance["title"] = ctx.instance["title"].strip()
-    """})
+    """
+        },
+    )
     with TestClient(create_app(root)) as api:
         api.post("/api/Notes", json={"title": "  padded  "})
         assert api.get("/api/Notes/shout").json() == {"titles": ["PADDED"]}
@@ -90,29 +94,34 @@ def test_a_boot_script_without_boot_is_a_warning(tmp_path, caplog):
     assert "server/boot/nothing.py defines no boot(app) function" in caplog.text
 
 
-FAILING_BOOT = {"server/boot/01-fails.py": """
+FAILING_BOOT = {
+    "server/boot/01-fails.py": """
     def helper():
         raise RuntimeError("the seed file is missing")
 
     def boot(app):
         helper()
-"""}
+"""
+}
 
 
 def test_a_failing_boot_script_names_its_file_and_line(tmp_path):
     app = create_app(app_with(tmp_path, FAILING_BOOT))
-    with pytest.raises(BootError) as caught:
-        with TestClient(app):
-            pass
-    assert str(caught.value) == ("server/boot/01-fails.py:3: boot(app) failed: RuntimeError: "
-                                 "the seed file is missing")
+    with pytest.raises(BootError) as caught, TestClient(app):
+        pass
+    assert str(caught.value) == ("server/boot/01-fails.py:3: boot(app) failed: RuntimeError: the seed file is missing")
 
 
 def test_a_failing_async_boot_script(tmp_path):
-    root = app_with(tmp_path, {"server/boot/later.py": """
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/later.py": """
         async def boot(app):
             await app.models["Note"].create({"title": 3.5j})
-    """})
+    """
+        },
+    )
     with pytest.raises(BootError, match=r"^server/boot/later.py:3: boot\(app\) failed: "):
         with TestClient(create_app(root)):
             pass
@@ -125,23 +134,34 @@ def test_a_boot_script_that_cannot_be_imported(tmp_path):
 
 
 def test_a_failing_customisation_names_its_file_and_line(tmp_path):
-    root = app_with(tmp_path, {"common/models/note.py": """
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.py": """
         def customize(Note):
             Note.observe("before saving", print)
-    """})
+    """
+        },
+    )
     with pytest.raises(BootError) as caught:
         create_app(root)
     assert str(caught.value).startswith(
-        'common/models/note.py:3: customize(Note) failed: ValueError: unknown operation hook "before saving"')
+        'common/models/note.py:3: customize(Note) failed: ValueError: unknown operation hook "before saving"'
+    )
 
 
 def test_a_customisation_that_raises_an_lbpy_error_is_shown_as_is(tmp_path):
-    root = app_with(tmp_path, {"common/models/note.py": """
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.py": """
         from lbpy import BootError
 
         def customize(Note):
             raise BootError("common/models/note.py: set NOTES_KEY first")
-    """})
+    """
+        },
+    )
     with pytest.raises(BootError, match="^common/models/note.py: set NOTES_KEY first$"):
         create_app(root)
 
@@ -156,12 +176,18 @@ def test_a_customisation_without_customize_is_a_warning(tmp_path, caplog):
 # -- under lbpy start --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("files, expected", [
-    (FAILING_BOOT, "server/boot/01-fails.py:3: boot(app) failed: RuntimeError: the seed file is missing"),
-    ({"server/boot/typo.py": "def boot(app)\n    pass\n"}, "server/boot/typo.py:1: SyntaxError"),
-    ({"common/models/note.py": "def customize(Note):\n    Note.nope()\n"},
-     "common/models/note.py:2: customize(Note) failed: AttributeError"),
-], ids=["boot fails", "boot does not import", "customize fails"])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (FAILING_BOOT, "server/boot/01-fails.py:3: boot(app) failed: RuntimeError: the seed file is missing"),
+        ({"server/boot/typo.py": "def boot(app)\n    pass\n"}, "server/boot/typo.py:1: SyntaxError"),
+        (
+            {"common/models/note.py": "def customize(Note):\n    Note.nope()\n"},
+            "common/models/note.py:2: customize(Note) failed: AttributeError",
+        ),
+    ],
+    ids=["boot fails", "boot does not import", "customize fails"],
+)
 def test_lbpy_start_reports_a_failing_script_in_one_line(tmp_path, files, expected):
     done = run_start(app_with(tmp_path, files))
     assert done.returncode != 0

@@ -14,21 +14,28 @@ FAST_HASHING = {"timeCost": 1, "memoryCost": 1024, "parallelism": 1}
 
 MODELS: dict[str, dict[str, Any]] = {
     "Account": {
-        "base": "User", "properties": {"nickname": {"type": "string"}},
+        "base": "User",
+        "properties": {"nickname": {"type": "string"}},
         "relations": {"notes": {"type": "hasMany", "model": "Note", "foreignKey": "ownerId"}},
-        "acls": [{"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW",
-                  "property": "__get__notes"}],
+        "acls": [{"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW", "property": "__get__notes"}],
     },
     "Note": {
         "properties": {"title": {"type": "string"}},
-        "relations": {"owner": {"type": "belongsTo", "model": "Account", "foreignKey": "ownerId"},
-                      "tags": {"type": "hasMany", "model": "Tag", "foreignKey": "noteId"}},
+        "relations": {
+            "owner": {"type": "belongsTo", "model": "Account", "foreignKey": "ownerId"},
+            "tags": {"type": "hasMany", "model": "Tag", "foreignKey": "noteId"},
+        },
         "acls": [
             {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
             {"accessType": "READ", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"},
             {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
-            {"accessType": "EXECUTE", "principalType": "ROLE", "principalId": "$authenticated",
-             "permission": "ALLOW", "property": "create"},
+            {
+                "accessType": "EXECUTE",
+                "principalType": "ROLE",
+                "principalId": "$authenticated",
+                "permission": "ALLOW",
+                "property": "create",
+            },
             {"accessType": "*", "principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"},
             {"principalType": "ROLE", "principalId": "$everyone", "permission": "ALLOW", "property": "ping"},
         ],
@@ -39,31 +46,65 @@ MODELS: dict[str, dict[str, Any]] = {
             "prototype.stamp": {"returns": {"arg": "result", "type": "string"}, "http": {"verb": "post"}},
         },
     },
-    "Memo": {"properties": {"title": "string", "userId": "number"}, "acls": [
-        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
-        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"}]},
-    "Doc": {"properties": {"title": "string", "ownerId": "number"}, "acls": [
-        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"}]},
-    "Project": {"properties": {"title": "string", "owner": "number"}, "acls": [
-        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
-        {"principalType": "ROLE", "principalId": "teammate", "permission": "ALLOW", "accessType": "READ"}]},
+    "Memo": {
+        "properties": {"title": "string", "userId": "number"},
+        "acls": [
+            {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+            {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
+            {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"},
+        ],
+    },
+    "Doc": {
+        "properties": {"title": "string", "ownerId": "number"},
+        "acls": [
+            {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+            {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
+        ],
+    },
+    "Project": {
+        "properties": {"title": "string", "owner": "number"},
+        "acls": [
+            {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+            {"principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
+            {"principalType": "ROLE", "principalId": "teammate", "permission": "ALLOW", "accessType": "READ"},
+        ],
+    },
     "Secret": {"properties": {"text": "string"}, "defaultPermission": "DENY"},
     "Item": {"properties": {"name": "string"}, "acls": []},
-    "Tag": {"properties": {"label": "string"},
-            "acls": [{"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"}]},
-    "Box": {"properties": {"name": "string"}, "aclErrorStatus": 403, "acls": [
-        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-        {"principalType": "ROLE", "principalId": "$unauthenticated", "permission": "ALLOW",
-         "accessType": "READ", "property": "findById"},
-        {"principalType": "USER", "principalId": "2", "permission": "ALLOW", "accessType": "WRITE"},
-        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": ["find", "count"]},
-        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "updateAttributes"}]},
+    "Tag": {
+        "properties": {"label": "string"},
+        "acls": [{"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"}],
+    },
+    "Box": {
+        "properties": {"name": "string"},
+        "aclErrorStatus": 403,
+        "acls": [
+            {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+            {
+                "principalType": "ROLE",
+                "principalId": "$unauthenticated",
+                "permission": "ALLOW",
+                "accessType": "READ",
+                "property": "findById",
+            },
+            {"principalType": "USER", "principalId": "2", "permission": "ALLOW", "accessType": "WRITE"},
+            {
+                "principalType": "ROLE",
+                "principalId": "$authenticated",
+                "permission": "ALLOW",
+                "property": ["find", "count"],
+            },
+            {
+                "principalType": "ROLE",
+                "principalId": "$authenticated",
+                "permission": "ALLOW",
+                "property": "updateAttributes",
+            },
+        ],
+    },
 }
 
-NOTE_PY = '''
+NOTE_PY = """
 def customize(Note):
     async def ping():
         return "pong"
@@ -78,9 +119,9 @@ def customize(Note):
         return f"stamped {self.id}"
 
     Note.ping, Note.shout, Note.whisper, Note.stamp = ping, shout, whisper, stamp
-'''
+"""
 
-SEED = '''
+SEED = """
 async def boot(app):
     Account, Role, RoleMapping, ACL = (app.models[n] for n in ("Account", "Role", "RoleMapping", "ACL"))
     Role.register_resolver("teammate", lambda role, ctx: str(ctx.get_user_id()) == "2")
@@ -104,15 +145,19 @@ async def boot(app):
                       "principalId": "$everyone", "permission": "DENY"})
     await ACL.create({"model": "*", "property": "count", "accessType": "READ", "principalType": "ROLE",
                       "principalId": "$everyone", "permission": "ALLOW"})
-'''
+"""
 
 PASSWORDS = {"ann": "ann-secret", "bob": "bob-secret", "cat": "cat-secret"}
 
 
 def write_auth_app(root: Path, datasource: dict | None = None, *, config: dict | None = None) -> Path:
     auth = {"passwordHashing": FAST_HASHING, **((config or {}).pop("auth", {}) if config else {})}
-    write_app(root, MODELS, datasources={"db": datasource or {"name": "db", "connector": "memory"}},
-              config={"auth": auth, **(config or {})})
+    write_app(
+        root,
+        MODELS,
+        datasources={"db": datasource or {"name": "db", "connector": "memory"}},
+        config={"auth": auth, **(config or {})},
+    )
     (root / "common" / "models" / "note.py").write_text(NOTE_PY)
     (root / "server" / "boot").mkdir(exist_ok=True)
     (root / "server" / "boot" / "seed.py").write_text(SEED)
@@ -120,7 +165,8 @@ def write_auth_app(root: Path, datasource: dict | None = None, *, config: dict |
 
 
 def login(client, name: str, password: str | None = None) -> str:
-    response = client.post("/api/Accounts/login",
-                           json={"email": f"{name}@example.com", "password": password or PASSWORDS[name]})
+    response = client.post(
+        "/api/Accounts/login", json={"email": f"{name}@example.com", "password": password or PASSWORDS[name]}
+    )
     assert response.status_code == 200, response.text
     return response.json()["id"]

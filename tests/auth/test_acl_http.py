@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import login, write_auth_app
 from connectors.sql.sql_support import POSTGRESQL_URL, execute, require
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -99,14 +98,23 @@ def served(request, tmp_path_factory):
     if backend == "memory":
         datasource = {"name": "db", "connector": "memory"}
     elif backend == "sqlite":
-        datasource = {"name": "db", "connector": "sqlite",
-                      "file": str(tmp_path_factory.mktemp("db") / "db.sqlite3"), "autoupdate": True}
+        datasource = {
+            "name": "db",
+            "connector": "sqlite",
+            "file": str(tmp_path_factory.mktemp("db") / "db.sqlite3"),
+            "autoupdate": True,
+        }
     else:
         require("postgresql")
         schema = f"lbpy_auth_{id(request) % 100000}"
         execute(POSTGRESQL_URL, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
-        datasource = {"name": "db", "connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema,
-                      "autoupdate": True}
+        datasource = {
+            "name": "db",
+            "connector": "postgresql",
+            "url": POSTGRESQL_URL,
+            "schema": schema,
+            "autoupdate": True,
+        }
     root = write_auth_app(tmp_path_factory.mktemp(backend) / "app", datasource)
     with TestClient(create_app(root), raise_server_exceptions=False) as client:
         tokens = {name: login(client, name) for name in CALLERS[1:]}
@@ -136,13 +144,22 @@ def test_writes(served, method, path, body, expected):
 
 def test_denials_answer_as_loopback(served):
     client, tokens = served
-    assert _call(client, tokens, "anon", "GET", "/Notes", None).json() == {"error": {
-        "statusCode": 401, "name": "Error", "message": "Authorization Required", "code": "AUTHORIZATION_REQUIRED"}}
+    assert _call(client, tokens, "anon", "GET", "/Notes", None).json() == {
+        "error": {
+            "statusCode": 401,
+            "name": "Error",
+            "message": "Authorization Required",
+            "code": "AUTHORIZATION_REQUIRED",
+        }
+    }
     # an authenticated caller is refused with 401 too, unless the model says aclErrorStatus 403
-    assert _call(client, tokens, "bob", "PATCH", "/Notes/1", {"title": "z"}).json()["error"]["code"] == \
-        "AUTHORIZATION_REQUIRED"
-    assert _call(client, tokens, "ann", "GET", "/Boxes/1", None).json() == {"error": {
-        "statusCode": 403, "name": "Error", "message": "Access Denied", "code": "ACCESS_DENIED"}}
+    assert (
+        _call(client, tokens, "bob", "PATCH", "/Notes/1", {"title": "z"}).json()["error"]["code"]
+        == "AUTHORIZATION_REQUIRED"
+    )
+    assert _call(client, tokens, "ann", "GET", "/Boxes/1", None).json() == {
+        "error": {"statusCode": 403, "name": "Error", "message": "Access Denied", "code": "ACCESS_DENIED"}
+    }
     found = _call(client, tokens, "cat", "GET", "/Notes/999", None).json()["error"]
     assert (found["statusCode"], found["code"]) == (404, "MODEL_NOT_FOUND")
 

@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 
 import httpx
-
 from auth_app import FAST_HASHING, write_auth_app
 from connectors.sql.sql_support import POSTGRESQL_URL, execute, require
 from lbpy_process import lbpy_start
 
 LOOPBACK_MODEL_CONFIG = {
-    "_meta": {"sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
-              "mixins": ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"]},
+    "_meta": {
+        "sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
+        "mixins": ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"],
+    },
     "User": {"dataSource": "db", "public": False},
     "AccessToken": {"dataSource": "db", "public": False},
     "ACL": {"dataSource": "db", "public": False},
@@ -24,18 +25,44 @@ LOOPBACK_MODEL_CONFIG = {
     "Customer": {"dataSource": "db", "public": True},
     "Order": {"dataSource": "db", "public": True},
 }
-CUSTOMER = {"name": "Customer", "base": "User", "idInjection": True, "options": {"validateUpsert": True},
-            "properties": {"name": {"type": "string"}}, "validations": [],
-            "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
-            "acls": [{"accessType": "READ", "principalType": "ROLE", "principalId": "$owner",
-                      "permission": "ALLOW", "property": "__get__orders"}], "methods": {}}
-ORDER = {"name": "Order", "base": "PersistedModel", "idInjection": True,
-         "properties": {"total": {"type": "number", "required": True}},
-         "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}},
-         "acls": [{"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-                  {"accessType": "*", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
-                  {"accessType": "EXECUTE", "principalType": "ROLE", "principalId": "$authenticated",
-                   "permission": "ALLOW", "property": "create"}], "methods": {}}
+CUSTOMER = {
+    "name": "Customer",
+    "base": "User",
+    "idInjection": True,
+    "options": {"validateUpsert": True},
+    "properties": {"name": {"type": "string"}},
+    "validations": [],
+    "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
+    "acls": [
+        {
+            "accessType": "READ",
+            "principalType": "ROLE",
+            "principalId": "$owner",
+            "permission": "ALLOW",
+            "property": "__get__orders",
+        }
+    ],
+    "methods": {},
+}
+ORDER = {
+    "name": "Order",
+    "base": "PersistedModel",
+    "idInjection": True,
+    "properties": {"total": {"type": "number", "required": True}},
+    "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}},
+    "acls": [
+        {"accessType": "*", "principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"accessType": "*", "principalType": "ROLE", "principalId": "$owner", "permission": "ALLOW"},
+        {
+            "accessType": "EXECUTE",
+            "principalType": "ROLE",
+            "principalId": "$authenticated",
+            "permission": "ALLOW",
+            "property": "create",
+        },
+    ],
+    "methods": {},
+}
 
 
 def write_loopback_app(root: Path) -> Path:
@@ -44,13 +71,26 @@ def write_loopback_app(root: Path) -> Path:
     (root / "common" / "models").mkdir(parents=True)
     (root / "server" / "server.js").write_text("'use strict';\nvar loopback = require('loopback');\n")
     (root / "server" / "boot" / "authentication.js").write_text(
-        "module.exports = function enableAuthentication(server) { server.enableAuth(); };\n")
-    (root / "server" / "config.json").write_text(json.dumps({
-        "restApiRoot": "/api", "host": "0.0.0.0", "port": 3000,
-        "remoting": {"context": False, "rest": {"handleErrors": False, "normalizeHttpPath": False, "xml": False},
-                     "json": {"strict": False, "limit": "100kb"}, "urlencoded": {"extended": True, "limit": "100kb"},
-                     "cors": False},
-        "auth": {"passwordHashing": FAST_HASHING}}, indent=2))
+        "module.exports = function enableAuthentication(server) { server.enableAuth(); };\n"
+    )
+    (root / "server" / "config.json").write_text(
+        json.dumps(
+            {
+                "restApiRoot": "/api",
+                "host": "0.0.0.0",
+                "port": 3000,
+                "remoting": {
+                    "context": False,
+                    "rest": {"handleErrors": False, "normalizeHttpPath": False, "xml": False},
+                    "json": {"strict": False, "limit": "100kb"},
+                    "urlencoded": {"extended": True, "limit": "100kb"},
+                    "cors": False,
+                },
+                "auth": {"passwordHashing": FAST_HASHING},
+            },
+            indent=2,
+        )
+    )
     (root / "server" / "datasources.json").write_text(json.dumps({"db": {"name": "db", "connector": "memory"}}))
     (root / "server" / "model-config.json").write_text(json.dumps(LOOPBACK_MODEL_CONFIG, indent=2))
     for name, definition in (("customer", CUSTOMER), ("order", ORDER)):
@@ -97,15 +137,20 @@ def test_two_processes_on_one_postgresql_database(tmp_path):
     schema = f"lbpy_auth_two_{int(time.time() * 1000) % 10**8}"
     execute(POSTGRESQL_URL, f'CREATE SCHEMA "{schema}"')
     try:
-        root = write_auth_app(tmp_path / "app", {"name": "db", "connector": "postgresql", "url": POSTGRESQL_URL,
-                                                  "schema": schema, "autoupdate": True})
+        root = write_auth_app(
+            tmp_path / "app",
+            {"name": "db", "connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema, "autoupdate": True},
+        )
         with lbpy_start(root, "--port", "0") as first, lbpy_start(root, "--port", "0") as second:
-            token = httpx.post(first.url + "/api/Accounts/login",
-                               json={"email": "ann@example.com", "password": "ann-secret"}).json()["id"]
+            token = httpx.post(
+                first.url + "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"}
+            ).json()["id"]
             headers = {"Authorization": f"Bearer {token}"}
             assert httpx.get(second.url + "/api/Accounts/1", headers=headers).json()["email"] == "ann@example.com"
-            assert httpx.patch(second.url + "/api/Notes/1", json={"title": "from the second"},
-                               headers=headers).status_code == 200
+            assert (
+                httpx.patch(second.url + "/api/Notes/1", json={"title": "from the second"}, headers=headers).status_code
+                == 200
+            )
             assert httpx.post(first.url + "/api/Accounts/logout", headers=headers).status_code == 204
             time.sleep(1.2)  # the second process trusted the token for at most cacheSeconds (1)
             assert httpx.get(second.url + "/api/Accounts/1", headers=headers).status_code == 401

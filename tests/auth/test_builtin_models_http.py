@@ -9,9 +9,8 @@ import copy
 import json
 
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import login, write_auth_app
+from starlette.testclient import TestClient
 
 from lbpy import BootError, create_app
 
@@ -46,9 +45,21 @@ def test_nobody_but_an_admin_writes_roles_and_mappings(client):
         assert client.patch(f"/api/Roles/{admin}", json={"name": "x"}, headers=headers).status_code == 401
         assert client.get("/api/RoleMappings", headers=headers).status_code == 401
         assert client.get(f"/api/Roles/{admin}/principals", headers=headers).status_code == 401
-        assert client.post("/api/ACLs", json={"model": "*", "property": "*", "accessType": "*", "principalType": "ROLE",
-                                              "principalId": "$everyone", "permission": "ALLOW"},
-                           headers=headers).status_code == 401
+        assert (
+            client.post(
+                "/api/ACLs",
+                json={
+                    "model": "*",
+                    "property": "*",
+                    "accessType": "*",
+                    "principalType": "ROLE",
+                    "principalId": "$everyone",
+                    "permission": "ALLOW",
+                },
+                headers=headers,
+            ).status_code
+            == 401
+        )
         assert client.get("/api/ACLs", headers=headers).status_code == 401
     # Bob is no admin: an admin-only method of Note stays closed to him
     assert client.post("/api/Notes/whisper", headers=bob).status_code == 401
@@ -62,12 +73,22 @@ def test_nobody_but_an_admin_writes_roles_and_mappings(client):
 
 def test_the_apps_acl_records_may_open_them(client):
     bob, cat = {"Authorization": login(client, "bob")}, {"Authorization": login(client, "cat")}
-    grant = {"model": "RoleMapping", "property": "find", "accessType": "READ", "principalType": "ROLE",
-             "principalId": "$authenticated", "permission": "ALLOW"}
+    grant = {
+        "model": "RoleMapping",
+        "property": "find",
+        "accessType": "READ",
+        "principalType": "ROLE",
+        "principalId": "$authenticated",
+        "permission": "ALLOW",
+    }
     assert client.post("/api/ACLs", json=grant, headers=cat).status_code == 200
     assert client.get("/api/RoleMappings", headers=bob).status_code == 200
-    assert client.post("/api/RoleMappings", json={"principalType": "USER", "principalId": "2", "roleId": "x"},
-                       headers=bob).status_code == 401
+    assert (
+        client.post(
+            "/api/RoleMappings", json={"principalType": "USER", "principalId": "2", "roleId": "x"}, headers=bob
+        ).status_code
+        == 401
+    )
 
 
 def test_the_admin_role_is_a_setting(tmp_path):

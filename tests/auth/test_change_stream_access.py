@@ -14,16 +14,19 @@ import time
 import anyio
 import httpx
 import pytest
-
 from auth_app import MODELS, PASSWORDS, write_auth_app
 
 from lbpy import create_app
 
 #: only admins read it; anyone authenticated adds to it
-LEDGER = {"properties": {"entry": "string"}, "acls": [
-    {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
-    {"principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"},
-    {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"}]}
+LEDGER = {
+    "properties": {"entry": "string"},
+    "acls": [
+        {"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"},
+        {"principalType": "ROLE", "principalId": "admin", "permission": "ALLOW"},
+        {"principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW", "property": "create"},
+    ],
+}
 
 
 def free_port() -> int:
@@ -76,7 +79,7 @@ class Stream:
             self.ended.set()
 
     def events(self) -> list[dict]:
-        return [json.loads(line[len("data: "):]) for line in self.text.splitlines() if line.startswith("data: ")]
+        return [json.loads(line[len("data: ") :]) for line in self.text.splitlines() if line.startswith("data: ")]
 
     async def wait_for_events(self, count: int) -> list[dict]:
         with anyio.fail_after(10):
@@ -88,9 +91,11 @@ class Stream:
 def run(base: str, test) -> None:
     async def main():
         async with httpx.AsyncClient(base_url=base, timeout=None) as client, anyio.create_task_group() as tasks:
+
             async def login(name: str, **extra) -> dict:
-                answer = await client.post("/api/Accounts/login", json={
-                    "email": f"{name}@example.com", "password": PASSWORDS[name], **extra})
+                answer = await client.post(
+                    "/api/Accounts/login", json={"email": f"{name}@example.com", "password": PASSWORDS[name], **extra}
+                )
                 assert answer.status_code == 200
                 return {"Authorization": answer.json()["id"]}
 

@@ -9,10 +9,9 @@ import copy
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import write_auth_app
 from lbpy_process import clean_env, lbpy_start
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -45,7 +44,11 @@ def test_behind_a_proxy_the_forwarded_scheme_counts_when_the_proxy_is_trusted(tm
         config["trust proxy"] = trusted  # Express's setting, as server/config.json holds it
     root = write_auth_app(tmp_path / "app", config=config)
     with lbpy_start(root, "--port", "0", env=clean_env()) as server:
-        login = httpx.post(server.url + "/api/Accounts/login", json=ANN,
-                           headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}, timeout=10)
+        login = httpx.post(
+            server.url + "/api/Accounts/login",
+            json=ANN,
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"},
+            timeout=10,
+        )
         assert login.status_code == 200
         assert ("Secure" in _attributes(login.headers["set-cookie"])) is secure

@@ -9,12 +9,11 @@ import time
 
 import httpx
 import pytest
-from openapi_spec_validator import validate
-from starlette.testclient import TestClient
-
 from auth_app import write_auth_app
 from lbpy_process import lbpy_start
+from openapi_spec_validator import validate
 from rest.test_explorer import CHROMIUM, _DevTools, chromium_args, needs_chromium
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -34,7 +33,12 @@ def test_openapi_declares_the_token_and_where_it_is_needed(client):
     document = client.get("/openapi.json").json()
     validate(document)
     schemes = document["components"]["securitySchemes"]
-    assert schemes["AccessToken"] == {**schemes["AccessToken"], "type": "apiKey", "in": "header", "name": "Authorization"}
+    assert schemes["AccessToken"] == {
+        **schemes["AccessToken"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+    }
     assert schemes["Bearer"]["scheme"] == "bearer"
     needs = [{"AccessToken": []}, {"Bearer": []}]
     assert operation(document, "/Accounts", "get")["security"] == needs
@@ -72,14 +76,21 @@ _HELPERS = """
 """
 
 # each step leaves the focus where the next keystrokes go (typed as a user types, through DevTools)
-OPEN_AUTHORIZE = "(async () => {" + _HELPERS + """
+OPEN_AUTHORIZE = (
+    "(async () => {"
+    + _HELPERS
+    + """
   (await waitFor(() => document.querySelector("button.authorize"), "the Authorize button")).click();
   const dialog = await waitFor(() => document.querySelector(".dialog-ux .modal-ux"), "the dialog");
   (await waitFor(() => dialog.querySelector("input"), "the token input")).focus();
   return true;
 })()"""
+)
 
-AUTHORIZE_AND_OPEN = "(async () => {" + _HELPERS + """
+AUTHORIZE_AND_OPEN = (
+    "(async () => {"
+    + _HELPERS
+    + """
   const dialog = document.querySelector(".dialog-ux .modal-ux");
   (await waitFor(() => dialog.querySelector("button.modal-btn.auth.authorize"), "Authorize")).click();
   await sleep(200);
@@ -94,8 +105,12 @@ AUTHORIZE_AND_OPEN = "(async () => {" + _HELPERS + """
   id.focus();
   return true;
 })()"""
+)
 
-EXECUTE = "(async () => {" + _HELPERS + """
+EXECUTE = (
+    "(async () => {"
+    + _HELPERS
+    + """
   const operation = findOperation();
   await waitFor(() => operation.querySelector('input[placeholder="id"]').value === "1", "the typed id");
   // the filter is left as Swagger UI fills it from the document's example ({})
@@ -110,6 +125,7 @@ EXECUTE = "(async () => {" + _HELPERS + """
   return answer.email ? {status: status.textContent.trim(), email: answer.email}
                       : {status: status.textContent.trim(), url: url, answer: answer};
 })()"""
+)
 
 
 @needs_chromium
@@ -117,11 +133,15 @@ def test_authorize_in_the_explorer_then_try_it_out(tmp_path):
     websockets = pytest.importorskip("websockets.sync.client", reason="needs the websockets package")
     root = write_auth_app(tmp_path / "live")
     with lbpy_start(root, "--port", "0") as server:
-        token = httpx.post(server.url + "/api/Accounts/login",
-                           json={"email": "ann@example.com", "password": "ann-secret"}).json()["id"]
+        token = httpx.post(
+            server.url + "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"}
+        ).json()["id"]
         profile = tmp_path / "profile"
-        browser = subprocess.Popen(chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        browser = subprocess.Popen(
+            chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             port_file = profile / "DevToolsActivePort"
             for _ in range(300):

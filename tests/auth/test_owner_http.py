@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import login, write_auth_app
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -37,21 +36,25 @@ def bob(client):
     return {"Authorization": token}
 
 
-@pytest.mark.parametrize("path", [
-    "/Memos?id=2",
-    "/Memos/count?id=2",
-    "/Memos/findOne?id=2&filter=" + json.dumps({"where": {"id": 1}}),
-    "/Memos?filter=" + json.dumps({"where": {"id": 2}}) + "&id=2",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/Memos?id=2",
+        "/Memos/count?id=2",
+        "/Memos/findOne?id=2&filter=" + json.dumps({"where": {"id": 1}}),
+        "/Memos?filter=" + json.dumps({"where": {"id": 2}}) + "&id=2",
+    ],
+)
 def test_an_id_in_the_query_does_not_make_a_reader_the_owner(client, bob, path):
     assert client.get("/api" + path, headers=bob).status_code == 401
 
 
 def test_an_id_in_the_query_or_body_does_not_make_a_writer_the_owner(client, bob):
-    assert client.post(f"/api/Memos/update?id=2&where={WHERE_ANN}", json={"title": "x"},
-                       headers=bob).status_code == 401
-    assert client.post(f"/api/Memos/upsertWithWhere?id=2&where={WHERE_ANN}", json={"title": "x"},
-                       headers=bob).status_code == 401
+    assert client.post(f"/api/Memos/update?id=2&where={WHERE_ANN}", json={"title": "x"}, headers=bob).status_code == 401
+    assert (
+        client.post(f"/api/Memos/upsertWithWhere?id=2&where={WHERE_ANN}", json={"title": "x"}, headers=bob).status_code
+        == 401
+    )
     ann = {"Authorization": login(client, "ann")}
     assert client.get("/api/Memos/1", headers=ann).json()["title"] == "ann memo"
 
@@ -60,14 +63,20 @@ def test_ownership_comes_from_the_stored_record(client, bob):
     # naming oneself as the owner in the body does not make a record one's own
     assert client.patch("/api/Memos/1", json={"userId": 2, "title": "x"}, headers=bob).status_code == 401
     assert client.patch("/api/Memos", json={"id": 1, "userId": 2, "title": "x"}, headers=bob).status_code == 401
-    assert client.post("/api/Memos/replaceOrCreate", json={"id": 1, "userId": 2, "title": "x"},
-                       headers=bob).status_code == 401
+    assert (
+        client.post("/api/Memos/replaceOrCreate", json={"id": 1, "userId": 2, "title": "x"}, headers=bob).status_code
+        == 401
+    )
     # nor does another id in the body retarget a write on one's own record
     assert client.patch("/api/Memos/2", json={"id": 1, "title": "x"}, headers=bob).status_code == 400
     # the body's id still names the record PATCH /X and replaceOrCreate write, as in LoopBack
     assert client.patch("/api/Memos", json={"id": 2, "title": "mine"}, headers=bob).status_code == 200
-    assert client.post("/api/Memos/replaceOrCreate", json={"id": 2, "title": "still mine", "userId": 2},
-                       headers=bob).status_code == 200
+    assert (
+        client.post(
+            "/api/Memos/replaceOrCreate", json={"id": 2, "title": "still mine", "userId": 2}, headers=bob
+        ).status_code
+        == 200
+    )
     ann = {"Authorization": login(client, "ann")}
     assert client.get("/api/Memos/1", headers=ann).json() == {"title": "ann memo", "userId": 1, "id": 1}
     assert client.get("/api/Memos/2", headers=bob).json()["title"] == "still mine"

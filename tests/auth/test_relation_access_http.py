@@ -14,9 +14,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import MODELS, login, write_auth_app
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -28,9 +27,19 @@ def _models():
     account = models["Account"]
     account["relations"]["notes"]["options"] = {"nestRemoting": True}
     account["relations"]["memos"] = {"type": "hasMany", "model": "Memo", "foreignKey": "userId"}
-    account["acls"] += [{**OWNER, "property": name} for name in (
-        "__get__notes__tags", "__findById__notes__tags", "__get__notes__owner", "__get__memos",
-        "__count__memos", "__findById__memos", "__updateById__memos", "__create__memos")]
+    account["acls"] += [
+        {**OWNER, "property": name}
+        for name in (
+            "__get__notes__tags",
+            "__findById__notes__tags",
+            "__get__notes__owner",
+            "__get__memos",
+            "__count__memos",
+            "__findById__memos",
+            "__updateById__memos",
+            "__create__memos",
+        )
+    ]
     return models
 
 
@@ -48,17 +57,20 @@ def monkeypatch_module():
         yield patch
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("GET", "/Notes/1/tags", None),
-    ("GET", "/Notes/1/tags/count", None),
-    ("GET", "/Notes/1/tags/1", None),
-    ("POST", "/Notes/1/tags", {"label": "new"}),
-    ("PUT", "/Notes/1/tags/1", {"label": "changed"}),
-    ("DELETE", "/Notes/1/tags/1", None),
-    ("DELETE", "/Notes/1/tags", None),
-    ("GET", "/Accounts/1/notes/1/tags", None),
-    ("GET", "/Accounts/1/notes/1/tags/1", None),
-])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("GET", "/Notes/1/tags", None),
+        ("GET", "/Notes/1/tags/count", None),
+        ("GET", "/Notes/1/tags/1", None),
+        ("POST", "/Notes/1/tags", {"label": "new"}),
+        ("PUT", "/Notes/1/tags/1", {"label": "changed"}),
+        ("DELETE", "/Notes/1/tags/1", None),
+        ("DELETE", "/Notes/1/tags", None),
+        ("GET", "/Accounts/1/notes/1/tags", None),
+        ("GET", "/Accounts/1/notes/1/tags/1", None),
+    ],
+)
 def test_a_related_model_that_denies_everyone_stays_closed(served, method, path, body):
     client, tokens = served
     # Ann owns note 1 (and may write it); Cat is an admin of Notes; Tag denies everyone
@@ -74,7 +86,7 @@ def test_a_belongs_to_route_reads_the_related_record_as_findById_would(served):
     assert client.get("/api/Notes/1/owner", headers=tokens["ann"]).json()["email"] == "ann@example.com"
     for caller in ("bob", "cat"):
         assert client.get("/api/Notes/1/owner", headers=tokens[caller]).status_code == 401
-        assert client.get("/api/Notes/1?filter={\"include\": \"owner\"}", headers=tokens[caller]).status_code == 401
+        assert client.get('/api/Notes/1?filter={"include": "owner"}', headers=tokens[caller]).status_code == 401
     assert client.get("/api/Accounts/1/notes/1/owner", headers=tokens["ann"]).status_code == 200
     assert client.get("/api/Accounts/1/notes/1/owner", headers=tokens["bob"]).status_code == 401
 

@@ -8,9 +8,8 @@ import base64
 import time
 
 import pytest
-from starlette.testclient import TestClient
-
 from auth_app import login, write_auth_app
+from starlette.testclient import TestClient
 
 from lbpy import create_app
 
@@ -39,8 +38,16 @@ def error(response):
 
 def test_register_and_login(app_client):
     client = app_client()
-    created = client.post("/api/Accounts", json={"email": "dan@example.com", "password": "dan-secret",
-                                                  "emailVerified": True, "verificationToken": "x", "realm": "r"})
+    created = client.post(
+        "/api/Accounts",
+        json={
+            "email": "dan@example.com",
+            "password": "dan-secret",
+            "emailVerified": True,
+            "verificationToken": "x",
+            "realm": "r",
+        },
+    )
     assert created.status_code == 200
     assert created.json() == {"realm": "r", "email": "dan@example.com", "emailVerified": False, "id": 4}
     duplicate = client.post("/api/Accounts", json={"email": "dan@example.com", "password": "p"})
@@ -50,46 +57,76 @@ def test_register_and_login(app_client):
     assert client.post("/api/Accounts", json={"email": "DAN@example.com", "password": "p"}).status_code == 200
     bad = client.post("/api/Accounts", json={"email": "eve", "password": "p"}).json()["error"]["details"]
     assert bad["codes"] == {"email": ["custom.email"]} and bad["messages"] == {"email": ["is invalid"]}
-    assert client.post("/api/Accounts", json={"email": "e@example.com"}).json()["error"]["details"]["codes"] == \
-        {"password": ["presence"]}
+    assert client.post("/api/Accounts", json={"email": "e@example.com"}).json()["error"]["details"]["codes"] == {
+        "password": ["presence"]
+    }
     # lbpy: no 72-byte limit (LoopBack: 422 PASSWORD_TOO_LONG), and every byte counts
     long_password = "p" * 200
-    assert client.post("/api/Accounts", json={"email": "long@example.com", "password": long_password}).status_code == 200
-    assert client.post("/api/Accounts/login", json={"email": "long@example.com", "password": long_password}).status_code == 200
-    assert client.post("/api/Accounts/login", json={"email": "long@example.com",
-                                                     "password": "p" * 199 + "q"}).status_code == 401
+    assert (
+        client.post("/api/Accounts", json={"email": "long@example.com", "password": long_password}).status_code == 200
+    )
+    assert (
+        client.post("/api/Accounts/login", json={"email": "long@example.com", "password": long_password}).status_code
+        == 200
+    )
+    assert (
+        client.post("/api/Accounts/login", json={"email": "long@example.com", "password": "p" * 199 + "q"}).status_code
+        == 401
+    )
 
     token = client.post("/api/Accounts/login", json={"email": "dan@example.com", "password": "dan-secret"}).json()
     assert list(token) == ["id", "ttl", "created", "userId"]
     assert token["ttl"] == 1209600 and token["userId"] == 4 and len(token["id"]) >= 64
     with_user = client.post("/api/Accounts/login?include=user", json={"username": "ann", "password": "ann-secret"})
     assert with_user.json()["user"] == {"username": "ann", "email": "ann@example.com", "id": 1}
-    assert client.post("/api/Accounts/login?include=USER", json={"email": "ann@example.com",
-                                                                   "password": "ann-secret"}).json()["user"]["id"] == 1
+    assert (
+        client.post(
+            "/api/Accounts/login?include=USER", json={"email": "ann@example.com", "password": "ann-secret"}
+        ).json()["user"]["id"]
+        == 1
+    )
     # the form LoopBack's explorer posted
-    assert client.post("/api/Accounts/login", data={"email": "ann@example.com", "password": "ann-secret"}).status_code == 200
+    assert (
+        client.post("/api/Accounts/login", data={"email": "ann@example.com", "password": "ann-secret"}).status_code
+        == 200
+    )
 
 
 def test_login_failures_say_nothing_about_the_account(app_client):
     client = app_client()
     failed = (401, "LOGIN_FAILED", "login failed")
-    for credentials in ({"email": "ann@example.com", "password": "wrong"}, {"email": "zed@example.com", "password": "x"},
-                        {"email": "ann@example.com"}, {"email": "ann@example.com", "password": 5},
-                        {"email": "ANN@example.com", "password": "ann-secret"}):
+    for credentials in (
+        {"email": "ann@example.com", "password": "wrong"},
+        {"email": "zed@example.com", "password": "x"},
+        {"email": "ann@example.com"},
+        {"email": "ann@example.com", "password": 5},
+        {"email": "ANN@example.com", "password": "ann-secret"},
+    ):
         assert error(client.post("/api/Accounts/login", json=credentials)) == failed, credentials
-    assert error(client.post("/api/Accounts/login", json={"password": "x"})) == \
-        (400, "USERNAME_EMAIL_REQUIRED", "username or email is required")
-    assert error(client.post("/api/Accounts/login")) == (400, "USERNAME_EMAIL_REQUIRED", "username or email is required")
-    assert error(client.post("/api/Accounts/login", json={"username": 5, "password": "x"})) == \
-        (400, "INVALID_USERNAME", "Invalid username")
+    assert error(client.post("/api/Accounts/login", json={"password": "x"})) == (
+        400,
+        "USERNAME_EMAIL_REQUIRED",
+        "username or email is required",
+    )
+    assert error(client.post("/api/Accounts/login")) == (
+        400,
+        "USERNAME_EMAIL_REQUIRED",
+        "username or email is required",
+    )
+    assert error(client.post("/api/Accounts/login", json={"username": 5, "password": "x"})) == (
+        400,
+        "INVALID_USERNAME",
+        "Invalid username",
+    )
 
 
 def test_ttl_rules(app_client):
     client = app_client()
 
     def ttl(value):
-        response = client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret",
-                                                               "ttl": value})
+        response = client.post(
+            "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret", "ttl": value}
+        )
         return response.json()["ttl"] if response.status_code == 200 else response.status_code
 
     assert ttl(60) == 60
@@ -98,16 +135,24 @@ def test_ttl_rules(app_client):
     assert ttl(99999999999) == 31556926  # maxTTL
     assert ttl(-1) == -1
     assert ttl(-5) == 400  # lbpy: LoopBack stored it, and answered 500 to every use of the token
-    eternal = client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret",
-                                                         "ttl": -1}).json()["id"]
+    eternal = client.post(
+        "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret", "ttl": -1}
+    ).json()["id"]
     # LoopBack: a -1 token is refused unless the user model allows eternal tokens
-    assert error(client.get("/api/Items", headers={"Authorization": eternal})) == \
-        (401, "INVALID_TOKEN", "Invalid Access Token")
-    short = client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret",
-                                                       "ttl": 1}).json()["id"]
+    assert error(client.get("/api/Items", headers={"Authorization": eternal})) == (
+        401,
+        "INVALID_TOKEN",
+        "Invalid Access Token",
+    )
+    short = client.post(
+        "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret", "ttl": 1}
+    ).json()["id"]
     time.sleep(1.1)
-    assert error(client.get("/api/Items", headers={"Authorization": short})) == \
-        (401, "INVALID_TOKEN", "Invalid Access Token")
+    assert error(client.get("/api/Items", headers={"Authorization": short})) == (
+        401,
+        "INVALID_TOKEN",
+        "Invalid Access Token",
+    )
     # LoopBack deleted the expired token: the next call is anonymous
     assert client.get("/api/Items", headers={"Authorization": short}).status_code == 200
 
@@ -133,8 +178,11 @@ def test_logout(app_client):
     assert error(client.post("/api/Accounts/logout", headers={"Authorization": "nope"}))[0] == 401
     assert client.post("/api/Accounts/logout", headers={"Authorization": token}).status_code == 204
     assert client.get("/api/Accounts/1", headers={"Authorization": token}).status_code == 401
-    assert error(client.post("/api/Accounts/logout", headers={"Authorization": token})) == \
-        (401, None, "accessToken is required to logout")
+    assert error(client.post("/api/Accounts/logout", headers={"Authorization": token})) == (
+        401,
+        None,
+        "accessToken is required to logout",
+    )
     # GET /Accounts/logout is findById("logout"), as in LoopBack: nothing is logged out by a GET
     again = login(client, "ann")
     assert client.get("/api/Accounts/logout", headers={"Authorization": again}).status_code == 401
@@ -145,19 +193,40 @@ def test_change_password_ends_the_other_tokens(app_client):
     client = app_client()
     token, other = login(client, "ann"), login(client, "ann")
     headers = {"Authorization": token}
-    assert error(client.post("/api/Accounts/change-password", json={"oldPassword": "ann-secret",
-                                                                     "newPassword": "n"}))[:2] == (401, "AUTHORIZATION_REQUIRED")
-    assert error(client.post("/api/Accounts/change-password", json={"oldPassword": "bad", "newPassword": "n"},
-                             headers=headers)) == (400, "INVALID_PASSWORD", "Invalid current password")
-    assert client.post("/api/Accounts/change-password", json={"oldPassword": "ann-secret"},
-                       headers=headers).json()["error"]["message"] == "newPassword is a required argument"
-    assert client.post("/api/Accounts/change-password", json={"oldPassword": "ann-secret",
-                                                               "newPassword": "ann-secret2"}, headers=headers).status_code == 204
+    assert error(client.post("/api/Accounts/change-password", json={"oldPassword": "ann-secret", "newPassword": "n"}))[
+        :2
+    ] == (401, "AUTHORIZATION_REQUIRED")
+    assert error(
+        client.post("/api/Accounts/change-password", json={"oldPassword": "bad", "newPassword": "n"}, headers=headers)
+    ) == (400, "INVALID_PASSWORD", "Invalid current password")
+    assert (
+        client.post("/api/Accounts/change-password", json={"oldPassword": "ann-secret"}, headers=headers).json()[
+            "error"
+        ]["message"]
+        == "newPassword is a required argument"
+    )
+    assert (
+        client.post(
+            "/api/Accounts/change-password",
+            json={"oldPassword": "ann-secret", "newPassword": "ann-secret2"},
+            headers=headers,
+        ).status_code
+        == 204
+    )
     assert client.get("/api/Accounts/1", headers=headers).status_code == 200
     assert client.get("/api/Accounts/1", headers={"Authorization": other}).status_code == 401
-    assert client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"}).status_code == 401
-    assert client.post("/api/Accounts/change-password", data={"oldPassword": "ann-secret2", "newPassword": "ann-secret"},
-                       headers=headers).status_code == 204
+    assert (
+        client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"}).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/Accounts/change-password",
+            data={"oldPassword": "ann-secret2", "newPassword": "ann-secret"},
+            headers=headers,
+        ).status_code
+        == 204
+    )
     # deleting a user ends its tokens
     bob = login(client, "bob")
     assert client.delete("/api/Accounts/2", headers={"Authorization": bob}).json() == {"count": 1}
@@ -165,12 +234,14 @@ def test_change_password_ends_the_other_tokens(app_client):
 
 
 def test_reset_answers_the_same_for_every_address(app_client):
-    client = app_client(customize='''
+    client = app_client(
+        customize="""
 SENT = []
 
 def customize(Account):
     Account.on("resetPasswordRequest", lambda info: SENT.append(info))
-''')
+"""
+    )
     sent = client.app.models["Account"]._runtime.auth_events["resetPasswordRequest"][0].__globals__["SENT"]
     unknown = client.post("/api/Accounts/reset", json={"email": "zed@example.com"})
     known = client.post("/api/Accounts/reset", json={"email": "ann@example.com"})
@@ -184,40 +255,59 @@ def customize(Account):
     assert [info["email"] for info in sent] == ["ann@example.com"]
     reset_token = sent[0]["accessToken"]
     assert reset_token.ttl == 900
-    assert error(client.post("/api/Accounts/reset-password", json={"newPassword": "x"}))[:2] == \
-        (401, "AUTHORIZATION_REQUIRED")
-    assert client.post("/api/Accounts/reset-password", json={"newPassword": "ann-new"},
-                       headers={"Authorization": reset_token.id}).status_code == 204
-    assert client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-new"}).status_code == 200
+    assert error(client.post("/api/Accounts/reset-password", json={"newPassword": "x"}))[:2] == (
+        401,
+        "AUTHORIZATION_REQUIRED",
+    )
+    assert (
+        client.post(
+            "/api/Accounts/reset-password", json={"newPassword": "ann-new"}, headers={"Authorization": reset_token.id}
+        ).status_code
+        == 204
+    )
+    assert (
+        client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-new"}).status_code == 200
+    )
 
 
 def test_confirm_and_verify(app_client):
-    client = app_client(customize='''
+    client = app_client(
+        customize="""
 MAIL = []
 
 def customize(Account):
     @Account.on("verificationRequest")
     async def send(info):
         MAIL.append(info)
-''')
+"""
+    )
     assert error(client.get("/api/Accounts/confirm"))[0] == 400
-    assert error(client.get("/api/Accounts/confirm", params={"uid": "999", "token": "x"})) == \
-        (404, "USER_NOT_FOUND", "User not found: 999")
-    assert error(client.get("/api/Accounts/confirm", params={"uid": "1", "token": "x"})) == \
-        (400, "INVALID_TOKEN", "Invalid token: x")
+    assert error(client.get("/api/Accounts/confirm", params={"uid": "999", "token": "x"})) == (
+        404,
+        "USER_NOT_FOUND",
+        "User not found: 999",
+    )
+    assert error(client.get("/api/Accounts/confirm", params={"uid": "1", "token": "x"})) == (
+        400,
+        "INVALID_TOKEN",
+        "Invalid token: x",
+    )
     assert client.post("/api/Accounts/1/verify").status_code == 204
     mail = client.app.models["Account"]._runtime.auth_events["verificationRequest"][0].__globals__["MAIL"]
     assert mail[0]["to"] == "ann@example.com" and "/api/Accounts/confirm?uid=1" in mail[0]["verifyHref"]
     token = mail[0]["verificationToken"]
-    assert "verificationToken" not in client.get("/api/Accounts/1", headers={"Authorization": login(client, "ann")}).text
-    redirected = client.get("/api/Accounts/confirm", params={"uid": "1", "token": token, "redirect": "/welcome"},
-                            follow_redirects=False)
+    assert (
+        "verificationToken" not in client.get("/api/Accounts/1", headers={"Authorization": login(client, "ann")}).text
+    )
+    redirected = client.get(
+        "/api/Accounts/confirm", params={"uid": "1", "token": token, "redirect": "/welcome"}, follow_redirects=False
+    )
     assert (redirected.status_code, redirected.headers["location"]) == (302, "/welcome")
     assert client.app.models["Account"] is not None
     # lbpy: no open redirect (LoopBack sent the browser wherever ?redirect= said)
-    assert error(client.get("/api/Accounts/confirm", params={"uid": "1", "token": "t",
-                                                             "redirect": "https://evil.example"}))[:2] == \
-        (400, "INVALID_REDIRECT")
+    assert error(
+        client.get("/api/Accounts/confirm", params={"uid": "1", "token": "t", "redirect": "https://evil.example"})
+    )[:2] == (400, "INVALID_REDIRECT")
 
 
 def test_verify_without_a_sender_is_a_clear_error(app_client):
@@ -229,20 +319,26 @@ def test_verify_without_a_sender_is_a_clear_error(app_client):
 def test_email_verification_cannot_be_set_by_the_owner(app_client):
     client = app_client(config={"auth": {}})
     token = login(client, "ann")
-    patched = client.patch("/api/Accounts/1", json={"emailVerified": True, "verificationToken": "mine"},
-                           headers={"Authorization": token})
+    patched = client.patch(
+        "/api/Accounts/1", json={"emailVerified": True, "verificationToken": "mine"}, headers={"Authorization": token}
+    )
     assert patched.status_code == 200 and "emailVerified" not in patched.json()
 
 
 def test_login_throttling(app_client):
-    client = app_client(config={"auth": {"loginThrottle": {"perAccount": "3 per minute", "perAddress": "5 per minute"}}})
+    client = app_client(
+        config={"auth": {"loginThrottle": {"perAccount": "3 per minute", "perAddress": "5 per minute"}}}
+    )
     for _ in range(3):
         assert client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "x"}).status_code == 401
     throttled = client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"})
     assert throttled.status_code == 429 and 1 <= int(throttled.headers["retry-after"]) <= 60
     assert throttled.json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
     # another account from the same address is not throttled yet, an unknown one counts alike
-    assert client.post("/api/Accounts/login", json={"email": "bob@example.com", "password": "bob-secret"}).status_code == 200
+    assert (
+        client.post("/api/Accounts/login", json={"email": "bob@example.com", "password": "bob-secret"}).status_code
+        == 200
+    )
     for _ in range(2):
         client.post("/api/Accounts/login", json={"email": "zed@example.com", "password": "x"})
     blocked = client.post("/api/Accounts/login", json={"email": "cat@example.com", "password": "cat-secret"})
@@ -257,10 +353,20 @@ def test_boot_scripts_and_python_api(app_client):
     assert stored.password.startswith("$argon2id$") and stored.password != "ann-secret"
     token = client.portal.call(Account.login, {"email": "ann@example.com", "password": "ann-secret"})
     assert token.userId == 1
-    assert client.portal.call(Note.check_access, {"accessToken": token, "modelId": 1, "property": "patchAttributes",
-                                                  "accessType": "WRITE"}) is True
-    assert client.portal.call(Note.check_access, {"accessToken": token, "modelId": 2, "property": "patchAttributes",
-                                                  "accessType": "WRITE"}) is False
+    assert (
+        client.portal.call(
+            Note.check_access,
+            {"accessToken": token, "modelId": 1, "property": "patchAttributes", "accessType": "WRITE"},
+        )
+        is True
+    )
+    assert (
+        client.portal.call(
+            Note.check_access,
+            {"accessToken": token, "modelId": 2, "property": "patchAttributes", "accessType": "WRITE"},
+        )
+        is False
+    )
     assert client.portal.call(Note.check_access, {"accessToken": None, "property": "find"}) is False
     created = client.portal.call(stored.create_access_token, 30)
     assert created.ttl == 30 and client.get("/api/Accounts/1", headers={"Authorization": created.id}).status_code == 200
@@ -276,10 +382,16 @@ def test_bcrypt_hashes_from_loopback_verify_and_are_replaced(app_client):
     legacy = bcrypt.hashpw(b"old-secret", bcrypt.gensalt(4)).decode()
     client.portal.call(Account.create, {"email": "lb@example.com", "password": legacy})
     assert client.portal.call(Account.find_one, {"where": {"email": "lb@example.com"}}).password == legacy
-    assert client.post("/api/Accounts/login", json={"email": "lb@example.com", "password": "old-secret"}).status_code == 200
+    assert (
+        client.post("/api/Accounts/login", json={"email": "lb@example.com", "password": "old-secret"}).status_code
+        == 200
+    )
     rehashed = client.portal.call(Account.find_one, {"where": {"email": "lb@example.com"}}).password
     assert rehashed.startswith("$argon2id$")
-    assert client.post("/api/Accounts/login", json={"email": "lb@example.com", "password": "old-secret"}).status_code == 200
+    assert (
+        client.post("/api/Accounts/login", json={"email": "lb@example.com", "password": "old-secret"}).status_code
+        == 200
+    )
 
 
 def test_hooks_and_remote_methods_see_the_access_token(app_client):
@@ -307,12 +419,14 @@ def test_a_signed_cookie_carries_the_token(app_client):
 
 
 def test_a_password_reset_token_sets_the_password_once(app_client):
-    client = app_client(customize='''
+    client = app_client(
+        customize="""
 SENT = []
 
 def customize(Account):
     Account.on("resetPasswordRequest", lambda info: SENT.append(info))
-''')
+"""
+    )
     sent = client.app.models["Account"]._runtime.auth_events["resetPasswordRequest"][0].__globals__["SENT"]
     session = login(client, "ann")
     assert client.post("/api/Accounts/reset", json={"email": "ann@example.com"}).status_code == 204
@@ -321,15 +435,22 @@ def customize(Account):
             break
         time.sleep(0.02)
     reset = {"Authorization": sent[0]["accessToken"].id}
-    assert client.post("/api/Accounts/reset-password", json={"newPassword": "ann-new"}, headers=reset).status_code == 204
+    assert (
+        client.post("/api/Accounts/reset-password", json={"newPassword": "ann-new"}, headers=reset).status_code == 204
+    )
     # lbpy: the reset token is spent (LoopBack 3 let it set the password again, and act as the
     # user, until its 15 minutes were over); the sessions from before the reset ended with it
-    assert error(client.post("/api/Accounts/reset-password", json={"newPassword": "eve-choice"},
-                             headers=reset))[:2] == (401, "AUTHORIZATION_REQUIRED")
+    assert error(client.post("/api/Accounts/reset-password", json={"newPassword": "eve-choice"}, headers=reset))[
+        :2
+    ] == (401, "AUTHORIZATION_REQUIRED")
     assert client.get("/api/Accounts/1", headers=reset).status_code == 401
     assert client.get("/api/Accounts/1", headers={"Authorization": session}).status_code == 401
-    assert client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-new"}).status_code == 200
+    assert (
+        client.post("/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-new"}).status_code == 200
+    )
     # a signed-in user setting a new password keeps the session it used, as in LoopBack
     fresh = {"Authorization": login(client, "ann", "ann-new")}
-    assert client.post("/api/Accounts/reset-password", json={"newPassword": "ann-newer"}, headers=fresh).status_code == 204
+    assert (
+        client.post("/api/Accounts/reset-password", json={"newPassword": "ann-newer"}, headers=fresh).status_code == 204
+    )
     assert client.get("/api/Accounts/1", headers=fresh).status_code == 200

@@ -40,9 +40,11 @@ def test_a_mistyped_command_suggests_the_right_one():
 
 
 def test_help_imports_no_command_module():
-    code = ("import sys; from lbpy._cli import app\n"
-            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.startswith('lbpy._cli._') and m not in "
-            "('lbpy._cli._errors',)))")
+    code = (
+        "import sys; from lbpy._cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('lbpy._cli._') and m not in "
+        "('lbpy._cli._errors',)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy._cli import app as cli
 
 EXPECTED_FILES = [
@@ -64,8 +64,19 @@ def test_inside_an_app_the_package_goes_next_to_it(tmp_path):
 
 
 def test_flags_answer_every_question(tmp_path):
-    result = run(tmp_path, "my-crm", "--package-name", "acme-crm-connector", "--directory", "out/crm",
-                 "--description", 'Acme "CRM" connector', "--author", "Ada", "--async")
+    result = run(
+        tmp_path,
+        "my-crm",
+        "--package-name",
+        "acme-crm-connector",
+        "--directory",
+        "out/crm",
+        "--description",
+        'Acme "CRM" connector',
+        "--author",
+        "Ada",
+        "--async",
+    )
     assert result.exit_code == 0, result.output
     package = tmp_path / "out" / "crm"
     assert (package / "lbpy_connector_my_crm" / "lib" / "my_crm.py").is_file()
@@ -103,13 +114,16 @@ def test_force_writes_into_a_non_empty_directory_and_keeps_other_files(tmp_path)
     assert (target / "README.md").read_text().startswith("# lbpy-connector-helloworld")
 
 
-@pytest.mark.parametrize("name, message", [
-    ("Hello", "is not a valid connector name"),
-    ("hello/world", "is not a valid connector name"),
-    ("1st", "is not a valid connector name"),
-    ("memory", "is the name of a built-in connector"),
-    ("postgres", "is the name of a built-in connector"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Hello", "is not a valid connector name"),
+        ("hello/world", "is not a valid connector name"),
+        ("1st", "is not a valid connector name"),
+        ("memory", "is the name of a built-in connector"),
+        ("postgres", "is the name of a built-in connector"),
+    ],
+)
 def test_bad_names_are_refused_with_exit_code_2(tmp_path, name, message):
     result = run(tmp_path, name, "--yes")
     assert result.exit_code == 2
@@ -125,8 +139,14 @@ def test_a_bad_package_name_is_refused(tmp_path):
 
 def test_without_a_terminal_nothing_waits_for_an_answer(tmp_path):
     """No --yes and no terminal on stdin: the defaults are taken, nothing blocks."""
-    done = subprocess.run([sys.executable, "-m", "lbpy", "connector", "quiet"], cwd=tmp_path,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "lbpy", "connector", "quiet"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "lbpy-connector-quiet" / "lbpy_connector_quiet" / "lib" / "quiet.py").is_file()
 
@@ -140,7 +160,11 @@ def test_the_generated_tests_pass(tmp_path, flag):
     env = {**os.environ, "PYTHONPATH": str(package)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not installed"],
-        cwd=package, env=env, capture_output=True, text=True, timeout=600,
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
@@ -149,8 +173,14 @@ def test_the_generated_tests_pass(tmp_path, flag):
 def test_the_questions_are_asked_in_a_terminal(tmp_path):
     """Each question has a default; an answer replaces it (Ctrl-U clears the default first)."""
     pexpect = pytest.importorskip("pexpect")
-    child = pexpect.spawn(sys.executable, ["-m", "lbpy", "connector", "acme"], cwd=str(tmp_path),
-                          encoding="utf-8", timeout=30, dimensions=(40, 160))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "lbpy", "connector", "acme"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 160),
+    )
     child.expect("Package name")
     child.sendline("")
     child.expect("Directory")
@@ -214,7 +244,11 @@ def test_the_http_template_s_tests_pass_as_generated(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(package)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not installed"],
-        cwd=package, env=env, capture_output=True, text=True, timeout=600,
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "failed" not in done.stdout

@@ -7,13 +7,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy._cli import app as cli
 from lbpy._connector_project import ConnectorAnswers, render_connector
 
-SHOP = '''
+SHOP = """
 from lbpy import Connector
 
 COLUMNS = {
@@ -46,7 +46,7 @@ class Shop(Connector):
 
 def initialize(datasource):
     datasource.connector = Shop(datasource.settings, datasource)
-'''
+"""
 
 
 def discover(app: Path, *args: str):
@@ -55,10 +55,13 @@ def discover(app: Path, *args: str):
 
 @pytest.fixture
 def shop_app(tmp_path) -> Path:
-    root = write_app(tmp_path / "app", datasources={
-        "db": {"name": "db", "connector": "memory"},
-        "shop": {"name": "shop", "connector": "shop"},
-    })
+    root = write_app(
+        tmp_path / "app",
+        datasources={
+            "db": {"name": "db", "connector": "memory"},
+            "shop": {"name": "shop", "connector": "shop"},
+        },
+    )
     (root / "connectors" / "shop").mkdir(parents=True)
     (root / "connectors" / "shop" / "__init__.py").write_text(textwrap.dedent(SHOP))
     return root
@@ -90,10 +93,10 @@ def test_relations_write_belongs_to_and_has_many(shop_app):
     assert result.exit_code == 0, result.output
     order = model_json(shop_app, "customer-order.json")
     customer = model_json(shop_app, "customer.json")
-    assert order["relations"] == {"customer": {"type": "belongsTo", "model": "Customer",
-                                               "foreignKey": "customerId"}}
-    assert customer["relations"] == {"customerOrders": {"type": "hasMany", "model": "CustomerOrder",
-                                                        "foreignKey": "customerId"}}
+    assert order["relations"] == {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}}
+    assert customer["relations"] == {
+        "customerOrders": {"type": "hasMany", "model": "CustomerOrder", "foreignKey": "customerId"}
+    }
     assert {"Customer", "CustomerOrder"} <= set(model_config(shop_app))
     assert "CustomerOrder.customer: belongsTo Customer" in result.output
 
@@ -145,11 +148,16 @@ def test_a_discovered_helloworld_model_serves_the_article_s_records(tmp_path):
     from lbpy import create_app
 
     root = write_app(tmp_path / "app", datasources={"hw": {"name": "hw", "connector": "helloworld"}})
-    render_connector(ConnectorAnswers(
-        name="helloworld", package_name="lbpy-connector-helloworld",
-        directory=root / "connectors" / "lbpy-connector-helloworld",
-        description="Hello", author="", is_async=True,
-    ))
+    render_connector(
+        ConnectorAnswers(
+            name="helloworld",
+            package_name="lbpy-connector-helloworld",
+            directory=root / "connectors" / "lbpy-connector-helloworld",
+            description="Hello",
+            author="",
+            is_async=True,
+        )
+    )
     result = discover(root, "--yes")
     assert result.exit_code == 0, result.output
     greeting = model_json(root, "greeting.json")

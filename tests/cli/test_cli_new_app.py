@@ -6,10 +6,10 @@ CliRunner's stdin is not a terminal, so these tests also show that nothing ever 
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -52,28 +52,51 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
     assert result.exit_code == 0, result.output
     root = in_tmp / "demo"
     assert files_under(root) == [
-        ".dockerignore", ".gitignore", "Dockerfile", "README.md", "common/models/.gitkeep",
-        "common/models/account.json", "compose.yaml", "pyproject.toml", "server/app.py",
-        "server/component-config.json", "server/config.json", "server/config.production.json",
-        "server/datasources.json", "server/datasources.production.json", "server/datasources.test.json",
-        "server/model-config.json", "tests/conftest.py", "tests/test_accounts.py",
+        ".dockerignore",
+        ".gitignore",
+        "Dockerfile",
+        "README.md",
+        "common/models/.gitkeep",
+        "common/models/account.json",
+        "compose.yaml",
+        "pyproject.toml",
+        "server/app.py",
+        "server/component-config.json",
+        "server/config.json",
+        "server/config.production.json",
+        "server/datasources.json",
+        "server/datasources.production.json",
+        "server/datasources.test.json",
+        "server/model-config.json",
+        "tests/conftest.py",
+        "tests/test_accounts.py",
         "tests/test_smoke.py",
     ]
     config = read_json(root / "server" / "config.json")
     assert (config["restApiRoot"], config["host"], config["port"]) == ("/api", "127.0.0.1", 3000)
     assert config["remoting"]["rest"] == {"maxLimit": 1000}  # new apps bound a page
     assert config["rateLimit"] == {"perAddress": "600/minute", "perToken": "1200/minute", "storage": "memory"}
-    assert read_json(root / "server" / "datasources.json") == {"db": {
-        "name": "db", "connector": "sqlite", "file": "data/db.sqlite3", "autoupdate": True,
-    }}
+    assert read_json(root / "server" / "datasources.json") == {
+        "db": {
+            "name": "db",
+            "connector": "sqlite",
+            "file": "data/db.sqlite3",
+            "autoupdate": True,
+        }
+    }
     model_config = read_json(root / "server" / "model-config.json")
     # LoopBack 3's api-server: a User-based model and the auth models on the default datasource
-    assert model_config == {"_meta": {
-        "sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
-        "mixins": ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"],
-    }, "Account": {"dataSource": "db", "public": True}, "AccessToken": {"dataSource": "db", "public": False},
-        "ACL": {"dataSource": "db", "public": False}, "RoleMapping": {"dataSource": "db", "public": False},
-        "Role": {"dataSource": "db", "public": False}}
+    assert model_config == {
+        "_meta": {
+            "sources": ["loopback/common/models", "loopback/server/models", "../common/models", "./models"],
+            "mixins": ["loopback/common/mixins", "loopback/server/mixins", "../common/mixins", "./mixins"],
+        },
+        "Account": {"dataSource": "db", "public": True},
+        "AccessToken": {"dataSource": "db", "public": False},
+        "ACL": {"dataSource": "db", "public": False},
+        "RoleMapping": {"dataSource": "db", "public": False},
+        "Role": {"dataSource": "db", "public": False},
+    }
     assert read_json(root / "common" / "models" / "account.json")["base"] == "User"
     assert read_json(root / "server" / "component-config.json") == {
         "loopback-component-explorer": {"mountPath": "/explorer"}
@@ -132,8 +155,15 @@ def test_every_template_renders_valid_files_that_boot(in_tmp: Path, template: st
         read_json(path)
     tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
     app = create_app(root)
-    assert sorted(app.models) == {"api-server": ["ACL", "AccessToken", "Account", "Role", "RoleMapping", "User"],
-                                  "empty-server": [], "hello-world": ["Message"], "notes": ["Note"]}[template]
+    assert (
+        sorted(app.models)
+        == {
+            "api-server": ["ACL", "AccessToken", "Account", "Role", "RoleMapping", "User"],
+            "empty-server": [],
+            "hello-world": ["Message"],
+            "notes": ["Note"],
+        }[template]
+    )
     assert app.auth.enforced is (template == "api-server")
     assert app.explorer_path == ("/explorer" if explorer == "--explorer" else None)
 
@@ -188,24 +218,27 @@ def test_a_missing_name_without_a_terminal_names_the_argument(in_tmp: Path, args
 # -- names and folders --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("", "empty"),
-    ("a/b", "path separator"),
-    ("a\\b", "path separator"),
-    (".", "not an app name"),
-    ("..", "not an app name"),
-    ("my app", "not valid"),
-    ("-app", "not valid"),
-    ("app-", "not valid"),
-    ("1app", "not valid"),
-    ("lbpy", "reserved"),
-    ("LBPY", "reserved"),
-    ("starlette", "reserved"),
-    ("con", "Windows device"),
-    ("LPT1", "Windows device"),
-    ("json", "standard module"),
-    ("class", "keyword"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("", "empty"),
+        ("a/b", "path separator"),
+        ("a\\b", "path separator"),
+        (".", "not an app name"),
+        ("..", "not an app name"),
+        ("my app", "not valid"),
+        ("-app", "not valid"),
+        ("app-", "not valid"),
+        ("1app", "not valid"),
+        ("lbpy", "reserved"),
+        ("LBPY", "reserved"),
+        ("starlette", "reserved"),
+        ("con", "Windows device"),
+        ("LPT1", "Windows device"),
+        ("json", "standard module"),
+        ("class", "keyword"),
+    ],
+)
 def test_bad_names_are_refused_in_one_line(in_tmp: Path, name: str, reason: str):
     result = new_app("--yes", "--", name)
     assert result.exit_code == 2
@@ -294,16 +327,22 @@ def write_template(folder: Path, files: dict[str, str], variables: dict) -> Path
 
 
 def test_any_cookiecutter_template_renders_with_the_answers(in_tmp: Path):
-    template = write_template(in_tmp / "tpl", {
-        "{{cookiecutter.project_slug}}/about.txt":
-            "{{ cookiecutter.project_name }}|{{ cookiecutter.description }}|{{ cookiecutter.explorer }}"
+    template = write_template(
+        in_tmp / "tpl",
+        {
+            "{{cookiecutter.project_slug}}/about.txt": "{{ cookiecutter.project_name }}|{{ cookiecutter.description }}|{{ cookiecutter.explorer }}"
             "|{{ cookiecutter.flavour }}|{{ cookiecutter.shout }}",
-        "{{cookiecutter.project_slug}}/{% if cookiecutter.explorer %}explorer.txt{% endif %}": "on",
-    }, {
-        "project_name": "Default", "project_slug": "{{ cookiecutter.project_name|lower }}",
-        "description": "none", "explorer": False, "flavour": ["plain", "spicy"],
-        "shout": "{{ cookiecutter.project_name|upper }}",
-    })
+            "{{cookiecutter.project_slug}}/{% if cookiecutter.explorer %}explorer.txt{% endif %}": "on",
+        },
+        {
+            "project_name": "Default",
+            "project_slug": "{{ cookiecutter.project_name|lower }}",
+            "description": "none",
+            "explorer": False,
+            "flavour": ["plain", "spicy"],
+            "shout": "{{ cookiecutter.project_name|upper }}",
+        },
+    )
     result = new_app("shop", "--yes", "--dir", "out", "--description", "Sells", "--template", str(template))
     assert result.exit_code == 0, result.output
     assert (in_tmp / "out" / "about.txt").read_text() == "shop|Sells|True|plain|SHOP"
@@ -314,23 +353,33 @@ def test_any_cookiecutter_template_renders_with_the_answers(in_tmp: Path):
 
 def test_bytecode_in_a_template_is_not_copied_into_the_app(in_tmp: Path):
     # pip byte-compiles the Python files of lbpy's installed templates
-    template = write_template(in_tmp / "tpl", {
-        "{{cookiecutter.app_name}}/server/app.py": "app = None\n",
-        "{{cookiecutter.app_name}}/server/__pycache__/app.cpython-311.pyc": "compiled",
-        "{{cookiecutter.app_name}}/stray.pyc": "compiled",
-    }, {"app_name": "demo"})
+    template = write_template(
+        in_tmp / "tpl",
+        {
+            "{{cookiecutter.app_name}}/server/app.py": "app = None\n",
+            "{{cookiecutter.app_name}}/server/__pycache__/app.cpython-311.pyc": "compiled",
+            "{{cookiecutter.app_name}}/stray.pyc": "compiled",
+        },
+        {"app_name": "demo"},
+    )
     result = new_app("demo", "--yes", "--template", str(template))
     assert result.exit_code == 0, result.output
     assert sorted(p.relative_to(in_tmp / "demo").as_posix() for p in (in_tmp / "demo").rglob("*")) == [
-        "server", "server/app.py"]
+        "server",
+        "server/app.py",
+    ]
 
 
 def test_a_template_that_fails_leaves_nothing_behind(in_tmp: Path):
-    template = write_template(in_tmp / "tpl", {
-        "{{cookiecutter.app_name}}/a.txt": "fine",
-        "{{cookiecutter.app_name}}/b.txt": "{{ cookiecutter.not_declared }}",
-        "{{cookiecutter.app_name}}/c.txt": "never reached",
-    }, {"app_name": "x"})
+    template = write_template(
+        in_tmp / "tpl",
+        {
+            "{{cookiecutter.app_name}}/a.txt": "fine",
+            "{{cookiecutter.app_name}}/b.txt": "{{ cookiecutter.not_declared }}",
+            "{{cookiecutter.app_name}}/c.txt": "never reached",
+        },
+        {"app_name": "x"},
+    )
     before = sorted(p.name for p in in_tmp.iterdir())
     result = new_app("demo", "--yes", "--template", str(template))
     assert result.exit_code == 1
@@ -340,10 +389,14 @@ def test_a_template_that_fails_leaves_nothing_behind(in_tmp: Path):
 
 
 def test_a_failure_under_force_leaves_the_folder_as_it_was(in_tmp: Path):
-    template = write_template(in_tmp / "tpl", {
-        "{{cookiecutter.app_name}}/README.md": "new",
-        "{{cookiecutter.app_name}}/z.txt": "{{ cookiecutter.not_declared }}",
-    }, {"app_name": "x"})
+    template = write_template(
+        in_tmp / "tpl",
+        {
+            "{{cookiecutter.app_name}}/README.md": "new",
+            "{{cookiecutter.app_name}}/z.txt": "{{ cookiecutter.not_declared }}",
+        },
+        {"app_name": "x"},
+    )
     (in_tmp / "demo").mkdir()
     (in_tmp / "demo" / "README.md").write_text("old")
     result = new_app("demo", "--yes", "--force", "--template", str(template))

@@ -20,8 +20,14 @@ from lbpy_process import LBPY, clean_env, free_port, lbpy_start
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("apps")
-    done = subprocess.run([*LBPY, "new-app", "shop", "--yes", "--template", "notes"], cwd=where,
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [*LBPY, "new-app", "shop", "--yes", "--template", "notes"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return where / "shop"
 
@@ -66,8 +72,14 @@ def test_compose_is_valid_for_docker_compose(app: Path):
     docker = shutil.which("docker")
     if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("docker compose is not installed")
-    done = subprocess.run([docker, "compose", "config", "--quiet"], cwd=app, capture_output=True, text=True,
-                          env={**os.environ, "POSTGRES_PASSWORD": "test"}, timeout=60)
+    done = subprocess.run(
+        [docker, "compose", "config", "--quiet"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POSTGRES_PASSWORD": "test"},
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -78,16 +90,22 @@ def test_the_production_settings_migrate_and_serve_postgresql_from_the_environme
     try:
         env = clean_env(LBPY_ENV="production", DATABASE_URL=POSTGRESQL_URL.rsplit("/", 1)[0] + "/" + database)
         copy = Path(shutil.copytree(app, tmp_path / "shop"))
-        done = subprocess.run([*LBPY, "migrate", "--app", str(copy)], capture_output=True, text=True, env=env,
-                              timeout=60)
+        done = subprocess.run(
+            [*LBPY, "migrate", "--app", str(copy)], capture_output=True, text=True, env=env, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         with lbpy_start(copy, "--port", str(free_port()), env=env) as server:
             assert httpx.post(server.url + "/api/Notes", json={"title": "in PostgreSQL"}, timeout=10).status_code == 200
         rows = execute(env["DATABASE_URL"], 'SELECT title FROM "note"')
         assert [tuple(row) for row in rows[0]] == [("in PostgreSQL",)]
         assert not (copy / "data").exists()  # nothing went to SQLite
-        without = subprocess.run([*LBPY, "start", "--app", str(copy), "--port", str(free_port())],
-                                 capture_output=True, text=True, env=clean_env(LBPY_ENV="production"), timeout=30)
+        without = subprocess.run(
+            [*LBPY, "start", "--app", str(copy), "--port", str(free_port())],
+            capture_output=True,
+            text=True,
+            env=clean_env(LBPY_ENV="production"),
+            timeout=30,
+        )
         assert without.returncode == 1 and "DATABASE_URL" in without.stderr
     finally:
         execute(POSTGRESQL_URL, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

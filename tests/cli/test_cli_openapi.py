@@ -7,22 +7,32 @@ import json
 from pathlib import Path
 
 import httpx
+from conftest import write_app
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy import create_app
 from lbpy._cli import app as cli
 
 PETS = {
-    "openapi": "3.0.3", "info": {"title": "Pet Store", "version": "1"},
-    "components": {"schemas": {
-        "Pet": {"type": "object", "required": ["name"], "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string", "description": "its name"},
-            "born": {"type": "string", "format": "date-time"}, "tags": {"type": "array", "items": {"type": "string"}},
-            "owner": {"$ref": "#/components/schemas/Owner"}}},
-        "Owner": {"type": "object", "properties": {"email": {"type": "string"}}},
-    }},
+    "openapi": "3.0.3",
+    "info": {"title": "Pet Store", "version": "1"},
+    "components": {
+        "schemas": {
+            "Pet": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string", "description": "its name"},
+                    "born": {"type": "string", "format": "date-time"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "owner": {"$ref": "#/components/schemas/Owner"},
+                },
+            },
+            "Owner": {"type": "object", "properties": {"email": {"type": "string"}}},
+        }
+    },
     "paths": {"/pets": {"get": {"operationId": "listPets", "responses": {"200": {"description": "ok"}}}}},
 }
 
@@ -43,8 +53,14 @@ def test_dry_run_lists_what_would_be_written_and_writes_nothing(tmp_path):
     result = run(app, str(spec), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Would write:" in result.output
-    for path in ("common/models/pet.json", "common/models/owner.json", "common/models/pet-store.json",
-                 "server/pet-store-spec.json", "server/datasources.json", "server/model-config.json"):
+    for path in (
+        "common/models/pet.json",
+        "common/models/owner.json",
+        "common/models/pet-store.json",
+        "server/pet-store-spec.json",
+        "server/datasources.json",
+        "server/model-config.json",
+    ):
         assert path in result.output
     assert "1 operation(s) would become methods of PetStore." in result.output
     assert files(app) == before
@@ -57,9 +73,17 @@ def test_the_models_the_datasource_and_the_facade_are_written(tmp_path):
     result = run(app, str(spec), "--datasource", "pets", "--model", "Pets")
     assert result.exit_code == 0, result.output
     pet = json.loads((app / "common/models/pet.json").read_text())
-    assert pet == {"name": "Pet", "base": "Model", "properties": {
-        "id": {"type": "number"}, "name": {"type": "string", "description": "its name", "required": True},
-        "born": {"type": "date"}, "tags": {"type": ["string"]}, "owner": {"type": "Owner"}}}
+    assert pet == {
+        "name": "Pet",
+        "base": "Model",
+        "properties": {
+            "id": {"type": "number"},
+            "name": {"type": "string", "description": "its name", "required": True},
+            "born": {"type": "date"},
+            "tags": {"type": ["string"]},
+            "owner": {"type": "Owner"},
+        },
+    }
     datasources = json.loads((app / "server/datasources.json").read_text())
     assert datasources["pets"] == {"name": "pets", "connector": "openapi", "spec": "server/pets-spec.json"}
     assert json.loads((app / "server/pets-spec.json").read_text()) == PETS  # copied: the app boots anywhere

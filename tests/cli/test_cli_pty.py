@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (pip install pexpect)")
 if sys.platform == "win32":  # pragma: no cover
@@ -22,8 +22,13 @@ def spawn(cwd: Path, *args: str):
     # pexpect never answers prompt_toolkit's cursor-position requests, which it would wait for
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"}
     child = pexpect.spawn(
-        sys.executable, ["-m", "lbpy", "new-app", *args], cwd=str(cwd), env=env,
-        encoding="utf-8", timeout=20, dimensions=(40, 120),
+        sys.executable,
+        ["-m", "lbpy", "new-app", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
     )
     return child
 

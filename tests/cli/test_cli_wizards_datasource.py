@@ -14,14 +14,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy._cli import app as cli
 
 runner = CliRunner()
 
-ACME = '''
+ACME = """
 from lbpy import Connector, Setting
 
 
@@ -49,7 +49,7 @@ class AcmeConnector(Connector):
 
 def initialize(datasource):
     datasource.connector = AcmeConnector(datasource.settings, datasource)
-'''
+"""
 
 
 def run(root: Path, *args: str, env: dict | None = None):
@@ -101,8 +101,14 @@ def test_settings_come_from_the_connectors_schema_and_secrets_stay_in_the_enviro
     result = run(root, "datasource", "store", "--connector", "acme", "--yes", "--set", "database=shop")
     assert result.exit_code == 0, result.output
     assert datasources(root)["store"] == {
-        "name": "store", "connector": "acme", "host": "localhost", "port": 5432, "database": "shop",
-        "password": "${STORE_PASSWORD}", "ssl": False, "options": {"pool": 5},
+        "name": "store",
+        "connector": "acme",
+        "host": "localhost",
+        "port": 5432,
+        "database": "shop",
+        "password": "${STORE_PASSWORD}",
+        "ssl": False,
+        "options": {"pool": 5},
     }
 
 
@@ -116,9 +122,27 @@ def test_the_app_boots_with_the_secret_from_the_environment(root, monkeypatch):
 
 
 def test_set_values_are_read_as_the_schemas_types(root):
-    result = run(root, "datasource", "store", "--connector", "acme", "--set", "database=shop", "--set", "port=6000",
-                 "--set", "ssl=true", "--set", 'options={"pool": 9}', "--set", "password=pw",
-                 "--set", "region=eu", "--set", "retries=3")
+    result = run(
+        root,
+        "datasource",
+        "store",
+        "--connector",
+        "acme",
+        "--set",
+        "database=shop",
+        "--set",
+        "port=6000",
+        "--set",
+        "ssl=true",
+        "--set",
+        'options={"pool": 9}',
+        "--set",
+        "password=pw",
+        "--set",
+        "region=eu",
+        "--set",
+        "retries=3",
+    )
     assert result.exit_code == 0, result.output
     store = datasources(root)["store"]
     assert store["port"] == 6000 and store["ssl"] is True and store["options"] == {"pool": 9}
@@ -128,8 +152,13 @@ def test_set_values_are_read_as_the_schemas_types(root):
 
 
 def test_config_answers_and_settings(root, tmp_path):
-    answers = {"name": "store", "connector": "acme", "database": "shop", "port": 7000,
-               "settings": {"host": "db.internal"}}
+    answers = {
+        "name": "store",
+        "connector": "acme",
+        "database": "shop",
+        "port": 7000,
+        "settings": {"host": "db.internal"},
+    }
     assert run(root, "datasource", "--config", json.dumps(answers)).exit_code == 0
     store = datasources(root)["store"]
     assert (store["host"], store["port"], store["database"]) == ("db.internal", 7000, "shop")
@@ -143,8 +172,18 @@ def test_the_connector_list_shows_local_connectors(root):
 
 
 def test_test_pings_the_new_datasource(root):
-    result = run(root, "datasource", "store", "--connector", "acme", "--set", "database=shop",
-                 "--set", "password=s3cret", "--test")
+    result = run(
+        root,
+        "datasource",
+        "store",
+        "--connector",
+        "acme",
+        "--set",
+        "database=shop",
+        "--set",
+        "password=s3cret",
+        "--test",
+    )
     assert result.exit_code == 0, result.output
     assert "Connected to store (acme)." in result.output
     assert "store" in datasources(root)
@@ -152,33 +191,75 @@ def test_test_pings_the_new_datasource(root):
 
 
 def test_a_failed_ping_writes_nothing(root):
-    fails(root, "datasource", "store", "--connector", "acme", "--set", "database=shop", "--set", "host=down",
-          "--set", "password=s3cret", "--test", code=1, says='datasource "store" cannot be reached: connection refused')
+    fails(
+        root,
+        "datasource",
+        "store",
+        "--connector",
+        "acme",
+        "--set",
+        "database=shop",
+        "--set",
+        "host=down",
+        "--set",
+        "password=s3cret",
+        "--test",
+        code=1,
+        says='datasource "store" cannot be reached: connection refused',
+    )
 
 
 def test_test_reads_secrets_from_the_environment(root):
-    fails(root, "datasource", "store", "--connector", "acme", "--set", "database=shop", "--test", code=1,
-          says="needs the environment variable STORE_PASSWORD")
-    result = run(root, "datasource", "store", "--connector", "acme", "--set", "database=shop", "--test",
-                 env={"STORE_PASSWORD": "s3cret"})
+    fails(
+        root,
+        "datasource",
+        "store",
+        "--connector",
+        "acme",
+        "--set",
+        "database=shop",
+        "--test",
+        code=1,
+        says="needs the environment variable STORE_PASSWORD",
+    )
+    result = run(
+        root,
+        "datasource",
+        "store",
+        "--connector",
+        "acme",
+        "--set",
+        "database=shop",
+        "--test",
+        env={"STORE_PASSWORD": "s3cret"},
+    )
     assert result.exit_code == 0, result.output
     assert datasources(root)["store"]["password"] == "${STORE_PASSWORD}"
 
 
-@pytest.mark.parametrize("args, says", [
-    (["datasource", "my db"], 'NAME: "my db" is not a valid datasource name'),
-    (["datasource", "db", "--yes"], 'datasource "db" already exists; pass --force'),
-    (["datasource", "store", "--connector", "acme"], "Setting database is required: pass --set database=VALUE"),
-    (["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "port=abc"],
-     "--set port=VALUE: port must be a number"),
-    (["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "ssl=maybe"],
-     "ssl must be true or false"),
-    (["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "options={"],
-     "options must be JSON"),
-    (["datasource", "store", "--set", "novalue"], '--set "novalue": write KEY=VALUE'),
-    (["datasource"], "pass NAME"),
-    (["datasource", "store", "--config", "{"], "--config: invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["datasource", "my db"], 'NAME: "my db" is not a valid datasource name'),
+        (["datasource", "db", "--yes"], 'datasource "db" already exists; pass --force'),
+        (["datasource", "store", "--connector", "acme"], "Setting database is required: pass --set database=VALUE"),
+        (
+            ["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "port=abc"],
+            "--set port=VALUE: port must be a number",
+        ),
+        (
+            ["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "ssl=maybe"],
+            "ssl must be true or false",
+        ),
+        (
+            ["datasource", "store", "--connector", "acme", "--set", "database=x", "--set", "options={"],
+            "options must be JSON",
+        ),
+        (["datasource", "store", "--set", "novalue"], '--set "novalue": write KEY=VALUE'),
+        (["datasource"], "pass NAME"),
+        (["datasource", "store", "--config", "{"], "--config: invalid JSON"),
+    ],
+)
 def test_datasource_errors(root, args, says):
     fails(root, *args, says=says)
 
@@ -208,8 +289,22 @@ def test_a_failed_install_is_one_clear_line_and_writes_nothing(root, tmp_path):
     before = snapshot(root)
     missing = tmp_path / "lbpy_connector_gone-0.1.0-py3-none-any.whl"
     result = subprocess.run(
-        [sys.executable, "-m", "lbpy", "datasource", "gone", "--connector", str(missing), "--install",
-         "--app", str(root)], capture_output=True, text=True, env=_pip_env(tmp_path / "site"), timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "lbpy",
+            "datasource",
+            "gone",
+            "--connector",
+            str(missing),
+            "--install",
+            "--app",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        env=_pip_env(tmp_path / "site"),
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -222,7 +317,7 @@ def build_connector_wheel(folder: Path) -> Path:
     """A wheel of ``lbpy-connector-tiny``: one module and an ``lbpy.connectors`` entry point."""
     dist = "lbpy_connector_tiny-0.1.0"
     files = {
-        "lbpy_connector_tiny/__init__.py": textwrap.dedent('''
+        "lbpy_connector_tiny/__init__.py": textwrap.dedent("""
             from lbpy import Connector, Setting
 
 
@@ -236,7 +331,7 @@ def build_connector_wheel(folder: Path) -> Path:
 
             def initialize(datasource):
                 datasource.connector = TinyConnector(datasource.settings, datasource)
-        '''),
+        """),
         f"{dist}.dist-info/METADATA": "Metadata-Version: 2.1\nName: lbpy-connector-tiny\nVersion: 0.1.0\n",
         f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         f"{dist}.dist-info/entry_points.txt": "[lbpy.connectors]\ntiny = lbpy_connector_tiny\n",
@@ -257,9 +352,24 @@ def build_connector_wheel(folder: Path) -> Path:
 def test_other_installs_a_connector_package_and_asks_its_settings(root, tmp_path):
     wheel = build_connector_wheel(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "lbpy", "datasource", "hello", "--connector", str(wheel), "--install",
-         "--set", "greeting=hi", "--app", str(root)],
-        capture_output=True, text=True, env=_pip_env(tmp_path / "site"), timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "lbpy",
+            "datasource",
+            "hello",
+            "--connector",
+            str(wheel),
+            "--install",
+            "--set",
+            "greeting=hi",
+            "--app",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        env=_pip_env(tmp_path / "site"),
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert f"Installed {wheel}" in result.stderr
@@ -267,7 +377,7 @@ def test_other_installs_a_connector_package_and_asks_its_settings(root, tmp_path
     assert (tmp_path / "site" / "lbpy_connector_tiny" / "__init__.py").is_file()
 
 
-APP_PYPROJECT = '''[build-system]
+APP_PYPROJECT = """[build-system]
 requires = ["hatchling>=1.21"]
 build-backend = "hatchling.build"
 
@@ -282,7 +392,7 @@ dependencies = [
 test = [
   "pytest>=8",
 ]
-'''
+"""
 
 
 def test_the_connector_package_joins_the_apps_dependencies(root):
@@ -291,7 +401,8 @@ def test_the_connector_package_joins_the_apps_dependencies(root):
     result = run(root, "datasource", "remote", "--connector", "lbpy-connector-nosuch", "--no-install")
     assert result.exit_code == 0, result.output
     assert (root / "pyproject.toml").read_text() == APP_PYPROJECT.replace(
-        '  "lbpy>=0.1",\n', '  "lbpy>=0.1",\n  "lbpy-connector-nosuch",\n')
+        '  "lbpy>=0.1",\n', '  "lbpy>=0.1",\n  "lbpy-connector-nosuch",\n'
+    )
     assert "update  pyproject.toml" in result.output
     assert run(root, "datasource", "remote2", "--connector", "lbpy_connector.nosuch", "--no-install").exit_code == 0
     assert (root / "pyproject.toml").read_text().count("nosuch") == 1  # the same distribution, once
@@ -304,7 +415,7 @@ def test_a_pyproject_laid_out_by_hand_is_left_alone(root):
     assert (root / "pyproject.toml").read_text() == text
 
 
-PICKY = '''
+PICKY = """
 from lbpy import BootError, Connector, Setting
 
 
@@ -320,12 +431,14 @@ class PickyConnector(Connector):
 
 def initialize(datasource):
     datasource.connector = PickyConnector(datasource.settings, datasource)
-'''
+"""
 
 
 def test_a_connector_that_checks_its_settings_still_shows_its_schema(root):
     (root / "connectors" / "picky.py").write_text(PICKY)
-    fails(root, "datasource", "p", "--connector", "picky", "--yes", says="Setting url is required: pass --set url=VALUE")
+    fails(
+        root, "datasource", "p", "--connector", "picky", "--yes", says="Setting url is required: pass --set url=VALUE"
+    )
     assert run(root, "datasource", "p", "--connector", "picky", "--set", "url=mem://x").exit_code == 0
     assert datasources(root)["p"] == {"name": "p", "connector": "picky", "url": "mem://x"}
 
@@ -335,19 +448,52 @@ def test_a_connector_that_checks_its_settings_still_shows_its_schema(root):
 
 def test_rest_asks_the_base_url_and_the_auth_of_the_type_chosen(tmp_path):
     root = write_app(tmp_path / "app")
-    result = run(root, "datasource", "crm", "--connector", "rest", "--set", "baseURL=https://api.example.com/v1",
-                 "--set", "auth.type=bearer", "--yes")
+    result = run(
+        root,
+        "datasource",
+        "crm",
+        "--connector",
+        "rest",
+        "--set",
+        "baseURL=https://api.example.com/v1",
+        "--set",
+        "auth.type=bearer",
+        "--yes",
+    )
     assert result.exit_code == 0, result.output
     entry = json.loads((root / "server" / "datasources.json").read_text())["crm"]
-    assert entry == {"name": "crm", "connector": "rest", "baseURL": "https://api.example.com/v1", "crud": True,
-                     "filters": "loopback", "auth": {"type": "bearer", "token": "${CRM_AUTH_TOKEN}"}}
+    assert entry == {
+        "name": "crm",
+        "connector": "rest",
+        "baseURL": "https://api.example.com/v1",
+        "crud": True,
+        "filters": "loopback",
+        "auth": {"type": "bearer", "token": "${CRM_AUTH_TOKEN}"},
+    }
 
 
 def test_an_api_key_in_the_query_and_no_auth(tmp_path):
     root = write_app(tmp_path / "app")
-    result = run(root, "datasource", "maps", "--connector", "rest", "--set", "baseURL=https://maps.example.com",
-                 "--set", "crud=false", "--set", "auth.type=apiKey", "--set", "auth.in=query",
-                 "--set", "auth.name=key", "--set", "auth.value=abc123", "--yes")
+    result = run(
+        root,
+        "datasource",
+        "maps",
+        "--connector",
+        "rest",
+        "--set",
+        "baseURL=https://maps.example.com",
+        "--set",
+        "crud=false",
+        "--set",
+        "auth.type=apiKey",
+        "--set",
+        "auth.in=query",
+        "--set",
+        "auth.name=key",
+        "--set",
+        "auth.value=abc123",
+        "--yes",
+    )
     assert result.exit_code == 0, result.output
     entry = json.loads((root / "server" / "datasources.json").read_text())["maps"]
     assert entry["auth"] == {"type": "apiKey", "in": "query", "name": "key", "value": "abc123"}
@@ -358,19 +504,51 @@ def test_an_api_key_in_the_query_and_no_auth(tmp_path):
 
 def test_openapi_asks_the_spec_and_the_auth(tmp_path):
     root = write_app(tmp_path / "app")
-    result = run(root, "datasource", "pets", "--connector", "openapi", "--set", "spec=https://pets.example/openapi.json",
-                 "--set", "auth.type=oauth2", "--set", "auth.tokenUrl=https://id.example/token",
-                 "--set", "auth.clientId=app", "--yes")
+    result = run(
+        root,
+        "datasource",
+        "pets",
+        "--connector",
+        "openapi",
+        "--set",
+        "spec=https://pets.example/openapi.json",
+        "--set",
+        "auth.type=oauth2",
+        "--set",
+        "auth.tokenUrl=https://id.example/token",
+        "--set",
+        "auth.clientId=app",
+        "--yes",
+    )
     assert result.exit_code == 0, result.output
     entry = json.loads((root / "server" / "datasources.json").read_text())["pets"]
-    assert entry == {"name": "pets", "connector": "openapi", "spec": "https://pets.example/openapi.json",
-                     "validate": False, "auth": {"type": "oauth2", "tokenUrl": "https://id.example/token",
-                                                 "clientId": "app", "clientSecret": "${PETS_AUTH_CLIENTSECRET}"}}
+    assert entry == {
+        "name": "pets",
+        "connector": "openapi",
+        "spec": "https://pets.example/openapi.json",
+        "validate": False,
+        "auth": {
+            "type": "oauth2",
+            "tokenUrl": "https://id.example/token",
+            "clientId": "app",
+            "clientSecret": "${PETS_AUTH_CLIENTSECRET}",
+        },
+    }
 
 
 def test_a_choice_outside_the_list_is_refused(tmp_path):
     root = write_app(tmp_path / "app")
-    result = run(root, "datasource", "crm", "--connector", "rest", "--set", "baseURL=https://x.example",
-                 "--set", "auth.type=kerberos", "--yes")
+    result = run(
+        root,
+        "datasource",
+        "crm",
+        "--connector",
+        "rest",
+        "--set",
+        "baseURL=https://x.example",
+        "--set",
+        "auth.type=kerberos",
+        "--yes",
+    )
     assert result.exit_code == 2
     assert "--set auth.type=VALUE must be one of: none, basic, bearer, apiKey, oauth2" in result.output

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import write_app
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy._cli import app as cli
 
 runner = CliRunner()
@@ -18,8 +18,10 @@ runner = CliRunner()
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     root = write_app(tmp_path / "app", {"Note": {"properties": {"title": {"type": "string", "required": True}}}})
-    for args in (["model", "Customer", "--property", "name:string:required", "--property", "tags:[string]"],
-                 ["relation", "Customer", "--type", "hasMany", "--model", "Note"]):
+    for args in (
+        ["model", "Customer", "--property", "name:string:required", "--property", "tags:[string]"],
+        ["relation", "Customer", "--type", "hasMany", "--model", "Note"],
+    ):
         assert runner.invoke(cli, [*args, "--app", str(root)]).exit_code == 0
     return root
 
@@ -68,10 +70,13 @@ def test_swagger2_to_a_file_takes_the_format_from_its_name(root, tmp_path):
     assert yaml.safe_load(yaml_target.read_text()) == served(root, "/openapi.json")
 
 
-@pytest.mark.parametrize("args, says, code", [
-    (["--format", "xml"], '--format must be "json" or "yaml", not "xml"', 2),
-    (["-o", "api.txt"], "cannot tell the format from its name; pass --format json or --format yaml", 2),
-])
+@pytest.mark.parametrize(
+    "args, says, code",
+    [
+        (["--format", "xml"], '--format must be "json" or "yaml", not "xml"', 2),
+        (["-o", "api.txt"], "cannot tell the format from its name; pass --format json or --format yaml", 2),
+    ],
+)
 def test_export_errors(root, args, says, code):
     result = export(root, *args)
     assert result.exit_code == code

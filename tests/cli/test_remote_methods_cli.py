@@ -10,10 +10,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy import create_app
 from lbpy._cli import app as cli
 
@@ -40,21 +40,35 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_flags_answer_every_question(root):
-    result = run(root, "Note", "greet", "--description", "Say hi", "--http", "get /greet",
-                 "--accepts", "msg:string:required", "--accepts", "times:number",
-                 "--returns", "greeting:string")
+    result = run(
+        root,
+        "Note",
+        "greet",
+        "--description",
+        "Say hi",
+        "--http",
+        "get /greet",
+        "--accepts",
+        "msg:string:required",
+        "--accepts",
+        "times:number",
+        "--returns",
+        "greeting:string",
+    )
     assert result.exit_code == 0, result.output
     assert "Note.greet: GET /Notes/greet" in result.stdout
     # loopback-workspace's shape and key order
-    assert methods(root) == {"greet": {
-        "accepts": [
-            {"arg": "msg", "type": "string", "required": True, "description": ""},
-            {"arg": "times", "type": "number", "required": False, "description": ""},
-        ],
-        "returns": [{"arg": "greeting", "type": "string", "root": False, "description": ""}],
-        "description": "Say hi",
-        "http": [{"path": "/greet", "verb": "get"}],
-    }}
+    assert methods(root) == {
+        "greet": {
+            "accepts": [
+                {"arg": "msg", "type": "string", "required": True, "description": ""},
+                {"arg": "times", "type": "number", "required": False, "description": ""},
+            ],
+            "returns": [{"arg": "greeting", "type": "string", "root": False, "description": ""}],
+            "description": "Say hi",
+            "http": [{"path": "/greet", "verb": "get"}],
+        }
+    }
     source = (root / "common" / "models" / "note.py").read_text()
     assert "def customize(Model):" in source  # the stub a new model gets
     assert "async def greet(Note, msg, times=None):" in source
@@ -62,20 +76,31 @@ def test_flags_answer_every_question(root):
 
 
 def test_the_written_method_is_served_and_the_stub_can_be_filled_in(root):
-    assert run(root, "Note", "greet", "--yes", "--http", "get /greet", "--accepts", "msg:string",
-               "--returns", "greeting:string").exit_code == 0
+    assert (
+        run(
+            root,
+            "Note",
+            "greet",
+            "--yes",
+            "--http",
+            "get /greet",
+            "--accepts",
+            "msg:string",
+            "--returns",
+            "greeting:string",
+        ).exit_code
+        == 0
+    )
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes/greet?msg=x").json() == {"greeting": None}  # the stub answers
     code = root / "common" / "models" / "note.py"
-    code.write_text(code.read_text().replace("greeting = None  # TODO: compute it",
-                                             'greeting = f"hello {msg}"'))
+    code.write_text(code.read_text().replace("greeting = None  # TODO: compute it", 'greeting = f"hello {msg}"'))
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes/greet?msg=x").json() == {"greeting": "hello x"}
 
 
 def test_an_instance_method_and_several_returns(root):
-    result = run(root, "Note", "prototype.stats", "--yes", "--returns", "length:number",
-                 "--returns", "words:number")
+    result = run(root, "Note", "prototype.stats", "--yes", "--returns", "length:number", "--returns", "words:number")
     assert result.exit_code == 0, result.output
     assert "Note.prototype.stats: POST /Notes/:id/stats" in result.stdout
     assert list(methods(root)) == ["prototype.stats"]
@@ -84,10 +109,11 @@ def test_an_instance_method_and_several_returns(root):
     assert "async def stats(self):" in source
     assert 'return {"length": length, "words": words}' in source
     code = root / "common" / "models" / "note.py"
-    code.write_text(code.read_text().replace("    length = None  # TODO: compute it\n",
-                                             "    length = len(self.title)\n")
-                                    .replace("    words = None  # TODO: compute it\n",
-                                             "    words = len(self.title.split())\n"))
+    code.write_text(
+        code.read_text()
+        .replace("    length = None  # TODO: compute it\n", "    length = len(self.title)\n")
+        .replace("    words = None  # TODO: compute it\n", "    words = len(self.title.split())\n")
+    )
     with TestClient(create_app(root)) as api:
         api.post("/api/Notes", json={"title": "two words"})
         assert api.post("/api/Notes/1/stats").json() == {"length": 9, "words": 2}
@@ -99,21 +125,33 @@ def test_instance_by_flag(root):
 
 
 def test_config_answers_as_json(root):
-    config = {"description": "Find by text", "http": ["get /search"],
-              "accepts": [{"arg": "text", "type": "string", "required": True, "description": "what to find",
-                           "http": {"source": "query"}}],
-              "returns": [{"arg": "notes", "type": ["Note"], "root": True}]}
+    config = {
+        "description": "Find by text",
+        "http": ["get /search"],
+        "accepts": [
+            {
+                "arg": "text",
+                "type": "string",
+                "required": True,
+                "description": "what to find",
+                "http": {"source": "query"},
+            }
+        ],
+        "returns": [{"arg": "notes", "type": ["Note"], "root": True}],
+    }
     result = run(root, "Note", "search", "--config", json.dumps(config))
     assert result.exit_code == 0, result.output
     entry = methods(root)["search"]
-    assert entry["accepts"] == [{"arg": "text", "type": "string", "required": True, "description": "what to find",
-                                 "http": {"source": "query"}}]
+    assert entry["accepts"] == [
+        {"arg": "text", "type": "string", "required": True, "description": "what to find", "http": {"source": "query"}}
+    ]
     assert entry["returns"] == [{"arg": "notes", "type": ["Note"], "root": True, "description": ""}]
 
 
 def test_an_existing_file_gets_the_function_appended(root):
     code = root / "common" / "models" / "note.py"
-    code.write_text(textwrap.dedent('''
+    code.write_text(
+        textwrap.dedent('''
         """My Note code."""
 
 
@@ -121,7 +159,8 @@ def test_an_existing_file_gets_the_function_appended(root):
             @Note.observe("before save")
             def keep(ctx):
                 pass
-    ''').lstrip())
+    ''').lstrip()
+    )
     assert run(root, "Note", "ping", "--yes").exit_code == 0
     text = code.read_text()
     assert text.startswith('"""My Note code."""')
@@ -159,8 +198,7 @@ def test_bad_answers_are_one_line_and_change_nothing(root):
     fails(root, "Note", "greet", "--yes", "--http", "fetch /x", says='"fetch" is not an HTTP verb')
     fails(root, "Note", "greet", "--yes", "--accepts", "class:string", says='"class" is not a valid argument name')
     fails(root, "Note", "greet", "--yes", "--accepts", "a:string:maybe", says='only "required" may follow')
-    fails(root, "Note", "greet", "--yes", "--returns", "a:string:root", "--returns", "b",
-          says="must be the only one")
+    fails(root, "Note", "greet", "--yes", "--returns", "a:string:root", "--returns", "b", says="must be the only one")
     fails(root, "Note", "greet", "--yes", "--accepts", "a", "--accepts", "a", says='"a" is given twice')
 
 
@@ -191,10 +229,22 @@ DOWN, ENTER = "\x1b[B", "\r"
 
 
 def test_the_prompts_in_a_terminal(root):
-    env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120",
-           "LINES": "50", "NO_COLOR": "1"}
-    child = pexpect.spawn(sys.executable, ["-m", "lbpy", "remote-method", "--app", str(root)], env=env,
-                          dimensions=(50, 120), encoding="utf-8", timeout=20)
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "COLUMNS": "120",
+        "LINES": "50",
+        "NO_COLOR": "1",
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "lbpy", "remote-method", "--app", str(root)],
+        env=env,
+        dimensions=(50, 120),
+        encoding="utf-8",
+        timeout=20,
+    )
     steps = [
         ("Select the model:", [ENTER]),
         ("Enter the remote method name:", ["greet", ENTER]),
@@ -223,8 +273,15 @@ def test_the_prompts_in_a_terminal(root):
     child.close()
     assert child.exitstatus == 0, child.before
     assert methods(root)["greet"] == {
-        "accepts": [{"arg": "msg", "type": "string", "required": True, "description": "the message",
-                     "http": {"source": "query"}}],
+        "accepts": [
+            {
+                "arg": "msg",
+                "type": "string",
+                "required": True,
+                "description": "the message",
+                "http": {"source": "query"},
+            }
+        ],
         "returns": [{"arg": "greeting", "type": "string", "root": False, "description": ""}],
         "description": "Say hi",
         "http": [{"path": "/greet", "verb": "get"}],

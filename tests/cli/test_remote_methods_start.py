@@ -8,13 +8,18 @@ import textwrap
 from pathlib import Path
 
 import httpx
-
 from lbpy_process import LBPY, clean_env, free_port, lbpy_start
 
 
 def new_app(where: Path, name: str, template: str) -> Path:
-    done = subprocess.run([*LBPY, "new-app", name, "--template", template, "--yes"], cwd=where,
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [*LBPY, "new-app", name, "--template", template, "--yes"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return where / name
 
@@ -36,10 +41,28 @@ def test_a_hook_and_a_remote_method_added_to_a_generated_app(tmp_path: Path):
     """lbpy remote-method writes the JSON and a stub; the stub is filled in, a hook added."""
     app = new_app(tmp_path, "notes", "notes")
     added = subprocess.run(
-        [*LBPY, "remote-method", "Note", "search", "--app", str(app), "--yes", "--http", "get /search",
-         "--accepts", "text:string:required", "--returns", "notes:[Note]:root",
-         "--description", "Notes whose title contains a text"],
-        capture_output=True, text=True, env=clean_env(), timeout=60)
+        [
+            *LBPY,
+            "remote-method",
+            "Note",
+            "search",
+            "--app",
+            str(app),
+            "--yes",
+            "--http",
+            "get /search",
+            "--accepts",
+            "text:string:required",
+            "--returns",
+            "notes:[Note]:root",
+            "--description",
+            "Notes whose title contains a text",
+        ],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert added.returncode == 0, added.stderr
     code = app / "common" / "models" / "note.py"
     source = code.read_text()
@@ -48,7 +71,7 @@ def test_a_hook_and_a_remote_method_added_to_a_generated_app(tmp_path: Path):
         "    notes = None  # TODO: compute it\n",
         "    notes = [n for n in await Note.find() if text in n.title]\n",
     )
-    source += textwrap.dedent('''
+    source += textwrap.dedent("""
 
         _stub = customize
 
@@ -61,7 +84,7 @@ def test_a_hook_and_a_remote_method_added_to_a_generated_app(tmp_path: Path):
                 record = ctx.instance if ctx.instance is not None else ctx.data
                 if record.get("title"):
                     record["title"] = record["title"].capitalize()
-    ''')
+    """)
     code.write_text(source)
     with lbpy_start(app, "--port", str(free_port())) as server:
         with httpx.Client(base_url=server.url, timeout=10) as http:

@@ -16,12 +16,18 @@ from lbpy_process import LBPY, STARTED, clean_env, free_port, lbpy_start, run_st
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("these tests stop the server with SIGINT", allow_module_level=True)
 
+
 @pytest.fixture(scope="module")
 def notes_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("apps")
-    done = subprocess.run([*LBPY, "new-app", "demo", "--yes", "--template", "notes", "--datasource", "memory"],
-                          cwd=where,
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [*LBPY, "new-app", "demo", "--yes", "--template", "notes", "--datasource", "memory"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return where / "demo"
 
@@ -156,8 +162,13 @@ def test_a_port_in_use_is_one_clear_line(notes_app: Path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([*LBPY, "start", "--app", str(notes_app), "--port", str(port)],
-                              capture_output=True, text=True, env=clean_env(), timeout=30)
+        done = subprocess.run(
+            [*LBPY, "start", "--app", str(notes_app), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            timeout=30,
+        )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"error: port {port} on 127.0.0.1 is in use; stop what uses it, or pick another with --port or PORT"
@@ -179,15 +190,21 @@ def test_a_datasource_that_cannot_start_is_one_clear_line(app_copy: Path):
 
 
 def test_a_bad_PORT_is_a_usage_error(notes_app: Path):
-    done = subprocess.run([*LBPY, "start", "--app", str(notes_app)], capture_output=True, text=True,
-                          env=clean_env(PORT="http"), timeout=30)
+    done = subprocess.run(
+        [*LBPY, "start", "--app", str(notes_app)],
+        capture_output=True,
+        text=True,
+        env=clean_env(PORT="http"),
+        timeout=30,
+    )
     assert done.returncode == 2
     assert "PORT='http' is not a port number" in done.stderr
 
 
 def test_a_folder_that_is_not_an_app_is_refused(tmp_path: Path):
-    done = subprocess.run([*LBPY, "start", "--app", str(tmp_path)], capture_output=True, text=True,
-                          env=clean_env(), timeout=30)
+    done = subprocess.run(
+        [*LBPY, "start", "--app", str(tmp_path)], capture_output=True, text=True, env=clean_env(), timeout=30
+    )
     assert done.returncode == 1
     assert "has no server/ folder" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -198,11 +215,23 @@ def test_a_folder_that_is_not_an_app_is_refused(tmp_path: Path):
 
 @pytest.mark.parametrize("template", ["api-server", "empty-server", "hello-world", "notes"])
 def test_the_generated_apps_own_tests_pass(tmp_path: Path, template: str):
-    made = subprocess.run([*LBPY, "new-app", "made", "--yes", "--template", template], cwd=tmp_path,
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+    made = subprocess.run(
+        [*LBPY, "new-app", "made", "--yes", "--template", template],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                           cwd=tmp_path / "made", capture_output=True, text=True, env=clean_env(), timeout=120)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path / "made",
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=120,
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     expected = {"empty-server": 3, "api-server": 6}.get(template, 5)
     assert f"{expected} passed" in tests.stdout

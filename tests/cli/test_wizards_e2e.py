@@ -16,10 +16,15 @@ import httpx
 import pytest
 
 
-
 def lbpy(root: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "lbpy", *args], cwd=root, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "lbpy", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert result.returncode == 0, f"lbpy {' '.join(args)}: {result.stderr}"
     return result
 
@@ -38,8 +43,14 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PORT": str(self.port)}
         env.pop("LBPY_DEBUG", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "lbpy", "start", "--host", "127.0.0.1"], cwd=root,
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lbpy", "start", "--host", "127.0.0.1"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while True:
             if self.process.poll() is not None:
@@ -71,11 +82,32 @@ def shop(tmp_path: Path) -> Path:
     lbpy(tmp_path, "new-app", "shop", "--yes")
     root = tmp_path / "shop"
     lbpy(root, "datasource", "store", "--connector", "memory", "--set", "file=data/store.json")
-    lbpy(root, "model", "Customer", "--datasource", "store", "--property", "name:string:required",
-         "--property", "vip:boolean=false")
-    lbpy(root, "model", "Order", "--datasource", "store", "--plural", "Purchases",
-         "--property", "total:number:required", "--property", "customerId:number",
-         "--property", "placed:date=now")
+    lbpy(
+        root,
+        "model",
+        "Customer",
+        "--datasource",
+        "store",
+        "--property",
+        "name:string:required",
+        "--property",
+        "vip:boolean=false",
+    )
+    lbpy(
+        root,
+        "model",
+        "Order",
+        "--datasource",
+        "store",
+        "--plural",
+        "Purchases",
+        "--property",
+        "total:number:required",
+        "--property",
+        "customerId:number",
+        "--property",
+        "placed:date=now",
+    )
     lbpy(root, "relation", "Customer", "--type", "hasMany", "--model", "Order", "--foreign-key", "customerId")
     lbpy(root, "relation", "Order", "--type", "belongsTo", "--model", "Customer", "--foreign-key", "customerId")
     return root

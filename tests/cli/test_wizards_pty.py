@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write_app
 
 pexpect = pytest.importorskip("pexpect", reason="the terminal tests need pexpect (pip install -e '.[test]')")
 
 DOWN, UP, ENTER = "\x1b[B", "\x1b[A", "\r"
 
-ACME = '''
+ACME = """
 from lbpy import Connector, Setting
 
 
@@ -37,17 +36,29 @@ class AcmeConnector(Connector):
 
 def initialize(datasource):
     datasource.connector = AcmeConnector(datasource.settings, datasource)
-'''
+"""
 
 
 class Terminal:
     """``lbpy`` in a pseudo-terminal; ``answer`` waits for a prompt, then presses keys."""
 
     def __init__(self, root: Path, *args: str) -> None:
-        env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120",
-               "LINES": "50", "NO_COLOR": "1"}
-        self.child = pexpect.spawn(sys.executable, ["-m", "lbpy", *args, "--app", str(root)], env=env,
-                                   dimensions=(50, 120), encoding="utf-8", timeout=20)
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "COLUMNS": "120",
+            "LINES": "50",
+            "NO_COLOR": "1",
+        }
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "lbpy", *args, "--app", str(root)],
+            env=env,
+            dimensions=(50, 120),
+            encoding="utf-8",
+            timeout=20,
+        )
         self.transcript: list[str] = []
 
     def answer(self, prompt: str, *keys: str) -> None:
@@ -92,8 +103,14 @@ def test_datasource_wizard(root):
     assert code == 0, screen
     assert "s3cret" not in screen
     assert read(root, "server/datasources.json")["store"] == {
-        "name": "store", "connector": "acme", "host": "localhost", "port": 6000, "database": "shop",
-        "password": "s3cret", "token": "${STORE_TOKEN:-}", "ssl": True,
+        "name": "store",
+        "connector": "acme",
+        "host": "localhost",
+        "port": 6000,
+        "database": "shop",
+        "password": "s3cret",
+        "token": "${STORE_TOKEN:-}",
+        "ssl": True,
     }
 
 
@@ -132,9 +149,11 @@ def test_model_wizard_with_its_property_loop(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert "Let's add another Customer property." in screen
-    listed = screen[screen.index("Select model's base class:"):screen.index("Expose Customer")]
-    assert all(base in listed for base in ("Model", "PersistedModel", "ACL", "AccessToken", "Role", "RoleMapping",
-                                           "User", "Animal"))
+    listed = screen[screen.index("Select model's base class:") : screen.index("Expose Customer")]
+    assert all(
+        base in listed
+        for base in ("Model", "PersistedModel", "ACL", "AccessToken", "Role", "RoleMapping", "User", "Animal")
+    )
     definition = read(root, "server/models/customer.json")
     assert definition["plural"] == "Clients" and definition["base"] == "Animal"
     assert definition["properties"] == {
@@ -157,7 +176,8 @@ def test_property_wizard(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert read(root, "common/models/order.json")["properties"] == {
-        "placed": {"type": "date", "required": True, "defaultFn": "now"}}
+        "placed": {"type": "date", "required": True, "defaultFn": "now"}
+    }
 
 
 def test_property_wizard_other_type(root):
@@ -186,8 +206,13 @@ def test_relation_wizard(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert read(root, "common/models/order.json")["relations"] == {
-        "customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "buyerId",
-                     "options": {"nestRemoting": True}}}
+        "customer": {
+            "type": "belongsTo",
+            "model": "Customer",
+            "foreignKey": "buyerId",
+            "options": {"nestRemoting": True},
+        }
+    }
 
 
 def test_relation_wizard_has_many_through(root):
@@ -204,7 +229,8 @@ def test_relation_wizard_has_many_through(root):
     code, screen = term.finish()
     assert code == 0, screen
     assert read(root, "common/models/customer.json")["relations"] == {
-        "items": {"type": "hasMany", "model": "Item", "foreignKey": "", "through": "Order"}}
+        "items": {"type": "hasMany", "model": "Item", "foreignKey": "", "through": "Order"}
+    }
 
 
 def test_acl_wizard_for_a_single_method_and_a_role_of_the_app(root):
@@ -221,8 +247,14 @@ def test_acl_wizard_for_a_single_method_and_a_role_of_the_app(root):
     assert code == 0, screen
     assert "Select the access type" not in screen  # a method's entry is EXECUTE, as LoopBack's generator wrote it
     assert read(root, "common/models/order.json")["acls"] == [
-        {"accessType": "EXECUTE", "principalType": "ROLE", "principalId": "admin", "permission": "DENY",
-         "property": "deleteById"}]
+        {
+            "accessType": "EXECUTE",
+            "principalType": "ROLE",
+            "principalId": "admin",
+            "permission": "DENY",
+            "property": "deleteById",
+        }
+    ]
     assert "acls" not in read(root, "common/models/customer.json")
 
 
@@ -238,7 +270,8 @@ def test_acl_wizard_for_every_model_takes_loopbacks_defaults(root):
     assert code == 0, screen
     for relative in ("common/models/customer.json", "common/models/order.json"):
         assert read(root, relative)["acls"] == [
-            {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"}]
+            {"accessType": "WRITE", "principalType": "ROLE", "principalId": "$authenticated", "permission": "ALLOW"}
+        ]
 
 
 def test_ctrl_c_stops_the_wizard_and_writes_nothing(root):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import anyio
 import pytest
-
 from conftest import write_app
-from lbpy import BootError, Capabilities, Connector, DataSource, NotFoundError, create_app
+
+from lbpy import BootError, Connector, DataSource, NotFoundError, create_app
 
 THING = {"properties": {"name": {"type": "string"}, "n": {"type": "number"}}}
 
@@ -28,8 +28,9 @@ def local_connector(app: Path, name: str, source: str) -> None:
 
 
 def app_with(tmp_path: Path, connector: str, source: str, models=None) -> Path:
-    root = write_app(tmp_path / "app", models or {"Thing": THING},
-                     datasources={"db": {"name": "db", "connector": connector}})
+    root = write_app(
+        tmp_path / "app", models or {"Thing": THING}, datasources={"db": {"name": "db", "connector": connector}}
+    )
     local_connector(root, connector, source)
     return root
 
@@ -42,7 +43,7 @@ def client_for(root: Path):
     return TestClient(create_app(root), raise_server_exceptions=False)
 
 
-FAILING = '''
+FAILING = """
 from lbpy import Connector, NotFoundError, ValidationError
 
 class Failing(Connector):
@@ -68,7 +69,7 @@ class Failing(Connector):
 
 def initialize(datasource):
     datasource.connector = Failing(datasource.settings, datasource)
-'''
+"""
 
 
 def test_a_validation_error_from_the_connector_is_a_422(tmp_path):
@@ -97,7 +98,7 @@ def test_any_other_error_is_a_500_with_the_detail_in_the_log_only(tmp_path, capl
     assert "backend exploded: table things is locked" in caplog.text
 
 
-RECORDING = '''
+RECORDING = """
 import threading
 from lbpy import Capabilities, Connector
 
@@ -156,7 +157,7 @@ class Recording(Connector):
 
 def initialize(datasource):
     datasource.connector = Recording(datasource.settings, datasource)
-'''
+"""
 
 
 @pytest.fixture
@@ -171,9 +172,10 @@ def recording(tmp_path):
 
 def test_a_connector_receives_only_the_filter_parts_it_declared(recording):
     client, calls = recording
-    response = client.get("/api/Things", params={
-        "filter": json.dumps({"where": {"n": {"gt": 1}}, "order": "n DESC", "limit": 1, "fields": ["name"]})
-    })
+    response = client.get(
+        "/api/Things",
+        params={"filter": json.dumps({"where": {"n": {"gt": 1}}, "order": "n DESC", "limit": 1, "fields": ["name"]})},
+    )
     assert response.json() == [{"name": "c"}]
     assert calls == [("all", None, None, None, None)]
 
@@ -181,7 +183,8 @@ def test_a_connector_receives_only_the_filter_parts_it_declared(recording):
 def test_an_equality_goes_to_the_connector(recording):
     client, calls = recording
     assert client.get("/api/Things", params={"filter": '{"where": {"name": "b"}}'}).json() == [
-        {"id": 2, "name": "b", "n": 2}]
+        {"id": 2, "name": "b", "n": 2}
+    ]
     assert calls == [("all", {"name": {"eq": "b"}}, None, None, None)]
 
 
@@ -198,8 +201,7 @@ def test_update_with_an_undeclared_operator_goes_id_by_id(recording):
     client, calls = recording
     response = client.post("/api/Things/update", params={"where": '{"n": {"gte": 2}}'}, json={"name": "z"})
     assert response.json() == {"count": 2}
-    assert [c for c in calls if c[0] == "update"] == [
-        ("update", {"id": {"eq": 2}}), ("update", {"id": {"eq": 3}})]
+    assert [c for c in calls if c[0] == "update"] == [("update", {"id": {"eq": 2}}), ("update", {"id": {"eq": 3}})]
     assert [r["name"] for r in client.get("/api/Things").json()] == ["a", "z", "z"]
 
 
@@ -241,8 +243,7 @@ def module_for(cls):
     return module
 
 
-@pytest.mark.parametrize("cls, on_loop", [(ThreadConnector, False), (LoopConnector, True),
-                                          (AsyncConnector, True)])
+@pytest.mark.parametrize("cls, on_loop", [(ThreadConnector, False), (LoopConnector, True), (AsyncConnector, True)])
 def test_blocking_methods_run_off_the_event_loop(cls, on_loop):
     from lbpy import Filter
 
@@ -320,11 +321,14 @@ def test_initialize_must_set_a_connector():
 def test_model_settings_and_table_name_come_from_the_model_json(tmp_path):
     from lbpy import create_app
 
-    root = write_app(tmp_path, {
-        "Top": {"properties": {}, "memory": {"table": "top_table"}},
-        "Nested": {"properties": {}, "options": {"memory": {"table": "nested_table"}}},
-        "Plain": {"properties": {}},
-    })
+    root = write_app(
+        tmp_path,
+        {
+            "Top": {"properties": {}, "memory": {"table": "top_table"}},
+            "Nested": {"properties": {}, "options": {"memory": {"table": "nested_table"}}},
+            "Plain": {"properties": {}},
+        },
+    )
     connector = create_app(root).datasources["db"].connector
     assert connector.table_name("Top") == "top_table"
     assert connector.table_name("Nested") == "nested_table"
@@ -337,29 +341,46 @@ def test_model_settings_and_table_name_come_from_the_model_json(tmp_path):
 def test_the_base_discovery_describes_attached_models(tmp_path):
     from lbpy import create_app
 
-    root = write_app(tmp_path, {
-        "Customer": {"properties": {"name": {"type": "string", "required": True}}},
-        "Order": {"properties": {"total": "number", "tags": ["string"]},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
-    })
+    root = write_app(
+        tmp_path,
+        {
+            "Customer": {"properties": {"name": {"type": "string", "required": True}}},
+            "Order": {
+                "properties": {"total": "number", "tags": ["string"]},
+                "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
+            },
+        },
+    )
     datasource = create_app(root).datasources["db"]
 
     async def main():
-        return (await datasource.discover_model_definitions(),
-                await datasource.discover_model_properties("Order"),
-                await datasource.discover_foreign_keys("Order"),
-                await datasource.discover_schemas("Order", {"relations": True}))
+        return (
+            await datasource.discover_model_definitions(),
+            await datasource.discover_model_properties("Order"),
+            await datasource.discover_foreign_keys("Order"),
+            await datasource.discover_schemas("Order", {"relations": True}),
+        )
 
     tables, columns, keys, schemas = anyio.run(main)
     assert [t["name"] for t in tables] == ["Customer", "Order"]
     # the belongsTo's foreign key is a property of Order even though its JSON does not declare it
     assert {c["columnName"]: c["type"] for c in columns} == {
-        "total": "number", "tags": ["string"], "id": "number", "customerId": "number"}
+        "total": "number",
+        "tags": ["string"],
+        "id": "number",
+        "customerId": "number",
+    }
     assert keys[0]["pkTableName"] == "Customer" and keys[0]["fkColumnName"] == "customerId"
     assert schemas["Order"]["relations"]["customer"] == {
-        "type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}
+        "type": "belongsTo",
+        "model": "Customer",
+        "foreignKey": "customerId",
+    }
     assert schemas["Customer"]["relations"]["orders"] == {
-        "type": "hasMany", "model": "Order", "foreignKey": "customerId"}
+        "type": "hasMany",
+        "model": "Order",
+        "foreignKey": "customerId",
+    }
     assert schemas["Customer"]["properties"]["name"]["required"] is True
 
 

@@ -8,16 +8,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from typer.testing import CliRunner
 
-from conftest import write_app
 from lbpy import ConnectorNotFoundError, DataSource
 from lbpy._cli import app as cli
 from lbpy._connectors._registry import available_connectors
 
 MODEL1 = {"Model1": {"properties": {"name": {"type": "string"}}}}
 
-CONNECTOR = '''
+CONNECTOR = """
 from lbpy import Connector
 
 class Tagged(Connector):
@@ -29,7 +29,7 @@ class Tagged(Connector):
 
 def initialize(datasource):
     datasource.connector = Tagged(datasource.settings, datasource)
-'''
+"""
 
 
 def source(name: str, where_from: str) -> str:
@@ -75,12 +75,15 @@ def app_using(tmp_path: Path, connector: str) -> Path:
     return write_app(tmp_path / "app", MODEL1, datasources={"db": {"name": "db", "connector": connector}})
 
 
-@pytest.mark.parametrize("layout", [
-    "{name}/__init__.py",
-    "lbpy_connector_{name}/__init__.py",
-    "lbpy-connector-{name}/lbpy_connector_{name}/__init__.py",
-    "{name}.py",
-])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "{name}/__init__.py",
+        "lbpy_connector_{name}/__init__.py",
+        "lbpy-connector-{name}/lbpy_connector_{name}/__init__.py",
+        "{name}.py",
+    ],
+)
 def test_a_package_in_the_app_s_connectors_folder_is_found_without_installing(tmp_path, layout):
     root = app_using(tmp_path, "local")
     path = root / "connectors" / layout.format(name="local")
@@ -94,11 +97,16 @@ def test_the_generated_package_copied_into_connectors_works(tmp_path):
     from lbpy._connector_project import ConnectorAnswers, render_connector
 
     root = app_using(tmp_path, "helloworld")
-    render_connector(ConnectorAnswers(
-        name="helloworld", package_name="lbpy-connector-helloworld",
-        directory=root / "connectors" / "lbpy-connector-helloworld",
-        description="Hello", author="", is_async=False,
-    ))
+    render_connector(
+        ConnectorAnswers(
+            name="helloworld",
+            package_name="lbpy-connector-helloworld",
+            directory=root / "connectors" / "lbpy-connector-helloworld",
+            description="Hello",
+            author="",
+            is_async=False,
+        )
+    )
     assert fetch(root) == [{"id": 1, "name": "hello"}, {"id": 2, "name": "world"}]
 
 

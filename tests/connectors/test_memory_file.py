@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
-from conftest import write_app
 from lbpy import BootError, create_app
 
 MODEL = {"Model1": {"properties": {"name": "string", "born": "date"}}}
@@ -35,22 +35,30 @@ def test_the_file_uses_loopbacks_format(tmp_path):
     content = json.loads(data.read_text())
     assert content["ids"] == {"Model1": 3}
     assert content["models"] == {
-        "Model1": {"1": json.dumps({"name": "hello", "born": "2020-01-01T00:00:00.000Z", "id": 1},
-                                   separators=(",", ":")).replace(",", ", ").replace(":", ": ")}
-    } or json.loads(content["models"]["Model1"]["1"]) == {
-        "name": "hello", "born": "2020-01-01T00:00:00.000Z", "id": 1}
+        "Model1": {
+            "1": json.dumps({"name": "hello", "born": "2020-01-01T00:00:00.000Z", "id": 1}, separators=(",", ":"))
+            .replace(",", ", ")
+            .replace(":", ": ")
+        }
+    } or json.loads(content["models"]["Model1"]["1"]) == {"name": "hello", "born": "2020-01-01T00:00:00.000Z", "id": 1}
     assert isinstance(content["models"]["Model1"]["1"], str)
 
 
 def test_the_file_is_loaded_at_start_and_ids_continue(tmp_path):
     data = tmp_path / "data.json"
-    data.write_text(json.dumps({
-        "ids": {"Model1": 4},
-        "models": {"Model1": {
-            "1": json.dumps({"name": "hello", "id": 1}),
-            "3": {"name": "plain object", "born": "2020-01-01T00:00:00.000Z", "id": 3},
-        }},
-    }))
+    data.write_text(
+        json.dumps(
+            {
+                "ids": {"Model1": 4},
+                "models": {
+                    "Model1": {
+                        "1": json.dumps({"name": "hello", "id": 1}),
+                        "3": {"name": "plain object", "born": "2020-01-01T00:00:00.000Z", "id": 3},
+                    }
+                },
+            }
+        )
+    )
     with TestClient(create_app(file_app(tmp_path / "app", data))) as api:
         assert [r["name"] for r in api.get("/api/Model1s").json()] == ["hello", "plain object"]
         assert api.get('/api/Model1s?filter={"where":{"born":{"gt":"2019-01-01"}}}').json()[0]["id"] == 3
@@ -64,9 +72,8 @@ def test_a_malformed_file_stops_the_start_with_a_clear_message(tmp_path):
     data = tmp_path / "data.json"
     data.write_text('{"ids": {bad')
     app = create_app(file_app(tmp_path / "app", data))
-    with pytest.raises(BootError, match="data.json: the memory datasource file is not valid JSON"):
-        with TestClient(app):
-            pass
+    with pytest.raises(BootError, match="data.json: the memory datasource file is not valid JSON"), TestClient(app):
+        pass
     assert data.read_text() == '{"ids": {bad'  # nothing overwritten
 
 

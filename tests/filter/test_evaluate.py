@@ -71,9 +71,26 @@ def test_a_pattern_cannot_hold_the_server(tmp_path, connector):
     """A backtracking matcher takes minutes on these patterns; the guard only ends a hang."""
     from pathlib import Path
 
-    code = HOSTILE.format(tests=str(Path(__file__).parents[1]), connector=connector,
-                          file=str(tmp_path / "db.sqlite3"), root=str(tmp_path / "app"))
+    code = HOSTILE.format(
+        tests=str(Path(__file__).parents[1]),
+        connector=connector,
+        file=str(tmp_path / "db.sqlite3"),
+        root=str(tmp_path / "app"),
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["like", "0", "ilike", "0", "nlike", "1", "nilike", "1",
-                                   "regexp", "400", "INVALID_FILTER", "regexp", "1"]
+    assert done.stdout.split() == [
+        "like",
+        "0",
+        "ilike",
+        "0",
+        "nlike",
+        "1",
+        "nilike",
+        "1",
+        "regexp",
+        "400",
+        "INVALID_FILTER",
+        "regexp",
+        "1",
+    ]

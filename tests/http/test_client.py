@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -21,8 +22,11 @@ from lbpy.http._bounds import RequestBounds
 
 
 def client_for(app, **settings) -> HttpClient:
-    return HttpClient(http_settings({"name": "api", "baseURL": "http://remote/v1",
-                                     "transport": httpx.ASGITransport(app=app), **settings}))
+    return HttpClient(
+        http_settings(
+            {"name": "api", "baseURL": "http://remote/v1", "transport": httpx.ASGITransport(app=app), **settings}
+        )
+    )
 
 
 def run(fn):
@@ -33,20 +37,28 @@ def run(fn):
 
 
 async def echo(request: Request) -> JSONResponse:
-    return JSONResponse({"headers": dict(request.headers), "query": dict(request.query_params),
-                         "path": request.url.path})
+    return JSONResponse(
+        {"headers": dict(request.headers), "query": dict(request.query_params), "path": request.url.path}
+    )
+
 
 ECHO = Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST"])])
 
 
-@pytest.mark.parametrize("auth, header, query", [
-    ({"type": "basic", "username": "ann", "password": "pw-123"},
-     "Basic " + base64.b64encode(b"ann:pw-123").decode(), None),
-    ({"user": "ann", "pass": "pw-123"}, "Basic " + base64.b64encode(b"ann:pw-123").decode(), None),
-    ({"type": "bearer", "token": "tok-123"}, "Bearer tok-123", None),
-    ({"bearer": "tok-123"}, "Bearer tok-123", None),
-    ({"type": "apiKey", "in": "query", "name": "key", "value": "k-123"}, None, ("key", "k-123")),
-])
+@pytest.mark.parametrize(
+    "auth, header, query",
+    [
+        (
+            {"type": "basic", "username": "ann", "password": "pw-123"},
+            "Basic " + base64.b64encode(b"ann:pw-123").decode(),
+            None,
+        ),
+        ({"user": "ann", "pass": "pw-123"}, "Basic " + base64.b64encode(b"ann:pw-123").decode(), None),
+        ({"type": "bearer", "token": "tok-123"}, "Bearer tok-123", None),
+        ({"bearer": "tok-123"}, "Bearer tok-123", None),
+        ({"type": "apiKey", "in": "query", "name": "key", "value": "k-123"}, None, ("key", "k-123")),
+    ],
+)
 def test_each_kind_of_credential_goes_where_it_should(auth, header, query):
     async def go():
         async with client_for(ECHO, auth=auth) as client:
@@ -61,8 +73,9 @@ def test_each_kind_of_credential_goes_where_it_should(auth, header, query):
 
 def test_an_api_key_header_and_default_headers_are_sent():
     async def go():
-        async with client_for(ECHO, auth={"type": "apiKey", "name": "X-Key", "value": "k-123"},
-                              headers={"X-Team": "blue"}) as client:
+        async with client_for(
+            ECHO, auth={"type": "apiKey", "name": "X-Key", "value": "k-123"}, headers={"X-Team": "blue"}
+        ) as client:
             return await client.json("GET", "/items")
 
     headers = run(go)["headers"]
@@ -76,8 +89,7 @@ class TokenServer:
         self.issued = 0
         self.lifetime = lifetime
         self.revoked: set[str] = set()
-        self.app = Starlette(routes=[Route("/token", self.token, methods=["POST"]),
-                                     Route("/v1/{path:path}", self.api)])
+        self.app = Starlette(routes=[Route("/token", self.token, methods=["POST"]), Route("/v1/{path:path}", self.api)])
 
     async def token(self, request: Request) -> JSONResponse:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
@@ -85,8 +97,14 @@ class TokenServer:
         if request.headers.get("authorization") != expected or form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         self.issued += 1
-        return JSONResponse({"access_token": f"token-{self.issued}", "token_type": "bearer",
-                             "expires_in": self.lifetime, "scope": form.get("scope")})
+        return JSONResponse(
+            {
+                "access_token": f"token-{self.issued}",
+                "token_type": "bearer",
+                "expires_in": self.lifetime,
+                "scope": form.get("scope"),
+            }
+        )
 
     async def api(self, request: Request) -> JSONResponse:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -95,8 +113,13 @@ class TokenServer:
         return JSONResponse({"token": token})
 
 
-OAUTH = {"type": "oauth2", "tokenUrl": "http://remote/token", "clientId": "app",
-         "clientSecret": "secret-xyz", "scope": ["read", "write"]}
+OAUTH = {
+    "type": "oauth2",
+    "tokenUrl": "http://remote/token",
+    "clientId": "app",
+    "clientSecret": "secret-xyz",
+    "scope": ["read", "write"],
+}
 
 
 def test_oauth2_client_credentials_fetch_one_token_for_many_requests():
@@ -156,12 +179,12 @@ RECORDS = [{"id": n} for n in range(1, 8)]
 async def offset_page(request: Request) -> JSONResponse:
     q = request.query_params
     offset, limit = int(q.get("offset", 0)), int(q.get("limit", 100))
-    return JSONResponse({"data": RECORDS[offset:offset + limit]})
+    return JSONResponse({"data": RECORDS[offset : offset + limit]})
 
 
 async def numbered_page(request: Request) -> JSONResponse:
     page, size = int(request.query_params["page"]), int(request.query_params["per_page"])
-    return JSONResponse(RECORDS[(page - 1) * size: page * size])
+    return JSONResponse(RECORDS[(page - 1) * size : page * size])
 
 
 async def cursor_page(request: Request) -> JSONResponse:
@@ -173,23 +196,33 @@ async def cursor_page(request: Request) -> JSONResponse:
 async def link_page(request: Request) -> Response:
     page = int(request.query_params.get("page", 1))
     headers = {"Link": f'<http://remote/v1/linked?page={page + 1}>; rel="next"'} if page < 3 else {}
-    return JSONResponse(RECORDS[(page - 1) * 3: page * 3], headers=headers)
+    return JSONResponse(RECORDS[(page - 1) * 3 : page * 3], headers=headers)
 
 
 async def elsewhere(request: Request) -> Response:
     return JSONResponse([{"id": 1}], headers={"Link": '<https://evil.example/steal>; rel="next"'})
 
-PAGED = Starlette(routes=[Route("/v1/offset", offset_page), Route("/v1/numbered", numbered_page),
-                          Route("/v1/cursor", cursor_page), Route("/v1/linked", link_page),
-                          Route("/v1/elsewhere", elsewhere)])
+
+PAGED = Starlette(
+    routes=[
+        Route("/v1/offset", offset_page),
+        Route("/v1/numbered", numbered_page),
+        Route("/v1/cursor", cursor_page),
+        Route("/v1/linked", link_page),
+        Route("/v1/elsewhere", elsewhere),
+    ]
+)
 
 
-@pytest.mark.parametrize("path, paging", [
-    ("/offset", {"type": "offset", "pageSize": 3, "itemsPath": "$.data"}),
-    ("/numbered", {"type": "page", "pageSize": 2}),
-    ("/cursor", {"type": "cursor", "nextCursorPath": "$.meta.next", "itemsPath": "$.items"}),
-    ("/linked", {"type": "link"}),
-])
+@pytest.mark.parametrize(
+    "path, paging",
+    [
+        ("/offset", {"type": "offset", "pageSize": 3, "itemsPath": "$.data"}),
+        ("/numbered", {"type": "page", "pageSize": 2}),
+        ("/cursor", {"type": "cursor", "nextCursorPath": "$.meta.next", "itemsPath": "$.items"}),
+        ("/linked", {"type": "link"}),
+    ],
+)
 def test_every_kind_of_paging_reads_the_whole_collection(path, paging):
     async def go():
         async with client_for(PAGED, paging=paging) as client:
@@ -211,8 +244,9 @@ def test_a_next_link_to_another_host_is_not_followed():
 
 def test_paging_stops_after_max_pages():
     async def go():
-        async with client_for(PAGED, paging={"type": "offset", "pageSize": 1, "maxPages": 2,
-                                             "itemsPath": "$.data"}) as client:
+        async with client_for(
+            PAGED, paging={"type": "offset", "pageSize": 1, "maxPages": 2, "itemsPath": "$.data"}
+        ) as client:
             return [record async for page in client.pages("/offset") for record in page]
 
     assert run(go) == RECORDS[:2]
@@ -234,10 +268,9 @@ def test_no_more_requests_than_max_concurrency_are_in_flight():
     app = Starlette(routes=[Route("/v1/x", slow)])
 
     async def go():
-        async with client_for(app, maxConcurrency=3) as client:
-            async with anyio.create_task_group() as group:
-                for _ in range(12):
-                    group.start_soon(client.json, "GET", "/x")
+        async with client_for(app, maxConcurrency=3) as client, anyio.create_task_group() as group:
+            for _ in range(12):
+                group.start_soon(client.json, "GET", "/x")
 
     run(go)
     assert state["most"] == 3
@@ -259,7 +292,7 @@ def test_requests_cancelled_while_waiting_for_a_slot_give_no_slot_away():
         async with bounds:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             state["now"] -= 1
             state["done"] += 1
 
@@ -272,10 +305,10 @@ def test_requests_cancelled_while_waiting_for_a_slot_give_no_slot_away():
                     group.start_soon(waiter, early, entered)
                     group.start_soon(waiter, handed, entered)
                     for _ in range(5):
-                        await anyio.sleep(0)  # both wait for the slot held here
+                        await anyio.lowlevel.checkpoint()  # both wait for the slot held here
                     early[0].cancel()  # cancelled while waiting
                     for _ in range(5):
-                        await anyio.sleep(0)
+                        await anyio.lowlevel.checkpoint()
                 # the slot was handed to the second waiter on leaving; cancel it as it wakes
                 handed[0].cancel()
             assert len(entered) <= 1  # the first never entered
@@ -312,19 +345,24 @@ def test_the_rate_bound_spaces_requests_after_a_burst(monkeypatch):
 # -- settings that cannot be used -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"baseURL": "ftp://x"}, "baseURL must be an http(s) URL"),
-    ({"timeout": "fast"}, "timeout must be a number"),
-    ({"retries": 1.5}, "retries must be a whole number"),
-    ({"auth": {"type": "magic"}}, 'auth type "magic" is not one of'),
-    ({"auth": {"type": "bearer"}}, 'auth of type "bearer" needs "token"'),
-    ({"auth": {"type": "apiKey", "value": "k", "in": "body"}}, 'auth.in must be "header", "query" or "cookie"'),
-    ({"auth": {"type": "oauth2", "clientId": "a", "clientSecret": "b", "tokenUrl": "x"}},
-     "auth.tokenUrl must be an http(s) URL"),
-    ({"paging": {"type": "cursor"}}, 'cursor paging needs "nextCursorPath"'),
-    ({"paging": {"type": "offset", "itemsPath": "$[?(@.x)]"}}, "paging.itemsPath: JSONPath"),
-    ({"headers": ["x"]}, '"headers" must be an object'),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"baseURL": "ftp://x"}, "baseURL must be an http(s) URL"),
+        ({"timeout": "fast"}, "timeout must be a number"),
+        ({"retries": 1.5}, "retries must be a whole number"),
+        ({"auth": {"type": "magic"}}, 'auth type "magic" is not one of'),
+        ({"auth": {"type": "bearer"}}, 'auth of type "bearer" needs "token"'),
+        ({"auth": {"type": "apiKey", "value": "k", "in": "body"}}, 'auth.in must be "header", "query" or "cookie"'),
+        (
+            {"auth": {"type": "oauth2", "clientId": "a", "clientSecret": "b", "tokenUrl": "x"}},
+            "auth.tokenUrl must be an http(s) URL",
+        ),
+        ({"paging": {"type": "cursor"}}, 'cursor paging needs "nextCursorPath"'),
+        ({"paging": {"type": "offset", "itemsPath": "$[?(@.x)]"}}, "paging.itemsPath: JSONPath"),
+        ({"headers": ["x"]}, '"headers" must be an object'),
+    ],
+)
 def test_bad_settings_are_boot_errors_naming_the_datasource_and_setting(settings, message):
     with pytest.raises(BootError) as caught:
         http_settings({"name": "api", **settings})

@@ -11,8 +11,8 @@ import subprocess
 
 import anyio
 import pytest
-
 from fake_remote import fake_remote
+
 from lbpy import HttpError
 from lbpy.http import HttpClient, http_settings
 
@@ -49,6 +49,7 @@ def test_requests_one_after_another_share_one_kept_alive_connection(remote):
 def test_concurrent_requests_open_connections_that_later_requests_reuse(remote):
     async def go():
         async with client_for(remote.url, maxConcurrency=4) as client:
+
             async def one():
                 assert await client.json("GET", "/ok") == {"ok": True}
 
@@ -64,8 +65,11 @@ def test_concurrent_requests_open_connections_that_later_requests_reuse(remote):
 def test_a_chunked_answer_and_one_that_ends_with_the_connection_are_read_whole(remote):
     async def go():
         async with client_for(remote.url) as client:
-            return (await client.json("GET", "/chunked"), await client.json("GET", "/until-close"),
-                    await client.json("GET", "/ok"))
+            return (
+                await client.json("GET", "/chunked"),
+                await client.json("GET", "/until-close"),
+                await client.json("GET", "/ok"),
+            )
 
     chunked, until_close, after = anyio.run(go)
     assert chunked == {"items": list(range(50)), "text": "y" * 3000}
@@ -165,7 +169,7 @@ def test_large_bodies_go_and_come_whole(remote):
             return await client.json("POST", "/length", json=big), await client.json("GET", "/big/3000000")
 
     sent, received = anyio.run(go)
-    assert sent == {"length": len('{"text":""}'.encode()) + 3_000_000}
+    assert sent == {"length": len(b'{"text":""}') + 3_000_000}
     assert received == "x" * 3_000_000
 
 
@@ -183,9 +187,26 @@ def certificate(tmp_path_factory):
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl command to make a self-signed certificate")
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return context
@@ -193,6 +214,7 @@ def certificate(tmp_path_factory):
 
 def test_https_with_strict_ssl_off_talks_to_a_self_signed_remote(certificate):
     with fake_remote(tls=certificate) as remote:
+
         async def go():
             async with client_for(remote.url, strictSSL=False) as client:
                 return [await client.json("GET", "/ok") for _ in range(3)]
@@ -203,6 +225,7 @@ def test_https_with_strict_ssl_off_talks_to_a_self_signed_remote(certificate):
 
 def test_https_refuses_a_certificate_that_does_not_verify(certificate):
     with fake_remote(tls=certificate) as remote:
+
         async def go():
             async with client_for(remote.url) as client:
                 with pytest.raises(HttpError) as caught:

@@ -7,8 +7,8 @@ import anyio
 import httpx
 import orjson
 import pytest
-
 from fake_remote import fake_remote
+
 from lbpy.http import HttpClient, http_settings
 from lbpy.http._client import _query
 from lbpy.http._transport import _serialize
@@ -24,8 +24,12 @@ CALLS = [
     ("DELETE", "/Model1s/7", None, None, {}),
     ("PUT", "/Model1s/7", None, {}, {}),
 ]
-AUTHS = [None, {"type": "bearer", "token": "tok-1"}, {"type": "basic", "username": "ann", "password": "pw"},
-         {"type": "apiKey", "name": "X-Key", "value": "k-1"}]
+AUTHS = [
+    None,
+    {"type": "bearer", "token": "tok-1"},
+    {"type": "basic", "username": "ann", "password": "pw"},
+    {"type": "apiKey", "name": "X-Key", "value": "k-1"},
+]
 
 
 def bytes_of(wire, client, method, url, params, json, headers):
@@ -46,8 +50,14 @@ def bytes_of(wire, client, method, url, params, json, headers):
 @pytest.mark.parametrize("auth", AUTHS, ids=["none", "bearer", "basic", "apikey"])
 @pytest.mark.parametrize("call", CALLS, ids=[f"{c[0]} {c[1]}" for c in CALLS])
 def test_the_bytes_are_the_ones_httpx_writes(call, auth):
-    settings = http_settings({"name": "api", "baseURL": "http://127.0.0.1:8080/api", "headers": {"X-Team": "blue"},
-                              **({"auth": auth} if auth else {})})
+    settings = http_settings(
+        {
+            "name": "api",
+            "baseURL": "http://127.0.0.1:8080/api",
+            "headers": {"X-Team": "blue"},
+            **({"auth": auth} if auth else {}),
+        }
+    )
     client = HttpClient(settings).client
     wire = Wire.for_client(settings.base_url, client.headers, settings.auth)
     plain, head, body = bytes_of(wire, client, *call)
@@ -63,14 +73,17 @@ def test_what_httpx_would_rewrite_is_left_to_httpx(url):
 
 
 def test_auth_with_a_flow_or_a_query_key_is_left_to_httpx():
-    for auth in ({"type": "apiKey", "in": "query", "name": "k", "value": "v"},
-                 {"type": "oauth2", "tokenUrl": "http://127.0.0.1:1/token", "clientId": "c", "clientSecret": "s"}):
+    for auth in (
+        {"type": "apiKey", "in": "query", "name": "k", "value": "v"},
+        {"type": "oauth2", "tokenUrl": "http://127.0.0.1:1/token", "clientId": "c", "clientSecret": "s"},
+    ):
         settings = http_settings({"name": "api", "baseURL": "http://127.0.0.1:8080", "auth": auth})
         assert Wire.for_client(settings.base_url, httpx.Headers(), settings.auth) is None
 
 
 def test_a_header_value_with_a_line_break_never_reaches_the_wire():
     with fake_remote() as remote:
+
         async def go():
             async with HttpClient(http_settings({"name": "api", "baseURL": remote.url, "retries": 0})) as client:
                 with pytest.raises(Exception):
@@ -83,6 +96,7 @@ def test_a_header_value_with_a_line_break_never_reaches_the_wire():
 def test_the_remote_sees_the_same_request_either_way():
     """Once written by lbpy.http, once built by httpx (an absolute URL makes it so)."""
     with fake_remote() as remote:
+
         async def go():
             settings = {"name": "api", "baseURL": remote.url, "auth": {"type": "bearer", "token": "tok-9"}}
             async with HttpClient(http_settings(settings)) as client:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import write_app
 from connectors.sql.sql_support import MYSQL_URL, POSTGRESQL_URL, execute, require
 from lbpy_process import lbpy_start
@@ -51,7 +50,7 @@ class Events:
                 for line in response.iter_lines():
                     self.opened.set()
                     if line.startswith("data: "):
-                        self.events.append(json.loads(line[len("data: "):]))
+                        self.events.append(json.loads(line[len("data: ") :]))
         except BaseException as exc:  # the test closed the client, or the server went away
             self.error = exc
             self.opened.set()
@@ -120,8 +119,13 @@ def pg_schema():
 
 
 def pg_app(root: Path, schema: str) -> Path:
-    return write_app(root, {"Note": NOTE}, datasources={"db": {
-        "name": "db", "connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema, "autoupdate": True}})
+    return write_app(
+        root,
+        {"Note": NOTE},
+        datasources={
+            "db": {"name": "db", "connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema, "autoupdate": True}
+        },
+    )
 
 
 def test_two_processes_on_postgresql_see_each_others_changes(tmp_path, pg_schema):
@@ -131,8 +135,10 @@ def test_two_processes_on_postgresql_see_each_others_changes(tmp_path, pg_schema
 def test_each_process_listens_on_one_connection_of_its_own(tmp_path, pg_schema):
     root = pg_app(tmp_path / "app", pg_schema)
     with lbpy_start(root, "--port", "0") as a:
-        rows = execute(POSTGRESQL_URL, "SELECT query FROM pg_stat_activity "
-                                       f"WHERE application_name = 'lbpy change stream {a.process.pid}'")[0]
+        rows = execute(
+            POSTGRESQL_URL,
+            f"SELECT query FROM pg_stat_activity WHERE application_name = 'lbpy change stream {a.process.pid}'",
+        )[0]
         assert rows == [(f'LISTEN "lbpy_changes.{pg_schema}"',)]
 
 
@@ -141,8 +147,13 @@ def test_two_processes_over_redis_see_each_others_changes(tmp_path, backend):
     require_redis()
     if backend == "sqlite":
         db = {"connector": "sqlite", "file": str(tmp_path / "shared.sqlite3")}
-        check_two_processes(write_app(tmp_path / "app", {"Note": NOTE}, datasources={"db": {
-            "name": "db", **db, "autoupdate": True, "changeStream": {"redis": REDIS_URL}}}))
+        check_two_processes(
+            write_app(
+                tmp_path / "app",
+                {"Note": NOTE},
+                datasources={"db": {"name": "db", **db, "autoupdate": True, "changeStream": {"redis": REDIS_URL}}},
+            )
+        )
         return
     require("mysql")
     database = f"lbpy_relay_{os.getpid()}_{int(time.time() * 1000) % 10**7}"
@@ -150,9 +161,14 @@ def test_two_processes_over_redis_see_each_others_changes(tmp_path, backend):
     try:
         url = MYSQL_URL.rsplit("/", 1)[0] + "/" + database
         # the Redis setting in server/config.json holds for every datasource
-        check_two_processes(write_app(
-            tmp_path / "app", {"Note": NOTE}, config={"changeStream": {"redis": REDIS_URL}},
-            datasources={"db": {"name": "db", "connector": "mysql", "url": url, "autoupdate": True}}))
+        check_two_processes(
+            write_app(
+                tmp_path / "app",
+                {"Note": NOTE},
+                config={"changeStream": {"redis": REDIS_URL}},
+                datasources={"db": {"name": "db", "connector": "mysql", "url": url, "autoupdate": True}},
+            )
+        )
     finally:
         execute(MYSQL_URL, f"DROP DATABASE IF EXISTS `{database}`")
 
@@ -164,13 +180,17 @@ def test_the_listener_reconnects_when_its_connection_is_killed(tmp_path, pg_sche
         api = httpx.Client(base_url=b.url + "/api", timeout=30)
         assert api.post("/Notes", json={"title": "before"}).status_code == 200
         assert on_a.wait_for(1)[0]["data"]["title"] == "before"
-        killed = execute(POSTGRESQL_URL, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                         f"WHERE application_name = 'lbpy change stream {a.process.pid}'")[0]
+        killed = execute(
+            POSTGRESQL_URL,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE application_name = 'lbpy change stream {a.process.pid}'",
+        )[0]
         assert killed == [(True,)]
         # what is written while A reconnects may be lost (at most once): write until A hears again
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any(e["data"]["title"] == "after" for e in on_a.events
-                                                      if "data" in e):
+        while time.monotonic() < deadline and not any(
+            e["data"]["title"] == "after" for e in on_a.events if "data" in e
+        ):
             assert api.post("/Notes", json={"title": "after"}).status_code == 200
             time.sleep(0.2)
         assert any(e.get("data", {}).get("title") == "after" for e in on_a.events)

@@ -15,10 +15,9 @@ import time
 import anyio
 import httpx
 import pytest
+from conftest import write_app
 
 from lbpy import create_app
-
-from conftest import write_app
 
 NOTE = {"properties": {"title": "string", "vip": "boolean", "secret": "string"}, "hidden": ["secret"]}
 
@@ -72,8 +71,9 @@ class Stream:
     async def events(self, count: int, timeout: float = 5) -> list[dict]:
         with anyio.fail_after(timeout):
             while True:
-                found = [json.loads(line[len("data: "):]) for line in self.text.splitlines()
-                         if line.startswith("data: ")]
+                found = [
+                    json.loads(line[len("data: ") :]) for line in self.text.splitlines() if line.startswith("data: ")
+                ]
                 if len(found) >= count:
                     return found
                 await anyio.sleep(0.02)
@@ -85,8 +85,8 @@ def streaming(test):
 
     def run(base: str):
         async def main():
-            async with httpx.AsyncClient(base_url=base, timeout=None) as client, \
-                    anyio.create_task_group() as tasks:
+            async with httpx.AsyncClient(base_url=base, timeout=None) as client, anyio.create_task_group() as tasks:
+
                 async def open_stream(url: str, method: str = "GET", **kwargs) -> Stream:
                     stream = Stream()
                     tasks.start_soon(lambda: stream.read(client, url, method, **kwargs))
@@ -219,7 +219,9 @@ def test_lbpy_start_stops_promptly_with_a_stream_open(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     try:
         deadline = time.monotonic() + 30

@@ -10,9 +10,9 @@ import types
 
 import anyio
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
-from conftest import write_app
 from lbpy import BootError, Connector, create_app
 
 
@@ -20,9 +20,11 @@ class Greeter(Connector):
     name = "greeter"
     blocking = False
     functions = {
-        "greet": {"accepts": [{"arg": "who", "type": "string", "required": True},
-                              {"arg": "times", "type": "number"}],
-                  "returns": {"arg": "greeting", "type": "string"}, "http": {"verb": "get", "path": "/greet"}},
+        "greet": {
+            "accepts": [{"arg": "who", "type": "string", "required": True}, {"arg": "times", "type": "number"}],
+            "returns": {"arg": "greeting", "type": "string"},
+            "http": {"verb": "get", "path": "/greet"},
+        },
         "secret": {"accepts": [], "returns": {"arg": "data", "type": "any", "root": True}, "shared": False},
     }
 
@@ -51,9 +53,12 @@ def module(functions=None) -> types.ModuleType:
 
 def app_with(tmp_path, model=None, functions=None):
     module(functions)
-    root = write_app(tmp_path, {"Hello": model or {"base": "Model"}},
-                     datasources={"g": {"name": "g", "connector": "greeter"}},
-                     model_config={"Hello": {"dataSource": "g", "public": True}})
+    root = write_app(
+        tmp_path,
+        {"Hello": model or {"base": "Model"}},
+        datasources={"g": {"name": "g", "connector": "greeter"}},
+        model_config={"Hello": {"dataSource": "g", "public": True}},
+    )
     return create_app(root)
 
 
@@ -71,26 +76,37 @@ def test_a_function_is_a_model_method_with_positional_or_named_arguments(tmp_pat
 def test_a_shared_function_is_a_remote_method_and_documented(tmp_path):
     with TestClient(create_app(app_with(tmp_path).root)) as client:
         assert client.get("/api/Hellos/greet", params={"who": "ann", "times": "3"}).json() == {
-            "greeting": "hello ann hello ann hello ann"}
+            "greeting": "hello ann hello ann hello ann"
+        }
         assert client.get("/api/Hellos/greet").status_code == 400  # who is required
         assert client.post("/api/Hellos/secret").status_code == 404  # "shared": false
         assert "/Hellos/greet" in client.get("/openapi.json").json()["paths"]
 
 
 def test_the_model_json_methods_entry_wins(tmp_path):
-    model = {"base": "Model", "methods": {"greet": {
-        "accepts": [{"arg": "who", "type": "string"}], "returns": {"arg": "text", "type": "string", "root": True},
-        "http": {"verb": "post", "path": "/say"}}}}
+    model = {
+        "base": "Model",
+        "methods": {
+            "greet": {
+                "accepts": [{"arg": "who", "type": "string"}],
+                "returns": {"arg": "text", "type": "string", "root": True},
+                "http": {"verb": "post", "path": "/say"},
+            }
+        },
+    }
     with TestClient(create_app(app_with(tmp_path, model).root)) as client:
         assert client.post("/api/Hellos/say", json={"who": "cy"}).json() == "hello cy"
         assert client.get("/api/Hellos/greet", params={"who": "x"}).status_code == 404
 
 
-@pytest.mark.parametrize("functions, message", [
-    ({"find": {}}, "would replace Hello.find"),
-    ({"not-a-name": {}}, "is not a valid method name"),
-    ({"ok": {"accepts": [{"type": "string"}]}}, 'each "accepts" item needs an "arg" name'),
-])
+@pytest.mark.parametrize(
+    "functions, message",
+    [
+        ({"find": {}}, "would replace Hello.find"),
+        ({"not-a-name": {}}, "is not a valid method name"),
+        ({"ok": {"accepts": [{"type": "string"}]}}, 'each "accepts" item needs an "arg" name'),
+    ],
+)
 def test_unusable_functions_are_boot_errors_naming_the_model_file(tmp_path, functions, message):
     with pytest.raises(BootError, match=message) as caught:
         app_with(tmp_path, {"base": "PersistedModel"}, functions)

@@ -8,11 +8,10 @@ import logging
 import textwrap
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
 from lbpy import Context, Model, create_app
-
-from conftest import write_app
 
 NOTE = {"properties": {"title": {"type": "string", "required": True}, "content": "string"}}
 FIELDS = ("instance", "data", "where", "query", "is_new_instance", "current_instance", "info")
@@ -27,9 +26,11 @@ def recorded(tmp_path):
     log: list[tuple] = []
 
     for hook in HOOKS:
+
         def record(ctx: Context, hook=hook) -> None:
             fields = {name: getattr(ctx, name) for name in FIELDS if getattr(ctx, name) is not None}
             log.append((hook, fields))
+
         Note.observe(hook, record)
 
     with TestClient(app) as client:
@@ -45,87 +46,126 @@ def shapes(log: list[tuple]) -> list[tuple]:
 
 # (request, LoopBack 3.28's hooks: name, ctx fields, isNewInstance)
 CASES = {
-    "create": (("POST", "/api/Notes", {"title": "b"}), [
-        ("before save", ("instance", "is_new_instance"), True),
-        ("persist", ("current_instance", "data", "is_new_instance"), True),
-        ("loaded", ("data", "is_new_instance"), True),
-        ("after save", ("instance", "is_new_instance"), True),
-    ]),
-    "find": (("GET", "/api/Notes", None), [
-        ("access", ("query",), None),
-        ("loaded", ("data", "is_new_instance"), False),
-    ]),
-    "findById": (("GET", "/api/Notes/1", None), [
-        ("access", ("query",), None),
-        ("loaded", ("data", "is_new_instance"), False),
-    ]),
+    "create": (
+        ("POST", "/api/Notes", {"title": "b"}),
+        [
+            ("before save", ("instance", "is_new_instance"), True),
+            ("persist", ("current_instance", "data", "is_new_instance"), True),
+            ("loaded", ("data", "is_new_instance"), True),
+            ("after save", ("instance", "is_new_instance"), True),
+        ],
+    ),
+    "find": (
+        ("GET", "/api/Notes", None),
+        [
+            ("access", ("query",), None),
+            ("loaded", ("data", "is_new_instance"), False),
+        ],
+    ),
+    "findById": (
+        ("GET", "/api/Notes/1", None),
+        [
+            ("access", ("query",), None),
+            ("loaded", ("data", "is_new_instance"), False),
+        ],
+    ),
     "count": (("GET", "/api/Notes/count", None), [("access", ("query",), None)]),
     "exists": (("GET", "/api/Notes/1/exists", None), [("access", ("query",), None)]),
-    "replaceById": (("PUT", "/api/Notes/1", {"title": "b"}), [
-        ("before save", ("instance", "is_new_instance"), False),
-        ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("after save", ("instance", "is_new_instance"), False),
-    ]),
-    "patchAttributes": (("PATCH", "/api/Notes/1", {"content": "y"}), [
-        ("access", ("query",), None),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("before save", ("current_instance", "data", "where"), None),
-        ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("after save", ("instance", "is_new_instance"), False),
-    ]),
-    "replaceOrCreate existing": (("PUT", "/api/Notes", {"id": 1, "title": "c"}), [
-        ("before save", ("instance", "is_new_instance"), False),
-        ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("after save", ("instance", "is_new_instance"), False),
-    ]),
-    "replaceOrCreate new": (("PUT", "/api/Notes", {"title": "new"}), [
-        ("before save", ("instance", "is_new_instance"), True),
-        ("persist", ("current_instance", "data", "is_new_instance"), True),
-        ("loaded", ("data", "is_new_instance"), True),
-        ("after save", ("instance", "is_new_instance"), True),
-    ]),
-    "patchOrCreate existing": (("PATCH", "/api/Notes", {"id": 1, "content": "z"}), [
-        ("access", ("query",), None),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("before save", ("current_instance", "data", "where"), None),
-        ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("after save", ("instance", "is_new_instance"), False),
-    ]),
-    "patchOrCreate new": (("PATCH", "/api/Notes", {"title": "new"}), [
-        ("before save", ("instance", "is_new_instance"), True),
-        ("persist", ("current_instance", "data", "is_new_instance"), True),
-        ("loaded", ("data", "is_new_instance"), True),
-        ("after save", ("instance", "is_new_instance"), True),
-    ]),
-    "upsertWithWhere match": (("POST", '/api/Notes/upsertWithWhere?where={"id":1}', {"title": "u"}), [
-        ("access", ("query",), None),
-        ("before save", ("data", "where"), None),
-        ("persist", ("current_instance", "data", "where"), None),
-        ("loaded", ("data", "is_new_instance"), False),
-        ("after save", ("instance", "is_new_instance"), False),
-    ]),
-    "upsertWithWhere no match": (("POST", '/api/Notes/upsertWithWhere?where={"title":"zzz"}', {"title": "u"}), [
-        ("access", ("query",), None),
-        ("before save", ("data", "where"), None),
-        ("persist", ("current_instance", "data", "where"), None),
-        ("loaded", ("data", "is_new_instance"), True),
-        ("after save", ("instance", "is_new_instance"), True),
-    ]),
-    "updateAll": (("POST", '/api/Notes/update?where={"id":1}', {"content": "u"}), [
-        ("access", ("query",), None),
-        ("before save", ("data", "where"), None),
-        ("persist", ("data", "where"), None),
-        ("after save", ("data", "info", "where"), None),
-    ]),
-    "deleteById": (("DELETE", "/api/Notes/1", None), [
-        ("access", ("query",), None),
-        ("before delete", ("where",), None),
-        ("after delete", ("info", "where"), None),
-    ]),
+    "replaceById": (
+        ("PUT", "/api/Notes/1", {"title": "b"}),
+        [
+            ("before save", ("instance", "is_new_instance"), False),
+            ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("after save", ("instance", "is_new_instance"), False),
+        ],
+    ),
+    "patchAttributes": (
+        ("PATCH", "/api/Notes/1", {"content": "y"}),
+        [
+            ("access", ("query",), None),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("before save", ("current_instance", "data", "where"), None),
+            ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("after save", ("instance", "is_new_instance"), False),
+        ],
+    ),
+    "replaceOrCreate existing": (
+        ("PUT", "/api/Notes", {"id": 1, "title": "c"}),
+        [
+            ("before save", ("instance", "is_new_instance"), False),
+            ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("after save", ("instance", "is_new_instance"), False),
+        ],
+    ),
+    "replaceOrCreate new": (
+        ("PUT", "/api/Notes", {"title": "new"}),
+        [
+            ("before save", ("instance", "is_new_instance"), True),
+            ("persist", ("current_instance", "data", "is_new_instance"), True),
+            ("loaded", ("data", "is_new_instance"), True),
+            ("after save", ("instance", "is_new_instance"), True),
+        ],
+    ),
+    "patchOrCreate existing": (
+        ("PATCH", "/api/Notes", {"id": 1, "content": "z"}),
+        [
+            ("access", ("query",), None),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("before save", ("current_instance", "data", "where"), None),
+            ("persist", ("current_instance", "data", "is_new_instance", "where"), False),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("after save", ("instance", "is_new_instance"), False),
+        ],
+    ),
+    "patchOrCreate new": (
+        ("PATCH", "/api/Notes", {"title": "new"}),
+        [
+            ("before save", ("instance", "is_new_instance"), True),
+            ("persist", ("current_instance", "data", "is_new_instance"), True),
+            ("loaded", ("data", "is_new_instance"), True),
+            ("after save", ("instance", "is_new_instance"), True),
+        ],
+    ),
+    "upsertWithWhere match": (
+        ("POST", '/api/Notes/upsertWithWhere?where={"id":1}', {"title": "u"}),
+        [
+            ("access", ("query",), None),
+            ("before save", ("data", "where"), None),
+            ("persist", ("current_instance", "data", "where"), None),
+            ("loaded", ("data", "is_new_instance"), False),
+            ("after save", ("instance", "is_new_instance"), False),
+        ],
+    ),
+    "upsertWithWhere no match": (
+        ("POST", '/api/Notes/upsertWithWhere?where={"title":"zzz"}', {"title": "u"}),
+        [
+            ("access", ("query",), None),
+            ("before save", ("data", "where"), None),
+            ("persist", ("current_instance", "data", "where"), None),
+            ("loaded", ("data", "is_new_instance"), True),
+            ("after save", ("instance", "is_new_instance"), True),
+        ],
+    ),
+    "updateAll": (
+        ("POST", '/api/Notes/update?where={"id":1}', {"content": "u"}),
+        [
+            ("access", ("query",), None),
+            ("before save", ("data", "where"), None),
+            ("persist", ("data", "where"), None),
+            ("after save", ("data", "info", "where"), None),
+        ],
+    ),
+    "deleteById": (
+        ("DELETE", "/api/Notes/1", None),
+        [
+            ("access", ("query",), None),
+            ("before delete", ("where",), None),
+            ("after delete", ("info", "where"), None),
+        ],
+    ),
 }
 
 
@@ -312,7 +352,8 @@ def test_unknown_hook_names_are_refused():
 def test_hooks_in_a_generated_apps_customisation_run_over_http(tmp_path):
     """The customize() of common/models/<name>.py registers hooks, as LoopBack's model .js did."""
     root = write_app(tmp_path / "app", {"Note": NOTE})
-    (root / "common" / "models" / "note.py").write_text(textwrap.dedent("""
+    (root / "common" / "models" / "note.py").write_text(
+        textwrap.dedent("""
         from datetime import datetime, timezone
 
         def customize(Note):
@@ -320,6 +361,7 @@ def test_hooks_in_a_generated_apps_customisation_run_over_http(tmp_path):
             def stamp(ctx):
                 if ctx.instance is not None:
                     ctx.instance["content"] = "stamped"
-    """))
+    """)
+    )
     with TestClient(create_app(root)) as client:
         assert client.post("/api/Notes", json={"title": "x"}).json()["content"] == "stamped"

@@ -7,12 +7,11 @@ import json
 
 import anyio
 import pytest
-
 from conftest import write_app
 from test_relations import EMBEDDED, SHOP
 
 #: a memory connector that records each query it answers: (model, where)
-COUNTING = '''
+COUNTING = """
 from lbpy._connectors.memory import MemoryConnector
 
 
@@ -30,7 +29,7 @@ class CountingConnector(MemoryConnector):
 
 def initialize(datasource):
     datasource.connector = CountingConnector(datasource.settings, datasource)
-'''
+"""
 
 
 @pytest.fixture
@@ -40,8 +39,9 @@ def shop(tmp_path):
 
     from lbpy import create_app
 
-    root = write_app(tmp_path / "shop", SHOP, model_config=EMBEDDED,
-                     datasources={"db": {"name": "db", "connector": "counting"}})
+    root = write_app(
+        tmp_path / "shop", SHOP, model_config=EMBEDDED, datasources={"db": {"name": "db", "connector": "counting"}}
+    )
     (root / "connectors").mkdir()
     (root / "connectors" / "counting.py").write_text(COUNTING)
     app = create_app(root)
@@ -55,8 +55,10 @@ def shop(tmp_path):
 def seed(client):
     for name in ("alice", "bob", "carol"):
         client.post("/api/Customers", json={"name": name, "email": f"{name}@x", "password": "secret"})
-    client.post("/api/Customers/1/orders", json=[{"description": "a1", "total": 10, "secretNote": "s"},
-                                                  {"description": "a2", "total": 30}])
+    client.post(
+        "/api/Customers/1/orders",
+        json=[{"description": "a1", "total": 10, "secretNote": "s"}, {"description": "a2", "total": 30}],
+    )
     client.post("/api/Customers/2/orders", json={"description": "b1", "total": 20})
     client.post("/api/Customers/1/profile", json={"bio": "hi"})
 
@@ -74,9 +76,16 @@ def orders_by_customer(customers):
 # -- forms --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("include", [
-    "orders", ["orders"], {"orders": True}, {"relation": "orders"}, [{"relation": "orders", "scope": {}}],
-])
+@pytest.mark.parametrize(
+    "include",
+    [
+        "orders",
+        ["orders"],
+        {"orders": True},
+        {"relation": "orders"},
+        [{"relation": "orders", "scope": {}}],
+    ],
+)
 def test_every_form_of_a_single_include(shop, include):
     client, _ = shop
     customers = get(client, "/api/Customers", {"include": include})
@@ -92,10 +101,15 @@ def test_an_array_of_relations(shop):
     assert customers[1]["orders"] == [{"description": "b1", "total": 20, "id": 3, "customerId": 2}]
 
 
-@pytest.mark.parametrize("include", [
-    {"orders": "customer"}, {"orders": ["customer"]}, {"orders": {"customer": True}},
-    {"relation": "orders", "scope": {"include": "customer"}},
-])
+@pytest.mark.parametrize(
+    "include",
+    [
+        {"orders": "customer"},
+        {"orders": ["customer"]},
+        {"orders": {"customer": True}},
+        {"relation": "orders", "scope": {"include": "customer"}},
+    ],
+)
 def test_nested_includes(shop, include):
     client, _ = shop
     customers = get(client, "/api/Customers", {"include": include, "where": {"name": "bob"}})
@@ -104,8 +118,11 @@ def test_nested_includes(shop, include):
 
 def test_deeply_nested_includes(shop):
     client, _ = shop
-    customers = get(client, "/api/Customers", {"where": {"name": "alice"},
-                                               "include": {"orders": {"customer": ["orders", "profile"]}}})
+    customers = get(
+        client,
+        "/api/Customers",
+        {"where": {"name": "alice"}, "include": {"orders": {"customer": ["orders", "profile"]}}},
+    )
     owner = customers[0]["orders"][0]["customer"]
     assert [o["description"] for o in owner["orders"]] == ["a1", "a2"]
     assert owner["profile"]["bio"] == "hi"
@@ -136,12 +153,11 @@ def test_through_relations_include_from_their_through_model(shop):
     client.put("/api/Physicians/1/patients/rel/2")
     client.put("/api/Physicians/2/patients/rel/2")
     physicians = get(client, "/api/Physicians", {"include": "patients"})
-    assert {p["name"]: [x["name"] for x in p["patients"]] for p in physicians} == {
-        "drA": ["p1", "p2"], "drB": ["p2"]}
-    patients = get(client, "/api/Patients", {"include": {"relation": "physicians",
-                                                         "scope": {"order": "name DESC", "limit": 1}}})
-    assert {p["name"]: [x["name"] for x in p["physicians"]] for p in patients} == {
-        "p1": ["drA"], "p2": ["drB"]}
+    assert {p["name"]: [x["name"] for x in p["patients"]] for p in physicians} == {"drA": ["p1", "p2"], "drB": ["p2"]}
+    patients = get(
+        client, "/api/Patients", {"include": {"relation": "physicians", "scope": {"order": "name DESC", "limit": 1}}}
+    )
+    assert {p["name"]: [x["name"] for x in p["physicians"]] for p in patients} == {"p1": ["drA"], "p2": ["drB"]}
 
 
 def test_every_other_relation_type_includes(shop):
@@ -152,8 +168,11 @@ def test_every_other_relation_type_includes(shop):
     client.post("/api/Customers/1/pictures", json={"name": "pic"})
     client.post("/api/Assemblies", json={"name": "a"})
     client.post("/api/Assemblies/1/parts", json={"partNumber": "p"})
-    alice = get(client, "/api/Customers/1", {"include": ["tags", "address", "pictures", {
-        "relation": "emails", "scope": {"where": {"label": "home"}}}]})
+    alice = get(
+        client,
+        "/api/Customers/1",
+        {"include": ["tags", "address", "pictures", {"relation": "emails", "scope": {"where": {"label": "home"}}}]},
+    )
     assert [t["name"] for t in alice["tags"]] == ["t1", "t2"]
     assert alice["address"] == {"street": "s"}
     assert alice["emails"] == [{"label": "home", "id": "h"}]
@@ -168,22 +187,35 @@ def test_every_other_relation_type_includes(shop):
 def test_scope_where_order_and_paging_apply_per_parent(shop):
     client, _ = shop
     client.post("/api/Customers/2/orders", json=[{"description": "b2", "total": 5}, {"description": "b3", "total": 50}])
-    scoped = get(client, "/api/Customers", {"include": {"relation": "orders", "scope": {
-        "where": {"total": {"gte": 10}}, "order": "total DESC", "limit": 1}}})
+    scoped = get(
+        client,
+        "/api/Customers",
+        {
+            "include": {
+                "relation": "orders",
+                "scope": {"where": {"total": {"gte": 10}}, "order": "total DESC", "limit": 1},
+            }
+        },
+    )
     assert orders_by_customer(scoped) == {"alice": ["a2"], "bob": ["b3"], "carol": []}
-    skipped = get(client, "/api/Customers", {"include": {"relation": "orders", "scope": {
-        "order": "total ASC", "skip": 1}}})
+    skipped = get(
+        client, "/api/Customers", {"include": {"relation": "orders", "scope": {"order": "total ASC", "skip": 1}}}
+    )
     assert orders_by_customer(skipped) == {"alice": ["a2"], "bob": ["b1", "b3"], "carol": []}
 
 
 def test_scope_fields_keep_the_key_the_include_needs(shop):
     client, _ = shop
-    customers = get(client, "/api/Customers", {"where": {"name": "alice"}, "include": {
-        "relation": "orders", "scope": {"fields": ["description"]}}})
+    customers = get(
+        client,
+        "/api/Customers",
+        {"where": {"name": "alice"}, "include": {"relation": "orders", "scope": {"fields": ["description"]}}},
+    )
     # as LoopBack: the foreign key is fetched and returned with the fields asked for
     assert customers[0]["orders"] == [{"description": "a1", "customerId": 1}, {"description": "a2", "customerId": 1}]
-    orders = get(client, "/api/Orders", {"where": {"id": 3}, "include": {
-        "relation": "customer", "scope": {"fields": ["name"]}}})
+    orders = get(
+        client, "/api/Orders", {"where": {"id": 3}, "include": {"relation": "customer", "scope": {"fields": ["name"]}}}
+    )
     assert orders[0]["customer"] == {"name": "bob", "id": 2}
 
 
@@ -191,9 +223,13 @@ def test_parent_fields_without_the_keys_still_include(shop):
     client, _ = shop
     # LoopBack answered 400 here ("ID property id is missing"), and left the belongsTo out
     customers = get(client, "/api/Customers", {"fields": ["name"], "include": "orders"})
-    assert customers[0] == {"name": "alice", "orders": [
-        {"description": "a1", "total": 10, "id": 1, "customerId": 1},
-        {"description": "a2", "total": 30, "id": 2, "customerId": 1}]}
+    assert customers[0] == {
+        "name": "alice",
+        "orders": [
+            {"description": "a1", "total": 10, "id": 1, "customerId": 1},
+            {"description": "a2", "total": 30, "id": 2, "customerId": 1},
+        ],
+    }
     orders = get(client, "/api/Orders", {"fields": {"description": True}, "include": "customer"})
     assert orders[2] == {"description": "b1", "customer": {"name": "bob", "id": 2, "emailAddresses": [], "tagIds": []}}
 
@@ -204,8 +240,10 @@ def test_unknown_relations_are_400(shop):
         response = client.get("/api/Customers", params={"filter": json.dumps({"include": include})})
         assert response.status_code == 400, include
         assert "not a relation of" in response.json()["error"]["message"]
-    bad_scope = client.get("/api/Customers", params={"filter": json.dumps(
-        {"include": {"relation": "orders", "scope": {"where": {"total": {"gt": "x"}}}}})})
+    bad_scope = client.get(
+        "/api/Customers",
+        params={"filter": json.dumps({"include": {"relation": "orders", "scope": {"where": {"total": {"gt": "x"}}}}})},
+    )
     assert bad_scope.status_code == 400
 
 
@@ -220,19 +258,32 @@ def test_hidden_and_protected_properties_stay_hidden_in_included_data(shop):
     orders = get(client, "/api/Customers", {"include": {"orders": "customer"}, "where": {"name": "alice"}})[0]["orders"]
     assert all("secretNote" not in order for order in orders)
     assert "email" not in orders[0]["customer"] and "password" not in orders[0]["customer"]
-    asked = get(client, "/api/Orders", {"where": {"id": 1}, "include": {
-        "relation": "customer", "scope": {"fields": ["name", "email", "password"]}}})
+    asked = get(
+        client,
+        "/api/Orders",
+        {"where": {"id": 1}, "include": {"relation": "customer", "scope": {"fields": ["name", "email", "password"]}}},
+    )
     assert asked[0]["customer"] == {"name": "alice", "id": 1}
-    assert "secretNote" not in get(client, "/api/Customers/1", {"include": {
-        "relation": "orders", "scope": {"fields": ["secretNote", "description"]}}})["orders"][0]
+    assert (
+        "secretNote"
+        not in get(
+            client,
+            "/api/Customers/1",
+            {"include": {"relation": "orders", "scope": {"fields": ["secretNote", "description"]}}},
+        )["orders"][0]
+    )
 
 
 def test_conditions_on_hidden_and_protected_properties_are_ignored_in_scopes(shop):
     client, _ = shop
     # a scope cannot probe the values it does not show
-    by_email = get(client, "/api/Orders", {"include": {"relation": "customer", "scope": {"where": {"email": "alice@x"}}}})
+    by_email = get(
+        client, "/api/Orders", {"include": {"relation": "customer", "scope": {"where": {"email": "alice@x"}}}}
+    )
     assert [o["customer"]["name"] for o in by_email] == ["alice", "alice", "bob"]
-    by_note = get(client, "/api/Customers/1", {"include": {"relation": "orders", "scope": {"where": {"secretNote": "s"}}}})
+    by_note = get(
+        client, "/api/Customers/1", {"include": {"relation": "orders", "scope": {"where": {"secretNote": "s"}}}}
+    )
     assert len(by_note["orders"]) == 2
 
 
@@ -288,8 +339,12 @@ def test_the_inq_limit_setting_pages_large_includes(tmp_path):
 
     from lbpy import create_app
 
-    root = write_app(tmp_path / "paged", SHOP, model_config=EMBEDDED,
-                     datasources={"db": {"name": "db", "connector": "counting", "inqLimit": 2}})
+    root = write_app(
+        tmp_path / "paged",
+        SHOP,
+        model_config=EMBEDDED,
+        datasources={"db": {"name": "db", "connector": "counting", "inqLimit": 2}},
+    )
     (root / "connectors").mkdir()
     (root / "connectors" / "counting.py").write_text(COUNTING)
     app = create_app(root)
@@ -300,7 +355,9 @@ def test_the_inq_limit_setting_pages_large_includes(tmp_path):
         customers = get(client, "/api/Customers", {"include": "orders"})
     assert orders_by_customer(customers) == {"alice": ["a1", "a2"], "bob": ["b1"], "carol": []}
     assert [where for model, where in queries if model == "Order"] == [
-        {"customerId": {"inq": [1, 2]}}, {"customerId": {"inq": [3]}}]
+        {"customerId": {"inq": [1, 2]}},
+        {"customerId": {"inq": [3]}},
+    ]
 
 
 # -- from Python --------------------------------------------------------------------------------
@@ -335,9 +392,9 @@ def test_the_filter_object_keeps_its_include(tmp_path):
     from lbpy import create_app
 
     app = create_app(write_app(tmp_path / "filter", SHOP, model_config=EMBEDDED))
-    flt = app.model("Customer").parse_filter(
-        {"include": [{"relation": "orders", "scope": {"limit": 1}}, "profile"]})
+    flt = app.model("Customer").parse_filter({"include": [{"relation": "orders", "scope": {"limit": 1}}, "profile"]})
     assert flt.to_dict() == {"include": [{"relation": "orders", "scope": {"limit": 1}}, "profile"]}
-    polymorphic = app.model("Picture").parse_filter({"include": {"relation": "imageable", "scope": {"fields": ["name"]}}})
+    polymorphic = app.model("Picture").parse_filter(
+        {"include": {"relation": "imageable", "scope": {"fields": ["name"]}}}
+    )
     assert polymorphic.to_dict() == {"include": [{"relation": "imageable", "scope": {"fields": ["name"]}}]}
-

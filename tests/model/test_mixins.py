@@ -7,12 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
 from lbpy import BootError, create_app
 from lbpy._rest._openapi import swagger_document
-
-from conftest import write_app
 
 META = {"_meta": {"sources": ["../common/models"], "mixins": ["../common/mixins", "./mixins"]}}
 
@@ -23,11 +22,15 @@ def stamp(text: str) -> datetime:
 
 @pytest.fixture
 def api(make_client):
-    return make_client({
-        "Note": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}},
-        "Renamed": {"properties": {"title": "string"},
-                    "mixins": {"TimeStamp": {"createdAt": "created", "updatedAt": "modified", "required": False}}},
-    })
+    return make_client(
+        {
+            "Note": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}},
+            "Renamed": {
+                "properties": {"title": "string"},
+                "mixins": {"TimeStamp": {"createdAt": "created", "updatedAt": "modified", "required": False}},
+            },
+        }
+    )
 
 
 def test_timestamp_sets_both_dates_on_create(api):
@@ -42,7 +45,7 @@ def test_timestamp_moves_updated_at_and_keeps_created_at(api):
     assert patched["createdAt"] == note["createdAt"]
     assert stamp(patched["updatedAt"]) >= stamp(note["updatedAt"])
     assert api.get(f"/api/Notes/{note['id']}").json() == patched
-    api.post('/api/Notes/update?where={}', json={"title": "c"})
+    api.post("/api/Notes/update?where={}", json={"title": "c"})
     after_bulk = api.get(f"/api/Notes/{note['id']}").json()
     assert stamp(after_bulk["updatedAt"]) >= stamp(patched["updatedAt"])
     assert after_bulk["createdAt"] == note["createdAt"]
@@ -54,8 +57,9 @@ def test_timestamp_property_names_are_options(api):
 
 
 def test_timestamp_properties_are_documented(tmp_path):
-    app = create_app(write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"},
-                                                           "mixins": {"TimeStamp": True}}}))
+    app = create_app(
+        write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}}})
+    )
     definition = swagger_document(app)["definitions"]["Note"]
     assert definition["properties"]["createdAt"] == {"type": "string", "format": "date-time"}
     assert set(definition["required"]) == {"createdAt", "updatedAt"}
@@ -64,8 +68,9 @@ def test_timestamp_properties_are_documented(tmp_path):
 def test_skip_updated_at_in_the_options_leaves_it(tmp_path):
     import anyio
 
-    app = create_app(write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"},
-                                                           "mixins": {"TimeStamp": True}}}))
+    app = create_app(
+        write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}}})
+    )
     Note = app.model("Note")
 
     async def main():
@@ -100,8 +105,9 @@ def mixin(Model, options):
 
 
 def app_with_mixin(tmp_path: Path, mixins: dict, files: dict[str, str], meta: dict | None = META) -> Path:
-    root = write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"}, "mixins": mixins}},
-                     model_config=meta)
+    root = write_app(
+        tmp_path / "app", {"Note": {"properties": {"title": "string"}, "mixins": mixins}}, model_config=meta
+    )
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,10 +130,16 @@ def test_mixins_in_server_mixins_are_found_without_meta(tmp_path):
 
 
 def test_an_apps_mixin_replaces_the_builtin_of_its_name(tmp_path):
-    root = app_with_mixin(tmp_path, {"TimeStamp": True}, {"common/mixins/time-stamp.py": """
+    root = app_with_mixin(
+        tmp_path,
+        {"TimeStamp": True},
+        {
+            "common/mixins/time-stamp.py": """
         def mixin(Model, options):
             Model.define_property("stamped", {"type": "boolean", "default": True})
-    """})
+    """
+        },
+    )
     with TestClient(create_app(root)) as api:
         assert set(api.post("/api/Notes", json={"title": "a"}).json()) == {"title", "id", "stamped"}
 
@@ -142,12 +154,21 @@ def test_an_unknown_mixin_is_a_one_line_boot_error(tmp_path):
 
 
 def test_a_failing_mixin_names_its_file_and_line(tmp_path):
-    root = app_with_mixin(tmp_path, {"Broken": True}, {"common/mixins/broken.py": """
+    root = app_with_mixin(
+        tmp_path,
+        {"Broken": True},
+        {
+            "common/mixins/broken.py": """
         def mixin(Model, options):
             raise RuntimeError("cannot mix")
-    """})
-    with pytest.raises(BootError, match=r"^common/mixins/broken.py:3: mixin Broken failed on Note: "
-                                        r"RuntimeError: cannot mix$"):
+    """
+        },
+    )
+    with pytest.raises(
+        BootError,
+        match=r"^common/mixins/broken.py:3: mixin Broken failed on Note: "
+        r"RuntimeError: cannot mix$",
+    ):
         create_app(root)
 
 
@@ -164,10 +185,13 @@ def test_a_bad_timestamp_option_is_a_boot_error(tmp_path):
 
 
 def test_a_mixin_applies_to_a_derived_model_too(tmp_path):
-    root = write_app(tmp_path / "app", {
-        "Base": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}},
-        "Child": {"base": "Base", "properties": {"extra": "string"}},
-    })
+    root = write_app(
+        tmp_path / "app",
+        {
+            "Base": {"properties": {"title": "string"}, "mixins": {"TimeStamp": True}},
+            "Child": {"base": "Base", "properties": {"extra": "string"}},
+        },
+    )
     with TestClient(create_app(root)) as api:
         child = api.post("/api/Children", json={"title": "a"}).json()
         assert {"createdAt", "updatedAt"} <= set(child)

@@ -8,11 +8,10 @@ import json
 
 import anyio
 import pytest
+from conftest import write_app
 
 from lbpy import BootError, create_app
 from lbpy._rest._openapi import swagger_document
-
-from conftest import write_app
 
 THING = {
     "properties": {"name": "string", "kind": "string"},
@@ -72,15 +71,17 @@ def test_the_default_scope_ands_its_where(tmp_path):
 
 
 def test_the_default_scopes_fields(make_client):
-    api = make_client({"Thing": {"properties": {"name": "string", "secret": "string"},
-                                 "scope": {"fields": ["id", "name"]}}})
+    api = make_client(
+        {"Thing": {"properties": {"name": "string", "secret": "string"}, "scope": {"fields": ["id", "name"]}}}
+    )
     api.post("/api/Things", json={"name": "a", "secret": "s"})
     assert api.get("/api/Things").json() == [{"name": "a", "id": 1}]
 
 
 def test_a_bad_default_scope_is_a_boot_error(tmp_path):
-    root = write_app(tmp_path / "app", {"Thing": {"properties": {"n": "number"},
-                                                  "scope": {"where": {"n": {"near": 1}}}}})
+    root = write_app(
+        tmp_path / "app", {"Thing": {"properties": {"n": "number"}, "scope": {"where": {"n": {"near": 1}}}}}
+    )
     with pytest.raises(BootError, match=r"^common/models/thing.json: scope: `filter.where.n` has an unknown operator"):
         create_app(root)
 
@@ -140,7 +141,6 @@ def test_named_scopes_from_python(tmp_path):
 
 @pytest.mark.parametrize("name", ["title", "find", "not valid"])
 def test_a_scope_name_that_is_taken_is_a_boot_error(tmp_path, name):
-    root = write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"},
-                                                 "scopes": {name: {"where": {}}}}})
+    root = write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"}, "scopes": {name: {"where": {}}}}})
     with pytest.raises(BootError, match=f"common/models/note.json: scopes.{name}"):
         create_app(root)

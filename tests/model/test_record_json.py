@@ -12,14 +12,22 @@ MODELS = {
     "Customer": {
         "properties": {"name": "string", "pin": "string", "billing": "Address", "previous": ["Address"]},
         "hidden": ["pin"],
-        "relations": {"address": {"type": "embedsOne", "model": "Address"},
-                      "contacts": {"type": "embedsMany", "model": "Address"},
-                      "orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
+        "relations": {
+            "address": {"type": "embedsOne", "model": "Address"},
+            "contacts": {"type": "embedsMany", "model": "Address"},
+            "orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"},
+        },
     },
-    "Order": {"properties": {"total": "number", "shipTo": "Address"},
-              "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}}},
-    "Address": {"base": "Model", "properties": {"street": "string", "doorCode": "string", "note": "string"},
-                "hidden": ["doorCode"], "protected": ["note"]},
+    "Order": {
+        "properties": {"total": "number", "shipTo": "Address"},
+        "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}},
+    },
+    "Address": {
+        "base": "Model",
+        "properties": {"street": "string", "doorCode": "string", "note": "string"},
+        "hidden": ["doorCode"],
+        "protected": ["note"],
+    },
 }
 
 ADDRESS = {"street": "Main St", "doorCode": "4711", "note": "ring twice"}
@@ -29,17 +37,31 @@ SHOWN = {"street": "Main St", "note": "ring twice"}
 @pytest.fixture
 def api(make_client):
     client = make_client(MODELS, model_config={"Address": {"dataSource": None, "public": False}})
-    created = client.post("/api/Customers", json={
-        "name": "Ann", "pin": "1234", "billing": ADDRESS, "previous": [ADDRESS],
-        "_address": ADDRESS, "addresses": [{**ADDRESS, "id": "a1"}]})
+    created = client.post(
+        "/api/Customers",
+        json={
+            "name": "Ann",
+            "pin": "1234",
+            "billing": ADDRESS,
+            "previous": [ADDRESS],
+            "_address": ADDRESS,
+            "addresses": [{**ADDRESS, "id": "a1"}],
+        },
+    )
     assert created.status_code == 200, created.text
     assert client.post("/api/Orders", json={"total": 5, "shipTo": ADDRESS, "customerId": 1}).status_code == 200
     return client
 
 
 def test_the_hidden_properties_of_embedded_records_are_left_out(api):
-    for path in ["/Customers/1", "/Customers", "/Customers/findOne", "/Customers/1/address",
-                 "/Customers/1/contacts", "/Orders/1/customer"]:
+    for path in [
+        "/Customers/1",
+        "/Customers",
+        "/Customers/findOne",
+        "/Customers/1/address",
+        "/Customers/1/contacts",
+        "/Orders/1/customer",
+    ]:
         answer = api.get("/api" + path)
         assert answer.status_code == 200, path
         assert "4711" not in answer.text and "1234" not in answer.text, path

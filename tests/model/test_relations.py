@@ -8,7 +8,8 @@ import pytest
 SHOP = {
     "Customer": {
         "properties": {"name": "string", "email": "string", "password": "string"},
-        "hidden": ["password"], "protected": ["email"],
+        "hidden": ["password"],
+        "protected": ["email"],
         "relations": {
             "orders": {"type": "hasMany", "model": "Order"},
             "profile": {"type": "hasOne", "model": "Profile"},
@@ -23,36 +24,52 @@ SHOP = {
         "hidden": ["secretNote"],
         "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
     },
-    "Profile": {"properties": {"bio": "string"},
-                "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+    "Profile": {"properties": {"bio": "string"}, "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
     "Address": {"base": "Model", "properties": {"street": "string", "city": "string"}},
     "EmailAddress": {"base": "Model", "properties": {"label": "string", "address": "string"}},
     "Tag": {"properties": {"name": "string"}},
-    "Picture": {"properties": {"name": "string"},
-                "relations": {"imageable": {"type": "belongsTo", "polymorphic": True}}},
-    "Product": {"properties": {"name": "string"},
-                "relations": {"pictures": {"type": "hasMany", "model": "Picture", "polymorphic": "imageable"}}},
-    "Physician": {"properties": {"name": "string"},
-                  "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Appointment"},
-                                "appointments": {"type": "hasMany", "model": "Appointment"}}},
-    "Patient": {"properties": {"name": "string"},
-                "relations": {"physicians": {"type": "hasMany", "model": "Physician", "through": "Appointment"}}},
-    "Appointment": {"properties": {"date": "date"},
-                    "relations": {"physician": {"type": "belongsTo", "model": "Physician"},
-                                  "patient": {"type": "belongsTo", "model": "Patient"}}},
-    "Assembly": {"properties": {"name": "string"},
-                 "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}}},
+    "Picture": {
+        "properties": {"name": "string"},
+        "relations": {"imageable": {"type": "belongsTo", "polymorphic": True}},
+    },
+    "Product": {
+        "properties": {"name": "string"},
+        "relations": {"pictures": {"type": "hasMany", "model": "Picture", "polymorphic": "imageable"}},
+    },
+    "Physician": {
+        "properties": {"name": "string"},
+        "relations": {
+            "patients": {"type": "hasMany", "model": "Patient", "through": "Appointment"},
+            "appointments": {"type": "hasMany", "model": "Appointment"},
+        },
+    },
+    "Patient": {
+        "properties": {"name": "string"},
+        "relations": {"physicians": {"type": "hasMany", "model": "Physician", "through": "Appointment"}},
+    },
+    "Appointment": {
+        "properties": {"date": "date"},
+        "relations": {
+            "physician": {"type": "belongsTo", "model": "Physician"},
+            "patient": {"type": "belongsTo", "model": "Patient"},
+        },
+    },
+    "Assembly": {
+        "properties": {"name": "string"},
+        "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}},
+    },
     "Part": {"properties": {"partNumber": "string"}},
 }
-EMBEDDED = {"Address": {"dataSource": None, "public": False},
-            "EmailAddress": {"dataSource": None, "public": False}}
+EMBEDDED = {"Address": {"dataSource": None, "public": False}, "EmailAddress": {"dataSource": None, "public": False}}
 
 
 @pytest.fixture
 def api(make_client):
     client = make_client(SHOP, model_config=EMBEDDED)
     for name in ("alice", "bob"):
-        assert client.post("/api/Customers", json={"name": name, "email": f"{name}@x", "password": "p"}).status_code == 200
+        assert (
+            client.post("/api/Customers", json={"name": name, "email": f"{name}@x", "password": "p"}).status_code == 200
+        )
     return client
 
 
@@ -73,8 +90,10 @@ def test_create_through_has_many_sets_the_foreign_key_from_the_owner(api):
 
 def test_create_through_has_many_takes_a_batch(api):
     created = api.post("/api/Customers/1/orders", json=[{"description": "a"}, {"description": "b"}])
-    assert created.json() == [{"description": "a", "id": 1, "customerId": 1},
-                              {"description": "b", "id": 2, "customerId": 1}]
+    assert created.json() == [
+        {"description": "a", "id": 1, "customerId": 1},
+        {"description": "b", "id": 2, "customerId": 1},
+    ]
     refused = api.post("/api/Customers/1/orders", json=[{"total": 1}, {"total": "x"}])
     assert refused.status_code == 422
     assert api.get("/api/Customers/1/orders/count").json() == {"count": 2}
@@ -87,11 +106,23 @@ def test_create_through_has_many_validates_and_refuses_what_is_not_an_object(api
     assert refused.json()["error"]["message"] == "Value is not an object."
 
 
-@pytest.mark.parametrize("verb, path", [
-    ("GET", "orders"), ("POST", "orders"), ("DELETE", "orders"), ("GET", "orders/count"),
-    ("GET", "orders/1"), ("PUT", "orders/1"), ("DELETE", "orders/1"), ("GET", "profile"),
-    ("POST", "profile"), ("PUT", "tags/rel/1"), ("DELETE", "tags/rel/1"), ("GET", "emails"),
-])
+@pytest.mark.parametrize(
+    "verb, path",
+    [
+        ("GET", "orders"),
+        ("POST", "orders"),
+        ("DELETE", "orders"),
+        ("GET", "orders/count"),
+        ("GET", "orders/1"),
+        ("PUT", "orders/1"),
+        ("DELETE", "orders/1"),
+        ("GET", "profile"),
+        ("POST", "profile"),
+        ("PUT", "tags/rel/1"),
+        ("DELETE", "tags/rel/1"),
+        ("GET", "emails"),
+    ],
+)
 def test_an_unknown_owner_is_404(api, verb, path):
     response = api.request(verb, f"/api/Customers/99/{path}", json={} if verb in ("POST", "PUT") else None)
     not_found(response, "could not find a model with id 99")
@@ -99,13 +130,16 @@ def test_an_unknown_owner_is_404(api, verb, path):
 
 
 def test_get_through_has_many_applies_the_filter_to_the_owners_records(api):
-    api.post("/api/Customers/1/orders", json=[{"description": "a", "total": 10},
-                                               {"description": "b", "total": 20},
-                                               {"description": "c", "total": 40}])
+    api.post(
+        "/api/Customers/1/orders",
+        json=[{"description": "a", "total": 10}, {"description": "b", "total": 20}, {"description": "c", "total": 40}],
+    )
     api.post("/api/Customers/2/orders", json={"description": "other", "total": 30})
     assert [o["description"] for o in api.get("/api/Customers/1/orders").json()] == ["a", "b", "c"]
-    found = api.get("/api/Customers/1/orders", params={"filter": '{"where":{"total":{"gt":15}},'
-                                                                 '"order":"total DESC","limit":2,"fields":["description"]}'})
+    found = api.get(
+        "/api/Customers/1/orders",
+        params={"filter": '{"where":{"total":{"gt":15}},"order":"total DESC","limit":2,"fields":["description"]}'},
+    )
     assert found.json() == [{"description": "c"}, {"description": "b"}]
     assert api.get("/api/Customers/1/orders?filter[where][total]=20").json()[0]["description"] == "b"
     # the owner's condition cannot be widened by the caller's where
@@ -247,8 +281,9 @@ def test_by_id_routes_of_a_through_relation(clinic):
     clinic.post("/api/Physicians/1/patients", json={"name": "p1"})
     clinic.post("/api/Physicians/2/patients", json={"name": "p2"})
     assert clinic.get("/api/Physicians/1/patients/1").json() == {"name": "p1", "id": 1}
-    not_found(clinic.get("/api/Physicians/1/patients/2"),
-              "No relation found in Appointment for (Physician.1,Patient.2)")
+    not_found(
+        clinic.get("/api/Physicians/1/patients/2"), "No relation found in Appointment for (Physician.1,Patient.2)"
+    )
     assert clinic.put("/api/Physicians/1/patients/1", json={"name": "p1b"}).json() == {"name": "p1b", "id": 1}
     assert clinic.put("/api/Physicians/1/patients/2", json={"name": "x"}).status_code == 404
     assert clinic.delete("/api/Physicians/1/patients/1").status_code == 204
@@ -259,7 +294,9 @@ def test_by_id_routes_of_a_through_relation(clinic):
 def test_get_and_count_of_a_through_relation_apply_the_filter_to_the_targets(clinic):
     clinic.post("/api/Physicians/1/patients", json=[{"name": "ann"}, {"name": "bob"}, {"name": "cid"}])
     clinic.post("/api/Physicians/2/patients", json={"name": "dan"})
-    found = clinic.get("/api/Physicians/1/patients", params={"filter": '{"where":{"name":{"neq":"bob"}},"order":"name DESC"}'})
+    found = clinic.get(
+        "/api/Physicians/1/patients", params={"filter": '{"where":{"name":{"neq":"bob"}},"order":"name DESC"}'}
+    )
     assert [p["name"] for p in found.json()] == ["cid", "ann"]
     assert clinic.get("/api/Physicians/1/patients/count", params={"where": '{"name":"bob"}'}).json() == {"count": 1}
     assert clinic.get("/api/Physicians/2/patients").json() == [{"name": "dan", "id": 4}]
@@ -361,7 +398,9 @@ def test_references_many_delete_all_with_a_where(api):
 def test_embeds_one_stores_the_record_in_the_owner(api):
     not_found(api.get("/api/Customers/1/address"), 'No "Address" instance(s) found')
     assert api.post("/api/Customers/1/address", json={"street": "s1", "city": "c1"}).json() == {
-        "street": "s1", "city": "c1"}
+        "street": "s1",
+        "city": "c1",
+    }
     assert api.put("/api/Customers/1/address", json={"city": "c3"}).json() == {"street": "s1", "city": "c3"}
     # the property is the model's name, with _ as it is the relation's name too
     assert api.get("/api/Customers/1").json()["_address"] == {"street": "s1", "city": "c3"}
@@ -378,14 +417,18 @@ def test_embeds_many_stores_the_records_in_the_owner(api):
     work = api.post("/api/Customers/1/emails", json={"label": "work", "address": "w@x"}).json()
     assert work["label"] == "work" and len(work["id"]) == 24  # a generated id, as LoopBack's
     api.post("/api/Customers/1/emails", json={"label": "home", "address": "h@x"})
-    assert api.post("/api/Customers/1/emails", json={"label": "x", "id": "custom"}).json() == {"label": "x", "id": "custom"}
+    assert api.post("/api/Customers/1/emails", json={"label": "x", "id": "custom"}).json() == {
+        "label": "x",
+        "id": "custom",
+    }
     duplicate = api.post("/api/Customers/1/emails", json={"label": "y", "id": "custom"})
     assert duplicate.status_code == 422
     assert duplicate.json()["error"]["details"]["codes"] == {"emailAddresses": ["uniqueness"]}
     stored = api.get("/api/Customers/1").json()["emailAddresses"]
     assert [e["label"] for e in stored] == ["work", "home", "x"]
-    assert [e["label"] for e in api.get("/api/Customers/1/emails",
-                                         params={"filter": '{"where":{"label":"home"}}'}).json()] == ["home"]
+    assert [
+        e["label"] for e in api.get("/api/Customers/1/emails", params={"filter": '{"where":{"label":"home"}}'}).json()
+    ] == ["home"]
     assert api.get("/api/Customers/1/emails/count").json() == {"count": 3}  # LoopBack answered 0
     assert api.get("/api/Customers/1/emails/count", params={"where": '{"label":"x"}'}).json() == {"count": 1}
     assert api.get("/api/Customers/1/emails/custom").json() == {"label": "x", "id": "custom"}
@@ -415,18 +458,36 @@ def test_polymorphic_has_many_and_belongs_to(api):
 
 
 def test_polymorphic_object_form_names_its_keys(make_client):
-    api = make_client({
-        "Photo": {"properties": {"url": "string"},
-                  "relations": {"owner": {"type": "belongsTo",
-                                          "polymorphic": {"as": "subject", "foreignKey": "refId",
-                                                          "discriminator": "kind"}}}},
-        "Author": {"properties": {"name": "string"},
-                   "relations": {"photos": {"type": "hasMany", "model": "Photo",
-                                            "polymorphic": {"as": "subject", "foreignKey": "refId",
-                                                            "discriminator": "kind"}}}},
-    })
+    api = make_client(
+        {
+            "Photo": {
+                "properties": {"url": "string"},
+                "relations": {
+                    "owner": {
+                        "type": "belongsTo",
+                        "polymorphic": {"as": "subject", "foreignKey": "refId", "discriminator": "kind"},
+                    }
+                },
+            },
+            "Author": {
+                "properties": {"name": "string"},
+                "relations": {
+                    "photos": {
+                        "type": "hasMany",
+                        "model": "Photo",
+                        "polymorphic": {"as": "subject", "foreignKey": "refId", "discriminator": "kind"},
+                    }
+                },
+            },
+        }
+    )
     api.post("/api/Authors", json={"name": "ann"})
-    assert api.post("/api/Authors/1/photos", json={"url": "u"}).json() == {"url": "u", "id": 1, "refId": 1, "kind": "Author"}
+    assert api.post("/api/Authors/1/photos", json={"url": "u"}).json() == {
+        "url": "u",
+        "id": 1,
+        "refId": 1,
+        "kind": "Author",
+    }
     assert api.get("/api/Photos/1/owner").json() == {"name": "ann", "id": 1}
 
 
@@ -442,25 +503,40 @@ def test_inferred_foreign_keys_are_properties(api):
 
 
 def test_related_data_in_a_body_is_not_stored(api):
-    created = api.post("/api/Customers", json={"name": "eve", "orders": [{"description": "n"}],
-                                               "profile": {"bio": "x"}})
+    created = api.post(
+        "/api/Customers", json={"name": "eve", "orders": [{"description": "n"}], "profile": {"bio": "x"}}
+    )
     assert created.json() == {"name": "eve", "id": 3, "emailAddresses": [], "tagIds": []}
     assert api.get("/api/Customers/3").json() == {"name": "eve", "id": 3, "emailAddresses": [], "tagIds": []}
     assert api.get("/api/Orders").json() == []
 
 
 def test_a_relation_scope_and_http_path_from_the_model_json(make_client):
-    api = make_client({
-        "Author": {"properties": {"name": "string"},
-                   "relations": {"published": {"type": "hasMany", "model": "Book",
-                                               "scope": {"where": {"published": True}, "order": "title DESC"},
-                                               "options": {"http": {"path": "books"}}}}},
-        "Book": {"properties": {"title": "string", "published": "boolean"}},
-    })
+    api = make_client(
+        {
+            "Author": {
+                "properties": {"name": "string"},
+                "relations": {
+                    "published": {
+                        "type": "hasMany",
+                        "model": "Book",
+                        "scope": {"where": {"published": True}, "order": "title DESC"},
+                        "options": {"http": {"path": "books"}},
+                    }
+                },
+            },
+            "Book": {"properties": {"title": "string", "published": "boolean"}},
+        }
+    )
     api.post("/api/Authors", json={"name": "ann"})
-    api.post("/api/Books", json=[{"title": "a", "published": True, "authorId": 1},
-                                 {"title": "b", "published": False, "authorId": 1},
-                                 {"title": "c", "published": True, "authorId": 1}])
+    api.post(
+        "/api/Books",
+        json=[
+            {"title": "a", "published": True, "authorId": 1},
+            {"title": "b", "published": False, "authorId": 1},
+            {"title": "c", "published": True, "authorId": 1},
+        ],
+    )
     assert [b["title"] for b in api.get("/api/Authors/1/books").json()] == ["c", "a"]
     assert api.get("/api/Authors/1/books/count").json() == {"count": 2}
     assert api.get("/api/Authors/1/published").status_code == 404
@@ -469,20 +545,25 @@ def test_a_relation_scope_and_http_path_from_the_model_json(make_client):
 
 
 def test_a_relation_to_an_undefined_model_is_left_out_with_a_warning(make_client, caplog):
-    api = make_client({"Note": {"properties": {"title": "string"},
-                                "relations": {"owner": {"type": "belongsTo", "model": "User"}}}})
+    api = make_client(
+        {"Note": {"properties": {"title": "string"}, "relations": {"owner": {"type": "belongsTo", "model": "User"}}}}
+    )
     assert 'model "User" is not defined; the relation is left out' in caplog.text
     assert api.get("/api/Notes/1/owner").status_code == 404
     assert api.get("/api/Notes", params={"filter": '{"include":"owner"}'}).status_code == 400
 
 
 def test_shared_methods_can_switch_relation_routes_off(make_client):
-    api = make_client({
-        "Author": {"properties": {"name": "string"},
-                   "options": {"remoting": {"sharedMethods": {"prototype.__delete__books": False}}},
-                   "relations": {"books": {"type": "hasMany", "model": "Book"}}},
-        "Book": {"properties": {"title": "string"}},
-    })
+    api = make_client(
+        {
+            "Author": {
+                "properties": {"name": "string"},
+                "options": {"remoting": {"sharedMethods": {"prototype.__delete__books": False}}},
+                "relations": {"books": {"type": "hasMany", "model": "Book"}},
+            },
+            "Book": {"properties": {"title": "string"}},
+        }
+    )
     api.post("/api/Authors", json={"name": "ann"})
     switched_off = api.delete("/api/Authors/1/books")
     assert switched_off.status_code == 405 and switched_off.headers["allow"] == "GET, POST"
@@ -490,20 +571,34 @@ def test_shared_methods_can_switch_relation_routes_off(make_client):
 
 
 def test_polymorphic_has_one_and_through_relations(make_client):
-    api = make_client({
-        "Author": {"properties": {"name": "string"},
-                   "relations": {"avatar": {"type": "hasOne", "model": "Image", "polymorphic": "imageable"},
-                                 "pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink",
-                                              "polymorphic": "owner"}}},
-        "Reader": {"properties": {"name": "string"},
-                   "relations": {"pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink",
-                                              "polymorphic": "owner"}}},
-        "Image": {"properties": {"url": "string"},
-                  "relations": {"imageable": {"type": "belongsTo", "polymorphic": True}}},
-        "ImageLink": {"properties": {},
-                      "relations": {"image": {"type": "belongsTo", "model": "Image"},
-                                    "owner": {"type": "belongsTo", "polymorphic": True}}},
-    })
+    api = make_client(
+        {
+            "Author": {
+                "properties": {"name": "string"},
+                "relations": {
+                    "avatar": {"type": "hasOne", "model": "Image", "polymorphic": "imageable"},
+                    "pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink", "polymorphic": "owner"},
+                },
+            },
+            "Reader": {
+                "properties": {"name": "string"},
+                "relations": {
+                    "pictures": {"type": "hasMany", "model": "Image", "through": "ImageLink", "polymorphic": "owner"}
+                },
+            },
+            "Image": {
+                "properties": {"url": "string"},
+                "relations": {"imageable": {"type": "belongsTo", "polymorphic": True}},
+            },
+            "ImageLink": {
+                "properties": {},
+                "relations": {
+                    "image": {"type": "belongsTo", "model": "Image"},
+                    "owner": {"type": "belongsTo", "polymorphic": True},
+                },
+            },
+        }
+    )
     api.post("/api/Authors", json={"name": "ann"})
     api.post("/api/Readers", json={"name": "rob"})
     avatar = api.post("/api/Authors/1/avatar", json={"url": "a.png"}).json()
@@ -515,7 +610,8 @@ def test_polymorphic_has_one_and_through_relations(make_client):
     assert api.get("/api/ImageLinks").json() == [
         {"id": 1, "imageId": 2, "ownerId": 1, "ownerType": "Author"},
         {"id": 2, "imageId": 2, "ownerId": 1, "ownerType": "Reader"},
-        {"id": 3, "imageId": 1, "ownerId": 1, "ownerType": "Reader"}]
+        {"id": 3, "imageId": 1, "ownerId": 1, "ownerType": "Reader"},
+    ]
     assert [i["url"] for i in api.get("/api/Authors/1/pictures").json()] == ["b.png"]
     assert [i["url"] for i in api.get("/api/Readers/1/pictures").json()] == ["a.png", "b.png"]
     readers = api.get("/api/Readers", params={"filter": '{"include":"pictures"}'}).json()
@@ -526,11 +622,15 @@ def test_polymorphic_has_one_and_through_relations(make_client):
 
 
 def test_disable_include_leaves_the_relation_out_of_include(make_client):
-    api = make_client({
-        "Author": {"properties": {"name": "string"},
-                   "relations": {"books": {"type": "hasMany", "model": "Book", "options": {"disableInclude": True}}}},
-        "Book": {"properties": {"title": "string"}},
-    })
+    api = make_client(
+        {
+            "Author": {
+                "properties": {"name": "string"},
+                "relations": {"books": {"type": "hasMany", "model": "Book", "options": {"disableInclude": True}}},
+            },
+            "Book": {"properties": {"title": "string"}},
+        }
+    )
     api.post("/api/Authors", json={"name": "ann"})
     api.post("/api/Authors/1/books", json={"title": "t"})
     assert api.get("/api/Authors", params={"filter": '{"include":"books"}'}).json() == [{"name": "ann", "id": 1}]
@@ -548,12 +648,24 @@ def test_a_null_foreign_key_is_an_override_too(api):
 # -- nestRemoting -----------------------------------------------------------------------------
 
 NESTED = {
-    "Customer": {"properties": {"name": "string"},
-                 "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId",
-                                          "options": {"nestRemoting": True}}}},
-    "Order": {"properties": {"total": "number"},
-              "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"},
-                            "shipments": {"type": "hasMany", "model": "Shipment", "foreignKey": "orderId"}}},
+    "Customer": {
+        "properties": {"name": "string"},
+        "relations": {
+            "orders": {
+                "type": "hasMany",
+                "model": "Order",
+                "foreignKey": "customerId",
+                "options": {"nestRemoting": True},
+            }
+        },
+    },
+    "Order": {
+        "properties": {"total": "number"},
+        "relations": {
+            "customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"},
+            "shipments": {"type": "hasMany", "model": "Shipment", "foreignKey": "orderId"},
+        },
+    },
     "Shipment": {"properties": {"carrier": "string"}},
 }
 
@@ -575,20 +687,29 @@ def test_nest_remoting_serves_the_targets_relation_routes_under_the_owner(make_c
     not_found(api.get("/api/Customers/1/orders/2/shipments"), "No instance with id 2 found for Order")
     not_found(api.get("/api/Customers/9/orders/1/shipments"), "could not find a model with id 9")
     assert api.delete("/api/Customers/1/orders/1/shipments/2").status_code == 204
-    ids = {op["operationId"] for path in api.get("/explorer/swagger.json").json()["paths"].values()
-           for op in path.values()}
-    assert {"Customer.prototype.__get__orders__shipments", "Customer.prototype.__count__orders__shipments",
-            "Customer.prototype.__get__orders__customer"} <= ids
+    ids = {
+        op["operationId"] for path in api.get("/explorer/swagger.json").json()["paths"].values() for op in path.values()
+    }
+    assert {
+        "Customer.prototype.__get__orders__shipments",
+        "Customer.prototype.__count__orders__shipments",
+        "Customer.prototype.__get__orders__customer",
+    } <= ids
 
 
 def test_nest_remoting_from_python(tmp_path):
+    from conftest import write_app
     from starlette.testclient import TestClient
 
-    from conftest import write_app
     from lbpy import create_app
 
-    models = {**NESTED, "Customer": {**NESTED["Customer"], "relations": {
-        "orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}}}}
+    models = {
+        **NESTED,
+        "Customer": {
+            **NESTED["Customer"],
+            "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
+        },
+    }
     root = write_app(tmp_path / "app", models)
     app = create_app(root)
     with TestClient(app) as api:

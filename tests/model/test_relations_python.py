@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import anyio
 import pytest
-
 from conftest import write_app
-from lbpy import BadRequestError, ConflictError, NotFoundError, ValidationError, create_app
 from test_relations import EMBEDDED, SHOP
+
+from lbpy import BadRequestError, ConflictError, NotFoundError, ValidationError, create_app
 
 
 @pytest.fixture
@@ -30,7 +30,10 @@ def test_has_many_accessor(app):
         await orders.create([{"total": 20}, {"total": 30}])
         theirs = await bob.related("orders").create({"total": 99})
         assert first.customerId == alice.id
-        assert [o.total for o in await orders.find({"where": {"total": {"gte": 20}}, "order": "total DESC"})] == [30, 20]
+        assert [o.total for o in await orders.find({"where": {"total": {"gte": 20}}, "order": "total DESC"})] == [
+            30,
+            20,
+        ]
         assert await orders.count() == 3 and await orders.count({"total": 10}) == 1
         assert (await orders.find_by_id(first.id)).total == 10
         assert await orders.find_by_id(theirs.id) is None
@@ -124,14 +127,28 @@ def test_an_unknown_relation_name(app):
 
 
 def test_foreign_keys_take_the_type_of_the_key_they_point_to(tmp_path):
-    app = create_app(write_app(tmp_path / "keys", {
-        "Author": {"idInjection": False, "properties": {"code": {"type": "string", "id": True}},
-                   "relations": {"books": {"type": "hasMany", "model": "Book"},
-                                 "favorites": {"type": "referencesMany", "model": "Book"}}},
-        "Book": {"properties": {"title": "string"},
-                 "relations": {"author": {"type": "belongsTo", "model": "Author"},
-                               "picture": {"type": "belongsTo", "polymorphic": {"as": "pic", "idType": "string"}}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "keys",
+            {
+                "Author": {
+                    "idInjection": False,
+                    "properties": {"code": {"type": "string", "id": True}},
+                    "relations": {
+                        "books": {"type": "hasMany", "model": "Book"},
+                        "favorites": {"type": "referencesMany", "model": "Book"},
+                    },
+                },
+                "Book": {
+                    "properties": {"title": "string"},
+                    "relations": {
+                        "author": {"type": "belongsTo", "model": "Author"},
+                        "picture": {"type": "belongsTo", "polymorphic": {"as": "pic", "idType": "string"}},
+                    },
+                },
+            },
+        )
+    )
     book, author = app.model("Book").spec, app.model("Author").spec
     assert list(book.properties) == ["title", "id", "authorId", "picId", "picType"]
     assert book.properties["authorId"].type.name == "string"
@@ -140,22 +157,38 @@ def test_foreign_keys_take_the_type_of_the_key_they_point_to(tmp_path):
 
 
 def test_a_declared_foreign_key_is_kept(tmp_path):
-    app = create_app(write_app(tmp_path / "declared", {
-        "Customer": {"properties": {"name": "string"}},
-        "Order": {"properties": {"buyer": {"type": "number", "required": True}},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "buyer"}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "declared",
+            {
+                "Customer": {"properties": {"name": "string"}},
+                "Order": {
+                    "properties": {"buyer": {"type": "number", "required": True}},
+                    "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "buyer"}},
+                },
+            },
+        )
+    )
     spec = app.model("Order").spec
     assert "customerId" not in spec.properties and spec.properties["buyer"].required
 
 
 def test_the_implicit_through_model_is_a_model_of_the_datasource(tmp_path):
-    app = create_app(write_app(tmp_path / "habtm", {
-        "Assembly": {"properties": {"name": "string"},
-                     "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}}},
-        "Part": {"properties": {"number": "string"},
-                 "relations": {"assemblies": {"type": "hasAndBelongsToMany", "model": "Assembly"}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "habtm",
+            {
+                "Assembly": {
+                    "properties": {"name": "string"},
+                    "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}},
+                },
+                "Part": {
+                    "properties": {"number": "string"},
+                    "relations": {"assemblies": {"type": "hasAndBelongsToMany", "model": "Assembly"}},
+                },
+            },
+        )
+    )
     through = app.model("AssemblyPart")
     assert list(through.spec.properties) == ["id", "assemblyId", "partId"]
     assert through.datasource is app.datasources["db"]
@@ -174,12 +207,19 @@ def test_the_implicit_through_model_is_a_model_of_the_datasource(tmp_path):
 
 
 def test_an_app_defined_through_model_is_used_for_has_and_belongs_to_many(tmp_path):
-    app = create_app(write_app(tmp_path / "named", {
-        "Assembly": {"properties": {"name": "string"},
-                     "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}}},
-        "Part": {"properties": {"number": "string"}},
-        "PartAssembly": {"properties": {"position": "number"}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "named",
+            {
+                "Assembly": {
+                    "properties": {"name": "string"},
+                    "relations": {"parts": {"type": "hasAndBelongsToMany", "model": "Part"}},
+                },
+                "Part": {"properties": {"number": "string"}},
+                "PartAssembly": {"properties": {"position": "number"}},
+            },
+        )
+    )
     assert {"assemblyId", "partId"} <= set(app.model("PartAssembly").spec.properties)
     assert "AssemblyPart" not in app.models
 
@@ -193,14 +233,25 @@ def test_an_app_defined_through_model_is_used_for_has_and_belongs_to_many(tmp_pa
 
 
 def test_through_keys_come_from_the_through_models_belongs_to(tmp_path):
-    app = create_app(write_app(tmp_path / "keys", {
-        "Physician": {"properties": {"name": "string"},
-                      "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Visit"}}},
-        "Patient": {"properties": {"name": "string"}},
-        "Visit": {"properties": {},
-                  "relations": {"doctor": {"type": "belongsTo", "model": "Physician", "foreignKey": "doctorRef"},
-                                "patient": {"type": "belongsTo", "model": "Patient", "foreignKey": "patientRef"}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "keys",
+            {
+                "Physician": {
+                    "properties": {"name": "string"},
+                    "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Visit"}},
+                },
+                "Patient": {"properties": {"name": "string"}},
+                "Visit": {
+                    "properties": {},
+                    "relations": {
+                        "doctor": {"type": "belongsTo", "model": "Physician", "foreignKey": "doctorRef"},
+                        "patient": {"type": "belongsTo", "model": "Patient", "foreignKey": "patientRef"},
+                    },
+                },
+            },
+        )
+    )
 
     async def linked():
         doctor = await app.model("Physician").create({"name": "d"})
@@ -212,21 +263,41 @@ def test_through_keys_come_from_the_through_models_belongs_to(tmp_path):
 
 
 def test_a_model_related_to_itself_through_a_link(tmp_path):
-    app = create_app(write_app(tmp_path / "follow", {
-        "Person": {"properties": {"name": "string"},
-                   "relations": {"following": {"type": "hasMany", "model": "Person", "through": "Follow",
-                                               "foreignKey": "followerId", "keyThrough": "followeeId"}}},
-        "Follow": {"properties": {},
-                   "relations": {"follower": {"type": "belongsTo", "model": "Person"},
-                                 "followee": {"type": "belongsTo", "model": "Person"}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "follow",
+            {
+                "Person": {
+                    "properties": {"name": "string"},
+                    "relations": {
+                        "following": {
+                            "type": "hasMany",
+                            "model": "Person",
+                            "through": "Follow",
+                            "foreignKey": "followerId",
+                            "keyThrough": "followeeId",
+                        }
+                    },
+                },
+                "Follow": {
+                    "properties": {},
+                    "relations": {
+                        "follower": {"type": "belongsTo", "model": "Person"},
+                        "followee": {"type": "belongsTo", "model": "Person"},
+                    },
+                },
+            },
+        )
+    )
     Person = app.model("Person")
 
     async def main():
         ann, bob = await Person.create({"name": "ann"}), await Person.create({"name": "bob"})
         await ann.related("following").link(bob.id)
-        return ([p.name for p in await ann.related("following").find()],
-                [p.name for p in await bob.related("following").find()])
+        return (
+            [p.name for p in await ann.related("following").find()],
+            [p.name for p in await bob.related("following").find()],
+        )
 
     assert run(main) == (["bob"], [])
 
@@ -235,33 +306,52 @@ def test_relation_routes_in_the_api_documents(app):
     from lbpy._rest._openapi import openapi_document, swagger_document
 
     document = swagger_document(app)
-    customer_ops = [op["operationId"] for path in document["paths"].values() for op in path.values()
-                    if op["tags"] == ["Customer"]]
+    customer_ops = [
+        op["operationId"] for path in document["paths"].values() for op in path.values() if op["tags"] == ["Customer"]
+    ]
     # LoopBack's order: by-id methods per relation, then list methods, then the built-ins
-    assert customer_ops[:3] == ["Customer.prototype.__findById__orders", "Customer.prototype.__destroyById__orders",
-                                "Customer.prototype.__updateById__orders"]
+    assert customer_ops[:3] == [
+        "Customer.prototype.__findById__orders",
+        "Customer.prototype.__destroyById__orders",
+        "Customer.prototype.__updateById__orders",
+    ]
     assert customer_ops.index("Customer.prototype.__get__orders") < customer_ops.index("Customer.create")
     get_orders = document["paths"]["/Customers/{id}/orders"]["get"]
     assert get_orders["summary"] == "Queries orders of Customer."
     assert get_orders["parameters"] == [
-        {"name": "id", "in": "path", "description": "Customer id", "required": True, "type": "string", "format": "JSON"},
-        {"name": "filter", "in": "query", "required": False, "type": "string", "format": "JSON"}]
+        {
+            "name": "id",
+            "in": "path",
+            "description": "Customer id",
+            "required": True,
+            "type": "string",
+            "format": "JSON",
+        },
+        {"name": "filter", "in": "query", "required": False, "type": "string", "format": "JSON"},
+    ]
     assert get_orders["responses"]["200"]["schema"] == {"type": "array", "items": {"$ref": "#/definitions/Order"}}
     count = document["paths"]["/Customers/{id}/orders/count"]["get"]["responses"]["200"]["schema"]
     assert count == {"type": "object", "properties": {"count": {"type": "number", "format": "double"}}}
     assert document["paths"]["/Customers/{id}/orders"]["delete"]["responses"] == {
-        "204": {"description": "Request was successful"}}
+        "204": {"description": "Request was successful"}
+    }
     link = document["paths"]["/Physicians/{id}/patients/rel/{fk}"]
     assert set(link) == {"put", "delete", "head"}
-    assert link["put"]["parameters"][2] == {"name": "data", "in": "body", "required": False,
-                                            "schema": {"$ref": "#/definitions/Appointment"}}
+    assert link["put"]["parameters"][2] == {
+        "name": "data",
+        "in": "body",
+        "required": False,
+        "schema": {"$ref": "#/definitions/Appointment"},
+    }
     assert document["paths"]["/Orders/{id}/customer"]["get"]["operationId"] == "Order.prototype.__get__customer"
     # inferred keys and embedded properties are documented as LoopBack documented them
     assert document["definitions"]["Order"]["properties"]["customerId"] == {"type": "number", "format": "double"}
     assert document["definitions"]["Customer"]["properties"]["_address"] == {"$ref": "#/definitions/Address"}
     assert document["definitions"]["AssemblyPart"]["properties"] == {
-        "id": {"type": "number", "format": "double"}, "assemblyId": {"type": "number", "format": "double"},
-        "partId": {"type": "number", "format": "double"}}
+        "id": {"type": "number", "format": "double"},
+        "assemblyId": {"type": "number", "format": "double"},
+        "partId": {"type": "number", "format": "double"},
+    }
     openapi = openapi_document(app)
     assert "/Customers/{id}/orders/{fk}" in openapi["paths"]
 
@@ -309,12 +399,21 @@ def test_a_record_not_saved_yet_has_no_related_records(app):
 
 def test_an_empty_foreign_key_in_the_model_json_is_the_default_one(tmp_path):
     # what `lbpy relation` writes when the foreign key prompt is left empty, as LoopBack's did
-    app = create_app(write_app(tmp_path / "empty", {
-        "Customer": {"properties": {"name": "string"},
-                     "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": ""}}},
-        "Order": {"properties": {"total": "number"},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": ""}}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "empty",
+            {
+                "Customer": {
+                    "properties": {"name": "string"},
+                    "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": ""}},
+                },
+                "Order": {
+                    "properties": {"total": "number"},
+                    "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": ""}},
+                },
+            },
+        )
+    )
 
     async def main():
         customer = await app.model("Customer").create({"name": "c"})
@@ -327,20 +426,30 @@ def test_an_empty_foreign_key_in_the_model_json_is_the_default_one(tmp_path):
 def test_an_undefined_through_model_stops_the_boot(tmp_path):
     from lbpy import BootError
 
-    root = write_app(tmp_path / "nothrough", {
-        "Physician": {"properties": {"name": "string"},
-                      "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Visit"}}},
-        "Patient": {"properties": {"name": "string"}},
-    })
+    root = write_app(
+        tmp_path / "nothrough",
+        {
+            "Physician": {
+                "properties": {"name": "string"},
+                "relations": {"patients": {"type": "hasMany", "model": "Patient", "through": "Visit"}},
+            },
+            "Patient": {"properties": {"name": "string"}},
+        },
+    )
     with pytest.raises(BootError, match='relation "patients": the through model "Visit" is not defined'):
         create_app(root)
 
 
 def test_model_code_reaches_another_model_of_its_app(tmp_path):
-    app = create_app(write_app(tmp_path / "app", {
-        "Customer": {"properties": {"name": "string"}},
-        "Order": {"properties": {"total": "number"}},
-    }))
+    app = create_app(
+        write_app(
+            tmp_path / "app",
+            {
+                "Customer": {"properties": {"name": "string"}},
+                "Order": {"properties": {"total": "number"}},
+            },
+        )
+    )
     Customer = app.model("Customer")
     assert Customer.get_model("Order") is app.model("Order")
     with pytest.raises(LookupError, match=r'no model named "Nope" \(models: Customer, Order\)'):

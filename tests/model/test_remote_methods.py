@@ -8,12 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
 from lbpy import BootError, Model, create_app
 from lbpy._rest._openapi import openapi_document, swagger_document
-
-from conftest import write_app
 
 NOTE = {"properties": {"title": {"type": "string", "required": True}, "vip": "boolean"}}
 
@@ -32,20 +31,26 @@ def client_for(root: Path) -> TestClient:
 # -- declared in the model JSON, bound to Python ---------------------------------------------------
 
 GREET = {
-    "accepts": [{"arg": "msg", "type": "string", "required": True, "http": {"source": "query"}},
-                {"arg": "n", "type": "number"}],
+    "accepts": [
+        {"arg": "msg", "type": "string", "required": True, "http": {"source": "query"}},
+        {"arg": "n", "type": "number"},
+    ],
     "returns": {"arg": "greeting", "type": "string"},
     "http": {"verb": "get"},
 }
 
 
 def test_a_json_method_calls_the_function_customize_sets_on_the_model(tmp_path):
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         def customize(Note):
             async def greet(msg, n=None):
                 return f"hi {msg} {n!r}"
             Note.greet = greet
-    """, {"Note": {**NOTE, "methods": {"greet": GREET}}})
+    """,
+        {"Note": {**NOTE, "methods": {"greet": GREET}}},
+    )
     with client_for(root) as api:
         answer = api.get("/api/Notes/greet", params={"msg": "you", "n": "3"})
         assert answer.status_code == 200
@@ -59,13 +64,17 @@ def test_a_json_method_uses_a_module_function_of_its_name(tmp_path):
         "countVips": {"returns": {"arg": "count", "type": "number"}, "http": {"verb": "get", "path": "/vips"}},
         "prototype.shout": {"returns": {"arg": "shouted", "type": "string"}, "http": {"verb": "get"}},
     }
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         async def count_vips(Note):
             return await Note.count({"vip": True})
 
         def shout(note):
             return note.title.upper() + "!"
-    """, {"Note": {**NOTE, "methods": methods}})
+    """,
+        {"Note": {**NOTE, "methods": methods}},
+    )
     with client_for(root) as api:
         api.post("/api/Notes", json=[{"title": "a", "vip": True}, {"title": "b", "vip": False}])
         assert api.get("/api/Notes/vips").json() == {"count": 1}
@@ -82,8 +91,11 @@ def test_a_json_method_without_a_function_is_a_boot_error_naming_the_file(tmp_pa
 
 
 def test_a_json_method_with_bad_metadata_is_a_boot_error(tmp_path):
-    root = app_with(tmp_path, "def customize(Note):\n    Note.greet = lambda: 1\n",
-                    {"Note": {**NOTE, "methods": {"greet": {"http": {"verb": "fetch"}}}}})
+    root = app_with(
+        tmp_path,
+        "def customize(Note):\n    Note.greet = lambda: 1\n",
+        {"Note": {**NOTE, "methods": {"greet": {"http": {"verb": "fetch"}}}}},
+    )
     with pytest.raises(BootError, match=r'methods.greet: "http.verb" "fetch" is not an HTTP verb'):
         create_app(root)
 
@@ -101,8 +113,9 @@ def test_a_methods_array_with_entries_is_a_boot_error_naming_the_fix(tmp_path):
 
 
 def test_a_remote_method_cannot_replace_a_model_method(tmp_path):
-    root = app_with(tmp_path, "def customize(Note):\n    pass\n",
-                    {"Note": {**NOTE, "methods": {"find": {"http": {"verb": "get"}}}}})
+    root = app_with(
+        tmp_path, "def customize(Note):\n    pass\n", {"Note": {**NOTE, "methods": {"find": {"http": {"verb": "get"}}}}}
+    )
     with pytest.raises(BootError, match='methods.find: a remote method named "find" would replace'):
         create_app(root)
 
@@ -184,8 +197,7 @@ def test_a_missing_required_argument_is_loopbacks_400(api):
     for url in ("/api/Notes/greet?n=3", "/api/Notes/greet?msg=&n=1"):
         answer = api.get(url)
         assert answer.status_code == 400
-        assert answer.json() == {"error": {"statusCode": 400, "name": "Error",
-                                           "message": "msg is a required argument"}}
+        assert answer.json() == {"error": {"statusCode": 400, "name": "Error", "message": "msg is a required argument"}}
 
 
 def test_an_argument_of_the_wrong_type_is_a_400_naming_it(api):
@@ -246,7 +258,9 @@ def test_remote_methods_are_documented(tmp_path):
     greet = swagger["paths"]["/Notes/greet"]["get"]
     assert greet["operationId"] == "Note.greet"
     assert [(p["name"], p["in"], p["required"]) for p in greet["parameters"]] == [
-        ("msg", "query", True), ("n", "query", False)]
+        ("msg", "query", True),
+        ("n", "query", False),
+    ]
     assert swagger["paths"]["/Notes/{id}/shout"]["get"]["operationId"] == "Note.prototype.shout"
     assert "201" in swagger["paths"]["/Notes/rooted"]["get"]["responses"]
     openapi = openapi_document(app)
@@ -258,27 +272,35 @@ def test_remote_methods_are_documented(tmp_path):
 
 def test_remote_method_is_usable_without_a_decorator(tmp_path):
     """LoopBack's own style: the function is set on the model, then declared."""
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         def customize(Note):
             async def ping():
                 return "pong"
             Note.ping = ping
             Note.remote_method("ping", returns={"arg": "answer", "type": "string"}, http={"verb": "get"})
-    """)
+    """,
+    )
     with client_for(root) as api:
         assert api.get("/api/Notes/ping").json() == {"answer": "pong"}
 
 
 def test_a_base_model_gets_only_its_methods(tmp_path):
-    root = write_app(tmp_path / "app", {"Message": {"base": "Model", "properties": {}}},
-                     model_config={"Message": {"dataSource": None, "public": True}})
-    (root / "common" / "models" / "message.py").write_text(textwrap.dedent("""
+    root = write_app(
+        tmp_path / "app",
+        {"Message": {"base": "Model", "properties": {}}},
+        model_config={"Message": {"dataSource": None, "public": True}},
+    )
+    (root / "common" / "models" / "message.py").write_text(
+        textwrap.dedent("""
         def customize(Message):
             @Message.remote_method("greet", accepts={"arg": "msg", "type": "string", "http": {"source": "query"}},
                                    returns={"arg": "greeting", "type": "string"}, http={"verb": "get"})
             async def greet(msg=None):
                 return f"Sender says {msg or 'hello'} to receiver"
-    """))
+    """)
+    )
     app = create_app(root)
     with client_for(root) as api:
         assert api.get("/api/Messages/greet?msg=hi").json() == {"greeting": "Sender says hi to receiver"}
@@ -290,7 +312,9 @@ def test_a_base_model_gets_only_its_methods(tmp_path):
 
 
 def test_disable_remote_method_by_name(tmp_path):
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         def customize(Note):
             Note.disable_remote_method_by_name("create")
             Note.disable_remote_method_by_name("upsert")  # LoopBack's alias of patchOrCreate
@@ -299,7 +323,8 @@ def test_disable_remote_method_by_name(tmp_path):
             @Note.remote_method("ping", http={"verb": "get"}, returns={"arg": "ok", "type": "boolean"})
             async def ping():
                 return True
-    """)
+    """,
+    )
     app = create_app(root)
     with client_for(root) as api:
         # the paths are still served with other verbs: 405 (LoopBack answered 404)
@@ -317,8 +342,12 @@ def test_disable_remote_method_by_name(tmp_path):
 def test_shared_methods_allow_list(tmp_path, where):
     shared = {"remoting": {"sharedMethods": {"*": False, "find": True, "greet": True}}}
     models = {"Note": {**NOTE, "options": shared} if where == "model" else NOTE}
-    model_config = {"Note": {"dataSource": "db", "public": True, "options": shared}} if where == "model-config" else None
-    root = app_with(tmp_path, """
+    model_config = (
+        {"Note": {"dataSource": "db", "public": True, "options": shared}} if where == "model-config" else None
+    )
+    root = app_with(
+        tmp_path,
+        """
         def customize(Note):
             @Note.remote_method("greet", http={"verb": "get"}, returns={"arg": "ok", "type": "boolean"})
             async def greet():
@@ -326,7 +355,10 @@ def test_shared_methods_allow_list(tmp_path, where):
             @Note.remote_method("hidden", http={"verb": "get"})
             async def hidden():
                 return None
-    """, models, model_config=model_config)
+    """,
+        models,
+        model_config=model_config,
+    )
     with client_for(root) as api:
         assert api.get("/api/Notes").status_code == 200
         assert api.get("/api/Notes/greet").json() == {"ok": True}
@@ -337,7 +369,9 @@ def test_shared_methods_allow_list(tmp_path, where):
 
 # -- remote hooks ----------------------------------------------------------------------------------
 
-HOOKS = METHODS + """
+HOOKS = (
+    METHODS
+    + """
     SEEN = []
 
     def customize_hooks(Note):
@@ -376,6 +410,7 @@ HOOKS = METHODS + """
         _customize(Note)
         customize_hooks(Note)
 """
+)
 
 
 @pytest.fixture
@@ -457,13 +492,15 @@ def test_hook_patterns():
 def test_remote_hooks_registered_from_a_boot_script(tmp_path):
     root = app_with(tmp_path, "def customize(Note):\n    pass\n")
     (root / "server" / "boot").mkdir()
-    (root / "server" / "boot" / "audit.py").write_text(textwrap.dedent("""
+    (root / "server" / "boot" / "audit.py").write_text(
+        textwrap.dedent("""
         def boot(app):
             Note = app.models["Note"]
             @Note.after_remote("create")
             def stamp(ctx):
                 ctx.result = {**ctx.result.to_json(), "audited": True}
-    """))
+    """)
+    )
     with client_for(root) as api:
         assert api.post("/api/Notes", json={"title": "x"}).json()["audited"] is True
 
@@ -481,17 +518,24 @@ def test_invalid_hooks_are_refused():
 def test_a_json_methods_entry_keeps_loopbacks_shape(tmp_path):
     """The methods section as loopback-workspace writes it (http as a list, prototype. keys)."""
     methods = {
-        "prototype.shout": {"accepts": [], "returns": [{"arg": "s", "type": "string", "root": False,
-                                                        "description": ""}],
-                            "description": "", "http": [{"path": "/shout", "verb": "get"}]},
+        "prototype.shout": {
+            "accepts": [],
+            "returns": [{"arg": "s", "type": "string", "root": False, "description": ""}],
+            "description": "",
+            "http": [{"path": "/shout", "verb": "get"}],
+        },
         "bare": {"accepts": [], "returns": [], "description": "", "http": []},
     }
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         def shout(note):
             return note.title + "!"
         async def bare(Note):
             return None
-    """, {"Note": {**NOTE, "methods": methods}})
+    """,
+        {"Note": {**NOTE, "methods": methods}},
+    )
     with client_for(root) as api:
         api.post("/api/Notes", json={"title": "a"})
         assert api.get("/api/Notes/1/shout").json() == {"s": "a!"}
@@ -512,8 +556,12 @@ def test_accept_and_returns_objects_are_taken_as_they_are(tmp_path):
     app = create_app(write_app(tmp_path / "app", {"Note": NOTE}))
     Note = app.model("Note")
 
-    @Note.remote_method("echo", accepts=[Accept("text", "string", required=True)],
-                        returns=[Returns("text", "string")], http={"verb": "get"})
+    @Note.remote_method(
+        "echo",
+        accepts=[Accept("text", "string", required=True)],
+        returns=[Returns("text", "string")],
+        http={"verb": "get"},
+    )
     async def echo(text):
         return text
 
@@ -523,14 +571,17 @@ def test_accept_and_returns_objects_are_taken_as_they_are(tmp_path):
 
 def test_a_model_left_out_of_model_config_needs_no_functions(tmp_path):
     root = write_app(tmp_path / "app", {"Note": NOTE})
-    (root / "common" / "models" / "draft.json").write_text(json.dumps(
-        {"name": "Draft", "properties": {}, "methods": {"greet": GREET}}))
+    (root / "common" / "models" / "draft.json").write_text(
+        json.dumps({"name": "Draft", "properties": {}, "methods": {"greet": GREET}})
+    )
     assert "Draft" in create_app(root).models
 
 
 def test_the_request_can_be_read_again_by_a_method_and_its_hooks(tmp_path):
     """The body lbpy parsed for an argument is still there for code that reads the request."""
-    root = app_with(tmp_path, """
+    root = app_with(
+        tmp_path,
+        """
         def customize(Note):
             @Note.remote_method("raw", accepts=[{"arg": "data", "type": "object", "http": {"source": "body"}},
                                                 {"arg": "req", "type": "object", "http": {"source": "req"}}],
@@ -541,7 +592,8 @@ def test_the_request_can_be_read_again_by_a_method_and_its_hooks(tmp_path):
             @Note.before_remote("raw")
             async def peek(ctx):
                 ctx.args["data"] = {**ctx.args["data"], "peeked": (await ctx.req.json())["x"]}
-    """)
+    """,
+    )
     with client_for(root) as api:
         answer = api.post("/api/Notes/raw", json={"x": 1})
         assert answer.json() == {"parsed": {"x": 1, "peeked": 1}, "again": {"x": 1}}

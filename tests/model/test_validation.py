@@ -27,30 +27,44 @@ CUSTOMER = {
 
 @pytest.fixture
 def api(make_client):
-    return make_client({
-        "Customer": CUSTOMER,
-        "Note": {"properties": {"title": {"type": "string", "required": True}}},
-        "Item": {"options": {"validateUpsert": True},
-                 "properties": {"name": {"type": "string", "required": True}, "qty": "number"}},
-        "Thing": {"properties": {"name": {"type": "string", "required": True}, "qty": "number"}},
-        "Defaults": {"properties": {
-            "label": {"type": "string", "default": "x"},
-            "count": {"type": "number", "default": 7},
-            "created": {"type": "date", "defaultFn": "now"},
-            "g": {"type": "string", "defaultFn": "guid"},
-            "u4": {"type": "string", "defaultFn": "uuidv4"},
-        }},
-    })
+    return make_client(
+        {
+            "Customer": CUSTOMER,
+            "Note": {"properties": {"title": {"type": "string", "required": True}}},
+            "Item": {
+                "options": {"validateUpsert": True},
+                "properties": {"name": {"type": "string", "required": True}, "qty": "number"},
+            },
+            "Thing": {"properties": {"name": {"type": "string", "required": True}, "qty": "number"}},
+            "Defaults": {
+                "properties": {
+                    "label": {"type": "string", "default": "x"},
+                    "count": {"type": "number", "default": 7},
+                    "created": {"type": "date", "defaultFn": "now"},
+                    "g": {"type": "string", "defaultFn": "guid"},
+                    "u4": {"type": "string", "defaultFn": "uuidv4"},
+                }
+            },
+        }
+    )
 
 
 def create(api, **data):
     return api.post("/api/Customers", json={"name": "c", **data})
 
 
-@pytest.mark.parametrize("given,stored", [
-    ({"age": "12"}, 12), ({"age": "12.5"}, 12.5), ({"age": 12.0}, 12), ({"age": " 12 "}, 12),
-    ({"age": "1e3"}, 1000), ({"age": ""}, None), ({"age": None}, None),
-])
+@pytest.mark.parametrize(
+    "given,stored",
+    [
+        ({"age": "12"}, 12),
+        ({"age": "12.5"}, 12.5),
+        ({"age": 12.0}, 12),
+        ({"age": " 12 "}, 12),
+        ({"age": "1e3"}, 1000),
+        ({"age": ""}, None),
+        ({"age": None}, None),
+    ],
+)
 def test_numbers_are_coerced(api, given, stored):
     response = create(api, **given)
     assert response.status_code == 200, response.text
@@ -67,10 +81,20 @@ def test_a_value_that_is_not_a_number_is_422_not_stored(api, value):
     assert api.get("/api/Customers/count").json() == {"count": 0}
 
 
-@pytest.mark.parametrize("given,stored", [
-    ("true", True), ("1", True), ("yes", True), (1, True), (True, True),
-    ("false", False), ("0", False), (0, False), ("", None),
-])
+@pytest.mark.parametrize(
+    "given,stored",
+    [
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        (1, True),
+        (True, True),
+        ("false", False),
+        ("0", False),
+        (0, False),
+        ("", None),
+    ],
+)
 def test_booleans_are_coerced(api, given, stored):
     assert create(api, vip=given).json()["vip"] is stored
 
@@ -80,15 +104,18 @@ def test_a_value_that_is_not_a_boolean_is_422(api, value):
     assert create(api, vip=value).json()["error"]["details"]["codes"] == {"vip": ["boolean"]}
 
 
-@pytest.mark.parametrize("given,stored", [
-    ("2020-01-01", "2020-01-01T00:00:00.000Z"),
-    ("2020-01-01T12:34:56.789+05:30", "2020-01-01T07:04:56.789Z"),
-    ("2020-06-15T10:00:00", "2020-06-15T10:00:00.000Z"),
-    ("2020-01-01T00:00:00.123456Z", "2020-01-01T00:00:00.123Z"),
-    ("2020", "2020-01-01T00:00:00.000Z"),
-    (1577836800000, "2020-01-01T00:00:00.000Z"),
-    (-1, "1969-12-31T23:59:59.999Z"),
-])
+@pytest.mark.parametrize(
+    "given,stored",
+    [
+        ("2020-01-01", "2020-01-01T00:00:00.000Z"),
+        ("2020-01-01T12:34:56.789+05:30", "2020-01-01T07:04:56.789Z"),
+        ("2020-06-15T10:00:00", "2020-06-15T10:00:00.000Z"),
+        ("2020-01-01T00:00:00.123456Z", "2020-01-01T00:00:00.123Z"),
+        ("2020", "2020-01-01T00:00:00.000Z"),
+        (1577836800000, "2020-01-01T00:00:00.000Z"),
+        (-1, "1969-12-31T23:59:59.999Z"),
+    ],
+)
 def test_dates_are_read_and_answered_as_loopback_does(api, given, stored):
     response = create(api, born=given)
     assert response.json()["born"] == stored
@@ -138,8 +165,11 @@ def test_required_properties(api, title):
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["name"] == "ValidationError"
-    assert error["details"] == {"context": "Note", "codes": {"title": ["presence"]},
-                                "messages": {"title": ["can't be blank"]}}
+    assert error["details"] == {
+        "context": "Note",
+        "codes": {"title": ["presence"]},
+        "messages": {"title": ["can't be blank"]},
+    }
 
 
 def test_whitespace_is_not_blank(api):
@@ -152,8 +182,11 @@ def test_strict_refuses_unknown_properties_after_the_other_errors(api):
     assert list(error["details"]["codes"]) == ["name", "age", "bogus"]
     assert error["details"]["codes"]["bogus"] == ["unknown-property"]
     assert error["details"]["messages"]["bogus"] == ["is not defined in the model"]
-    assert re.match(r"The `Customer` instance is not valid\. Details: `name` can't be blank "
-                    r"\(value: undefined\); `age` is not a number", error["message"])
+    assert re.match(
+        r"The `Customer` instance is not valid\. Details: `name` can't be blank "
+        r"\(value: undefined\); `age` is not a number",
+        error["message"],
+    )
 
 
 def test_a_non_strict_model_keeps_unknown_properties_after_the_declared_ones(api):

@@ -7,16 +7,20 @@ import re
 import textwrap
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
 from lbpy import BootError, create_app
 
-from conftest import write_app
-
 VAL = {
     "properties": {
-        "title": {"type": "string", "required": True}, "code": "string", "size": "string",
-        "age": "number", "email": "string", "tenant": "string", "secret": "string",
+        "title": {"type": "string", "required": True},
+        "code": "string",
+        "size": "string",
+        "age": "number",
+        "email": "string",
+        "tenant": "string",
+        "secret": "string",
     },
     "validations": [
         {"type": "length", "property": "title", "min": 3, "max": 10},
@@ -44,12 +48,23 @@ def details(response):
 
 
 def test_every_rule_fails_with_loopbacks_code_and_message(api):
-    codes, messages, message = details(api.post("/api/Vals", json={
-        "title": "admin", "code": "abc", "size": "XL", "age": 1.5, "secret": "s"}))
-    assert codes == {"title": ["exclusion"], "code": ["format"], "size": ["inclusion"],
-                     "age": ["numericality.int"], "secret": ["absence"]}
-    assert messages == {"title": ["is reserved"], "code": ["is invalid"], "size": ["is not included in the list"],
-                        "age": ["is not an integer"], "secret": ["can't be set"]}
+    codes, messages, message = details(
+        api.post("/api/Vals", json={"title": "admin", "code": "abc", "size": "XL", "age": 1.5, "secret": "s"})
+    )
+    assert codes == {
+        "title": ["exclusion"],
+        "code": ["format"],
+        "size": ["inclusion"],
+        "age": ["numericality.int"],
+        "secret": ["absence"],
+    }
+    assert messages == {
+        "title": ["is reserved"],
+        "code": ["is invalid"],
+        "size": ["is not included in the list"],
+        "age": ["is not an integer"],
+        "secret": ["can't be set"],
+    }
     assert message == (
         'The `Val` instance is not valid. Details: `title` is reserved (value: "admin"); `code` is invalid '
         '(value: "abc"); `size` is not included in the list (value: "XL"); `age` is not an integer '
@@ -90,8 +105,9 @@ def test_if_validates_only_when_the_named_property_is_set(api):
 def test_uniqueness_asks_the_datasource(api):
     first = api.post("/api/Vals", json={"title": "good", "code": "A", "email": "a@x", "tenant": "t1"})
     assert first.status_code == 200
-    codes, messages, _ = details(api.post("/api/Vals", json={"title": "good", "code": "A", "email": "a@x",
-                                                              "tenant": "t1"}))
+    codes, messages, _ = details(
+        api.post("/api/Vals", json={"title": "good", "code": "A", "email": "a@x", "tenant": "t1"})
+    )
     assert (codes, messages) == ({"email": ["uniqueness"]}, {"email": ["is not unique"]})
     # scopedTo: another tenant may use the same email
     other = api.post("/api/Vals", json={"title": "good", "code": "A", "email": "a@x", "tenant": "t2"})
@@ -100,18 +116,22 @@ def test_uniqueness_asks_the_datasource(api):
     assert api.patch(f"/api/Vals/{first.json()['id']}", json={"email": "a@x", "title": "abcd"}).status_code == 200
     codes, _, _ = details(api.patch(f"/api/Vals/{other.json()['id']}", json={"tenant": "t1", "email": "a@x"}))
     assert codes == {"email": ["uniqueness"]}
-    codes, _, _ = details(api.put(f"/api/Vals/{other.json()['id']}",
-                                  json={"title": "good", "code": "A", "email": "a@x", "tenant": "t1"}))
+    codes, _, _ = details(
+        api.put(f"/api/Vals/{other.json()['id']}", json={"title": "good", "code": "A", "email": "a@x", "tenant": "t1"})
+    )
     assert codes == {"email": ["uniqueness"]}
 
 
 def test_a_batch_with_a_duplicate_creates_nothing(api):
     api.post("/api/Vals", json={"title": "good", "code": "A", "email": "old@x"})
-    answer = api.post("/api/Vals", json=[
-        {"title": "good", "code": "A", "email": "new@x"},
-        {"title": "good", "code": "A", "email": "new@x"},
-        {"title": "good", "code": "A", "email": "old@x"},
-    ])
+    answer = api.post(
+        "/api/Vals",
+        json=[
+            {"title": "good", "code": "A", "email": "new@x"},
+            {"title": "good", "code": "A", "email": "new@x"},
+            {"title": "good", "code": "A", "email": "old@x"},
+        ],
+    )
     assert answer.status_code == 422
     items = answer.json()["error"]["details"]
     assert items[0] is None
@@ -128,14 +148,23 @@ def test_a_partial_update_checks_what_it_changes(api):
 
 
 def test_custom_messages_and_codes(make_client):
-    api = make_client({"Thing": {
-        "properties": {"name": "string", "pin": "string"},
-        "validations": [
-            {"type": "length", "property": "pin", "is": 4, "message": {"is": "must have 4 digits"}},
-            {"type": "format", "property": "name", "with": "/^[a-z]+$/i", "message": "letters only",
-             "allowBlank": True},
-        ],
-    }})
+    api = make_client(
+        {
+            "Thing": {
+                "properties": {"name": "string", "pin": "string"},
+                "validations": [
+                    {"type": "length", "property": "pin", "is": 4, "message": {"is": "must have 4 digits"}},
+                    {
+                        "type": "format",
+                        "property": "name",
+                        "with": "/^[a-z]+$/i",
+                        "message": "letters only",
+                        "allowBlank": True,
+                    },
+                ],
+            }
+        }
+    )
     codes, messages, _ = details(api.post("/api/Things", json={"pin": "12", "name": "a1"}))
     assert codes == {"pin": ["length.is"], "name": ["format"]}
     assert messages == {"pin": ["must have 4 digits"], "name": ["letters only"]}
@@ -143,19 +172,32 @@ def test_custom_messages_and_codes(make_client):
 
 
 def test_type_can_be_loopbacks_method_name(make_client):
-    api = make_client({"Thing": {"properties": {"name": "string"},
-                                 "validations": [{"type": "validatesPresenceOf", "property": ["name"]}]}})
+    api = make_client(
+        {
+            "Thing": {
+                "properties": {"name": "string"},
+                "validations": [{"type": "validatesPresenceOf", "property": ["name"]}],
+            }
+        }
+    )
     codes, _, _ = details(api.post("/api/Things", json={}))
     assert codes == {"name": ["presence"]}
 
 
 def test_validations_are_inherited_with_the_definition(make_client):
-    api = make_client({
-        "Base": {"properties": {"name": "string"},
-                 "validations": [{"type": "length", "property": "name", "max": 3}]},
-        "Child": {"base": "Base", "properties": {"age": "number"},
-                  "validations": [{"type": "numericality", "property": "age", "int": True}]},
-    })
+    api = make_client(
+        {
+            "Base": {
+                "properties": {"name": "string"},
+                "validations": [{"type": "length", "property": "name", "max": 3}],
+            },
+            "Child": {
+                "base": "Base",
+                "properties": {"age": "number"},
+                "validations": [{"type": "numericality", "property": "age", "int": True}],
+            },
+        }
+    )
     codes, _, _ = details(api.post("/api/Children", json={"name": "abcd", "age": 1.5}))
     assert codes == {"name": ["length.max"], "age": ["numericality.int"]}
 
@@ -177,27 +219,44 @@ def customize(Member):
 
 @pytest.fixture
 def members(tmp_path):
-    root = write_app(tmp_path / "app", {"Member": {"properties": {
-        "name": "string", "email": "string", "role": "string", "age": "number", "password": "string",
-        "invited": "boolean"}}})
+    root = write_app(
+        tmp_path / "app",
+        {
+            "Member": {
+                "properties": {
+                    "name": "string",
+                    "email": "string",
+                    "role": "string",
+                    "age": "number",
+                    "password": "string",
+                    "invited": "boolean",
+                }
+            }
+        },
+    )
     (root / "common" / "models" / "member.py").write_text(PYTHON)
     with TestClient(create_app(root), raise_server_exceptions=False) as client:
         yield client
 
 
 def test_the_python_api_declares_the_same_rules(members):
-    codes, messages, _ = details(members.post("/api/Members", json={
-        "name": "r", "email": "no-at", "role": "boss", "age": 2.5, "password": "x"}))
-    assert codes == {"name": ["length.min"], "email": ["format"], "role": ["inclusion"],
-                     "age": ["numericality.int"], "password": ["absence"]}
+    codes, messages, _ = details(
+        members.post("/api/Members", json={"name": "r", "email": "no-at", "role": "boss", "age": 2.5, "password": "x"})
+    )
+    assert codes == {
+        "name": ["length.min"],
+        "email": ["format"],
+        "role": ["inclusion"],
+        "age": ["numericality.int"],
+        "password": ["absence"],
+    }
     assert messages["name"] == ["is too short"]
     codes, _, _ = details(members.post("/api/Members", json={"name": "root"}))
     assert codes == {"email": ["presence"], "name": ["exclusion"]}
 
 
 def test_python_uniqueness_ignoring_case_and_unless(members):
-    ok = members.post("/api/Members", json={"name": "ann", "email": "Ann@x.org", "password": "s",
-                                            "invited": True})
+    ok = members.post("/api/Members", json={"name": "ann", "email": "Ann@x.org", "password": "s", "invited": True})
     assert ok.status_code == 200, ok.text
     codes, _, _ = details(members.post("/api/Members", json={"name": "bob", "email": "ann@X.org"}))
     assert codes == {"email": ["uniqueness"]}
@@ -206,27 +265,34 @@ def test_python_uniqueness_ignoring_case_and_unless(members):
 def test_python_validations_refuse_bad_declarations(tmp_path):
     root = write_app(tmp_path / "app", {"Member": {"strict": True, "properties": {"name": "string"}}})
     (root / "common" / "models" / "member.py").write_text(
-        "def customize(Member):\n    Member.validates_length_of('name', size=3)\n")
-    with pytest.raises(BootError, match=r'common/models/member.py:2: customize\(Member\) failed: ValueError: '
-                                        r'length validation of "name" has an unknown option "size"'):
+        "def customize(Member):\n    Member.validates_length_of('name', size=3)\n"
+    )
+    with pytest.raises(
+        BootError,
+        match=r"common/models/member.py:2: customize\(Member\) failed: ValueError: "
+        r'length validation of "name" has an unknown option "size"',
+    ):
         create_app(root)
 
 
 # -- mistakes in the JSON are boot errors --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule, message", [
-    ({"type": "lenght", "property": "name"}, 'unknown validation "lenght"'),
-    ({"property": "name"}, 'needs a "type"'),
-    ({"type": "presence"}, 'needs a "property"'),
-    ({"type": "presence", "property": "nmae"}, '"nmae" is not a property of Thing (properties: name, id)'),
-    ({"type": "length", "property": "name"}, 'needs "min", "max" or "is"'),
-    ({"type": "length", "property": "name", "min": "3"}, '"min" must be a whole number'),
-    ({"type": "format", "property": "name", "with": "(["}, '"with" is not a valid regular expression'),
-    ({"type": "inclusion", "property": "name", "in": "abc"}, 'needs "in": a list of values'),
-    ({"type": "presence", "property": "name", "max": 3}, 'has an unknown option "max"'),
-    ("presence", 'must be an object'),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"type": "lenght", "property": "name"}, 'unknown validation "lenght"'),
+        ({"property": "name"}, 'needs a "type"'),
+        ({"type": "presence"}, 'needs a "property"'),
+        ({"type": "presence", "property": "nmae"}, '"nmae" is not a property of Thing (properties: name, id)'),
+        ({"type": "length", "property": "name"}, 'needs "min", "max" or "is"'),
+        ({"type": "length", "property": "name", "min": "3"}, '"min" must be a whole number'),
+        ({"type": "format", "property": "name", "with": "(["}, '"with" is not a valid regular expression'),
+        ({"type": "inclusion", "property": "name", "in": "abc"}, 'needs "in": a list of values'),
+        ({"type": "presence", "property": "name", "max": 3}, 'has an unknown option "max"'),
+        ("presence", "must be an object"),
+    ],
+)
 def test_a_bad_validation_is_a_one_line_boot_error(tmp_path, rule, message):
     root = write_app(tmp_path / "app", {"Thing": {"properties": {"name": "string"}, "validations": [rule]}})
     with pytest.raises(BootError) as caught:
@@ -251,10 +317,12 @@ def test_an_empty_validations_array_changes_nothing(make_client):
 
 def test_a_validation_in_a_generated_customisation_reads_like_loopbacks(tmp_path):
     root = write_app(tmp_path / "app", {"Note": {"properties": {"title": "string"}}})
-    (root / "common" / "models" / "note.py").write_text(textwrap.dedent("""
+    (root / "common" / "models" / "note.py").write_text(
+        textwrap.dedent("""
         def customize(Note):
             Note.validates_length_of("title", max=5)
-    """))
+    """)
+    )
     with TestClient(create_app(root), raise_server_exceptions=False) as api:
         assert api.post("/api/Notes", json={"title": "too long"}).status_code == 422
         assert api.post("/api/Notes", json={"title": "short"}).status_code == 200

@@ -8,7 +8,6 @@ import logging
 import re
 
 import httpx
-
 from conftest import write_app
 from lbpy_process import lbpy_start
 
@@ -35,7 +34,9 @@ def _capture(name: str) -> Records:
 
 def test_a_request_id_is_taken_when_safe_and_made_otherwise(make_client):
     client = make_client(NOTE)
-    assert client.get("/api/Notes", headers={"X-Request-Id": "abc-123.x:y_z"}).headers["x-request-id"] == "abc-123.x:y_z"
+    assert (
+        client.get("/api/Notes", headers={"X-Request-Id": "abc-123.x:y_z"}).headers["x-request-id"] == "abc-123.x:y_z"
+    )
     for unsafe in ("x" * 129, "has space", "semi;colon", ""):
         made = client.get("/api/Notes", headers={"X-Request-Id": unsafe}).headers["x-request-id"]
         assert re.fullmatch(r"[0-9a-f]{32}", made)
@@ -48,8 +49,7 @@ def test_each_request_is_one_record_with_structured_fields(make_client):
     try:
         client = make_client(NOTE, config={"accessLog": True})
         created = client.post("/api/Notes", json={"title": "a"}).json()
-        client.get(f"/api/Notes/{created['id']}?access_token={TOKEN}&filter=%7B%7D",
-                   headers={"X-Request-Id": "req-1"})
+        client.get(f"/api/Notes/{created['id']}?access_token={TOKEN}&filter=%7B%7D", headers={"X-Request-Id": "req-1"})
         client.get("/health")
     finally:
         logging.getLogger("lbpy.access").removeHandler(handler)
@@ -100,6 +100,7 @@ def test_lbpy_start_access_log_writes_one_line_per_request(tmp_path):
     output = "".join(server.stdout + server.stderr)
     lines = [line for line in output.splitlines() if "/api/Notes" in line]
     assert len(lines) == 1, output  # lbpy's line; uvicorn's own access log is off
-    assert re.fullmatch(r'127\.0\.0\.1 - "GET /api/Notes\?access_token=\[redacted\]" 200 [\d.]+ms one-line',
-                        lines[0]), lines
+    assert re.fullmatch(
+        r'127\.0\.0\.1 - "GET /api/Notes\?access_token=\[redacted\]" 200 [\d.]+ms one-line', lines[0]
+    ), lines
     assert TOKEN not in output

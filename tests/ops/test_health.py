@@ -8,8 +8,12 @@ from pathlib import Path
 
 NOTE = {"Note": {"properties": {"title": "string"}}}
 #: a model nobody may call: its acls deny everyone everything
-LOCKED = {"Note": {"properties": {"title": "string"},
-                   "acls": [{"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"}]}}
+LOCKED = {
+    "Note": {
+        "properties": {"title": "string"},
+        "acls": [{"principalType": "ROLE", "principalId": "$everyone", "permission": "DENY"}],
+    }
+}
 
 
 def test_health_and_ready_answer_outside_the_api(make_client):
@@ -45,13 +49,16 @@ def test_paths_are_configurable_and_can_be_turned_off(make_client):
 
 def test_a_bad_setting_stops_the_boot_naming_it(tmp_path):
     import pytest
-
     from conftest import write_app
+
     from lbpy import create_app
     from lbpy._errors import BootError
 
-    for health, word in (({"path": "health"}, "health.path"), ({"timeout": -1}, "health.timeout"),
-                         ({"datasources": {"db": "yes"}}, "health.datasources")):
+    for health, word in (
+        ({"path": "health"}, "health.path"),
+        ({"timeout": -1}, "health.timeout"),
+        ({"datasources": {"db": "yes"}}, "health.datasources"),
+    ):
         root = write_app(tmp_path / word, NOTE, config={"health": health})
         with pytest.raises(BootError, match=word):
             create_app(root)
@@ -59,9 +66,10 @@ def test_a_bad_setting_stops_the_boot_naming_it(tmp_path):
 
 def test_ready_names_the_failed_datasource_without_its_url(make_client):
     secret = "s3cr3t-pass"
-    datasources = {"db": {"name": "db", "connector": "memory"},
-                   "orders": {"name": "orders", "connector": "postgresql",
-                              "url": f"postgresql://shop:{secret}@127.0.0.1:1/shop"}}
+    datasources = {
+        "db": {"name": "db", "connector": "memory"},
+        "orders": {"name": "orders", "connector": "postgresql", "url": f"postgresql://shop:{secret}@127.0.0.1:1/shop"},
+    }
     client = make_client(NOTE, datasources=datasources)
     ready = client.get("/ready")
     assert ready.status_code == 503
@@ -74,15 +82,18 @@ def test_ready_names_the_failed_datasource_without_its_url(make_client):
 
 
 def test_remote_apis_are_pinged_only_when_named(make_client):
-    remote = {"name": "petstore", "connector": "rest", "baseURL": "http://127.0.0.1:1/api",
-              "crud": True}
+    remote = {"name": "petstore", "connector": "rest", "baseURL": "http://127.0.0.1:1/api", "crud": True}
     datasources = {"db": {"name": "db", "connector": "memory"}, "petstore": remote}
     models = {**NOTE, "Pet": {"properties": {"name": "string"}}}
     model_config = {"Pet": {"dataSource": "petstore", "public": True}}
     client = make_client(models, datasources=datasources, model_config=model_config)
     assert client.get("/ready").json() == {"status": "ok", "datasources": {"db": "ok", "petstore": "skipped"}}
-    asked = make_client(models, datasources=datasources, model_config=model_config,
-                        config={"health": {"datasources": {"petstore": True}}})
+    asked = make_client(
+        models,
+        datasources=datasources,
+        model_config=model_config,
+        config={"health": {"datasources": {"petstore": True}}},
+    )
     ready = asked.get("/ready")
     assert ready.status_code == 503 and ready.json()["datasources"]["petstore"].startswith("failed")
 
@@ -97,18 +108,22 @@ def _write_slow_connector(root: Path) -> None:
         "    async def ping(self):\n"
         "        await asyncio.sleep(30)\n\n"
         "def initialize(datasource):\n"
-        "    datasource.connector = Slow(datasource.settings)\n")
+        "    datasource.connector = Slow(datasource.settings)\n"
+    )
 
 
 def test_a_ping_that_does_not_answer_is_a_timeout(tmp_path):
+    from conftest import write_app
     from starlette.testclient import TestClient
 
-    from conftest import write_app
     from lbpy import create_app
 
-    root = write_app(tmp_path / "app", NOTE, config={"health": {"timeout": 0.2}},
-                     datasources={"db": {"name": "db", "connector": "memory"},
-                                  "slow": {"name": "slow", "connector": "slowping"}})
+    root = write_app(
+        tmp_path / "app",
+        NOTE,
+        config={"health": {"timeout": 0.2}},
+        datasources={"db": {"name": "db", "connector": "memory"}, "slow": {"name": "slow", "connector": "slowping"}},
+    )
     _write_slow_connector(root)
     with TestClient(create_app(root)) as client:
         ready = client.get("/ready")

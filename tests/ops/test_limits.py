@@ -10,7 +10,6 @@ import socket
 
 import httpx
 import pytest
-
 from auth.auth_app import login, write_auth_app
 from conftest import write_app
 from lbpy_process import free_port, lbpy_start
@@ -41,9 +40,18 @@ def test_an_address_over_its_limit_is_answered_429(make_client):
     assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
     assert {a.headers["ratelimit-limit"] for a in answers} == {"3"}
     refused = answers[-1]
-    assert 1 <= int(refused.headers["retry-after"]) <= 60 and refused.headers["ratelimit-reset"] == refused.headers["retry-after"]
-    assert refused.json() == {"error": {"statusCode": 429, "name": "Error", "code": "TOO_MANY_REQUESTS",
-                                        "message": f"Too many requests: try again in {refused.headers['retry-after']} seconds"}}
+    assert (
+        1 <= int(refused.headers["retry-after"]) <= 60
+        and refused.headers["ratelimit-reset"] == refused.headers["retry-after"]
+    )
+    assert refused.json() == {
+        "error": {
+            "statusCode": 429,
+            "name": "Error",
+            "code": "TOO_MANY_REQUESTS",
+            "message": f"Too many requests: try again in {refused.headers['retry-after']} seconds",
+        }
+    }
     assert client.get("/explorer/").status_code == 429  # every path of the app counts but the operator's
     assert client.get("/health").status_code == 200
 
@@ -59,8 +67,9 @@ def test_a_valid_token_is_counted_by_itself_an_invented_one_by_its_address(make_
         with_token = [client.get("/api/Notes", headers={"Authorization": token}) for _ in range(7)]
         assert [a.status_code for a in with_token] == [200] * 6 + [429]
         assert with_token[0].headers["ratelimit-limit"] == "6"
-        invented = [client.get("/api/Notes/count", headers={"Authorization": secrets.token_urlsafe(48)})
-                    for _ in range(4)]
+        invented = [
+            client.get("/api/Notes/count", headers={"Authorization": secrets.token_urlsafe(48)}) for _ in range(4)
+        ]
         assert [a.status_code for a in invented] == [401, 401, 401, 429]  # LoopBack's 401, then counted out
         assert invented[0].headers["ratelimit-limit"] == "4"
 
@@ -74,9 +83,13 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(make_client):
     assert codes == [200, 200, 200]
 
 
-@pytest.mark.parametrize("config, word", [
-    ({"perAddress": "lots"}, "perAddress"), ({"perAddress": "5/minute", "storage": "ftp://x"}, "storage"),
-])
+@pytest.mark.parametrize(
+    "config, word",
+    [
+        ({"perAddress": "lots"}, "perAddress"),
+        ({"perAddress": "5/minute", "storage": "ftp://x"}, "storage"),
+    ],
+)
 def test_a_bad_setting_stops_the_boot_naming_it(tmp_path, config, word):
     from lbpy import create_app
     from lbpy._errors import BootError
@@ -89,8 +102,10 @@ def test_a_bad_setting_stops_the_boot_naming_it(tmp_path, config, word):
 def test_lbpy_start_ignores_forwarded_for_unless_trusted(tmp_path):
     root = write_app(tmp_path / "app", NOTE, config={"rateLimit": {"perAddress": "2/minute"}})
     with lbpy_start(root, "--port", "0") as server:
-        codes = [httpx.get(f"{server.url}/api/Notes", headers={"X-Forwarded-For": f"10.1.1.{i}"}).status_code
-                 for i in range(3)]
+        codes = [
+            httpx.get(f"{server.url}/api/Notes", headers={"X-Forwarded-For": f"10.1.1.{i}"}).status_code
+            for i in range(3)
+        ]
     assert codes == [200, 200, 429]
 
 
@@ -102,7 +117,12 @@ def test_two_processes_count_together_in_redis(tmp_path):
     config = {"rateLimit": limit, "trust proxy": "loopback"}
     roots = [write_app(tmp_path / f"app{i}", NOTE, config=config) for i in range(2)]
     headers = {"X-Forwarded-For": client}
-    with lbpy_start(roots[0], "--port", str(free_port())) as one, lbpy_start(roots[1], "--port", str(free_port())) as two:
-        codes = [httpx.get(f"{server.url}/api/Notes", headers=headers).status_code
-                 for server in (one, two, one, two, one, two)]
+    with (
+        lbpy_start(roots[0], "--port", str(free_port())) as one,
+        lbpy_start(roots[1], "--port", str(free_port())) as two,
+    ):
+        codes = [
+            httpx.get(f"{server.url}/api/Notes", headers=headers).status_code
+            for server in (one, two, one, two, one, two)
+        ]
     assert codes == [200, 200, 200, 200, 200, 429]

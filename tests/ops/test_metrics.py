@@ -60,8 +60,9 @@ def test_a_token_protects_the_metrics(make_client):
 
 
 def test_sql_pool_figures(make_client, tmp_path):
-    datasources = {"db": {"name": "db", "connector": "sqlite", "file": str(tmp_path / "db.sqlite3"),
-                          "autoupdate": True}}
+    datasources = {
+        "db": {"name": "db", "connector": "sqlite", "file": str(tmp_path / "db.sqlite3"), "autoupdate": True}
+    }
     client = make_client(NOTE, datasources=datasources, config={"metrics": True})
     client.post("/api/Notes", json={"title": "a"})
     text = client.get("/metrics").text
@@ -73,9 +74,11 @@ def test_enabled_without_the_library_says_which_extra_to_install(tmp_path):
     from conftest import write_app
 
     root = write_app(tmp_path / "app", NOTE, config={"metrics": True})
-    code = ("import sys; sys.modules['prometheus_client'] = None\n"
-            "from lbpy import create_app\n"
-            "from lbpy._errors import BootError\n"
-            f"try:\n    create_app({str(root)!r})\nexcept BootError as exc:\n    print(exc)\n")
+    code = (
+        "import sys; sys.modules['prometheus_client'] = None\n"
+        "from lbpy import create_app\n"
+        "from lbpy._errors import BootError\n"
+        f"try:\n    create_app({str(root)!r})\nexcept BootError as exc:\n    print(exc)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert re.fullmatch(r".*prometheus-client is not installed: pip install 'lbpy\[metrics\]'\n", out.stdout)

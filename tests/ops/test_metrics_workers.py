@@ -4,10 +4,7 @@ makes for the run and removes after it)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-
 from conftest import write_app
 from lbpy_process import clean_env, lbpy_start
 from ops.test_metrics import samples

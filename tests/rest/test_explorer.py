@@ -14,18 +14,18 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from conftest import write_app
 
 from lbpy._rest._openapi import openapi_document, swagger_document
-
-from conftest import write_app
 
 NOTE = {"properties": {"title": {"type": "string", "required": True}, "content": {"type": "string"}}}
 CUSTOMER = {"properties": {"name": {"type": "string", "required": True}, "born": {"type": "date"}}}
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless browser test: /usr/bin/chromium is not installed "
-                                  "(apt-get install -y chromium)")
+    not CHROMIUM.exists(),
+    reason="headless browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)",
+)
 
 
 class _References(HTMLParser):
@@ -69,8 +69,14 @@ def test_page_and_assets_load_nothing_from_the_network(make_client):
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy
     urls = [u for u in references(page.text) if not u.startswith("#")]
-    assert {"swagger-ui-bundle.js", "swagger-ui.css", "lbpy-explorer.js", "lbpy-explorer.css",
-            "openapi.json", "swagger.json"} <= set(urls)
+    assert {
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "lbpy-explorer.js",
+        "lbpy-explorer.css",
+        "openapi.json",
+        "swagger.json",
+    } <= set(urls)
     for url in urls:
         parts = urlsplit(url)
         assert not parts.scheme and not parts.netloc, f"the page references {url}"
@@ -100,7 +106,8 @@ def test_assets_come_from_the_installed_swagger_ui_bundle(make_client):
         response = client.get(f"/explorer/{name}")
         assert response.status_code == 404, name
     assert client.get("/explorer/nope.js").json() == {
-        "error": {"statusCode": 404, "name": "Error", "message": "Cannot GET /explorer/nope.js"}}
+        "error": {"statusCode": 404, "name": "Error", "message": "Cannot GET /explorer/nope.js"}
+    }
 
 
 def test_documents_under_the_explorer(make_client):
@@ -144,7 +151,8 @@ def test_mount_path_from_component_config(tmp_path):
 
     root = write_app(tmp_path / "shop", {"Note": NOTE}, explorer=False)
     (root / "server" / "component-config.json").write_text(
-        json.dumps({"loopback-component-explorer": {"mountPath": "/docs/"}}))
+        json.dumps({"loopback-component-explorer": {"mountPath": "/docs/"}})
+    )
     with TestClient(create_app(root)) as client:
         assert client.get("/docs", follow_redirects=False).headers["location"] == "/docs/"
         assert "swagger-ui-bundle.js" in client.get("/docs/").text
@@ -176,7 +184,8 @@ def live_app(tmp_path_factory):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -198,8 +207,15 @@ def live_app(tmp_path_factory):
 
 def chromium_args(user_data_dir: Path) -> list[str]:
     return [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         f"--user-data-dir={user_data_dir}",
         # every host but the test server is unreachable: the page must need no network
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
@@ -209,9 +225,10 @@ def chromium_args(user_data_dir: Path) -> list[str]:
 @needs_chromium
 def test_swagger_ui_renders_the_models_operations(live_app, tmp_path):
     result = subprocess.run(
-        chromium_args(tmp_path / "profile") + ["--virtual-time-budget=15000", "--dump-dom",
-                                               live_app + "/explorer/"],
-        capture_output=True, text=True, timeout=120,
+        chromium_args(tmp_path / "profile") + ["--virtual-time-budget=15000", "--dump-dom", live_app + "/explorer/"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     dom = result.stdout
     assert "<title>notebook · API Explorer</title>" in dom, result.stderr[-2000:]
@@ -221,8 +238,11 @@ def test_swagger_ui_renders_the_models_operations(live_app, tmp_path):
     shown = re.findall(r'class="opblock-summary-operation-id">([^<]+)<', dom)
     assert {"Note.find", "Note.create", "Note.prototype.patchAttributes", "Customer.count"} <= set(shown)
     assert len(shown) == len(re.findall(r'class="opblock opblock-', dom)) == 36
-    assert set(shown) == {op["operationId"] for item in httpx.get(live_app + "/openapi.json").json()[
-        "paths"].values() for op in item.values()}
+    assert set(shown) == {
+        op["operationId"]
+        for item in httpx.get(live_app + "/openapi.json").json()["paths"].values()
+        for op in item.values()
+    }
 
 
 @needs_chromium
@@ -230,8 +250,11 @@ def test_try_it_out_calls_the_live_api(live_app, tmp_path):
     """Click "Try it out" and "Execute" on POST /Notes as a user would; the note is created."""
     websockets = pytest.importorskip("websockets.sync.client", reason="needs the websockets package")
     profile = tmp_path / "profile"
-    browser = subprocess.Popen(chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = subprocess.Popen(
+        chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         for _ in range(300):
@@ -279,8 +302,9 @@ class _DevTools:
                 return message["result"]
 
     def evaluate(self, expression: str, timeout: float):
-        result = self.call("Runtime.evaluate", timeout=timeout, expression=expression,
-                           awaitPromise=True, returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", timeout=timeout, expression=expression, awaitPromise=True, returnByValue=True
+        )
         if "exceptionDetails" in result:
             raise AssertionError(result["exceptionDetails"].get("exception", {}).get("description"))
         return result["result"]["value"]

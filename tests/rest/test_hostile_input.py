@@ -9,8 +9,9 @@ from hostile_input import check_hostile_requests
 
 @pytest.mark.parametrize("connector", ["memory", "sqlite"])
 def test_no_request_earns_a_500_or_poisons_the_store(tmp_path, connector):
-    check_hostile_requests(tmp_path / "app", {"name": "db", "connector": connector,
-                                              "file": str(tmp_path / "db.sqlite3")})
+    check_hostile_requests(
+        tmp_path / "app", {"name": "db", "connector": connector, "file": str(tmp_path / "db.sqlite3")}
+    )
 
 
 def test_the_memory_connector_keeps_a_non_strict_models_extra_data_as_loopback_did(make_client):

@@ -8,12 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from starlette.testclient import TestClient
 
 from lbpy import create_app
 from lbpy._rest._openapi import openapi_document, swagger_document
-
-from conftest import write_app
 
 NOTE = {
     "properties": {
@@ -83,9 +82,9 @@ LB3_FILTER = {
     "name": "filter",
     "in": "query",
     "description": "Filter defining fields, where, include, order, offset, and limit - must be a "
-                   'JSON-encoded string (`{"where":{"something":"value"}}`).  See '
-                   "https://loopback.io/doc/en/lb3/Querying-data.html#using-stringified-json-in-rest-"
-                   "queries for more details.",
+    'JSON-encoded string (`{"where":{"something":"value"}}`).  See '
+    "https://loopback.io/doc/en/lb3/Querying-data.html#using-stringified-json-in-rest-"
+    "queries for more details.",
     "required": False,
     "type": "string",
     "format": "JSON",
@@ -93,8 +92,14 @@ LB3_FILTER = {
 
 
 def sample_app(root: Path, **options) -> Path:
-    models = {"Note": NOTE, "Customer": CUSTOMER, "Misc": MISC, "Address": ADDRESS,
-              "Gadget": GADGET, "Product": PRODUCT}
+    models = {
+        "Note": NOTE,
+        "Customer": CUSTOMER,
+        "Misc": MISC,
+        "Address": ADDRESS,
+        "Gadget": GADGET,
+        "Product": PRODUCT,
+    }
     model_config = {"Address": {"dataSource": None, "public": False}}
     return write_app(root, models, model_config=model_config, **options)
 
@@ -107,7 +112,8 @@ def app(tmp_path):
 def operations(document: dict, prefix: str = "") -> set[tuple[str, str, str]]:
     return {
         (path, verb, operation["operationId"])
-        for path, item in document["paths"].items() if path.startswith(prefix)
+        for path, item in document["paths"].items()
+        if path.startswith(prefix)
         for verb, operation in item.items()
     }
 
@@ -126,80 +132,118 @@ def test_note_operations_read_like_loopback_3s(app):
         "summary": "Find all instances of the model matched by filter from the data source.",
         "operationId": "Note.find",
         "parameters": [LB3_FILTER],
-        "responses": {"200": {"description": "Request was successful",
-                              "schema": {"type": "array", "items": {"$ref": "#/definitions/Note"}}}},
+        "responses": {
+            "200": {
+                "description": "Request was successful",
+                "schema": {"type": "array", "items": {"$ref": "#/definitions/Note"}},
+            }
+        },
         "deprecated": False,
     }
-    assert paths["/Notes"]["post"]["parameters"] == [{
-        "name": "data", "in": "body", "description": "Model instance data", "required": False,
-        "schema": {"description": "Model instance data", "$ref": "#/definitions/$new_Note"},
-    }]
+    assert paths["/Notes"]["post"]["parameters"] == [
+        {
+            "name": "data",
+            "in": "body",
+            "description": "Model instance data",
+            "required": False,
+            "schema": {"description": "Model instance data", "$ref": "#/definitions/$new_Note"},
+        }
+    ]
     assert paths["/Notes/{id}"]["patch"] == {
         "tags": ["Note"],
         "summary": "Patch attributes for a model instance and persist it into the data source.",
         "operationId": "Note.prototype.patchAttributes",
         "parameters": [
-            {"name": "id", "in": "path", "description": "Note id", "required": True,
-             "type": "string", "format": "JSON"},
-            {"name": "data", "in": "body", "description": "An object of model property name/value pairs",
-             "required": False, "schema": {"description": "An object of model property name/value pairs",
-                                           "$ref": "#/definitions/Note"}},
+            {
+                "name": "id",
+                "in": "path",
+                "description": "Note id",
+                "required": True,
+                "type": "string",
+                "format": "JSON",
+            },
+            {
+                "name": "data",
+                "in": "body",
+                "description": "An object of model property name/value pairs",
+                "required": False,
+                "schema": {"description": "An object of model property name/value pairs", "$ref": "#/definitions/Note"},
+            },
         ],
-        "responses": {"200": {"description": "Request was successful",
-                              "schema": {"$ref": "#/definitions/Note"}}},
+        "responses": {"200": {"description": "Request was successful", "schema": {"$ref": "#/definitions/Note"}}},
         "deprecated": False,
     }
     assert paths["/Notes/{id}"]["delete"]["parameters"] == [
-        {"name": "id", "in": "path", "description": "Model id", "required": True,
-         "type": "string", "format": "JSON"},
+        {"name": "id", "in": "path", "description": "Model id", "required": True, "type": "string", "format": "JSON"},
     ]
     assert paths["/Notes/{id}"]["delete"]["responses"] == {
-        "200": {"description": "Request was successful", "schema": {"type": "object"}}}
+        "200": {"description": "Request was successful", "schema": {"type": "object"}}
+    }
     assert paths["/Notes/update"]["post"]["responses"]["200"]["schema"] == {
         "description": "Information related to the outcome of the operation",
         "type": "object",
-        "properties": {"count": {"description": "The number of instances updated",
-                                 "type": "number", "format": "double"}},
+        "properties": {
+            "count": {"description": "The number of instances updated", "type": "number", "format": "double"}
+        },
     }
     assert paths["/Notes/count"]["get"]["responses"]["200"]["schema"] == {
-        "type": "object", "properties": {"count": {"type": "number", "format": "double"}}}
+        "type": "object",
+        "properties": {"count": {"type": "number", "format": "double"}},
+    }
     assert paths["/Notes/{id}/exists"]["get"]["responses"]["200"]["schema"] == {
-        "type": "object", "properties": {"exists": {"type": "boolean"}}}
+        "type": "object",
+        "properties": {"exists": {"type": "boolean"}},
+    }
 
 
 def test_top_level_fields(tmp_path):
     root = sample_app(tmp_path / "shop", config={"restApiRoot": "/v1"})
-    (root / "pyproject.toml").write_text(textwrap.dedent("""\
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [project]
         name = "shop"
         version = "2.3.0"
         description = "The shop's API"
-    """))
+    """)
+    )
     document = swagger_document(create_app(root))
-    assert list(document) == ["swagger", "info", "basePath", "paths", "tags", "consumes", "produces",
-                              "definitions"]
+    assert list(document) == ["swagger", "info", "basePath", "paths", "tags", "consumes", "produces", "definitions"]
     assert document["swagger"] == "2.0"
     assert document["info"] == {"version": "2.3.0", "title": "shop", "description": "The shop's API"}
     assert document["basePath"] == "/v1"
     # one tag per public model with methods, in model-config order; Address is not public
-    assert document["tags"] == [{"name": "Note"}, {"name": "Customer", "description": "A person who buys"},
-                                {"name": "Misc"}, {"name": "Gadget"}, {"name": "Product"}]
+    assert document["tags"] == [
+        {"name": "Note"},
+        {"name": "Customer", "description": "A person who buys"},
+        {"name": "Misc"},
+        {"name": "Gadget"},
+        {"name": "Product"},
+    ]
     assert document["consumes"][0] == document["produces"][0] == "application/json"
 
 
 def test_info_falls_back_to_package_json_then_the_folder_name(tmp_path):
     root = write_app(tmp_path / "inventory", {"Note": NOTE})
     assert swagger_document(create_app(root))["info"] == {
-        "version": "1.0.0", "title": "inventory", "description": "LoopBack Application"}
+        "version": "1.0.0",
+        "title": "inventory",
+        "description": "LoopBack Application",
+    }
     root = write_app(tmp_path / "lb3", {"Note": NOTE})
     (root / "package.json").write_text(json.dumps({"name": "app", "version": "1.0.0", "description": ""}))
     assert swagger_document(create_app(root))["info"] == {
-        "version": "1.0.0", "title": "app", "description": "LoopBack Application"}
+        "version": "1.0.0",
+        "title": "app",
+        "description": "LoopBack Application",
+    }
 
 
 def test_api_info_from_config_json(tmp_path):
-    root = write_app(tmp_path / "shop", {"Note": NOTE},
-                     config={"apiInfo": {"title": "Shop API", "description": ["Line one", "line two"]}})
+    root = write_app(
+        tmp_path / "shop",
+        {"Note": NOTE},
+        config={"apiInfo": {"title": "Shop API", "description": ["Line one", "line two"]}},
+    )
     info = swagger_document(create_app(root))["info"]
     assert info == {"title": "Shop API", "description": "Line one\nline two", "version": "1.0.0"}
 
@@ -256,8 +300,9 @@ def test_create_only_definitions_leave_out_a_generated_id(app):
 
 def test_create_only_definitions_can_be_turned_off(tmp_path):
     root = write_app(tmp_path / "shop", {"Note": NOTE})
-    (root / "server" / "component-config.json").write_text(json.dumps(
-        {"loopback-component-explorer": {"mountPath": "/explorer", "generateOperationScopedModels": False}}))
+    (root / "server" / "component-config.json").write_text(
+        json.dumps({"loopback-component-explorer": {"mountPath": "/explorer", "generateOperationScopedModels": False}})
+    )
     document = swagger_document(create_app(root))
     assert "$new_Note" not in document["definitions"]
     assert document["paths"]["/Notes"]["post"]["parameters"][0]["schema"]["$ref"] == "#/definitions/Note"
@@ -265,21 +310,27 @@ def test_create_only_definitions_can_be_turned_off(tmp_path):
 
 def test_relation_properties_when_asked(tmp_path):
     models = {
-        "Customer": {"properties": {"name": "string"},
-                     "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}}},
-        "Order": {"properties": {"total": "number"},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
+        "Customer": {
+            "properties": {"name": "string"},
+            "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
+        },
+        "Order": {
+            "properties": {"total": "number"},
+            "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
+        },
     }
     root = write_app(tmp_path / "shop", models)
-    (root / "server" / "component-config.json").write_text(json.dumps(
-        {"loopback-component-explorer": {"generateRelationProperties": True}}))
+    (root / "server" / "component-config.json").write_text(
+        json.dumps({"loopback-component-explorer": {"generateRelationProperties": True}})
+    )
     document = swagger_document(create_app(root))
     find = document["paths"]["/Customers"]["get"]["responses"]["200"]["schema"]
     assert find == {"type": "array", "items": {"$ref": "#/definitions/CustomerWithRelations"}}
     with_relations = document["definitions"]["CustomerWithRelations"]["properties"]
     assert with_relations["orders"] == {"type": "array", "items": {"$ref": "#/definitions/OrderWithRelations"}}
     assert document["definitions"]["OrderWithRelations"]["properties"]["customer"] == {
-        "$ref": "#/definitions/CustomerWithRelations"}
+        "$ref": "#/definitions/CustomerWithRelations"
+    }
     # writes still take the plain model
     assert document["paths"]["/Customers"]["patch"]["parameters"][0]["schema"]["$ref"] == "#/definitions/Customer"
 
@@ -295,7 +346,7 @@ def test_shared_methods_switched_off_leave_the_documents(tmp_path):
 
 # -- Remote methods an app adds ------------------------------------------------------------------
 
-NOTE_METHODS = '''
+NOTE_METHODS = """
 async def search(Note, text, limit=None):
     return [n for n in await Note.find() if text in n.title][: limit or None]
 
@@ -325,7 +376,7 @@ def customize(Note):
     )
     Note.remote_method("forget", classmethod(forget), accepts={"arg": "key", "type": "string", "http": {"source": "header"}},
                        http={"verb": "delete", "path": "/cache"})
-'''
+"""
 
 
 @pytest.fixture
@@ -349,13 +400,14 @@ def test_remote_methods_appear_in_both_documents(app_with_methods):
     share = swagger["paths"]["/Notes/{id}/share/{to}"]["post"]
     assert share["operationId"] == "Note.prototype.share"
     assert share["parameters"] == [
-        {"name": "id", "in": "path", "description": "Note id", "required": True, "type": "string",
-         "format": "JSON"},
+        {"name": "id", "in": "path", "description": "Note id", "required": True, "type": "string", "format": "JSON"},
         {"name": "to", "in": "path", "required": True, "type": "string"},
         {"name": "message", "in": "formData", "required": False, "type": "string"},
     ]
     assert share["responses"]["200"]["schema"] == {
-        "type": "object", "properties": {"sent": {"type": "boolean"}, "to": {"type": "string"}}}
+        "type": "object",
+        "properties": {"sent": {"type": "boolean"}, "to": {"type": "string"}},
+    }
 
     forget = swagger["paths"]["/Notes/cache"]["delete"]
     assert forget["parameters"] == [{"name": "key", "in": "header", "required": False, "type": "string"}]
@@ -379,8 +431,9 @@ def test_every_documented_operation_is_served(app_with_methods):
             if path.endswith("/change-stream"):
                 continue  # streams until the client leaves: tests/test_change_stream.py reads it
             url = document["basePath"] + path.replace("{id}", str(note["id"])).replace("{to}", "ann")
-            response = client.request(verb.upper(), url, json={"title": "hello"},
-                                      params={"text": "h"} if "search" in path else None)
+            response = client.request(
+                verb.upper(), url, json={"title": "hello"}, params={"text": "h"} if "search" in path else None
+            )
             if verb == "delete":  # keep the note for the next operations
                 note = client.post("/api/Notes", json={"title": "hello"}).json()
             # the record exists: a 404 could only mean the router has no such route
@@ -398,8 +451,12 @@ def test_methods_added_after_a_first_build_appear(tmp_path):
         return {"total": await Note.count()}
 
     Note = app.model("Note")
-    Note.remote_method("stats", classmethod(stats), returns={"arg": "stats", "type": "object", "root": True},
-                       http={"verb": "get", "path": "/stats"})
+    Note.remote_method(
+        "stats",
+        classmethod(stats),
+        returns={"arg": "stats", "type": "object", "root": True},
+        http={"verb": "get", "path": "/stats"},
+    )
     assert swagger_document(app)["paths"]["/Notes/stats"]["get"]["operationId"] == "Note.stats"
     assert openapi_document(app)["paths"]["/Notes/stats"]["get"]["operationId"] == "Note.stats"
 
@@ -434,27 +491,34 @@ def test_openapi_request_bodies_parameters_and_schemas(app):
     create = openapi["paths"]["/Notes"]["post"]
     assert "parameters" not in create
     assert create["requestBody"]["description"] == "Model instance data"
-    assert create["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/NewNote"}
-    assert create["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Note"}
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewNote"}
+    assert create["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Note"}
 
     find_by_id = openapi["paths"]["/Notes/{id}"]["get"]["parameters"]
-    assert find_by_id[0] == {"name": "id", "in": "path", "description": "Model id", "required": True,
-                             "schema": {"type": "string"}}
+    assert find_by_id[0] == {
+        "name": "id",
+        "in": "path",
+        "description": "Model id",
+        "required": True,
+        "schema": {"type": "string"},
+    }
     assert find_by_id[1]["in"] == "query"
     assert find_by_id[1]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/lbpy.Filter"}}}
 
     schemas = openapi["components"]["schemas"]
     assert "$new_Note" not in schemas and "x-any" not in schemas
-    assert schemas["NewNote"]["properties"] == {"title": {"type": "string", "minLength": 1},
-                                                "content": {"type": "string", "nullable": True}}
+    assert schemas["NewNote"]["properties"] == {
+        "title": {"type": "string", "minLength": 1},
+        "content": {"type": "string", "nullable": True},
+    }
     misc = schemas["Misc"]["properties"]
     assert misc["a"] == {"nullable": True}
     assert misc["shipping"] == {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Address"}]}
     assert misc["b"] == {"type": "string", "format": "byte", "nullable": True}
     assert schemas["Customer"]["properties"]["location"] == {
-        "nullable": True, "allOf": [{"$ref": "#/components/schemas/GeoPoint"}]}
+        "nullable": True,
+        "allOf": [{"$ref": "#/components/schemas/GeoPoint"}],
+    }
     refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(openapi)))
     assert refs and all(ref.startswith("#/components/schemas/") for ref in refs)
     assert {ref.rsplit("/", 1)[1] for ref in refs} <= set(schemas)
@@ -484,8 +548,13 @@ def test_openapi_request_bodies_are_whole_instances_or_patches(app):
         assert list(request["content"]) == ["application/json"]
         return request["required"], request["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
-    for path, verb in [("/Notes", "post"), ("/Notes", "put"), ("/Notes", "patch"), ("/Notes/{id}", "put"),
-                       ("/Notes/upsertWithWhere", "post")]:
+    for path, verb in [
+        ("/Notes", "post"),
+        ("/Notes", "put"),
+        ("/Notes", "patch"),
+        ("/Notes/{id}", "put"),
+        ("/Notes/upsertWithWhere", "post"),
+    ]:
         assert body(path, verb) == (True, "NewNote"), (path, verb)
     assert body("/Notes/{id}", "patch") == (False, "NotePatch")
     assert body("/Notes/update", "post") == (False, "NotePatch")
@@ -514,15 +583,23 @@ def test_openapi_documents_every_status_an_operation_answers(app):
 
 
 def test_openapi_describes_an_optional_belongs_to_and_the_page_bound(tmp_path):
-    root = write_app(tmp_path / "shop", {
-        "Customer": {"properties": {"name": "string"}},
-        "Order": {"properties": {"total": "number"},
-                  "relations": {"customer": {"type": "belongsTo", "model": "Customer"}}},
-    }, config={"remoting": {"rest": {"maxLimit": 100}}})
+    root = write_app(
+        tmp_path / "shop",
+        {
+            "Customer": {"properties": {"name": "string"}},
+            "Order": {
+                "properties": {"total": "number"},
+                "relations": {"customer": {"type": "belongsTo", "model": "Customer"}},
+            },
+        },
+        config={"remoting": {"rest": {"maxLimit": 100}}},
+    )
     paths = openapi_document(create_app(root))["paths"]
     customer = paths["/Orders/{id}/customer"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert customer == {"anyOf": [{"$ref": "#/components/schemas/Customer"}, {"type": "object", "maxProperties": 0}],
-                        "nullable": True}
+    assert customer == {
+        "anyOf": [{"$ref": "#/components/schemas/Customer"}, {"type": "object", "maxProperties": 0}],
+        "nullable": True,
+    }
     assert "X-Max-Limit" in paths["/Orders"]["get"]["responses"]["200"]["headers"]
     assert "headers" not in paths["/Orders/count"]["get"]["responses"]["200"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from openapi_fuzz import fuzz, summary, write_shop
 from typer.testing import CliRunner
 
 from lbpy._cli import app as cli
-from openapi_fuzz import fuzz, summary, write_shop
 
 pytest.importorskip("schemathesis", reason="the fuzz tests need schemathesis (pip install -e '.[test]')")
 

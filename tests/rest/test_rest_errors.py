@@ -43,10 +43,15 @@ def test_an_array_body_on_an_instance_is_400(api, verb):
     assert response.json()["error"]["message"] == "Value is not an object."
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b"null", "application/json"), (b"", "application/json"), (b"", None),
-    (b'{"title":"plain"}', "text/plain"),
-])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"null", "application/json"),
+        (b"", "application/json"),
+        (b"", None),
+        (b'{"title":"plain"}', "text/plain"),
+    ],
+)
 def test_bodies_that_carry_no_data_are_treated_as_empty(api, body, content_type):
     response = post_raw(api, body, content_type)
     assert response.status_code == 422
@@ -106,9 +111,14 @@ def test_client_errors_carry_no_stack_outside_debug_mode(api):
 
 
 def test_preflight_echoes_the_origin(api):
-    response = api.options("/api/Notes", headers={
-        "Origin": "http://example.com", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type, X-Custom"})
+    response = api.options(
+        "/api/Notes",
+        headers={
+            "Origin": "http://example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, X-Custom",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "http://example.com"
     assert response.headers["access-control-allow-credentials"] == "true"

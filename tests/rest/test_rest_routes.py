@@ -49,8 +49,9 @@ def test_find_by_id_and_unknown_id(api):
     assert api.get("/api/Notes/1").json() == {"title": "one", "content": "c-one", "id": 1}
     missing = api.get("/api/Notes/999")
     assert missing.status_code == 404
-    assert missing.json() == {"error": {
-        "statusCode": 404, "name": "Error", "message": 'Unknown "Note" id "999".', "code": "MODEL_NOT_FOUND"}}
+    assert missing.json() == {
+        "error": {"statusCode": 404, "name": "Error", "message": 'Unknown "Note" id "999".', "code": "MODEL_NOT_FOUND"}
+    }
 
 
 @pytest.mark.parametrize("raw", ["abc", "1.5", "%20"])
@@ -140,8 +141,12 @@ def test_patch_attributes_refuses_another_id_and_unknown_ids(api):
     assert other.json()["error"]["message"] == "id cannot be updated from 1 to 3 when forceId is set to true"
     missing = api.patch("/api/Notes/999", json={"title": "x"})
     assert missing.status_code == 404
-    assert missing.json()["error"] == {"statusCode": 404, "name": "Error",
-                                       "message": "could not find a model with id 999", "code": "MODEL_NOT_FOUND"}
+    assert missing.json()["error"] == {
+        "statusCode": 404,
+        "name": "Error",
+        "message": "could not find a model with id 999",
+        "code": "MODEL_NOT_FOUND",
+    }
 
 
 def test_put_collection_replaces_or_creates(api):
@@ -195,8 +200,10 @@ def test_upsert_with_where_patches_the_single_match(api):
     # the body must be a whole valid instance, even when a record matches
     invalid = api.post(url, json={"content": "x"})
     assert invalid.status_code == 422
-    assert api.post('/api/Notes/upsertWithWhere?where[title]=nomatch', json={"title": "made"}).json() == {
-        "title": "made", "id": 2}
+    assert api.post("/api/Notes/upsertWithWhere?where[title]=nomatch", json={"title": "made"}).json() == {
+        "title": "made",
+        "id": 2,
+    }
 
 
 def test_upsert_with_where_refuses_several_matches_empty_data_and_no_where(api):
@@ -204,7 +211,8 @@ def test_upsert_with_where_refuses_several_matches_empty_data_and_no_where(api):
     several = api.post('/api/Notes/upsertWithWhere?where={"title":"dup"}', json={"title": "dup", "content": "x"})
     assert several.status_code == 400
     assert several.json()["error"]["message"] == (
-        "There are multiple instances found.Upsert Operation will not be performed!")
+        "There are multiple instances found.Upsert Operation will not be performed!"
+    )
     empty = api.post('/api/Notes/upsertWithWhere?where={"title":"dup"}', json={})
     assert empty.status_code == 400 and empty.json()["error"]["message"] == "data object cannot be empty!"
     no_where = api.post("/api/Notes/upsertWithWhere", json={"title": "x"})
@@ -256,10 +264,20 @@ def test_ids_are_never_reused(api):
     assert seed(api, "c")[0]["id"] == 3
 
 
-@pytest.mark.parametrize("path", [
-    "/api/notes", "/api/NOTES", "/api/Notes/", "/api/Notes/1/", "/api/notes/1",
-    "/api/Notes/1/EXISTS", "/api/Notes/COUNT", "/api/Notes/findone", "/api/Notes//1",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/notes",
+        "/api/NOTES",
+        "/api/Notes/",
+        "/api/Notes/1/",
+        "/api/notes/1",
+        "/api/Notes/1/EXISTS",
+        "/api/Notes/COUNT",
+        "/api/Notes/findone",
+        "/api/Notes//1",
+    ],
+)
 def test_paths_are_case_insensitive_and_tolerant(api, path):
     seed(api, "a")
     assert api.get(path).status_code == 200
@@ -270,7 +288,8 @@ def test_unknown_routes_answer_loopback_404s(api):
     assert api.get("/api").json()["error"]["message"] == "There is no method to handle GET /"
     assert api.delete("/api/Notes").json()["error"]["message"] == 'Shared class "Note" has no method handling DELETE /'
     assert api.get("/api/Notes/1/nope").json()["error"]["message"] == (
-        'Shared class "Note" has no method handling GET /1/nope')
+        'Shared class "Note" has no method handling GET /1/nope'
+    )
     outside = api.get("/nope")
     assert outside.status_code == 404 and outside.json()["error"]["message"] == "Cannot GET /nope"
 
@@ -278,8 +297,12 @@ def test_unknown_routes_answer_loopback_404s(api):
 def test_a_served_path_asked_with_another_verb_is_405_with_allow(api):
     answer = api.request("TRACE", "/api/Notes/1/replace")
     assert answer.status_code == 405 and answer.headers["allow"] == "POST"
-    assert answer.json()["error"] == {"statusCode": 405, "name": "Error", "code": "METHOD_NOT_ALLOWED",
-                                      "message": 'Shared class "Note" has no method handling TRACE /1/replace'}
+    assert answer.json()["error"] == {
+        "statusCode": 405,
+        "name": "Error",
+        "code": "METHOD_NOT_ALLOWED",
+        "message": 'Shared class "Note" has no method handling TRACE /1/replace',
+    }
     assert set(api.delete("/api/Notes").headers["allow"].split(", ")) == {"GET", "POST", "PUT", "PATCH"}
 
 
@@ -314,9 +337,13 @@ def test_max_limit_caps_a_find_that_asks_for_more_or_for_no_limit_and_says_so(ma
 
 
 def test_max_limit_bounds_relation_lists_too(make_client):
-    api = make_client({"Owner": {"properties": {"name": "string"},
-                                 "relations": {"notes": {"type": "hasMany", "model": "Note"}}},
-                       "Note": NOTE}, config=PAGED)
+    api = make_client(
+        {
+            "Owner": {"properties": {"name": "string"}, "relations": {"notes": {"type": "hasMany", "model": "Note"}}},
+            "Note": NOTE,
+        },
+        config=PAGED,
+    )
     api.post("/api/Owners", json={"name": "o"})
     api.post("/api/Owners/1/notes", json=[{"title": t} for t in "abcd"])
     answer = api.get("/api/Owners/1/notes")
@@ -331,6 +358,7 @@ def test_without_max_limit_an_app_keeps_loopbacks_unbounded_answer(api):
 
 def test_a_max_limit_that_is_not_a_positive_integer_stops_the_boot(tmp_path):
     from conftest import write_app
+
     from lbpy import BootError, create_app
 
     root = write_app(tmp_path / "app", {"Note": NOTE}, config={"remoting": {"rest": {"maxLimit": 0}}})

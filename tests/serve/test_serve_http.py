@@ -35,7 +35,7 @@ def read_until_closed(sock: socket.socket) -> bytes:
             chunk = sock.recv(65536)
         except ConnectionResetError:
             return received
-        except socket.timeout:
+        except TimeoutError:
             pytest.fail(f"the server kept the connection open for {PATIENCE} s; it sent {received!r}")
         if not chunk:
             return received
@@ -85,7 +85,7 @@ def test_a_request_whose_headers_trickle_in_is_cut_off(tmp_path: Path):
                     received += sock.recv(65536)
                     if received:
                         break
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except (BrokenPipeError, ConnectionResetError):
                     break
@@ -110,8 +110,10 @@ def test_a_body_that_does_not_arrive_in_time_is_a_408_in_loopbacks_shape(tmp_pat
     app = bounded_app(tmp_path / "app", requestTimeout=1000)
     with lbpy_start(app, "--port", str(free_port())) as server:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
-            sock.sendall(b"POST /api/Notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 100\r\n\r\n{\"title\": ")  # 90 bytes short, for ever
+            sock.sendall(
+                b"POST /api/Notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"title": '
+            )  # 90 bytes short, for ever
             status, error = error_of(read_until_closed(sock))
         assert status == 408
         assert error["statusCode"] == 408 and error["code"] == "REQUEST_TIMEOUT"

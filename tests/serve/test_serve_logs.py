@@ -44,9 +44,13 @@ def json_lines(lines: list[str]) -> list[dict]:
 def start_json(app: Path, *args: str, env: dict | None = None):
     """``lbpy start --log-format json`` until it says (in JSON) that it listens."""
     port = free_port()
-    process = subprocess.Popen([*LBPY, "start", "--app", str(app), "--port", str(port), "--log-format", "json",
-                                *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env or clean_env())
+    process = subprocess.Popen(
+        [*LBPY, "start", "--app", str(app), "--port", str(port), "--log-format", "json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
     out: list[str] = []
     err: list[str] = []
     lines: queue.Queue = queue.Queue()
@@ -59,8 +63,10 @@ def start_json(app: Path, *args: str, env: dict | None = None):
         if tell:
             lines.put(None)
 
-    readers = [threading.Thread(target=pump, args=(process.stdout, out, False), daemon=True),
-               threading.Thread(target=pump, args=(process.stderr, err, True), daemon=True)]
+    readers = [
+        threading.Thread(target=pump, args=(process.stdout, out, False), daemon=True),
+        threading.Thread(target=pump, args=(process.stderr, err, True), daemon=True),
+    ]
     for reader in readers:
         reader.start()
     deadline = time.monotonic() + 30
@@ -108,12 +114,21 @@ def test_text_stays_the_default(tmp_path: Path):
 
 
 def test_fields_in_a_records_extra_are_written_and_secrets_are_not():
-    record = logging.makeLogRecord({
-        "name": "lbpy.access", "levelno": logging.INFO, "levelname": "INFO",
-        "msg": "%s %s %d", "args": ("GET", "/api/Notes?access_token=abc", 200),
-        "request_id": "r-1", "status": 200, "duration_ms": 1.5, "path": "/api/Notes?access_token=abc",
-        "authorization": "Bearer abc", "password": "hunter2",
-    })
+    record = logging.makeLogRecord(
+        {
+            "name": "lbpy.access",
+            "levelno": logging.INFO,
+            "levelname": "INFO",
+            "msg": "%s %s %d",
+            "args": ("GET", "/api/Notes?access_token=abc", 200),
+            "request_id": "r-1",
+            "status": 200,
+            "duration_ms": 1.5,
+            "path": "/api/Notes?access_token=abc",
+            "authorization": "Bearer abc",
+            "password": "hunter2",
+        }
+    )
     entry = json.loads(JsonFormatter().format(record))
     assert entry["logger"] == "lbpy.access" and entry["level"] == "info"
     assert entry["request_id"] == "r-1" and entry["status"] == 200 and entry["duration_ms"] == 1.5
@@ -127,19 +142,32 @@ def test_an_error_with_a_traceback_stays_one_line():
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        record = logging.makeLogRecord({"name": "lbpy", "levelno": logging.ERROR, "levelname": "ERROR",
-                                        "msg": "failed", "exc_info": sys.exc_info()})
+        record = logging.makeLogRecord(
+            {
+                "name": "lbpy",
+                "levelno": logging.ERROR,
+                "levelname": "ERROR",
+                "msg": "failed",
+                "exc_info": sys.exc_info(),
+            }
+        )
     line = JsonFormatter().format(record)
     assert "\n" not in line
     assert "RuntimeError: boom" in json.loads(line)["exception"]
 
 
 def test_workers_default_to_web_concurrency(tmp_path: Path):
-    with lbpy_start(notes_app(tmp_path / "app"), "--port", str(free_port()),
-                    env=clean_env(WEB_CONCURRENCY="2")) as server:
+    with lbpy_start(
+        notes_app(tmp_path / "app"), "--port", str(free_port()), env=clean_env(WEB_CONCURRENCY="2")
+    ) as server:
         assert httpx.get(server.url + "/api/Notes", timeout=10).status_code == 200
     assert "each of the 2 workers keeps its own copy" in "".join(server.stderr)
-    done = subprocess.run([*LBPY, "start", "--app", str(tmp_path / "app"), "--port", str(free_port())],
-                          capture_output=True, text=True, env=clean_env(WEB_CONCURRENCY="many"), timeout=30)
+    done = subprocess.run(
+        [*LBPY, "start", "--app", str(tmp_path / "app"), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env=clean_env(WEB_CONCURRENCY="many"),
+        timeout=30,
+    )
     assert done.returncode == 2
     assert "WEB_CONCURRENCY='many'" in done.stderr and "--workers" in done.stderr

@@ -39,12 +39,16 @@ def customize(Note):
 
 
 def shop(root: Path, datasource: dict) -> Path:
-    app = write_app(root, {"Note": {"properties": {"title": {"type": "string", "required": True}}}},
-                    datasources={"db": {"name": "db", **datasource}},
-                    config={"http": {"shutdownTimeout": 60_000}})
+    app = write_app(
+        root,
+        {"Note": {"properties": {"title": {"type": "string", "required": True}}}},
+        datasources={"db": {"name": "db", **datasource}},
+        config={"http": {"shutdownTimeout": 60_000}},
+    )
     (app / "common" / "models" / "note.py").write_text(SLOW_HOOK)
-    done = subprocess.run([*LBPY, "migrate", "--app", str(app)], capture_output=True, text=True,
-                          env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [*LBPY, "migrate", "--app", str(app)], capture_output=True, text=True, env=clean_env(), timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return app
 
@@ -76,7 +80,9 @@ class Load:
                 except httpx.TransportError as exc:  # reset: accepted by the kernel, never read
                     self.failed[title] = type(exc).__name__
                     continue
-                body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+                body = (
+                    response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+                )
                 self.answered[title] = (response.status_code, body)
                 if self.signalled_at is not None and sent_at < self.signalled_at and response.status_code == 200:
                     self.finished_after_signal.append(title)
@@ -106,8 +112,13 @@ def stored_titles(app: Path) -> dict[str, int]:
 
 def sigterm_under_load(app: Path, workers: int) -> Load:
     port = free_port()
-    process = subprocess.Popen([*LBPY, "start", "--app", str(app), "--port", str(port), "--workers", str(workers)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env())
+    process = subprocess.Popen(
+        [*LBPY, "start", "--app", str(app), "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -152,7 +163,9 @@ def check_nothing_lost(load: Load, stored: dict[str, int]) -> None:
     assert not missing, f"answered 2xx but not stored: {missing[:5]}"
     assert all(stored[title] == body["id"] for title, body in ok.items())
     half_done = sorted(not_ok & stored.keys())
-    assert not half_done, f"stored but not answered 2xx: {half_done[:5]} ({[load.failed.get(t) or load.answered[t] for t in half_done[:5]]})"
+    assert not half_done, (
+        f"stored but not answered 2xx: {half_done[:5]} ({[load.failed.get(t) or load.answered[t] for t in half_done[:5]]})"
+    )
     assert set(stored) <= set(ok)
     assert load.finished_after_signal, "no create under way at the signal was finished"
     assert all(reason == "refused" or reason.endswith("Error") for reason in load.failed.values())

@@ -68,7 +68,7 @@ class MinimalConnector(Connector):
             count = len(table)
             table.clear()
             return {"count": count}
-        (id_name, condition), = where.items()
+        ((id_name, condition),) = where.items()
         return {"count": 1 if table.pop(condition["eq"], None) is not None else 0}
 
 
@@ -76,14 +76,13 @@ class EqOnlyMinimalConnector(MinimalConnector):
     """Evaluates equality on plain properties; lbpy does every other part of a filter."""
 
     name = "minimal-eq"
-    capabilities = Capabilities(operators=frozenset({"eq"}), fields=False, order=False,
-                                limit=False, nested_paths=False)
+    capabilities = Capabilities(operators=frozenset({"eq"}), fields=False, order=False, limit=False, nested_paths=False)
 
     @staticmethod
     def matches(row, where):
         if where is None:
             return True
-        (path, condition), = where.items()
+        ((path, condition),) = where.items()
         value, wanted = row.get(path), condition["eq"]
         if value is None or wanted is None:
             return value is None and wanted is None

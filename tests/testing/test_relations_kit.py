@@ -4,10 +4,10 @@ connector that can store only the kit's own tables leaves them out."""
 from __future__ import annotations
 
 import pytest
+from test_conformance_kit import MinimalConnector, connector_module
 
 from lbpy import Capabilities
 from lbpy.testing import CHECKS, KIT_MODELS, RELATION_MODELS, ConnectorConformance
-from test_conformance_kit import MinimalConnector, connector_module
 
 RELATION_CHECKS = [name for name, found in CHECKS.items() if found.relations]
 

@@ -6,6 +6,15 @@ from ._service import AccessControl, CallAccess
 from ._settings import AuthSettings
 
 __all__ = [
-    "AccessContext", "AccessControl", "AccessTokenModel", "AclModel", "AuthSettings", "BUILTIN_CLASSES",
-    "CallAccess", "Principal", "RoleMappingModel", "RoleModel", "UserModel",
+    "BUILTIN_CLASSES",
+    "AccessContext",
+    "AccessControl",
+    "AccessTokenModel",
+    "AclModel",
+    "AuthSettings",
+    "CallAccess",
+    "Principal",
+    "RoleMappingModel",
+    "RoleModel",
+    "UserModel",
 ]

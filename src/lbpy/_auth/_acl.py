@@ -15,8 +15,9 @@ else ``ALLOW``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 ALL = "*"
 READ, WRITE, EXECUTE, REPLICATE = "READ", "WRITE", "EXECUTE", "REPLICATE"
@@ -26,7 +27,12 @@ PERMISSIONS = (ALLOW, ALARM, AUDIT, DENY)
 PERMISSION_ORDER = {DEFAULT: 0, ALLOW: 1, ALARM: 2, AUDIT: 3, DENY: 4}
 USER, APP, ROLE = "USER", "APP", "ROLE"
 OWNER, RELATED, AUTHENTICATED, UNAUTHENTICATED, EVERYONE = (
-    "$owner", "$related", "$authenticated", "$unauthenticated", "$everyone")
+    "$owner",
+    "$related",
+    "$authenticated",
+    "$unauthenticated",
+    "$everyone",
+)
 
 _PRINCIPAL_WEIGHT = {USER: 4, APP: 3, ROLE: 2}
 _ROLE_WEIGHT = {OWNER: 4, RELATED: 3, AUTHENTICATED: 2, UNAUTHENTICATED: 2, EVERYONE: 1}
@@ -46,17 +52,17 @@ class Rule:
     principal_id: str
 
     @classmethod
-    def from_json(cls, raw: Any, model: str, *, property: str | None = None) -> "Rule":
+    def from_json(cls, raw: Any, model: str, *, property: str | None = None) -> Rule:
         """A model JSON's ``acls`` entry (or an ACL record) as a rule; an AclError says what is
         wrong with one that lbpy cannot enforce as written."""
         if not isinstance(raw, dict):
             raise AclError("each acls entry must be an object with principalType, principalId and permission")
         permission = raw.get("permission")
         if permission not in PERMISSIONS:
-            raise AclError(f'permission {permission!r} is not one of {", ".join(PERMISSIONS)}')
+            raise AclError(f"permission {permission!r} is not one of {', '.join(PERMISSIONS)}")
         access_type = raw.get("accessType") or ALL
         if access_type not in ACCESS_TYPES and access_type != ALL:
-            raise AclError(f'accessType {access_type!r} is not one of READ, WRITE, EXECUTE, REPLICATE, *')
+            raise AclError(f"accessType {access_type!r} is not one of READ, WRITE, EXECUTE, REPLICATE, *")
         principal_type = raw.get("principalType")
         principal_id = raw.get("principalId")
         if not isinstance(principal_type, str) or not principal_type:
@@ -68,8 +74,14 @@ class Rule:
             prop = ALL
         if not isinstance(prop, str):
             raise AclError("property must be a method name, * or a list of method names")
-        return cls(model=str(raw.get("model") or model), property=prop, access_type=access_type,
-                   permission=permission, principal_type=principal_type, principal_id=str(principal_id))
+        return cls(
+            model=str(raw.get("model") or model),
+            property=prop,
+            access_type=access_type,
+            permission=permission,
+            principal_type=principal_type,
+            principal_id=str(principal_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -85,9 +97,11 @@ class Request:
 def score(rule: Rule, request: Request) -> int:
     """How specifically ``rule`` matches ``request`` (higher is more specific); -1 when it does not."""
     total = 0
-    for rule_value, wanted, kind in ((rule.model, request.model, "model"),
-                                     (rule.property, request.property, "property"),
-                                     (rule.access_type, request.access_type, "access")):
+    for rule_value, wanted, kind in (
+        (rule.model, request.model, "model"),
+        (rule.property, request.property, "property"),
+        (rule.access_type, request.access_type, "access"),
+    ):
         total *= 4
         exact = rule_value == wanted or (kind == "property" and rule_value in request.method_names)
         if kind == "access" and not exact:

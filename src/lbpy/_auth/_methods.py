@@ -13,22 +13,51 @@ from .._model._remote_methods import ALIASES
 from ._acl import EXECUTE, READ, WRITE
 
 _BUILTIN = {
-    "create": WRITE, "patchOrCreate": WRITE, "replaceOrCreate": WRITE, "upsertWithWhere": WRITE,
-    "exists": READ, "findById": READ, "replaceById": WRITE, "find": READ, "findOne": READ,
-    "updateAll": WRITE, "deleteById": WRITE, "count": READ, "patchAttributes": WRITE,
-    "createChangeStream": READ, "destroyAll": WRITE,
+    "create": WRITE,
+    "patchOrCreate": WRITE,
+    "replaceOrCreate": WRITE,
+    "upsertWithWhere": WRITE,
+    "exists": READ,
+    "findById": READ,
+    "replaceById": WRITE,
+    "find": READ,
+    "findOne": READ,
+    "updateAll": WRITE,
+    "deleteById": WRITE,
+    "count": READ,
+    "patchAttributes": WRITE,
+    "createChangeStream": READ,
+    "destroyAll": WRITE,
 }
 #: relation and scope methods: ``__get__orders`` and so on
 _PREFIXES = {
-    "get": READ, "findById": READ, "exists": READ, "count": READ, "create": WRITE, "update": WRITE,
-    "destroy": WRITE, "destroyById": WRITE, "updateById": WRITE, "link": WRITE, "unlink": WRITE,
+    "get": READ,
+    "findById": READ,
+    "exists": READ,
+    "count": READ,
+    "create": WRITE,
+    "update": WRITE,
+    "destroy": WRITE,
+    "destroyById": WRITE,
+    "updateById": WRITE,
+    "link": WRITE,
+    "unlink": WRITE,
     "delete": WRITE,
 }
 #: LoopBack's rule for a method that says nothing
 _BY_NAME = {
-    "create": WRITE, "updateOrCreate": WRITE, "upsertWithWhere": WRITE, "upsert": WRITE,
-    "exists": READ, "findById": READ, "find": READ, "findOne": READ, "destroyById": WRITE,
-    "deleteById": WRITE, "removeById": WRITE, "count": READ,
+    "create": WRITE,
+    "updateOrCreate": WRITE,
+    "upsertWithWhere": WRITE,
+    "upsert": WRITE,
+    "exists": READ,
+    "findById": READ,
+    "find": READ,
+    "findOne": READ,
+    "destroyById": WRITE,
+    "deleteById": WRITE,
+    "removeById": WRITE,
+    "count": READ,
 }
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import inspect
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
@@ -65,8 +66,11 @@ class UserModel(Model):
 
     @classmethod
     def _prepare(cls, data: Any, mode: str):
-        if (isinstance(data, dict) and isinstance(data.get("email"), str)
-                and not setting(cls, "caseSensitiveEmail", True)):
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("email"), str)
+            and not setting(cls, "caseSensitiveEmail", True)
+        ):
             data = {**data, "email": data["email"].lower()}
         return super()._prepare(data, mode)
 
@@ -142,8 +146,11 @@ class UserModel(Model):
         if not ok:
             raise login_failed()
         if setting(cls, "emailVerificationRequired") and not user.get("emailVerified"):
-            raise UnauthorizedError("login failed as the email has not been verified",
-                                    code="LOGIN_FAILED_EMAIL_NOT_VERIFIED", details={"userId": user.id})
+            raise UnauthorizedError(
+                "login failed as the email has not been verified",
+                code="LOGIN_FAILED_EMAIL_NOT_VERIFIED",
+                details={"userId": user.id},
+            )
         if rehash:
             await user._store_password_hash(credentials["password"])
         token = await user.create_access_token(credentials.get("ttl"), options)
@@ -175,12 +182,12 @@ class UserModel(Model):
     def token_model(cls) -> type[Model]:
         relation = cls._runtime.relations.get("accessTokens")
         if relation is None or relation.target is None:
-            raise HttpError(f"{cls.spec.name} has no accessTokens relation to a token model",
-                            code="NO_TOKEN_MODEL")
+            raise HttpError(f"{cls.spec.name} has no accessTokens relation to a token model", code="NO_TOKEN_MODEL")
         return relation.target
 
-    async def create_access_token(self, ttl: Any = None, options: dict | None = None, *,
-                                  scopes: list[str] | None = None) -> Model:
+    async def create_access_token(
+        self, ttl: Any = None, options: dict | None = None, *, scopes: list[str] | None = None
+    ) -> Model:
         """A new access token for this user, living ``ttl`` seconds (the model's ``ttl`` setting,
         two weeks by default, at most ``maxTTL``; -1 lives forever where ``allowEternalTokens``)."""
         cls = type(self)
@@ -202,8 +209,9 @@ class UserModel(Model):
         if not ttl:
             ttl = setting(cls, "ttl") or DEFAULT_TTL
         if ttl < 0 and ttl != -1:
-            raise BadRequestError("ttl must be a positive number of seconds, or -1 for a token that "
-                                  "does not expire", code="INVALID_TTL")
+            raise BadRequestError(
+                "ttl must be a positive number of seconds, or -1 for a token that does not expire", code="INVALID_TTL"
+            )
         ttl = min(ttl, setting(cls, "maxTTL") or DEFAULT_MAX_TTL)
         return int(ttl) if float(ttl).is_integer() else ttl
 
@@ -236,8 +244,9 @@ class UserModel(Model):
         return user
 
     @classmethod
-    async def change_password(cls, user_id: Any, old_password: Any, new_password: Any,
-                              options: dict | None = None) -> None:
+    async def change_password(
+        cls, user_id: Any, old_password: Any, new_password: Any, options: dict | None = None
+    ) -> None:
         """Set a new password after checking the current one (a 400 ``INVALID_PASSWORD`` when
         it is wrong); the user's other tokens stop working."""
         user = await cls._user(user_id, options)
@@ -278,8 +287,9 @@ class UserModel(Model):
         # restrictResetPasswordTokenScope it also acts as the user, as LoopBack's did
         scopes = [RESET_SCOPE] if setting(cls, "restrictResetPasswordTokenScope") else ["DEFAULT", RESET_SCOPE]
         token = await user.create_access_token(ttl, None, scopes=scopes)
-        await cls._emit("resetPasswordRequest", {"email": options["email"], "accessToken": token,
-                                                 "user": user, "options": options})
+        await cls._emit(
+            "resetPasswordRequest", {"email": options["email"], "accessToken": token, "user": user, "options": options}
+        )
 
     # -- e-mail verification -------------------------------------------------------------------
 
@@ -291,21 +301,30 @@ class UserModel(Model):
             raise HttpError(
                 f"e-mail verification needs a sender: register one with "
                 f'{cls.spec.name}.on("verificationRequest", fn) in the model\'s customize()',
-                status_code=501, code="VERIFICATION_NOT_CONFIGURED")
+                status_code=501,
+                code="VERIFICATION_NOT_CONFIGURED",
+            )
         settings = setting(cls, "verifyOptions") or {}
-        info = {"type": "email", "from": "noreply@example.com", "redirect": "/",
-                **(settings if isinstance(settings, dict) else {}), **(verify_options or {})}
+        info = {
+            "type": "email",
+            "from": "noreply@example.com",
+            "redirect": "/",
+            **(settings if isinstance(settings, dict) else {}),
+            **(verify_options or {}),
+        }
         token = secrets.token_hex(64)
         # the server sets the token, not the client whose REST call this may be
-        await self.update_attributes({"verificationToken": token},
-                                     {k: v for k, v in (options or {}).items() if k != "_auth"})
+        await self.update_attributes(
+            {"verificationToken": token}, {k: v for k, v in (options or {}).items() if k != "_auth"}
+        )
         auth = cls._auth()
         query = urlencode({"uid": str(self.id), "redirect": info["redirect"], "token": token})
         info.setdefault("verifyHref", f"{auth.base_url()}/{cls.spec.plural}/confirm?{query}")
         info.setdefault("to", self.get("email"))
         info.setdefault("subject", "Thanks for Registering")
-        info.setdefault("text", f"Please verify your email by opening this link in a web browser:\n\t"
-                                f"{info['verifyHref']}")
+        info.setdefault(
+            "text", f"Please verify your email by opening this link in a web browser:\n\t{info['verifyHref']}"
+        )
         info.update(verificationToken=token, user=self)
         await cls._emit("verificationRequest", info)
         return {"email": info["to"], "token": token, "uid": self.id}
@@ -378,15 +397,25 @@ class AclModel(Model):
 
 #: the classes the model builder makes the built-in models from
 BUILTIN_CLASSES: dict[str, type[Model]] = {
-    "User": UserModel, "AccessToken": AccessTokenModel, "Role": RoleModel,
-    "RoleMapping": RoleMappingModel, "ACL": AclModel,
+    "User": UserModel,
+    "AccessToken": AccessTokenModel,
+    "Role": RoleModel,
+    "RoleMapping": RoleMappingModel,
+    "ACL": AclModel,
 }
 
 
 def email_is_valid(value: str) -> bool:
     local, at, domain = value.rpartition("@")
-    return bool(at and local and domain and "." not in (domain[0], domain[-1]) and " " not in value
-                and len(value) <= 254 and "@" not in local.strip('"'))
+    return bool(
+        at
+        and local
+        and domain
+        and "." not in (domain[0], domain[-1])
+        and " " not in value
+        and len(value) <= 254
+        and "@" not in local.strip('"')
+    )
 
 
 def email_validator(values: dict, errors: dict, mode: str) -> None:
@@ -396,4 +425,3 @@ def email_validator(values: dict, errors: dict, mode: str) -> None:
         return
     if not isinstance(value, str) or not email_is_valid(value):
         errors.setdefault("email", []).append(("custom.email", "is invalid"))
-

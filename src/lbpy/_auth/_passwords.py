@@ -34,12 +34,14 @@ class HashSettings:
     parallelism: int = 4
 
     @classmethod
-    def from_config(cls, raw: Any) -> "HashSettings":
+    def from_config(cls, raw: Any) -> HashSettings:
         if not isinstance(raw, dict):
             return cls()
-        values = {"time_cost": raw.get("timeCost", cls.time_cost),
-                  "memory_cost": raw.get("memoryCost", cls.memory_cost),
-                  "parallelism": raw.get("parallelism", cls.parallelism)}
+        values = {
+            "time_cost": raw.get("timeCost", cls.time_cost),
+            "memory_cost": raw.get("memoryCost", cls.memory_cost),
+            "parallelism": raw.get("parallelism", cls.parallelism),
+        }
         for name, value in values.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"auth.passwordHashing.{name} must be a positive integer, not {value!r}")
@@ -53,8 +55,9 @@ class Passwords:
 
     def __init__(self, settings: HashSettings | None = None) -> None:
         settings = settings or HashSettings()
-        self.hasher = PasswordHasher(time_cost=settings.time_cost, memory_cost=settings.memory_cost,
-                                     parallelism=settings.parallelism)
+        self.hasher = PasswordHasher(
+            time_cost=settings.time_cost, memory_cost=settings.memory_cost, parallelism=settings.parallelism
+        )
         # an unknown account is checked against this, so that it takes as long as a known one;
         # made at the first login, so that booting an app costs no hashing
         self._decoy: str | None = None

@@ -14,9 +14,10 @@ import asyncio
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Any, Callable
+from typing import Any
 
 from .._errors import BootError, ForbiddenError, HttpError, NotFoundError, UnauthorizedError
 from .._model._definition import ModelSpec
@@ -107,8 +108,15 @@ class _KnownToken:
 class CallAccess:
     """One REST call's caller: its token and principals, and what was found out about them."""
 
-    def __init__(self, control: "AccessControl", token: Model | None, client: str | None,
-                 principals: list[Principal] | None = None, *, secure: bool = False) -> None:
+    def __init__(
+        self,
+        control: AccessControl,
+        token: Model | None,
+        client: str | None,
+        principals: list[Principal] | None = None,
+        *,
+        secure: bool = False,
+    ) -> None:
         self.control = control
         self.token = token
         self.client = client
@@ -206,8 +214,9 @@ class AccessControl:
             if relation is not None and relation.target is not None and self.token_model is None:
                 self.token_model = relation.target
         if self.token_model is None:
-            self.token_model = next((m for m in registry.values() if issubclass(m, AccessTokenModel)
-                                     and m.datasource is not None), None)
+            self.token_model = next(
+                (m for m in registry.values() if issubclass(m, AccessTokenModel) and m.datasource is not None), None
+            )
         if self.token_model is not None:
             self.token_model.on_change(self._token_changed)
         for model in registry.values():
@@ -217,9 +226,13 @@ class AccessControl:
                 model.on_change(self._acl_changed)
         for kind in (AclModel, RoleModel, RoleMappingModel):
             self._attached[kind] = next(
-                (m for m in registry.values() if issubclass(m, kind) and m.datasource is not None), None)
-        self._guarded = {model.spec.name: issubclass(model, RoleModel) for model in registry.values()
-                         if issubclass(model, (AclModel, RoleModel, RoleMappingModel))}
+                (m for m in registry.values() if issubclass(m, kind) and m.datasource is not None), None
+            )
+        self._guarded = {
+            model.spec.name: issubclass(model, RoleModel)
+            for model in registry.values()
+            if issubclass(model, (AclModel, RoleModel, RoleMappingModel))
+        }
         self._eternal = self._eternal_tokens_allowed()
 
     def _acl_changed(self, event: Any = None) -> None:
@@ -327,15 +340,18 @@ class AccessControl:
             request = Request(model.spec.name, method.name, access_type_of(method), names)
             rules = [_for_property(rule, names) for rule in self._rules.get(model.spec.name, ())]
             scopes = method.access_scopes or ["DEFAULT"]
-            if (method.name == "setPassword" and issubclass(model, UserModel)
-                    and setting(model, "restrictResetPasswordTokenScope")):
+            if (
+                method.name == "setPassword"
+                and issubclass(model, UserModel)
+                and setting(model, "restrictResetPasswordTokenScope")
+            ):
                 scopes = [RESET_SCOPE]  # only a reset token may set a password, and only that
             found = self._methods[key] = MethodAccess(
-                request, ranked([r for r in rules if r is not None], request), tuple(scopes))
+                request, ranked([r for r in rules if r is not None], request), tuple(scopes)
+            )
         return found
 
-    async def authorize(self, model: type[Model], method: RemoteMethod, access: CallAccess,
-                        model_id: Any) -> None:
+    async def authorize(self, model: type[Model], method: RemoteMethod, access: CallAccess, model_id: Any) -> None:
         """Raise LoopBack's 401 (or the app's ``aclErrorStatus``) unless the caller may call ``method``.
         A decision that depended only on the caller's token, roles and the rules is kept
         ``cacheSeconds``; one that read the record (``$owner``) or asked an app's resolver is not."""
@@ -356,8 +372,15 @@ class AccessControl:
             raise NotFoundError(f"could not find {model.spec.name} with id {model_id}", code="MODEL_NOT_FOUND")
         raise UnauthorizedError("Authorization Required", code="AUTHORIZATION_REQUIRED")
 
-    async def permission(self, model: type[Model], method: RemoteMethod, access: CallAccess,
-                         model_id: Any, *, options: dict | None = None) -> str:
+    async def permission(
+        self,
+        model: type[Model],
+        method: RemoteMethod,
+        access: CallAccess,
+        model_id: Any,
+        *,
+        options: dict | None = None,
+    ) -> str:
         known = self.method_access(model, method)
         token = access.token
         if token is not None:
@@ -368,8 +391,16 @@ class AccessControl:
         dynamic = await self._dynamic_rules(model, method, known.request) if self._model(AclModel) else None
         if dynamic:
             candidates = sorted(dynamic + candidates, key=lambda item: -item[0])
-        ctx = AccessContext(model, known.request.property, known.request.access_type, model_id, token,
-                            known.request.method_names, access.principals, options)
+        ctx = AccessContext(
+            model,
+            known.request.property,
+            known.request.access_type,
+            model_id,
+            token,
+            known.request.method_names,
+            access.principals,
+            options,
+        )
         for _, rule in candidates:
             if await self._applies(rule, ctx, access):
                 return settle(rule.permission)
@@ -444,7 +475,8 @@ class AccessControl:
         names: frozenset[str] = frozenset()
         if mapping_model is not None and role_model is not None:
             mappings = await mapping_model.find(
-                {"where": {"principalType": principal.type, "principalId": str(principal.id)}})
+                {"where": {"principalType": principal.type, "principalId": str(principal.id)}}
+            )
             role_ids = [m.get("roleId") for m in mappings if m.get("roleId") is not None]
             if role_ids:
                 id_name = role_model.spec.id_name or "id"
@@ -468,8 +500,11 @@ class AccessControl:
             return False
         if record is None:
             return False
-        user_relations = [r for r in model._runtime.relations.values()
-                          if r.type == "belongsTo" and r.target is not None and issubclass(r.target, UserModel)]
+        user_relations = [
+            r
+            for r in model._runtime.relations.values()
+            if r.type == "belongsTo" and r.target is not None and issubclass(r.target, UserModel)
+        ]
         chosen = setting(model, "ownerRelations")
         if not chosen:
             owner = record.get("userId") or record.get("owner")
@@ -491,8 +526,9 @@ class AccessControl:
                 return True
         return False
 
-    async def _dynamic_rules(self, model: type[Model], method: RemoteMethod,
-                             request: Request) -> list[tuple[int, Rule]]:
+    async def _dynamic_rules(
+        self, model: type[Model], method: RemoteMethod, request: Request
+    ) -> list[tuple[int, Rule]]:
         key = (model.spec.name, method.full_name)
         found = self._acl_ranked.get(key)
         if found is not _MISS:
@@ -518,8 +554,11 @@ class AccessControl:
         """Whether a caller without a token may call ``method``, as far as the model's own acls
         say (what the API documents tell; ACL records and custom roles may add to it)."""
         for _, rule in self.method_access(model, method).static:
-            if rule.principal_type == ROLE and rule.principal_id in (EVERYONE, UNAUTHENTICATED) \
-                    and rule.principal_id not in self.resolvers:
+            if (
+                rule.principal_type == ROLE
+                and rule.principal_id in (EVERYONE, UNAUTHENTICATED)
+                and rule.principal_id not in self.resolvers
+            ):
                 return is_allowed(rule.permission)
         if self._guards(model, self.method_access(model, method).request):
             return False
@@ -536,8 +575,9 @@ class AccessControl:
             prop = ctx.get("property") or ctx.get("method") or ALL
             kind = ctx.get("accessType")
         else:
-            raise TypeError("check_access takes an AccessContext or a dict with accessToken, modelId, "
-                            "property and accessType")
+            raise TypeError(
+                "check_access takes an AccessContext or a dict with accessToken, modelId, property and accessType"
+            )
         method = RemoteMethod(name=prop, fn=_never, builtin=True, access_type=kind or None)
         if kind is None:
             method.access_type = access_type_of(RemoteMethod(name=prop, fn=_never, builtin=True))
@@ -554,8 +594,11 @@ class AccessControl:
     def _done(self, task: asyncio.Task) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("a background task of the access control failed: %s: %s",
-                      type(task.exception()).__name__, task.exception())
+            log.error(
+                "a background task of the access control failed: %s: %s",
+                type(task.exception()).__name__,
+                task.exception(),
+            )
 
 
 async def _never(*args: Any, **kwargs: Any) -> None:  # a method access is checked for, not called

@@ -54,7 +54,7 @@ class AuthSettings:
     admin_role: str | None = "admin"
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "AuthSettings":
+    def from_config(cls, config: dict[str, Any]) -> AuthSettings:
         """The settings in ``config`` (server/config.json as a dict); a ValueError names the key
         that cannot be used."""
         raw = config.get("auth")
@@ -66,10 +66,10 @@ class AuthSettings:
             raise ValueError('"auth" must be an object, e.g. {"enabled": true}, or true/false')
         enabled = raw.get("enabled")
         if enabled is not None and not isinstance(enabled, bool):
-            raise ValueError('auth.enabled must be true or false')
+            raise ValueError("auth.enabled must be true or false")
         default = raw.get("defaultPermission")
         if default is not None and default not in PERMISSIONS:
-            raise ValueError(f'auth.defaultPermission must be one of {", ".join(PERMISSIONS)}, not {default!r}')
+            raise ValueError(f"auth.defaultPermission must be one of {', '.join(PERMISSIONS)}, not {default!r}")
         status = config.get("aclErrorStatus", 401)
         if status not in (401, 403, 404):
             raise ValueError(f"aclErrorStatus must be 401, 403 or 404, not {status!r}")
@@ -86,8 +86,9 @@ class AuthSettings:
                 storage=str(throttle.get("storage", "memory://")),
             )
         else:
-            raise ValueError('auth.loginThrottle must be an object such as {"perAccount": "10 per 15 minutes"}, '
-                             "or false")
+            raise ValueError(
+                'auth.loginThrottle must be an object such as {"perAccount": "10 per 15 minutes"}, or false'
+            )
         cookie = raw.get("cookie")
         secret = None
         if cookie is not None:
@@ -95,14 +96,23 @@ class AuthSettings:
                 raise ValueError('auth.cookie needs a "secret" of at least 16 characters, e.g. "${COOKIE_SECRET}"')
             secret = cookie["secret"]
         origins = raw.get("redirectOrigins", [])
-        if not isinstance(origins, list) or not all(isinstance(o, str) and o.startswith(("http://", "https://"))
-                                                    for o in origins):
+        if not isinstance(origins, list) or not all(
+            isinstance(o, str) and o.startswith(("http://", "https://")) for o in origins
+        ):
             raise ValueError('auth.redirectOrigins must be a list of origins such as "https://app.example.com"')
         admin_role = raw.get("adminRole", "admin")
         if admin_role is False:
             admin_role = None
         if admin_role is not None and (not isinstance(admin_role, str) or not admin_role or admin_role.startswith("$")):
             raise ValueError('auth.adminRole must be the name of a static role, such as "admin", or null')
-        return cls(enabled=enabled, admin_role=admin_role, default_permission=default, acl_error_status=status,
-                   cache_seconds=float(seconds), hashing=HashSettings.from_config(raw.get("passwordHashing")),
-                   throttle=throttle_settings, cookie_secret=secret, redirect_origins=tuple(origins))
+        return cls(
+            enabled=enabled,
+            admin_role=admin_role,
+            default_permission=default,
+            acl_error_status=status,
+            cache_seconds=float(seconds),
+            hashing=HashSettings.from_config(raw.get("passwordHashing")),
+            throttle=throttle_settings,
+            cookie_secret=secret,
+            redirect_origins=tuple(origins),
+        )

@@ -46,8 +46,8 @@ class LoginThrottle:
         if waits:
             wait = max(waits)
             raise TooManyRequestsError(
-                f"Too many failed attempts: try again in {wait} seconds", retry_after=wait,
-                code="TOO_MANY_ATTEMPTS")
+                f"Too many failed attempts: try again in {wait} seconds", retry_after=wait, code="TOO_MANY_ATTEMPTS"
+            )
 
     async def failed(self, account: str | None, address: str | None) -> None:
         for limit, key in self._keys(account, address):

@@ -26,8 +26,15 @@ if TYPE_CHECKING:
     from ._service import AccessControl, CallAccess
 
 _OPTIONS = Accept("options", "object", "options")
-_REST_WRITES = ("create", "patchOrCreate", "replaceOrCreate", "upsertWithWhere", "replaceById",
-                "updateAll", "prototype.patchAttributes")
+_REST_WRITES = (
+    "create",
+    "patchOrCreate",
+    "replaceOrCreate",
+    "upsertWithWhere",
+    "replaceById",
+    "updateAll",
+    "prototype.patchAttributes",
+)
 _REDIRECT_SCHEMES = ("http://", "https://")
 
 
@@ -38,7 +45,7 @@ def set_up_token_model(model: type[Model]) -> None:
             ctx.instance.__data__["id"] = new_token_id()
 
 
-def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
+def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
     if model.__bases__[0] is UserModel:
         for method in user_methods(model.spec.name):
             model._runtime.remote_methods[method.full_name] = method
@@ -62,11 +69,17 @@ def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
         data = ctx.instance.__data__ if ctx.instance is not None else ctx.data
         if not data:
             return
-        if "password" in data and not ctx.is_new_instance and setting(ctx.Model, "rejectPasswordChangesViaPatchOrReplace") \
-                and not ctx.options.get("setPassword"):
-            raise UnauthorizedError("Changing user password via patch/replace API is not allowed. "
-                                    "Use changePassword() or setPassword() instead.",
-                                    code="PASSWORD_CHANGE_NOT_ALLOWED")
+        if (
+            "password" in data
+            and not ctx.is_new_instance
+            and setting(ctx.Model, "rejectPasswordChangesViaPatchOrReplace")
+            and not ctx.options.get("setPassword")
+        ):
+            raise UnauthorizedError(
+                "Changing user password via patch/replace API is not allowed. "
+                "Use changePassword() or setPassword() instead.",
+                code="PASSWORD_CHANGE_NOT_ALLOWED",
+            )
         plain = data.get("password")
         if isinstance(plain, str) and plain and not is_hashed(plain):
             data["password"] = await anyio.to_thread.run_sync(passwords.hash, plain)
@@ -100,8 +113,11 @@ def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
         users = await ctx.Model.find({"where": where})
         ctx.hook_state["originalUserData"] = [(u.id, u.get("email"), u.get("password")) for u in users]
         new_email = data.get("email")
-        if new_email and setting(ctx.Model, "emailVerificationRequired") and any(
-                email != new_email for _, email, _ in ctx.hook_state["originalUserData"]):
+        if (
+            new_email
+            and setting(ctx.Model, "emailVerificationRequired")
+            and any(email != new_email for _, email, _ in ctx.hook_state["originalUserData"])
+        ):
             data["emailVerified"] = False
 
     @model.observe("after save")
@@ -111,8 +127,11 @@ def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
             return
         data = ctx.instance.__data__ if ctx.instance is not None else (ctx.data or {})
         email, password = data.get("email"), data.get("password")
-        changed = [uid for uid, old_email, old_password in original
-                   if (email and old_email != email) or (password and old_password != password)]
+        changed = [
+            uid
+            for uid, old_email, old_password in original
+            if (email and old_email != email) or (password and old_password != password)
+        ]
         if changed:
             current = ctx.options.get("accessToken")
             await _end_tokens(ctx.Model, control, changed, current.id if current is not None else None)
@@ -130,7 +149,7 @@ def set_up_user_model(model: type[UserModel], control: "AccessControl") -> None:
         model.before_remote(name, _not_for_clients)
 
 
-async def _end_tokens(model: type[UserModel], control: "AccessControl", user_ids: list, keep: Any) -> None:
+async def _end_tokens(model: type[UserModel], control: AccessControl, user_ids: list, keep: Any) -> None:
     relation = model._runtime.relations.get("accessTokens")
     if relation is None or relation.target is None or relation.target.datasource is None:
         return
@@ -159,7 +178,7 @@ def _not_for_clients(ctx) -> None:
 # -- the remote methods ------------------------------------------------------------------------
 
 
-def _access(options: dict | None) -> "CallAccess | None":
+def _access(options: dict | None) -> CallAccess | None:
     return (options or {}).get("_auth")
 
 
@@ -169,8 +188,9 @@ async def _login(Model, credentials=None, include=None, options=None):
     if credentials is None:
         credentials = {}
     if not isinstance(credentials, dict):
-        raise BadRequestError("credentials must be an object with email or username, and password",
-                              code="INVALID_CREDENTIALS")
+        raise BadRequestError(
+            "credentials must be an object with email or username, and password", code="INVALID_CREDENTIALS"
+        )
     account = account_key(Model.spec.name, credentials)
     client = access.client if access is not None else None
     throttle = control.throttle
@@ -201,7 +221,7 @@ async def _logout(Model, options=None):
         access.response_headers.append((b"set-cookie", _cookie("access_token=; Max-Age=0", access)))
 
 
-def _cookie(value: str, access: "CallAccess") -> bytes:
+def _cookie(value: str, access: CallAccess) -> bytes:
     """The token cookie: never readable by scripts, not sent on other sites' requests, and over
     HTTPS only sent back over HTTPS."""
     secure = "; Secure" if access.secure else ""
@@ -231,8 +251,11 @@ def _safe_redirect(Model, redirect: Any) -> str:
     allowed = Model._auth().redirect_origins
     if text.startswith(_REDIRECT_SCHEMES) and any(text == o or text.startswith(o.rstrip("/") + "/") for o in allowed):
         return text
-    raise BadRequestError("redirect must be a path on this server, or a URL on one of the origins "
-                          "auth.redirectOrigins in server/config.json lists", code="INVALID_REDIRECT")
+    raise BadRequestError(
+        "redirect must be a path on this server, or a URL on one of the origins "
+        "auth.redirectOrigins in server/config.json lists",
+        code="INVALID_REDIRECT",
+    )
 
 
 async def _reset_password(Model, options=None, remoting=None):
@@ -253,8 +276,7 @@ async def _reset_password(Model, options=None, remoting=None):
 
 async def _change_password(Model, oldPassword=None, newPassword=None, options=None):
     token = (options or {}).get("accessToken")
-    await Model.change_password(token.get("userId") if token is not None else None, oldPassword,
-                                newPassword, options)
+    await Model.change_password(token.get("userId") if token is not None else None, oldPassword, newPassword, options)
 
 
 async def _set_password(Model, newPassword=None, options=None):
@@ -270,42 +292,83 @@ def user_methods(model_name: str) -> list[RemoteMethod]:
     """LoopBack 3's User remote methods, with its routes and arguments."""
     return [
         RemoteMethod(
-            name="login", fn=_login,
-            accepts=[Accept("credentials", "object", "body"),
-                     Accept("include", ["string"], "query",
-                            description="Related objects to include in the response. See the description "
-                                        "of return value for more details."), _OPTIONS],
-            returns=[Returns("accessToken", "object", True,
-                             "The response body contains properties of the AccessToken created on login.\n"
-                             "Depending on the value of `include` parameter, the body may contain additional "
-                             "properties:\n\n  - `user` - `U+007BUserU+007D` - Data of the currently logged in "
-                             "user. (`include=user`)\n\n")],
-            http=[Endpoint("POST", "/login")], description="Login a user with username/email and password."),
+            name="login",
+            fn=_login,
+            accepts=[
+                Accept("credentials", "object", "body"),
+                Accept(
+                    "include",
+                    ["string"],
+                    "query",
+                    description="Related objects to include in the response. See the description "
+                    "of return value for more details.",
+                ),
+                _OPTIONS,
+            ],
+            returns=[
+                Returns(
+                    "accessToken",
+                    "object",
+                    True,
+                    "The response body contains properties of the AccessToken created on login.\n"
+                    "Depending on the value of `include` parameter, the body may contain additional "
+                    "properties:\n\n  - `user` - `U+007BUserU+007D` - Data of the currently logged in "
+                    "user. (`include=user`)\n\n",
+                )
+            ],
+            http=[Endpoint("POST", "/login")],
+            description="Login a user with username/email and password.",
+        ),
         RemoteMethod(
-            name="logout", fn=_logout, accepts=[_OPTIONS], http=[Endpoint("POST", "/logout")],
-            description="Logout a user with access token."),
+            name="logout",
+            fn=_logout,
+            accepts=[_OPTIONS],
+            http=[Endpoint("POST", "/logout")],
+            description="Logout a user with access token.",
+        ),
         RemoteMethod(
-            name="verify", fn=_verify, accepts=[_OPTIONS], http=[Endpoint("POST", "/:id/verify")],
+            name="verify",
+            fn=_verify,
+            accepts=[_OPTIONS],
+            http=[Endpoint("POST", "/:id/verify")],
             is_static=False,
-            description="Trigger user's identity verification with configured verifyOptions"),
+            description="Trigger user's identity verification with configured verifyOptions",
+        ),
         RemoteMethod(
-            name="confirm", fn=_confirm,
-            accepts=[Accept("uid", "string", "query", True), Accept("token", "string", "query", True),
-                     Accept("redirect", "string", "query"), _OPTIONS],
+            name="confirm",
+            fn=_confirm,
+            accepts=[
+                Accept("uid", "string", "query", True),
+                Accept("token", "string", "query", True),
+                Accept("redirect", "string", "query"),
+                _OPTIONS,
+            ],
             http=[Endpoint("GET", "/confirm")],
-            description="Confirm a user registration with identity verification token."),
+            description="Confirm a user registration with identity verification token.",
+        ),
         RemoteMethod(
-            name="resetPassword", fn=_reset_password,
+            name="resetPassword",
+            fn=_reset_password,
             accepts=[Accept("options", "object", "body"), Accept("remoting", "object", "options")],
-            http=[Endpoint("POST", "/reset")], description="Reset password for a user with email."),
+            http=[Endpoint("POST", "/reset")],
+            description="Reset password for a user with email.",
+        ),
         RemoteMethod(
-            name="changePassword", fn=_change_password,
-            accepts=[Accept("oldPassword", "string", "form", True), Accept("newPassword", "string", "form", True),
-                     _OPTIONS],
-            http=[Endpoint("POST", "/change-password")], description="Change a user's password."),
+            name="changePassword",
+            fn=_change_password,
+            accepts=[
+                Accept("oldPassword", "string", "form", True),
+                Accept("newPassword", "string", "form", True),
+                _OPTIONS,
+            ],
+            http=[Endpoint("POST", "/change-password")],
+            description="Change a user's password.",
+        ),
         RemoteMethod(
-            name="setPassword", fn=_set_password,
+            name="setPassword",
+            fn=_set_password,
             accepts=[Accept("newPassword", "string", "form", True), _OPTIONS],
             http=[Endpoint("POST", "/reset-password")],
-            description="Reset user's password via a password-reset token."),
+            description="Reset user's password via a password-reset token.",
+        ),
     ]

@@ -23,20 +23,37 @@ class Entry(NamedTuple):
 
 
 COMMANDS: dict[str, Entry] = {
-    "new-app": Entry("lbpy._cli._new_app", "Create a new app: its server/ and common/ folders, pyproject.toml, README and a smoke test."),
+    "new-app": Entry(
+        "lbpy._cli._new_app",
+        "Create a new app: its server/ and common/ folders, pyproject.toml, README and a smoke test.",
+    ),
     "datasource": Entry("lbpy._cli._datasource", "Create a datasource (LoopBack 3's loopback:datasource)."),
     "model": Entry("lbpy._cli._model", "Create a model and its properties (LoopBack 3's loopback:model)."),
     "property": Entry("lbpy._cli._property", "Add a property to a model (LoopBack 3's loopback:property)."),
     "relation": Entry("lbpy._cli._relation", "Add a relation between two models (LoopBack 3's loopback:relation)."),
-    "remote-method": Entry("lbpy._cli._remote_method", "Add a remote method to a model (LoopBack 3's loopback:remote-method)."),
+    "remote-method": Entry(
+        "lbpy._cli._remote_method", "Add a remote method to a model (LoopBack 3's loopback:remote-method)."
+    ),
     "acl": Entry("lbpy._cli._acl", "Add an ACL entry to a model, or to every model (LoopBack 3's loopback:acl)."),
-    "connector": Entry("lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."),
-    "openapi": Entry("lbpy._cli._openapi", "Generate models and a datasource from an OpenAPI document (LoopBack 3's lb swagger)."),
-    "discover": Entry("lbpy._cli._discover", "List what a datasource's connector exposes and write the chosen tables as models."),
-    "export-api-def": Entry("lbpy._cli._export", "Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."),
+    "connector": Entry(
+        "lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."
+    ),
+    "openapi": Entry(
+        "lbpy._cli._openapi", "Generate models and a datasource from an OpenAPI document (LoopBack 3's lb swagger)."
+    ),
+    "discover": Entry(
+        "lbpy._cli._discover", "List what a datasource's connector exposes and write the chosen tables as models."
+    ),
+    "export-api-def": Entry(
+        "lbpy._cli._export", "Write the app's OpenAPI document, or its Swagger 2.0 document, without starting a server."
+    ),
     "info": Entry("lbpy._cli._info", "Show the app's models, datasources and connectors."),
-    "migrate": Entry("lbpy._cli._migrate", "Create or update the database tables of the app's models, printing the SQL."),
-    "start": Entry("lbpy._cli._start", "Serve the app in the current folder (or --app DIR): its REST API and the API explorer."),
+    "migrate": Entry(
+        "lbpy._cli._migrate", "Create or update the database tables of the app's models, printing the SQL."
+    ),
+    "start": Entry(
+        "lbpy._cli._start", "Serve the app in the current folder (or --app DIR): its REST API and the API explorer."
+    ),
 }
 
 

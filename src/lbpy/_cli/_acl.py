@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -38,13 +38,16 @@ ACCESS_TITLES = {"*": "All (match all types)", "READ": "Read", "WRITE": "Write",
 #: LoopBack's built-in roles, in its prompt's order
 ROLES = ("$everyone", "$unauthenticated", "$authenticated", "$owner")
 OTHER_ROLE = "other"
-ROLE_TITLES = {"$everyone": "All users ($everyone)", "$unauthenticated": "Any unauthenticated user ($unauthenticated)",
-               "$authenticated": "Any authenticated user ($authenticated)",
-               "$owner": "The user owning the object ($owner)", OTHER_ROLE: "other (a role of the app)"}
+ROLE_TITLES = {
+    "$everyone": "All users ($everyone)",
+    "$unauthenticated": "Any unauthenticated user ($unauthenticated)",
+    "$authenticated": "Any authenticated user ($authenticated)",
+    "$owner": "The user owning the object ($owner)",
+    OTHER_ROLE: "other (a role of the app)",
+}
 PERMISSIONS = ("ALLOW", "DENY")
 PERMISSION_TITLES = {"ALLOW": "Explicitly grant access (ALLOW)", "DENY": "Explicitly deny access (DENY)"}
-CONFIG_KEYS = ["model", "allModels", "scope", "property", "method", "accessType", "role", "customRole",
-               "permission"]
+CONFIG_KEYS = ["model", "allModels", "scope", "property", "method", "accessType", "role", "customRole", "permission"]
 
 #: what LoopBack matches an ACL's ``property`` against: a remote method's name (instance
 #: methods without ``prototype.``), or one of its aliases
@@ -62,8 +65,12 @@ class NewAcl:
 
     def definition(self) -> dict[str, Any]:
         """The entry in the model JSON's ``acls``, keys in the order LoopBack's generator wrote them."""
-        entry: dict[str, Any] = {"accessType": self.access_type, "principalType": self.principal_type,
-                                 "principalId": self.principal_id, "permission": self.permission}
+        entry: dict[str, Any] = {
+            "accessType": self.access_type,
+            "principalType": self.principal_type,
+            "principalId": self.principal_id,
+            "permission": self.permission,
+        }
         if self.property is not None:
             entry["property"] = self.property
         return entry
@@ -74,20 +81,26 @@ class NewAcl:
 
 def check_scope(scope: Any, *, flag: str = "--scope") -> str:
     if scope not in SCOPES:
-        raise UsageError(f"{flag}: {json.dumps(scope)} is not an ACL scope; use all (every method and property) "
-                         "or method (a single method, named with --method)")
+        raise UsageError(
+            f"{flag}: {json.dumps(scope)} is not an ACL scope; use all (every method and property) "
+            "or method (a single method, named with --method)"
+        )
     return scope
 
 
 def check_method_name(name: Any, *, flag: str = "--method") -> str:
     if isinstance(name, str) and name.startswith("prototype."):
-        raise UsageError(f'{flag}: an ACL names an instance method without "prototype." '
-                         f"(use --method {name[len('prototype.'):] or 'NAME'})")
+        raise UsageError(
+            f'{flag}: an ACL names an instance method without "prototype." '
+            f"(use --method {name[len('prototype.') :] or 'NAME'})"
+        )
     if name == "*":
-        raise UsageError(f"{flag}: \"*\" is every method; use --scope all instead")
+        raise UsageError(f'{flag}: "*" is every method; use --scope all instead')
     if not isinstance(name, str) or not _METHOD_NAME.fullmatch(name):
-        raise UsageError(f"{flag}: {json.dumps(name)} is not a method name; use a remote method's name, "
-                         "e.g. find, deleteById, patchAttributes or __get__orders")
+        raise UsageError(
+            f"{flag}: {json.dumps(name)} is not a method name; use a remote method's name, "
+            "e.g. find, deleteById, patchAttributes or __get__orders"
+        )
     return name
 
 
@@ -112,12 +125,15 @@ def check_custom_role(role: Any, *, flag: str = "--role") -> str:
     if not isinstance(role, str) or not role.strip():
         raise UsageError(f"{flag}: a role name is required, e.g. --role admin")
     if role != role.strip() or _CONTROL.search(role):
-        raise UsageError(f"{flag}: {json.dumps(role)} is not a role name (no control characters, "
-                         "no spaces at either end)")
+        raise UsageError(
+            f"{flag}: {json.dumps(role)} is not a role name (no control characters, no spaces at either end)"
+        )
     if role.startswith("$"):
         # a typo in a built-in role would match nobody: a DENY that protects nothing
-        raise UsageError(f"{flag}: {json.dumps(role)} is not one of LoopBack's built-in roles "
-                         f"({', '.join(ROLES)}); the name of a role of the app does not start with $")
+        raise UsageError(
+            f"{flag}: {json.dumps(role)} is not one of LoopBack's built-in roles "
+            f"({', '.join(ROLES)}); the name of a role of the app does not start with $"
+        )
     if role == OTHER_ROLE:
         raise UsageError(f'{flag}: "other" asks for a role of the app; pass its name instead, e.g. --role admin')
     return role
@@ -129,7 +145,7 @@ def check_permission(permission: Any, *, flag: str = "--permission") -> str:
     raise UsageError(f"{flag}: {json.dumps(permission)} is not a permission; use ALLOW or DENY")
 
 
-def _bool_answer(asker: "Asker", key: str, flag: str) -> bool | None:
+def _bool_answer(asker: Asker, key: str, flag: str) -> bool | None:
     if not asker.has_answer(key):
         return None
     value = asker.answer(key)
@@ -138,7 +154,7 @@ def _bool_answer(asker: "Asker", key: str, flag: str) -> bool | None:
     return value
 
 
-def _first_answer(asker: "Asker", *keys: str) -> Any:
+def _first_answer(asker: Asker, *keys: str) -> Any:
     for key in keys:
         if asker.has_answer(key):
             return asker.answer(key)
@@ -148,9 +164,18 @@ def _first_answer(asker: "Asker", *keys: str) -> Any:
 # -- asking ---------------------------------------------------------------------------------------
 
 
-def ask_acl(project: "AppProject", asker: "Asker", *, model: Any = None, all_models: bool = False,
-            scope: Any = None, method: Any = None, access_type: Any = None, role: Any = None,
-            permission: Any = None) -> tuple[list[str] | None, NewAcl]:
+def ask_acl(
+    project: AppProject,
+    asker: Asker,
+    *,
+    model: Any = None,
+    all_models: bool = False,
+    scope: Any = None,
+    method: Any = None,
+    access_type: Any = None,
+    role: Any = None,
+    permission: Any = None,
+) -> tuple[list[str] | None, NewAcl]:
     """The models to change (``None``: every model of the app) and the entry to add to them."""
     models = {n: d for n, (_, d) in sorted(project.model_definitions().items())}
     if not models:
@@ -168,53 +193,104 @@ def ask_acl(project: "AppProject", asker: "Asker", *, model: Any = None, all_mod
     if not all_models:
         # --yes takes LoopBack's default (every model); with no terminal the choice must be made
         default = ALL_MODELS if asker.prompting or asker.yes else None
-        model = asker.select("Select the model to apply the ACL entry to", [ALL_MODELS, *names], value=model,
-                             default=default, flag="--model MODEL or --all-models", key="model",
-                             what="The model to apply the ACL entry to",
-                             validate=lambda m: m if m == ALL_MODELS else check_model(m, models, flag="--model"))
+        model = asker.select(
+            "Select the model to apply the ACL entry to",
+            [ALL_MODELS, *names],
+            value=model,
+            default=default,
+            flag="--model MODEL or --all-models",
+            key="model",
+            what="The model to apply the ACL entry to",
+            validate=lambda m: m if m == ALL_MODELS else check_model(m, models, flag="--model"),
+        )
         all_models = model == ALL_MODELS
 
     if method is None:
         method = _first_answer(asker, "method", "property")
     if scope is None and not asker.has_answer("scope") and method is not None:
         scope = "method"
-    scope = asker.select("Select the ACL scope", list(SCOPES), value=scope, default="all", flag="--scope",
-                         key="scope", titles=SCOPE_TITLES, validate=check_scope)
+    scope = asker.select(
+        "Select the ACL scope",
+        list(SCOPES),
+        value=scope,
+        default="all",
+        flag="--scope",
+        key="scope",
+        titles=SCOPE_TITLES,
+        validate=check_scope,
+    )
     if scope == "all" and method is not None:
         raise UsageError("--method names a single method: pass --scope method, or leave --method out")
     if scope == "method":
-        method = asker.text("Enter the method name", value=method, flag="--method", key="method",
-                            what="The method name", validate=check_method_name)
+        method = asker.text(
+            "Enter the method name",
+            value=method,
+            flag="--method",
+            key="method",
+            what="The method name",
+            validate=check_method_name,
+        )
 
     if access_type is None:
         access_type = _first_answer(asker, "accessType")
     if scope == "all":
-        access_type = asker.select("Select the access type", list(ACCESS_TYPES), value=access_type, default="*",
-                                   flag="--access-type", key="accessType", titles=ACCESS_TITLES,
-                                   validate=check_access_type)
+        access_type = asker.select(
+            "Select the access type",
+            list(ACCESS_TYPES),
+            value=access_type,
+            default="*",
+            flag="--access-type",
+            key="accessType",
+            titles=ACCESS_TITLES,
+            validate=check_access_type,
+        )
     else:
         # LoopBack's generator does not ask: a method's entry is EXECUTE (which matches READ and WRITE)
         access_type = "EXECUTE" if access_type is None else check_access_type(access_type)
 
-    role = asker.select("Select the role", [*ROLES, OTHER_ROLE], value=role, default="$everyone", flag="--role",
-                        key="role", titles=ROLE_TITLES, validate=check_role)
+    role = asker.select(
+        "Select the role",
+        [*ROLES, OTHER_ROLE],
+        value=role,
+        default="$everyone",
+        flag="--role",
+        key="role",
+        titles=ROLE_TITLES,
+        validate=check_role,
+    )
     if role == OTHER_ROLE:
-        role = asker.text("Enter the role name", flag="--role NAME", key="customRole",
-                          what="The name of the app's role", validate=check_custom_role)
+        role = asker.text(
+            "Enter the role name",
+            flag="--role NAME",
+            key="customRole",
+            what="The name of the app's role",
+            validate=check_custom_role,
+        )
 
     # LoopBack's permission question has no default: --yes does not grant or deny on its own
-    permission = asker.select("Select the permission to apply", list(PERMISSIONS), value=permission,
-                              flag="--permission ALLOW or --permission DENY", key="permission",
-                              what="The permission", titles=PERMISSION_TITLES, validate=check_permission)
-    acl = NewAcl(access_type=access_type, principal_id=role, permission=permission,
-                 property=method if scope == "method" else None)
+    permission = asker.select(
+        "Select the permission to apply",
+        list(PERMISSIONS),
+        value=permission,
+        flag="--permission ALLOW or --permission DENY",
+        key="permission",
+        what="The permission",
+        titles=PERMISSION_TITLES,
+        validate=check_permission,
+    )
+    acl = NewAcl(
+        access_type=access_type,
+        principal_id=role,
+        permission=permission,
+        property=method if scope == "method" else None,
+    )
     return (None if all_models else [model]), acl
 
 
 # -- doing ---------------------------------------------------------------------------------------
 
 
-def add_acl(project: "AppProject", models: list[str] | None, acl: NewAcl) -> dict[str, str]:
+def add_acl(project: AppProject, models: list[str] | None, acl: NewAcl) -> dict[str, str]:
     """Append ``acl`` to the ``acls`` of ``models`` (``None``: every model of the app), as one
     change: every file or none. A model that already holds the same entry is left as it is.
     Returns relative path -> "update" / "keep"."""
@@ -255,17 +331,21 @@ def add_acl(project: "AppProject", models: list[str] | None, acl: NewAcl) -> dic
 
 
 def command(
-    model: Optional[str] = typer.Option(None, "--model", help="The model to add the entry to."),
+    model: str | None = typer.Option(None, "--model", help="The model to add the entry to."),
     all_models: bool = typer.Option(False, "--all-models", help="Add the entry to every model of the app."),
-    scope: Optional[str] = typer.Option(
-        None, "--scope", help="all (every method and property) or method (a single method)."),
-    method: Optional[str] = typer.Option(
-        None, "--method", "--property", help="The single method the entry is for, e.g. deleteById."),
-    access_type: Optional[str] = typer.Option(
-        None, "--access-type", help="READ, WRITE, EXECUTE or ALL (a single method's entry is EXECUTE)."),
-    role: Optional[str] = typer.Option(
-        None, "--role", help="$everyone, $unauthenticated, $authenticated, $owner, or a role of the app."),
-    permission: Optional[str] = typer.Option(None, "--permission", help="ALLOW or DENY."),
+    scope: str | None = typer.Option(
+        None, "--scope", help="all (every method and property) or method (a single method)."
+    ),
+    method: str | None = typer.Option(
+        None, "--method", "--property", help="The single method the entry is for, e.g. deleteById."
+    ),
+    access_type: str | None = typer.Option(
+        None, "--access-type", help="READ, WRITE, EXECUTE or ALL (a single method's entry is EXECUTE)."
+    ),
+    role: str | None = typer.Option(
+        None, "--role", help="$everyone, $unauthenticated, $authenticated, $owner, or a role of the app."
+    ),
+    permission: str | None = typer.Option(None, "--permission", help="ALLOW or DENY."),
     yes: Yes = False,
     config: ConfigAnswers = None,
     app_dir: AppDir = Path("."),
@@ -273,8 +353,17 @@ def command(
     """Add an ACL entry to a model, or to every model (LoopBack 3's loopback:acl)."""
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
-        models, acl = ask_acl(project, asker, model=model, all_models=all_models, scope=scope, method=method,
-                              access_type=access_type, role=role, permission=permission)
+        models, acl = ask_acl(
+            project,
+            asker,
+            model=model,
+            all_models=all_models,
+            scope=scope,
+            method=method,
+            access_type=access_type,
+            role=role,
+            permission=permission,
+        )
         actions = add_acl(project, models, acl)
         report(actions)
         changed = [path for path, action in actions.items() if action == "update"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .._errors import UsageError
 from ._errors import stdin_is_terminal
@@ -43,7 +44,7 @@ def load_config(text: str | None, accepted: Iterable[str] | None = None) -> dict
     except ValueError as exc:
         raise UsageError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{source} must be a JSON object of answers, e.g. '{{\"name\": \"x\"}}'")
+        raise UsageError(f'{source} must be a JSON object of answers, e.g. \'{{"name": "x"}}\'')
     if accepted is not None:
         known = {config_key(k): k for k in accepted}
         for key in data:
@@ -53,8 +54,9 @@ def load_config(text: str | None, accepted: Iterable[str] | None = None) -> dict
 
 
 class Asker:
-    def __init__(self, *, yes: bool = False, interactive: bool | None = None,
-                 config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, yes: bool = False, interactive: bool | None = None, config: dict[str, Any] | None = None
+    ) -> None:
         self.yes = yes
         self.interactive = stdin_is_terminal() if interactive is None else interactive
         self.config = {config_key(k): v for k, v in (config or {}).items()}
@@ -84,9 +86,20 @@ class Asker:
             return validate(default) if validate and default is not None else default
         return _PROMPT
 
-    def text(self, label: str, *, value: Any = None, default: str | None = None, flag: str,
-             validate: Validator | None = None, required: bool = True, secret: bool = False,
-             key: str | None = None, instruction: str | None = None, what: str | None = None) -> Any:
+    def text(
+        self,
+        label: str,
+        *,
+        value: Any = None,
+        default: str | None = None,
+        flag: str,
+        validate: Validator | None = None,
+        required: bool = True,
+        secret: bool = False,
+        key: str | None = None,
+        instruction: str | None = None,
+        what: str | None = None,
+    ) -> Any:
         """``what`` names the answer in the message for a missing one (default: the label)."""
         value = self._given(value, key, flag)
         got = self._resolve(value, default, flag, what or label, validate, required)
@@ -107,22 +120,31 @@ class Asker:
         if secret:
             question = questionary.password(f"{label}:", validate=check, instruction=instruction)
         else:
-            question = questionary.text(f"{label}:", validate=check, default=default or "",
-                                        instruction=instruction)
+            question = questionary.text(f"{label}:", validate=check, default=default or "", instruction=instruction)
         answer = _unsafe(question)
         answer = answer if answer else default
         if answer in (None, "") and not required:
             return None
         return validate(answer) if validate else answer
 
-    def select(self, label: str, choices: Sequence[str], *, value: Any = None, default: str | None = None,
-               flag: str, validate: Validator | None = None, titles: dict[str, str] | None = None,
-               key: str | None = None, what: str | None = None) -> Any:
+    def select(
+        self,
+        label: str,
+        choices: Sequence[str],
+        *,
+        value: Any = None,
+        default: str | None = None,
+        flag: str,
+        validate: Validator | None = None,
+        titles: dict[str, str] | None = None,
+        key: str | None = None,
+        what: str | None = None,
+    ) -> Any:
         def check(answer: Any) -> Any:
             if validate:
                 return validate(answer)
             if answer not in choices:
-                raise UsageError(f"{flag} must be one of: {', '.join(choices)} (got \"{answer}\")")
+                raise UsageError(f'{flag} must be one of: {", ".join(choices)} (got "{answer}")')
             return answer
 
         value = self._given(value, key, flag)
@@ -132,12 +154,19 @@ class Asker:
         import questionary
 
         options = [questionary.Choice(titles.get(c, c) if titles else c, value=c) for c in choices]
-        return check(_unsafe(questionary.select(
-            f"{label}:", choices=options, default=default if default in choices else None,
-        )))
+        return check(
+            _unsafe(
+                questionary.select(
+                    f"{label}:",
+                    choices=options,
+                    default=default if default in choices else None,
+                )
+            )
+        )
 
-    def confirm(self, label: str, *, value: bool | None = None, default: bool = True, flag: str,
-                key: str | None = None) -> bool:
+    def confirm(
+        self, label: str, *, value: bool | None = None, default: bool = True, flag: str, key: str | None = None
+    ) -> bool:
         value = self._given(value, key, flag)
         if value is not None:
             if not isinstance(value, bool):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -24,23 +23,30 @@ from ._options import Yes
 
 def command(
     name: str = typer.Argument(..., help="The connector's name, as datasources.json will spell it."),
-    package_name: Optional[str] = typer.Option(
+    package_name: str | None = typer.Option(
         None, "--package-name", help="The Python package's name.", show_default="lbpy-connector-NAME"
     ),
-    directory: Optional[Path] = typer.Option(
-        None, "--directory", "-d", help="Where to write the package.",
+    directory: Path | None = typer.Option(
+        None,
+        "--directory",
+        "-d",
+        help="Where to write the package.",
         show_default="next to the app, or ./PACKAGE-NAME outside an app",
     ),
-    description: Optional[str] = typer.Option(None, "--description", help="One line about the connector."),
-    author: Optional[str] = typer.Option(None, "--author", help="The package's author.",
-                                         show_default="git's user.name"),
-    is_async: Optional[bool] = typer.Option(
-        None, "--async/--sync", help="async def methods (an asyncio client), or plain ones run in threads.",
+    description: str | None = typer.Option(None, "--description", help="One line about the connector."),
+    author: str | None = typer.Option(None, "--author", help="The package's author.", show_default="git's user.name"),
+    is_async: bool | None = typer.Option(
+        None,
+        "--async/--sync",
+        help="async def methods (an asyncio client), or plain ones run in threads.",
         show_default="--sync; the http template is always async",
     ),
-    template: Optional[str] = typer.Option(
-        None, "--template", help="memory: an example backend kept in memory; http: a remote REST API "
-        "called through lbpy.http, tested against an in-process fake of it.", show_default="memory",
+    template: str | None = typer.Option(
+        None,
+        "--template",
+        help="memory: an example backend kept in memory; http: a remote REST API "
+        "called through lbpy.http, tested against an in-process fake of it.",
+        show_default="memory",
     ),
     yes: Yes = False,
     force: bool = typer.Option(False, "--force", help="Write into a directory that is not empty."),
@@ -54,23 +60,37 @@ def command(
             raise UsageError(f'--template must be one of: {", ".join(TEMPLATES)} (got "{template}")')
         if template == "http" and is_async is False:
             raise UsageError("--sync: the http template's client is async (httpx); leave --sync out")
-        package_name = ask.text("Package name", value=package_name, default=f"lbpy-connector-{name}",
-                                flag="--package-name", validate=check_package_name)
+        package_name = ask.text(
+            "Package name",
+            value=package_name,
+            default=f"lbpy-connector-{name}",
+            flag="--package-name",
+            validate=check_package_name,
+        )
         cwd = Path.cwd()
         default_dir = default_directory(package_name, cwd)
         shown_default = _shown(default_dir, cwd)
-        chosen = ask.text("Directory", value=str(directory) if directory is not None else None,
-                          default=shown_default, flag="--directory")
-        description = ask.text("Description", value=description,
-                               default=f"The {name} connector for lbpy", flag="--description")
+        chosen = ask.text(
+            "Directory",
+            value=str(directory) if directory is not None else None,
+            default=shown_default,
+            flag="--directory",
+        )
+        description = ask.text(
+            "Description", value=description, default=f"The {name} connector for lbpy", flag="--description"
+        )
         author = ask.text("Author", value=author, default=git_user(), flag="--author", required=False)
         if template == "http":
             is_async = True
-        is_async = ask.confirm("Write async methods (async def)", value=is_async, default=False,
-                               flag="--async")
+        is_async = ask.confirm("Write async methods (async def)", value=is_async, default=False, flag="--async")
         answers = ConnectorAnswers(
-            name=name, package_name=package_name, directory=(cwd / chosen).resolve(),
-            description=description, author=author or "", is_async=is_async, template=template,
+            name=name,
+            package_name=package_name,
+            directory=(cwd / chosen).resolve(),
+            description=description,
+            author=author or "",
+            is_async=is_async,
+            template=template,
         )
         render_connector(answers, force=force)
         _report(answers, cwd)

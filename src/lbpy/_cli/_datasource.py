@@ -8,7 +8,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -50,16 +50,28 @@ class KnownPackage:
 #: the short catalogue of connector packages the wizard offers to install: the database drivers
 #: of the built-in SQL connector (lbpy's ``postgresql`` and ``mysql`` extras)
 CATALOGUE: dict[str, KnownPackage] = {
-    p.connector: p for p in (
-        KnownPackage("postgresql", "PostgreSQL", ("sqlalchemy[asyncio]>=2.0.43", "asyncpg>=0.29"),
-                     ("sqlalchemy", "greenlet", "asyncpg")),
-        KnownPackage("mysql", "MySQL and MariaDB", ("sqlalchemy[asyncio]>=2.0.43", "asyncmy>=0.2.9"),
-                     ("sqlalchemy", "greenlet", "asyncmy")),
+    p.connector: p
+    for p in (
+        KnownPackage(
+            "postgresql",
+            "PostgreSQL",
+            ("sqlalchemy[asyncio]>=2.0.43", "asyncpg>=0.29"),
+            ("sqlalchemy", "greenlet", "asyncpg"),
+        ),
+        KnownPackage(
+            "mysql",
+            "MySQL and MariaDB",
+            ("sqlalchemy[asyncio]>=2.0.43", "asyncmy>=0.2.9"),
+            ("sqlalchemy", "greenlet", "asyncmy"),
+        ),
     )
 }
-DESCRIPTIONS = {"memory": "In memory, optionally kept in a JSON file", "sqlite": "SQLite",
-                "rest": "A REST API (LoopBack's REST connector: CRUD and templates)",
-                "openapi": "An OpenAPI 2 or 3 API: every operation a method"}
+DESCRIPTIONS = {
+    "memory": "In memory, optionally kept in a JSON file",
+    "sqlite": "SQLite",
+    "rest": "A REST API (LoopBack's REST connector: CRUD and templates)",
+    "openapi": "An OpenAPI 2 or 3 API: every operation a method",
+}
 
 
 @dataclass
@@ -109,11 +121,10 @@ def missing_modules(connector: str) -> list[str]:
     return [m for m in known.modules if importlib.util.find_spec(m) is None]
 
 
-def settings_schema(connector: str, app_dir: Path) -> tuple["Setting", ...] | None:
+def settings_schema(connector: str, app_dir: Path) -> tuple[Setting, ...] | None:
     """The settings the connector declares, or None when it cannot be loaded here."""
     import inspect
     import sys
-
 
     try:
         initialize = find_initializer(connector, app_dir)
@@ -126,8 +137,11 @@ def settings_schema(connector: str, app_dir: Path) -> tuple["Setting", ...] | No
         pass
     # a connector that checks its settings when it is made: find its class in its module instead
     module = sys.modules.get(getattr(initialize, "__module__", ""))
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, Connector) and c is not Connector] if module else []
+    classes = (
+        [c for _, c in inspect.getmembers(module, inspect.isclass) if issubclass(c, Connector) and c is not Connector]
+        if module
+        else []
+    )
     return next((tuple(c.settings_schema) for c in classes if c.settings_schema), ())
 
 
@@ -147,7 +161,8 @@ def pip_install(requirements: list[str]) -> None:
     with console.status(f"Installing {shown} ..."):
         result = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *requirements],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
     if result.returncode != 0:
         lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
@@ -165,7 +180,7 @@ def pip_install(requirements: list[str]) -> None:
 # -- settings -----------------------------------------------------------------------------------
 
 
-def parse_setting(setting: "Setting | None", key: str, value: Any, *, flag: str) -> Any:
+def parse_setting(setting: Setting | None, key: str, value: Any, *, flag: str) -> Any:
     """A setting's value read as the type its schema declares (``--set`` gives text)."""
     kind = setting.type if setting is not None else None
     if not isinstance(value, str):
@@ -209,25 +224,34 @@ def parse_set_options(items: list[str] | None) -> dict[str, str]:
     return given
 
 
-def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given: dict[str, Any]) -> dict[str, Any]:
+def ask_settings(asker: Asker, name: str, schema: tuple[Setting, ...], given: dict[str, Any]) -> dict[str, Any]:
     """One prompt per declared setting; a secret is masked and may be left to the environment."""
     settings: dict[str, Any] = {}
     for setting in schema:
         flag = f"--set {setting.name}=VALUE"
         label = f"{setting.name}: {setting.description}" if setting.description else setting.name
-        if setting.when and not all(_answered(settings, given, key) in accepted
-                                    for key, accepted in setting.when.items()):
+        if setting.when and not all(
+            _answered(settings, given, key) in accepted for key, accepted in setting.when.items()
+        ):
             continue  # asked only when an earlier answer calls for it (a token for bearer auth)
         value = given.pop(setting.name, None)
         if setting.choices:
             settings[setting.name] = asker.select(
-                label, list(setting.choices), value=value, default=setting.default, flag=flag, key=setting.name)
+                label, list(setting.choices), value=value, default=setting.default, flag=flag, key=setting.name
+            )
             continue
         if setting.secret:
             variable = env_name(name, setting.name)
             reference = f"${{{variable}}}" if setting.required else f"${{{variable}:-}}"
-            answer = asker.text(label, value=value, flag=flag, key=setting.name, secret=True, required=False,
-                                instruction=f"(leave blank to read ${variable} when the app starts)")
+            answer = asker.text(
+                label,
+                value=value,
+                flag=flag,
+                key=setting.name,
+                secret=True,
+                required=False,
+                instruction=f"(leave blank to read ${variable} when the app starts)",
+            )
             if answer not in (None, ""):
                 settings[setting.name] = parse_setting(setting, setting.name, answer, flag=flag)
             elif setting.required or asker.prompting:
@@ -240,11 +264,21 @@ def ask_settings(asker: "Asker", name: str, schema: tuple["Setting", ...], given
                 value = parse_setting(setting, setting.name, value, flag=flag)
             settings[setting.name] = asker.confirm(label, value=value, default=default, flag=flag, key=setting.name)
             continue
-        default = None if setting.default is None else (
-            json.dumps(setting.default) if setting.type == "json" else str(setting.default))
-        answer = asker.text(label, value=value, default=default, flag=flag, key=setting.name,
-                            required=setting.required, what=f"Setting {setting.name}",
-                            validate=lambda a, s=setting, f=flag: parse_setting(s, s.name, a, flag=f))
+        default = (
+            None
+            if setting.default is None
+            else (json.dumps(setting.default) if setting.type == "json" else str(setting.default))
+        )
+        answer = asker.text(
+            label,
+            value=value,
+            default=default,
+            flag=flag,
+            key=setting.name,
+            required=setting.required,
+            what=f"Setting {setting.name}",
+            validate=lambda a, s=setting, f=flag: parse_setting(s, s.name, a, flag=f),
+        )
         if answer is not None and answer != "":
             settings[setting.name] = answer
     for key, value in given.items():
@@ -262,7 +296,7 @@ def _answered(settings: dict[str, Any], given: dict[str, Any], key: str) -> Any:
     return value
 
 
-def check_datasource_name(name: Any, project: "AppProject", *, force: bool = False) -> str:
+def check_datasource_name(name: Any, project: AppProject, *, force: bool = False) -> str:
     if not isinstance(name, str) or not _DATASOURCE_NAME.fullmatch(name):
         raise UsageError(
             f'NAME: "{name}" is not a valid datasource name; use a letter or _, then letters, digits, _ or -'
@@ -272,11 +306,24 @@ def check_datasource_name(name: Any, project: "AppProject", *, force: bool = Fal
     return name
 
 
-def ask_datasource(project: "AppProject", asker: "Asker", *, name: Any = None, connector: Any = None,
-                   install: bool | None = None, settings: dict[str, Any] | None = None,
-                   force: bool = False) -> NewDatasource:
-    name = asker.text("Enter the datasource name", value=name, flag="NAME", key="name", what="A datasource name",
-                      validate=lambda n: check_datasource_name(n, project, force=force))
+def ask_datasource(
+    project: AppProject,
+    asker: Asker,
+    *,
+    name: Any = None,
+    connector: Any = None,
+    install: bool | None = None,
+    settings: dict[str, Any] | None = None,
+    force: bool = False,
+) -> NewDatasource:
+    name = asker.text(
+        "Enter the datasource name",
+        value=name,
+        flag="NAME",
+        key="name",
+        what="A datasource name",
+        validate=lambda n: check_datasource_name(n, project, force=force),
+    )
     available = connector_choices(project.root)
     choices = [*available, OTHER]
     width = max(len(c) for c in choices) + 2
@@ -294,21 +341,38 @@ def ask_datasource(project: "AppProject", asker: "Asker", *, name: Any = None, c
             raise UsageError("--connector: a connector name or package is required")
         return answer.strip()
 
-    picked = asker.select(f"Select the connector for {name}", choices, value=connector, default="memory",
-                          flag="--connector", key="connector", titles=titles, validate=valid_connector)
+    picked = asker.select(
+        f"Select the connector for {name}",
+        choices,
+        value=connector,
+        default="memory",
+        flag="--connector",
+        key="connector",
+        titles=titles,
+        validate=valid_connector,
+    )
     package = None
     if picked == OTHER:
-        package = asker.text("Enter the connector's package name (as pip takes it)", flag="--connector",
-                             key="connector", validate=valid_connector)
+        package = asker.text(
+            "Enter the connector's package name (as pip takes it)",
+            flag="--connector",
+            key="connector",
+            validate=valid_connector,
+        )
         picked = package
     short, schema, requirements = resolve_connector(project, asker, picked, install=install)
     given = dict(settings or {})
-    return NewDatasource(name=name, connector=short, settings=ask_settings(asker, name, schema, given),
-                         requirements=[r for r in requirements if _REQUIREMENT.fullmatch(r)])
+    return NewDatasource(
+        name=name,
+        connector=short,
+        settings=ask_settings(asker, name, schema, given),
+        requirements=[r for r in requirements if _REQUIREMENT.fullmatch(r)],
+    )
 
 
-def resolve_connector(project: "AppProject", asker: "Asker", picked: str, *,
-                      install: bool | None) -> tuple[str, tuple["Setting", ...], list[str]]:
+def resolve_connector(
+    project: AppProject, asker: Asker, picked: str, *, install: bool | None
+) -> tuple[str, tuple[Setting, ...], list[str]]:
     """The connector's name for datasources.json and its settings schema, installing its package
     first when it is missing and the user agrees."""
     before = connector_choices(project.root)
@@ -355,10 +419,9 @@ def _looks_like_name(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9_.-]+", text)) and not text.endswith((".whl", ".tar.gz", ".zip"))
 
 
-def ping(project: "AppProject", new: NewDatasource) -> None:
+def ping(project: AppProject, new: NewDatasource) -> None:
     """Connect to the new datasource and ping it; raise a one-line error if it cannot be reached."""
     import anyio
-
 
     settings = substitute_env({"name": new.name, **new.entry()}, f'datasource "{new.name}"')
     datasource = DataSource(new.name, settings, app_dir=project.root)
@@ -385,7 +448,7 @@ def _distribution(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", name.group(0)).lower() if name else requirement
 
 
-def pyproject_with(project: "AppProject", requirements: list[str]) -> str | None:
+def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
     """The app's pyproject.toml with ``requirements`` added to ``[project] dependencies``, or
     None when there is nothing to add or the file is not laid out as ``lbpy new-app`` writes it
     (a hand-made layout is left for its author)."""
@@ -412,10 +475,10 @@ def pyproject_with(project: "AppProject", requirements: list[str]) -> str | None
     if body.strip() and not body.rstrip().endswith(","):
         body = body.rstrip() + ",\n"
     body += "".join(f'  "{r}",\n' for r in new)
-    return text[:found.start(1)] + body + text[found.end(1):]
+    return text[: found.start(1)] + body + text[found.end(1) :]
 
 
-def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool = False) -> dict[str, str]:
+def create_datasource(project: AppProject, new: NewDatasource, *, force: bool = False) -> dict[str, str]:
     """Write the datasource (and the connector's packages into the app's dependencies) as one
     change. Returns relative path -> what was done."""
     check_datasource_name(new.name, project, force=force)
@@ -424,25 +487,28 @@ def create_datasource(project: "AppProject", new: NewDatasource, *, force: bool 
     if pyproject is not None:
         files["pyproject.toml"] = pyproject
     project.write_files(files)
-    return {path: "update" for path in files}
+    return dict.fromkeys(files, "update")
 
 
 # -- the command ---------------------------------------------------------------------------------
 
 
 def command(
-    name: Optional[str] = typer.Argument(None, help="The datasource name, e.g. db."),
-    connector: Optional[str] = typer.Option(
-        None, "--connector", help="memory, sqlite, postgresql, mysql, rest, openapi, an installed or local "
-        "connector, or a package to install."),
-    set_: Optional[List[str]] = typer.Option(
-        None, "--set", help="A connector setting, KEY=VALUE; repeat for several."),
-    install: Optional[bool] = typer.Option(
-        None, "--install/--no-install", help="Install a missing connector package with pip."),
+    name: str | None = typer.Argument(None, help="The datasource name, e.g. db."),
+    connector: str | None = typer.Option(
+        None,
+        "--connector",
+        help="memory, sqlite, postgresql, mysql, rest, openapi, an installed or local "
+        "connector, or a package to install.",
+    ),
+    set_: list[str] | None = typer.Option(None, "--set", help="A connector setting, KEY=VALUE; repeat for several."),
+    install: bool | None = typer.Option(
+        None, "--install/--no-install", help="Install a missing connector package with pip."
+    ),
     test: bool = typer.Option(False, "--test", help="Ping the datasource before saving it."),
     force: bool = typer.Option(False, "--force", help="Replace a datasource of the same name."),
     yes: Yes = False,
-    config: Optional[str] = typer.Option(None, "--config", help=CONFIG_HELP + " Other keys are settings."),
+    config: str | None = typer.Option(None, "--config", help=CONFIG_HELP + " Other keys are settings."),
     app_dir: AppDir = Path("."),
 ) -> None:
     """Create a datasource (LoopBack 3's loopback:datasource)."""
@@ -455,8 +521,9 @@ def command(
         asker = Asker(yes=yes, config={k: v for k, v in answers.items() if config_key(k) in own})
         settings.update(parse_set_options(set_))
         test = test or asker.answer("test") is True
-        new = ask_datasource(project, asker, name=name, connector=connector, install=install,
-                             settings=settings, force=force)
+        new = ask_datasource(
+            project, asker, name=name, connector=connector, install=install, settings=settings, force=force
+        )
         if test:
             ping(project, new)
             typer.echo(f"Connected to {new.name} ({new.connector}).")

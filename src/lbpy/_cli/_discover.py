@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,8 +18,8 @@ from ._options import AppDir, Yes
 
 
 def command(
-    datasource: Optional[str] = typer.Option(None, "--datasource", help="The datasource to discover."),
-    models: Optional[str] = typer.Option(
+    datasource: str | None = typer.Option(None, "--datasource", help="The datasource to discover."),
+    models: str | None = typer.Option(
         None, "--models", help="Comma-separated tables to write as models (default: every one)."
     ),
     all_models: bool = typer.Option(False, "--all", help="Write every table as a model."),
@@ -35,7 +34,6 @@ def command(
     with reported():
         import anyio
 
-
         if models is not None and all_models:
             raise UsageError("pass --models or --all, not both")
         project = AppProject(app_dir)
@@ -44,8 +42,7 @@ def command(
             raise UsageError("server/datasources.json defines no datasource; add one with lbpy datasource")
         ask = Asker(yes=yes)
         default = next((n for n in names if project.datasources()[n].get("connector") != "memory"), names[0])
-        chosen_ds = ask.select("Datasource to discover", names, value=datasource, default=default,
-                               flag="--datasource")
+        chosen_ds = ask.select("Datasource to discover", names, value=datasource, default=default, flag="--datasource")
         ds = open_datasource(project.root, chosen_ds)
         wanted = [m.strip() for m in models.split(",") if m.strip()] if models is not None else None
 
@@ -74,8 +71,7 @@ def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -
         unknown = [w for w in wanted if w not in names and w.lower() not in lowered]
         if unknown:
             raise UsageError(
-                f"--models: no table {', '.join(unknown)} in the datasource; "
-                f"tables: {', '.join(names) or 'none'}"
+                f"--models: no table {', '.join(unknown)} in the datasource; tables: {', '.join(names) or 'none'}"
             )
         return [w if w in names else lowered[w.lower()] for w in wanted]
     if all_models or not ask.prompting:
@@ -91,7 +87,6 @@ def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -
 def _show_tables(datasource: str, tables: list[dict], project) -> None:
     from rich.console import Console
     from rich.table import Table
-
 
     existing = project.model_definitions()
     table = Table(title=f'Datasource "{datasource}"')

@@ -7,8 +7,8 @@ Exit codes: 0 done, 1 the command failed (a boot error, a connector that cannot 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .._errors import BootError, LbpyError, UsageError
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,7 +25,6 @@ def document(root: Path, *, swagger2: bool = False) -> dict:
     ``/explorer/swagger.json`` with ``swagger2``). The app boots as it does to serve --
     datasources connect and boot scripts run, since they may add remote methods -- then stops."""
     import asyncio
-
 
     app = create_app(root)
 
@@ -66,10 +64,12 @@ def pick_format(fmt: str | None, output: Path | None) -> str:
 
 
 def command(
-    output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="The file to write (default: standard output).", show_default=False),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", help="json or yaml (default: from the file name, else yaml).", show_default=False),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="The file to write (default: standard output).", show_default=False
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="json or yaml (default: from the file name, else yaml).", show_default=False
+    ),
     swagger2: bool = typer.Option(False, "--swagger2", help="LoopBack 3's Swagger 2.0 document instead."),
     app_dir: AppDir = Path("."),
 ) -> None:

@@ -18,7 +18,6 @@ def command(
         from rich.console import Console
         from rich.table import Table
 
-
         project = AppProject(app_dir)
         config = project.model_config()
         datasources = project.datasources()
@@ -31,12 +30,16 @@ def command(
             entry = config.get(name)
             relations = definition.get("relations") or {}
             models.add_row(
-                name, project.relative(path), str(definition.get("base", "PersistedModel")),
+                name,
+                project.relative(path),
+                str(definition.get("base", "PersistedModel")),
                 "-" if entry is None else str(entry.get("dataSource") or "-"),
                 "-" if entry is None else ("yes" if entry.get("public", True) is not False else "no"),
                 ", ".join(definition.get("properties") or {}) or "-",
-                ", ".join(f"{r} ({(v or {}).get('type', '?')} {(v or {}).get('model', '?')})"
-                          for r, v in relations.items()) or "-",
+                ", ".join(
+                    f"{r} ({(v or {}).get('type', '?')} {(v or {}).get('model', '?')})" for r, v in relations.items()
+                )
+                or "-",
             )
         console.print(models)
 

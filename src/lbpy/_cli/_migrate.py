@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional
 
 import typer
 
@@ -51,7 +51,7 @@ def migrate_app(
         if name not in app.datasources:
             raise UsageError(
                 f'--datasource {name}: server/datasources.json has no datasource "{name}" '
-                f'(it has: {", ".join(known) or "none"})'
+                f"(it has: {', '.join(known) or 'none'})"
             )
     wanted = list(models or [])
     for model in wanted:
@@ -78,17 +78,14 @@ def migrate_app(
             names = [m for m in wanted if m in datasource.models] if wanted else list(datasource.models)
             migrate = getattr(datasource.connector, "migrate", None)
             if migrate is None:
-                result.skipped = (
-                    f"the {datasource.connector_name} connector keeps no schema: nothing to migrate"
-                )
+                result.skipped = f"the {datasource.connector_name} connector keeps no schema: nothing to migrate"
                 continue
             if not names:
                 result.skipped = "no model is attached to it"
                 continue
             options: dict = {}
             if "lock_timeout" in inspect.signature(migrate).parameters:
-                options = {"lock_timeout": lock_timeout,
-                           "on_wait": (lambda n=name: on_wait(n)) if on_wait else None}
+                options = {"lock_timeout": lock_timeout, "on_wait": (lambda n=name: on_wait(n)) if on_wait else None}
             await datasource.connect()
             try:
                 plan = await migrate(names, drop=drop, dry_run=dry_run, **options)
@@ -105,20 +102,24 @@ def confirm_drop(asker: Asker) -> None:
     """--drop loses every row of the tables it re-creates: a person confirms it, a script says
     --yes, and nothing is asked of a terminal that is not there."""
     if not asker.prompting:
-        raise UsageError("--drop deletes every row of the tables it re-creates: pass --yes to confirm "
-                         "(or --dry-run to see the SQL first)")
-    if not asker.confirm("Drop and re-create the tables, losing every row in them", default=False,
-                         flag="--yes"):
+        raise UsageError(
+            "--drop deletes every row of the tables it re-creates: pass --yes to confirm "
+            "(or --dry-run to see the SQL first)"
+        )
+    if not asker.confirm("Drop and re-create the tables, losing every row in them", default=False, flag="--yes"):
         raise LbpyError("nothing was changed: --drop was not confirmed")
 
 
 def command(
     app_dir: Path = typer.Option(Path("."), "--app", help="The app folder.", show_default="current folder"),
-    datasource: Optional[List[str]] = typer.Option(
-        None, "--datasource", "-d", help="Migrate only this datasource (repeat for more).",
+    datasource: list[str] | None = typer.Option(
+        None,
+        "--datasource",
+        "-d",
+        help="Migrate only this datasource (repeat for more).",
         show_default="every datasource with models",
     ),
-    model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="Migrate only this model (repeat for more)."),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="Migrate only this model (repeat for more)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the SQL without running it."),
     drop: bool = typer.Option(
         False, "--drop", help="Drop and re-create each table (automigrate); its data is lost. Asks first."
@@ -147,11 +148,20 @@ def command(
         err = Console(stderr=True, highlight=False, soft_wrap=True)
 
         def waiting(name: str) -> None:
-            err.print(f"{name}: another migration of this database is running; waiting for it "
-                      f"(up to {lock_timeout:g} s, --lock-timeout)")
+            err.print(
+                f"{name}: another migration of this database is running; waiting for it "
+                f"(up to {lock_timeout:g} s, --lock-timeout)"
+            )
 
-        results = migrate_app(root, datasources=datasource, models=model, drop=drop, dry_run=dry_run,
-                              lock_timeout=lock_timeout, on_wait=waiting)
+        results = migrate_app(
+            root,
+            datasources=datasource,
+            models=model,
+            drop=drop,
+            dry_run=dry_run,
+            lock_timeout=lock_timeout,
+            on_wait=waiting,
+        )
         verb = "would run" if dry_run else "ran"
         for result in results:
             if result.skipped:
@@ -159,8 +169,9 @@ def command(
                 continue
             count = len(result.statements)
             summary = f"{count} statement{'s' if count != 1 else ''}" if count else "nothing to change"
-            out.print(f"-- [bold]{result.datasource}[/bold] ({result.connector}): {summary}"
-                      + (f" ({verb})" if count else ""))
+            out.print(
+                f"-- [bold]{result.datasource}[/bold] ({result.connector}): {summary}" + (f" ({verb})" if count else "")
+            )
             for statement in result.statements:
                 out.print(Syntax(statement.rstrip(";") + ";", "sql", theme="ansi_dark", background_color="default"))
             for note in result.notes:

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -68,7 +68,7 @@ class NewModel:
 # -- validation -----------------------------------------------------------------------------------
 
 
-def check_model_name(name: Any, project: "AppProject", *, force: bool = False, flag: str = "NAME") -> str:
+def check_model_name(name: Any, project: AppProject, *, force: bool = False, flag: str = "NAME") -> str:
     if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
         raise UsageError(
             f'{flag}: "{name}" is not a valid model name; use an identifier: a letter or _, then letters, '
@@ -112,7 +112,7 @@ def check_base(base: Any, model_names: Any, *, flag: str = "--base") -> str:
         return base
     known = ", ".join(base_choices(model_names))
     if base in LOOPBACK_BUILTIN_MODELS:
-        raise UsageError(f'{flag}: lbpy does not provide LoopBack\'s built-in {base} model (use one of: {known})')
+        raise UsageError(f"{flag}: lbpy does not provide LoopBack's built-in {base} model (use one of: {known})")
     raise UsageError(f'{flag}: "{base}" is not a base class lbpy knows (use one of: {known})')
 
 
@@ -159,14 +159,31 @@ def parse_properties(specs: Any, model_names: Any, *, flag: str = "--property") 
 # -- asking ---------------------------------------------------------------------------------------
 
 
-def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, datasource: Any = None,
-              base: Any = None, public: bool | None = None, plural: Any = None, facet: Any = None,
-              strict: bool | None = None, properties: list[str] | None = None, force: bool = False) -> NewModel:
+def ask_model(
+    project: AppProject,
+    asker: Asker,
+    *,
+    name: Any = None,
+    datasource: Any = None,
+    base: Any = None,
+    public: bool | None = None,
+    plural: Any = None,
+    facet: Any = None,
+    strict: bool | None = None,
+    properties: list[str] | None = None,
+    force: bool = False,
+) -> NewModel:
     definitions = project.model_definitions()
     datasources = project.datasources()
 
-    name = asker.text("Enter the model name", value=name, flag="NAME", key="name", what="A model name",
-                      validate=lambda n: check_model_name(n, project, force=force))
+    name = asker.text(
+        "Enter the model name",
+        value=name,
+        flag="NAME",
+        key="name",
+        what="A model name",
+        validate=lambda n: check_model_name(n, project, force=force),
+    )
     model_names = set(definitions) | {name}
 
     if datasource is None and asker.has_answer("datasource") and asker.answer("datasource") is None:
@@ -174,31 +191,60 @@ def ask_model(project: "AppProject", asker: "Asker", *, name: Any = None, dataso
     default_ds = "db" if "db" in datasources else next(iter(datasources), NO_DATASOURCE)
     ds_choices = [*datasources, NO_DATASOURCE]
     titles = {ds: f"{ds} ({(datasources[ds] or {}).get('connector', '?')})" for ds in datasources}
-    datasource = asker.select(f"Select the datasource to attach {name} to", ds_choices, value=datasource,
-                              default=default_ds, flag="--datasource", key="datasource", titles=titles,
-                              validate=lambda d: d if d == NO_DATASOURCE else check_datasource(d, datasources))
+    datasource = asker.select(
+        f"Select the datasource to attach {name} to",
+        ds_choices,
+        value=datasource,
+        default=default_ds,
+        flag="--datasource",
+        key="datasource",
+        titles=titles,
+        validate=lambda d: d if d == NO_DATASOURCE else check_datasource(d, datasources),
+    )
     datasource = None if datasource == NO_DATASOURCE else datasource
 
     bases = base_choices(set(definitions) - {name})
-    base = asker.select("Select model's base class", bases, value=base,
-                        default="PersistedModel" if datasource else "Model", flag="--base", key="base",
-                        validate=lambda b: check_base(b, set(definitions) - {name}))
-    public = asker.confirm(f"Expose {name} via the REST API", value=public, default=True, flag="--public/--no-public",
-                           key="public")
+    base = asker.select(
+        "Select model's base class",
+        bases,
+        value=base,
+        default="PersistedModel" if datasource else "Model",
+        flag="--base",
+        key="base",
+        validate=lambda b: check_base(b, set(definitions) - {name}),
+    )
+    public = asker.confirm(
+        f"Expose {name} via the REST API", value=public, default=True, flag="--public/--no-public", key="public"
+    )
     if public or plural is not None or asker.has_answer("plural"):
         hint = None
         if asker.prompting:
             hint = f"(leave blank for {pluralize(name)})"
-        plural = asker.text("Custom plural form (used to build REST URL)", value=plural, flag="--plural",
-                            key="plural", required=False, validate=check_plural, instruction=hint)
-    facet = asker.select("Common model or server only", list(FACETS), value=facet, default="common",
-                         flag="--facet", key="facet", validate=check_facet)
+        plural = asker.text(
+            "Custom plural form (used to build REST URL)",
+            value=plural,
+            flag="--plural",
+            key="plural",
+            required=False,
+            validate=check_plural,
+            instruction=hint,
+        )
+    facet = asker.select(
+        "Common model or server only",
+        list(FACETS),
+        value=facet,
+        default="common",
+        flag="--facet",
+        key="facet",
+        validate=check_facet,
+    )
     if strict is None and asker.has_answer("strict"):
         strict = asker.answer("strict")
         if not isinstance(strict, bool):
-            raise UsageError(f"--config: \"strict\" must be true or false, not {json.dumps(strict)}")
-    new = NewModel(name=name, datasource=datasource, base=base, public=public, plural=plural or None,
-                   facet=facet, strict=strict)
+            raise UsageError(f'--config: "strict" must be true or false, not {json.dumps(strict)}')
+    new = NewModel(
+        name=name, datasource=datasource, base=base, public=public, plural=plural or None, facet=facet, strict=strict
+    )
 
     if properties:
         new.properties = parse_properties(properties, model_names)
@@ -227,7 +273,6 @@ def render_template(relative: str, **context: Any) -> str:
     """Render one of lbpy's templates (``templates/<relative>``)."""
     import jinja2
 
-
     def to_json(value: Any, level: int = 0) -> str:
         text = json.dumps(value, indent=2, ensure_ascii=False)
         return text.replace("\n", "\n" + "  " * level)
@@ -245,13 +290,17 @@ def render_template(relative: str, **context: Any) -> str:
 def model_definition(new: NewModel) -> dict[str, Any]:
     """The model JSON in LoopBack 3's format, from ``templates/model/model.json.jinja``."""
     text = render_template(
-        "model/model.json.jinja", name=new.name, plural=new.plural, base=new.base, strict=new.strict,
+        "model/model.json.jinja",
+        name=new.name,
+        plural=new.plural,
+        base=new.base,
+        strict=new.strict,
         properties={p.name: p.definition() for p in new.properties},
     )
     return json.loads(text)
 
 
-def create_model(project: "AppProject", new: NewModel, *, force: bool = False) -> dict[str, str]:
+def create_model(project: AppProject, new: NewModel, *, force: bool = False) -> dict[str, str]:
     """Write the model JSON, its ``.py`` customisation stub and its model-config entry, all three
     or none. Every answer is checked first. Returns relative path -> "create"/"update"/"keep"."""
     check_model_name(new.name, project, force=force)
@@ -267,7 +316,7 @@ def create_model(project: "AppProject", new: NewModel, *, force: bool = False) -
     seen: set[str] = set()
 
     for prop in new.properties:
-        check_property_name(prop.name, {n: 1 for n in seen}, flag="--property", model=f"model {new.name}")
+        check_property_name(prop.name, dict.fromkeys(seen, 1), flag="--property", model=f"model {new.name}")
         parse_type(prop.type, model_names, flag="--property")
         seen.add(prop.name)
 
@@ -333,16 +382,22 @@ def report(actions: dict[str, str]) -> None:
 
 
 def command(
-    name: Optional[str] = typer.Argument(None, help="The model name, e.g. Customer."),
-    datasource: Optional[str] = typer.Option(
-        None, "--datasource", help='The datasource to attach the model to ("none" for none).'),
-    base: Optional[str] = typer.Option(None, "--base", help="Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) or a model of the app."),
-    plural: Optional[str] = typer.Option(None, "--plural", help="Plural used in REST URLs."),
-    public: Optional[bool] = typer.Option(None, "--public/--no-public", help="Expose the model over REST."),
-    facet: Optional[str] = typer.Option(None, "--facet", help="common (common/models) or server (server/models)."),
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Reject properties not defined."),
-    properties: Optional[List[str]] = typer.Option(
-        None, "--property", help="name:type\\[:required]\\[=default], e.g. tags:\\[string] or age:number=18; repeat."),
+    name: str | None = typer.Argument(None, help="The model name, e.g. Customer."),
+    datasource: str | None = typer.Option(
+        None, "--datasource", help='The datasource to attach the model to ("none" for none).'
+    ),
+    base: str | None = typer.Option(
+        None,
+        "--base",
+        help="Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) or a model of the app.",
+    ),
+    plural: str | None = typer.Option(None, "--plural", help="Plural used in REST URLs."),
+    public: bool | None = typer.Option(None, "--public/--no-public", help="Expose the model over REST."),
+    facet: str | None = typer.Option(None, "--facet", help="common (common/models) or server (server/models)."),
+    strict: bool | None = typer.Option(None, "--strict/--no-strict", help="Reject properties not defined."),
+    properties: list[str] | None = typer.Option(
+        None, "--property", help="name:type\\[:required]\\[=default], e.g. tags:\\[string] or age:number=18; repeat."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace a model of the same name."),
     yes: Yes = False,
     config: ConfigAnswers = None,
@@ -351,8 +406,19 @@ def command(
     """Create a model and its properties (LoopBack 3's loopback:model)."""
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
-        new = ask_model(project, asker, name=name, datasource=datasource, base=base, public=public,
-                        plural=plural, facet=facet, strict=strict, properties=properties, force=force)
+        new = ask_model(
+            project,
+            asker,
+            name=name,
+            datasource=datasource,
+            base=base,
+            public=public,
+            plural=plural,
+            facet=facet,
+            strict=strict,
+            properties=properties,
+            force=force,
+        )
         actions = create_model(project, new, force=force)
         report(actions)
         typer.echo(f"Model {new.name} is ready" + (f" on datasource {new.datasource}." if new.datasource else "."))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -20,21 +19,21 @@ from ._errors import reported
 
 
 def command(
-    name: Optional[str] = typer.Argument(None, metavar="NAME", help="The app's name (a valid package name)."),
-    directory: Optional[Path] = typer.Option(
-        None, "--dir", help="The folder to create.", show_default="the app's name"
-    ),
-    description: Optional[str] = typer.Option(None, "--description", help="One line about the app."),
-    template: Optional[str] = typer.Option(
-        None, "--template",
+    name: str | None = typer.Argument(None, metavar="NAME", help="The app's name (a valid package name)."),
+    directory: Path | None = typer.Option(None, "--dir", help="The folder to create.", show_default="the app's name"),
+    description: str | None = typer.Option(None, "--description", help="One line about the app."),
+    template: str | None = typer.Option(
+        None,
+        "--template",
         help="api-server, empty-server, hello-world, notes, or the path of any cookiecutter template folder.",
         show_default="api-server",
     ),
-    explorer: Optional[bool] = typer.Option(
+    explorer: bool | None = typer.Option(
         None, "--explorer/--no-explorer", help="Serve the API explorer.", show_default="yes"
     ),
-    datasource: Optional[str] = typer.Option(
-        None, "--datasource",
+    datasource: str | None = typer.Option(
+        None,
+        "--datasource",
         help="The default datasource: sqlite (a database file in data/) or memory.",
         show_default="sqlite",
     ),
@@ -46,12 +45,15 @@ def command(
         asker = Asker(yes=yes)
         name = asker.text("App name", value=name, flag="NAME, e.g. lbpy new-app my-app", validate=validate_app_name)
         target = asker.text(
-            "Directory", value=None if directory is None else str(directory), default=name, flag="--dir",
+            "Directory",
+            value=None if directory is None else str(directory),
+            default=name,
+            flag="--dir",
             validate=lambda folder: check_target(Path(folder), force=force),
         )
-        description = asker.text(
-            "Description", value=description, default="", flag="--description", required=False
-        ) or ""
+        description = (
+            asker.text("Description", value=description, default="", flag="--description", required=False) or ""
+        )
         choices = app_templates()
 
         def check_template(choice: str) -> str:
@@ -59,19 +61,29 @@ def command(
             return choice
 
         template = asker.select(
-            "Template", list(choices), value=template, default=next(iter(choices)), flag="--template",
-            validate=check_template, titles={key: f"{key}: {text}" for key, text in choices.items()},
+            "Template",
+            list(choices),
+            value=template,
+            default=next(iter(choices)),
+            flag="--template",
+            validate=check_template,
+            titles={key: f"{key}: {text}" for key, text in choices.items()},
         )
         explorer = asker.confirm(
             "Include the API explorer", value=explorer, default=True, flag="--explorer/--no-explorer"
         )
         connectors = app_datasources()
         datasource = asker.select(
-            "Default datasource", list(connectors), value=datasource, default=next(iter(connectors)),
-            flag="--datasource", titles={key: f"{key}: {text}" for key, text in connectors.items()},
+            "Default datasource",
+            list(connectors),
+            value=datasource,
+            default=next(iter(connectors)),
+            flag="--datasource",
+            titles={key: f"{key}: {text}" for key, text in connectors.items()},
         )
-        answers = AppAnswers(name=name, description=description, template=template, explorer=explorer,
-                             datasource=datasource)
+        answers = AppAnswers(
+            name=name, description=description, template=template, explorer=explorer, datasource=datasource
+        )
         project = create_app_project(Path(target), answers, force=force)
         _report(project)
 

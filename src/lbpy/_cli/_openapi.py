@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,11 +15,15 @@ from ._options import AppDir
 
 def command(
     spec: str = typer.Argument(..., help="The OpenAPI 2 or 3 document: a JSON or YAML file, or an http(s) URL."),
-    datasource: Optional[str] = typer.Option(
-        None, "--datasource", help="The datasource's name.", show_default="the document's title, camelCase"),
-    model: Optional[str] = typer.Option(
-        None, "--model", help="The model whose methods are the operations.",
-        show_default="the document's title, PascalCase"),
+    datasource: str | None = typer.Option(
+        None, "--datasource", help="The datasource's name.", show_default="the document's title, camelCase"
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="The model whose methods are the operations.",
+        show_default="the document's title, PascalCase",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be written; write nothing."),
     force: bool = typer.Option(False, "--force", help="Replace models and a datasource of the same names."),
     app_dir: AppDir = Path("."),
@@ -36,7 +39,9 @@ def command(
             return
         write_plan(project, plan)
         report({path: action for path, (action, _text) in plan.files.items()})
-        typer.echo(f"{plan.model} serves {len(plan.operations)} operation(s) of the document through "
-                   f"datasource {plan.datasource}; models from its schemas: "
-                   f"{', '.join(plan.schema_models) or 'none'}.")
+        typer.echo(
+            f"{plan.model} serves {len(plan.operations)} operation(s) of the document through "
+            f"datasource {plan.datasource}; models from its schemas: "
+            f"{', '.join(plan.schema_models) or 'none'}."
+        )
         typer.echo("Next: lbpy start, then open /explorer")

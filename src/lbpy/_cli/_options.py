@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,4 +11,4 @@ CONFIG_HELP = 'Answers as JSON, or @FILE with JSON, e.g. \'{"name": "Customer"}\
 
 AppDir = Annotated[Path, typer.Option("--app", help="The app folder.", show_default="current folder")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Take the default answer for every question.")]
-ConfigAnswers = Annotated[Optional[str], typer.Option("--config", help=CONFIG_HELP)]
+ConfigAnswers = Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)]

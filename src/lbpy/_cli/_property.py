@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -71,12 +71,18 @@ class NewProperty:
 # -- validation: one rule for each answer, shared by every wizard --------------------------------
 
 
-def check_property_name(name: Any, existing: dict[str, Any] | None = None, *, relations: dict | None = None,
-                        flag: str = "NAME", force: bool = False, model: str = "the model") -> str:
+def check_property_name(
+    name: Any,
+    existing: dict[str, Any] | None = None,
+    *,
+    relations: dict | None = None,
+    flag: str = "NAME",
+    force: bool = False,
+    model: str = "the model",
+) -> str:
     if not isinstance(name, str) or not _PROPERTY_NAME.fullmatch(name):
         raise UsageError(
-            f'{flag}: "{name}" is not a valid property name (start with a letter or _, then letters, '
-            "digits or _)"
+            f'{flag}: "{name}" is not a valid property name (start with a letter or _, then letters, digits or _)'
         )
     if name in _RESERVED or (name.startswith("__") and name.endswith("__")):
         raise UsageError(f'{flag}: "{name}" is a reserved name; choose another property name')
@@ -98,7 +104,7 @@ def parse_type(text: Any, model_names: Any, *, flag: str = "--type") -> Any:
     name of the app. The runtime's own resolver decides what is known."""
     if isinstance(text, list):
         if len(text) != 1:
-            raise UsageError(f"{flag}: an array type names one item type, e.g. [\"string\"]")
+            raise UsageError(f'{flag}: an array type names one item type, e.g. ["string"]')
         return [parse_item_type(text[0], model_names, flag=flag)]
     if not isinstance(text, str) or not text.strip():
         raise UsageError(f"{flag}: a type is required ({type_names(model_names)})")
@@ -124,8 +130,9 @@ def parse_item_type(text: Any, model_names: Any, *, flag: str = "--item-type") -
     return item
 
 
-def parse_default(text: Any, json_type: Any, model_names: Any, *, flag: str = "--default",
-                  name: str = "the property") -> tuple[Any, str | None]:
+def parse_default(
+    text: Any, json_type: Any, model_names: Any, *, flag: str = "--default", name: str = "the property"
+) -> tuple[Any, str | None]:
     """``(default, defaultFn)`` for ``text`` read as ``json_type``, coerced by the runtime's own
     rules, so a default that boots is the only kind the wizards write. As in LoopBack 3,
     ``now`` on a date and ``uuid``/``guid`` on a string become a ``defaultFn``."""
@@ -177,7 +184,6 @@ def to_json(value: Any) -> Any:
     """An internal value as the model JSON stores it (dates as LoopBack's ISO strings)."""
     from datetime import datetime
 
-
     if isinstance(value, datetime):
         return format_date(value)
     if isinstance(value, list):
@@ -201,7 +207,7 @@ def parse_property_spec(spec: Any, model_names: Any, *, flag: str = "--property"
             kind = [spec["itemType"]]
         required = spec.get("required", False)
         if not isinstance(required, bool):
-            raise UsageError(f"{flag}: \"required\" must be true or false in {json.dumps(spec)}")
+            raise UsageError(f'{flag}: "required" must be true or false in {json.dumps(spec)}')
         default = spec.get("default", NO_DEFAULT)
     elif isinstance(spec, str):
         head, has_default, default_text = spec.partition("=")
@@ -211,17 +217,16 @@ def parse_property_spec(spec: Any, model_names: Any, *, flag: str = "--property"
         required = False
         for extra in parts[2:]:
             if extra.strip().lower() != "required":
-                raise UsageError(
-                    f'{flag} "{spec}": "{extra}" is not understood; write name:type[:required][=default]'
-                )
+                raise UsageError(f'{flag} "{spec}": "{extra}" is not understood; write name:type[:required][=default]')
             required = True
         default = default_text if has_default else NO_DEFAULT
     else:
         raise UsageError(f"{flag}: a property is name:type[:required][=default], not {json.dumps(spec)}")
     if not name:
         raise UsageError(f'{flag} "{spec}": the property name is missing; write name:type[:required][=default]')
-    prop = NewProperty(name=check_property_name(name, flag=flag), type=parse_type(kind, model_names, flag=flag),
-                       required=required)
+    prop = NewProperty(
+        name=check_property_name(name, flag=flag), type=parse_type(kind, model_names, flag=flag), required=required
+    )
     if default is not NO_DEFAULT:
         prop.default, prop.default_fn = parse_default(default, prop.type, model_names, flag=flag, name=name)
     return prop
@@ -230,10 +235,21 @@ def parse_property_spec(spec: Any, model_names: Any, *, flag: str = "--property"
 # -- asking ---------------------------------------------------------------------------------------
 
 
-def ask_property(asker: "Asker", model_names: Any, *, name: Any = None, type: Any = None,
-                 item_type: Any = None, required: bool | None = None, default: Any = None,
-                 existing: dict | None = None, relations: dict | None = None, model: str = "the model",
-                 force: bool = False, in_loop: bool = False) -> NewProperty | None:
+def ask_property(
+    asker: Asker,
+    model_names: Any,
+    *,
+    name: Any = None,
+    type: Any = None,
+    item_type: Any = None,
+    required: bool | None = None,
+    default: Any = None,
+    existing: dict | None = None,
+    relations: dict | None = None,
+    model: str = "the model",
+    force: bool = False,
+    in_loop: bool = False,
+) -> NewProperty | None:
     """The property prompts; in the model wizard's loop an empty name ends the loop (None)."""
     names = set(model_names)
 
@@ -247,22 +263,36 @@ def ask_property(asker: "Asker", model_names: Any, *, name: Any = None, type: An
         return answer if answer == OTHER_TYPE else parse_item_type(answer, names)
 
     label = "Enter the property name" + (" (empty when done)" if in_loop else "")
-    name = asker.text(label, value=name, flag="NAME", key="name", validate=valid_name, required=not in_loop,
-                      what="A property name")
+    name = asker.text(
+        label, value=name, flag="NAME", key="name", validate=valid_name, required=not in_loop, what="A property name"
+    )
     if not name:
         return None
-    json_type = asker.select("Property type", [*TYPE_CHOICES, OTHER_TYPE], value=type, default="string",
-                             flag="--type", key="type", validate=valid_type)
+    json_type = asker.select(
+        "Property type",
+        [*TYPE_CHOICES, OTHER_TYPE],
+        value=type,
+        default="string",
+        flag="--type",
+        key="type",
+        validate=valid_type,
+    )
     if json_type == OTHER_TYPE:
-        json_type = asker.text("Enter the type", flag="--type", key="type",
-                               validate=lambda t: parse_type(t, names))
+        json_type = asker.text("Enter the type", flag="--type", key="type", validate=lambda t: parse_type(t, names))
     if json_type == "array" and (asker.prompting or item_type is not None or asker.has_answer("itemType")):
-        item = asker.select("The type of array items", [t for t in TYPE_CHOICES if t != "array"] + [OTHER_TYPE],
-                            value=item_type, default="string", flag="--item-type", key="itemType",
-                            validate=valid_item)
+        item = asker.select(
+            "The type of array items",
+            [t for t in TYPE_CHOICES if t != "array"] + [OTHER_TYPE],
+            value=item_type,
+            default="string",
+            flag="--item-type",
+            key="itemType",
+            validate=valid_item,
+        )
         if item == OTHER_TYPE:
-            item = asker.text("Enter the item type", flag="--item-type", key="itemType",
-                              validate=lambda t: parse_item_type(t, names))
+            item = asker.text(
+                "Enter the item type", flag="--item-type", key="itemType", validate=lambda t: parse_item_type(t, names)
+            )
         json_type = [item]
     prop = NewProperty(name=name, type=json_type)
     prop.required = asker.confirm("Required", value=required, default=False, flag="--required")
@@ -270,9 +300,14 @@ def ask_property(asker: "Asker", model_names: Any, *, name: Any = None, type: An
     listed = "array" if isinstance(json_type, list) else json_type
     ask_default = listed in TYPE_CHOICES and listed not in NO_DEFAULT_TYPES
     if default is not None or asker.has_answer("default") or (ask_default and asker.prompting):
-        parsed = asker.text("Default value [leave blank for none]", value=default, flag="--default",
-                            key="default", required=False,
-                            validate=lambda a: parse_default(a, json_type, names, name=name))
+        parsed = asker.text(
+            "Default value [leave blank for none]",
+            value=default,
+            flag="--default",
+            key="default",
+            required=False,
+            validate=lambda a: parse_default(a, json_type, names, name=name),
+        )
         if parsed is not None:
             prop.default, prop.default_fn = parsed
     return prop
@@ -281,7 +316,7 @@ def ask_property(asker: "Asker", model_names: Any, *, name: Any = None, type: An
 # -- doing ---------------------------------------------------------------------------------------
 
 
-def add_property(project: "AppProject", model: str, prop: NewProperty, *, force: bool = False) -> Path:
+def add_property(project: AppProject, model: str, prop: NewProperty, *, force: bool = False) -> Path:
     """Add ``prop`` to ``model``'s JSON (or, with ``force``, update the property in place,
     keeping its other settings). Everything is checked before the file is written."""
     path, definition = project.require_model(model)
@@ -291,8 +326,9 @@ def add_property(project: "AppProject", model: str, prop: NewProperty, *, force:
     if not isinstance(properties, dict):
         raise UsageError(f'{project.relative(path)}: "properties" must be an object; fix the file first')
     model_names = set(project.model_definitions())
-    check_property_name(prop.name, properties, relations=definition.get("relations") or {}, force=force,
-                        model=f"model {model}")
+    check_property_name(
+        prop.name, properties, relations=definition.get("relations") or {}, force=force, model=f"model {model}"
+    )
     parse_type(prop.type, model_names)
     entry = prop.definition()
     current = properties.get(prop.name)
@@ -325,14 +361,16 @@ def _with_key(data: dict, key: str, value: Any, *, after: tuple[str, ...]) -> di
 
 
 def command(
-    model: Optional[str] = typer.Argument(None, help="The model to add the property to."),
-    name: Optional[str] = typer.Argument(None, help="The property name."),
-    type: Optional[str] = typer.Option(
-        None, "--type", help="string, number, boolean, object, array, date, buffer, geopoint, any, \\[type] "
-        "or a model name."),
-    item_type: Optional[str] = typer.Option(None, "--item-type", help="The type of an array's items."),
-    required: Optional[bool] = typer.Option(None, "--required/--optional", help="Whether a value is required."),
-    default: Optional[str] = typer.Option(None, "--default", help="Default value, read as the property's type."),
+    model: str | None = typer.Argument(None, help="The model to add the property to."),
+    name: str | None = typer.Argument(None, help="The property name."),
+    type: str | None = typer.Option(
+        None,
+        "--type",
+        help="string, number, boolean, object, array, date, buffer, geopoint, any, \\[type] or a model name.",
+    ),
+    item_type: str | None = typer.Option(None, "--item-type", help="The type of an array's items."),
+    required: bool | None = typer.Option(None, "--required/--optional", help="Whether a value is required."),
+    default: str | None = typer.Option(None, "--default", help="Default value, read as the property's type."),
     force: bool = typer.Option(False, "--force", help="Replace a property of the same name."),
     yes: Yes = False,
     config: ConfigAnswers = None,
@@ -340,17 +378,34 @@ def command(
 ) -> None:
     """Add a property to a model (LoopBack 3's loopback:property)."""
     with reported():
-        project, asker = open_wizard(app_dir, yes=yes, config=config,
-                                     keys=["model", "name", "type", "itemType", "required", "default"])
+        project, asker = open_wizard(
+            app_dir, yes=yes, config=config, keys=["model", "name", "type", "itemType", "required", "default"]
+        )
         definitions = project.model_definitions()
         if model is None and not asker.has_answer("model") and not definitions:
             raise UsageError("the app has no models yet; create one first with: lbpy model NAME")
-        model = asker.select("Select the model", sorted(definitions), value=model, flag="MODEL", key="model",
-                             what="A model",
-                             validate=lambda m: project.require_model(m) and m)
+        model = asker.select(
+            "Select the model",
+            sorted(definitions),
+            value=model,
+            flag="MODEL",
+            key="model",
+            what="A model",
+            validate=lambda m: project.require_model(m) and m,
+        )
         _, definition = definitions[model]
-        prop = ask_property(asker, definitions, name=name, type=type, item_type=item_type, required=required,
-                            default=default, existing=definition.get("properties") or {},
-                            relations=definition.get("relations") or {}, model=f"model {model}", force=force)
+        prop = ask_property(
+            asker,
+            definitions,
+            name=name,
+            type=type,
+            item_type=item_type,
+            required=required,
+            default=default,
+            existing=definition.get("properties") or {},
+            relations=definition.get("relations") or {},
+            model=f"model {model}",
+            force=force,
+        )
         path = add_property(project, model, prop, force=force)
         typer.echo(f"Added property {prop.name} to {model} ({project.relative(path)})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,8 +22,13 @@ if TYPE_CHECKING:
 
 #: the types LoopBack 3's relation prompt listed, in its order
 PROMPT_TYPES = ("hasMany", "belongsTo", "hasAndBelongsToMany", "hasOne")
-TITLES = {"hasMany": "has many", "belongsTo": "belongs to", "hasAndBelongsToMany": "has and belongs to many",
-          "hasOne": "has one", "hasManyThrough": "has many through"}
+TITLES = {
+    "hasMany": "has many",
+    "belongsTo": "belongs to",
+    "hasAndBelongsToMany": "has and belongs to many",
+    "hasOne": "has one",
+    "hasManyThrough": "has many through",
+}
 #: ``--type hasManyThrough`` is LoopBack's ``hasMany`` with a ``through`` model
 TYPES = (*PROMPT_TYPES, "hasManyThrough")
 CONFIG_KEYS = ["model", "type", "target", "name", "foreignKey", "through", "nestRemoting", "disableInclude"]
@@ -79,8 +84,10 @@ def check_relation_name(name: Any, definition: dict, model: str, *, force: bool,
         raise UsageError(f'{flag}: model {model} already has a property "{name}"; choose another relation name')
     check_property_name(name, flag=flag)
     if name in (definition.get("relations") or {}) and not force:
-        raise UsageError(f'{flag}: model {model} already has a relation "{name}"; '
-                         "choose another --name, or pass --force to replace it")
+        raise UsageError(
+            f'{flag}: model {model} already has a relation "{name}"; '
+            "choose another --name, or pass --force to replace it"
+        )
     return name
 
 
@@ -90,58 +97,123 @@ def check_foreign_key(key: Any, *, flag: str = "--foreign-key") -> str:
     return check_property_name(key, flag=flag)
 
 
-def ask_relation(project: "AppProject", asker: "Asker", *, model: Any = None, type: Any = None,
-                 target: Any = None, name: Any = None, foreign_key: Any = None, through: Any = None,
-                 nest_remoting: bool | None = None, disable_include: bool | None = None,
-                 force: bool = False) -> tuple[str, NewRelation]:
+def ask_relation(
+    project: AppProject,
+    asker: Asker,
+    *,
+    model: Any = None,
+    type: Any = None,
+    target: Any = None,
+    name: Any = None,
+    foreign_key: Any = None,
+    through: Any = None,
+    nest_remoting: bool | None = None,
+    disable_include: bool | None = None,
+    force: bool = False,
+) -> tuple[str, NewRelation]:
     definitions = project.model_definitions()
     models = {n: d for n, (_, d) in definitions.items()}
     if not models:
         raise UsageError("the app has no models yet; create them first with: lbpy model NAME")
     names = sorted(models)
-    model = asker.select("Select the model to create the relationship from", names, value=model, flag="MODEL",
-                         key="model", what="The model the relation starts from",
-                         validate=lambda m: check_model(m, models, flag="MODEL"))
+    model = asker.select(
+        "Select the model to create the relationship from",
+        names,
+        value=model,
+        flag="MODEL",
+        key="model",
+        what="The model the relation starts from",
+        validate=lambda m: check_model(m, models, flag="MODEL"),
+    )
     definition = models[model]
-    kind = asker.select("Relation type", list(PROMPT_TYPES), value=type, default="hasMany", flag="--type",
-                        key="type", titles=TITLES, validate=check_type)
-    target = asker.select("Choose a model to create a relationship with", names, value=target, flag="--model",
-                          key="target", what="The related model",
-                          validate=lambda m: check_model(m, models, flag="--model"))
-    name = asker.text("Enter the property name for the relation", value=name,
-                      default=default_relation_name(target, "hasMany" if kind == "hasManyThrough" else kind),
-                      flag="--name", key="name",
-                      validate=lambda n: check_relation_name(n, definition, model, force=force))
-    foreign_key = asker.text("Optionally enter a custom foreign key", value=foreign_key, flag="--foreign-key",
-                             key="foreignKey", required=False, validate=check_foreign_key) or ""
+    kind = asker.select(
+        "Relation type",
+        list(PROMPT_TYPES),
+        value=type,
+        default="hasMany",
+        flag="--type",
+        key="type",
+        titles=TITLES,
+        validate=check_type,
+    )
+    target = asker.select(
+        "Choose a model to create a relationship with",
+        names,
+        value=target,
+        flag="--model",
+        key="target",
+        what="The related model",
+        validate=lambda m: check_model(m, models, flag="--model"),
+    )
+    name = asker.text(
+        "Enter the property name for the relation",
+        value=name,
+        default=default_relation_name(target, "hasMany" if kind == "hasManyThrough" else kind),
+        flag="--name",
+        key="name",
+        validate=lambda n: check_relation_name(n, definition, model, force=force),
+    )
+    foreign_key = (
+        asker.text(
+            "Optionally enter a custom foreign key",
+            value=foreign_key,
+            flag="--foreign-key",
+            key="foreignKey",
+            required=False,
+            validate=check_foreign_key,
+        )
+        or ""
+    )
     if through is None and asker.has_answer("through"):
         through = asker.answer("through")
     if kind == "hasManyThrough" or through is not None:
         wants_through = True
     elif kind == "hasMany":
-        wants_through = asker.confirm("Require a through model", default=False, flag="--through MODEL",
-                                      key="_through")
+        wants_through = asker.confirm("Require a through model", default=False, flag="--through MODEL", key="_through")
     else:
         wants_through = False
     if wants_through:
-        through = asker.select("Choose a through model", names, value=through, flag="--through", key="through",
-                               what="A through model",
-                               validate=lambda m: check_model(m, models, flag="--through"))
+        through = asker.select(
+            "Choose a through model",
+            names,
+            value=through,
+            flag="--through",
+            key="through",
+            what="A through model",
+            validate=lambda m: check_model(m, models, flag="--through"),
+        )
     stored = "hasMany" if kind == "hasManyThrough" else kind
     if through is not None and stored not in ("hasMany", "hasAndBelongsToMany"):
         raise UsageError(f"--through: a {stored} relation takes no through model; use --type hasManyThrough")
     public = (project.model_config().get(model) or {}).get("public", True) is not False
     nest = False
     if public or nest_remoting is not None or asker.has_answer("nestRemoting"):
-        nest = asker.confirm("Allow the relation to be nested in REST APIs", value=nest_remoting, default=False,
-                             flag="--nest-remoting", key="nestRemoting")
-    disable = asker.confirm("Disable the relation from being included", value=disable_include, default=False,
-                            flag="--disable-include", key="disableInclude")
-    return model, NewRelation(name=name, type=stored, model=target, foreign_key=foreign_key, through=through,
-                              nest_remoting=nest, disable_include=disable)
+        nest = asker.confirm(
+            "Allow the relation to be nested in REST APIs",
+            value=nest_remoting,
+            default=False,
+            flag="--nest-remoting",
+            key="nestRemoting",
+        )
+    disable = asker.confirm(
+        "Disable the relation from being included",
+        value=disable_include,
+        default=False,
+        flag="--disable-include",
+        key="disableInclude",
+    )
+    return model, NewRelation(
+        name=name,
+        type=stored,
+        model=target,
+        foreign_key=foreign_key,
+        through=through,
+        nest_remoting=nest,
+        disable_include=disable,
+    )
 
 
-def add_relation(project: "AppProject", model: str, relation: NewRelation, *, force: bool = False) -> Path:
+def add_relation(project: AppProject, model: str, relation: NewRelation, *, force: bool = False) -> Path:
     """Write ``relation`` into ``model``'s JSON (``force`` replaces one of the same name in place)."""
     path, definition = project.require_model(model)
     models = {n: d for n, (_, d) in project.model_definitions().items()}
@@ -162,16 +234,18 @@ def add_relation(project: "AppProject", model: str, relation: NewRelation, *, fo
 
 
 def command(
-    model: Optional[str] = typer.Argument(None, help="The model the relation starts from."),
-    type: Optional[str] = typer.Option(None, "--type", help=", ".join(TYPES) + "."),
-    target: Optional[str] = typer.Option(None, "--model", help="The model at the other end."),
-    name: Optional[str] = typer.Option(None, "--name", help="The relation's property name, e.g. orders."),
-    foreign_key: Optional[str] = typer.Option(None, "--foreign-key", help="A custom foreign key."),
-    through: Optional[str] = typer.Option(None, "--through", help="The through model of a hasManyThrough."),
-    nest_remoting: Optional[bool] = typer.Option(
-        None, "--nest-remoting/--no-nest-remoting", help="Nest the relation's routes in REST APIs."),
-    disable_include: Optional[bool] = typer.Option(
-        None, "--disable-include/--enable-include", help="Keep the relation out of filter include."),
+    model: str | None = typer.Argument(None, help="The model the relation starts from."),
+    type: str | None = typer.Option(None, "--type", help=", ".join(TYPES) + "."),
+    target: str | None = typer.Option(None, "--model", help="The model at the other end."),
+    name: str | None = typer.Option(None, "--name", help="The relation's property name, e.g. orders."),
+    foreign_key: str | None = typer.Option(None, "--foreign-key", help="A custom foreign key."),
+    through: str | None = typer.Option(None, "--through", help="The through model of a hasManyThrough."),
+    nest_remoting: bool | None = typer.Option(
+        None, "--nest-remoting/--no-nest-remoting", help="Nest the relation's routes in REST APIs."
+    ),
+    disable_include: bool | None = typer.Option(
+        None, "--disable-include/--enable-include", help="Keep the relation out of filter include."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace a relation of the same name."),
     yes: Yes = False,
     config: ConfigAnswers = None,
@@ -180,10 +254,21 @@ def command(
     """Add a relation between two models (LoopBack 3's loopback:relation)."""
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
-        model, relation = ask_relation(project, asker, model=model, type=type, target=target, name=name,
-                                       foreign_key=foreign_key, through=through, nest_remoting=nest_remoting,
-                                       disable_include=disable_include, force=force)
+        model, relation = ask_relation(
+            project,
+            asker,
+            model=model,
+            type=type,
+            target=target,
+            name=name,
+            foreign_key=foreign_key,
+            through=through,
+            nest_remoting=nest_remoting,
+            disable_include=disable_include,
+            force=force,
+        )
         path = add_relation(project, model, relation, force=force)
-        shown = TITLES.get(relation.type, relation.type) + (f" {relation.model} through {relation.through}"
-                                                             if relation.through else f" {relation.model}")
+        shown = TITLES.get(relation.type, relation.type) + (
+            f" {relation.model} through {relation.through}" if relation.through else f" {relation.model}"
+        )
         typer.echo(f"{model} {shown} as {relation.name} ({project.relative(path)})")

@@ -9,7 +9,7 @@ import json
 import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -36,9 +36,14 @@ OTHER = "(other)"
 VERBS = ("get", "post", "put", "patch", "delete", "head", "all")
 #: where an argument's value comes from, as LoopBack's prompt listed them
 SOURCES = {
-    "(auto)": None, "form": "form", "path": "path", "query": "query",
-    "store the whole request body": "body", "store the full request object": "req",
-    "store the full response object": "res", "store the whole context object": "context",
+    "(auto)": None,
+    "form": "form",
+    "path": "path",
+    "query": "query",
+    "store the whole request body": "body",
+    "store the full request object": "req",
+    "store the full response object": "res",
+    "store the whole context object": "context",
 }
 CONFIG_KEYS = ["model", "name", "isStatic", "description", "http", "accepts", "returns"]
 
@@ -55,8 +60,12 @@ class Argument:
     root: bool = False
 
     def accepts_json(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"arg": self.arg, "type": self.type, "required": self.required,
-                                 "description": self.description}
+        entry: dict[str, Any] = {
+            "arg": self.arg,
+            "type": self.type,
+            "required": self.required,
+            "description": self.description,
+        }
         if self.source:
             entry["http"] = {"source": self.source}
         return entry
@@ -95,10 +104,12 @@ class NewRemoteMethod:
 def check_method_name(name: Any, *, flag: str = "NAME") -> str:
     if not isinstance(name, str) or not name:
         raise UsageError(f"{flag}: a method name is required, e.g. greet")
-    short = name[len("prototype."):] if name.startswith("prototype.") else name
+    short = name[len("prototype.") :] if name.startswith("prototype.") else name
     if not short.isidentifier() or keyword.iskeyword(short):
-        raise UsageError(f'{flag}: "{name}" is not a valid method name; use letters, digits and _ '
-                         "(not starting with a digit, not a Python keyword)")
+        raise UsageError(
+            f'{flag}: "{name}" is not a valid method name; use letters, digits and _ '
+            "(not starting with a digit, not a Python keyword)"
+        )
 
     if hasattr(Model, short):
         raise UsageError(f'{flag}: "{short}" is a method lbpy\'s models already have; choose another name')
@@ -107,8 +118,10 @@ def check_method_name(name: Any, *, flag: str = "NAME") -> str:
 
 def check_arg_name(name: Any, *, flag: str) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise UsageError(f'{flag}: "{name}" is not a valid argument name; it becomes a Python parameter, '
-                         "so use letters, digits and _ (not a Python keyword)")
+        raise UsageError(
+            f'{flag}: "{name}" is not a valid argument name; it becomes a Python parameter, '
+            "so use letters, digits and _ (not a Python keyword)"
+        )
     return name
 
 
@@ -118,7 +131,9 @@ def check_type(kind: Any, *, flag: str) -> Any:
     if isinstance(kind, list) and len(kind) == 1:
         return [check_type(kind[0], flag=flag)]
     if not isinstance(kind, str) or not kind.isidentifier():
-        raise UsageError(f'{flag}: "{kind}" is not a type; use one of {", ".join(TYPE_CHOICES)}, [type] or a model name')
+        raise UsageError(
+            f'{flag}: "{kind}" is not a type; use one of {", ".join(TYPE_CHOICES)}, [type] or a model name'
+        )
     return kind
 
 
@@ -138,7 +153,10 @@ def check_path(path: Any, *, flag: str = "--http") -> str:
 def parse_endpoint(spec: Any, *, flag: str = "--http") -> dict[str, str]:
     """``"get /greet"``, ``"/greet"`` (post, LoopBack's first choice) or ``{"verb", "path"}``."""
     if isinstance(spec, dict):
-        return {"path": check_path(spec.get("path"), flag=flag), "verb": check_verb(spec.get("verb", "post"), flag=flag)}
+        return {
+            "path": check_path(spec.get("path"), flag=flag),
+            "verb": check_verb(spec.get("verb", "post"), flag=flag),
+        }
     if not isinstance(spec, str):
         raise UsageError(f'{flag}: an endpoint is "VERB /path", e.g. "get /greet"')
     parts = spec.split()
@@ -162,10 +180,17 @@ def parse_argument(spec: Any, *, returns: bool, flag: str) -> Argument:
         http = spec.get("http") if isinstance(spec.get("http"), dict) else {}
         source = http.get("source")
         if source is not None and source not in SOURCES.values():
-            raise UsageError(f'{flag}: http.source "{source}" is not one of: '
-                             + ", ".join(s for s in SOURCES.values() if s))
-        return Argument(name, check_type(spec.get("type", "any"), flag=flag), bool(spec.get("required")),
-                        str(spec.get("description") or ""), source, bool(spec.get("root")))
+            raise UsageError(
+                f'{flag}: http.source "{source}" is not one of: ' + ", ".join(s for s in SOURCES.values() if s)
+            )
+        return Argument(
+            name,
+            check_type(spec.get("type", "any"), flag=flag),
+            bool(spec.get("required")),
+            str(spec.get("description") or ""),
+            source,
+            bool(spec.get("root")),
+        )
     if not isinstance(spec, str) or not spec:
         raise UsageError(f"{flag}: an argument is name[:type]{'[:root]' if returns else '[:required]'}")
     parts = spec.split(":")
@@ -193,10 +218,18 @@ def _unique(arguments: list[Argument], *, flag: str, returns: bool) -> list[Argu
 # -- asking ---------------------------------------------------------------------------------------
 
 
-def ask_remote_method(project: "AppProject", asker: "Asker", *, model: Any = None, name: Any = None,
-                      is_static: bool | None = None, description: Any = None,
-                      http: list[str] | None = None, accepts: list[str] | None = None,
-                      returns: list[str] | None = None) -> tuple[str, NewRemoteMethod]:
+def ask_remote_method(
+    project: AppProject,
+    asker: Asker,
+    *,
+    model: Any = None,
+    name: Any = None,
+    is_static: bool | None = None,
+    description: Any = None,
+    http: list[str] | None = None,
+    accepts: list[str] | None = None,
+    returns: list[str] | None = None,
+) -> tuple[str, NewRemoteMethod]:
     definitions = project.model_definitions()
     if not definitions:
         raise UsageError("the app has no models yet; create one first with: lbpy model NAME")
@@ -207,30 +240,46 @@ def ask_remote_method(project: "AppProject", asker: "Asker", *, model: Any = Non
             raise UsageError(f'MODEL: the app has no model "{answer}" (models: {", ".join(names)})')
         return answer
 
-    model = asker.select("Select the model", names, value=model, flag="MODEL", key="model",
-                         what="The model", validate=valid_model)
-    name = asker.text("Enter the remote method name", value=name, flag="NAME", key="name",
-                      what="A method name", validate=check_method_name)
+    model = asker.select(
+        "Select the model", names, value=model, flag="MODEL", key="model", what="The model", validate=valid_model
+    )
+    name = asker.text(
+        "Enter the remote method name",
+        value=name,
+        flag="NAME",
+        key="name",
+        what="A method name",
+        validate=check_method_name,
+    )
     prototype = name.startswith("prototype.")
-    short = name[len("prototype."):] if prototype else name
-    is_static = asker.confirm("Is Static", value=is_static, default=not prototype, flag="--static/--instance",
-                              key="isStatic")
-    description = asker.text("Description for method", value=description, flag="--description",
-                             key="description", required=False) or ""
+    short = name[len("prototype.") :] if prototype else name
+    is_static = asker.confirm(
+        "Is Static", value=is_static, default=not prototype, flag="--static/--instance", key="isStatic"
+    )
+    description = (
+        asker.text("Description for method", value=description, flag="--description", key="description", required=False)
+        or ""
+    )
     new = NewRemoteMethod(name=short, is_static=bool(is_static) and not prototype, description=description)
 
     if http:
         new.http = [parse_endpoint(spec) for spec in http]
     elif asker.has_answer("http"):
         given = asker.answer("http")
-        new.http = [parse_endpoint(spec, flag="--config http") for spec in (given if isinstance(given, list) else [given])]
+        new.http = [
+            parse_endpoint(spec, flag="--config http") for spec in (given if isinstance(given, list) else [given])
+        ]
     elif asker.prompting:
         asker.say("\nLet's configure where to expose your new method in the public REST API.")
         asker.say("You can provide multiple HTTP endpoints, enter an empty path when you are done.")
         loop = _loop_asker(asker)
         while True:
-            path = loop.text("Enter the path of this endpoint", flag="--http", required=False,
-                             validate=lambda p: check_path(p) if p else p)
+            path = loop.text(
+                "Enter the path of this endpoint",
+                flag="--http",
+                required=False,
+                validate=lambda p: check_path(p) if p else p,
+            )
             if not path:
                 break
             verb = loop.select("HTTP verb", [*VERB_CHOICES, OTHER], default="post", flag="--http")
@@ -244,20 +293,23 @@ def ask_remote_method(project: "AppProject", asker: "Asker", *, model: Any = Non
     return model, new
 
 
-def _loop_asker(asker: "Asker") -> "Asker":
+def _loop_asker(asker: Asker) -> Asker:
     # the loops' answers come from the terminal only: --config gives whole lists
 
     return Asker(yes=asker.yes, interactive=asker.interactive)
 
 
-def _arguments(asker: "Asker", specs: list[str] | None, key: str, flag: str, *, returns: bool) -> list[Argument]:
+def _arguments(asker: Asker, specs: list[str] | None, key: str, flag: str, *, returns: bool) -> list[Argument]:
     if specs:
         return _unique([parse_argument(s, returns=returns, flag=flag) for s in specs], flag=flag, returns=returns)
     if asker.has_answer(key):
         given = asker.answer(key)
         items = given if isinstance(given, list) else [given]
-        return _unique([parse_argument(s, returns=returns, flag=f"--config {key}") for s in items],
-                       flag=f"--config {key}", returns=returns)
+        return _unique(
+            [parse_argument(s, returns=returns, flag=f"--config {key}") for s in items],
+            flag=f"--config {key}",
+            returns=returns,
+        )
     if not asker.prompting:
         return []
     what = '"returns"' if returns else '"accepts"'
@@ -320,13 +372,15 @@ def python_function(model: str, new: NewRemoteMethod, json_file: str, routes: li
     if described:
         doc.append("")
         doc.append("Arguments:")
-        doc.extend(f"    {a.arg} ({_type_text(a.type)}){': ' + a.description if a.description else ''}"
-                   for a in described)
+        doc.extend(
+            f"    {a.arg} ({_type_text(a.type)}){': ' + a.description if a.description else ''}" for a in described
+        )
     if new.returns:
         doc.append("")
         doc.append("Returns:")
-        doc.extend(f"    {r.arg} ({_type_text(r.type)}){': ' + r.description if r.description else ''}"
-                   for r in new.returns)
+        doc.extend(
+            f"    {r.arg} ({_type_text(r.type)}){': ' + r.description if r.description else ''}" for r in new.returns
+        )
     lines.append('    """' + doc[0])
     lines.extend(("    " + line) if line else "" for line in doc[1:])
     lines.append('    """')
@@ -363,8 +417,7 @@ def _defined_names(source: str, shown: str) -> set[str]:
     return names
 
 
-def add_remote_method(project: "AppProject", model: str, new: NewRemoteMethod, *,
-                      force: bool = False) -> dict[str, str]:
+def add_remote_method(project: AppProject, model: str, new: NewRemoteMethod, *, force: bool = False) -> dict[str, str]:
     """Write ``new`` into ``model``'s JSON ``methods`` and a function for it into the model's
     ``.py``, both or neither. Returns relative path -> "create" / "update" / "keep"."""
     path, definition = project.require_model(model)
@@ -380,8 +433,10 @@ def add_remote_method(project: "AppProject", model: str, new: NewRemoteMethod, *
         raise UsageError(f'{project.relative(path)}: "methods" must be an object; fix the file first')
     other = f"prototype.{new.name}" if new.is_static else new.name
     if (new.key in methods or other in methods) and not force:
-        raise UsageError(f'{model} already has a remote method "{new.key if new.key in methods else other}"; '
-                         "choose another name, or pass --force to replace its definition")
+        raise UsageError(
+            f'{model} already has a remote method "{new.key if new.key in methods else other}"; '
+            "choose another name, or pass --force to replace its definition"
+        )
     methods.pop(other, None)
     methods[new.key] = new.definition()
     updated = _with_key(definition, "methods", methods, after=("acls", "relations", "validations", "properties"))
@@ -414,17 +469,21 @@ def add_remote_method(project: "AppProject", model: str, new: NewRemoteMethod, *
 
 
 def command(
-    model: Optional[str] = typer.Argument(None, help="The model to add the method to."),
-    name: Optional[str] = typer.Argument(None, help="The method name (prototype.NAME for an instance method)."),
-    is_static: Optional[bool] = typer.Option(
-        None, "--static/--instance", help="A static method (Model.NAME) or an instance one (/:id/...)."),
-    description: Optional[str] = typer.Option(None, "--description", help="What the method does."),
-    http: Optional[list[str]] = typer.Option(
-        None, "--http", help='An endpoint, "VERB /path" (e.g. "get /greet"); repeat for more.'),
-    accepts: Optional[list[str]] = typer.Option(
-        None, "--accepts", help="An input argument, name:type[:required] or JSON; repeat for more."),
-    returns: Optional[list[str]] = typer.Option(
-        None, "--returns", help="An output argument, name:type[:root] or JSON; repeat for more."),
+    model: str | None = typer.Argument(None, help="The model to add the method to."),
+    name: str | None = typer.Argument(None, help="The method name (prototype.NAME for an instance method)."),
+    is_static: bool | None = typer.Option(
+        None, "--static/--instance", help="A static method (Model.NAME) or an instance one (/:id/...)."
+    ),
+    description: str | None = typer.Option(None, "--description", help="What the method does."),
+    http: list[str] | None = typer.Option(
+        None, "--http", help='An endpoint, "VERB /path" (e.g. "get /greet"); repeat for more.'
+    ),
+    accepts: list[str] | None = typer.Option(
+        None, "--accepts", help="An input argument, name:type[:required] or JSON; repeat for more."
+    ),
+    returns: list[str] | None = typer.Option(
+        None, "--returns", help="An output argument, name:type[:root] or JSON; repeat for more."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace a method of the same name in the JSON."),
     yes: Yes = False,
     config: ConfigAnswers = None,
@@ -433,8 +492,17 @@ def command(
     """Add a remote method to a model (LoopBack 3's loopback:remote-method)."""
     with reported():
         project, asker = open_wizard(app_dir, yes=yes, config=config, keys=CONFIG_KEYS)
-        model, new = ask_remote_method(project, asker, model=model, name=name, is_static=is_static,
-                                       description=description, http=http, accepts=accepts, returns=returns)
+        model, new = ask_remote_method(
+            project,
+            asker,
+            model=model,
+            name=name,
+            is_static=is_static,
+            description=description,
+            http=http,
+            accepts=accepts,
+            returns=returns,
+        )
         actions = add_remote_method(project, model, new, force=force)
         report(actions)
         _, definition = project.require_model(model)

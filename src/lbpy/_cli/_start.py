@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,19 +18,21 @@ from ._options import AppDir
 
 def command(
     app_dir: AppDir = Path("."),
-    host: Optional[str] = typer.Option(None, "--host", help="Interface to bind (default: $HOST, then config.json host)."),
-    port: Optional[int] = typer.Option(
+    host: str | None = typer.Option(None, "--host", help="Interface to bind (default: $HOST, then config.json host)."),
+    port: int | None = typer.Option(
         None, "--port", min=0, max=65535, help="Port (default: $PORT, then config.json port)."
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart when the app's files change."),
-    workers: Optional[int] = typer.Option(
+    workers: int | None = typer.Option(
         None, "--workers", min=1, help="Worker processes (default: $WEB_CONCURRENCY, then 1)."
     ),
-    access_log: bool = typer.Option(False, "--access-log", help="Log every request: method, path, status, time taken, request id."),
+    access_log: bool = typer.Option(
+        False, "--access-log", help="Log every request: method, path, status, time taken, request id."
+    ),
     log_format: str = typer.Option(
         "text", "--log-format", help="text (lines for people) or json (one JSON object per line)."
     ),
-    debug: Optional[bool] = typer.Option(
+    debug: bool | None = typer.Option(
         None, "--debug/--no-debug", help="Put error details (stack traces) in error responses."
     ),
 ) -> None:
@@ -60,9 +61,18 @@ def command(
             _announce(bound_host, bound_port, files.config.rest_api_root, explorer, log_format)
 
         # an lbpy app writes its own access log (with request ids); uvicorn's would repeat it
-        serve(app, root, host=host, port=port, http=files.config.http, reload=reload, workers=workers,
-              access_log=access_log and not isinstance(app, Application), log_format=log_format,
-              on_ready=announce)
+        serve(
+            app,
+            root,
+            host=host,
+            port=port,
+            http=files.config.http,
+            reload=reload,
+            workers=workers,
+            access_log=access_log and not isinstance(app, Application),
+            log_format=log_format,
+            on_ready=announce,
+        )
 
 
 def _port(flag: int | None, configured: int) -> int:
@@ -98,7 +108,9 @@ def _warn_memory_per_process(files, workers: int) -> None:
     if memory:
         logging.getLogger("lbpy").warning(
             "datasource(s) %s use the memory connector: each of the %d workers keeps its own copy "
-            "of the data; use one worker, or a database connector", ", ".join(memory), workers,
+            "of the data; use one worker, or a database connector",
+            ", ".join(memory),
+            workers,
         )
 
 

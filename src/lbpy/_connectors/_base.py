@@ -85,8 +85,13 @@ class Connector:
     #: events never leave the process
     per_process: ClassVar[bool] = False
 
-    def __init__(self, settings: Mapping[str, Any] | None = None,
-                 models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None):
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ):
         """``settings`` are the datasource's; ``models`` the definitions of the models attached
         to it, by name (a live mapping: models attach after the connector is made); ``app_dir``
         the app's folder, against which relative file settings are read. No I/O here:
@@ -186,9 +191,7 @@ class Connector:
         return len(rows)
 
     async def find_by_id(self, model: str, id: Any, options: dict) -> dict | None:
-        rows = await find_with_capabilities(
-            self, model, Filter(where=self.id_where(model, id), limit=1), options
-        )
+        rows = await find_with_capabilities(self, model, Filter(where=self.id_where(model, id), limit=1), options)
         return rows[0] if rows else None
 
     async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
@@ -217,9 +220,7 @@ class Connector:
         id_name = self.id_name(model)
         # a replace removes what the new data does not name
         cleared = {key: None for key in existing if key not in data and key != id_name}
-        return await self._call(
-            "update_attributes", model, id, {**cleared, **data, id_name: id}, options
-        )
+        return await self._call("update_attributes", model, id, {**cleared, **data, id_name: id}, options)
 
     async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
         id = data.get(self.id_name(model))
@@ -257,8 +258,7 @@ class Connector:
         if spec is None:
             return []
         return [
-            {"owner": None, "tableName": name, "columnName": column, "keySeq": i + 1,
-             "pkName": f"{name}_pk"}
+            {"owner": None, "tableName": name, "columnName": column, "keySeq": i + 1, "pkName": f"{name}_pk"}
             for i, column in enumerate(spec.id_names)
         ]
 
@@ -273,11 +273,19 @@ class Connector:
             if relation.type != "belongsTo" or target is None:
                 continue
             column = relation.foreign_key or f"{relation.name}Id"
-            keys.append({
-                "fkOwner": None, "fkName": f"{name}_{relation.name}_fk", "fkTableName": name,
-                "fkColumnName": column, "keySeq": 1, "pkOwner": None, "pkName": f"{target.name}_pk",
-                "pkTableName": target.name, "pkColumnName": relation.primary_key or target.id_name,
-            })
+            keys.append(
+                {
+                    "fkOwner": None,
+                    "fkName": f"{name}_{relation.name}_fk",
+                    "fkTableName": name,
+                    "fkColumnName": column,
+                    "keySeq": 1,
+                    "pkOwner": None,
+                    "pkName": f"{target.name}_pk",
+                    "pkTableName": target.name,
+                    "pkColumnName": relation.primary_key or target.id_name,
+                }
+            )
         return keys
 
     async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
@@ -314,8 +322,7 @@ class Connector:
 # -- what lbpy does for a connector that evaluates part of a filter ----------------------------
 
 
-async def find_with_capabilities(connector: Connector, model: str, filter: Filter,
-                                 options: dict) -> list[dict]:
+async def find_with_capabilities(connector: Connector, model: str, filter: Filter, options: dict) -> list[dict]:
     """``all`` with the part of ``filter`` the connector declared; lbpy finishes the rest."""
     if filter.include:
         filter = replace(filter, include=())  # relations are lbpy's work, never the connector's
@@ -325,15 +332,15 @@ async def find_with_capabilities(connector: Connector, model: str, filter: Filte
     return finish(rows) if finish is not None else rows
 
 
-async def count_with_capabilities(connector: Connector, model: str, where: dict | None,
-                                  options: dict) -> int:
+async def count_with_capabilities(connector: Connector, model: str, where: dict | None, options: dict) -> int:
     if where_supported(where, connector.capabilities):
         return int(await call_connector(connector, "count", model, where, options))
     return len(await find_with_capabilities(connector, model, Filter(where=where), options))
 
 
-async def update_with_capabilities(connector: Connector, model: str, where: dict | None,
-                                   data: dict, options: dict) -> dict:
+async def update_with_capabilities(
+    connector: Connector, model: str, where: dict | None, data: dict, options: dict
+) -> dict:
     if where_supported(where, connector.capabilities):
         return count_result(await call_connector(connector, "update", model, where, data, options))
     ids = await _matching_ids(connector, model, where, options)
@@ -345,8 +352,7 @@ async def update_with_capabilities(connector: Connector, model: str, where: dict
     count = 0
     for id in ids:
         if _supports_eq(connector):
-            info = await call_connector(connector, "update", model, connector.id_where(model, id),
-                                        data, options)
+            info = await call_connector(connector, "update", model, connector.id_where(model, id), data, options)
             count += count_result(info)["count"]
         else:
             try:
@@ -357,8 +363,7 @@ async def update_with_capabilities(connector: Connector, model: str, where: dict
     return {"count": count}
 
 
-async def destroy_with_capabilities(connector: Connector, model: str, where: dict | None,
-                                    options: dict) -> dict:
+async def destroy_with_capabilities(connector: Connector, model: str, where: dict | None, options: dict) -> dict:
     if where_supported(where, connector.capabilities):
         return count_result(await call_connector(connector, "destroy_all", model, where, options))
     ids = await _matching_ids(connector, model, where, options)
@@ -370,14 +375,12 @@ async def destroy_with_capabilities(connector: Connector, model: str, where: dic
     # an id lookup is the least any backend answers (DELETE /items/{id}), declared or not
     count = 0
     for id in ids:
-        info = await call_connector(connector, "destroy_all", model, connector.id_where(model, id),
-                                    options)
+        info = await call_connector(connector, "destroy_all", model, connector.id_where(model, id), options)
         count += count_result(info)["count"]
     return {"count": count}
 
 
-async def _matching_ids(connector: Connector, model: str, where: dict | None,
-                        options: dict) -> list[Any]:
+async def _matching_ids(connector: Connector, model: str, where: dict | None, options: dict) -> list[Any]:
     id_name = connector.id_name(model)
     rows = await find_with_capabilities(connector, model, Filter(where=where), options)
     return [row[id_name] for row in rows if row.get(id_name) is not None]
@@ -410,6 +413,12 @@ def json_type(kind: Any) -> Any:
 
 
 __all__ = [
-    "Connector", "Setting", "call_connector", "conjunction", "find_with_capabilities",
-    "count_with_capabilities", "update_with_capabilities", "destroy_with_capabilities",
+    "Connector",
+    "Setting",
+    "call_connector",
+    "conjunction",
+    "count_with_capabilities",
+    "destroy_with_capabilities",
+    "find_with_capabilities",
+    "update_with_capabilities",
 ]

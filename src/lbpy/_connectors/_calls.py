@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ._base import Connector
 
 
-async def call_connector(connector: "Connector", method: str, *args: Any) -> Any:
+async def call_connector(connector: Connector, method: str, *args: Any) -> Any:
     """Call a connector method the way the contract says: await coroutines, run blocking
     plain functions in a worker thread, call non-blocking ones directly."""
     fn = getattr(connector, method)

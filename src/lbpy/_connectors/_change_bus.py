@@ -18,7 +18,7 @@ import asyncio
 import logging
 import secrets
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger("lbpy")
 
@@ -173,8 +173,11 @@ class ChangeBus:
         new = frames(self.sender, self._number, message, self.frame_limit)
         if len(pending) + len(new) > MAX_QUEUED:
             if not self._dropping:
-                log.warning("change streams: %d events are waiting for %s; newer ones are dropped "
-                            "until it answers", len(pending), self.shown)
+                log.warning(
+                    "change streams: %d events are waiting for %s; newer ones are dropped until it answers",
+                    len(pending),
+                    self.shown,
+                )
                 self._dropping = True
             return
         pending.extend(new)
@@ -211,8 +214,12 @@ class ChangeBus:
                 assert self.tried is not None
                 self.tried.set()
                 if not down:
-                    log.warning("change streams: cannot reach %s (%s); retrying, and changes other "
-                                "processes make meanwhile are not seen here", self.shown, _reason(exc))
+                    log.warning(
+                        "change streams: cannot reach %s (%s); retrying, and changes other "
+                        "processes make meanwhile are not seen here",
+                        self.shown,
+                        _reason(exc),
+                    )
                     down = True
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, LAST_PAUSE)
@@ -230,8 +237,12 @@ class ChangeBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("change streams: lost the connection to %s (%s); reconnecting, and "
-                            "changes made meanwhile are not seen here", self.shown, _reason(exc))
+                log.warning(
+                    "change streams: lost the connection to %s (%s); reconnecting, and "
+                    "changes made meanwhile are not seen here",
+                    self.shown,
+                    _reason(exc),
+                )
                 down = True
             finally:
                 self.connected.clear()

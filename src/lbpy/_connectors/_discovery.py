@@ -86,8 +86,9 @@ def _clean(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_schema(connector_name: str, table: str, columns: list[dict], primary_keys: list[dict],
-                 *, mapper: bool = True) -> dict:
+def build_schema(
+    connector_name: str, table: str, columns: list[dict], primary_keys: list[dict], *, mapper: bool = True
+) -> dict:
     """One LoopBack model definition from a table's columns and primary key."""
     to_model = model_name if mapper else (lambda n: n)
     to_property = property_name if mapper else (lambda n: n)
@@ -102,23 +103,29 @@ def build_schema(connector_name: str, table: str, columns: list[dict], primary_k
             # a generated id is filled in by the backend: clients need not send it
             "required": _required(column.get("nullable")) and not generated,
         }
-        prop.update(_clean({
-            "length": column.get("dataLength"),
-            "precision": column.get("dataPrecision"),
-            "scale": column.get("dataScale"),
-        }))
+        prop.update(
+            _clean(
+                {
+                    "length": column.get("dataLength"),
+                    "precision": column.get("dataPrecision"),
+                    "scale": column.get("dataScale"),
+                }
+            )
+        )
         if is_id:
             prop["id"] = key_seq[column["columnName"]]
             if generated:
                 prop["generated"] = True
-        prop[connector_name] = _clean({
-            "columnName": column["columnName"],
-            "dataType": column.get("dataType"),
-            "dataLength": column.get("dataLength"),
-            "dataPrecision": column.get("dataPrecision"),
-            "dataScale": column.get("dataScale"),
-            "nullable": column.get("nullable"),
-        })
+        prop[connector_name] = _clean(
+            {
+                "columnName": column["columnName"],
+                "dataType": column.get("dataType"),
+                "dataLength": column.get("dataLength"),
+                "dataPrecision": column.get("dataPrecision"),
+                "dataScale": column.get("dataScale"),
+                "nullable": column.get("nullable"),
+            }
+        )
         properties[name] = prop
     owner = columns[0].get("owner") if columns else None
     return {
@@ -151,7 +158,7 @@ def plural_relation_name(model: str) -> str:
     return plural[0].lower() + plural[1:]
 
 
-async def schemas_from_discovery(connector: "Connector", table: str, options: dict) -> dict[str, dict]:
+async def schemas_from_discovery(connector: Connector, table: str, options: dict) -> dict[str, dict]:
     """``{model name: definition}`` for ``table``; with ``options["relations"]`` (or LoopBack's
     ``associations``), also for the tables its foreign keys point to, with both ends related.
     ``options["nameMapper"] = None`` keeps table and column names as they are."""
@@ -167,8 +174,8 @@ async def schemas_from_discovery(connector: "Connector", table: str, options: di
         columns = await call_connector(connector, "discover_model_properties", current, options)
         if not columns:
             raise NotFoundError(
-                f'Table "{current}" does not exist (connector "{connector.name}" discovered no '
-                "columns for it)", code="TABLE_NOT_FOUND",
+                f'Table "{current}" does not exist (connector "{connector.name}" discovered no columns for it)',
+                code="TABLE_NOT_FOUND",
             )
         keys = await call_connector(connector, "discover_primary_keys", current, options)
         schema = build_schema(connector.name, current, list(columns), list(keys or []), mapper=mapper)
@@ -195,17 +202,23 @@ def add_foreign_key(schema: dict, target: dict | None, fk: dict, *, mapper: bool
     to_property = property_name if mapper else (lambda n: n)
     target_name = target["name"] if target is not None else to_model(fk["pkTableName"])
     foreign_key = to_property(fk["fkColumnName"])
-    schema["relations"].setdefault(relation_name(fk["fkColumnName"], target_name), {
-        "type": "belongsTo",
-        "model": target_name,
-        "foreignKey": foreign_key,
-    })
-    if target is not None:
-        target["relations"].setdefault(plural_relation_name(schema["name"]), {
-            "type": "hasMany",
-            "model": schema["name"],
+    schema["relations"].setdefault(
+        relation_name(fk["fkColumnName"], target_name),
+        {
+            "type": "belongsTo",
+            "model": target_name,
             "foreignKey": foreign_key,
-        })
+        },
+    )
+    if target is not None:
+        target["relations"].setdefault(
+            plural_relation_name(schema["name"]),
+            {
+                "type": "hasMany",
+                "model": schema["name"],
+                "foreignKey": foreign_key,
+            },
+        )
 
 
 def merge_relations(into: dict[str, dict], more: dict[str, dict]) -> None:

@@ -50,33 +50,56 @@ def _remote_filter(raw: Any, where: str) -> Capabilities | None:
     if raw == "loopback":
         raw = {}
     if not isinstance(raw, Mapping) or set(raw) - set(_FILTER_KEYS):
-        raise BootError(f'{where}: filters must be "loopback" (the remote takes LoopBack\'s ?filter=), '
-                        f'"none" (lbpy filters what it lists), or an object with {", ".join(_FILTER_KEYS)}')
+        raise BootError(
+            f'{where}: filters must be "loopback" (the remote takes LoopBack\'s ?filter=), '
+            f'"none" (lbpy filters what it lists), or an object with {", ".join(_FILTER_KEYS)}'
+        )
     operators = raw.get("operators")
     if operators is not None and (not isinstance(operators, list) or not all(isinstance(o, str) for o in operators)):
         raise BootError(f'{where}: filters.operators must be a list such as ["eq", "gt", "inq", "and"]')
     return Capabilities(
         operators=(frozenset(operators) if operators is not None else LOOPBACK_OPERATORS) | {"eq"},
-        order=raw.get("order", True) is not False, fields=raw.get("fields", True) is not False,
-        limit=raw.get("limit", True) is not False, nested_paths=raw.get("nestedPaths", False) is True,
+        order=raw.get("order", True) is not False,
+        fields=raw.get("fields", True) is not False,
+        limit=raw.get("limit", True) is not False,
+        nested_paths=raw.get("nestedPaths", False) is True,
     )
+
 
 #: the settings every HTTP-backed connector understands (see lbpy.http's settings)
 HTTP_SETTINGS = (
-    Setting("auth.type", description="authentication: none, basic, bearer, apiKey or oauth2",
-            default="none", choices=("none", "basic", "bearer", "apiKey", "oauth2")),
+    Setting(
+        "auth.type",
+        description="authentication: none, basic, bearer, apiKey or oauth2",
+        default="none",
+        choices=("none", "basic", "bearer", "apiKey", "oauth2"),
+    ),
     Setting("auth.username", required=True, description="user name", when={"auth.type": ("basic",)}),
     Setting("auth.password", required=True, secret=True, description="password", when={"auth.type": ("basic",)}),
     Setting("auth.token", required=True, secret=True, description="bearer token", when={"auth.type": ("bearer",)}),
-    Setting("auth.in", description="where the API key goes: header or query", default="header",
-            choices=("header", "query"), when={"auth.type": ("apiKey",)}),
-    Setting("auth.name", description="the API key's header or query parameter name",
-            default="X-API-Key", when={"auth.type": ("apiKey",)}),
+    Setting(
+        "auth.in",
+        description="where the API key goes: header or query",
+        default="header",
+        choices=("header", "query"),
+        when={"auth.type": ("apiKey",)},
+    ),
+    Setting(
+        "auth.name",
+        description="the API key's header or query parameter name",
+        default="X-API-Key",
+        when={"auth.type": ("apiKey",)},
+    ),
     Setting("auth.value", required=True, secret=True, description="the API key", when={"auth.type": ("apiKey",)}),
     Setting("auth.tokenUrl", required=True, description="the OAuth2 token URL", when={"auth.type": ("oauth2",)}),
     Setting("auth.clientId", required=True, description="the OAuth2 client id", when={"auth.type": ("oauth2",)}),
-    Setting("auth.clientSecret", required=True, secret=True, description="the OAuth2 client secret",
-            when={"auth.type": ("oauth2",)}),
+    Setting(
+        "auth.clientSecret",
+        required=True,
+        secret=True,
+        description="the OAuth2 client secret",
+        when={"auth.type": ("oauth2",)},
+    ),
     Setting("auth.scope", description="the OAuth2 scopes, space separated", when={"auth.type": ("oauth2",)}),
 )
 
@@ -120,8 +143,9 @@ class HttpCrudConnector(Connector):
 
     def __init__(self, settings=None, models=None, *, app_dir=None):
         super().__init__(settings, models, app_dir=app_dir)
-        self._remote_filter = _remote_filter(self.settings.get("filters", "loopback"),
-                                             f'datasource "{self.settings.get("name") or self.name}"')
+        self._remote_filter = _remote_filter(
+            self.settings.get("filters", "loopback"), f'datasource "{self.settings.get("name") or self.name}"'
+        )
         self.set_filter_mode("none" if self._remote_filter is None else "loopback")
         self._resources: dict[str, Resource] = {}
         #: per model, the properties read back from JSON (dates, buffers): found once, not per row
@@ -134,8 +158,9 @@ class HttpCrudConnector(Connector):
         if mode == "loopback":
             self.capabilities = self._remote_filter or _remote_filter("loopback", "")
         else:
-            self.capabilities = Capabilities(operators=frozenset({"eq", "and"}), fields=False,
-                                             order=False, limit=False, nested_paths=False)
+            self.capabilities = Capabilities(
+                operators=frozenset({"eq", "and"}), fields=False, order=False, limit=False, nested_paths=False
+            )
 
     # -- what a subclass provides -----------------------------------------------------------
 
@@ -168,9 +193,14 @@ class HttpCrudConnector(Connector):
         spec = self.models.get(model)
         cached = self._readers.get(model)
         if cached is None or cached[0] is not spec:  # a model defined again reads by its new spec
-            cached = self._readers[model] = (spec, tuple(
-                (name, prop.type.coerce) for name, prop in (spec.properties.items() if spec is not None else ())
-                if prop.type.name in ("date", "buffer")))
+            cached = self._readers[model] = (
+                spec,
+                tuple(
+                    (name, prop.type.coerce)
+                    for name, prop in (spec.properties.items() if spec is not None else ())
+                    if prop.type.name in ("date", "buffer")
+                ),
+            )
         for name, coerce in cached[1]:
             value = row.get(name)
             if value is not None:
@@ -184,8 +214,15 @@ class HttpCrudConnector(Connector):
         """The id a filter looks up alone (findById), or a marker that it does not."""
         where = filter.where
         id_name = self.id_name(model)
-        if (where is not None and len(where) == 1 and id_name in where and list(where[id_name]) == ["eq"]
-                and not filter.skip and not filter.order and filter.where[id_name]["eq"] is not None):
+        if (
+            where is not None
+            and len(where) == 1
+            and id_name in where
+            and list(where[id_name]) == ["eq"]
+            and not filter.skip
+            and not filter.order
+            and filter.where[id_name]["eq"] is not None
+        ):
             return where[id_name]["eq"]
         return _NO_ID
 

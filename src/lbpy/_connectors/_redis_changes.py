@@ -38,8 +38,7 @@ class RedisChangeBus(ChangeBus):
         except ImportError:
             raise RuntimeError("the redis package is not installed: pip install 'lbpy[redis]'") from None
         # lbpy reconnects itself (and says so once): redis-py's own retries would hide an outage
-        self._client = redis.from_url(self.url, socket_connect_timeout=10, retry_on_error=[],
-                                      health_check_interval=0)
+        self._client = redis.from_url(self.url, socket_connect_timeout=10, retry_on_error=[], health_check_interval=0)
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         await self._pubsub.subscribe(self.channel)
         self._reader = asyncio.get_running_loop().create_task(self._read())

@@ -11,9 +11,9 @@ import importlib
 import importlib.util
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
 
 from .._errors import BootError, ConnectorNotFoundError
 from .._loader import import_file
@@ -44,7 +44,7 @@ def canonical_name(name: str) -> str:
     """``loopback-connector-mysql`` and ``lbpy-connector-x`` name connectors ``mysql`` and ``x``."""
     for prefix in ("loopback-connector-", "lbpy-connector-", "lbpy_connector_"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     return ALIASES.get(name, name)
 
 
@@ -61,8 +61,7 @@ def find_initializer(name: str, app_dir: Path | None = None) -> Callable:
     initialize = getattr(module, "initialize", None)
     if not callable(initialize):
         raise BootError(
-            f'connector "{short}" ({module.__name__}) does not export initialize(datasource) '
-            "from its top-level module"
+            f'connector "{short}" ({module.__name__}) does not export initialize(datasource) from its top-level module'
         )
     return initialize
 
@@ -83,8 +82,8 @@ def _find_module(short: str, app_dir: Path | None) -> ModuleType:
     where = f"{app_dir / 'connectors'}/, " if app_dir is not None else ""
     raise ConnectorNotFoundError(
         f'connector "{short}" was not found; lbpy looked in its built-ins '
-        f"({', '.join(BUILTINS)}), {where}the \"{ENTRY_POINT_GROUP}\" entry points and the "
-        f'module {target}. Install it (pip install lbpy-connector-{short}) or put its package '
+        f'({", ".join(BUILTINS)}), {where}the "{ENTRY_POINT_GROUP}" entry points and the '
+        f"module {target}. Install it (pip install lbpy-connector-{short}) or put its package "
         "in the app's connectors/ folder"
     )
 
@@ -136,9 +135,7 @@ def _entry_point(short: str) -> ModuleType | None:
             try:
                 loaded = entry.load()
             except Exception as exc:
-                raise BootError(
-                    f'connector "{short}" (entry point {entry.value}) failed to load: {exc}'
-                ) from exc
+                raise BootError(f'connector "{short}" (entry point {entry.value}) failed to load: {exc}') from exc
             if isinstance(loaded, ModuleType):
                 return loaded
             module = ModuleType(entry.value)
@@ -151,7 +148,7 @@ def available_connectors(app_dir: Path | None = None) -> dict[str, str]:
     """Every connector lbpy can find now, name -> where it comes from (for the wizards)."""
     from importlib.metadata import entry_points
 
-    found = {name: "built-in" for name in BUILTINS}
+    found = dict.fromkeys(BUILTINS, "built-in")
     if app_dir is not None and (app_dir / "connectors").is_dir():
         for child in sorted((app_dir / "connectors").iterdir()):
             short = canonical_name(child.stem if child.suffix == ".py" else child.name)

@@ -33,9 +33,7 @@ class MemoryConnector(Connector):
     name = "memory"
     blocking = False
     per_process = True
-    settings_schema = (
-        Setting("file", description="a JSON file that keeps the data between restarts"),
-    )
+    settings_schema = (Setting("file", description="a JSON file that keeps the data between restarts"),)
 
     def __init__(self, settings=None, models=None, *, app_dir=None):
         super().__init__(settings, models, app_dir=app_dir)
@@ -64,11 +62,10 @@ class MemoryConnector(Connector):
             content = json.loads(self._file.read_text("utf-8") or "{}")
         except ValueError as exc:
             raise BootError(
-                f"{self._file}: the memory datasource file is not valid JSON ({exc}); "
-                "fix or remove it"
+                f"{self._file}: the memory datasource file is not valid JSON ({exc}); fix or remove it"
             ) from None
         if not isinstance(content, dict):
-            raise BootError(f"{self._file}: expected an object with \"ids\" and \"models\"")
+            raise BootError(f'{self._file}: expected an object with "ids" and "models"')
         self._ids = {name: int(value) for name, value in (content.get("ids") or {}).items()}
         self._raw = {name: dict(rows) for name, rows in (content.get("models") or {}).items()}
         self._tables.clear()
@@ -240,8 +237,7 @@ class MemoryConnector(Connector):
         models: dict[str, dict[str, str]] = {name: dict(rows) for name, rows in self._raw.items()}
         for name, table in self._tables.items():
             models[name] = {
-                str(key): json.dumps(record, default=json_default, ensure_ascii=False)
-                for key, record in table.items()
+                str(key): json.dumps(record, default=json_default, ensure_ascii=False) for key, record in table.items()
             }
         return json.dumps({"ids": self._ids, "models": models}, indent=2, ensure_ascii=False)
 

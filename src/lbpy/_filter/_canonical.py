@@ -11,12 +11,11 @@ takes as it is.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
-def where_to_json(
-    where: dict, *, shorthand: bool = False, convert: Callable[[Any], Any] | None = None
-) -> Any:
+def where_to_json(where: dict, *, shorthand: bool = False, convert: Callable[[Any], Any] | None = None) -> Any:
     """A canonical where in LoopBack's JSON shape, a regular expression as ``"/source/flags"``.
 
     By default every condition keeps its operator (``{"id": {"eq": 3}}``), as in a filter's
@@ -26,21 +25,21 @@ def where_to_json(
     operand (after a regular expression became text), e.g. to write dates as JSON text."""
     if shorthand:
         return _shorthand_json(where, convert)
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key in ("and", "or"):
         return {key: [where_to_json(w, convert=convert) for w in value]}
-    (op, operand), = value.items()
+    ((op, operand),) = value.items()
     return {key: {op: _operand_json(operand, convert)}}
 
 
 def _shorthand_json(where: Any, convert: Callable[[Any], Any] | None) -> Any:
     if not isinstance(where, dict) or len(where) != 1:
         return where
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key in ("and", "or") and isinstance(value, list):
         return {key: [_shorthand_json(w, convert) for w in value]}
     if isinstance(value, dict) and len(value) == 1:
-        (op, operand), = value.items()
+        ((op, operand),) = value.items()
         operand = _operand_json(operand, convert)
         return {key: operand} if op == "eq" else {key: {op: operand}}
     return {key: value if convert is None else convert(value)}

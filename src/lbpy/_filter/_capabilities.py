@@ -6,8 +6,8 @@ Python step that finishes it with ``apply_filter``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from ._evaluate import apply_filter
 from ._types import EMPTY, OPERATORS, Filter
@@ -27,7 +27,7 @@ class Capabilities:
     nested_paths: bool = True
 
     @classmethod
-    def none(cls) -> "Capabilities":
+    def none(cls) -> Capabilities:
         """A connector that evaluates no part of a filter: lbpy does all of it in Python."""
         return cls(operators=frozenset(), fields=False, order=False, limit=False, nested_paths=False)
 
@@ -38,10 +38,10 @@ ALL_CAPABILITIES = Capabilities()
 def where_supported(where: dict | None, caps: Capabilities) -> bool:
     if where is None:
         return True
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key in ("and", "or"):
         return key in caps.operators and all(where_supported(w, caps) for w in value)
-    (op, _), = value.items()
+    ((op, _),) = value.items()
     return op in caps.operators and (caps.nested_paths or "." not in key)
 
 
@@ -79,11 +79,10 @@ def split_filter(flt: Filter, caps: Capabilities) -> tuple[Filter, Callable[[lis
 
 def _supported_conjuncts(where: dict, caps: Capabilities) -> dict | None:
     """The conditions of a top-level and that the connector can evaluate; they narrow the fetch."""
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key != "and" or "and" not in caps.operators:
         return None
     kept = [w for w in value if where_supported(w, caps)]
     if not kept:
         return None
     return kept[0] if len(kept) == 1 else {"and": kept}
-

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import regex
 
@@ -43,14 +44,14 @@ def compile_where(where: dict | None) -> Predicate:
     """A predicate for a canonical where, with the memory connector's semantics."""
     if where is None:
         return lambda record: True
-    (key, value), = where.items()
+    ((key, value),) = where.items()
     if key == "and":
         tests = [compile_where(w) for w in value]
         return lambda record: all(test(record) for test in tests)
     if key == "or":
         tests = [compile_where(w) for w in value]
         return lambda record: any(test(record) for test in tests)
-    (op, operand), = value.items()
+    ((op, operand),) = value.items()
     test = _TESTS[op](operand)
     path = key
     if "." in path:
@@ -300,8 +301,7 @@ def apply_filter(records: Iterable[dict], flt: Filter, *, where: bool = True) ->
         sort_records(rows, flt.order)
     if flt.skip or flt.limit is not None:
         end = None if flt.limit is None else flt.skip + flt.limit
-        rows = rows[flt.skip:end]
+        rows = rows[flt.skip : end]
     if flt.fields is not None:
         rows = [project(r, flt.fields) for r in rows]
     return rows
-

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .._json_values import JsonTooDeepError, UnusableJsonError, loads
 from .._model._definition import ModelSpec
@@ -94,11 +95,11 @@ def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bo
     return _where(spec, raw, name, 0, for_write=for_write)
 
 
-def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False,
-           for_write: bool = False) -> dict | None:
+def _where(
+    spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False, for_write: bool = False
+) -> dict | None:
     if depth > MAX_DEPTH:
-        raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels",
-                          "QUERY_OBJECT_TOO_DEEP")
+        raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels", "QUERY_OBJECT_TOO_DEEP")
     parts: list[dict] = []
     for key, value in raw.items():
         if key in ("and", "or"):
@@ -106,7 +107,8 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = Fal
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise FilterError(f"`{name}.{key}` must be an array of objects")
             children = [
-                child for i, item in enumerate(items)
+                child
+                for i, item in enumerate(items)
                 if (child := _where(spec, item, f"{name}.{key}[{i}]", depth + 1, nested, for_write)) is not None
             ]
             if key == "and":
@@ -124,13 +126,17 @@ def _where(spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = Fal
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _conditions(spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False,
-                for_write: bool = False) -> list[dict]:
+def _conditions(
+    spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False, for_write: bool = False
+) -> list[dict]:
     head = path.split(".", 1)[0]
     if for_write and head in spec.hidden:
-        raise FilterError(f'`{name}` names the hidden property "{head}": a write cannot be limited by a '
-                          "property clients cannot see; leave it out of the where", code="HIDDEN_PROPERTY")
-    if head in spec.hidden or head in spec.protected and (nested or head != path):
+        raise FilterError(
+            f'`{name}` names the hidden property "{head}": a write cannot be limited by a '
+            "property clients cannot see; leave it out of the where",
+            code="HIDDEN_PROPERTY",
+        )
+    if head in spec.hidden or (head in spec.protected and (nested or head != path)):
         # LoopBack ignores conditions on hidden properties, so their values cannot be probed
         return []
     kind = _type_at(spec, path)
@@ -140,8 +146,7 @@ def _conditions(spec: ModelSpec, path: str, value: Any, name: str, nested: bool 
         unknown = [k for k in operators if k not in OPERATORS]
         if unknown:
             raise FilterError(
-                f"`{name}` has an unknown operator \"{unknown[0]}\"; use one of "
-                + ", ".join(sorted(OPERATORS))
+                f'`{name}` has an unknown operator "{unknown[0]}"; use one of ' + ", ".join(sorted(OPERATORS))
             )
         if not operators:
             raise FilterError(f"`{name}` has options but no operator")
@@ -225,7 +230,7 @@ def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) 
         source = literal.group(1)
         for letter in literal.group(2):
             if letter not in _FLAGS:
-                raise FilterError(f"`{name}` has an unknown regular expression flag \"{letter}\"")
+                raise FilterError(f'`{name}` has an unknown regular expression flag "{letter}"')
             flags |= _FLAGS[letter]
     try:
         return re.compile(source, flags)
@@ -249,9 +254,7 @@ def _parse_fields(spec: ModelSpec, raw: Any, name: str) -> tuple[str, ...] | Non
         flags = {key: _truthy(value, f"{name}.fields.{key}") for key, value in raw.items()}
         included = {key for key, on in flags.items() if on}
         excluded = {key for key, on in flags.items() if not on}
-        chosen = [n for n in names if n in included] if included else [
-            n for n in names if n not in excluded
-        ]
+        chosen = [n for n in names if n in included] if included else [n for n in names if n not in excluded]
     else:
         raise FilterError(f"`{name}.fields` must be an object or an array, not {_kind(raw)}")
     return tuple(chosen)
@@ -275,18 +278,16 @@ def _parse_order(spec: ModelSpec, raw: Any, name: str) -> tuple[tuple[str, str],
     if isinstance(items, str):
         items = [part for part in items.split(",") if part.strip()]
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise FilterError(f"`{name}.order` must be a string like \"name ASC\" or an array of them")
+        raise FilterError(f'`{name}.order` must be a string like "name ASC" or an array of them')
     result = []
     for item in items:
         match = _ORDER_ITEM.match(item)
         if not match:
-            raise FilterError(
-                f"`{name}.order` has \"{item}\"; write a property name and ASC or DESC"
-            )
+            raise FilterError(f'`{name}.order` has "{item}"; write a property name and ASC or DESC')
         path, direction = match.group(1), (match.group(2) or "ASC").upper()
         head = path.split(".", 1)[0]
         if head not in spec.properties and spec.strict:
-            raise FilterError(f"`{name}.order` names an unknown property \"{path}\"")
+            raise FilterError(f'`{name}.order` names an unknown property "{path}"')
         if head in spec.hidden:
             continue
         result.append((path, direction))
@@ -300,7 +301,7 @@ def _parse_count(raw: Any, name: str) -> int | None:
         raise FilterError(f"`{name}` must be a non-negative integer")
     if isinstance(raw, str):
         if not raw.strip().isdigit():
-            raise FilterError(f"`{name}` must be a non-negative integer, not \"{raw}\"")
+            raise FilterError(f'`{name}` must be a non-negative integer, not "{raw}"')
         raw = int(raw)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
@@ -329,7 +330,7 @@ def _parse_include(
         rel = spec.relations.get(relation)
         if rel is None:
             raise FilterError(
-                f"`{name}.include` names \"{relation}\", which is not a relation of {spec.name}"
+                f'`{name}.include` names "{relation}", which is not a relation of {spec.name}'
                 + (f" (relations: {', '.join(spec.relations)})" if spec.relations else "")
             )
         target = _relation_target(spec, rel, models)
@@ -347,8 +348,7 @@ def _parse_include(
             if target is None:
                 raw_scope = scope
             else:
-                scope_filter = parse_filter(target, scope, models, name=f"{name}.include.{relation}",
-                                            nested=True)
+                scope_filter = parse_filter(target, scope, models, name=f"{name}.include.{relation}", nested=True)
         found.append(Include(relation, scope_filter, raw_scope))
 
     items = raw if isinstance(raw, list) else [raw]
@@ -388,4 +388,3 @@ def _kind(value: Any) -> str:
 def _show(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
-

@@ -6,7 +6,8 @@ values, as LoopBack's query parser reads them, ready for ``parse_filter``.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ._types import MAX_DEPTH, FilterError
 
@@ -63,8 +64,6 @@ def _put(target: dict, path: list[str], value: str) -> None:
             if not isinstance(child, (dict, list)):
                 child = {} if child is None else child
                 if not isinstance(child, (dict, list)):
-                    raise FilterError(
-                        f"query parameter `{path[0]}` gives `{part}` both a value and members"
-                    )
+                    raise FilterError(f"query parameter `{path[0]}` gives `{part}` both a value and members")
                 node[part] = child
             node = child

@@ -12,8 +12,7 @@ from .._errors import BadRequestError
 from ._canonical import where_to_json
 
 OPERATORS = frozenset(
-    ["eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin",
-     "like", "nlike", "ilike", "nilike", "regexp"]
+    ["eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin", "like", "nlike", "ilike", "nilike", "regexp"]
 )
 _ORDERED = frozenset(["gt", "gte", "lt", "lte", "between"])
 _LIST_OPERATORS = frozenset(["inq", "nin", "between"])
@@ -34,7 +33,7 @@ class Include:
     (a polymorphic belongsTo): it is parsed against each target when the records are loaded."""
 
     relation: str
-    scope: "Filter | None" = None
+    scope: Filter | None = None
     raw_scope: Any = None
 
 
@@ -64,8 +63,10 @@ class Filter:
             out["skip"] = self.skip
         if self.include:
             out["include"] = [
-                {"relation": inc.relation, "scope": inc.scope.to_dict()} if inc.scope
-                else {"relation": inc.relation, "scope": inc.raw_scope} if inc.raw_scope
+                {"relation": inc.relation, "scope": inc.scope.to_dict()}
+                if inc.scope
+                else {"relation": inc.relation, "scope": inc.raw_scope}
+                if inc.raw_scope
                 else inc.relation
                 for inc in self.include
             ]

@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .._app_files import LOOPBACK_BUILTIN_MODELS, AppFiles
 from .._errors import BootError
@@ -64,9 +64,14 @@ class ModelBuilder:
     applied, before the app's own customisations run (LoopBack set up a built-in model's
     behaviour before the app's model scripts ran too)."""
 
-    def __init__(self, files: AppFiles, datasources: Mapping[str, "DataSource"], *,
-                 classes: Mapping[str, type[Model]] | None = None,
-                 extensions: Sequence[Callable[[ModelRegistry], None]] = ()) -> None:
+    def __init__(
+        self,
+        files: AppFiles,
+        datasources: Mapping[str, DataSource],
+        *,
+        classes: Mapping[str, type[Model]] | None = None,
+        extensions: Sequence[Callable[[ModelRegistry], None]] = (),
+    ) -> None:
         self.files = files
         self.root = files.root
         self.datasources = datasources
@@ -112,11 +117,11 @@ class ModelBuilder:
         self._bind_remote_methods()
         return self.registry
 
-    def define_model(self, spec: ModelSpec, datasource: "DataSource | None",
-                     base: type[Model] = Model) -> type[Model]:
+    def define_model(self, spec: ModelSpec, datasource: DataSource | None, base: type[Model] = Model) -> type[Model]:
         """Make the class of the model ``spec`` on ``datasource`` and add it to the registry."""
-        cls = type(spec.name, (base,), {"__slots__": (), "spec": spec, "datasource": datasource,
-                                        "__module__": "lbpy.models"})
+        cls = type(
+            spec.name, (base,), {"__slots__": (), "spec": spec, "datasource": datasource, "__module__": "lbpy.models"}
+        )
         cls._runtime.registry = self.registry
         cls._runtime.load_converters = [
             (p.name, p.type.coerce) for p in spec.properties.values() if p.type.name in ("date", "buffer")
@@ -141,8 +146,11 @@ class ModelBuilder:
             if base not in ROOT_BASES:
                 if base not in definitions:
                     where = definitions[name].shown(self.root)
-                    hint = (" (lbpy does not provide this LoopBack built-in model)"
-                            if base in LOOPBACK_BUILTIN_MODELS else "")
+                    hint = (
+                        " (lbpy does not provide this LoopBack built-in model)"
+                        if base in LOOPBACK_BUILTIN_MODELS
+                        else ""
+                    )
                     raise BootError(f'{where}: base model "{base}" is not defined{hint}')
                 visit(base, chain + [name])
             state[name] = 2
@@ -169,7 +177,8 @@ class ModelBuilder:
         result["validations"] = parent.get("validations", []) + own.get("validations", [])
         # a derived model adds its acls to its base's, as LoopBack merged them
         result["acls"] = parent.get("acls", []) + [
-            acl for acl in own.get("acls", []) if acl not in parent.get("acls", [])]
+            acl for acl in own.get("acls", []) if acl not in parent.get("acls", [])
+        ]
         for inherited in ("plural", "http"):
             if inherited not in own:
                 result.pop(inherited, None)
@@ -221,10 +230,18 @@ class ModelBuilder:
             strict = True
         relations = {
             rel_name: RelationSpec(
-                name=rel_name, type=rel.type, model=rel.model, foreign_key=rel.foreign_key,
-                primary_key=rel.primary_key, through=rel.through, key_through=rel.key_through,
-                polymorphic=rel.polymorphic, property=rel.property, scope=rel.scope,
-                options=rel.options, settings=rel.model_dump(by_alias=True, exclude_unset=True),
+                name=rel_name,
+                type=rel.type,
+                model=rel.model,
+                foreign_key=rel.foreign_key,
+                primary_key=rel.primary_key,
+                through=rel.through,
+                key_through=rel.key_through,
+                polymorphic=rel.polymorphic,
+                property=rel.property,
+                scope=rel.scope,
+                options=rel.options,
+                settings=rel.model_dump(by_alias=True, exclude_unset=True),
             )
             for rel_name, rel in definition.relations.items()
         }
@@ -262,14 +279,14 @@ class ModelBuilder:
         file = self.files.definitions[name]
         if file.python is None:
             return
-        module = load_python_file(file.python, f"lbpy_app.models.{file.python.stem.replace('-', '_')}",
-                                  self.root)
+        module = load_python_file(file.python, f"lbpy_app.models.{file.python.stem.replace('-', '_')}", self.root)
         self.modules[name] = module
         customize = getattr(module, "customize", None)
         if customize is None:
             if not file.definition.methods:
-                log.warning("%s defines no customize(%s) function; nothing to apply",
-                            file.python.relative_to(self.root), name)
+                log.warning(
+                    "%s defines no customize(%s) function; nothing to apply", file.python.relative_to(self.root), name
+                )
             return
         try:
             customize(self.registry[name])
@@ -302,7 +319,6 @@ class ModelBuilder:
             for name, raw in scopes.items():
                 _scopes.add_named_scope(model, name, raw, source)
 
-
     def _bind_remote_methods(self) -> None:
         """The JSON ``methods`` of every model, bound to the Python functions that implement them."""
         for name, model in self.registry.items():
@@ -313,7 +329,7 @@ class ModelBuilder:
             if not isinstance(methods, dict):
                 raise BootError(f'{source}: "methods" must be an object: method name -> its remoting metadata')
             for method_name, meta in methods.items():
-                where = f'{source}: methods.{method_name}'
+                where = f"{source}: methods.{method_name}"
                 if not isinstance(meta, dict):
                     raise BootError(f"{where} must be an object with accepts, returns and http")
                 try:
@@ -324,11 +340,11 @@ class ModelBuilder:
                     _attach_module_function(model, method, self.modules.get(name), where)
 
 
-def _has_function(model: type["Model"], method: "RemoteMethod") -> bool:
+def _has_function(model: type[Model], method: RemoteMethod) -> bool:
     return callable(getattr(model, method.name, None))
 
 
-def _attach_module_function(model: type["Model"], method: "RemoteMethod", module: Any, where: str) -> None:
+def _attach_module_function(model: type[Model], method: RemoteMethod, module: Any, where: str) -> None:
     candidates = [method.name, snake_case(method.name)]
     fn = None
     for candidate in candidates:
@@ -338,8 +354,11 @@ def _attach_module_function(model: type["Model"], method: "RemoteMethod", module
             break
     if fn is None:
         python = _python_file(model)
-        signature = (f"{snake_case(method.name)}({model.spec.name}, ...)" if method.is_static
-                     else f"{snake_case(method.name)}(self, ...)")
+        signature = (
+            f"{snake_case(method.name)}({model.spec.name}, ...)"
+            if method.is_static
+            else f"{snake_case(method.name)}(self, ...)"
+        )
         raise BootError(
             f"{where} has no Python function: define {signature} in {python}, or set "
             f"{model.spec.name}.{method.name} in its customize()"
@@ -347,7 +366,7 @@ def _attach_module_function(model: type["Model"], method: "RemoteMethod", module
     setattr(model, method.name, classmethod(fn) if method.is_static else fn)
 
 
-def _python_file(model: type["Model"]) -> str:
+def _python_file(model: type[Model]) -> str:
     source = model.spec.source
     return re.sub(r"\.json$", ".py", source) if source.endswith(".json") else "common/models/<model>.py"
 
@@ -363,8 +382,10 @@ def _sources_hint(root: Path, name: str) -> str:
     for path in sorted((root / "common" / "models").glob("*.json")):
         try:
             if json.loads(path.read_text("utf-8")).get("name") == name:
-                return (f"; it is in {path.relative_to(root)}: add \"../common/models\" to "
-                        "_meta.sources in server/model-config.json")
+                return (
+                    f'; it is in {path.relative_to(root)}: add "../common/models" to '
+                    "_meta.sources in server/model-config.json"
+                )
         except (ValueError, AttributeError, OSError):
             continue
     return ""

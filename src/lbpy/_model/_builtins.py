@@ -15,8 +15,9 @@ from typing import Any
 AUTH_MODELS = ("User", "AccessToken", "ACL", "RoleMapping", "Role")
 
 
-def _acl(principal: str, permission: str, property: str | None = None,
-         access_type: str | None = None) -> dict[str, str]:
+def _acl(
+    principal: str, permission: str, property: str | None = None, access_type: str | None = None
+) -> dict[str, str]:
     acl = {"principalType": "ROLE", "principalId": principal, "permission": permission}
     if property is not None:
         acl["property"] = property
@@ -54,8 +55,12 @@ USER: dict[str, Any] = {
         _acl("$authenticated", "ALLOW", "setPassword", "EXECUTE"),
     ],
     "relations": {
-        "accessTokens": {"type": "hasMany", "model": "AccessToken", "foreignKey": "userId",
-                         "options": {"disableInclude": True}},
+        "accessTokens": {
+            "type": "hasMany",
+            "model": "AccessToken",
+            "foreignKey": "userId",
+            "options": {"disableInclude": True},
+        },
     },
 }
 
@@ -63,8 +68,12 @@ ACCESS_TOKEN: dict[str, Any] = {
     "name": "AccessToken",
     "properties": {
         "id": {"type": "string", "id": True},
-        "ttl": {"type": "number", "ttl": True, "default": 1209600,
-                "description": "time to live in seconds (2 weeks by default)"},
+        "ttl": {
+            "type": "number",
+            "ttl": True,
+            "default": 1209600,
+            "description": "time to live in seconds (2 weeks by default)",
+        },
         "scopes": {"type": ["string"], "description": "Array of scopes granted to this access token."},
         "created": {"type": "date", "defaultFn": "now"},
     },
@@ -101,20 +110,32 @@ ROLE_MAPPING: dict[str, Any] = {
     "description": "Map principals to roles",
     "properties": {
         "id": {"type": "string", "id": True, "generated": True},
-        "principalType": {"type": "string", "description": "The principal type, such as USER, APPLICATION, "
-                                                          "ROLE, or user model name in case of multiple user models"},
+        "principalType": {
+            "type": "string",
+            "description": "The principal type, such as USER, APPLICATION, "
+            "ROLE, or user model name in case of multiple user models",
+        },
         "principalId": {"type": "string", "index": True},
     },
     "relations": {"role": {"type": "belongsTo", "model": "Role", "foreignKey": "roleId"}},
 }
 
 BUILTIN_DEFINITIONS: dict[str, dict[str, Any]] = {
-    "User": USER, "AccessToken": ACCESS_TOKEN, "ACL": ACL, "RoleMapping": ROLE_MAPPING, "Role": ROLE,
+    "User": USER,
+    "AccessToken": ACCESS_TOKEN,
+    "ACL": ACL,
+    "RoleMapping": ROLE_MAPPING,
+    "Role": ROLE,
 }
 
 #: the built-in models each one needs beside it (its relations' targets)
-RELATED = {"User": ("AccessToken",), "AccessToken": ("User",), "Role": ("RoleMapping",),
-           "RoleMapping": ("Role",), "ACL": ()}
+RELATED = {
+    "User": ("AccessToken",),
+    "AccessToken": ("User",),
+    "Role": ("RoleMapping",),
+    "RoleMapping": ("Role",),
+    "ACL": (),
+}
 
 #: how a built-in is shown where a file name would be
 SOURCES = {name: f"loopback/common/models/{name}" for name in BUILTIN_DEFINITIONS}

@@ -42,7 +42,7 @@ _KEYS = ("redis", "channel")
 class ChangeRelay:
     """One datasource's change events, sent on ``bus`` and received from it."""
 
-    def __init__(self, datasource: "DataSource", bus: ChangeBus, models: Mapping[str, type["Model"]]) -> None:
+    def __init__(self, datasource: DataSource, bus: ChangeBus, models: Mapping[str, type[Model]]) -> None:
         self.datasource = datasource
         self.bus = bus
         #: the models whose changes travel, by name
@@ -67,7 +67,7 @@ class ChangeRelay:
                 model._runtime.change_relay = None
             await self.bus.close()
 
-    def publish(self, model: type["Model"], event: dict) -> None:
+    def publish(self, model: type[Model], event: dict) -> None:
         """Send a change this process made (``Model._changed`` calls it after the write)."""
         if not self.started:
             return
@@ -91,8 +91,13 @@ class ChangeRelay:
             stream.deliver(change, record)
 
 
-def plan_relays(datasources: Mapping[str, "DataSource"], models: Mapping[str, type["Model"]],
-                app_setting: Any = None, *, private: frozenset[str] = frozenset()) -> list[ChangeRelay]:
+def plan_relays(
+    datasources: Mapping[str, DataSource],
+    models: Mapping[str, type[Model]],
+    app_setting: Any = None,
+    *,
+    private: frozenset[str] = frozenset(),
+) -> list[ChangeRelay]:
     """The relays the app's datasources need (not started); a wrong setting is a BootError
     naming the datasource (or ``server/config.json``) and the fix. ``private`` models' events
     never leave the process (access tokens: their ids are credentials)."""
@@ -108,12 +113,12 @@ def plan_relays(datasources: Mapping[str, "DataSource"], models: Mapping[str, ty
         if datasource.connector is None or datasource.connector.per_process:
             if own not in (None, "local"):
                 raise BootError(
-                    f'{where}: the {datasource.connector_name} connector keeps its records in each '
+                    f"{where}: the {datasource.connector_name} connector keeps its records in each "
                     f'process, so its changes cannot reach other processes; remove "{SETTING}" or '
-                    f'keep the data in a shared database')
+                    f"keep the data in a shared database"
+                )
             continue
-        attached = {m: cls for m, cls in models.items()
-                    if cls.datasource is datasource and m not in private}
+        attached = {m: cls for m, cls in models.items() if cls.datasource is datasource and m not in private}
         if not attached:
             continue
         bus = _bus(where, datasource, own if own is not None else app_setting, explicit=own is not None)
@@ -126,8 +131,10 @@ def _check(where: str, setting: Any) -> None:
     if setting in ("local", "database"):
         return
     if not isinstance(setting, dict):
-        raise BootError(f'{where}: "{SETTING}" must be "local", "database" or {{"redis": "redis://host:6379"}}, '
-                        f"not {orjson.dumps(setting).decode()}")
+        raise BootError(
+            f'{where}: "{SETTING}" must be "local", "database" or {{"redis": "redis://host:6379"}}, '
+            f"not {orjson.dumps(setting).decode()}"
+        )
     unknown = [key for key in setting if key not in _KEYS]
     if unknown:
         raise BootError(f'{where}: "{SETTING}" has no setting "{unknown[0]}" (it takes "redis" and "channel")')
@@ -139,18 +146,20 @@ def _check(where: str, setting: Any) -> None:
         raise BootError(f'{where}: "{SETTING}.channel" must be a name of 1 to 63 bytes')
 
 
-def _bus(where: str, datasource: "DataSource", setting: Any, *, explicit: bool) -> ChangeBus | None:
+def _bus(where: str, datasource: DataSource, setting: Any, *, explicit: bool) -> ChangeBus | None:
     connector = datasource.connector
     if setting == "local":
         return None
     if isinstance(setting, dict) and setting.get("redis"):
         channel = setting.get("channel") or (
-            "lbpy:changes:" + hashlib.sha256(connector.store_identity().encode()).hexdigest()[:24])
+            "lbpy:changes:" + hashlib.sha256(connector.store_identity().encode()).hexdigest()[:24]
+        )
         return RedisChangeBus(setting["redis"], channel)
     channel = setting.get("channel") if isinstance(setting, dict) else None
     bus = connector.change_bus(channel)
     if bus is None and explicit:
         raise BootError(
-            f'{where}: the {datasource.connector_name} connector cannot carry change events itself; '
-            f'say "{SETTING}": {{"redis": "redis://host:6379"}} to share them through Redis, or "local"')
+            f"{where}: the {datasource.connector_name} connector cannot carry change events itself; "
+            f'say "{SETTING}": {{"redis": "redis://host:6379"}} to share them through Redis, or "local"'
+        )
     return bus

@@ -31,11 +31,10 @@ if TYPE_CHECKING:
 class ChangeStream:
     """An open subscription to a model's changes; iterate it, then ``close()`` it."""
 
-    def __init__(self, model: type["Model"], options: Any = None) -> None:
+    def __init__(self, model: type[Model], options: Any = None) -> None:
         options = load_json_param("options", options)
         if options is not None and not isinstance(options, dict):
-            raise BadRequestError("`options` must be an object such as {\"where\": {...}}",
-                                  code="INVALID_PARAMETER")
+            raise BadRequestError('`options` must be an object such as {"where": {...}}', code="INVALID_PARAMETER")
         where = (options or {}).get("where")
         self.model = model
         self._match = compile_where(model.parse_where(where)) if where else None
@@ -66,7 +65,7 @@ class ChangeStream:
         except Exception:  # closed meanwhile
             pass
 
-    def __aiter__(self) -> "ChangeStream":
+    def __aiter__(self) -> ChangeStream:
         return self
 
     async def __anext__(self) -> dict:
@@ -92,7 +91,7 @@ class ChangeStream:
             self.close()
 
 
-def change_json(model: type["Model"], event: dict) -> dict:
+def change_json(model: type[Model], event: dict) -> dict:
     """An ``on_change`` event as a change stream sends it: ``{"target"?, "where"?, "data"?,
     "type"}`` in JSON values, hidden properties left out."""
     data = event.get("data")

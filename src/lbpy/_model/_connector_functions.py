@@ -13,7 +13,8 @@ declaration, and ``"shared": false`` leaves the function off the REST API.
 from __future__ import annotations
 
 import keyword
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._errors import BootError
 from . import _remote_methods
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ._persisted import Model
 
 
-def bind_connector_functions(model: type["Model"]) -> list[str]:
+def bind_connector_functions(model: type[Model]) -> list[str]:
     """Add the connector's functions to ``model``; returns their names."""
     datasource = model.datasource
     if datasource is None or datasource.connector is None:
@@ -39,8 +40,10 @@ def bind_connector_functions(model: type["Model"]) -> list[str]:
         if not isinstance(function, str) or not function.isidentifier() or keyword.iskeyword(function):
             raise BootError(f"{where} is not a valid method name; use letters, digits and _")
         if model._is_builtin_attribute(function):
-            raise BootError(f"{where} would replace {name}.{function}, which lbpy's own methods "
-                            "use; rename it in the datasource's settings")
+            raise BootError(
+                f"{where} would replace {name}.{function}, which lbpy's own methods "
+                "use; rename it in the datasource's settings"
+            )
         accepts = _accept_names(meta.get("accepts"), where)
         setattr(model, function, _caller(datasource, name, function, accepts))
         if meta.get("shared", True) is not False:
@@ -65,11 +68,12 @@ def _accept_names(accepts: Any, where: str) -> list[str]:
     return names
 
 
-def _caller(datasource: "DataSource", model: str, function: str, names: list[str]) -> Callable:
+def _caller(datasource: DataSource, model: str, function: str, names: list[str]) -> Callable:
     async def call(*args: Any, options: dict | None = None, **kwargs: Any) -> Any:
         if len(args) > len(names):
-            raise TypeError(f"{model}.{function}() takes {len(names)} argument(s) "
-                            f"({', '.join(names) or 'none'}), {len(args)} given")
+            raise TypeError(
+                f"{model}.{function}() takes {len(names)} argument(s) ({', '.join(names) or 'none'}), {len(args)} given"
+            )
         values = dict(zip(names, args))
         for key, value in kwargs.items():
             if key in values:

@@ -18,8 +18,13 @@ from ._types import NumberType, StringType, Type, resolve_type
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
 
 RELATION_TYPES = (
-    "belongsTo", "hasMany", "hasOne", "hasAndBelongsToMany",
-    "referencesMany", "embedsOne", "embedsMany",
+    "belongsTo",
+    "hasMany",
+    "hasOne",
+    "hasAndBelongsToMany",
+    "referencesMany",
+    "embedsOne",
+    "embedsMany",
 )
 
 #: Base classes that are not models of the app: LoopBack's built-ins.
@@ -156,7 +161,7 @@ class ModelSpec:
     #: the properties holding records of another model (embedsOne, embedsMany, a property typed
     #: with a model), and that model's spec, so that its hidden properties stay out of answers;
     #: bound once every model is built
-    embedded: dict[str, "ModelSpec"] = field(default_factory=dict)
+    embedded: dict[str, ModelSpec] = field(default_factory=dict)
 
     @property
     def id_name(self) -> str | None:
@@ -174,15 +179,22 @@ class ModelSpec:
 def pluralize(name: str) -> str:
     """LoopBack's default plural (inflection rules for the usual English endings)."""
     lower = name.lower()
-    irregular = {"person": "people", "child": "children", "man": "men", "woman": "women",
-                 "mouse": "mice", "goose": "geese", "tooth": "teeth", "foot": "feet"}
+    irregular = {
+        "person": "people",
+        "child": "children",
+        "man": "men",
+        "woman": "women",
+        "mouse": "mice",
+        "goose": "geese",
+        "tooth": "teeth",
+        "foot": "feet",
+    }
     for singular, plural in irregular.items():
         if lower.endswith(singular):
             cut = len(name) - len(singular)
             rest = plural if name[cut:].islower() else plural.capitalize()
             return name[:cut] + rest
-    uncountable = ("equipment", "information", "rice", "money", "species", "series", "fish",
-                   "sheep", "news", "data")
+    uncountable = ("equipment", "information", "rice", "money", "species", "series", "fish", "sheep", "news", "data")
     if lower.endswith(uncountable):
         return name
     if re.search(r"(ss|x|z|ch|sh)$", lower):

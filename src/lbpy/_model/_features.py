@@ -7,7 +7,8 @@ builder applies the same modules to what the model JSON declares.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .._errors import BootError, ValidationError
 from . import _remote_methods, _validations
@@ -25,10 +26,19 @@ class ModelFeatures:
     # -- remote methods ---------------------------------------------------------------------
 
     @classmethod
-    def remote_method(cls, name: str, fn: Callable | None = None, *, accepts: Any = None,
-                      returns: Any = None, http: Any = None, description: str | list[str] | None = None,
-                      is_static: bool | None = None, notes: Any = None,
-                      access_type: str | None = None) -> Callable:
+    def remote_method(
+        cls,
+        name: str,
+        fn: Callable | None = None,
+        *,
+        accepts: Any = None,
+        returns: Any = None,
+        http: Any = None,
+        description: str | list[str] | None = None,
+        is_static: bool | None = None,
+        notes: Any = None,
+        access_type: str | None = None,
+    ) -> Callable:
         """Expose a method over REST, as LoopBack's ``Model.remoteMethod(name, options)``.
 
         ``accepts``/``returns`` take LoopBack's argument declarations (dicts such as
@@ -44,8 +54,13 @@ class ModelFeatures:
             async def greet(msg=None):
                 return f"Sender says {msg} to receiver"
         """
-        meta: dict[str, Any] = {"accepts": accepts, "returns": returns, "http": http,
-                                "description": description, "notes": notes}
+        meta: dict[str, Any] = {
+            "accepts": accepts,
+            "returns": returns,
+            "http": http,
+            "description": description,
+            "notes": notes,
+        }
         if is_static is not None:
             meta["isStatic"] = is_static
         if access_type is not None:
@@ -115,60 +130,109 @@ class ModelFeatures:
     # -- validations -------------------------------------------------------------------------
 
     @classmethod
-    def validates_presence_of(cls, *properties: str, message: str | None = None,
-                              if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_presence_of(
+        cls, *properties: str, message: str | None = None, if_: Any = None, unless: Any = None, **options: Any
+    ) -> None:
         """Fail with ``presence`` ("can't be blank") when a property is missing, null or empty."""
         cls._validates("presence", properties, locals(), options)
 
     @classmethod
-    def validates_absence_of(cls, *properties: str, message: str | None = None,
-                             if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_absence_of(
+        cls, *properties: str, message: str | None = None, if_: Any = None, unless: Any = None, **options: Any
+    ) -> None:
         """Fail with ``absence`` ("can't be set") when a property has a value."""
         cls._validates("absence", properties, locals(), options)
 
     @classmethod
-    def validates_length_of(cls, *properties: str, min: int | None = None, max: int | None = None,
-                            is_: int | None = None, message: str | dict | None = None,
-                            allow_null: bool | None = None, allow_blank: bool | None = None,
-                            if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_length_of(
+        cls,
+        *properties: str,
+        min: int | None = None,
+        max: int | None = None,
+        is_: int | None = None,
+        message: str | dict | None = None,
+        allow_null: bool | None = None,
+        allow_blank: bool | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``length.min`` ("too short"), ``length.max`` ("too long") or ``length.is``
         ("length is wrong"); ``message`` may be ``{"min": "...", "max": "..."}``."""
         cls._validates("length", properties, locals(), options)
 
     @classmethod
-    def validates_format_of(cls, *properties: str, with_: Any = None, message: str | None = None,
-                            allow_null: bool | None = None, allow_blank: bool | None = None,
-                            if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_format_of(
+        cls,
+        *properties: str,
+        with_: Any = None,
+        message: str | None = None,
+        allow_null: bool | None = None,
+        allow_blank: bool | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``format`` ("is invalid") unless the regular expression ``with_`` matches."""
         cls._validates("format", properties, locals(), options)
 
     @classmethod
-    def validates_inclusion_of(cls, *properties: str, in_: Any = None, message: str | None = None,
-                               allow_null: bool | None = None, allow_blank: bool | None = None,
-                               if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_inclusion_of(
+        cls,
+        *properties: str,
+        in_: Any = None,
+        message: str | None = None,
+        allow_null: bool | None = None,
+        allow_blank: bool | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``inclusion`` ("is not included in the list") unless the value is in ``in_``."""
         cls._validates("inclusion", properties, locals(), options)
 
     @classmethod
-    def validates_exclusion_of(cls, *properties: str, in_: Any = None, message: str | None = None,
-                               allow_null: bool | None = None, allow_blank: bool | None = None,
-                               if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_exclusion_of(
+        cls,
+        *properties: str,
+        in_: Any = None,
+        message: str | None = None,
+        allow_null: bool | None = None,
+        allow_blank: bool | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``exclusion`` ("is reserved") when the value is in ``in_``."""
         cls._validates("exclusion", properties, locals(), options)
 
     @classmethod
-    def validates_numericality_of(cls, *properties: str, int: bool | None = None,
-                                  message: str | dict | None = None, allow_null: bool | None = None,
-                                  allow_blank: bool | None = None, if_: Any = None, unless: Any = None,
-                                  **options: Any) -> None:
+    def validates_numericality_of(
+        cls,
+        *properties: str,
+        int: bool | None = None,
+        message: str | dict | None = None,
+        allow_null: bool | None = None,
+        allow_blank: bool | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``numericality.number`` ("is not a number"), or ``numericality.int`` ("is not
         an integer") when ``int`` is true."""
         cls._validates("numericality", properties, locals(), options)
 
     @classmethod
-    def validates_uniqueness_of(cls, *properties: str, scoped_to: list[str] | None = None,
-                                ignore_case: bool | None = None, message: str | None = None,
-                                if_: Any = None, unless: Any = None, **options: Any) -> None:
+    def validates_uniqueness_of(
+        cls,
+        *properties: str,
+        scoped_to: list[str] | None = None,
+        ignore_case: bool | None = None,
+        message: str | None = None,
+        if_: Any = None,
+        unless: Any = None,
+        **options: Any,
+    ) -> None:
         """Fail with ``uniqueness`` ("is not unique") when another stored record has the value
         (among the records with the same ``scoped_to`` values)."""
         cls._validates("uniqueness", properties, locals(), options)
@@ -179,8 +243,9 @@ class ModelFeatures:
         _validations.add(cls, kind, properties, _validations.python_options({**keywords, **extra}))
 
     @classmethod
-    async def _validate_async(cls, values: dict, mode: str, current_id: Any, options: dict,
-                              record: dict | None = None) -> None:
+    async def _validate_async(
+        cls, values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+    ) -> None:
         """The validations that ask the datasource (uniqueness), run before a record is stored;
         ``record`` is the whole record a partial update leaves."""
         if not cls._runtime.unique_rules:  # type: ignore[attr-defined]

@@ -15,9 +15,10 @@ the mixin's name as LoopBack's loader did: ``time-stamp.py`` or ``time_stamp.py`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .._errors import BootError
 from .._loader import line_in, load_python_file, shown_path
@@ -31,7 +32,7 @@ def mixin_name(stem: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.\s]+", stem) if part)
 
 
-def time_stamp(Model: type["Model"], options: dict[str, Any]) -> None:
+def time_stamp(Model: type[Model], options: dict[str, Any]) -> None:
     settings = {"createdAt": "createdAt", "updatedAt": "updatedAt", "required": True, **options}
     unknown = set(settings) - {"createdAt", "updatedAt", "required", "validateUpsert", "silenceWarnings"}
     if unknown:
@@ -41,7 +42,7 @@ def time_stamp(Model: type["Model"], options: dict[str, Any]) -> None:
     Model.define_property(created, {"type": "date", "required": required, "defaultFn": "now"})
     Model.define_property(updated, {"type": "date", "required": required, "defaultFn": "now"})
 
-    def stamp(ctx: "Context") -> None:
+    def stamp(ctx: Context) -> None:
         if ctx.options.get("skipUpdatedAt"):
             return
         now = datetime.now(timezone.utc)
@@ -53,7 +54,7 @@ def time_stamp(Model: type["Model"], options: dict[str, Any]) -> None:
     Model.observe("before save", stamp)
 
 
-BUILTIN: dict[str, Callable[[type["Model"], dict], None]] = {"TimeStamp": time_stamp}
+BUILTIN: dict[str, Callable[[type[Model], dict], None]] = {"TimeStamp": time_stamp}
 
 
 class Mixins:
@@ -92,14 +93,14 @@ class Mixins:
         self.loaded[name] = fn
         return fn
 
-    def apply(self, model: type["Model"], mixins: dict[str, Any], where: str) -> None:
+    def apply(self, model: type[Model], mixins: dict[str, Any], where: str) -> None:
         for name, options in mixins.items():
             if options is False or options is None:
                 continue
             if options is True:
                 options = {}
             if not isinstance(options, dict):
-                raise BootError(f'{where}: mixins.{name} must be true, false or an object of options')
+                raise BootError(f"{where}: mixins.{name} must be true, false or an object of options")
             fn = self.get(name, where)
             try:
                 fn(model, dict(options))
@@ -112,8 +113,6 @@ class Mixins:
                 raise BootError(
                     f"{shown}: mixin {name} failed on {model.spec.name}: {type(exc).__name__}: {exc}"
                 ) from None
-
-
 
 
 def _file_name(name: str) -> str:

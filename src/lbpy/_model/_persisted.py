@@ -12,9 +12,10 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import BadRequestError, HttpError, NotFoundError, ValidationError
 from .._filter import (
@@ -49,7 +50,7 @@ HOOKS = ("access", "before save", "after save", "before delete", "after delete",
 class Context:
     """What an operation hook receives: LoopBack's ``ctx`` with Python names."""
 
-    def __init__(self, model: type["Model"], options: dict, **values: Any) -> None:
+    def __init__(self, model: type[Model], options: dict, **values: Any) -> None:
         self.Model = model
         self.options = options
         self.hook_state: dict[str, Any] = {}
@@ -87,7 +88,7 @@ class Model(ModelFeatures):
     (``Model.remote_method``, ``Model.validates_length_of``, ...) come from ``ModelFeatures``."""
 
     spec: ClassVar[ModelSpec]
-    datasource: ClassVar["DataSource | None"] = None
+    datasource: ClassVar[DataSource | None] = None
     #: what lbpy built for this model: hooks, relations, validations, scopes, remote methods
     _runtime: ClassVar[ModelRuntime] = ModelRuntime()
 
@@ -256,9 +257,7 @@ class Model(ModelFeatures):
         try:
             return prop.type.coerce_query(value)
         except CoercionError:
-            raise NotFoundError(
-                f'Unknown "{cls.spec.name}" id "{value}".', code="MODEL_NOT_FOUND"
-            ) from None
+            raise NotFoundError(f'Unknown "{cls.spec.name}" id "{value}".', code="MODEL_NOT_FOUND") from None
 
     @classmethod
     def _prepare(cls, data: Any, mode: str) -> tuple[dict, dict[str, list[tuple[str, str]]]]:
@@ -341,7 +340,7 @@ class Model(ModelFeatures):
     # -- reading --------------------------------------------------------------------------
 
     @classmethod
-    async def find(cls, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(cls, filter: Any = None, options: dict | None = None) -> list[Model]:
         options = {} if options is None else options
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         state: dict = {}
@@ -372,13 +371,15 @@ class Model(ModelFeatures):
         return await cls._loaded(rows, options, state)
 
     @classmethod
-    async def _loaded(cls, rows: list[dict], options: dict, state: dict | None = None,
-                      *, is_new_instance: bool = False) -> list[dict]:
+    async def _loaded(
+        cls, rows: list[dict], options: dict, state: dict | None = None, *, is_new_instance: bool = False
+    ) -> list[dict]:
         cls._converted(rows)
         if cls._has("loaded"):
             for i, row in enumerate(rows):
-                ctx = Context(cls, options, data=row, is_new_instance=is_new_instance,
-                              hook_state={} if state is None else state)
+                ctx = Context(
+                    cls, options, data=row, is_new_instance=is_new_instance, hook_state={} if state is None else state
+                )
                 await cls.notify_observers("loaded", ctx)
                 rows[i] = ctx.data
         return rows
@@ -398,9 +399,8 @@ class Model(ModelFeatures):
                             pass
         return rows
 
-
     @classmethod
-    async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> "Model | None":
+    async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> Model | None:
         """The record with ``id``, or None. As in LoopBack, only the filter's ``fields`` and
         ``include`` apply: its ``where``, ``order``, ``limit`` and ``skip`` are ignored."""
         id = cls.coerce_id(id)
@@ -410,7 +410,7 @@ class Model(ModelFeatures):
         return found[0] if found else None
 
     @classmethod
-    async def find_one(cls, filter: Any = None, options: dict | None = None) -> "Model | None":
+    async def find_one(cls, filter: Any = None, options: dict | None = None) -> Model | None:
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         found = await cls.find(_with_limit(flt, 1), options)
         return found[0] if found else None
@@ -459,13 +459,17 @@ class Model(ModelFeatures):
 
     @classmethod
     def _raise_batch(cls, failures: list[ValidationError | None]) -> None:
-        details = [None if exc is None else {
-            "statusCode": 422, "name": "ValidationError", "message": exc.message,
-            "details": exc.details} for exc in failures]
+        details = [
+            None
+            if exc is None
+            else {"statusCode": 422, "name": "ValidationError", "message": exc.message, "details": exc.details}
+            for exc in failures
+        ]
         first = next(i for i, exc in enumerate(failures) if exc is not None)
         raise HttpError(
-            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: "
-            f"{failures[first].message}", status_code=422, name="ValidationError",
+            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: {failures[first].message}",
+            status_code=422,
+            name="ValidationError",
             details=details,
         )
 
@@ -478,8 +482,9 @@ class Model(ModelFeatures):
         return values
 
     @classmethod
-    async def _create_prepared(cls, values: dict, options: dict, *, where: dict | None = None,
-                               state: dict | None = None) -> "Model":
+    async def _create_prepared(
+        cls, values: dict, options: dict, *, where: dict | None = None, state: dict | None = None
+    ) -> Model:
         """Store a new record; ``where`` is set when upsertWithWhere creates (LoopBack then
         gives "before save" the where and the data rather than an instance)."""
         state = {} if state is None else state
@@ -546,12 +551,14 @@ class Model(ModelFeatures):
             if policy == "warn":
                 log.warning(
                     "Ignoring validation errors in upsert of %s (set options.validateUpsert to "
-                    "true to refuse them): %s", cls.spec.name, {k: [c for c, _ in v] for k, v in errors.items()},
+                    "true to refuse them): %s",
+                    cls.spec.name,
+                    {k: [c for c, _ in v] for k, v in errors.items()},
                 )
         return values
 
     @classmethod
-    async def upsert(cls, data: Any = None, options: dict | None = None) -> "Model":
+    async def upsert(cls, data: Any = None, options: dict | None = None) -> Model:
         """Patch the record with the id in ``data``, or create one (LoopBack's patchOrCreate)."""
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
@@ -571,7 +578,7 @@ class Model(ModelFeatures):
     update_or_create = patch_or_create = upsert
 
     @classmethod
-    async def replace_or_create(cls, data: Any = None, options: dict | None = None) -> "Model":
+    async def replace_or_create(cls, data: Any = None, options: dict | None = None) -> Model:
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
         if raw_id is not None:
@@ -584,7 +591,7 @@ class Model(ModelFeatures):
         return await cls._create_prepared(values, options)
 
     @classmethod
-    async def upsert_with_where(cls, where: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def upsert_with_where(cls, where: Any, data: Any = None, options: dict | None = None) -> Model:
         """Patch the one record ``where`` matches, or create one; the data must be a whole
         valid instance either way, as in LoopBack."""
         options = {} if options is None else options
@@ -612,7 +619,7 @@ class Model(ModelFeatures):
         return await current._patch(given, options, where=_json_where(flt.where), state=state)
 
     @classmethod
-    async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> Model:
         options = {} if options is None else options
         id = cls.coerce_id(id)
         id_name = cls._id_name()
@@ -628,9 +635,7 @@ class Model(ModelFeatures):
             cls._raise_invalid(errors, body)
         # LoopBack's replaceById fires no "access" or "loaded" hook for this look-up
         if not await cls._stored(id, options):
-            raise NotFoundError(
-                f"Could not replace. Object with id {id} does not exist!", code="MODEL_NOT_FOUND"
-            )
+            raise NotFoundError(f"Could not replace. Object with id {id} does not exist!", code="MODEL_NOT_FOUND")
         state: dict = {}
         instance = cls(values)
         if cls._has("before save"):
@@ -639,8 +644,15 @@ class Model(ModelFeatures):
             values = instance.__data__ = cls._revalidate(instance.__data__, "replace")
         await cls._validate_async(values, "replace", id, options)
         if cls._has("persist"):
-            ctx = Context(cls, options, where={id_name: id}, data=values, is_new_instance=False,
-                          current_instance=instance, hook_state=state)
+            ctx = Context(
+                cls,
+                options,
+                where={id_name: id},
+                data=values,
+                is_new_instance=False,
+                current_instance=instance,
+                hook_state=state,
+            )
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
@@ -690,8 +702,7 @@ class Model(ModelFeatures):
         info = await ds.update(cls.spec.name, where, values, options)
         if cls._has("after save"):
             await cls.notify_observers(
-                "after save", Context(cls, options, where=_json_where(where), data=values, info=info,
-                                      hook_state=state)
+                "after save", Context(cls, options, where=_json_where(where), data=values, info=info, hook_state=state)
             )
         if info["count"]:
             cls._changed("update", _target(where, id_name), where=where, data=values)
@@ -704,7 +715,7 @@ class Model(ModelFeatures):
         return await cls._destroy(where, {} if options is None else options)
 
     @classmethod
-    async def _destroy(cls, where: Any, options: dict, instance: "Model | None" = None) -> dict:
+    async def _destroy(cls, where: Any, options: dict, instance: Model | None = None) -> dict:
         where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
         state: dict = {}
         flt = await cls._apply_access(Filter(where=where), options, state)
@@ -719,8 +730,7 @@ class Model(ModelFeatures):
         info = await ds.destroy_all(cls.spec.name, where, options)
         if cls._has("after delete"):
             await cls.notify_observers(
-                "after delete", Context(cls, options, where=_json_where(where), info=info, hook_state=state,
-                                        **extra)
+                "after delete", Context(cls, options, where=_json_where(where), info=info, hook_state=state, **extra)
             )
         if info["count"]:
             cls._changed("remove", _target(where, cls.spec.id_name), where=where)
@@ -741,7 +751,7 @@ class Model(ModelFeatures):
 
     # -- prototype methods ----------------------------------------------------------------
 
-    async def update_attributes(self, data: Any, options: dict | None = None) -> "Model":
+    async def update_attributes(self, data: Any, options: dict | None = None) -> Model:
         """Patch this record with ``data`` (LoopBack's patchAttributes)."""
         cls = type(self)
         options = {} if options is None else options
@@ -761,8 +771,9 @@ class Model(ModelFeatures):
 
     patch_attributes = update_attributes
 
-    async def _patch(self, values: dict, options: dict, *, where: dict | None = None,
-                     state: dict | None = None) -> "Model":
+    async def _patch(
+        self, values: dict, options: dict, *, where: dict | None = None, state: dict | None = None
+    ) -> Model:
         """Store ``values`` over this record. ``where`` is upsertWithWhere's: LoopBack then gives
         "before save" that where and no current instance."""
         cls = type(self)
@@ -771,15 +782,19 @@ class Model(ModelFeatures):
         values.pop(id_name, None)
         by_id = {id_name: self.id}
         if cls._has("before save"):
-            ctx = (Context(cls, options, where=by_id, data=values, current_instance=self, hook_state=state)
-                   if where is None else Context(cls, options, where=where, data=values, hook_state=state))
+            ctx = (
+                Context(cls, options, where=by_id, data=values, current_instance=self, hook_state=state)
+                if where is None
+                else Context(cls, options, where=where, data=values, hook_state=state)
+            )
             await cls.notify_observers("before save", ctx)
             values = cls._revalidate(ctx.data, "patch")
         await cls._validate_async(values, "patch", self.id, options, {**self.__data__, **values})
         if cls._has("persist"):
             extra = {"where": by_id, "is_new_instance": False} if where is None else {"where": where}
-            ctx = Context(cls, options, data=values, current_instance=cls({**self.__data__, **values}),
-                          hook_state=state, **extra)
+            ctx = Context(
+                cls, options, data=values, current_instance=cls({**self.__data__, **values}), hook_state=state, **extra
+            )
             await cls.notify_observers("persist", ctx)
             values = ctx.data
         ds = cls._require_datasource()
@@ -794,10 +809,10 @@ class Model(ModelFeatures):
         cls._changed("update", self.id, data=self)
         return self
 
-    async def replace_attributes(self, data: Any, options: dict | None = None) -> "Model":
+    async def replace_attributes(self, data: Any, options: dict | None = None) -> Model:
         return await type(self).replace_by_id(self.id, data, options)
 
-    async def save(self, options: dict | None = None) -> "Model":
+    async def save(self, options: dict | None = None) -> Model:
         cls = type(self)
         if self.id is None or not await cls.exists(self.id, options):
             created = await cls.create(self.__data__, options)
@@ -813,7 +828,7 @@ class Model(ModelFeatures):
 
     delete = remove = destroy
 
-    async def reload(self, options: dict | None = None) -> "Model":
+    async def reload(self, options: dict | None = None) -> Model:
         fresh = await type(self).find_by_id(self.id, None, options)
         if fresh is None:
             raise NotFoundError(f'Unknown "{type(self).spec.name}" id "{self.id}".', code="MODEL_NOT_FOUND")
@@ -830,7 +845,7 @@ class Model(ModelFeatures):
         return name
 
     @classmethod
-    def _as_stored(cls, ds: "DataSource", data: dict) -> dict:
+    def _as_stored(cls, ds: DataSource, data: dict) -> dict:
         """``data`` as the datasource keeps it: without undeclared properties where its connector
         does not store them, so that an answer is what a later read returns."""
         if ds.connector.stores_undeclared:
@@ -839,11 +854,11 @@ class Model(ModelFeatures):
         return {k: v for k, v in data.items() if k in declared}
 
     @classmethod
-    def _require_datasource(cls) -> "DataSource":
+    def _require_datasource(cls) -> DataSource:
         if cls.datasource is None:
             raise HttpError(
-                f"{cls.spec.name} is not attached to a datasource; set its dataSource in "
-                "server/model-config.json", code="NO_DATASOURCE",
+                f"{cls.spec.name} is not attached to a datasource; set its dataSource in server/model-config.json",
+                code="NO_DATASOURCE",
             )
         return cls.datasource
 

@@ -22,18 +22,18 @@ class ModelRegistry(Mapping[str, "type[Model]"]):
         self._models: dict[str, type[Model]] = {}
         self._specs: dict[str, ModelSpec] = {}
 
-    def add(self, model: type["Model"]) -> None:
+    def add(self, model: type[Model]) -> None:
         self._models[model.spec.name] = model
         self._specs[model.spec.name] = model.spec
 
-    def get_model(self, name: str) -> type["Model"]:
+    def get_model(self, name: str) -> type[Model]:
         """The model ``name``; a LookupError that lists the known models when there is none."""
         try:
             return self._models[name]
         except KeyError:
             raise LookupError(f'no model named "{name}" (models: {", ".join(self._models)})') from None
 
-    def find(self, name: str | None) -> type["Model"] | None:
+    def find(self, name: str | None) -> type[Model] | None:
         """A model by name, then by name in any case, as LoopBack looked models up."""
         if not name:
             return None
@@ -48,7 +48,7 @@ class ModelRegistry(Mapping[str, "type[Model]"]):
         """Every model's definition by name (what the filter parser needs for ``include``)."""
         return self._specs
 
-    def __getitem__(self, name: str) -> type["Model"]:
+    def __getitem__(self, name: str) -> type[Model]:
         return self._models[name]
 
     def __iter__(self) -> Iterator[str]:

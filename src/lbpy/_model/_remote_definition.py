@@ -8,8 +8,9 @@ model JSON's ``methods`` or from Python) all use this shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: where an argument comes from, as LoopBack's ``http.source`` names it
 SOURCES = ("path", "query", "body", "form", "header", "req", "res", "context", "options")
@@ -28,7 +29,7 @@ class Accept:
     default: Any = None
 
     @classmethod
-    def from_json(cls, raw: dict) -> "Accept":
+    def from_json(cls, raw: dict) -> Accept:
         if not isinstance(raw, dict) or not isinstance(raw.get("arg"), str):
             raise ValueError('each "accepts" item needs an "arg" name')
         http = raw.get("http")
@@ -38,8 +39,11 @@ class Accept:
         if source is not None and source not in SOURCES:
             raise ValueError(f'argument "{raw["arg"]}" has an unknown http.source "{source}"')
         return cls(
-            arg=raw["arg"], type=raw.get("type", "any"), source=source,
-            required=bool(raw.get("required")), description=_text(raw.get("description")),
+            arg=raw["arg"],
+            type=raw.get("type", "any"),
+            source=source,
+            required=bool(raw.get("required")),
+            description=_text(raw.get("description")),
             default=raw.get("default"),
         )
 
@@ -54,11 +58,15 @@ class Returns:
     optional: bool = False
 
     @classmethod
-    def from_json(cls, raw: dict) -> "Returns":
+    def from_json(cls, raw: dict) -> Returns:
         if not isinstance(raw, dict):
             raise ValueError('"returns" must be an object or a list of objects')
-        return cls(arg=raw.get("arg"), type=raw.get("type", "any"), root=bool(raw.get("root")),
-                   description=_text(raw.get("description")))
+        return cls(
+            arg=raw.get("arg"),
+            type=raw.get("type", "any"),
+            root=bool(raw.get("root")),
+            description=_text(raw.get("description")),
+        )
 
 
 @dataclass
@@ -98,8 +106,11 @@ class RemoteMethod:
         """A built-in list read through a ``filter`` (find, a relation's or a scope's records),
         whose page ``remoting.rest.maxLimit`` bounds."""
         returns = self.returns
-        return self.builtin and any(a.arg == "filter" for a in self.accepts) and bool(
-            returns and returns[0].root and isinstance(returns[0].type, list))
+        return (
+            self.builtin
+            and any(a.arg == "filter" for a in self.accepts)
+            and bool(returns and returns[0].root and isinstance(returns[0].type, list))
+        )
 
     @property
     def full_name(self) -> str:
@@ -132,16 +143,14 @@ def parse_http(raw: Any, name: str, is_static: bool) -> list[Endpoint]:
     if not endpoints:
         endpoints = [Endpoint("POST", f"/{name}")]
     if not is_static:
-        endpoints = [
-            Endpoint(e.verb, e.path if e.path.startswith("/:id") else "/:id" + e.path) for e in endpoints
-        ]
+        endpoints = [Endpoint(e.verb, e.path if e.path.startswith("/:id") else "/:id" + e.path) for e in endpoints]
     return endpoints
 
 
 def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
     """A method as the model JSON's ``methods`` section (or ``Model.remote_method``) declares it."""
     is_static = not name.startswith("prototype.")
-    short = name[len("prototype."):] if not is_static else name
+    short = name[len("prototype.") :] if not is_static else name
     if raw.get("isStatic") is False:
         is_static = False
     accepts = raw.get("accepts") or []

@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
@@ -51,13 +52,13 @@ def method_names(method: RemoteMethod) -> set[str]:
 # -- defining ----------------------------------------------------------------------------------
 
 
-def define(model: type["Model"], name: str, fn: Callable | None, meta: dict[str, Any]) -> RemoteMethod:
+def define(model: type[Model], name: str, fn: Callable | None, meta: dict[str, Any]) -> RemoteMethod:
     """Add the remote method ``name`` (``"greet"`` or ``"prototype.shout"``) to ``model``.
 
     ``meta`` is LoopBack's remoting metadata (``accepts``, ``returns``, ``http``,
     ``description``, ``isStatic``), as the model JSON's ``methods`` section writes it."""
     if not isinstance(name, str) or not name:
-        raise ValueError("a remote method needs a name, e.g. remote_method(\"greet\", ...)")
+        raise ValueError('a remote method needs a name, e.g. remote_method("greet", ...)')
     method = remote_method_from_json(name, meta, _unbound)
     attribute = method.name
     if not attribute.isidentifier():
@@ -70,7 +71,7 @@ def define(model: type["Model"], name: str, fn: Callable | None, meta: dict[str,
     return method
 
 
-def _check_not_builtin(model: type["Model"], attribute: str) -> None:
+def _check_not_builtin(model: type[Model], attribute: str) -> None:
     if model._is_builtin_attribute(attribute):
         raise ValueError(
             f'a remote method named "{attribute}" would replace {model.__name__}.{attribute}, which '
@@ -83,7 +84,7 @@ async def _unbound(*args: Any, **kwargs: Any) -> Any:  # replaced by define()
     raise RuntimeError("remote method without a function")
 
 
-def _invoker(model: type["Model"], attribute: str, is_static: bool) -> Callable:
+def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable:
     async def invoke(target: Any, **args: Any) -> Any:
         fn = getattr(target, attribute, None) if is_static else _instance_attribute(target, attribute)
         if not callable(fn):
@@ -127,7 +128,7 @@ def _is_async(fn: Callable) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
 
 
-def own_methods(model: type["Model"]) -> list[RemoteMethod]:
+def own_methods(model: type[Model]) -> list[RemoteMethod]:
     """The remote methods ``model`` and its bases defined, a subclass's overriding its base's."""
     found: dict[str, RemoteMethod] = {}
     for klass in reversed(model.__mro__):
@@ -137,11 +138,11 @@ def own_methods(model: type["Model"]) -> list[RemoteMethod]:
     return list(found.values())
 
 
-def disable(model: type["Model"], name: str) -> None:
+def disable(model: type[Model], name: str) -> None:
     model._runtime.disabled_methods.add(name)
 
 
-def is_disabled(model: type["Model"], method: RemoteMethod) -> bool:
+def is_disabled(model: type[Model], method: RemoteMethod) -> bool:
     disabled = model._runtime.disabled_methods
     return bool(disabled) and not disabled.isdisjoint(method_names(method))
 
@@ -164,7 +165,7 @@ def pattern(name: str) -> re.Pattern:
     return re.compile("".join(parts))
 
 
-def add_hook(model: type["Model"], phase: str, name: str, fn: Callable) -> None:
+def add_hook(model: type[Model], phase: str, name: str, fn: Callable) -> None:
     if not callable(fn):
         raise TypeError(f"a remote hook must be a function taking ctx, not {type(fn).__name__}")
     runtime = model._runtime
@@ -172,7 +173,7 @@ def add_hook(model: type["Model"], phase: str, name: str, fn: Callable) -> None:
     runtime.remote_hook_index.clear()
 
 
-def hooks_for(model: type["Model"], method: RemoteMethod) -> tuple[list, list, list] | None:
+def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list, list, list] | None:
     """The before, after and error hooks for ``method``, or None when it has none."""
     runtime = model._runtime
     if not runtime.remote_hooks:
@@ -194,9 +195,17 @@ class RemoteContext:
     ``args`` can be changed by a before hook; ``result`` can be replaced by an after hook;
     ``error`` is set for after-error hooks."""
 
-    def __init__(self, model: type["Model"], method: RemoteMethod, args: dict, *,
-                 scope: dict | None = None, receive: Callable | None = None,
-                 instance: "Model | None" = None, options: dict | None = None) -> None:
+    def __init__(
+        self,
+        model: type[Model],
+        method: RemoteMethod,
+        args: dict,
+        *,
+        scope: dict | None = None,
+        receive: Callable | None = None,
+        instance: Model | None = None,
+        options: dict | None = None,
+    ) -> None:
         self.Model = model
         self.method = method
         self.method_string = f"{model.spec.name}.{method.full_name}"

@@ -7,8 +7,9 @@ their part of it; nothing else is stored on the class, so what a model has is vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._registry import ModelRegistry
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 @dataclass(eq=False)
 class ModelRuntime:
     #: the models of the app this model belongs to (None for a model built alone)
-    registry: "ModelRegistry | None" = None
+    registry: ModelRegistry | None = None
     #: operation hooks by operation ("before save", ...), inherited from the base model
     observers: dict[str, list[Callable]] = field(default_factory=dict)
     #: change listeners (``Model.on_change``)

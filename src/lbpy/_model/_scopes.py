@@ -56,7 +56,7 @@ def equalities(raw_where: Any) -> dict[str, Any]:
     return found
 
 
-def set_default_scope(model: type["Model"], raw: dict, source: str) -> None:
+def set_default_scope(model: type[Model], raw: dict, source: str) -> None:
     scope = _parse(model, raw, f"{source}: scope")
     values = _coerced_values(model, equalities(raw.get("where")), f"{source}: scope")
 
@@ -67,16 +67,16 @@ def set_default_scope(model: type["Model"], raw: dict, source: str) -> None:
     model._runtime.scope_values = values
 
 
-def _parse(model: type["Model"], raw: Any, where: str) -> Filter:
+def _parse(model: type[Model], raw: Any, where: str) -> Filter:
     if not isinstance(raw, dict):
-        raise BootError(f"{where} must be a filter object, e.g. {{\"where\": {{\"deleted\": false}}}}")
+        raise BootError(f'{where} must be a filter object, e.g. {{"where": {{"deleted": false}}}}')
     try:
         return model.parse_filter(raw)
     except Exception as exc:  # a FilterError names the problem
         raise BootError(f"{where}: {getattr(exc, 'message', exc)}") from None
 
 
-def _coerced_values(model: type["Model"], values: dict, where: str) -> dict:
+def _coerced_values(model: type[Model], values: dict, where: str) -> dict:
     out = {}
     for key, value in values.items():
         prop = model.spec.properties.get(key)
@@ -92,7 +92,7 @@ def _coerced_values(model: type["Model"], values: dict, where: str) -> dict:
 class ScopeAccessor:
     """``Model.<scope>``: the model's records inside a named scope."""
 
-    def __init__(self, model: type["Model"], name: str, scope: Filter, values: dict) -> None:
+    def __init__(self, model: type[Model], name: str, scope: Filter, values: dict) -> None:
         self.model = model
         self.name = name
         self.scope = scope
@@ -105,10 +105,10 @@ class ScopeAccessor:
         flt = self.model.parse_filter(query) if not isinstance(query, Filter) else query
         return merge(self.scope, flt)
 
-    async def __call__(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def __call__(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         return await self.find(filter, options)
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         return await self.model.find(self.filter(filter), options)
 
     async def count(self, where: Any = None, options: dict | None = None) -> int:
@@ -134,13 +134,15 @@ class ScopeAccessor:
         return {**data, **self.values}
 
 
-def add_named_scope(model: type["Model"], name: str, raw: Any, source: str) -> ScopeAccessor:
-    where = f'{source}: scopes.{name}'
+def add_named_scope(model: type[Model], name: str, raw: Any, source: str) -> ScopeAccessor:
+    where = f"{source}: scopes.{name}"
     if not isinstance(name, str) or not name.isidentifier():
         raise BootError(f'{where}: "{name}" is not a valid scope name (letters, digits and _)')
     if name in model.spec.properties or name in model.spec.relations or model._is_builtin_attribute(name):
-        raise BootError(f'{where}: the name "{name}" is taken by a property, relation or method of '
-                        f"{model.spec.name}; rename the scope")
+        raise BootError(
+            f'{where}: the name "{name}" is taken by a property, relation or method of '
+            f"{model.spec.name}; rename the scope"
+        )
     scope = _parse(model, raw, where)
     accessor = ScopeAccessor(model, name, scope, _coerced_values(model, equalities(raw.get("where")), where))
     setattr(model, name, accessor)
@@ -148,17 +150,17 @@ def add_named_scope(model: type["Model"], name: str, raw: Any, source: str) -> S
     return accessor
 
 
-def scope_methods(model: type["Model"]) -> list[RemoteMethod]:
+def scope_methods(model: type[Model]) -> list[RemoteMethod]:
     """The REST routes of the named scopes, as LoopBack exposed them (before the built-ins)."""
     methods = []
     for klass in reversed(model.__mro__):
         runtime = vars(klass).get("_runtime")
-        for name in (runtime.named_scopes if runtime is not None else ()):
+        for name in runtime.named_scopes if runtime is not None else ():
             methods.extend(_routes(model, name))
     return methods
 
 
-def _routes(model: type["Model"], name: str) -> list[RemoteMethod]:
+def _routes(model: type[Model], name: str) -> list[RemoteMethod]:
     model_name = model.spec.name
 
     async def get(Model, filter=None, options=None):
@@ -176,17 +178,40 @@ def _routes(model: type["Model"], name: str) -> list[RemoteMethod]:
     options = Accept("options", "object", "options")
     path = f"/{name}"
     return [
-        RemoteMethod(f"__get__{name}", get, [Accept("filter", "object", "query"), options],
-                     [Returns(name, [model_name], True)], [Endpoint("GET", path)],
-                     f"Queries {name} of {model_name}.", builtin=True),
-        RemoteMethod(f"__create__{name}", create, [Accept("data", model_name, "body"), options],
-                     [Returns(name, model_name, True)], [Endpoint("POST", path)],
-                     f"Creates a new instance in {name} of this model.", builtin=True),
-        RemoteMethod(f"__delete__{name}", delete, [options], [], [Endpoint("DELETE", path)],
-                     f"Deletes all {name} of this model.", builtin=True),
-        RemoteMethod(f"__count__{name}", count,
-                     [Accept("where", "object", "query", description="Criteria to match model instances"),
-                      options],
-                     [Returns("count", "number")], [Endpoint("GET", f"{path}/count")],
-                     f"Counts {name} of {model_name}.", builtin=True),
+        RemoteMethod(
+            f"__get__{name}",
+            get,
+            [Accept("filter", "object", "query"), options],
+            [Returns(name, [model_name], True)],
+            [Endpoint("GET", path)],
+            f"Queries {name} of {model_name}.",
+            builtin=True,
+        ),
+        RemoteMethod(
+            f"__create__{name}",
+            create,
+            [Accept("data", model_name, "body"), options],
+            [Returns(name, model_name, True)],
+            [Endpoint("POST", path)],
+            f"Creates a new instance in {name} of this model.",
+            builtin=True,
+        ),
+        RemoteMethod(
+            f"__delete__{name}",
+            delete,
+            [options],
+            [],
+            [Endpoint("DELETE", path)],
+            f"Deletes all {name} of this model.",
+            builtin=True,
+        ),
+        RemoteMethod(
+            f"__count__{name}",
+            count,
+            [Accept("where", "object", "query", description="Criteria to match model instances"), options],
+            [Returns("count", "number")],
+            [Endpoint("GET", f"{path}/count")],
+            f"Counts {name} of {model_name}.",
+            builtin=True,
+        ),
     ]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .._json_values import format_date
 
@@ -308,8 +309,16 @@ BUILTIN_TYPES: dict[str, Callable[[], Type]] = {
 }
 
 #: JSON-schema-ish names LoopBack also accepted
-_ALIASES = {"integer": "number", "float": "number", "double": "number", "text": "string",
-            "json": "object", "bool": "boolean", "datetime": "date", "*": "any"}
+_ALIASES = {
+    "integer": "number",
+    "float": "number",
+    "double": "number",
+    "text": "string",
+    "json": "object",
+    "bool": "boolean",
+    "datetime": "date",
+    "*": "any",
+}
 
 
 def resolve_type(spec: Any, model_names: set[str] | dict) -> Type:
@@ -320,7 +329,7 @@ def resolve_type(spec: Any, model_names: set[str] | dict) -> Type:
         return ArrayType(resolve_type(spec[0], model_names) if spec else None)
     if isinstance(spec, dict):
         if "type" not in spec:
-            raise ValueError("an inline object type needs a \"type\"")
+            raise ValueError('an inline object type needs a "type"')
         return resolve_type(spec["type"], model_names)
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"unknown type {spec!r}")

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .._errors import BootError
 from .._filter import Filter
@@ -61,8 +62,13 @@ METHOD_NAMES = {f"validates{kind.capitalize()}Of": kind for kind in KINDS}
 #: the options each rule takes, in the model JSON's spelling
 _COMMON_OPTIONS = {"message", "allowNull", "allowBlank", "if", "unless"}
 _RULE_OPTIONS = {
-    "presence": set(), "absence": set(), "length": {"min", "max", "is"}, "format": {"with"},
-    "inclusion": {"in"}, "exclusion": {"in"}, "numericality": {"int"},
+    "presence": set(),
+    "absence": set(),
+    "length": {"min", "max", "is"},
+    "format": {"with"},
+    "inclusion": {"in"},
+    "exclusion": {"in"},
+    "numericality": {"int"},
     "uniqueness": {"scopedTo", "ignoreCase"},
 }
 _MISSING = object()
@@ -75,7 +81,7 @@ class Rule:
     kind: str
     property: str
     options: dict[str, Any] = field(default_factory=dict)
-    check: Callable[[Any, "Rule"], str | None] | None = None  # returns the failed kind, "" for plain
+    check: Callable[[Any, Rule], str | None] | None = None  # returns the failed kind, "" for plain
 
     def message(self, sub: str) -> str:
         custom = self.options.get("message")
@@ -188,8 +194,13 @@ def _format(value: Any, rule: Rule) -> str | None:
 
 
 CHECKS: dict[str, Callable[[Any, Rule], str | None]] = {
-    "presence": _presence, "absence": _absence, "length": _length, "format": _format,
-    "inclusion": _inclusion, "exclusion": _exclusion, "numericality": _numericality,
+    "presence": _presence,
+    "absence": _absence,
+    "length": _length,
+    "format": _format,
+    "inclusion": _inclusion,
+    "exclusion": _exclusion,
+    "numericality": _numericality,
 }
 
 
@@ -213,8 +224,9 @@ def make_rule(kind: str, prop: str, options: dict[str, Any]) -> Rule:
         if not any(options.get(key) is not None for key in ("min", "max", "is")):
             raise ValueError(f'length validation of "{prop}" needs "min", "max" or "is"')
         for key in ("min", "max", "is"):
-            if options.get(key) is not None and (not isinstance(options[key], int) or isinstance(options[key], bool)
-                                                   or options[key] < 0):
+            if options.get(key) is not None and (
+                not isinstance(options[key], int) or isinstance(options[key], bool) or options[key] < 0
+            ):
                 raise ValueError(f'length validation of "{prop}": "{key}" must be a whole number')
     elif kind == "format":
         pattern = options.get("with")
@@ -224,7 +236,9 @@ def make_rule(kind: str, prop: str, options: dict[str, Any]) -> Rule:
             try:
                 options["_regex"] = re.compile(_js_regex(pattern))
             except re.error as exc:
-                raise ValueError(f'format validation of "{prop}": "with" is not a valid regular expression: {exc}') from None
+                raise ValueError(
+                    f'format validation of "{prop}": "with" is not a valid regular expression: {exc}'
+                ) from None
         else:
             raise ValueError(f'format validation of "{prop}" needs "with": a regular expression')
     elif kind in ("inclusion", "exclusion"):
@@ -258,13 +272,19 @@ def python_options(options: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments of the Python API in LoopBack's JSON spelling (``min``, ``is_`` ->
     ``is``, ``with_`` -> ``with``, ``in_`` -> ``in``, ``allow_null``, ``scoped_to``, ``if_``)."""
     spelled = {
-        "is_": "is", "with_": "with", "in_": "in", "if_": "if", "allow_null": "allowNull",
-        "allow_blank": "allowBlank", "scoped_to": "scopedTo", "ignore_case": "ignoreCase",
+        "is_": "is",
+        "with_": "with",
+        "in_": "in",
+        "if_": "if",
+        "allow_null": "allowNull",
+        "allow_blank": "allowBlank",
+        "scoped_to": "scopedTo",
+        "ignore_case": "ignoreCase",
     }
     return {spelled.get(key, key): value for key, value in options.items() if value is not None}
 
 
-def add(model: type["Model"], kind: str, properties: tuple[str, ...], options: dict[str, Any]) -> list[Rule]:
+def add(model: type[Model], kind: str, properties: tuple[str, ...], options: dict[str, Any]) -> list[Rule]:
     """Add a rule for each of ``properties`` to ``model`` (the Python API)."""
     if not properties:
         raise ValueError(f"validates_{kind}_of needs at least one property name")
@@ -280,11 +300,11 @@ def add(model: type["Model"], kind: str, properties: tuple[str, ...], options: d
     return rules
 
 
-def from_json(model: type["Model"], items: list[Any], source: str) -> None:
+def from_json(model: type[Model], items: list[Any], source: str) -> None:
     """The model JSON's ``validations`` array."""
     rules = []
     for index, item in enumerate(items):
-        where = f'{source}: validations[{index}]'
+        where = f"{source}: validations[{index}]"
         if not isinstance(item, dict):
             raise BootError(f'{where} must be an object such as {{"type": "presence", "property": "title"}}')
         item = dict(item)
@@ -309,14 +329,15 @@ def from_json(model: type["Model"], items: list[Any], source: str) -> None:
     install(model, rules)
 
 
-def install(model: type["Model"], rules: list[Rule]) -> None:
+def install(model: type[Model], rules: list[Rule]) -> None:
     sync = [r for r in rules if r.kind != "uniqueness"]
     unique = [r for r in rules if r.kind == "uniqueness"]
     if sync:
         # LoopBack kept rules per property (required ones first) and reported errors in that order
         runtime = model._runtime
         by_property = runtime.rules_by_property or {
-            name: [] for name, prop in model.spec.properties.items() if prop.required}
+            name: [] for name, prop in model.spec.properties.items() if prop.required
+        }
         for rule in sync:
             by_property.setdefault(rule.property, []).append(_validator(rule))
         runtime.rules_by_property = by_property
@@ -346,8 +367,9 @@ def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
 # -- uniqueness: asks the datasource ----------------------------------------------------------
 
 
-async def unique_errors(model: type["Model"], values: dict, mode: str, current_id: Any,
-                        options: dict, record: dict | None = None) -> dict[str, list[tuple[str, str]]]:
+async def unique_errors(
+    model: type[Model], values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+) -> dict[str, list[tuple[str, str]]]:
     """Uniqueness failures of ``values`` against the stored records (``current_id`` is the record
     being updated, which does not count against itself; ``record`` is the whole record a partial
     update will leave)."""
@@ -389,7 +411,7 @@ def _filter(where: dict, limit: int):
     return Filter(where=where, limit=limit)
 
 
-def batch_duplicates(model: type["Model"], items: list[dict]) -> list[dict[str, list[tuple[str, str]]]]:
+def batch_duplicates(model: type[Model], items: list[dict]) -> list[dict[str, list[tuple[str, str]]]]:
     """Uniqueness failures among the items of one batch create (the later of two equal items)."""
     failures: list[dict[str, list[tuple[str, str]]]] = [{} for _ in items]
     for rule in model._runtime.unique_rules:

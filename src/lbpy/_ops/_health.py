@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .._datasource import DataSource
 from .._errors import HttpError
@@ -25,12 +26,15 @@ _REMOTE_CONNECTORS = frozenset({"rest", "openapi"})
 
 
 class Readiness:
-    def __init__(self, settings: HealthSettings, datasources: dict[str, DataSource],
-                 start: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, settings: HealthSettings, datasources: dict[str, DataSource], start: Callable[[], Awaitable[None]]
+    ) -> None:
         self.timeout = settings.timeout
         self.start = start
-        self.checked = {name: settings.datasources.get(name, ds.connector_name not in _REMOTE_CONNECTORS)
-                        for name, ds in datasources.items()}
+        self.checked = {
+            name: settings.datasources.get(name, ds.connector_name not in _REMOTE_CONNECTORS)
+            for name, ds in datasources.items()
+        }
         self.datasources = datasources
         #: a ping still running (a database that does not answer): the next probe waits on it
         #: rather than adding another, so probes never pile up on a stuck pool

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from .._datasource import DataSource
 from .._errors import MethodNotAllowedError, TooManyRequestsError, UnauthorizedError
@@ -43,8 +44,16 @@ _TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
 class Operations:
-    def __init__(self, settings: OpsSettings, *, datasources: dict[str, DataSource], auth: Any,
-                 start: Callable[[], Awaitable[None]], cors: bool, debug: bool) -> None:
+    def __init__(
+        self,
+        settings: OpsSettings,
+        *,
+        datasources: dict[str, DataSource],
+        auth: Any,
+        start: Callable[[], Awaitable[None]],
+        cors: bool,
+        debug: bool,
+    ) -> None:
         self.settings = settings
         self.cors = cors
         self.debug = debug
@@ -113,9 +122,15 @@ class Operations:
                         added += limit_headers(*counted)
                         if not counted[1].allowed:
                             wait = counted[1].reset_after
-                            await self._error(scope, reply, TooManyRequestsError(
-                                f"Too many requests: try again in {wait} seconds", retry_after=wait,
-                                code="TOO_MANY_REQUESTS"))
+                            await self._error(
+                                scope,
+                                reply,
+                                TooManyRequestsError(
+                                    f"Too many requests: try again in {wait} seconds",
+                                    retry_after=wait,
+                                    code="TOO_MANY_REQUESTS",
+                                ),
+                            )
                             return
                 await app(scope, receive, reply)
             except Exception as exc:
@@ -137,8 +152,10 @@ class Operations:
 
     async def _error(self, scope, send, exc: BaseException) -> None:
         status, payload = error_body(exc, debug=self.debug)
-        headers = tuple((k.lower().encode("latin-1"), str(v).encode("latin-1"))
-                        for k, v in (getattr(exc, "headers", None) or {}).items())
+        headers = tuple(
+            (k.lower().encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in (getattr(exc, "headers", None) or {}).items()
+        )
         await send_response(send, status, dumps(payload), request_origin(scope), self.cors, extra=headers)
 
     # -- the operator's paths ---------------------------------------------------------------------
@@ -163,27 +180,45 @@ class Operations:
             return
         body, content_type = metrics.exposition()
         head = scope["method"] == "HEAD"
-        await send_response(send, 200, None if head else body, None, False, length=len(body),
-                            content_type=[(b"content-type", content_type)], extra=_NO_CACHE)
+        await send_response(
+            send,
+            200,
+            None if head else body,
+            None,
+            False,
+            length=len(body),
+            content_type=[(b"content-type", content_type)],
+            extra=_NO_CACHE,
+        )
 
     async def _refuse_verb(self, scope, send) -> bool:
         if scope["method"] in ("GET", "HEAD"):
             return False
-        await self._error(scope, send, MethodNotAllowedError(
-            f"{scope['path']} answers GET and HEAD only", allowed=["GET", "HEAD"]))
+        await self._error(
+            scope, send, MethodNotAllowedError(f"{scope['path']} answers GET and HEAD only", allowed=["GET", "HEAD"])
+        )
         return True
 
     async def _json(self, scope, send, status: int, body: dict) -> None:
         payload = dumps(body)
         head = scope["method"] == "HEAD"
-        await send_response(send, status, None if head else payload, request_origin(scope), self.cors,
-                            length=len(payload), extra=_NO_CACHE)
+        await send_response(
+            send,
+            status,
+            None if head else payload,
+            request_origin(scope),
+            self.cors,
+            length=len(payload),
+            extra=_NO_CACHE,
+        )
 
 
 def _metrics_unauthorized() -> UnauthorizedError:
     return UnauthorizedError(
         "Metrics need the token in server/config.json's metrics.token: send Authorization: Bearer <token>",
-        code="AUTHORIZATION_REQUIRED", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        code="AUTHORIZATION_REQUIRED",
+        headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+    )
 
 
 _NO_CACHE = ((b"cache-control", b"no-store"),)
@@ -195,9 +230,21 @@ def _log_access(scope, address: str | None, status: int, seconds: float, rid: st
     path = logged_path(scope)
     verb = scope["method"]
     ms = round(seconds * 1000, 3)
-    access_log.handle(AccessRecord((address or "-", verb, path, status, ms, rid), {
-        "request_id": rid, "client_addr": address, "method": verb, "path": path, "status_code": status,
-        "duration_ms": ms, "model": model or None, "remote_method": method or None}))
+    access_log.handle(
+        AccessRecord(
+            (address or "-", verb, path, status, ms, rid),
+            {
+                "request_id": rid,
+                "client_addr": address,
+                "method": verb,
+                "path": path,
+                "status_code": status,
+                "duration_ms": ms,
+                "model": model or None,
+                "remote_method": method or None,
+            },
+        )
+    )
 
 
 class AccessRecord(logging.LogRecord):

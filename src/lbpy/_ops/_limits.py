@@ -31,14 +31,21 @@ _WARN_EVERY = 60.0
 class RequestLimits:
     def __init__(self, settings: RateLimitSettings, auth: Any) -> None:
         try:
-            self.per_address = (parse_limit(settings.per_address, "server/config.json: rateLimit.perAddress")
-                                if settings.per_address else None)
-            self.per_token = (parse_limit(settings.per_token, "server/config.json: rateLimit.perToken")
-                              if settings.per_token else None)
+            self.per_address = (
+                parse_limit(settings.per_address, "server/config.json: rateLimit.perAddress")
+                if settings.per_address
+                else None
+            )
+            self.per_token = (
+                parse_limit(settings.per_token, "server/config.json: rateLimit.perToken")
+                if settings.per_token
+                else None
+            )
             self.limiter = RateLimiter(settings.storage)
         except RateLimitConfigError as exc:
-            raise BootError(f"server/config.json: rateLimit: {exc}" if "server/config.json" not in str(exc)
-                            else str(exc)) from None
+            raise BootError(
+                f"server/config.json: rateLimit: {exc}" if "server/config.json" not in str(exc) else str(exc)
+            ) from None
         #: the app's access control, which knows valid tokens (None: no tokens to count by)
         self.auth = auth if self.per_token is not None and getattr(auth, "token_model", None) is not None else None
         self._warned_at = -_WARN_EVERY
@@ -74,5 +81,8 @@ class RequestLimits:
 
 def limit_headers(limit: int, taken: Taken) -> list[tuple[bytes, bytes]]:
     """The IETF draft's headers (a 429 adds ``Retry-After`` through its error)."""
-    return [(b"ratelimit-limit", str(limit).encode()), (b"ratelimit-remaining", str(taken.remaining).encode()),
-            (b"ratelimit-reset", str(taken.reset_after).encode())]
+    return [
+        (b"ratelimit-limit", str(limit).encode()),
+        (b"ratelimit-remaining", str(taken.remaining).encode()),
+        (b"ratelimit-reset", str(taken.reset_after).encode()),
+    ]

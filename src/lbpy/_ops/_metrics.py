@@ -17,8 +17,9 @@ import hmac
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from .._datasource import DataSource
 from .._errors import BootError
@@ -56,8 +57,10 @@ class Metrics:
         try:
             import prometheus_client
         except ImportError:
-            raise BootError("server/config.json turns metrics on, but prometheus-client is not installed: "
-                            "pip install 'lbpy[metrics]'") from None
+            raise BootError(
+                "server/config.json turns metrics on, but prometheus-client is not installed: "
+                "pip install 'lbpy[metrics]'"
+            ) from None
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self._client = prometheus_client
@@ -70,25 +73,59 @@ class Metrics:
         registry = self.registry
         if registry is not None:
             prometheus_client.ProcessCollector(registry=registry)
-        self.requests = Counter("lbpy_http_requests", "HTTP requests answered, by model, remote method and status",
-                                ["model", "method", "status"], registry=registry)
-        self.duration = Histogram("lbpy_http_request_duration_seconds",
-                                  "Time to answer an HTTP request, by model and remote method",
-                                  ["model", "method"], buckets=BUCKETS, registry=registry)
-        self.streams = Gauge("lbpy_change_stream_clients", "Open change-stream connections, by model",
-                             ["model"], multiprocess_mode="livesum", registry=registry)
-        self.pool_size = Gauge("lbpy_sql_pool_connections", "Connections the SQL pool holds open",
-                               ["datasource"], multiprocess_mode="livesum", registry=registry)
-        self.pool_in_use = Gauge("lbpy_sql_pool_connections_in_use", "SQL pool connections serving a request",
-                                 ["datasource"], multiprocess_mode="livesum", registry=registry)
-        self.pool_max = Gauge("lbpy_sql_pool_connections_max", "Connections the SQL pool may open",
-                              ["datasource"], multiprocess_mode="livesum", registry=registry)
-        self.pool_waits = Counter("lbpy_sql_pool_waits", "Requests that found no idle SQL connection",
-                                  ["datasource"], registry=registry)
-        self.pool_timeouts = Counter("lbpy_sql_pool_timeouts", "Requests that waited acquireTimeout for a "
-                                     "SQL connection and were answered 503", ["datasource"], registry=registry)
-        self._pools = [(name, ds) for name, ds in datasources.items()
-                       if callable(getattr(ds.connector, "pool_status", None))]
+        self.requests = Counter(
+            "lbpy_http_requests",
+            "HTTP requests answered, by model, remote method and status",
+            ["model", "method", "status"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "lbpy_http_request_duration_seconds",
+            "Time to answer an HTTP request, by model and remote method",
+            ["model", "method"],
+            buckets=BUCKETS,
+            registry=registry,
+        )
+        self.streams = Gauge(
+            "lbpy_change_stream_clients",
+            "Open change-stream connections, by model",
+            ["model"],
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.pool_size = Gauge(
+            "lbpy_sql_pool_connections",
+            "Connections the SQL pool holds open",
+            ["datasource"],
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.pool_in_use = Gauge(
+            "lbpy_sql_pool_connections_in_use",
+            "SQL pool connections serving a request",
+            ["datasource"],
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.pool_max = Gauge(
+            "lbpy_sql_pool_connections_max",
+            "Connections the SQL pool may open",
+            ["datasource"],
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.pool_waits = Counter(
+            "lbpy_sql_pool_waits", "Requests that found no idle SQL connection", ["datasource"], registry=registry
+        )
+        self.pool_timeouts = Counter(
+            "lbpy_sql_pool_timeouts",
+            "Requests that waited acquireTimeout for a SQL connection and were answered 503",
+            ["datasource"],
+            registry=registry,
+        )
+        self._pools = [
+            (name, ds) for name, ds in datasources.items() if callable(getattr(ds.connector, "pool_status", None))
+        ]
         self._counted: dict[str, tuple[int, int]] = {}
         #: (route, status) -> the counter's and the histogram's children, made once each
         self._children: dict[Any, tuple[Any, Any]] = {}

@@ -89,12 +89,15 @@ class OpsSettings:
     trust_proxy: TrustProxy = field(default_factory=TrustProxy)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "OpsSettings":
+    def from_config(cls, config: dict[str, Any]) -> OpsSettings:
         """The settings in ``config`` (server/config.json's keys)."""
-        return cls(health=_health(config.get("health")), metrics=_metrics(config.get("metrics")),
-                   access_log=_access_log(config.get("accessLog")),
-                   rate_limit=_rate_limit(config.get("rateLimit")),
-                   trust_proxy=_trust_proxy(config.get("trust proxy", config.get("trustProxy"))))
+        return cls(
+            health=_health(config.get("health")),
+            metrics=_metrics(config.get("metrics")),
+            access_log=_access_log(config.get("accessLog")),
+            rate_limit=_rate_limit(config.get("rateLimit")),
+            trust_proxy=_trust_proxy(config.get("trust proxy", config.get("trustProxy"))),
+        )
 
 
 def _path(value: Any, key: str) -> str:
@@ -125,9 +128,12 @@ def _health(raw: Any) -> HealthSettings:
     if not isinstance(datasources, dict) or not all(isinstance(v, bool) for v in datasources.values()):
         raise ValueError('health.datasources must map datasource names to true or false, e.g. {"petstore": true}')
     settings = HealthSettings(
-        enabled=raw.get("enabled", True), path=_path(raw.get("path", "/health"), "health.path"),
-        ready_path=_path(raw.get("readyPath", "/ready"), "health.readyPath"), timeout=float(timeout),
-        datasources=dict(datasources))
+        enabled=raw.get("enabled", True),
+        path=_path(raw.get("path", "/health"), "health.path"),
+        ready_path=_path(raw.get("readyPath", "/ready"), "health.readyPath"),
+        timeout=float(timeout),
+        datasources=dict(datasources),
+    )
     if settings.path == settings.ready_path:
         raise ValueError("health.path and health.readyPath must differ")
     return settings
@@ -140,8 +146,9 @@ def _metrics(raw: Any) -> MetricsSettings:
     token = substitute_env(raw.get("token"), "server/config.json: metrics.token")
     if token is not None and (not isinstance(token, str) or len(token) < 16):
         raise ValueError('metrics.token must be a secret of at least 16 characters, e.g. "${METRICS_TOKEN}"')
-    return MetricsSettings(enabled=raw.get("enabled", True), path=_path(raw.get("path", "/metrics"), "metrics.path"),
-                           token=token or None)
+    return MetricsSettings(
+        enabled=raw.get("enabled", True), path=_path(raw.get("path", "/metrics"), "metrics.path"), token=token or None
+    )
 
 
 def _access_log(raw: Any) -> bool:
@@ -174,8 +181,9 @@ def _rate_limit(raw: Any) -> RateLimitSettings:
     if storage == "memory":
         storage = "memory://"
     enabled = raw.get("enabled", True) and any(limits.values())
-    return RateLimitSettings(enabled=enabled, per_address=limits["perAddress"], per_token=limits["perToken"],
-                             storage=storage)
+    return RateLimitSettings(
+        enabled=enabled, per_address=limits["perAddress"], per_token=limits["perToken"], storage=storage
+    )
 
 
 def _trust_proxy(raw: Any) -> TrustProxy:
@@ -189,14 +197,17 @@ def _trust_proxy(raw: Any) -> TrustProxy:
         return TrustProxy(hops=raw)
     items = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise ValueError('"trust proxy" must be true, a number of hops, or addresses such as '
-                         '["loopback", "10.0.0.0/8"]')
+        raise ValueError(
+            '"trust proxy" must be true, a number of hops, or addresses such as ["loopback", "10.0.0.0/8"]'
+        )
     networks = []
     for item in items:
         for text in _NAMED_RANGES.get(item, (item,)):
             try:
                 networks.append(ipaddress.ip_network(text, strict=False))
             except ValueError:
-                raise ValueError(f'"trust proxy": {item!r} is not an address, a subnet such as "10.0.0.0/8", '
-                                 'or one of loopback, linklocal, uniquelocal') from None
+                raise ValueError(
+                    f'"trust proxy": {item!r} is not an address, a subnet such as "10.0.0.0/8", '
+                    "or one of loopback, linklocal, uniquelocal"
+                ) from None
     return TrustProxy(networks=tuple(networks))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 from urllib.parse import unquote_to_bytes
 
 from starlette.routing import Router
@@ -30,6 +30,7 @@ def build_asgi(app: ServedApp) -> Callable:
     rest = RestApp(app)
     root = app.rest_api_root
     root_len = len(root)
+
     async def not_found(scope, receive, send) -> None:
         error = NotFoundError(f"Cannot {scope.get('method', 'GET')} {scope.get('path', '/')}")
         status, payload = error_body(error, debug=app.debug)
@@ -55,9 +56,7 @@ def build_asgi(app: ServedApp) -> Callable:
                     rest.build_routes()
                     routes_built.append(True)
             except Exception as exc:
-                status, payload = error_body(
-                    exc if isinstance(exc, HttpError) else _unavailable(exc), debug=app.debug
-                )
+                status, payload = error_body(exc if isinstance(exc, HttpError) else _unavailable(exc), debug=app.debug)
                 await send_response(send, status, dumps(payload), None, False)
                 return
         origin = request_origin(scope)
@@ -84,7 +83,7 @@ def _path_parts(scope, path: str, root_len: int) -> list[str]:
     if not raw or b"%" not in raw:
         return [p for p in path[root_len:].split("/") if p]
     segments = [unquote_to_bytes(p).decode("utf-8", "replace") for p in raw.split(b"/") if p]
-    return segments[len([p for p in path[:root_len].split("/") if p]):]
+    return segments[len([p for p in path[:root_len].split("/") if p]) :]
 
 
 def _unavailable(exc: Exception) -> HttpError:

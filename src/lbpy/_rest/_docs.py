@@ -13,9 +13,10 @@ import hashlib
 import html
 import json
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .._errors import HttpError
 from .._version import __version__
@@ -34,8 +35,12 @@ PAGE_DIR = Path(__file__).parent / "explorer"
 #: the files of swagger-ui-bundle the page uses; its own index.html and initializer point at
 #: petstore.swagger.io, so they are never served
 SWAGGER_UI_FILES = (
-    "swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css", "swagger-ui.css.map",
-    "favicon-16x16.png", "favicon-32x32.png",
+    "swagger-ui-bundle.js",
+    "swagger-ui-bundle.js.map",
+    "swagger-ui.css",
+    "swagger-ui.css.map",
+    "favicon-16x16.png",
+    "favicon-32x32.png",
 )
 PAGE_FILES = ("lbpy-explorer.js", "lbpy-explorer.css")
 
@@ -47,7 +52,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def doc_routes(app: "ServedApp", rest: "RestApp") -> list:
+def doc_routes(app: ServedApp, rest: RestApp) -> list:
     """The Starlette routes for the documents and, when configured, the explorer."""
     from starlette.routing import Route
 
@@ -76,7 +81,7 @@ def doc_routes(app: "ServedApp", rest: "RestApp") -> list:
 
 
 def _document(documents: ApiDocuments, kind: str, cors: bool) -> Callable:
-    async def endpoint(request: "Request") -> "Response":
+    async def endpoint(request: Request) -> Response:
         body = documents.body(kind)
         headers = {"cache-control": "no-cache", "etag": _etag(body)}
         if cors:
@@ -90,7 +95,7 @@ def _document(documents: ApiDocuments, kind: str, cors: bool) -> Callable:
     return endpoint
 
 
-async def _config(request: "Request") -> "Response":
+async def _config(request: Request) -> Response:
     """What loopback-component-explorer's page read to find its document."""
     from starlette.responses import JSONResponse
 
@@ -112,15 +117,19 @@ class _Page:
 def _page_endpoint(documents: ApiDocuments) -> Callable:
     built: list[_Page] = []
 
-    async def endpoint(request: "Request") -> "Response":
+    async def endpoint(request: Request) -> Response:
         current = documents.current()
         if not built or built[0].key != current.key:
             body = render_page(current.openapi).encode("utf-8")
             built[:] = [_Page(current.key, body, _etag(body))]
         page = built[0]
-        headers = {"cache-control": "no-cache", "etag": page.etag,
-                   "content-security-policy": CONTENT_SECURITY_POLICY,
-                   "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+        headers = {
+            "cache-control": "no-cache",
+            "etag": page.etag,
+            "content-security-policy": CONTENT_SECURITY_POLICY,
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "same-origin",
+        }
         return _cached_response(request, page.body, "text/html; charset=utf-8", headers)
 
     return endpoint
@@ -188,7 +197,7 @@ def _asset_endpoint() -> Callable:
         path = files.get(name)
         return path if path is not None and path.is_file() else None
 
-    async def endpoint(request: "Request") -> "Response":
+    async def endpoint(request: Request) -> Response:
         from starlette.responses import FileResponse
 
         name = request.path_params["name"]
@@ -202,27 +211,33 @@ def _asset_endpoint() -> Callable:
         media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if media_type.startswith("text/") or media_type.endswith("javascript"):
             media_type += "; charset=utf-8"
-        return FileResponse(path, media_type=media_type, stat_result=stat, headers={
-            "cache-control": "public, max-age=0", "etag": etag, "x-content-type-options": "nosniff",
-        })
+        return FileResponse(
+            path,
+            media_type=media_type,
+            stat_result=stat,
+            headers={
+                "cache-control": "public, max-age=0",
+                "etag": etag,
+                "x-content-type-options": "nosniff",
+            },
+        )
 
     return endpoint
 
 
-def _not_found(request: "Request") -> "Response":
+def _not_found(request: Request) -> Response:
     from starlette.responses import Response
 
     error = HttpError(f"Cannot {request.method} {request.url.path}", status_code=404)
     status, body = error_body(error)
-    return Response(json.dumps(body, separators=(",", ":")), status,
-                    media_type="application/json; charset=utf-8")
+    return Response(json.dumps(body, separators=(",", ":")), status, media_type="application/json; charset=utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
 # HTTP helpers
 
 
-async def _redirect_to_slash(request: "Request") -> "Response":
+async def _redirect_to_slash(request: Request) -> Response:
     """``/explorer`` -> 301 ``/explorer/``, keeping the query string, as Express's static did."""
     from starlette.responses import RedirectResponse
 
@@ -236,18 +251,18 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha1(body).hexdigest()[:27] + '"'
 
 
-def _fresh(request: "Request", etag: str) -> bool:
+def _fresh(request: Request, etag: str) -> bool:
     match = request.headers.get("if-none-match")
     return bool(match) and any(tag.strip() in (etag, "*") for tag in match.split(","))
 
 
-def _not_modified(etag: str, headers: dict[str, Any] | None = None) -> "Response":
+def _not_modified(etag: str, headers: dict[str, Any] | None = None) -> Response:
     from starlette.responses import Response
 
     return Response(status_code=304, headers={**(headers or {}), "etag": etag})
 
 
-def _cached_response(request: "Request", body: bytes, media_type: str, headers: dict[str, str]) -> "Response":
+def _cached_response(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
     from starlette.responses import Response
 
     if _fresh(request, headers["etag"]):

@@ -27,16 +27,23 @@ def error_body(exc: BaseException, *, debug: bool = False) -> tuple[int, dict[st
             log.error("%s %s", exc.status_code, exc.message)
             if not debug:
                 kept = {"details": exc.details} if exc.public_details and exc.details is not None else {}
-                error = {"statusCode": exc.status_code, "message": exc.message, **(
-                    {"code": exc.code} if exc.code else {}), **kept}
+                error = {
+                    "statusCode": exc.status_code,
+                    "message": exc.message,
+                    **({"code": exc.code} if exc.code else {}),
+                    **kept,
+                }
         if debug:
             error["stack"] = "".join(traceback.format_exception(exc))
         return exc.status_code, {"error": error}
     log.error("unhandled error while serving a request", exc_info=exc)
     if debug:
-        return 500, {"error": {
-            "statusCode": 500, "name": type(exc).__name__, "message": str(exc),
-            "stack": "".join(traceback.format_exception(exc)),
-        }}
+        return 500, {
+            "error": {
+                "statusCode": 500,
+                "name": type(exc).__name__,
+                "message": str(exc),
+                "stack": "".join(traceback.format_exception(exc)),
+            }
+        }
     return 500, {"error": {"statusCode": 500, "message": "Internal Server Error"}}
-

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class RestApp:
     """Dispatches ``restApiRoot`` requests to model routes."""
 
-    def __init__(self, app: "ServedApp") -> None:
+    def __init__(self, app: ServedApp) -> None:
         self.app = app
         self.debug = app.debug
         json_limit = (app.config.remoting.json_ or {}).get("limit")
@@ -78,8 +78,15 @@ class RestApp:
             status, payload = error_body(exc, debug=self.debug)
             body, extra = dumps(payload), error_headers(exc)  # a 405's Allow, a 429's or 503's Retry-After
         redirect = status == 302
-        await send_response(send, status, None if head or redirect else body, origin, self.cors,
-                            length=0 if redirect else len(body or b""), extra=extra)
+        await send_response(
+            send,
+            status,
+            None if head or redirect else body,
+            origin,
+            self.cors,
+            length=0 if redirect else len(body or b""),
+            extra=extra,
+        )
 
     async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple]:
         method = route.method
@@ -104,8 +111,7 @@ class RestApp:
         else:
             result = await _invoke_with_hooks(route, call, args, instance, hooks)
         if method.name == "exists" and route.verb == "HEAD" and not result:
-            raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".',
-                                code="MODEL_NOT_FOUND")
+            raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".', code="MODEL_NOT_FOUND")
         body = serialize(method, result)
         extra: tuple = ()
         if capped and isinstance(result, list) and len(result) >= self.max_limit:
@@ -119,8 +125,7 @@ class RestApp:
         """A change stream: server-sent events until the client goes away, the server stops, or
         the caller may no longer read the model (a logout, an expired token, a role taken away:
         each event is checked as a request would be, from the same caches)."""
-        args = {accept.arg: await read_arg(accept, source, call, route.method.builtin)
-                for accept, source in route.args}
+        args = {accept.arg: await read_arg(accept, source, call, route.method.builtin) for accept, source in route.args}
         changes = await route.method.fn(route.model, **args)
         headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache, no-transform")]
         if self.cors:
@@ -132,8 +137,10 @@ class RestApp:
             await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
             allowed = None
             if access is not None:
+
                 async def allowed() -> bool:
                     return await access.still_allowed(route.model, route.method)
+
             await _pump(changes, call.receive, send, allowed)
         finally:
             changes.close()
@@ -201,14 +208,16 @@ def _check_required(route: Route, args: dict) -> None:
                 raise BadRequestError(f"{accept.arg} is a required argument")
 
 
-async def _invoke_with_hooks(route: Route, call: Call, args: dict, instance: "Model | None",
-                             hooks: tuple[list, list, list]) -> Any:
+async def _invoke_with_hooks(
+    route: Route, call: Call, args: dict, instance: Model | None, hooks: tuple[list, list, list]
+) -> Any:
     """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
     after-error hooks see any failure of those."""
     before, after, on_error = hooks
     method = route.method
-    ctx = RemoteContext(route.model, method, args, scope=call.scope, receive=call.replay,
-                        instance=instance, options=call.options)
+    ctx = RemoteContext(
+        route.model, method, args, scope=call.scope, receive=call.replay, instance=instance, options=call.options
+    )
     try:
         for fn in before:
             await run_hook(fn, ctx)
@@ -233,6 +242,7 @@ async def _pump(changes, receive, send, allowed=None) -> None:
     """Send each change as an event; stop when the client disconnects, the stream closes, or
     ``allowed()`` says the caller may no longer have it."""
     async with anyio.create_task_group() as tasks:
+
         async def watch_disconnect() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
@@ -243,14 +253,19 @@ async def _pump(changes, receive, send, allowed=None) -> None:
             async for change in changes:
                 if allowed is not None and not await allowed():
                     break
-                await send({"type": "http.response.body", "more_body": True,
-                            "body": b"event: data\ndata: " + dumps(change) + b"\n\n"})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "more_body": True,
+                        "body": b"event: data\ndata: " + dumps(change) + b"\n\n",
+                    }
+                )
         except OSError:
             pass  # the connection went away while sending
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         tasks.cancel_scope.cancel()
 
 
-def cors_enabled(app: "ServedApp") -> bool:
+def cors_enabled(app: ServedApp) -> bool:
     remoting_cors = getattr(app.config.remoting, "cors", None)
     return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True

@@ -18,8 +18,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .._model._definition import MISSING, ModelSpec
 from .._model._remote_definition import (
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from .._model._persisted import Model
     from ._served import ServedApp
 
-__all__ = ["swagger_document", "openapi_document", "ApiDocuments"]
+__all__ = ["ApiDocuments", "openapi_document", "swagger_document"]
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -53,12 +54,30 @@ _LOOPBACK_TYPES: dict[str, tuple[str, dict]] = {
 }
 _PRIMITIVES = {"boolean", "integer", "number", "null", "string", "object", "array", "file"}
 #: other spellings of LoopBack types that lbpy's models accept
-_ALIASES = {"float": "number", "double": "number", "text": "string", "json": "object",
-            "bool": "boolean", "datetime": "date", "*": "any"}
+_ALIASES = {
+    "float": "number",
+    "double": "number",
+    "text": "string",
+    "json": "object",
+    "bool": "boolean",
+    "datetime": "date",
+    "*": "any",
+}
 #: property and argument settings copied into a schema, in loopback-swagger's order
 _RENAMED_FIELDS = {"min": "minimum", "max": "maximum", "length": "maxLength"}
-_SCHEMA_FIELDS = ("format", "default", "enum", "minimum", "minItems", "minLength", "maximum",
-                  "maxItems", "maxLength", "uniqueItems", "pattern")
+_SCHEMA_FIELDS = (
+    "format",
+    "default",
+    "enum",
+    "minimum",
+    "minItems",
+    "minLength",
+    "maximum",
+    "maxItems",
+    "maxLength",
+    "uniqueItems",
+    "pattern",
+)
 _MANY_RELATIONS = {"hasMany", "hasAndBelongsToMany", "embedsMany", "referencesMany"}
 _WITH_RELATIONS_RETURNS = re.compile(r"\.(find|findOne|findById|__(get|findById)__)")
 _REF = "#/definitions/"
@@ -76,10 +95,16 @@ _QUERY_SCHEMAS: dict[str, dict] = {
         "example": {},  # what the explorer's "Try it out" starts from: every record
         "properties": {
             "where": {"$ref": _REF + "lbpy.Where"},
-            "fields": {"oneOf": [{"type": "object", "additionalProperties": {"type": "boolean"}},
-                                 {"type": "array", "items": {"type": "string"}}]},
+            "fields": {
+                "oneOf": [
+                    {"type": "object", "additionalProperties": {"type": "boolean"}},
+                    {"type": "array", "items": {"type": "string"}},
+                ]
+            },
             "order": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-            "limit": _COUNT, "skip": _COUNT, "offset": _COUNT,
+            "limit": _COUNT,
+            "skip": _COUNT,
+            "offset": _COUNT,
             "include": {"description": "relation names, or {relation, scope} objects"},
         },
     },
@@ -91,15 +116,23 @@ _QUERY_SCHEMAS: dict[str, dict] = {
             "and": {"type": "array", "items": {"type": "object"}},
             "or": {"type": "array", "items": {"type": "object"}},
         },
-        "additionalProperties": {"anyOf": [
-            {"not": {"type": "object"}},
-            {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
-                **{op: {} for op in ("eq", "neq", "gt", "gte", "lt", "lte")},
-                "between": {"type": "array", "minItems": 2, "maxItems": 2},
-                "inq": {"type": "array"}, "nin": {"type": "array"},
-                **{op: _OPERAND_TEXT for op in ("like", "nlike", "ilike", "nilike", "regexp", "options")},
-            }},
-        ]},
+        "additionalProperties": {
+            "anyOf": [
+                {"not": {"type": "object"}},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": False,
+                    "properties": {
+                        **{op: {} for op in ("eq", "neq", "gt", "gte", "lt", "lte")},
+                        "between": {"type": "array", "minItems": 2, "maxItems": 2},
+                        "inq": {"type": "array"},
+                        "nin": {"type": "array"},
+                        **dict.fromkeys(("like", "nlike", "ilike", "nilike", "regexp", "options"), _OPERAND_TEXT),
+                    },
+                },
+            ]
+        },
     },
 }
 
@@ -108,12 +141,12 @@ _QUERY_SCHEMAS: dict[str, dict] = {
 # Public entry points
 
 
-def swagger_document(app: "ServedApp") -> dict:
+def swagger_document(app: ServedApp) -> dict:
     """The app's Swagger 2.0 document, as LoopBack 3's ``/explorer/swagger.json`` had it."""
     return ApiDocuments(app).current().swagger
 
 
-def openapi_document(app: "ServedApp") -> dict:
+def openapi_document(app: ServedApp) -> dict:
     """The app's OpenAPI 3.0 document (``/openapi.json``)."""
     return ApiDocuments(app).current().openapi
 
@@ -135,7 +168,7 @@ class ApiDocuments:
     """A served app's two documents, built on first use and again only when its methods change:
     boot scripts and customisations may add or disable remote methods after a first build."""
 
-    def __init__(self, app: "ServedApp") -> None:
+    def __init__(self, app: ServedApp) -> None:
         self.app = app
         self._built: _Documents | None = None
 
@@ -143,14 +176,16 @@ class ApiDocuments:
         exposed = [(model, exposed_methods(model)) for model in self.app.exposed_models()]
         # the built-in table is fixed per model; an app's own methods compare by value
         key = tuple(
-            (model.spec.name, tuple(
-                (m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods
-            ))
+            (
+                model.spec.name,
+                tuple((m.full_name, tuple((e.verb, e.path) for e in m.http)) if m.builtin else m for m in methods),
+            )
             for model, methods in exposed
         )
         if self._built is None or self._built.key != key:
-            self._built = _Documents(key, _Builder(self.app, exposed).swagger(),
-                                     _Builder(self.app, exposed, truthful=True).openapi())
+            self._built = _Documents(
+                key, _Builder(self.app, exposed).swagger(), _Builder(self.app, exposed, truthful=True).openapi()
+            )
         return self._built
 
     def body(self, kind: str) -> bytes:
@@ -175,7 +210,7 @@ class _Options:
     extensions: dict = field(default_factory=dict)
 
 
-def _options(app: "ServedApp") -> _Options:
+def _options(app: ServedApp) -> _Options:
     """loopback-component-explorer's options (component-config.json) over config.json's."""
     extra = app.config.model_extra or {}
     swagger = dict(extra.get("swagger") or {}) if isinstance(extra.get("swagger"), dict) else {}
@@ -193,12 +228,13 @@ def _options(app: "ServedApp") -> _Options:
         operation_scoped_models=flag("generateOperationScopedModels", True),
         relation_properties=flag("generateRelationProperties", False),
         api_info=dict(api_info) if isinstance(api_info, dict) else {},
-        extensions={k: v for k, v in swagger.items()
-                    if k not in ("generateOperationScopedModels", "generateRelationProperties")},
+        extensions={
+            k: v for k, v in swagger.items() if k not in ("generateOperationScopedModels", "generateRelationProperties")
+        },
     )
 
 
-def _info(app: "ServedApp", options: _Options) -> dict:
+def _info(app: ServedApp, options: _Options) -> dict:
     info = {k: _text(v) for k, v in options.api_info.items()}
     package = _package_metadata(app)
     info["version"] = str(info.get("version") or package.get("version") or "1.0.0")
@@ -209,7 +245,7 @@ def _info(app: "ServedApp", options: _Options) -> dict:
     return info
 
 
-def _package_metadata(app: "ServedApp") -> dict:
+def _package_metadata(app: ServedApp) -> dict:
     """name, version, description of the app: its pyproject.toml, else a LoopBack package.json."""
     pyproject = app.root / "pyproject.toml"
     if pyproject.is_file():
@@ -252,7 +288,7 @@ class _Definitions:
     properties, a required text not empty, as LoopBack's presence check wants), and
     ``$patch_<Model>`` the properties a patch changes (no id a client may not set)."""
 
-    def __init__(self, models: dict[str, type["Model"]], options: _Options, *, truthful: bool = False) -> None:
+    def __init__(self, models: dict[str, type[Model]], options: _Options, *, truthful: bool = False) -> None:
         self.models = models
         self.options = options
         self.truthful = truthful
@@ -320,8 +356,12 @@ class _Definitions:
             schema.update(self.ref("x-any"))
         elif lower in _PRIMITIVES:
             schema["type"] = lower
-        elif name in self.models or lower in _LOOPBACK_TYPES or self._variant(name) or (
-                self.truthful and name in _QUERY_SCHEMAS):
+        elif (
+            name in self.models
+            or lower in _LOOPBACK_TYPES
+            or self._variant(name)
+            or (self.truthful and name in _QUERY_SCHEMAS)
+        ):
             schema.update(self.ref(name))
         else:
             # a type lbpy cannot describe (e.g. a LoopBack built-in model it does not provide)
@@ -330,9 +370,9 @@ class _Definitions:
 
     def _variant(self, name: str) -> bool:
         if name.startswith("$new_"):
-            return self.create_only_name(name[len("$new_"):]) == name
+            return self.create_only_name(name[len("$new_") :]) == name
         if name.startswith("$patch_"):
-            return self.patch_name(name[len("$patch_"):]) == name
+            return self.patch_name(name[len("$patch_") :]) == name
         return name.endswith("WithRelations") and name[: -len("WithRelations")] in self.models
 
     # -- definitions ----------------------------------------------------------------------
@@ -353,17 +393,18 @@ class _Definitions:
         if name in _QUERY_SCHEMAS:
             return copy.deepcopy(_QUERY_SCHEMAS[name])
         if name.startswith("$new_"):
-            spec = self.models[name[len("$new_"):]].spec
+            spec = self.models[name[len("$new_") :]].spec
             return self._model_schema(spec, exclude=_update_only(spec), body="whole")
         if name.startswith("$patch_"):
-            spec = self.models[name[len("$patch_"):]].spec
+            spec = self.models[name[len("$patch_") :]].spec
             return self._model_schema(spec, exclude=_update_only(spec), body="patch")
         if name.endswith("WithRelations") and name not in self.models:
             return self._model_schema(self.models[name[: -len("WithRelations")]].spec, relations=True)
         return self._model_schema(self.models[name].spec)
 
-    def _model_schema(self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False,
-                      body: str | None = None) -> dict:
+    def _model_schema(
+        self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False, body: str | None = None
+    ) -> dict:
         """A model's schema as answered, or as a request's ``body`` ("whole" or "patch") sends
         it; see the class."""
         truthful = self.truthful
@@ -389,7 +430,7 @@ class _Definitions:
             if hidden and not truthful:
                 continue
             needed = prop.required or (prop.is_id and not prop.generated)
-            if needed and (not truthful and not hidden or body == "whole"):
+            if needed and ((not truthful and not hidden) or body == "whole"):
                 required.append(prop.name)
             if prop.name in exclude:
                 continue
@@ -519,11 +560,18 @@ class _Operation:
 
 #: how a caller sends its access token: LoopBack's bare token, or the standard Bearer form
 SECURITY_SCHEMES = {
-    "AccessToken": {"type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": "An access token from POST /<users>/login, as LoopBack took it: "
-                                   "the token's id alone in the Authorization header"},
-    "Bearer": {"type": "http", "scheme": "bearer",
-               "description": "An access token from POST /<users>/login, as `Authorization: Bearer <id>`"},
+    "AccessToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "An access token from POST /<users>/login, as LoopBack took it: "
+        "the token's id alone in the Authorization header",
+    },
+    "Bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An access token from POST /<users>/login, as `Authorization: Bearer <id>`",
+    },
 }
 _NEEDS_TOKEN = [{"AccessToken": []}, {"Bearer": []}]
 _TOKEN_OPTIONAL = [{"AccessToken": []}, {"Bearer": []}, {}]
@@ -533,8 +581,9 @@ class _Builder:
     """The operations of one document and the definitions they refer to: loopback-swagger's, or
     (``truthful``) the OpenAPI 3 document's (see ``_Definitions``)."""
 
-    def __init__(self, app: "ServedApp", exposed: list[tuple[type["Model"], list[RemoteMethod]]],
-                 *, truthful: bool = False) -> None:
+    def __init__(
+        self, app: ServedApp, exposed: list[tuple[type[Model], list[RemoteMethod]]], *, truthful: bool = False
+    ) -> None:
         self.app = app
         self.exposed = exposed
         self.options = _options(app)
@@ -554,12 +603,20 @@ class _Builder:
         self.base_path = app.rest_api_root or "/"
 
     def swagger(self) -> dict:
-        return _swagger(self.info, self.base_path, self.tags, self.operations, self.definitions.build(),
-                        self.options.extensions)
+        return _swagger(
+            self.info, self.base_path, self.tags, self.operations, self.definitions.build(), self.options.extensions
+        )
 
     def openapi(self) -> dict:
-        document = _openapi(self.info, self.base_path, self.tags, self.operations, self.definitions.build(),
-                            self.options.extensions, max_limit=self.app.config.remoting.rest.max_limit)
+        document = _openapi(
+            self.info,
+            self.base_path,
+            self.tags,
+            self.operations,
+            self.definitions.build(),
+            self.options.extensions,
+            max_limit=self.app.config.remoting.rest.max_limit,
+        )
         if any(operation.security is not None for operation in self.operations):
             document["components"]["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
         return document
@@ -575,7 +632,7 @@ class _Builder:
             tag["externalDocs"] = tag_settings["externalDocs"]
         return tag
 
-    def _add(self, model: type["Model"], method: RemoteMethod, endpoint: Endpoint) -> None:
+    def _add(self, model: type[Model], method: RemoteMethod, endpoint: Endpoint) -> None:
         spec = model.spec
         path = _swagger_path(spec.plural, endpoint.path)
         verb = endpoint.verb.lower()
@@ -587,13 +644,20 @@ class _Builder:
         if auth is not None and auth.enforced:
             security = _TOKEN_OPTIONAL if auth.anonymous_allowed(model, method) else _NEEDS_TOKEN
         operation = _Operation(
-            path=path, verb=verb, tag=self._tag(spec)["name"], summary=method.description,
-            operation_id=self._unique_id(base_id, verb, path), parameters=parameters,
-            status=status, response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
-            errors=_error_statuses(method, parameters, secured=security is not None,
-                                   rate_limited=getattr(self.app, "rate_limited", False)),
+            path=path,
+            verb=verb,
+            tag=self._tag(spec)["name"],
+            summary=method.description,
+            operation_id=self._unique_id(base_id, verb, path),
+            parameters=parameters,
+            status=status,
+            response=self._response(method.returns, f"{spec.name}.{method.full_name}"),
+            errors=_error_statuses(
+                method, parameters, secured=security is not None, rate_limited=getattr(self.app, "rate_limited", False)
+            ),
             any_error=not method.builtin,
-            pages=method.pages, optional=len(method.returns) == 1 and method.returns[0].optional,
+            pages=method.pages,
+            optional=len(method.returns) == 1 and method.returns[0].optional,
             security=security,
         )
         self.by_operation_id[operation.operation_id] = operation
@@ -635,13 +699,16 @@ class _Builder:
             else:
                 schema = self.definitions.schema(ldl)
             # a where that limits a write is required over REST (a missing one is a 400)
-            writes_where = accept.arg == "where" and any(default_source(a, endpoint) == "body"
-                                                         for a in method.accepts)
-            parameters.append(_Parameter(
-                name=accept.arg, location=location, description=accept.description,
-                required=location == "path" or accept.required or (method.builtin and writes_where),
-                schema=schema,
-            ))
+            writes_where = accept.arg == "where" and any(default_source(a, endpoint) == "body" for a in method.accepts)
+            parameters.append(
+                _Parameter(
+                    name=accept.arg,
+                    location=location,
+                    description=accept.description,
+                    required=location == "path" or accept.required or (method.builtin and writes_where),
+                    schema=schema,
+                )
+            )
         declared = {p.name for p in parameters if p.location == "path"}
         for name in re.findall(r"\{([^}/]+)\}", path):
             if name not in declared:
@@ -678,12 +745,15 @@ class _Builder:
 _WHOLE_INSTANCE_WRITES = frozenset(["replaceOrCreate", "replaceById", "patchOrCreate", "upsertWithWhere"])
 
 #: the methods that write a record whose id a client may choose: a taken id is a 409
-_ID_WRITES = re.compile(r"^(create|patchOrCreate|replaceOrCreate|upsertWithWhere|replaceById|patchAttributes"
-                        r"|__(create|link|updateById|update)__.*)$")
+_ID_WRITES = re.compile(
+    r"^(create|patchOrCreate|replaceOrCreate|upsertWithWhere|replaceById|patchAttributes"
+    r"|__(create|link|updateById|update)__.*)$"
+)
 
 
-def _error_statuses(method: RemoteMethod, parameters: list[_Parameter], *, secured: bool = False,
-                    rate_limited: bool = False) -> tuple[int, ...]:
+def _error_statuses(
+    method: RemoteMethod, parameters: list[_Parameter], *, secured: bool = False, rate_limited: bool = False
+) -> tuple[int, ...]:
     """The errors lbpy answers for ``method``: 400 for a request it cannot read, 401 and 403 where
     access control is enforced, 404 for an id that names nothing, 409 for a conflicting write,
     413 and 422 for a body too large or not a valid instance, 429 for a throttled login or reset
@@ -698,8 +768,11 @@ def _error_statuses(method: RemoteMethod, parameters: list[_Parameter], *, secur
     has_body = any(p.location in ("body", "formData") for p in parameters)
     if has_body:
         errors |= {413, 422}
-    if any(p.location == "path" for p in parameters) or method.not_found is not None or (
-            method.builtin and method.name in ("findOne", "patchOrCreate", "replaceOrCreate")):
+    if (
+        any(p.location == "path" for p in parameters)
+        or method.not_found is not None
+        or (method.builtin and method.name in ("findOne", "patchOrCreate", "replaceOrCreate"))
+    ):
         errors.add(404)
     if method.builtin and _ID_WRITES.match(method.name):
         errors.add(409)
@@ -736,8 +809,9 @@ def _long_operation_id(base_id: str, verb: str, path: str) -> str:
 # Swagger 2.0
 
 
-def _swagger(info: dict, base_path: str, tags: list[dict], operations: list[_Operation],
-             definitions: dict, extensions: dict) -> dict:
+def _swagger(
+    info: dict, base_path: str, tags: list[dict], operations: list[_Operation], definitions: dict, extensions: dict
+) -> dict:
     paths: dict[str, dict] = {}
     for operation in operations:
         entry: dict[str, Any] = {"tags": [operation.tag]}
@@ -752,7 +826,11 @@ def _swagger(info: dict, base_path: str, tags: list[dict], operations: list[_Ope
         entry["deprecated"] = False
         paths.setdefault(operation.path, {})[operation.verb] = entry
     document: dict[str, Any] = {
-        "swagger": "2.0", "info": info, "basePath": base_path, "paths": paths, "tags": tags,
+        "swagger": "2.0",
+        "info": info,
+        "basePath": base_path,
+        "paths": paths,
+        "tags": tags,
     }
     for key, value in extensions.items():
         document.setdefault(key, value)
@@ -786,18 +864,20 @@ def _swagger_parameter(parameter: _Parameter) -> dict:
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["statusCode", "message"],
-        "properties": {
-            "statusCode": {"type": "integer"},
-            "name": {"type": "string"},
-            "message": {"type": "string"},
-            "code": {"type": "string"},
-            "details": {},
-            "stack": {"type": "string"},
-        },
-    }},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["statusCode", "message"],
+            "properties": {
+                "statusCode": {"type": "integer"},
+                "name": {"type": "string"},
+                "message": {"type": "string"},
+                "code": {"type": "string"},
+                "details": {},
+                "stack": {"type": "string"},
+            },
+        }
+    },
 }
 _ERROR_DESCRIPTIONS = {
     400: "The request cannot be read: a parameter or the body is malformed",
@@ -812,8 +892,16 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def _openapi(info: dict, base_path: str, tags: list[dict], operations: list[_Operation],
-             definitions: dict, extensions: dict, *, max_limit: int | None = None) -> dict:
+def _openapi(
+    info: dict,
+    base_path: str,
+    tags: list[dict],
+    operations: list[_Operation],
+    definitions: dict,
+    extensions: dict,
+    *,
+    max_limit: int | None = None,
+) -> dict:
     names = _component_names(definitions)
     convert = _Converter(names, definitions)
     paths: dict[str, dict] = {}
@@ -842,7 +930,7 @@ def _component_names(definitions: dict) -> dict[str, str]:
     taken = set(names.values())
     for name in definitions:
         if name.startswith(("$new_", "$patch_")):
-            candidate = ("New" + name[len("$new_"):]) if name.startswith("$new_") else name[len("$patch_"):] + "Patch"
+            candidate = ("New" + name[len("$new_") :]) if name.startswith("$new_") else name[len("$patch_") :] + "Patch"
             while candidate in taken:
                 candidate += "_"
             names[name] = candidate
@@ -861,7 +949,7 @@ class _Converter:
         """Whether a body of ``schema`` must name some properties (a missing body is then a 422)."""
         ref = schema.get("$ref")
         if ref is not None:
-            schema = self.definitions.get(ref[len(_REF):], {})
+            schema = self.definitions.get(ref[len(_REF) :], {})
         return bool(schema.get("required"))
 
     def __call__(self, schema: dict) -> dict:
@@ -883,7 +971,7 @@ class _Converter:
         ref = schema.get("$ref")
         if ref is None:
             return result
-        name = ref[len(_REF):]
+        name = ref[len(_REF) :]
         if name == "x-any":
             return result  # any value: no constraint
         target = {"$ref": "#/components/schemas/" + self.names.get(name, name)}
@@ -923,11 +1011,13 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
             schema = {"anyOf": [schema, {"type": "object", "maxProperties": 0}], "nullable": True}
         response["content"] = {"application/json": {"schema": schema}}
     if operation.pages and max_limit is not None:
-        response["headers"] = {"X-Max-Limit": {
-            "description": f"Sent when the answer was cut at remoting.rest.maxLimit ({max_limit}): "
-                           "page with filter.limit and filter.skip",
-            "schema": {"type": "integer"},
-        }}
+        response["headers"] = {
+            "X-Max-Limit": {
+                "description": f"Sent when the answer was cut at remoting.rest.maxLimit ({max_limit}): "
+                "page with filter.limit and filter.skip",
+                "schema": {"type": "integer"},
+            }
+        }
     responses = {str(operation.status): response}
     for status in operation.errors:
         responses[str(status)] = _error_response(_ERROR_DESCRIPTIONS[status])
@@ -941,8 +1031,10 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
 
 
 def _error_response(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter) -> dict:

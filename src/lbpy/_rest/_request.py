@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-
 import anyio
+from starlette.requests import Request
 
 from .._errors import BadRequestError, RequestTimeoutError, RequestTooLargeError
 from .._filter import parse_query
@@ -40,8 +39,7 @@ def parse_size(value: Any, default: int = 100 * 1024) -> int:
 class Call:
     """One request to a REST route: its parsed parts, read when a handler asks for them."""
 
-    __slots__ = ("scope", "receive", "params", "_query", "_body", "_body_read", "_raw", "limit", "timeout",
-                 "options")
+    __slots__ = ("_body", "_body_read", "_query", "_raw", "limit", "options", "params", "receive", "scope", "timeout")
 
     def __init__(self, scope, receive, params: dict[str, str], limit: int, timeout: float | None = None) -> None:
         self.scope = scope
@@ -117,12 +115,14 @@ class Call:
             try:
                 self._body = loads(raw)
             except UnusableJsonError as exc:
-                raise BadRequestError(f"The request body cannot be used: {exc}", code="entity.parse.failed",
-                                      name="SyntaxError") from None
+                raise BadRequestError(
+                    f"The request body cannot be used: {exc}", code="entity.parse.failed", name="SyntaxError"
+                ) from None
             except ValueError as exc:
                 raise BadRequestError(
                     f"Malformed JSON in the request body: {getattr(exc, 'msg', exc)} at position "
-                    f"{getattr(exc, 'pos', 0)}; send a JSON object", code="entity.parse.failed",
+                    f"{getattr(exc, 'pos', 0)}; send a JSON object",
+                    code="entity.parse.failed",
                     name="SyntaxError",
                 ) from None
         else:

@@ -45,8 +45,17 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
     return dumps({r.arg: json_value(v) for r, v in zip(returns, values)})
 
 
-async def send_response(send, status: int, body: bytes | None, origin: bytes | None, cors: bool,
-                *, length: int | None = None, content_type=_JSON_HEADERS, extra=()) -> None:
+async def send_response(
+    send,
+    status: int,
+    body: bytes | None,
+    origin: bytes | None,
+    cors: bool,
+    *,
+    length: int | None = None,
+    content_type=_JSON_HEADERS,
+    extra=(),
+) -> None:
     headers = [*content_type, *extra]  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
     headers.append((b"content-length", str(size).encode()))

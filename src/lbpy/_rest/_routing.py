@@ -12,18 +12,16 @@ if TYPE_CHECKING:
 
 
 class Route:
-    __slots__ = ("verb", "segments", "params", "method", "model", "args", "static_count", "path", "pages")
+    __slots__ = ("args", "method", "model", "pages", "params", "path", "segments", "static_count", "verb")
 
-    def __init__(self, model: type["Model"], method: RemoteMethod, verb: str, path: str) -> None:
+    def __init__(self, model: type[Model], method: RemoteMethod, verb: str, path: str) -> None:
         self.verb = verb
         self.model = model
         self.method = method
         self.path = path
         parts = [p for p in path.strip("/").split("/") if p]
         self.segments = tuple(None if p.startswith(":") or p.startswith("{") else p.lower() for p in parts)
-        self.params = tuple(
-            p.strip(":{}") if p.startswith((":", "{")) else None for p in parts
-        )
+        self.params = tuple(p.strip(":{}") if p.startswith((":", "{")) else None for p in parts)
         self.static_count = sum(1 for s in self.segments if s is not None)
         endpoint = Endpoint(verb, path)
         self.args = [(a, default_source(a, endpoint)) for a in method.accepts]
@@ -42,15 +40,13 @@ class Route:
 
 
 class ModelRoutes:
-    def __init__(self, model: type["Model"], methods: list[RemoteMethod]) -> None:
+    def __init__(self, model: type[Model], methods: list[RemoteMethod]) -> None:
         self.model = model
         self.methods = methods
         self.by_verb: dict[str, list[Route]] = {}
         for method in methods:
             for endpoint in method.http:
-                self.by_verb.setdefault(endpoint.verb, []).append(
-                    Route(model, method, endpoint.verb, endpoint.path)
-                )
+                self.by_verb.setdefault(endpoint.verb, []).append(Route(model, method, endpoint.verb, endpoint.path))
         # static paths win over parameters (/findOne before /:id): a static path is one dict
         # look-up, however many a model has (scopes, remote methods), before the few with parameters
         self.static: dict[tuple[str, tuple], Route] = {}
@@ -74,7 +70,6 @@ class ModelRoutes:
         return None
 
 
-def route_table(models: list[type["Model"]]) -> dict[str, ModelRoutes]:
+def route_table(models: list[type[Model]]) -> dict[str, ModelRoutes]:
     """The routes of ``models`` by their plural (lower case), as the URL names them."""
-    return {model.spec.plural.strip("/").lower(): ModelRoutes(model, exposed_methods(model))
-            for model in models}
+    return {model.spec.plural.strip("/").lower(): ModelRoutes(model, exposed_methods(model)) for model in models}

@@ -26,11 +26,11 @@ from ._remote_errors import error_for
 from ._settings import HttpSettings, http_settings
 
 __all__ = [
+    "IDEMPOTENT",
     "ApiKeyAuth",
     "BearerAuth",
     "HttpClient",
     "HttpSettings",
-    "IDEMPOTENT",
     "JsonPath",
     "JsonPathError",
     "MultiAuth",

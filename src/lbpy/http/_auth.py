@@ -29,8 +29,15 @@ from ._redact import Secrets
 from ._remote_errors import token_error
 
 AUTH_TYPES = ("none", "basic", "bearer", "apiKey", "oauth2")
-_KINDS = {"none": "none", "basic": "basic", "bearer": "bearer", "apikey": "apiKey", "api_key": "apiKey",
-          "oauth2": "oauth2", "oauth": "oauth2"}
+_KINDS = {
+    "none": "none",
+    "basic": "basic",
+    "bearer": "bearer",
+    "apikey": "apiKey",
+    "api_key": "apiKey",
+    "oauth2": "oauth2",
+    "oauth": "oauth2",
+}
 
 
 class BearerAuth(httpx.Auth):
@@ -65,9 +72,17 @@ class OAuth2ClientCredentials(httpx.Auth):
     #: seconds before the announced expiry at which a token is renewed
     EARLY = 30
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, *, scope: str | None = None,
-                 audience: str | None = None, client_auth: str = "basic",
-                 secrets: Secrets | None = None) -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | None = None,
+        audience: str | None = None,
+        client_auth: str = "basic",
+        secrets: Secrets | None = None,
+    ) -> None:
         self.token_url = token_url
         self.client_id = client_id
         self.client_secret = client_secret
@@ -93,8 +108,7 @@ class OAuth2ClientCredentials(httpx.Auth):
             request = httpx.Request("POST", self.token_url, data=form, headers=headers)
         else:
             request = httpx.Request("POST", self.token_url, data=form, headers=headers)
-            request.headers["Authorization"] = httpx.BasicAuth(
-                self.client_id, self.client_secret)._auth_header
+            request.headers["Authorization"] = httpx.BasicAuth(self.client_id, self.client_secret)._auth_header
         return request
 
     def _valid(self) -> bool:
@@ -207,7 +221,7 @@ def auth_from_settings(raw: Any, secrets: Secrets, *, where: str) -> httpx.Auth 
             value = raw.get(name)
             if value not in (None, ""):
                 if not isinstance(value, str):
-                    raise BootError(f'{where}: auth.{name} must be text')
+                    raise BootError(f"{where}: auth.{name} must be text")
                 return value
         raise BootError(f'{where}: auth of type "{kind}" needs "{names[0]}"')
 
@@ -237,11 +251,15 @@ def auth_from_settings(raw: Any, secrets: Secrets, *, where: str) -> httpx.Auth 
             raise BootError(f'{where}: auth.clientAuthentication must be "basic" or "body"')
         token_url = need("tokenUrl", "token_url", "tokenURL")
         if not token_url.startswith(("http://", "https://")):
-            raise BootError(f'{where}: auth.tokenUrl must be an http(s) URL')
+            raise BootError(f"{where}: auth.tokenUrl must be an http(s) URL")
         return OAuth2ClientCredentials(
-            token_url, need("clientId", "client_id"), secret,
-            scope=_scope(raw.get("scope") or raw.get("scopes")), audience=raw.get("audience"),
-            client_auth=client_auth, secrets=secrets,
+            token_url,
+            need("clientId", "client_id"),
+            secret,
+            scope=_scope(raw.get("scope") or raw.get("scopes")),
+            audience=raw.get("audience"),
+            client_auth=client_auth,
+            secrets=secrets,
         )
     raise BootError(f'{where}: auth type "{kind}" is not one of {", ".join(AUTH_TYPES)}')
 

@@ -13,8 +13,7 @@ class RequestBounds:
     """At most ``max_concurrency`` requests at once and, with ``rate`` set, requests started at
     least ``1 / rate`` seconds apart (a burst of ``burst`` may go at once after a quiet spell)."""
 
-    def __init__(self, max_concurrency: int | None = None, rate: float | None = None,
-                 burst: int | None = None) -> None:
+    def __init__(self, max_concurrency: int | None = None, rate: float | None = None, burst: int | None = None) -> None:
         self.max_concurrency = max_concurrency
         self.rate = rate
         self.burst = max(1, int(burst if burst is not None else (rate or 1)))
@@ -27,7 +26,7 @@ class RequestBounds:
         self._tokens = float(self.burst)
         self._stamp = time.monotonic()
 
-    async def __aenter__(self) -> "RequestBounds":
+    async def __aenter__(self) -> RequestBounds:
         if self.max_concurrency:
             if self._in_flight < self.max_concurrency and not self._waiters:
                 self._in_flight += 1

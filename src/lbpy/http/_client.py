@@ -65,8 +65,12 @@ class HttpClient:
         #: own transports; made for the event loop that sends the first request
         self._transport: httpx.AsyncBaseTransport | None = None
         self._wire: Wire | None = None
-        self._timeouts = {"connect": settings.timeout, "read": settings.timeout, "write": settings.timeout,
-                          "pool": settings.timeout}
+        self._timeouts = {
+            "connect": settings.timeout,
+            "read": settings.timeout,
+            "write": settings.timeout,
+            "pool": settings.timeout,
+        }
         self._builder: httpx.AsyncClient | None = None
         self._loop: object = None
         #: requests sent, retries included (for tests and metrics)
@@ -89,8 +93,7 @@ class HttpClient:
             if s.transport is not None:
                 self._transport = s.transport
             elif isinstance(loop, asyncio.AbstractEventLoop):
-                self._transport = Http11Transport(ssl_context=ssl_context(s.verify),
-                                                  max_idle=s.max_concurrency or 100)
+                self._transport = Http11Transport(ssl_context=ssl_context(s.verify), max_idle=s.max_concurrency or 100)
                 # requests to the base URL go out as bytes written here, not built by httpx
                 self._wire = Wire.for_client(s.base_url, self.client.headers, s.auth)
             else:
@@ -103,9 +106,14 @@ class HttpClient:
         lbpy builds requests with it and sends them on its own connections."""
         if self._builder is None:
             s = self.settings
-            self._builder = httpx.AsyncClient(base_url=s.base_url or "", headers=s.headers, auth=s.auth,
-                                              timeout=httpx.Timeout(s.timeout), follow_redirects=False,
-                                              transport=_NOWHERE)
+            self._builder = httpx.AsyncClient(
+                base_url=s.base_url or "",
+                headers=s.headers,
+                auth=s.auth,
+                timeout=httpx.Timeout(s.timeout),
+                follow_redirects=False,
+                transport=_NOWHERE,
+            )
         return self._builder
 
     async def aclose(self) -> None:
@@ -120,7 +128,8 @@ class HttpClient:
         session must never reach another's request."""
         if isinstance(request, Plain):  # its headers already carry a static auth's credentials
             status, reason, headers, body = await lane.exchange(
-                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts)
+                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts
+            )
             return Wire.response(request, status, reason, headers, body)
         auth = self.settings.auth if auth is _UNSET else auth
         if auth is None:
@@ -134,7 +143,7 @@ class HttpClient:
             except StopAsyncIteration:
                 return response
 
-    async def __aenter__(self) -> "HttpClient":
+    async def __aenter__(self) -> HttpClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -142,10 +151,20 @@ class HttpClient:
 
     # -- requests ---------------------------------------------------------------------------
 
-    async def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                      json: Any = _UNSET, data: Any = None, content: bytes | str | None = None,
-                      headers: Mapping[str, str] | None = None, auth: Any = _UNSET,
-                      allow: Container[int] = (), model: str | None = None) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = _UNSET,
+        data: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = _UNSET,
+        allow: Container[int] = (),
+        model: str | None = None,
+    ) -> httpx.Response:
         """Send one request (retrying as the settings say); an answer of 400 and above raises
         lbpy's error unless its status is in ``allow``."""
         method = method.upper()
@@ -161,14 +180,18 @@ class HttpClient:
                 content = content.encode()
             request = self._wire.build(method, url, _query(params), content, send_headers)
         if request is None:
-            request = self.client.build_request(method, url, params=_query(params), content=content,
-                                                data=data, headers=send_headers)
+            request = self.client.build_request(
+                method, url, params=_query(params), content=content, data=data, headers=send_headers
+            )
         response = await self._send(request, auth)
         if response.status_code >= 400 and response.status_code not in allow:
             raise error_for(response, name=self.name, secrets=self.secrets, model=model)
         if 300 <= response.status_code < 400:
-            raise malformed(self.name, f"a redirect ({response.status_code}) for {method} "
-                                       f"{_path(request)}; set its baseURL to the final address")
+            raise malformed(
+                self.name,
+                f"a redirect ({response.status_code}) for {method} "
+                f"{_path(request)}; set its baseURL to the final address",
+            )
         return response
 
     async def json(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -188,12 +211,19 @@ class HttpClient:
             return lbpy_loads(content)  # integers beyond 64 bits, which orjson refuses
         except (ValueError, UnicodeDecodeError):
             kind = response.headers.get("content-type", "no content type").split(";")[0]
-            raise malformed(self.name, f"a body that is not JSON ({kind}) for "
-                                       f"{response.request.method} {response.request.url.path}") from None
+            raise malformed(
+                self.name, f"a body that is not JSON ({kind}) for {response.request.method} {response.request.url.path}"
+            ) from None
 
-    async def pages(self, url: str, *, params: Mapping[str, Any] | None = None,
-                    paging: Paging | None = None, model: str | None = None,
-                    auth: Any = _UNSET) -> AsyncIterator[list]:
+    async def pages(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        paging: Paging | None = None,
+        model: str | None = None,
+        auth: Any = _UNSET,
+    ) -> AsyncIterator[list]:
         """The records of a collection, page by page, as ``paging`` (default: the settings')
         declares it; without paging, one request."""
         paging = paging or self.settings.paging
@@ -226,12 +256,22 @@ class HttpClient:
                     return
                 target = response.request.url.join(link)
                 if (target.scheme, target.host, target.port) != (
-                        response.request.url.scheme, response.request.url.host, response.request.url.port):
-                    raise malformed(self.name, "a next-page Link to another host, which lbpy does "
-                                               "not follow (it would carry the credentials there)")
+                    response.request.url.scheme,
+                    response.request.url.host,
+                    response.request.url.port,
+                ):
+                    raise malformed(
+                        self.name,
+                        "a next-page Link to another host, which lbpy does "
+                        "not follow (it would carry the credentials there)",
+                    )
                 next_url, query = str(target), {}
-        log.warning('datasource "%s": GET %s stopped after %d pages (paging.maxPages)',
-                    self.name, httpx.URL(url).path, paging.max_pages)
+        log.warning(
+            'datasource "%s": GET %s stopped after %d pages (paging.maxPages)',
+            self.name,
+            httpx.URL(url).path,
+            paging.max_pages,
+        )
 
     # -- sending, with retries ----------------------------------------------------------------
 
@@ -246,8 +286,14 @@ class HttpClient:
                     started = time.perf_counter()
                     response = await self._deliver(self._sender(), request, auth)
                     if log.isEnabledFor(logging.DEBUG):
-                        log.debug('datasource "%s": %s %s -> %d (%.1f ms)', self.name, request.method, path,
-                                  response.status_code, (time.perf_counter() - started) * 1000)
+                        log.debug(
+                            'datasource "%s": %s %s -> %d (%.1f ms)',
+                            self.name,
+                            request.method,
+                            path,
+                            response.status_code,
+                            (time.perf_counter() - started) * 1000,
+                        )
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
@@ -262,8 +308,9 @@ class HttpClient:
                 if request.method in IDEMPOTENT and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection dropped")
                     continue
-                raise unreachable(self.name, f"the connection dropped before an answer came "
-                                             f"({request.method} {path})") from None
+                raise unreachable(
+                    self.name, f"the connection dropped before an answer came ({request.method} {path})"
+                ) from None
             except httpx.TransportError as exc:
                 raise unreachable(self.name, type(exc).__name__) from None
             if response.status_code in (429, 503) and attempt < settings.retries:
@@ -273,13 +320,20 @@ class HttpClient:
                     continue
             return response
 
-    async def _pause(self, attempt: int, request: httpx.Request, why: str,
-                     wait: float | None = None) -> int:
+    async def _pause(self, attempt: int, request: httpx.Request, why: str, wait: float | None = None) -> int:
         if wait is None:
-            ceiling = self.settings.backoff * (2 ** attempt)
+            ceiling = self.settings.backoff * (2**attempt)
             wait = ceiling / 2 + random.uniform(0, ceiling / 2)
-        log.warning('datasource "%s": %s %s: %s; retry %d of %d in %.2f s', self.name,
-                    request.method, _path(request), why, attempt + 1, self.settings.retries, wait)
+        log.warning(
+            'datasource "%s": %s %s: %s; retry %d of %d in %.2f s',
+            self.name,
+            request.method,
+            _path(request),
+            why,
+            attempt + 1,
+            self.settings.retries,
+            wait,
+        )
         await anyio.sleep(wait)
         return attempt + 1
 
@@ -308,8 +362,9 @@ class _Lanes(httpx.AsyncBaseTransport):
         if self._free:
             lane = self._free.pop()
         else:
-            lane = httpx.AsyncHTTPTransport(verify=ssl_context(self.verify),
-                                            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            lane = httpx.AsyncHTTPTransport(
+                verify=ssl_context(self.verify), limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            )
             self._lanes.append(lane)
         try:
             response = await lane.handle_async_request(request)

@@ -10,8 +10,9 @@ text from a settings file. ``find`` returns every match, as LoopBack's ``jsonpat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 _NAME = re.compile(r"[A-Za-z_$@][\w$@-]*")
 
@@ -86,7 +87,7 @@ def _parse(text: str) -> list[_Step]:
             i = match.end()
         elif char == "[":
             end = _closing(text, i)
-            steps.append(_bracket(text, text[i + 1:end].strip()))
+            steps.append(_bracket(text, text[i + 1 : end].strip()))
             i = end + 1
         elif i == 0:
             # a bare first name, as in "items[0]"
@@ -118,7 +119,8 @@ def _bracket(text: str, inner: str) -> _Step:
     if inner.startswith("?") or inner.startswith("("):
         raise JsonPathError(
             f'JSONPath "{text}": filter and script expressions ([?(...)], [(...)]) are not '
-            "supported; select with names, indexes, slices and * only")
+            "supported; select with names, indexes, slices and * only"
+        )
     if inner == "*":
         return _Step("wild")
     parts = [p.strip() for p in _split_union(inner)]

@@ -42,7 +42,7 @@ class Paging:
     max_pages: int = 1000
 
     @classmethod
-    def from_settings(cls, raw: Any, *, where: str) -> "Paging":
+    def from_settings(cls, raw: Any, *, where: str) -> Paging:
         if raw in (None, False, "none") or raw == {}:
             return cls()
         if isinstance(raw, str):
@@ -69,10 +69,13 @@ class Paging:
                 raise BootError(f"{where}: paging.{key}: {exc}") from None
 
         if kind == "cursor" and not raw.get("nextCursorPath"):
-            raise BootError(f'{where}: cursor paging needs "nextCursorPath", the JSONPath of the '
-                            'next cursor in a page, e.g. "$.meta.next"')
+            raise BootError(
+                f'{where}: cursor paging needs "nextCursorPath", the JSONPath of the '
+                'next cursor in a page, e.g. "$.meta.next"'
+            )
         return cls(
-            type=kind, page_size=number("pageSize", 100, 1),
+            type=kind,
+            page_size=number("pageSize", 100, 1),
             limit_param=str(raw.get("limitParam", "limit")),
             offset_param=str(raw.get("offsetParam", "offset")),
             page_param=str(raw.get("pageParam", "page")),
@@ -80,7 +83,8 @@ class Paging:
             first_page=number("firstPage", 1, 0),
             cursor_param=str(raw.get("cursorParam", "cursor")),
             cursor_sends_limit=kind == "cursor" and "limitParam" in raw,
-            next_cursor=path("nextCursorPath"), items=path("itemsPath"),
+            next_cursor=path("nextCursorPath"),
+            items=path("itemsPath"),
             max_pages=number("maxPages", 1000, 1),
         )
 

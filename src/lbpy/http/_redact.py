@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from typing import Iterable
+from collections.abc import Iterable
 
 MASK = "[redacted]"
 #: values shorter than this are not treated as secrets (a one-letter "password" would mask
@@ -47,7 +47,7 @@ class Secrets:
 
 
 #: every live Secrets, for the logging filter
-_ALL: "weakref.WeakSet[Secrets]" = weakref.WeakSet()
+_ALL: weakref.WeakSet[Secrets] = weakref.WeakSet()
 
 
 def redact_all(text: str) -> str:

@@ -66,41 +66,55 @@ def _text(value: Any) -> str | None:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
-def error_for(response: httpx.Response, *, name: str, secrets: Secrets | None = None,
-              model: str | None = None) -> HttpError:
+def error_for(
+    response: httpx.Response, *, name: str, secrets: Secrets | None = None, model: str | None = None
+) -> HttpError:
     """The lbpy error for an error answer of the datasource ``name``."""
     status = response.status_code
     message, code, details = remote_message(response)
     clean = (lambda text: secrets.redact(text)) if secrets is not None else (lambda text: text)
     shown = clean(message) if message else None
     if status == 400:
-        return BadRequestError(shown or f'the remote API of datasource "{name}" refused the request (400)',
-                               code=code or "REMOTE_BAD_REQUEST")
+        return BadRequestError(
+            shown or f'the remote API of datasource "{name}" refused the request (400)',
+            code=code or "REMOTE_BAD_REQUEST",
+        )
     if status == 404:
-        return NotFoundError(shown or f'the remote API of datasource "{name}" found nothing there (404)',
-                             code=code or "REMOTE_NOT_FOUND")
+        return NotFoundError(
+            shown or f'the remote API of datasource "{name}" found nothing there (404)', code=code or "REMOTE_NOT_FOUND"
+        )
     if status == 409:
-        return ConflictError(shown or f'the remote API of datasource "{name}" reported a conflict (409)',
-                             code=code or "REMOTE_CONFLICT")
+        return ConflictError(
+            shown or f'the remote API of datasource "{name}" reported a conflict (409)', code=code or "REMOTE_CONFLICT"
+        )
     if status == 422:
         context = details.get("context") if isinstance(details, dict) else None
         return ValidationError(
-            context if isinstance(context, str) else (model or name), _validation_errors(details),
-            message=shown or f'the remote API of datasource "{name}" refused the data (422)')
+            context if isinstance(context, str) else (model or name),
+            _validation_errors(details),
+            message=shown or f'the remote API of datasource "{name}" refused the data (422)',
+        )
     if status == 429:
         retry_after = response.headers.get("retry-after")
         return RemoteRateLimitedError(
             f'the remote API of datasource "{name}" is limiting its rate (429); try again later',
-            code="REMOTE_RATE_LIMITED", details={"remoteStatus": 429},
-            headers={"Retry-After": retry_after} if retry_after and _plain(retry_after) else None)
+            code="REMOTE_RATE_LIMITED",
+            details={"remoteStatus": 429},
+            headers={"Retry-After": retry_after} if retry_after and _plain(retry_after) else None,
+        )
     if status in (401, 403):
         return BadGatewayError(
             f'the remote API of datasource "{name}" refused the datasource\'s credentials ({status}); '
-            "check its auth settings", code="REMOTE_AUTH_FAILED", details={"remoteStatus": status})
+            "check its auth settings",
+            code="REMOTE_AUTH_FAILED",
+            details={"remoteStatus": status},
+        )
     reason = response.reason_phrase or ""
     return BadGatewayError(
         f'the remote API of datasource "{name}" failed: {status} {reason}'.rstrip(),
-        code="REMOTE_ERROR", details={"remoteStatus": status})
+        code="REMOTE_ERROR",
+        details={"remoteStatus": status},
+    )
 
 
 def _plain(value: str) -> bool:
@@ -121,35 +135,42 @@ def _validation_errors(details: Any) -> dict[str, list[tuple[str, str]]]:
             continue
         count = max(len(prop_codes), len(prop_messages))
         errors[str(prop)] = [
-            (str(prop_codes[i]) if i < len(prop_codes) else "invalid",
-             str(prop_messages[i]) if i < len(prop_messages) else "is invalid")
+            (
+                str(prop_codes[i]) if i < len(prop_codes) else "invalid",
+                str(prop_messages[i]) if i < len(prop_messages) else "is invalid",
+            )
             for i in range(count)
         ]
     return errors
 
 
 def unreachable(name: str, what: str) -> BadGatewayError:
-    return BadGatewayError(f'the remote API of datasource "{name}" could not be reached: {what}',
-                           code="REMOTE_UNREACHABLE", details={"remoteStatus": None})
+    return BadGatewayError(
+        f'the remote API of datasource "{name}" could not be reached: {what}',
+        code="REMOTE_UNREACHABLE",
+        details={"remoteStatus": None},
+    )
 
 
 def timed_out(name: str, seconds: float) -> GatewayTimeoutError:
     return GatewayTimeoutError(
         f'the remote API of datasource "{name}" did not answer within {seconds:g} s',
-        code="REMOTE_TIMEOUT", details={"timeout": seconds})
+        code="REMOTE_TIMEOUT",
+        details={"timeout": seconds},
+    )
 
 
 def malformed(name: str, what: str) -> BadGatewayError:
-    return BadGatewayError(f'the remote API of datasource "{name}" answered {what}',
-                           code="REMOTE_MALFORMED_RESPONSE")
+    return BadGatewayError(f'the remote API of datasource "{name}" answered {what}', code="REMOTE_MALFORMED_RESPONSE")
 
 
 def token_error(response: httpx.Response, secrets: Secrets | None, *, malformed: bool = False) -> BadGatewayError:
     """The OAuth2 token endpoint refused the client credentials, or answered no token."""
     if malformed:
-        return BadGatewayError("the OAuth2 token endpoint answered without an access_token",
-                               code="REMOTE_AUTH_FAILED")
+        return BadGatewayError("the OAuth2 token endpoint answered without an access_token", code="REMOTE_AUTH_FAILED")
     return BadGatewayError(
         f"the OAuth2 token endpoint refused the client credentials ({response.status_code}); "
-        "check auth.clientId and auth.clientSecret", code="REMOTE_AUTH_FAILED",
-        details={"remoteStatus": response.status_code})
+        "check auth.clientId and auth.clientSecret",
+        code="REMOTE_AUTH_FAILED",
+        details={"remoteStatus": response.status_code},
+    )

@@ -1,23 +1,23 @@
 """What a datasource's settings say about HTTP, read and checked once, at boot.
 
-    baseURL          the API's root, e.g. "https://api.example.com/v1"
-    timeout          milliseconds for each of connecting, sending, waiting for the answer
-                     (LoopBack's request option; default 30000)
-    retries          how many times a request is retried on a connection error, a 429 or a
-                     503 (default 2); a dropped connection is retried for GET, HEAD, PUT, DELETE
-    retryBackoff     milliseconds before the first retry, doubled each time (default 200)
-    maxRetryWait     the longest Retry-After lbpy waits for, in milliseconds (default 10000);
-                     a longer one is answered at once, 503 with the remote's Retry-After
-    maxConcurrency   requests in flight to this API at once (default 64)
-    rateLimit        requests per second at most (default: no bound); rateBurst, a burst after
-                     a quiet spell (default: one second's worth)
-    headers          headers sent with every request (also read from LoopBack's
-                     options.headers and defaults.headers)
-    auth             see lbpy.http's auth module: basic, bearer, apiKey, oauth2
-    strictSSL        false to accept a certificate that does not verify (default true)
-    paging           how ``all`` pages through a collection (see lbpy.http's paging module)
-    transport        an httpx transport object, for tests (an ASGI app behind
-                     ``httpx.ASGITransport``); never in a JSON file
+baseURL          the API's root, e.g. "https://api.example.com/v1"
+timeout          milliseconds for each of connecting, sending, waiting for the answer
+                 (LoopBack's request option; default 30000)
+retries          how many times a request is retried on a connection error, a 429 or a
+                 503 (default 2); a dropped connection is retried for GET, HEAD, PUT, DELETE
+retryBackoff     milliseconds before the first retry, doubled each time (default 200)
+maxRetryWait     the longest Retry-After lbpy waits for, in milliseconds (default 10000);
+                 a longer one is answered at once, 503 with the remote's Retry-After
+maxConcurrency   requests in flight to this API at once (default 64)
+rateLimit        requests per second at most (default: no bound); rateBurst, a burst after
+                 a quiet spell (default: one second's worth)
+headers          headers sent with every request (also read from LoopBack's
+                 options.headers and defaults.headers)
+auth             see lbpy.http's auth module: basic, bearer, apiKey, oauth2
+strictSSL        false to accept a certificate that does not verify (default true)
+paging           how ``all`` pages through a collection (see lbpy.http's paging module)
+transport        an httpx transport object, for tests (an ASGI app behind
+                 ``httpx.ASGITransport``); never in a JSON file
 """
 
 from __future__ import annotations
@@ -56,8 +56,14 @@ class HttpSettings:
     secrets: Secrets = field(default_factory=Secrets)
 
 
-def http_settings(settings: Mapping[str, Any], *, name: str | None = None, where: str | None = None,
-                  base_url_key: str = "baseURL", require_base_url: bool = False) -> HttpSettings:
+def http_settings(
+    settings: Mapping[str, Any],
+    *,
+    name: str | None = None,
+    where: str | None = None,
+    base_url_key: str = "baseURL",
+    require_base_url: bool = False,
+) -> HttpSettings:
     """The HTTP settings of a datasource's ``settings``; a BootError names a bad one."""
     name = name or str(settings.get("name") or "remote")
     where = where or f'datasource "{name}"'
@@ -65,8 +71,9 @@ def http_settings(settings: Mapping[str, Any], *, name: str | None = None, where
     base_url = settings.get(base_url_key) or settings.get("restPath")
     if base_url is not None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise BootError(f'{where}: {base_url_key} must be an http(s) URL such as '
-                            f'"https://api.example.com/v1", not {base_url!r}')
+            raise BootError(
+                f'{where}: {base_url_key} must be an http(s) URL such as "https://api.example.com/v1", not {base_url!r}'
+            )
         base_url = base_url.rstrip("/")
     elif require_base_url:
         raise BootError(f'{where}: {base_url_key} is required, e.g. "https://api.example.com/v1"')
@@ -75,8 +82,12 @@ def http_settings(settings: Mapping[str, Any], *, name: str | None = None, where
         value = settings.get(key, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum or (
-                whole and value != int(value)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value < minimum
+            or (whole and value != int(value))
+        ):
             kind = "a whole number" if whole else "a number"
             raise BootError(f"{where}: {key} must be {kind} of at least {minimum:g}, not {value!r}")
         return int(value) if whole else float(value)

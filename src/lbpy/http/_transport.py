@@ -32,8 +32,8 @@ import re
 import ssl
 from typing import Any
 
-import httpx
 import httptools
+import httpx
 
 #: methods whose request may be sent again when a reused connection turned out to be closed
 _REPEATABLE = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
@@ -45,8 +45,9 @@ _UNSAFE = re.compile(rb"[\r\n\0]")
 class Http11Transport(httpx.AsyncBaseTransport):
     """HTTP/1.1 to any http(s) origin, at most ``max_idle`` idle connections kept per origin."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None, max_idle: int = 64,
-                 keepalive_expiry: float = 5.0) -> None:
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext | None = None, max_idle: int = 64, keepalive_expiry: float = 5.0
+    ) -> None:
         self.ssl_context = ssl_context
         self.max_idle = max_idle
         self.keepalive_expiry = keepalive_expiry
@@ -64,13 +65,26 @@ class Http11Transport(httpx.AsyncBaseTransport):
         method = request.method.encode("ascii")
         head, body, closing = await _serialize(request, method)
         status, reason, headers, content = await self.exchange(
-            origin, method, head, body, request.extensions.get("timeout") or {}, closing=closing, request=request)
-        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
-                              extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason})
+            origin, method, head, body, request.extensions.get("timeout") or {}, closing=closing, request=request
+        )
+        return httpx.Response(
+            status,
+            headers=headers,
+            stream=httpx.ByteStream(content),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
 
-    async def exchange(self, origin: tuple[str, str, int], method: bytes, head: bytes, body: bytes,
-                       timeouts: dict[str, Any], *, closing: bool = False, request: httpx.Request | None = None,
-                       ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+    async def exchange(
+        self,
+        origin: tuple[str, str, int],
+        method: bytes,
+        head: bytes,
+        body: bytes,
+        timeouts: dict[str, Any],
+        *,
+        closing: bool = False,
+        request: httpx.Request | None = None,
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
         """Send a request already in bytes (``head``: its request line and headers) to
         ``origin`` (scheme, host, port); the answer's status, reason, raw headers and body."""
         connection = self._reuse(origin)
@@ -84,8 +98,9 @@ class Http11Transport(httpx.AsyncBaseTransport):
             except _Unanswered:
                 connection.close()
                 if not (reused and method in _REPEATABLE):
-                    raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
-                                                    request=request) from None
+                    raise httpx.RemoteProtocolError(
+                        "Server disconnected without sending a response.", request=request
+                    ) from None
                 self._busy.discard(connection)
                 connection = await self._connect(origin, timeouts.get("connect"), request)
                 self._busy.add(connection)
@@ -93,8 +108,9 @@ class Http11Transport(httpx.AsyncBaseTransport):
                     answer = await connection.exchange(head, body, method, timeouts, request)
                 except _Unanswered:
                     connection.close()
-                    raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
-                                                    request=request) from None
+                    raise httpx.RemoteProtocolError(
+                        "Server disconnected without sending a response.", request=request
+                    ) from None
         except BaseException:
             self._busy.discard(connection)
             connection.close()  # mid-request (an error, a timeout, a cancelled caller): never reused
@@ -127,21 +143,27 @@ class Http11Transport(httpx.AsyncBaseTransport):
         connection.idle_since = connection.loop.time()
         idle.append(connection)
 
-    async def _connect(self, origin: tuple[str, str, int], timeout: float | None,
-                       request: httpx.Request | None) -> _Connection:
+    async def _connect(
+        self, origin: tuple[str, str, int], timeout: float | None, request: httpx.Request | None
+    ) -> _Connection:
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         tls = None
         if scheme == "https":
             tls = self.ssl_context or ssl.create_default_context()
         try:
-            _, connection = await asyncio.wait_for(loop.create_connection(
-                lambda: _Connection(loop), host, port, ssl=tls, server_hostname=host if tls else None), timeout)
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(loop), host, port, ssl=tls, server_hostname=host if tls else None
+                ),
+                timeout,
+            )
         except asyncio.TimeoutError:
             raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out", request=request) from None
         except (OSError, ssl.SSLError) as exc:
-            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc.strerror or exc}",
-                                     request=request) from None
+            raise httpx.ConnectError(
+                f"cannot connect to {host}:{port}: {exc.strerror or exc}", request=request
+            ) from None
         self.opened += 1
         return connection
 
@@ -212,8 +234,9 @@ class _Connection(asyncio.Protocol):
 
     # -- one request and its answer -------------------------------------------------------
 
-    async def exchange(self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any],
-                       request: httpx.Request | None) -> tuple[int, bytes, list, bytes, bool]:
+    async def exchange(
+        self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any], request: httpx.Request | None
+    ) -> tuple[int, bytes, list, bytes, bool]:
         if self.closed:
             raise _Unanswered
         self._reset()
@@ -307,8 +330,9 @@ class _Connection(asyncio.Protocol):
             if not self._received:
                 self._waiter.set_result((_Unanswered, ""))
             else:
-                self._waiter.set_result((httpx.RemoteProtocolError,
-                                         "the remote closed the connection in the middle of its answer"))
+                self._waiter.set_result(
+                    (httpx.RemoteProtocolError, "the remote closed the connection in the middle of its answer")
+                )
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -332,8 +356,12 @@ class _Connection(asyncio.Protocol):
         self._keep_alive = self.parser.should_keep_alive()
         self._headers_done = True
         names = {name.lower() for name, _ in self._headers}
-        self._framed = (b"content-length" in names or b"transfer-encoding" in names
-                        or self._status in (204, 304) or 100 <= self._status < 200)
+        self._framed = (
+            b"content-length" in names
+            or b"transfer-encoding" in names
+            or self._status in (204, 304)
+            or 100 <= self._status < 200
+        )
         if self._method == b"HEAD":
             # the parser cannot be told that no body follows an answer to HEAD: the answer is
             # complete here, and the connection is not used again

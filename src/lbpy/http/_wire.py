@@ -32,10 +32,11 @@ _AS_IS = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
 class Plain:
     """A request in bytes, and what error messages and a lazily built ``httpx.Request`` need."""
 
-    __slots__ = ("method", "path", "url", "head", "body", "headers")
+    __slots__ = ("body", "head", "headers", "method", "path", "url")
 
-    def __init__(self, method: str, path: str, url: str, head: bytes, body: bytes,
-                 headers: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, method: str, path: str, url: str, head: bytes, body: bytes, headers: list[tuple[str, str]]
+    ) -> None:
         self.method, self.path, self.url, self.head, self.body, self.headers = method, path, url, head, body, headers
 
 
@@ -59,8 +60,7 @@ class Answer(httpx.Response):
 class Wire:
     """One base URL's requests as bytes: its origin, path prefix and default headers."""
 
-    def __init__(self, base_url: str, defaults: list[tuple[str, str]],
-                 credentials: list[tuple[str, str]] = ()) -> None:
+    def __init__(self, base_url: str, defaults: list[tuple[str, str]], credentials: list[tuple[str, str]] = ()) -> None:
         url = httpx.URL(base_url)
         self.base_url = base_url
         self.origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])
@@ -77,7 +77,7 @@ class Wire:
         self._credential_pairs = list(credentials)
 
     @classmethod
-    def for_client(cls, base_url: str | None, headers: httpx.Headers, auth: Any) -> "Wire | None":
+    def for_client(cls, base_url: str | None, headers: httpx.Headers, auth: Any) -> Wire | None:
         """A Wire for requests to ``base_url`` with the client's default ``headers`` and ``auth``,
         or None when a request needs httpx (an auth flow, a key in the query, no base URL)."""
         if not base_url:
@@ -93,8 +93,9 @@ class Wire:
             return None
         return cls(base_url, pairs, extra)
 
-    def build(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None,
-              headers: Mapping[str, str]) -> Plain | None:
+    def build(
+        self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None, headers: Mapping[str, str]
+    ) -> Plain | None:
         if not url.startswith("/") or "/." in url or not _AS_IS.fullmatch(url):
             return None
         target = self.base_path + url
@@ -119,14 +120,23 @@ class Wire:
         lines += [line for _, line in self._credentials]
         lines.append("\r\n")
         head = "".join(lines).encode("ascii")
-        return Plain(method, self.base_path + url, self.base_url.rstrip("/") + target[len(self.base_path):],
-                     head, content or b"", [*self._default_pairs, *headers.items(), *self._credential_pairs])
+        return Plain(
+            method,
+            self.base_path + url,
+            self.base_url.rstrip("/") + target[len(self.base_path) :],
+            head,
+            content or b"",
+            [*self._default_pairs, *headers.items(), *self._credential_pairs],
+        )
 
     @staticmethod
-    def response(plain: Plain, status: int, reason: bytes, headers: list[tuple[bytes, bytes]],
-                 body: bytes) -> Answer:
-        answer = Answer(status, headers=headers, stream=httpx.ByteStream(body),
-                        extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason})
+    def response(plain: Plain, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> Answer:
+        answer = Answer(
+            status,
+            headers=headers,
+            stream=httpx.ByteStream(body),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
         answer._plain = plain
         answer.read()  # decodes a Content-Encoding as httpx does
         return answer

@@ -105,7 +105,16 @@ for _check in CHECKS.values():
 del _check
 
 __all__ = [
-    "CHECKS", "Check", "ConnectorConformance", "ITEMS", "KIT_MODELS", "Kit", "RELATION_MODELS",
-    "check", "expect",
-    "expect_raises", "expect_that", "same",
+    "CHECKS",
+    "ITEMS",
+    "KIT_MODELS",
+    "RELATION_MODELS",
+    "Check",
+    "ConnectorConformance",
+    "Kit",
+    "check",
+    "expect",
+    "expect_raises",
+    "expect_that",
+    "same",
 ]

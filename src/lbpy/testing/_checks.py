@@ -7,8 +7,9 @@ are about the raw methods' return values and run in ``connector`` mode only.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import anyio
 
@@ -78,8 +79,9 @@ async def create_returns_generated_id(kit: Kit) -> None:
 async def create_returns_the_id_not_the_record(kit: Kit) -> None:
     """the raw create returns the new id (a number or a string), not the record."""
     id = await kit.create("KitItem", {"name": "apple"})
-    expect_that(isinstance(id, (int, str)) and not isinstance(id, bool),
-                "create() must return the id itself (int or str)", id)
+    expect_that(
+        isinstance(id, (int, str)) and not isinstance(id, bool), "create() must return the id itself (int or str)", id
+    )
 
 
 @check()
@@ -105,20 +107,26 @@ async def create_keeps_a_given_id(kit: Kit) -> None:
     """a record created with its id keeps that id."""
     id = await kit.create("KitNote", {"code": "a-1", "title": "first"})
     expect(id, "a-1", "the id create returned")
-    expect((await kit.find_by_id("KitNote", "a-1") or {}).get("title"), "first",
-           "title of the record found by its given id")
+    expect(
+        (await kit.find_by_id("KitNote", "a-1") or {}).get("title"),
+        "first",
+        "title of the record found by its given id",
+    )
 
 
 @check()
 async def create_with_a_taken_id_is_a_client_error(kit: Kit) -> None:
     """creating a record with an id that exists raises a 409 (lbpy.ConflictError), or 422, and keeps the first."""
     await kit.create("KitNote", {"code": "dup", "title": "first"})
-    error = await expect_raises(HttpError, kit.create("KitNote", {"code": "dup", "title": "second"}),
-                                "create with an id that exists")
-    expect_that(error.status_code in (409, 422),
-                "a duplicate id must be answered 409 (lbpy.ConflictError) or 422", error.status_code)
-    expect((await kit.find_by_id("KitNote", "dup") or {}).get("title"), "first",
-           "the record that had the id first")
+    error = await expect_raises(
+        HttpError, kit.create("KitNote", {"code": "dup", "title": "second"}), "create with an id that exists"
+    )
+    expect_that(
+        error.status_code in (409, 422),
+        "a duplicate id must be answered 409 (lbpy.ConflictError) or 422",
+        error.status_code,
+    )
+    expect((await kit.find_by_id("KitNote", "dup") or {}).get("title"), "first", "the record that had the id first")
 
 
 @check()
@@ -144,8 +152,7 @@ async def create_round_trips_negative_and_large_numbers(kit: Kit) -> None:
     a = await kit.create("KitItem", {"name": "neg", "quantity": -42})
     b = await kit.create("KitItem", {"name": "big", "quantity": 9_007_199_254_740_991})
     expect((await kit.find_by_id("KitItem", a) or {}).get("quantity"), -42, "a negative quantity")
-    expect((await kit.find_by_id("KitItem", b) or {}).get("quantity"), 9_007_199_254_740_991,
-           "a quantity of 2**53 - 1")
+    expect((await kit.find_by_id("KitItem", b) or {}).get("quantity"), 9_007_199_254_740_991, "a quantity of 2**53 - 1")
 
 
 @check()
@@ -161,7 +168,7 @@ async def create_round_trips_falsy_values(kit: Kit) -> None:
 @check()
 async def create_round_trips_unicode_text(kit: Kit) -> None:
     """text outside ASCII (accents, CJK, emoji, quotes) survives."""
-    text = "Grüße, 世界 \U0001F600 'quoted' \"double\" back\\slash"
+    text = "Grüße, 世界 \U0001f600 'quoted' \"double\" back\\slash"
     id = await kit.create("KitItem", {"name": text})
     expect((await kit.find_by_id("KitItem", id) or {}).get("name"), text, "the name read back")
 
@@ -253,8 +260,7 @@ async def all_returns_the_id_with_every_record(kit: Kit) -> None:
     """every record found carries its id."""
     ids = await kit.seed()
     rows = await kit.find("KitItem")
-    expect(sorted(str(r.get("id")) for r in rows), sorted(str(i) for i in ids.values()),
-           "ids of every record")
+    expect(sorted(str(r.get("id")) for r in rows), sorted(str(i) for i in ids.values()), "ids of every record")
 
 
 @check(modes=RAW)
@@ -263,8 +269,9 @@ async def all_returns_a_list_of_dicts(kit: Kit) -> None:
     await kit.seed()
 
     rows = await kit.raw("all", "KitItem", Filter(), {})
-    expect_that(isinstance(rows, list) and all(isinstance(r, dict) for r in rows),
-                "all() must return a list of dicts", rows)
+    expect_that(
+        isinstance(rows, list) and all(isinstance(r, dict) for r in rows), "all() must return a list of dicts", rows
+    )
     expect_that(len(rows) >= 1, "all() with an empty filter must return the records", rows)
 
 
@@ -432,8 +439,12 @@ async def where_between_fractions(kit: Kit) -> None:
 @check()
 async def where_between_dates(kit: Kit) -> None:
     """between on dates includes both bounds."""
-    await found(kit, {"created": {"between": [day(2024, 1, 1), day(2024, 3, 1)]}},
-                ["apple", "banana", "cherry"], "between on created")
+    await found(
+        kit,
+        {"created": {"between": [day(2024, 1, 1), day(2024, 3, 1)]}},
+        ["apple", "banana", "cherry"],
+        "between on created",
+    )
 
 
 @check()
@@ -590,8 +601,7 @@ async def fields_object_true_includes(kit: Kit) -> None:
     await kit.seed()
     rows = await kit.find("KitItem", {"fields": {"name": True}})
     expect(sorted(r.get("name") for r in rows), ALL_NAMES, "the names returned")
-    expect(sorted({k for r in rows for k, v in r.items() if v is not None}), ["name"],
-           "the properties returned")
+    expect(sorted({k for r in rows for k, v in r.items() if v is not None}), ["name"], "the properties returned")
 
 
 @check()
@@ -600,8 +610,7 @@ async def fields_object_false_excludes(kit: Kit) -> None:
     await kit.seed()
     rows = await kit.find("KitItem", {"fields": {"meta": False, "tags": False}, "where": {"name": "apple"}})
     expect(len(rows), 1, "the number of records found")
-    expect_that("meta" not in rows[0] and "tags" not in rows[0],
-                "excluded properties must not come back", rows[0])
+    expect_that("meta" not in rows[0] and "tags" not in rows[0], "excluded properties must not come back", rows[0])
     expect(rows[0].get("quantity"), 10, "quantity, not excluded")
     expect_that(rows[0].get("id") is not None, "the id, not excluded, must come back", rows[0])
 
@@ -610,8 +619,7 @@ async def fields_object_false_excludes(kit: Kit) -> None:
 async def fields_with_where_order_and_limit(kit: Kit) -> None:
     """fields combine with where, order and limit."""
     await kit.seed()
-    rows = await kit.find("KitItem", {"fields": ["name"], "where": {"active": True},
-                                      "order": "name DESC", "limit": 5})
+    rows = await kit.find("KitItem", {"fields": ["name"], "where": {"active": True}, "order": "name DESC", "limit": 5})
     expect([r.get("name") for r in rows], ["cherry", "apple"], "names in order")
     expect(sorted({k for r in rows for k in r}), ["name"], "the properties returned")
 
@@ -622,36 +630,33 @@ async def fields_with_where_order_and_limit(kit: Kit) -> None:
 @check()
 async def order_number_ascending(kit: Kit) -> None:
     """order "quantity ASC"."""
-    await ordered(kit, {"order": "quantity ASC"},
-                  ["banana", "date", "elderberry", "apple", "cherry"], "order ASC")
+    await ordered(kit, {"order": "quantity ASC"}, ["banana", "date", "elderberry", "apple", "cherry"], "order ASC")
 
 
 @check()
 async def order_number_descending(kit: Kit) -> None:
     """order "quantity DESC"."""
-    await ordered(kit, {"order": "quantity DESC"},
-                  ["cherry", "apple", "elderberry", "date", "banana"], "order DESC")
+    await ordered(kit, {"order": "quantity DESC"}, ["cherry", "apple", "elderberry", "date", "banana"], "order DESC")
 
 
 @check()
 async def order_without_a_direction_is_ascending(kit: Kit) -> None:
     """order "quantity" sorts ascending."""
-    await ordered(kit, {"order": "quantity"},
-                  ["banana", "date", "elderberry", "apple", "cherry"], "order")
+    await ordered(kit, {"order": "quantity"}, ["banana", "date", "elderberry", "apple", "cherry"], "order")
 
 
 @check()
 async def order_string(kit: Kit) -> None:
     """order by a string property."""
-    await ordered(kit, {"order": "name DESC"},
-                  ["elderberry", "date", "cherry", "banana", "apple"], "order by name")
+    await ordered(kit, {"order": "name DESC"}, ["elderberry", "date", "cherry", "banana", "apple"], "order by name")
 
 
 @check()
 async def order_date(kit: Kit) -> None:
     """order by a date property."""
-    await ordered(kit, {"order": "created ASC"},
-                  ["elderberry", "apple", "banana", "cherry", "date"], "order by created")
+    await ordered(
+        kit, {"order": "created ASC"}, ["elderberry", "apple", "banana", "cherry", "date"], "order by created"
+    )
 
 
 @check()
@@ -674,7 +679,7 @@ async def order_nulls_sort_last_descending(kit: Kit) -> None:
 
 @check()
 async def order_by_two_properties(kit: Kit) -> None:
-    """"active DESC, name ASC": the second key breaks ties of the first."""
+    """ "active DESC, name ASC": the second key breaks ties of the first."""
     await kit.seed()
     names = await kit.names({"order": "active DESC, name ASC"})
     expect(names[:3], ["apple", "cherry", "banana"], "the flagged records, in order")
@@ -733,8 +738,7 @@ async def limit_larger_than_the_table(kit: Kit) -> None:
 @check()
 async def limit_with_where(kit: Kit) -> None:
     """limit applies after where."""
-    await ordered(kit, {"where": {"active": True}, "order": "name DESC", "limit": 1}, ["cherry"],
-                  "where, order, limit")
+    await ordered(kit, {"where": {"active": True}, "order": "name DESC", "limit": 1}, ["cherry"], "where, order, limit")
 
 
 @check()
@@ -809,8 +813,7 @@ async def count_returns_an_int(kit: Kit) -> None:
     """the raw count() returns an int."""
     await kit.seed()
     value = await kit.raw("count", "KitItem", None, {})
-    expect_that(isinstance(value, int) and not isinstance(value, bool), "count() must return an int",
-                value)
+    expect_that(isinstance(value, int) and not isinstance(value, bool), "count() must return an int", value)
     expect(value, 5, "count of all records")
 
 
@@ -821,8 +824,7 @@ async def count_returns_an_int(kit: Kit) -> None:
 async def update_returns_the_number_changed(kit: Kit) -> None:
     """update returns {"count": n} with the number of records matched."""
     await kit.seed()
-    expect(await kit.update("KitItem", {"active": True}, {"quantity": 1}), {"count": 2},
-           "the result of update")
+    expect(await kit.update("KitItem", {"active": True}, {"quantity": 1}), {"count": 2}, "the result of update")
 
 
 @check()
@@ -831,8 +833,7 @@ async def update_changes_only_what_where_matches(kit: Kit) -> None:
     await kit.seed()
     await kit.update("KitItem", {"active": True}, {"quantity": 1})
     rows = {r["name"]: r.get("quantity") for r in await kit.find("KitItem")}
-    expect(rows, {"apple": 1, "banana": 0, "cherry": 1, "date": 5, "elderberry": 7},
-           "quantities after the update")
+    expect(rows, {"apple": 1, "banana": 0, "cherry": 1, "date": 5, "elderberry": 7}, "quantities after the update")
 
 
 @check()
@@ -857,8 +858,7 @@ async def update_without_where_changes_every_record(kit: Kit) -> None:
 async def update_matching_nothing_returns_zero(kit: Kit) -> None:
     """update with no match returns {"count": 0} and changes nothing."""
     await kit.seed()
-    expect(await kit.update("KitItem", {"name": "zucchini"}, {"quantity": 1}), {"count": 0},
-           "result of update")
+    expect(await kit.update("KitItem", {"name": "zucchini"}, {"quantity": 1}), {"count": 0}, "result of update")
     expect(await kit.count("KitItem", {"quantity": 1}), 0, "records changed")
 
 
@@ -911,8 +911,9 @@ async def update_attributes_can_set_null(kit: Kit) -> None:
 async def update_attributes_of_an_unknown_id_is_not_found(kit: Kit) -> None:
     """update_attributes of an id that does not exist raises lbpy.NotFoundError."""
     await kit.create("KitNote", {"code": "here", "title": "x"})
-    await expect_raises(NotFoundError, kit.update_attributes("KitNote", "gone", {"title": "y"}),
-                        "update_attributes of an unknown id")
+    await expect_raises(
+        NotFoundError, kit.update_attributes("KitNote", "gone", {"title": "y"}), "update_attributes of an unknown id"
+    )
     expect(await kit.count("KitNote"), 1, "records after the failed update")
 
 
@@ -940,8 +941,9 @@ async def replace_by_id_replaces_the_whole_record(kit: Kit) -> None:
 @check()
 async def replace_by_id_of_an_unknown_id_is_not_found(kit: Kit) -> None:
     """replace_by_id of an id that does not exist raises lbpy.NotFoundError."""
-    await expect_raises(NotFoundError, kit.replace_by_id("KitNote", "gone", {"title": "y"}),
-                        "replace_by_id of an unknown id")
+    await expect_raises(
+        NotFoundError, kit.replace_by_id("KitNote", "gone", {"title": "y"}), "replace_by_id of an unknown id"
+    )
     expect(await kit.count("KitNote"), 0, "records after the failed replace")
 
 
@@ -953,8 +955,11 @@ async def update_or_create_creates_without_an_id(kit: Kit) -> None:
     """update_or_create with no id creates a record and returns it with its id."""
     record = await kit.update_or_create("KitItem", {"name": "fig", "quantity": 4})
     expect_that(record.get("id") is not None, "the record returned must carry its new id", record)
-    expect(await kit.find_by_id("KitItem", record["id"]), {"id": record["id"], "name": "fig",
-                                                            "quantity": 4}, "the stored record")
+    expect(
+        await kit.find_by_id("KitItem", record["id"]),
+        {"id": record["id"], "name": "fig", "quantity": 4},
+        "the stored record",
+    )
 
 
 @check()
@@ -990,8 +995,7 @@ async def replace_or_create_replaces_an_existing_record(kit: Kit) -> None:
     ids = await kit.seed()
     record = await kit.replace_or_create("KitItem", {"id": ids["apple"], "name": "apricot"})
     expect(record, {"id": ids["apple"], "name": "apricot"}, "the record returned")
-    expect(await kit.find_by_id("KitItem", ids["apple"]), {"id": ids["apple"], "name": "apricot"},
-           "the stored record")
+    expect(await kit.find_by_id("KitItem", ids["apple"]), {"id": ids["apple"], "name": "apricot"}, "the stored record")
     expect(await kit.count("KitItem"), 5, "records after replace_or_create")
 
 
@@ -1061,8 +1065,11 @@ async def ids_are_not_reused_after_a_destroy(kit: Kit) -> None:
     second = await kit.create("KitItem", {"name": "b"})
     await kit.destroy_all("KitItem", {"id": second})
     third = await kit.create("KitItem", {"name": "c"})
-    expect_that(third not in (first, second), "a new id must differ from the destroyed one",
-                {"first": first, "destroyed": second, "new": third})
+    expect_that(
+        third not in (first, second),
+        "a new id must differ from the destroyed one",
+        {"first": first, "destroyed": second, "new": third},
+    )
 
 
 # -- raw return values ----------------------------------------------------------------------
@@ -1182,8 +1189,7 @@ async def data_survives_disconnect_and_connect(kit: Kit) -> None:
     ids = await kit.seed()
     await kit.datasource.disconnect()
     await kit.datasource.connect()
-    expect((await kit.find_by_id("KitItem", ids["apple"]) or {}).get("name"), "apple",
-           "apple after reconnecting")
+    expect((await kit.find_by_id("KitItem", ids["apple"]) or {}).get("name"), "apple", "apple after reconnecting")
 
 
 # -- discovery ----------------------------------------------------------------------------------
@@ -1197,30 +1203,43 @@ def _lower(values: Any) -> list[str]:
 async def discover_model_definitions_lists_the_tables(kit: Kit) -> None:
     """discover_model_definitions returns [{"name", "type"}, ...] including the kit's tables."""
     found_ = await kit.datasource.discover_model_definitions()
-    expect_that(isinstance(found_, list) and all(
-        isinstance(d, dict) and isinstance(d.get("name"), str) and isinstance(d.get("type"), str)
-        for d in found_), 'discover_model_definitions() must return [{"name": str, "type": str}]',
-        found_)
+    expect_that(
+        isinstance(found_, list)
+        and all(
+            isinstance(d, dict) and isinstance(d.get("name"), str) and isinstance(d.get("type"), str) for d in found_
+        ),
+        'discover_model_definitions() must return [{"name": str, "type": str}]',
+        found_,
+    )
     names = _lower(d["name"] for d in found_)
-    expect_that("kititem" in names and "kitnote" in names,
-                "the kit's tables (KitItem, KitNote) must be discovered", names)
+    expect_that(
+        "kititem" in names and "kitnote" in names, "the kit's tables (KitItem, KitNote) must be discovered", names
+    )
 
 
 @check(modes=RAW)
 async def discover_model_properties_describes_the_columns(kit: Kit) -> None:
     """discover_model_properties returns one entry per column, with name, type and nullable."""
     columns = await kit.datasource.discover_model_properties("KitItem")
-    expect_that(isinstance(columns, list) and all(isinstance(c, dict) for c in columns),
-                "discover_model_properties() must return a list of dicts", columns)
+    expect_that(
+        isinstance(columns, list) and all(isinstance(c, dict) for c in columns),
+        "discover_model_properties() must return a list of dicts",
+        columns,
+    )
     names = _lower(c.get("columnName") for c in columns)
     for wanted in ("id", "name", "price", "quantity", "active", "created"):
         expect_that(wanted in names, f"a column {wanted} must be discovered", names)
     for column in columns:
-        expect_that(isinstance(column.get("columnName"), str) and bool(
-            column.get("type") or column.get("dataType")),
-            "each column needs a columnName and a type or dataType", column)
-        expect_that(column.get("nullable") in ("Y", "N", "YES", "NO", True, False, 0, 1),
-                    'each column says whether it is nullable ("Y" or "N")', column)
+        expect_that(
+            isinstance(column.get("columnName"), str) and bool(column.get("type") or column.get("dataType")),
+            "each column needs a columnName and a type or dataType",
+            column,
+        )
+        expect_that(
+            column.get("nullable") in ("Y", "N", "YES", "NO", True, False, 0, 1),
+            'each column says whether it is nullable ("Y" or "N")',
+            column,
+        )
 
 
 @check(modes=RAW)
@@ -1244,24 +1263,33 @@ async def discover_foreign_keys_returns_a_list(kit: Kit) -> None:
     keys = await kit.datasource.discover_foreign_keys("KitItem")
     expect_that(isinstance(keys, list), "discover_foreign_keys() must return a list", keys)
     for key in keys:
-        expect_that(all(k in key for k in ("fkColumnName", "pkTableName", "pkColumnName")),
-                    "a foreign key names fkColumnName, pkTableName and pkColumnName", key)
+        expect_that(
+            all(k in key for k in ("fkColumnName", "pkTableName", "pkColumnName")),
+            "a foreign key names fkColumnName, pkTableName and pkColumnName",
+            key,
+        )
 
 
 @check(modes=RAW)
 async def discover_schemas_builds_a_model_definition(kit: Kit) -> None:
     """discover_schemas returns {name: model JSON} that lbpy can boot, id property included."""
     schemas = await kit.datasource.discover_schemas("KitItem")
-    expect_that(isinstance(schemas, dict) and len(schemas) >= 1,
-                "discover_schemas() must return {model name: definition}", schemas)
+    expect_that(
+        isinstance(schemas, dict) and len(schemas) >= 1,
+        "discover_schemas() must return {model name: definition}",
+        schemas,
+    )
     name, definition = next(iter(schemas.items()))
     expect(name.lower(), "kititem", "the model name")
     parsed = ModelDefinition.model_validate(definition)
     properties = {key: build_property(key, raw, set()) for key, raw in parsed.properties.items()}
     ids = [key for key, prop in properties.items() if prop.is_id]
     expect(_lower(ids), ["id"], "the id property of the discovered model")
-    expect_that("quantity" in _lower(properties) and "name" in _lower(properties),
-                "the discovered model must have the table's columns", sorted(properties))
+    expect_that(
+        "quantity" in _lower(properties) and "name" in _lower(properties),
+        "the discovered model must have the table's columns",
+        sorted(properties),
+    )
     types = {key.lower(): prop.type.name for key, prop in properties.items()}
     expect(types.get("quantity"), "number", "the type of quantity")
     expect(types.get("name"), "string", "the type of name")
@@ -1270,8 +1298,9 @@ async def discover_schemas_builds_a_model_definition(kit: Kit) -> None:
 @check(modes=RAW)
 async def discover_schemas_of_an_unknown_table_is_not_found(kit: Kit) -> None:
     """discover_schemas of a table that does not exist raises lbpy.NotFoundError."""
-    await expect_raises(NotFoundError, kit.datasource.discover_schemas("NoSuchTable"),
-                        "discover_schemas of an unknown table")
+    await expect_raises(
+        NotFoundError, kit.datasource.discover_schemas("NoSuchTable"), "discover_schemas of an unknown table"
+    )
 
 
 __all__ = ["CHECKS", "Check", "check", "same"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from .._app import Application
 from .._app_files import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
@@ -98,14 +99,42 @@ def day(year: int, month: int, date: int) -> datetime:
 
 #: the records most checks query; expected results are written out by hand in each check
 ITEMS: list[dict[str, Any]] = [
-    {"name": "apple", "price": 1.5, "quantity": 10, "active": True, "created": day(2024, 1, 1),
-     "tags": ["fruit", "red"], "meta": {"color": "red", "size": 3}},
-    {"name": "banana", "price": 0.25, "quantity": 0, "active": False, "created": day(2024, 2, 1),
-     "tags": ["fruit", "yellow"], "meta": {"color": "yellow", "size": 2}},
-    {"name": "cherry", "price": 3, "quantity": 100, "active": True, "created": day(2024, 3, 1),
-     "tags": [], "meta": {"color": "red", "size": 1}},
-    {"name": "date", "price": None, "quantity": 5, "active": None, "created": day(2024, 4, 1),
-     "tags": None, "meta": None},
+    {
+        "name": "apple",
+        "price": 1.5,
+        "quantity": 10,
+        "active": True,
+        "created": day(2024, 1, 1),
+        "tags": ["fruit", "red"],
+        "meta": {"color": "red", "size": 3},
+    },
+    {
+        "name": "banana",
+        "price": 0.25,
+        "quantity": 0,
+        "active": False,
+        "created": day(2024, 2, 1),
+        "tags": ["fruit", "yellow"],
+        "meta": {"color": "yellow", "size": 2},
+    },
+    {
+        "name": "cherry",
+        "price": 3,
+        "quantity": 100,
+        "active": True,
+        "created": day(2024, 3, 1),
+        "tags": [],
+        "meta": {"color": "red", "size": 1},
+    },
+    {
+        "name": "date",
+        "price": None,
+        "quantity": 5,
+        "active": None,
+        "created": day(2024, 4, 1),
+        "tags": None,
+        "meta": None,
+    },
     {"name": "elderberry", "quantity": 7, "created": day(2023, 12, 31)},
 ]
 
@@ -172,8 +201,7 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: s
 # -- the harness ------------------------------------------------------------------------------
 
 
-def build_app(settings: dict[str, Any], app_dir: Path | None = None,
-              models: dict[str, dict[str, Any]] | None = None):
+def build_app(settings: dict[str, Any], app_dir: Path | None = None, models: dict[str, dict[str, Any]] | None = None):
     """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
     models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
@@ -183,8 +211,9 @@ def build_app(settings: dict[str, Any], app_dir: Path | None = None,
         datasources={"kit": {"name": "kit", **settings}},
         model_config={name: ModelConfigEntry(dataSource="kit", public=True) for name in models},
         definitions={
-            name: DefinitionFile(ModelDefinition.model_validate(definition),
-                                 root / "common" / "models" / f"{name}.json")
+            name: DefinitionFile(
+                ModelDefinition.model_validate(definition), root / "common" / "models" / f"{name}.json"
+            )
             for name, definition in models.items()
         },
         mixin_dirs=[],
@@ -316,8 +345,14 @@ class Kit:
         return await self.datasource.call(method, *args)
 
 
-async def run_in_kit(settings: dict[str, Any], mode: str, check: Callable[[Kit], Awaitable[None]],
-                     app_dir: Path | None = None, *, relations: bool = False) -> None:
+async def run_in_kit(
+    settings: dict[str, Any],
+    mode: str,
+    check: Callable[[Kit], Awaitable[None]],
+    app_dir: Path | None = None,
+    *,
+    relations: bool = False,
+) -> None:
     """Boot the kit's app, empty the kit's tables, run ``check``, disconnect. ``relations``
     adds the models of the relation checks (``RELATION_MODELS``)."""
     __tracebackhide__ = True
@@ -337,6 +372,17 @@ async def run_in_kit(settings: dict[str, Any], mode: str, check: Callable[[Kit],
 
 
 __all__ = [
-    "ITEMS", "KIT_MODELS", "MODES", "RELATION_MODELS", "Kit", "build_app", "day", "expect", "expect_raises",
-    "expect_that", "run_in_kit", "same", "NotFoundError",
+    "ITEMS",
+    "KIT_MODELS",
+    "MODES",
+    "RELATION_MODELS",
+    "Kit",
+    "NotFoundError",
+    "build_app",
+    "day",
+    "expect",
+    "expect_raises",
+    "expect_that",
+    "run_in_kit",
+    "same",
 ]

@@ -53,10 +53,8 @@ async def relation_has_many_find_and_count_see_the_owners_records_only(kit: Kit)
     family = await _family(kit)
     pets = family["ann"].related("pets")
     expect(sorted(_names(await pets.find(None, kit.options))), ["fido", "rex"], "ann's pets")
-    expect(_names(await pets.find({"where": {"age": {"gt": 3}}}, kit.options)), ["fido"],
-           "ann's pets older than 3")
-    expect(_names(await pets.find({"order": "age DESC"}, kit.options)), ["fido", "rex"],
-           "ann's pets, oldest first")
+    expect(_names(await pets.find({"where": {"age": {"gt": 3}}}, kit.options)), ["fido"], "ann's pets older than 3")
+    expect(_names(await pets.find({"order": "age DESC"}, kit.options)), ["fido", "rex"], "ann's pets, oldest first")
     expect(await pets.count(None, kit.options), 2, "the count of ann's pets")
     expect(await pets.count({"age": {"lt": 4}}, kit.options), 1, "the count of ann's pets under 4")
     expect(await family["cid"].related("pets").find(None, kit.options), [], "cid's pets")
@@ -69,10 +67,14 @@ async def relation_has_many_by_id_only_reaches_the_owners_records(kit: Kit) -> N
     pets = family["ann"].related("pets")
     expect(_names([await pets.find_by_id(family["rex"].id, kit.options)]), ["rex"], "ann's rex by id")
     expect(await pets.find_by_id(family["tom"].id, kit.options), None, "bob's tom through ann.pets")
-    await expect_raises(NotFoundError, pets.update_by_id(family["tom"].id, {"age": 9}, kit.options),
-                        "updating bob's tom through ann.pets")
-    await expect_raises(NotFoundError, pets.destroy_by_id(family["tom"].id, kit.options),
-                        "deleting bob's tom through ann.pets")
+    await expect_raises(
+        NotFoundError,
+        pets.update_by_id(family["tom"].id, {"age": 9}, kit.options),
+        "updating bob's tom through ann.pets",
+    )
+    await expect_raises(
+        NotFoundError, pets.destroy_by_id(family["tom"].id, kit.options), "deleting bob's tom through ann.pets"
+    )
     tom = await kit.model("KitPet").find_by_id(family["tom"].id, None, kit.options)
     expect(tom.age if tom else None, 2, "tom's age after the refused update")
     await pets.update_by_id(family["rex"].id, {"age": 4}, kit.options)
@@ -108,8 +110,7 @@ async def relation_has_one_create_get_and_only_one(kit: Kit) -> None:
     expect(created.ownerId, family["ann"].id, "ownerId of ann's license")
     found = await license.get(kit.options)
     expect(found.code if found else None, "A-1", "ann's license")
-    await expect_raises(ConflictError, license.create({"code": "A-2"}, kit.options),
-                        "a second license for ann")
+    await expect_raises(ConflictError, license.create({"code": "A-2"}, kit.options), "a second license for ann")
     expect(await family["bob"].related("license").get(kit.options), None, "bob's license")
 
 
@@ -127,8 +128,7 @@ async def relation_include_belongs_to(kit: Kit) -> None:
     """include of a belongsTo relation gives each record its owner; none when the key is not set."""
     await _family(kit)
     pets = await kit.model("KitPet").find({"order": "name ASC", "include": "owner"}, kit.options)
-    got = {pet.name: owner.name if (owner := _included(pet, "owner")) is not None else None
-           for pet in pets}
+    got = {pet.name: owner.name if (owner := _included(pet, "owner")) is not None else None for pet in pets}
     expect(got, {"fido": "ann", "rex": "ann", "stray": None, "tom": "bob"}, "owner included per pet")
 
 
@@ -137,13 +137,13 @@ async def relation_include_scope_pages_per_parent(kit: Kit) -> None:
     """an include scope's where, order and limit apply to each parent's records."""
     await _family(kit)
     owners = await kit.model("KitOwner").find(
-        {"order": "name ASC",
-         "include": {"relation": "pets", "scope": {"order": "age DESC", "limit": 1}}}, kit.options)
+        {"order": "name ASC", "include": {"relation": "pets", "scope": {"order": "age DESC", "limit": 1}}}, kit.options
+    )
     got = {owner.name: _names(_included(owner, "pets")) for owner in owners}
     expect(got, {"ann": ["fido"], "bob": ["tom"], "cid": []}, "each owner's oldest pet")
     owners = await kit.model("KitOwner").find(
-        {"order": "name ASC",
-         "include": {"relation": "pets", "scope": {"where": {"age": {"gte": 3}}}}}, kit.options)
+        {"order": "name ASC", "include": {"relation": "pets", "scope": {"where": {"age": {"gte": 3}}}}}, kit.options
+    )
     got = {owner.name: sorted(_names(_included(owner, "pets"))) for owner in owners}
     expect(got, {"ann": ["fido", "rex"], "bob": [], "cid": []}, "each owner's pets of 3 or more")
 
@@ -152,21 +152,25 @@ async def relation_include_scope_pages_per_parent(kit: Kit) -> None:
 async def relation_include_nested(kit: Kit) -> None:
     """nested include: owners with their pets, each pet with its owner again."""
     await _family(kit)
-    owners = await kit.model("KitOwner").find(
-        {"where": {"name": "ann"}, "include": {"pets": "owner"}}, kit.options)
+    owners = await kit.model("KitOwner").find({"where": {"name": "ann"}, "include": {"pets": "owner"}}, kit.options)
     pets = _included(owners[0], "pets") if owners else []
-    expect(sorted((pet.name, _included(pet, "owner").name) for pet in pets),
-           [("fido", "ann"), ("rex", "ann")], "ann's pets with their owner included")
+    expect(
+        sorted((pet.name, _included(pet, "owner").name) for pet in pets),
+        [("fido", "ann"), ("rex", "ann")],
+        "ann's pets with their owner included",
+    )
 
 
 @check(modes=MODEL, relations=True)
 async def relation_include_keeps_keys_out_of_fields(kit: Kit) -> None:
     """with fields leaving the id out, include still finds the related records and the id stays out."""
     await _family(kit)
-    owners = await kit.model("KitOwner").find(
-        {"fields": ["name"], "order": "name ASC", "include": "pets"}, kit.options)
-    expect([sorted(owner.to_dict()) for owner in owners], [["name", "pets"]] * 3,
-           "the properties of owners found with fields [name] and include pets")
+    owners = await kit.model("KitOwner").find({"fields": ["name"], "order": "name ASC", "include": "pets"}, kit.options)
+    expect(
+        [sorted(owner.to_dict()) for owner in owners],
+        [["name", "pets"]] * 3,
+        "the properties of owners found with fields [name] and include pets",
+    )
     expect(sorted(_names(_included(owners[0], "pets"))), ["fido", "rex"], "ann's pets")
 
 
@@ -186,8 +190,7 @@ async def relation_through_link_find_and_unlink(kit: Kit) -> None:
     expect(await tags.exists(old.id, kit.options), True, "rex tagged old")
     await tags.unlink(old.id, kit.options)
     expect(await tags.exists(old.id, kit.options), False, "rex tagged old after the unlink")
-    expect_that(await Tag.find_by_id(old.id, None, kit.options) is not None,
-                "unlink must leave the tag itself", old.id)
+    expect_that(await Tag.find_by_id(old.id, None, kit.options) is not None, "unlink must leave the tag itself", old.id)
     pets = await kit.model("KitPet").find({"order": "name ASC", "include": "tags"}, kit.options)
     got = {pet.name: sorted(t.label for t in _included(pet, "tags")) for pet in pets}
     expect(got, {"fido": ["old"], "rex": ["cute", "loud"], "stray": [], "tom": []}, "tags included per pet")
@@ -200,7 +203,10 @@ async def relation_references_many_keeps_ids_on_the_owner(kit: Kit) -> None:
     """referencesMany stores the target ids in an array on the owner, in the order they were added."""
     family = await _family(kit)
     Tag = kit.model("KitTag")
-    first, second = await Tag.create({"label": "first"}, kit.options), await Tag.create({"label": "second"}, kit.options)
+    first, second = (
+        await Tag.create({"label": "first"}, kit.options),
+        await Tag.create({"label": "second"}, kit.options),
+    )
     ann = family["ann"]
     favorites = ann.related("favorites")
     await favorites.link(second.id, None, kit.options)
@@ -209,8 +215,7 @@ async def relation_references_many_keeps_ids_on_the_owner(kit: Kit) -> None:
     expect(stored.get("kitTagIds"), [second.id, first.id], "ann's kitTagIds")
     expect([t.label for t in await favorites.find(None, kit.options)], ["second", "first"], "ann's favorites")
     owners = await kit.model("KitOwner").find({"where": {"name": "ann"}, "include": "favorites"}, kit.options)
-    expect([t.label for t in _included(owners[0], "favorites")], ["second", "first"],
-           "ann's favorites included")
+    expect([t.label for t in _included(owners[0], "favorites")], ["second", "first"], "ann's favorites included")
     await favorites.unlink(second.id, kit.options)
     stored = await kit.model("KitOwner").find_by_id(ann.id, None, kit.options)
     expect(stored.get("kitTagIds"), [first.id], "ann's kitTagIds after the unlink")
@@ -238,5 +243,4 @@ async def relation_include_costs_one_query_per_level(kit: Kit) -> None:
     finally:
         del datasource.all
     expect(sum(len(_included(owner, "pets")) for owner in owners), 24, "the pets included")
-    expect(calls, ["KitOwner", "KitPet", "KitOwner"],
-           "the models queried for owners, their pets, and the pets' owners")
+    expect(calls, ["KitOwner", "KitPet", "KitOwner"], "the models queried for owners, their pets, and the pets' owners")

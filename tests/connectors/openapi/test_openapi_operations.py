@@ -8,58 +8,98 @@ import json
 
 import anyio
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import write_app
 from fake_remote import fake_remote
+from starlette.testclient import TestClient
+
 from lbpy import BadRequestError, BootError, create_app
 
 
 def petstore(version: int, server: str) -> dict:
     """A small pet store, as OpenAPI 3.0 or Swagger 2.0, every path under the fake's /echo."""
-    pet = {"type": "object", "required": ["name"],
-           "properties": {"id": {"type": "integer"}, "name": {"type": "string", "minLength": 1},
-                          "tag": {"type": "string", "nullable": True}, "born": {"type": "string", "format": "date"}}}
+    pet = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string", "minLength": 1},
+            "tag": {"type": "string", "nullable": True},
+            "born": {"type": "string", "format": "date"},
+        },
+    }
     if version == 3:
         return {
-            "openapi": "3.0.3", "info": {"title": "Pets", "version": "1"}, "servers": [{"url": server + "/echo"}],
-            "components": {"schemas": {"Pet": pet}, "securitySchemes": {
-                "key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                "token": {"type": "http", "scheme": "bearer"}}},
+            "openapi": "3.0.3",
+            "info": {"title": "Pets", "version": "1"},
+            "servers": [{"url": server + "/echo"}],
+            "components": {
+                "schemas": {"Pet": pet},
+                "securitySchemes": {
+                    "key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                    "token": {"type": "http", "scheme": "bearer"},
+                },
+            },
             "security": [{"key": []}],
             "paths": {
                 "/pets": {
-                    "get": {"operationId": "listPets", "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},
-                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["cat", "dog"]}}],
-                        "responses": {"200": {"description": "ok"}}},
-                    "post": {"operationId": "create-pet", "security": [{"token": []}],
-                             "requestBody": {"required": True, "content": {"application/json": {
-                                 "schema": {"$ref": "#/components/schemas/Pet"}}}},
-                             "responses": {"201": {"description": "ok"}}}},
+                    "get": {
+                        "operationId": "listPets",
+                        "parameters": [
+                            {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},
+                            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["cat", "dog"]}},
+                        ],
+                        "responses": {"200": {"description": "ok"}},
+                    },
+                    "post": {
+                        "operationId": "create-pet",
+                        "security": [{"token": []}],
+                        "requestBody": {
+                            "required": True,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}},
+                        },
+                        "responses": {"201": {"description": "ok"}},
+                    },
+                },
                 "/pets/{petId}": {
                     "parameters": [{"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                    "get": {"operationId": "showPetById", "responses": {"200": {"description": "ok"}}}},
+                    "get": {"operationId": "showPetById", "responses": {"200": {"description": "ok"}}},
+                },
             },
         }
     return {
-        "swagger": "2.0", "info": {"title": "Pets", "version": "1"},
-        "host": server.split("//")[1], "basePath": "/echo", "schemes": ["http"],
+        "swagger": "2.0",
+        "info": {"title": "Pets", "version": "1"},
+        "host": server.split("//")[1],
+        "basePath": "/echo",
+        "schemes": ["http"],
         "definitions": {"Pet": {k: v for k, v in pet.items()}},
         "securityDefinitions": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}},
         "security": [{"key": []}],
         "paths": {
             "/pets": {
-                "get": {"operationId": "listPets", "parameters": [
-                    {"name": "limit", "in": "query", "type": "integer", "maximum": 100},
-                    {"name": "kind", "in": "query", "type": "string", "enum": ["cat", "dog"]}],
-                    "responses": {"200": {"description": "ok"}}},
-                "post": {"operationId": "create-pet", "parameters": [
-                    {"name": "pet", "in": "body", "required": True, "schema": {"$ref": "#/definitions/Pet"}}],
-                    "responses": {"200": {"description": "ok"}}}},
-            "/pets/{petId}": {"get": {"operationId": "showPetById", "parameters": [
-                {"name": "petId", "in": "path", "required": True, "type": "integer"}],
-                "responses": {"200": {"description": "ok"}}}},
+                "get": {
+                    "operationId": "listPets",
+                    "parameters": [
+                        {"name": "limit", "in": "query", "type": "integer", "maximum": 100},
+                        {"name": "kind", "in": "query", "type": "string", "enum": ["cat", "dog"]},
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                },
+                "post": {
+                    "operationId": "create-pet",
+                    "parameters": [
+                        {"name": "pet", "in": "body", "required": True, "schema": {"$ref": "#/definitions/Pet"}}
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                },
+            },
+            "/pets/{petId}": {
+                "get": {
+                    "operationId": "showPetById",
+                    "parameters": [{"name": "petId", "in": "path", "required": True, "type": "integer"}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
         },
     }
 
@@ -73,11 +113,19 @@ def remote():
 def make_app(root, remote, version, **settings):
     (root / "server").mkdir(parents=True, exist_ok=True)
     (root / "server" / "petstore.json").write_text(json.dumps(petstore(version, remote.url)))
-    datasource = {"name": "pets", "connector": "openapi", "spec": "server/petstore.json",
-                  "authorizations": {"key": "key-123", **({"token": {"token": "tok-456"}} if version == 3 else {})},
-                  **settings}
-    root = write_app(root, {"PetService": {"base": "Model"}}, datasources={"pets": datasource},
-                     model_config={"PetService": {"dataSource": "pets", "public": True}})
+    datasource = {
+        "name": "pets",
+        "connector": "openapi",
+        "spec": "server/petstore.json",
+        "authorizations": {"key": "key-123", **({"token": {"token": "tok-456"}} if version == 3 else {})},
+        **settings,
+    }
+    root = write_app(
+        root,
+        {"PetService": {"base": "Model"}},
+        datasources={"pets": datasource},
+        model_config={"PetService": {"dataSource": "pets", "public": True}},
+    )
     return create_app(root)
 
 
@@ -104,8 +152,11 @@ def test_each_operation_is_a_method_named_by_its_operation_id(app, remote, versi
     listed = call(app, "listPets", 5, "cat")  # positional, in the order of the parameters
     assert {k: v for k, v in listed["query"].items() if k != "api_key"} == {"limit": ["5"], "kind": ["cat"]}
     # an operationId that is not an identifier becomes its camelCase, as LoopBack's connector did
-    created = call(app, "createPet", pet={"name": "Rex", "born": "2020-01-02"}) if version == 2 else call(
-        app, "createPet", body={"name": "Rex", "born": "2020-01-02"})
+    created = (
+        call(app, "createPet", pet={"name": "Rex", "born": "2020-01-02"})
+        if version == 2
+        else call(app, "createPet", body={"name": "Rex", "born": "2020-01-02"})
+    )
     assert json.loads(created["body"]) == {"name": "Rex", "born": "2020-01-02"}
 
 
@@ -121,12 +172,15 @@ def test_credentials_go_as_the_security_scheme_says(app, remote, version):
         assert sent["query"]["api_key"] == ["key-123"]
 
 
-@pytest.mark.parametrize("name, kwargs, message", [
-    ("listPets", {"limit": 500}, "`limit` 500 is greater than the maximum of 100"),
-    ("listPets", {"kind": "fish"}, "`kind` 'fish' is not one of ['cat', 'dog']"),
-    ("listPets", {"limit": "many"}, "`limit` 'many' is not of type 'integer'"),
-    ("showPetById", {}, "`petId` is required (path)"),
-])
+@pytest.mark.parametrize(
+    "name, kwargs, message",
+    [
+        ("listPets", {"limit": 500}, "`limit` 500 is greater than the maximum of 100"),
+        ("listPets", {"kind": "fish"}, "`kind` 'fish' is not one of ['cat', 'dog']"),
+        ("listPets", {"limit": "many"}, "`limit` 'many' is not of type 'integer'"),
+        ("showPetById", {}, "`petId` is required (path)"),
+    ],
+)
 def test_bad_arguments_are_a_400_and_nothing_is_sent(app, remote, name, kwargs, message):
     before = len(remote.requests)
     with pytest.raises(BadRequestError) as caught:
@@ -142,7 +196,11 @@ def test_a_body_is_checked_against_its_schema(app, remote, version):
     with pytest.raises(BadRequestError) as caught:
         call(app, "createPet", **{arg: {"name": "", "born": "yesterday", "id": "x"}})
     message = caught.value.message
-    assert "name: '' should be non-empty" in message and "'yesterday' is not a 'date'" in message and "'x' is not of type 'integer'" in message
+    assert (
+        "name: '' should be non-empty" in message
+        and "'yesterday' is not a 'date'" in message
+        and "'x' is not of type 'integer'" in message
+    )
     with pytest.raises(BadRequestError, match="'name' is a required property"):
         call(app, "createPet", **{arg: {"tag": "x"}})
     assert len(remote.requests) == before
@@ -168,15 +226,27 @@ def test_remote_methods_false_keeps_operations_off_the_rest_api(remote, tmp_path
         assert client.get("/api/PetServices/pets/1").status_code == 404
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("missing.json", 'cannot read the spec "missing.json"'),
-    ({"info": {}}, 'is not an OpenAPI document'),
-    ({"openapi": "3.0.0", "paths": {"/x": {"get": {"operationId": "x", "parameters": [
-        {"$ref": "other.json#/p"}]}}}}, "points to another document"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("missing.json", 'cannot read the spec "missing.json"'),
+        ({"info": {}}, "is not an OpenAPI document"),
+        (
+            {
+                "openapi": "3.0.0",
+                "paths": {"/x": {"get": {"operationId": "x", "parameters": [{"$ref": "other.json#/p"}]}}},
+            },
+            "points to another document",
+        ),
+    ],
+)
 def test_unusable_documents_are_boot_errors(tmp_path, spec, message):
-    root = write_app(tmp_path, {"S": {"base": "Model"}}, datasources={"s": {"name": "s", "connector": "openapi", "spec": spec}},
-                     model_config={"S": {"dataSource": "s", "public": True}})
+    root = write_app(
+        tmp_path,
+        {"S": {"base": "Model"}},
+        datasources={"s": {"name": "s", "connector": "openapi", "spec": spec}},
+        model_config={"S": {"dataSource": "s", "public": True}},
+    )
     with pytest.raises(BootError, match=message):
         create_app(root)
 
@@ -192,8 +262,11 @@ def test_validate_checks_the_document_at_boot(remote, tmp_path):
     assert call(app, "showPetById", petId=2)["path"] == "/echo/pets/2"
     broken = petstore(3, remote.url)
     broken["paths"]["/pets"]["get"]["responses"] = "none"
-    root = write_app(tmp_path / "bad", {"S": {"base": "Model"}},
-                     datasources={"s": {"name": "s", "connector": "openapi", "spec": broken, "validate": True}},
-                     model_config={"S": {"dataSource": "s", "public": True}})
+    root = write_app(
+        tmp_path / "bad",
+        {"S": {"base": "Model"}},
+        datasources={"s": {"name": "s", "connector": "openapi", "spec": broken, "validate": True}},
+        model_config={"S": {"dataSource": "s", "public": True}},
+    )
     with pytest.raises(BootError, match="is not a valid OpenAPI document"):
         create_app(root)

@@ -30,5 +30,4 @@ class TestOpenApiOverLoopBack3(ConnectorConformance):
     def datasource_settings(self):
         # the document has no host: its basePath is read against the URL it came from; LoopBack
         # 3 orders null and false otherwise than lbpy, so lbpy sorts
-        return {"connector": "openapi", "spec": f"{self.remote}/explorer/swagger.json",
-                "filters": {"order": False}}
+        return {"connector": "openapi", "spec": f"{self.remote}/explorer/swagger.json", "filters": {"order": False}}

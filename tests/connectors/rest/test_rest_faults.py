@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import write_app
 from fake_remote import fake_remote
+from starlette.testclient import TestClient
+
 from lbpy import create_app
 
 SECRET = "s3cr3t-api-key-value"
@@ -26,21 +26,34 @@ def remote():
 def client(remote, tmp_path_factory):
     """An app whose Remote model has a rest datasource on the fake, with an API key."""
     datasource = {
-        "name": "api", "connector": "rest", "baseURL": remote.url, "timeout": 500, "retries": 2,
-        "retryBackoff": 5, "maxRetryWait": 2000,
+        "name": "api",
+        "connector": "rest",
+        "baseURL": remote.url,
+        "timeout": 500,
+        "retries": 2,
+        "retryBackoff": 5,
+        "maxRetryWait": 2000,
         "auth": {"type": "apiKey", "in": "query", "name": "api_key", "value": SECRET},
         "operations": [
             {"template": {"method": "GET", "url": "/{path}"}, "functions": {"fetch": ["path"]}},
             {"template": {"method": "GET", "url": "/status/{code}"}, "functions": {"status": ["code"]}},
-            {"template": {"method": "GET", "url": "/retry-after/{seconds}/{times}"},
-             "functions": {"limited": ["seconds", "times"]}},
+            {
+                "template": {"method": "GET", "url": "/retry-after/{seconds}/{times}"},
+                "functions": {"limited": ["seconds", "times"]},
+            },
             {"template": {"method": "GET", "url": "/slow/{seconds}"}, "functions": {"slow": ["seconds"]}},
-            {"template": {"method": "POST", "url": "/drop", "body": {"name": "{name}"}},
-             "functions": {"dropPost": ["name"]}},
+            {
+                "template": {"method": "POST", "url": "/drop", "body": {"name": "{name}"}},
+                "functions": {"dropPost": ["name"]},
+            },
         ],
     }
-    root = write_app(tmp_path_factory.mktemp("faults"), {"Remote": {"base": "Model"}},
-                     datasources={"api": datasource}, model_config={"Remote": {"dataSource": "api", "public": True}})
+    root = write_app(
+        tmp_path_factory.mktemp("faults"),
+        {"Remote": {"base": "Model"}},
+        datasources={"api": datasource},
+        model_config={"Remote": {"dataSource": "api", "public": True}},
+    )
     with TestClient(create_app(root), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -103,10 +116,17 @@ def test_a_body_that_is_not_json_is_a_502_naming_it(client):
     assert "a body that is not JSON (application/json) for GET /malformed" in error(response)["message"]
 
 
-@pytest.mark.parametrize("status, expected, name", [
-    (400, 400, "Error"), (404, 404, "Error"), (409, 409, "Error"), (422, 422, "ValidationError"),
-    (500, 502, None), (401, 502, None),
-])
+@pytest.mark.parametrize(
+    "status, expected, name",
+    [
+        (400, 400, "Error"),
+        (404, 404, "Error"),
+        (409, 409, "Error"),
+        (422, 422, "ValidationError"),
+        (500, 502, None),
+        (401, 502, None),
+    ],
+)
 def test_remote_errors_are_mapped_to_lbpy_errors(client, status, expected, name):
     response = client.get(f"/api/Remotes/status/{status}")
     assert response.status_code == expected
@@ -115,8 +135,11 @@ def test_remote_errors_are_mapped_to_lbpy_errors(client, status, expected, name)
     if status < 500 and status != 401:
         assert error(response)["message"] == f"remote says {status}"
     if status == 422:
-        assert error(response)["details"] == {"context": "Thing", "codes": {"name": ["presence"]},
-                                              "messages": {"name": ["can't be blank"]}}
+        assert error(response)["details"] == {
+            "context": "Thing",
+            "codes": {"name": ["presence"]},
+            "messages": {"name": ["can't be blank"]},
+        }
     if expected == 502:
         assert error(response)["details"] == {"remoteStatus": status}
 
@@ -125,8 +148,12 @@ def test_no_secret_reaches_an_answer_or_a_log_line(client, remote, caplog):
     caplog.set_level(logging.DEBUG)
     logging.getLogger("httpx").info("HTTP Request: GET %s/ok?api_key=%s", remote.url, SECRET)
     assert "api_key=[redacted]" in caplog.text  # a line with a key in it is masked, whoever logs it
-    answers = [client.get("/api/Remotes/fetch/unavailable"), client.get("/api/Remotes/fetch/drop"),
-               client.get("/api/Remotes/slow/3"), client.get("/api/Remotes/fetch/ok")]
+    answers = [
+        client.get("/api/Remotes/fetch/unavailable"),
+        client.get("/api/Remotes/fetch/drop"),
+        client.get("/api/Remotes/slow/3"),
+        client.get("/api/Remotes/fetch/ok"),
+    ]
     assert remote.requests[-1]["query"]["api_key"] == [SECRET]  # the key did go to the remote
     assert all(SECRET not in a.text for a in answers)
     assert 'datasource "api": GET /ok -> 200' in caplog.text  # requests are logged, path only
@@ -135,17 +162,25 @@ def test_no_secret_reaches_an_answer_or_a_log_line(client, remote, caplog):
 
 
 def one_operation_app(root, datasource, remote_model="Remote"):
-    root = write_app(root, {remote_model: {"base": "Model"}}, datasources={"api": {"name": "api", **datasource}},
-                     model_config={remote_model: {"dataSource": "api", "public": True}})
+    root = write_app(
+        root,
+        {remote_model: {"base": "Model"}},
+        datasources={"api": {"name": "api", **datasource}},
+        model_config={remote_model: {"dataSource": "api", "public": True}},
+    )
     return TestClient(create_app(root), raise_server_exceptions=False)
 
 
 def test_a_refused_connection_is_retried_then_answered_502(tmp_path):
     from lbpy_process import free_port
 
-    datasource = {"connector": "rest", "baseURL": f"http://127.0.0.1:{free_port()}", "retries": 1,
-                  "retryBackoff": 1, "operations": [
-                      {"template": {"method": "GET", "url": "/things"}, "functions": {"things": []}}]}
+    datasource = {
+        "connector": "rest",
+        "baseURL": f"http://127.0.0.1:{free_port()}",
+        "retries": 1,
+        "retryBackoff": 1,
+        "operations": [{"template": {"method": "GET", "url": "/things"}, "functions": {"things": []}}],
+    }
     with one_operation_app(tmp_path, datasource) as client:
         response = client.get("/api/Remotes/things")
     assert response.status_code == 502
@@ -155,10 +190,18 @@ def test_a_refused_connection_is_retried_then_answered_502(tmp_path):
 
 def test_secrets_from_the_environment_and_the_template_are_sent_and_never_shown(tmp_path, remote, monkeypatch):
     monkeypatch.setenv("FAULTS_TOKEN", "env-token-9876")
-    datasource = {"connector": "rest", "baseURL": remote.url, "retries": 0,
-                  "auth": {"type": "bearer", "token": "${FAULTS_TOKEN}"}, "operations": [
-                      {"template": {"method": "GET", "url": "/status/{code}?key=literal-key-123"},
-                       "functions": {"status": ["code"]}}]}
+    datasource = {
+        "connector": "rest",
+        "baseURL": remote.url,
+        "retries": 0,
+        "auth": {"type": "bearer", "token": "${FAULTS_TOKEN}"},
+        "operations": [
+            {
+                "template": {"method": "GET", "url": "/status/{code}?key=literal-key-123"},
+                "functions": {"status": ["code"]},
+            }
+        ],
+    }
     with one_operation_app(tmp_path, datasource) as client:
         refused = client.get("/api/Remotes/status/401")
         failed = client.get("/api/Remotes/status/500")

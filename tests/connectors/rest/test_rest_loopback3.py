@@ -16,5 +16,4 @@ class TestRestOverLoopBack3(ConnectorConformance):
     def datasource_settings(self):
         # LoopBack 3's memory connector orders null and false otherwise than lbpy does: the
         # remote filters and pages, lbpy sorts
-        return {"connector": "rest", "baseURL": f"{self.remote}/api", "crud": True,
-                "filters": {"order": False}}
+        return {"connector": "rest", "baseURL": f"{self.remote}/api", "crud": True, "filters": {"order": False}}

@@ -8,23 +8,36 @@ import json
 
 import anyio
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import write_app
 from fake_remote import fake_remote
+from starlette.testclient import TestClient
+
 from lbpy import BootError, create_app
 
 OPERATIONS = [
-    {"template": {"method": "GET", "url": "/echo/geocode",
-                  "query": {"address": "{street},{city},{zipcode}", "sensor": "{sensor=false}"},
-                  "responsePath": "$.query.address[0]"},
-     "functions": {"geocode": ["street", "city", "zipcode"]}},
-    {"template": {"method": "GET", "url": "/echo/users/{!id}/posts", "query": {"limit": "{limit=10:number}"}},
-     "functions": {"posts": ["id", "limit"]}},
-    {"template": {"method": "POST", "url": "/echo/things", "headers": {"X-Trace": "{trace}"},
-                  "body": {"name": "{!name}", "size": "{size:number}", "tags": "{tags:array}"},
-                  "fullResponse": True},
-     "functions": {"makeThing": ["name", "size", "tags", {"name": "trace", "source": "header"}]}},
+    {
+        "template": {
+            "method": "GET",
+            "url": "/echo/geocode",
+            "query": {"address": "{street},{city},{zipcode}", "sensor": "{sensor=false}"},
+            "responsePath": "$.query.address[0]",
+        },
+        "functions": {"geocode": ["street", "city", "zipcode"]},
+    },
+    {
+        "template": {"method": "GET", "url": "/echo/users/{!id}/posts", "query": {"limit": "{limit=10:number}"}},
+        "functions": {"posts": ["id", "limit"]},
+    },
+    {
+        "template": {
+            "method": "POST",
+            "url": "/echo/things",
+            "headers": {"X-Trace": "{trace}"},
+            "body": {"name": "{!name}", "size": "{size:number}", "tags": "{tags:array}"},
+            "fullResponse": True,
+        },
+        "functions": {"makeThing": ["name", "size", "tags", {"name": "trace", "source": "header"}]},
+    },
 ]
 
 
@@ -36,8 +49,12 @@ def remote():
 
 def app_with(root, remote, operations=OPERATIONS, model=None):
     datasource = {"name": "geo", "connector": "rest", "baseURL": remote.url, "operations": operations}
-    return write_app(root, {"Geo": model or {"base": "Model"}}, datasources={"geo": datasource},
-                     model_config={"Geo": {"dataSource": "geo", "public": True}})
+    return write_app(
+        root,
+        {"Geo": model or {"base": "Model"}},
+        datasources={"geo": datasource},
+        model_config={"Geo": {"dataSource": "geo", "public": True}},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +87,9 @@ def test_a_function_is_served_over_rest_where_loopback_served_it(client, remote)
 
 
 def test_defaults_types_headers_and_the_body_are_filled_in(client):
-    response = client.post("/api/Geos/makeThing", json={"name": "box", "size": "3", "tags": ["a"]},
-                           headers={"trace": "t-1"})  # a header argument is read by its name
+    response = client.post(
+        "/api/Geos/makeThing", json={"name": "box", "size": "3", "tags": ["a"]}, headers={"trace": "t-1"}
+    )  # a header argument is read by its name
     assert response.status_code == 200
     full = response.json()  # fullResponse: the status, the headers and the body
     assert full["statusCode"] == 200 and full["headers"]["content-type"] == "application/json"
@@ -111,27 +129,39 @@ def test_the_explorer_describes_each_function(client):
 
 
 def test_the_model_json_methods_entry_replaces_the_remote_declaration(remote, tmp_path):
-    model = {"base": "Model", "methods": {"geocode": {
-        "accepts": [{"arg": "street", "type": "string"}, {"arg": "city", "type": "string"},
-                    {"arg": "zipcode", "type": "string"}],
-        "returns": {"arg": "where", "type": "any", "root": True},
-        "http": {"verb": "get", "path": "/lookup"}}}}
+    model = {
+        "base": "Model",
+        "methods": {
+            "geocode": {
+                "accepts": [
+                    {"arg": "street", "type": "string"},
+                    {"arg": "city", "type": "string"},
+                    {"arg": "zipcode", "type": "string"},
+                ],
+                "returns": {"arg": "where", "type": "any", "root": True},
+                "http": {"verb": "get", "path": "/lookup"},
+            }
+        },
+    }
     with TestClient(create_app(app_with(tmp_path, remote, model=model))) as client:
         response = client.get("/api/Geos/lookup", params={"street": "a", "city": "b", "zipcode": "c"})
         assert response.json() == ["a,b,c"]
         assert client.get("/api/Geos/geocode").status_code == 404
 
 
-@pytest.mark.parametrize("operations, message", [
-    ([{"functions": {"x": []}}], "the operation template is missing"),
-    ([{"template": {"url": "http://{host}/x"}, "functions": {"x": ["host"]}}], "placeholder in its scheme or host"),
-    ([{"template": {"url": "{base}/x"}, "functions": {"x": ["base"]}}], "starts with a placeholder"),
-    ([{"template": {"url": "/x", "responsePath": "$[?(@.a)]"}, "functions": {"x": []}}], "responsePath"),
-    ([{"template": {"url": "/x", "method": "FETCH"}, "functions": {"x": []}}], "is not an HTTP method"),
-    ([{"template": {"url": "/x", "verb": "GET"}, "functions": {"x": []}}], "unknown keys verb"),
-    ([{"template": {"url": "/x/{n:integer}"}, "functions": {"x": ["n"]}}], 'unknown type "integer"'),
-    ([{"template": {"url": "/x"}, "functions": {"find": []}}], "would replace Geo.find"),
-])
+@pytest.mark.parametrize(
+    "operations, message",
+    [
+        ([{"functions": {"x": []}}], "the operation template is missing"),
+        ([{"template": {"url": "http://{host}/x"}, "functions": {"x": ["host"]}}], "placeholder in its scheme or host"),
+        ([{"template": {"url": "{base}/x"}, "functions": {"x": ["base"]}}], "starts with a placeholder"),
+        ([{"template": {"url": "/x", "responsePath": "$[?(@.a)]"}, "functions": {"x": []}}], "responsePath"),
+        ([{"template": {"url": "/x", "method": "FETCH"}, "functions": {"x": []}}], "is not an HTTP method"),
+        ([{"template": {"url": "/x", "verb": "GET"}, "functions": {"x": []}}], "unknown keys verb"),
+        ([{"template": {"url": "/x/{n:integer}"}, "functions": {"x": ["n"]}}], 'unknown type "integer"'),
+        ([{"template": {"url": "/x"}, "functions": {"find": []}}], "would replace Geo.find"),
+    ],
+)
 def test_unusable_operations_are_boot_errors(remote, tmp_path, operations, message):
     with pytest.raises(BootError, match=message.replace("$[?(@.a)]", "")):
         create_app(app_with(tmp_path, remote, operations=operations, model={"base": "PersistedModel"}))

@@ -14,8 +14,9 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -173,8 +174,11 @@ class recorded_statements:
     (its engine and, on SQLite, the engine of the calling thread's connections)."""
 
     def __init__(self, connector) -> None:
-        self.engines = [getattr(e, "sync_engine", e) for e in (connector.engine._engine, connector.engine._inline_engine)
-                        if e is not None]
+        self.engines = [
+            getattr(e, "sync_engine", e)
+            for e in (connector.engine._engine, connector.engine._inline_engine)
+            if e is not None
+        ]
         self.statements: list[str] = []
 
     def _record(self, conn, cursor, statement, *args) -> None:

@@ -6,6 +6,7 @@ from sql_support import datasource_settings, drop_session_databases
 
 from lbpy.testing import ConnectorConformance
 
+
 def teardown_module() -> None:
     drop_session_databases()
 
@@ -43,9 +44,11 @@ class _OtherDriver(_SqlConformance):
         import pytest
 
         if importlib.util.find_spec(self.module) is None:
-            pytest.skip(f"{self.module} is not installed (pip install {self.module}); lbpy's own driver is tested above")
+            pytest.skip(
+                f"{self.module} is not installed (pip install {self.module}); lbpy's own driver is tested above"
+            )
         settings = super().datasource_settings()
-        settings["url"] = self.driver + settings["url"][settings["url"].index("://"):]
+        settings["url"] = self.driver + settings["url"][settings["url"].index("://") :]
         return settings
 
 

@@ -37,13 +37,16 @@ def discovered(request, tmp_path, portal, sql_session):
         def work(conn):
             for statement in statements:
                 conn.exec_driver_sql(statement)
+
         portal.call(connector._run, work)
 
     run("DROP VIEW IF EXISTS disc_big_orders", "DROP TABLE IF EXISTS disc_order", "DROP TABLE IF EXISTS disc_customer")
     run(*[s.format(**TYPES[request.param]) for s in SCHEMA_SQL["common"]])
     yield request.param, datasource
-    run("DROP VIEW IF EXISTS disc_big_orders", "SET search_path TO DEFAULT" if request.param == "postgresql"
-        else "SELECT 1")
+    run(
+        "DROP VIEW IF EXISTS disc_big_orders",
+        "SET search_path TO DEFAULT" if request.param == "postgresql" else "SELECT 1",
+    )
     portal.call(datasource.disconnect)
 
 
@@ -84,7 +87,11 @@ def test_primary_and_foreign_keys_are_discovered(discovered, portal):
     assert len(foreign) == 1
     fk = foreign[0]
     assert (fk["fkTableName"], fk["fkColumnName"], fk["pkTableName"], fk["pkColumnName"]) == (
-        "disc_order", "customer_id", "disc_customer", "id")
+        "disc_order",
+        "customer_id",
+        "disc_customer",
+        "id",
+    )
     exported = portal.call(datasource.connector.discover_exported_foreign_keys, "disc_customer", {})
     assert [(e["fkTableName"], e["fkColumnName"]) for e in exported] == [("disc_order", "customer_id")]
     assert portal.call(datasource.discover_foreign_keys, "disc_customer") == []
@@ -95,10 +102,10 @@ def test_lbpy_discover_turns_the_database_into_a_working_api(discovered, portal,
     then serves the existing rows and writes new ones through the discovered names."""
     import json
 
+    from conftest import write_app
     from starlette.testclient import TestClient
     from typer.testing import CliRunner
 
-    from conftest import write_app
     from lbpy import create_app
     from lbpy._cli import app as cli
 
@@ -112,14 +119,20 @@ def test_lbpy_discover_turns_the_database_into_a_working_api(discovered, portal,
         def work(conn):
             for statement in statements:
                 conn.exec_driver_sql(statement)
+
         portal.call(lambda: connector._run(work, write=True))
 
-    run("INSERT INTO disc_customer (id, name, vip) VALUES (1, 'Ada', " + ("true" if backend == "postgresql" else "1")
-        + ")", "INSERT INTO disc_order (id, customer_id, total, note) VALUES (10, 1, 250.5, 'big')")
+    run(
+        "INSERT INTO disc_customer (id, name, vip) VALUES (1, 'Ada', "
+        + ("true" if backend == "postgresql" else "1")
+        + ")",
+        "INSERT INTO disc_order (id, customer_id, total, note) VALUES (10, 1, 250.5, 'big')",
+    )
     settings = {k: v for k, v in datasource.settings.items() if k != "name"}
     root = write_app(tmp_path / "api", {}, datasources={"db": {"name": "db", **settings}})
-    result = CliRunner().invoke(cli, ["discover", "--app", str(root), "--datasource", "db", "--models",
-                                      "disc_order", "--relations", "--yes"])
+    result = CliRunner().invoke(
+        cli, ["discover", "--app", str(root), "--datasource", "db", "--models", "disc_order", "--relations", "--yes"]
+    )
     assert result.exit_code == 0, result.output
     order = json.loads((root / "common" / "models" / "disc-order.json").read_text())
     customer = json.loads((root / "common" / "models" / "disc-customer.json").read_text())

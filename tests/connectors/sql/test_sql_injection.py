@@ -17,7 +17,7 @@ from sql_support import BACKENDS, datasource_settings, recorded_statements, requ
 
 PAYLOADS = [
     "'; DROP TABLE canary; --",
-    "\"; DROP TABLE canary; --",
+    '"; DROP TABLE canary; --',
     "x' OR '1'='1",
     "1 OR 1=1",
     "1); DELETE FROM account; --",
@@ -32,8 +32,19 @@ PAYLOADS = [
     "name = name",
     "' || (SELECT secret FROM canary) || '",
 ]
-MARKERS = ["DROP TABLE", "OR 1=1", "OR '1'='1", "DELETE FROM", "UNION SELECT", "pg_sleep", "comment */",
-           "(SELECT secret", "name = name", "%(name)s", ":id OR"]
+MARKERS = [
+    "DROP TABLE",
+    "OR 1=1",
+    "OR '1'='1",
+    "DELETE FROM",
+    "UNION SELECT",
+    "pg_sleep",
+    "comment */",
+    "(SELECT secret",
+    "name = name",
+    "%(name)s",
+    ":id OR",
+]
 
 ACCOUNT = {
     "options": {"postgresql": {"table": "account"}, "mysql": {"table": "account"}, "sqlite3": {"table": "account"}},
@@ -45,22 +56,48 @@ def _requests(payload: str) -> list[tuple[str, str, dict]]:
     """(method, url, options) for each place a request can carry ``payload``."""
     enc = quote(payload, safe="")
     where_values = [
-        {"name": payload}, {"name": {"neq": payload}}, {"name": {"like": payload}}, {"name": {"nlike": payload}},
-        {"name": {"ilike": payload}}, {"name": {"regexp": payload.replace("(", "\\(").replace(")", "\\)")
-                                                 .replace("$", "\\$").replace("?", "\\?").replace("*", "\\*")}},
-        {"name": {"inq": [payload, "a"]}}, {"name": {"nin": [payload]}}, {"name": {"gt": payload}},
-        {"name": {"between": [payload, payload]}}, {"tags": payload}, {"tags": {"inq": [payload]}},
-        {"address.city": payload}, {"address.city": {"like": payload}}, {f"address.{payload}": "x"},
-        {f"address.{payload}": {"neq": None}}, {payload: "x"}, {payload: {"like": "x"}},
+        {"name": payload},
+        {"name": {"neq": payload}},
+        {"name": {"like": payload}},
+        {"name": {"nlike": payload}},
+        {"name": {"ilike": payload}},
+        {
+            "name": {
+                "regexp": payload.replace("(", "\\(")
+                .replace(")", "\\)")
+                .replace("$", "\\$")
+                .replace("?", "\\?")
+                .replace("*", "\\*")
+            }
+        },
+        {"name": {"inq": [payload, "a"]}},
+        {"name": {"nin": [payload]}},
+        {"name": {"gt": payload}},
+        {"name": {"between": [payload, payload]}},
+        {"tags": payload},
+        {"tags": {"inq": [payload]}},
+        {"address.city": payload},
+        {"address.city": {"like": payload}},
+        {f"address.{payload}": "x"},
+        {f"address.{payload}": {"neq": None}},
+        {payload: "x"},
+        {payload: {"like": "x"}},
         {"or": [{"name": payload}, {f"address.{payload}.x": 1}]},
     ]
     requests: list[tuple[str, str, dict]] = []
     for where in where_values:
         requests.append(("GET", "/api/Accounts", {"params": {"filter": json.dumps({"where": where})}}))
         requests.append(("GET", "/api/Accounts/count", {"params": {"where": json.dumps(where)}}))
-    for flt in [{"order": payload}, {"order": f"name {payload}"}, {"order": [f"address.{payload}"]},
-                {"fields": [payload, "name"]}, {"fields": {payload: True}}, {"limit": payload}, {"skip": payload},
-                {"order": "address.city DESC", "where": {"address.city": {"nin": [payload]}}}]:
+    for flt in [
+        {"order": payload},
+        {"order": f"name {payload}"},
+        {"order": [f"address.{payload}"]},
+        {"fields": [payload, "name"]},
+        {"fields": {payload: True}},
+        {"limit": payload},
+        {"skip": payload},
+        {"order": "address.city DESC", "where": {"address.city": {"nin": [payload]}}},
+    ]:
         requests.append(("GET", "/api/Accounts", {"params": {"filter": json.dumps(flt)}}))
     requests += [
         ("GET", f"/api/Accounts?filter[where][name]={enc}", {}),
@@ -77,8 +114,11 @@ def _requests(payload: str) -> list[tuple[str, str, dict]]:
         ("PATCH", "/api/Accounts/1", {"json": {"name": payload, "address": {"city": payload}}}),
         ("POST", "/api/Accounts/update", {"params": {"where": json.dumps({"name": payload})}, "json": {"age": 1}}),
         ("POST", "/api/Accounts/update", {"params": {"where": json.dumps({"id": 2})}, "json": {"name": payload}}),
-        ("POST", "/api/Accounts/upsertWithWhere",
-         {"params": {"where": json.dumps({"name": payload})}, "json": {"name": payload}}),
+        (
+            "POST",
+            "/api/Accounts/upsertWithWhere",
+            {"params": {"where": json.dumps({"name": payload})}, "json": {"name": payload}},
+        ),
         ("PUT", "/api/Accounts/2", {"json": {"name": payload, "tags": [payload]}}),
     ]
     return requests
@@ -99,12 +139,17 @@ def test_no_request_can_change_a_statement(backend_name, make_client, tmp_path, 
 
     def run(*statements: str) -> list:
         def work(conn):
-            return [conn.exec_driver_sql(s).all() if s.startswith("SELECT") else conn.exec_driver_sql(s)
-                    for s in statements]
+            return [
+                conn.exec_driver_sql(s).all() if s.startswith("SELECT") else conn.exec_driver_sql(s) for s in statements
+            ]
+
         return client.portal.call(connector._run, work)
 
-    run(f"DROP TABLE IF EXISTS {canary}", f"CREATE TABLE {canary} (secret VARCHAR(20))",
-        f"INSERT INTO {canary} VALUES ('kept')")
+    run(
+        f"DROP TABLE IF EXISTS {canary}",
+        f"CREATE TABLE {canary} (secret VARCHAR(20))",
+        f"INSERT INTO {canary} VALUES ('kept')",
+    )
     for name in ("Ann", "Ben"):
         assert client.post("/api/Accounts", json={"name": name, "address": {"city": "Paris"}}).status_code == 200
 
@@ -132,8 +177,9 @@ def test_no_request_can_change_a_statement(backend_name, make_client, tmp_path, 
 
 def test_sql_text_only_ever_names_model_columns(make_client, tmp_path):
     """Order and fields are checked against the model: names it does not have never reach SQL."""
-    client = make_client({"Account": {**ACCOUNT, "strict": True}},
-                         datasources={"db": datasource_settings("sqlite", tmp_path)})
+    client = make_client(
+        {"Account": {**ACCOUNT, "strict": True}}, datasources={"db": datasource_settings("sqlite", tmp_path)}
+    )
     client.portal.call(client.app.datasources["db"].automigrate)
     bad_order = client.get("/api/Accounts", params={"filter": json.dumps({"order": "name; DROP TABLE account"})})
     assert bad_order.status_code == 400

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-from sql_support import BACKENDS, datasource_settings, execute, require, sql_session  # noqa: F401
-
 from conftest import write_app
+from sql_support import BACKENDS, datasource_settings, execute, require, sql_session  # noqa: F401
+from typer.testing import CliRunner
+
 from lbpy._cli import app as cli
 
 runner = CliRunner()
@@ -44,8 +44,12 @@ def _item(table: str, extra: dict | None = None, drop: tuple[str, ...] = ()) -> 
     properties.update(extra or {})
     for name in drop:
         properties.pop(name)
-    return {"Item": {"options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
-                     "properties": properties}}
+    return {
+        "Item": {
+            "options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
+            "properties": properties,
+        }
+    }
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -121,8 +125,9 @@ def test_migrate_against_a_database_that_is_down_fails_with_the_reason(tmp_path)
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    root = _write(tmp_path / "app", _item("item"),
-                  {"connector": "postgresql", "url": f"postgresql://u@127.0.0.1:{port}/x"})
+    root = _write(
+        tmp_path / "app", _item("item"), {"connector": "postgresql", "url": f"postgresql://u@127.0.0.1:{port}/x"}
+    )
     code, output = _invoke("migrate", "--app", str(root))
     assert code == 1
     assert "cannot be reached" in output
@@ -139,12 +144,22 @@ def test_loopback_mapping_settings_name_tables_columns_and_types(backend_name, t
             "idInjection": False,
             "options": {key: {"table": table} for key in db_keys},
             "properties": {
-                "personId": {"type": "number", "id": True, "generated": True,
-                             **{key: {"columnName": "person_id"} for key in db_keys}},
-                "fullName": {"type": "string", "length": 40, "required": True,
-                             **{key: {"columnName": "full_name"} for key in db_keys}},
-                "salary": {"type": "number", **{key: {"dataType": "decimal", "dataPrecision": 10, "dataScale": 2}
-                                                 for key in db_keys}},
+                "personId": {
+                    "type": "number",
+                    "id": True,
+                    "generated": True,
+                    **{key: {"columnName": "person_id"} for key in db_keys},
+                },
+                "fullName": {
+                    "type": "string",
+                    "length": 40,
+                    "required": True,
+                    **{key: {"columnName": "full_name"} for key in db_keys},
+                },
+                "salary": {
+                    "type": "number",
+                    **{key: {"dataType": "decimal", "dataPrecision": 10, "dataScale": 2} for key in db_keys},
+                },
                 "level": {"type": "number", **{key: {"dataType": "integer"} for key in db_keys}},
                 "note": {"type": "string", **{key: {"dataType": "text"} for key in db_keys}},
                 "Extra": {"type": "object"},
@@ -160,13 +175,24 @@ def test_loopback_mapping_settings_name_tables_columns_and_types(backend_name, t
     from lbpy import create_app
 
     with TestClient(create_app(root)) as client:
-        created = client.post("/api/People", json={"fullName": "Ada", "salary": 1234.5, "level": 3,
-                                                   "note": "n", "Extra": {"a": [1]}})
+        created = client.post(
+            "/api/People", json={"fullName": "Ada", "salary": 1234.5, "level": 3, "note": "n", "Extra": {"a": [1]}}
+        )
         assert created.status_code == 200, created.text
-        assert created.json() == {"fullName": "Ada", "salary": 1234.5, "level": 3, "note": "n",
-                                  "Extra": {"a": [1]}, "personId": 1}
-        assert client.get("/api/People", params={"filter": json.dumps({"where": {"salary": {"gt": 1000}},
-                                                                       "order": "fullName"})}).json()[0]["level"] == 3
+        assert created.json() == {
+            "fullName": "Ada",
+            "salary": 1234.5,
+            "level": 3,
+            "note": "n",
+            "Extra": {"a": [1]},
+            "personId": 1,
+        }
+        assert (
+            client.get(
+                "/api/People", params={"filter": json.dumps({"where": {"salary": {"gt": 1000}}, "order": "fullName"})}
+            ).json()[0]["level"]
+            == 3
+        )
         assert client.get("/api/People/1").json()["salary"] == 1234.5
         columns = _columns(client.app, client.portal.call, table)
     expected_extra = "extra" if backend_name == "postgresql" else "Extra"
@@ -184,14 +210,21 @@ def test_postgresql_names_are_lower_case_and_the_schema_setting_is_used(backend_
     settings = datasource_settings(backend_name, tmp_path)
     schema = settings.pop("schema")
     table = _unique(tmp_path, "mixedcase")
-    models = {"MixedCase": {"options": {"postgresql": {"schema": schema, "table": table}},
-                            "properties": {"firstName": "string"}}}
+    models = {
+        "MixedCase": {
+            "options": {"postgresql": {"schema": schema, "table": table}},
+            "properties": {"firstName": "string"},
+        }
+    }
     root = _write(tmp_path / "app", models, settings)
     code, output = _invoke("migrate", "--app", str(root))
     assert code == 0, output
     assert f"{schema}.{table}" in output.replace('"', "")
-    rows = execute(settings["url"], f"SELECT column_name FROM information_schema.columns "
-                                    f"WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY 1")
+    rows = execute(
+        settings["url"],
+        f"SELECT column_name FROM information_schema.columns "
+        f"WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY 1",
+    )
     assert [r[0] for r in rows[0]] == ["firstname", "id"]
 
 
@@ -234,8 +267,14 @@ def test_drop_at_a_terminal_asks_first(tmp_path, answer, code, names):
     pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal")
     root = _sqlite_app_with_a_row(tmp_path)
     env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
-    child = pexpect.spawn(sys.executable, ["-m", "lbpy", "migrate", "--app", str(root), "--drop"],
-                          env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "lbpy", "migrate", "--app", str(root), "--drop"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
     child.expect("losing every row in them")
     child.send(answer)
     child.expect(pexpect.EOF)

@@ -12,24 +12,32 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import write_app
 from sql_support import BACKENDS, MYSQL_URL, POSTGRESQL_URL, datasource_settings, sql_session  # noqa: F401
 
-from conftest import write_app
 from lbpy._connectors.sql._migration_lock import NAME, PG_KEY
 
 
 def _app(tmp_path: Path, backend: str) -> tuple[Path, dict]:
     table = f"lock_{tmp_path.name[-10:].lower().replace('-', '_')}"
-    models = {f"Part{i}": {"options": {db: {"table": f"{table}_{i}"} for db in ("postgresql", "mysql", "sqlite3")},
-                           "properties": {"name": {"type": "string", "index": True}, "qty": "number"}}
-              for i in range(6)}
+    models = {
+        f"Part{i}": {
+            "options": {db: {"table": f"{table}_{i}"} for db in ("postgresql", "mysql", "sqlite3")},
+            "properties": {"name": {"type": "string", "index": True}, "qty": "number"},
+        }
+        for i in range(6)
+    }
     settings = datasource_settings(backend, tmp_path)
     return write_app(tmp_path / "app", models, datasources={"db": settings}), settings
 
 
 def _migrate(root: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "lbpy", "migrate", "--app", str(root), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "lbpy", "migrate", "--app", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @contextmanager

@@ -25,8 +25,12 @@ def test_a_database_that_goes_down_answers_503_and_the_app_recovers(
     assert client.post("/api/Things", json={"label": "before"}).status_code == 200
 
     proxy.stop()
-    for method, url, body in [("GET", "/api/Things", None), ("GET", "/api/Things/1", None),
-                              ("POST", "/api/Things", {"label": "lost"}), ("GET", "/api/Things/count", None)]:
+    for method, url, body in [
+        ("GET", "/api/Things", None),
+        ("GET", "/api/Things/1", None),
+        ("POST", "/api/Things", {"label": "lost"}),
+        ("GET", "/api/Things/count", None),
+    ]:
         response = client.request(method, url, json=body)
         assert response.status_code == 503, response.text
         error = response.json()["error"]

@@ -15,10 +15,10 @@ import struct
 import httpx
 import pytest
 from sql_support import (  # noqa: F401
-    execute,
     MYSQL_URL,
     POSTGRESQL_URL,
     datasource_settings,
+    execute,
     proxy_for,
     require,
     sql_session,
@@ -36,8 +36,11 @@ def _server_connections(backend: str, ports: set[int]) -> set:
         rows = execute(POSTGRESQL_URL, "SELECT pid, client_port FROM pg_stat_activity")[0]
         return {pid for pid, port in rows if port in ports}
     rows = execute(MYSQL_URL, "SELECT ID, HOST FROM information_schema.PROCESSLIST")[0]
-    return {ident for ident, host in rows if host and host.rpartition(":")[2].isdigit()
-            and int(host.rpartition(":")[2]) in ports}
+    return {
+        ident
+        for ident, host in rows
+        if host and host.rpartition(":")[2].isdigit() and int(host.rpartition(":")[2]) in ports
+    }
 
 
 def _burst(client, requests: int, concurrency: int) -> list[int]:
@@ -48,19 +51,23 @@ def _burst(client, requests: int, concurrency: int) -> list[int]:
         gate = asyncio.Semaphore(concurrency)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lbpy") as http:
+
             async def one(i: int) -> int:
                 async with gate:
                     kind = i % 5
                     if kind == 0:
                         response = await http.get(f"/api/Things/{i % 20 + 1}")
                     elif kind == 1:
-                        response = await http.get("/api/Things", params={
-                            "filter": json.dumps({"where": {"size": {"between": [i % 10, i % 10 + 5]}}})})
+                        response = await http.get(
+                            "/api/Things",
+                            params={"filter": json.dumps({"where": {"size": {"between": [i % 10, i % 10 + 5]}}})},
+                        )
                     elif kind == 2:
                         response = await http.get("/api/Things", params={"filter": json.dumps({"limit": 5})})
                     elif kind == 3:
-                        response = await http.get("/api/Things/count", params={
-                            "where": json.dumps({"size": {"gt": i % 20}})})
+                        response = await http.get(
+                            "/api/Things/count", params={"where": json.dumps({"size": {"gt": i % 20}})}
+                        )
                     else:
                         response = await http.post("/api/Things", json={"label": f"new {i}", "size": i % 20})
                     return response.status_code
@@ -71,8 +78,7 @@ def _burst(client, requests: int, concurrency: int) -> list[int]:
 
 
 @pytest.mark.parametrize("backend_name", ["postgresql", "mysql"])
-def test_a_warm_app_opens_no_connection_per_request(backend_name, make_client, tmp_path, proxy_for,
-                                                      sql_session):
+def test_a_warm_app_opens_no_connection_per_request(backend_name, make_client, tmp_path, proxy_for, sql_session):
     require(backend_name)
     proxy = proxy_for(backend_name)
     settings = datasource_settings(backend_name, tmp_path, pool={"max": 4, "min": 1})
@@ -125,8 +131,9 @@ def test_postgresql_on_this_machine_negotiates_no_tls_unless_asked(make_client, 
 
 
 @pytest.mark.parametrize("backend_name", ["postgresql", "mysql"])
-def test_a_request_that_finds_every_connection_busy_answers_503_in_time(backend_name, make_client, tmp_path,
-                                                                           sql_session):
+def test_a_request_that_finds_every_connection_busy_answers_503_in_time(
+    backend_name, make_client, tmp_path, sql_session
+):
     require(backend_name)
     settings = datasource_settings(backend_name, tmp_path, pool={"max": 1, "acquireTimeout": 0.3})
     client = make_client({"Thing": THING}, datasources={"db": settings})

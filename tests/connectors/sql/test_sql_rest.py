@@ -33,8 +33,15 @@ CUSTOMER["properties"]["secret"] = {"type": "string"}
 GADGET = {"idInjection": False, "properties": {"code": {"type": "string", "id": True}, "label": "string"}}
 
 PEOPLE = [
-    {"name": "Alice", "age": 30, "vip": True, "born": "1990-05-01", "tags": ["a", "b"],
-     "address": {"city": "Paris"}, "secret": "s1"},
+    {
+        "name": "Alice",
+        "age": 30,
+        "vip": True,
+        "born": "1990-05-01",
+        "tags": ["a", "b"],
+        "address": {"city": "Paris"},
+        "secret": "s1",
+    },
     {"name": "bob", "age": 25, "born": "1995-01-15T10:00:00Z", "tags": ["b"], "address": {"city": "London"}},
     {"name": "Carol", "age": None, "vip": True, "tags": [], "address": {"city": "paris"}},
     {"name": "dave", "born": "2000-12-31T23:59:59Z", "tags": ["a"]},
@@ -43,25 +50,51 @@ PEOPLE = [
 ]
 
 FIND_FILTERS = [
-    {"where": {"age": 30}}, {"where": {"age": {"neq": 30}}}, {"where": {"age": {"gt": 26}}},
-    {"where": {"age": {"between": [25, 35]}}}, {"where": {"name": {"inq": ["Alice", "bob"]}}},
-    {"where": {"name": {"nin": ["Alice"]}}}, {"where": {"name": {"like": "a"}}}, {"where": {"name": {"nlike": "a"}}},
-    {"where": {"name": {"ilike": "A%"}}}, {"where": {"name": {"nilike": "e"}}}, {"where": {"name": {"regexp": "^[a-c]"}}},
-    {"where": {"name": {"regexp": "/^[a-c]/i"}}}, {"where": {"age": None}}, {"where": {"age": {"neq": None}}},
-    {"where": {"tags": "a"}}, {"where": {"address.city": "Paris"}}, {"where": {"address.zip": {"gt": 10000}}},
-    {"where": {"born": {"gt": "1995-01-01"}}}, {"where": {"vip": True}},
+    {"where": {"age": 30}},
+    {"where": {"age": {"neq": 30}}},
+    {"where": {"age": {"gt": 26}}},
+    {"where": {"age": {"between": [25, 35]}}},
+    {"where": {"name": {"inq": ["Alice", "bob"]}}},
+    {"where": {"name": {"nin": ["Alice"]}}},
+    {"where": {"name": {"like": "a"}}},
+    {"where": {"name": {"nlike": "a"}}},
+    {"where": {"name": {"ilike": "A%"}}},
+    {"where": {"name": {"nilike": "e"}}},
+    {"where": {"name": {"regexp": "^[a-c]"}}},
+    {"where": {"name": {"regexp": "/^[a-c]/i"}}},
+    {"where": {"age": None}},
+    {"where": {"age": {"neq": None}}},
+    {"where": {"tags": "a"}},
+    {"where": {"address.city": "Paris"}},
+    {"where": {"address.zip": {"gt": 10000}}},
+    {"where": {"born": {"gt": "1995-01-01"}}},
+    {"where": {"vip": True}},
     {"where": {"or": [{"age": {"lt": 26}}, {"and": [{"vip": True}, {"age": {"gte": 30}}]}]}},
-    {"where": {"secret": "s1"}}, {"order": "age DESC"}, {"order": ["vip DESC", "name ASC"]}, {"order": "born"},
-    {"order": "address.city DESC"}, {"order": "secret"}, {"fields": ["name", "age"]}, {"fields": {"tags": False}},
-    {"fields": {"secret": True, "name": True}}, {"limit": 2}, {"limit": 2, "skip": 2}, {"offset": 5},
+    {"where": {"secret": "s1"}},
+    {"order": "age DESC"},
+    {"order": ["vip DESC", "name ASC"]},
+    {"order": "born"},
+    {"order": "address.city DESC"},
+    {"order": "secret"},
+    {"fields": ["name", "age"]},
+    {"fields": {"tags": False}},
+    {"fields": {"secret": True, "name": True}},
+    {"limit": 2},
+    {"limit": 2, "skip": 2},
+    {"offset": 5},
     {"where": {"age": {"gt": 1}}, "order": "age ASC", "limit": 2, "skip": 1, "fields": ["name"]},
 ]
 
 BRACKETS = [
-    "filter[where][age][gt]=26", "filter[where][name][inq][]=Alice&filter[where][name][inq][]=dave",
-    "filter[where][address.city]=Paris", "filter[order]=age%20DESC&filter[limit]=3", "filter[fields][name]=true",
-    "filter[where][or][0][age]=25&filter[where][or][1][name]=dave", "filter[where][born][lt]=1996-01-01",
-    "filter[where][vip]=false", "filter[skip]=4",
+    "filter[where][age][gt]=26",
+    "filter[where][name][inq][]=Alice&filter[where][name][inq][]=dave",
+    "filter[where][address.city]=Paris",
+    "filter[order]=age%20DESC&filter[limit]=3",
+    "filter[fields][name]=true",
+    "filter[where][or][0][age]=25&filter[where][or][1][name]=dave",
+    "filter[where][born][lt]=1996-01-01",
+    "filter[where][vip]=false",
+    "filter[skip]=4",
 ]
 
 
@@ -85,7 +118,12 @@ def scenario(client) -> list[tuple[str, Any]]:
         params = {"where": json.dumps(where)} if where else {}
         say(f"count {where}", client.get("/api/Customers/count", params=params))
     say("count brackets", client.get("/api/Customers/count?where[vip]=true"))
-    say("findOne", client.get("/api/Customers/findOne", params={"filter": json.dumps({"where": {"age": {"gt": 30}}, "order": "age DESC"})}))
+    say(
+        "findOne",
+        client.get(
+            "/api/Customers/findOne", params={"filter": json.dumps({"where": {"age": {"gt": 30}}, "order": "age DESC"})}
+        ),
+    )
     say("findOne none", client.get("/api/Customers/findOne", params={"filter": json.dumps({"where": {"age": 99}})}))
     say("findById", client.get("/api/Customers/1"))
     say("findById fields", client.get("/api/Customers/1", params={"filter": json.dumps({"fields": ["name"]})}))
@@ -107,19 +145,33 @@ def scenario(client) -> list[tuple[str, Any]]:
     say("replaceOrCreate POST", client.post("/api/Customers/replaceOrCreate", json={"id": 1, "name": "Alicia"}))
     say("upsert existing", client.patch("/api/Customers", json={"id": 6, "age": 36}))
     say("upsert new", client.patch("/api/Customers", json={"name": "Ivy", "age": 22}))
-    say("upsertWithWhere one", client.post(
-        "/api/Customers/upsertWithWhere", params={"where": json.dumps({"name": "Ivy"})}, json={"age": 23}))
-    say("upsertWithWhere none", client.post(
-        "/api/Customers/upsertWithWhere", params={"where": json.dumps({"name": "Jo"})}, json={"name": "Jo"}))
-    say("upsertWithWhere many", client.post(
-        "/api/Customers/upsertWithWhere", params={"where": json.dumps({"vip": True})}, json={"age": 1}))
-    say("update where", client.post(
-        "/api/Customers/update", params={"where": json.dumps({"age": {"gt": 30}})}, json={"vip": True}))
+    say(
+        "upsertWithWhere one",
+        client.post("/api/Customers/upsertWithWhere", params={"where": json.dumps({"name": "Ivy"})}, json={"age": 23}),
+    )
+    say(
+        "upsertWithWhere none",
+        client.post(
+            "/api/Customers/upsertWithWhere", params={"where": json.dumps({"name": "Jo"})}, json={"name": "Jo"}
+        ),
+    )
+    say(
+        "upsertWithWhere many",
+        client.post("/api/Customers/upsertWithWhere", params={"where": json.dumps({"vip": True})}, json={"age": 1}),
+    )
+    say(
+        "update where",
+        client.post("/api/Customers/update", params={"where": json.dumps({"age": {"gt": 30}})}, json={"vip": True}),
+    )
     say("update brackets", client.post("/api/Customers/update?where[name]=bob", json={"age": "27"}))
-    say("update nothing matches", client.post(
-        "/api/Customers/update", params={"where": json.dumps({"name": "zed"})}, json={"age": 1}))
-    say("update invalid", client.post(
-        "/api/Customers/update", params={"where": json.dumps({"name": "bob"})}, json={"age": "x"}))
+    say(
+        "update nothing matches",
+        client.post("/api/Customers/update", params={"where": json.dumps({"name": "zed"})}, json={"age": 1}),
+    )
+    say(
+        "update invalid",
+        client.post("/api/Customers/update", params={"where": json.dumps({"name": "bob"})}, json={"age": "x"}),
+    )
     say("create invalid", client.post("/api/Customers", json={"name": "", "age": "x"}))
     say("create strict", client.post("/api/Customers", json={"name": "K", "shoe": 42}))
     say("create with id", client.post("/api/Customers", json={"id": 1, "name": "dup"}))
@@ -150,9 +202,9 @@ MODELS = {"Customer": CUSTOMER, "Gadget": GADGET}
 
 @pytest.fixture(scope="module")
 def memory_answers(tmp_path_factory):
+    from conftest import write_app
     from starlette.testclient import TestClient
 
-    from conftest import write_app
     from lbpy import create_app
 
     root = write_app(tmp_path_factory.mktemp("memory"), MODELS)
@@ -175,9 +227,15 @@ def test_rest_answers_are_the_memory_connectors(backend_name, memory_answers, ma
 def test_the_autoupdate_setting_creates_tables_on_the_first_request(backend_name, make_client, tmp_path, sql_session):
     require(backend_name)
     settings = datasource_settings(backend_name, tmp_path, autoupdate=True)
-    models = {"Ledger": {"options": {"postgresql": {"table": f"ledger_{tmp_path.name[-8:].lower()}"},
-                                     "mysql": {"table": f"ledger_{tmp_path.name[-8:].lower()}"}},
-                         "properties": {"entry": "string"}}}
+    models = {
+        "Ledger": {
+            "options": {
+                "postgresql": {"table": f"ledger_{tmp_path.name[-8:].lower()}"},
+                "mysql": {"table": f"ledger_{tmp_path.name[-8:].lower()}"},
+            },
+            "properties": {"entry": "string"},
+        }
+    }
     client = make_client(models, datasources={"db": settings})
     created = client.post("/api/Ledgers", json={"entry": "first"})
     assert created.status_code == 200, created.text
@@ -188,9 +246,16 @@ def test_the_autoupdate_setting_creates_tables_on_the_first_request(backend_name
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_a_table_that_does_not_exist_says_to_migrate(backend_name, make_client, tmp_path, sql_session):
     require(backend_name)
-    models = {"Missing": {"options": {"postgresql": {"table": "never_created"}, "mysql": {"table": "never_created"},
-                                      "sqlite3": {"table": "never_created"}},
-                          "properties": {"x": "string"}}}
+    models = {
+        "Missing": {
+            "options": {
+                "postgresql": {"table": "never_created"},
+                "mysql": {"table": "never_created"},
+                "sqlite3": {"table": "never_created"},
+            },
+            "properties": {"x": "string"},
+        }
+    }
     client = make_client(models, datasources={"db": datasource_settings(backend_name, tmp_path)})
     response = client.get("/api/Missings")
     assert response.status_code == 500
@@ -202,8 +267,9 @@ def test_properties_a_model_does_not_declare_are_not_stored(backend_name, make_c
     """A deliberate difference, as in LoopBack's SQL connectors: a non-strict model's undeclared
     properties have no column to live in. The memory connector keeps them."""
     require(backend_name)
-    client = make_client({"Note": {"properties": {"title": "string"}}},
-                         datasources={"db": datasource_settings(backend_name, tmp_path)})
+    client = make_client(
+        {"Note": {"properties": {"title": "string"}}}, datasources={"db": datasource_settings(backend_name, tmp_path)}
+    )
     client.portal.call(client.app.datasources["db"].automigrate)
     created = client.post("/api/Notes", json={"title": "t", "extra": 1})
     assert created.status_code == 200

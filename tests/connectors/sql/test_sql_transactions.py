@@ -21,8 +21,15 @@ LEDGER = {"properties": {"label": {"type": "string"}, "amount": "number"}}
 @pytest.fixture(params=BACKENDS)
 def ledger(request, tmp_path, portal, sql_session):
     require(request.param)
-    models = {"Entry": {**LEDGER, "options": {db: {"table": f"entry_{tmp_path.name[-8:].lower().replace('-', '_')}"}
-                                              for db in ("postgresql", "mysql", "sqlite3")}}}
+    models = {
+        "Entry": {
+            **LEDGER,
+            "options": {
+                db: {"table": f"entry_{tmp_path.name[-8:].lower().replace('-', '_')}"}
+                for db in ("postgresql", "mysql", "sqlite3")
+            },
+        }
+    }
     app = boot(tmp_path / "app", models, datasource_settings(request.param, tmp_path))
     portal.call(app.start)
     portal.call(app.datasources["db"].automigrate)
@@ -44,20 +51,24 @@ def test_an_operation_of_several_statements_is_all_or_nothing(ledger, portal):
         portal.call(lambda: connector._run(two_inserts_then_a_failure, write=True))
     assert portal.call(app.models["Entry"].count) == 0
 
-    portal.call(lambda: connector._run(lambda conn: conn.execute(table.insert(), [{"label": "c", "amount": 3}]),
-                                       write=True))
+    portal.call(
+        lambda: connector._run(lambda conn: conn.execute(table.insert(), [{"label": "c", "amount": 3}]), write=True)
+    )
     assert portal.call(app.models["Entry"].count) == 1
 
 
 def test_sqlite_waits_for_another_writer_instead_of_failing(tmp_path):
+    from conftest import write_app
     from starlette.testclient import TestClient
 
-    from conftest import write_app
     from lbpy import create_app
 
     database = tmp_path / "shared.sqlite3"
-    root = write_app(tmp_path / "app", {"Entry": LEDGER}, datasources={"db": {
-        "name": "db", "connector": "sqlite", "file": str(database), "autoupdate": True}})
+    root = write_app(
+        tmp_path / "app",
+        {"Entry": LEDGER},
+        datasources={"db": {"name": "db", "connector": "sqlite", "file": str(database), "autoupdate": True}},
+    )
     with TestClient(create_app(root)) as client:
         assert client.post("/api/Entries", json={"label": "first", "amount": 1}).status_code == 200
         other = sqlite3.connect(database, isolation_level=None)
@@ -91,8 +102,12 @@ def test_a_long_sqlite_read_moves_off_the_calling_thread_and_answers_the_same(tm
     portal.call(app.datasources["db"].automigrate)
     connector = app.datasources["db"].connector
     table = connector.table_map("Entry").table
-    portal.call(lambda: connector._run(lambda conn: conn.execute(
-        table.insert(), [{"label": f"e{i}", "amount": i % 97} for i in range(3000)]), write=True))
+    portal.call(
+        lambda: connector._run(
+            lambda conn: conn.execute(table.insert(), [{"label": f"e{i}", "amount": i % 97} for i in range(3000)]),
+            write=True,
+        )
+    )
     flt = {"where": {"label": {"regexp": "7$"}, "amount": {"gt": 40}}, "order": "amount DESC", "limit": 5}
     quick = [e.to_dict() for e in portal.call(app.models["Entry"].find, flt)]
     calls = []
@@ -107,20 +122,24 @@ def test_a_long_sqlite_read_moves_off_the_calling_thread_and_answers_the_same(tm
     slow = [e.to_dict() for e in portal.call(app.models["Entry"].find, flt)]
     assert calls, "the read should have moved to a worker thread"
     assert slow == quick and len(quick) == 5
-    assert portal.call(app.models["Entry"].count, {"amount": {"gt": 40}}) == sum(
-        1 for i in range(3000) if i % 97 > 40)
+    assert portal.call(app.models["Entry"].count, {"amount": {"gt": 40}}) == sum(1 for i in range(3000) if i % 97 > 40)
     portal.call(app.stop)
 
 
 def test_filters_over_http_answer_the_same_inline_and_in_worker_threads(tmp_path, monkeypatch):
+    from conftest import write_app
     from starlette.testclient import TestClient
 
-    from conftest import write_app
     from lbpy import create_app
     from lbpy._connectors.sql import _engine
 
-    root = write_app(tmp_path / "app", {"Entry": LEDGER}, datasources={"db": {
-        "name": "db", "connector": "sqlite", "file": str(tmp_path / "db.sqlite3"), "autoupdate": True}})
+    root = write_app(
+        tmp_path / "app",
+        {"Entry": LEDGER},
+        datasources={
+            "db": {"name": "db", "connector": "sqlite", "file": str(tmp_path / "db.sqlite3"), "autoupdate": True}
+        },
+    )
     filters = [{"where": {"amount": {"between": [3, 7]}}, "order": "label DESC"}, {"where": {"label": {"like": "1"}}}]
     with TestClient(create_app(root)) as client:
         for i in range(40):

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
-
 from conftest import write_app
+from sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("stops the server with SIGINT", allow_module_level=True)
@@ -43,7 +42,10 @@ class Served:
         self.port = _free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lbpy", "start", "--app", str(app), "--port", str(self.port), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         self.output: list[str] = []
         lines: queue.Queue = queue.Queue()
@@ -80,15 +82,21 @@ class Served:
 def test_two_workers_share_one_store(backend_name, tmp_path, sql_session):
     require(backend_name)
     table = f"tally_{tmp_path.name[-8:].lower().replace('-', '_')}"
-    models = {"Tally": {"options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
-                        "properties": {"label": "string", "hits": "number"}}}
+    models = {
+        "Tally": {
+            "options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
+            "properties": {"label": "string", "hits": "number"},
+        }
+    }
     settings = datasource_settings(backend_name, tmp_path, autoupdate=True)
     root = write_app(tmp_path / "app", models, datasources={"db": settings})
-    subprocess.run([sys.executable, "-m", "lbpy", "migrate", "--app", str(root)], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "lbpy", "migrate", "--app", str(root)], check=True, capture_output=True, timeout=60
+    )
     server = Served(root, "--workers", "2")
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
+
             def create(i: int) -> httpx.Response:
                 return http.post("/api/Tallies", json={"label": f"t{i}", "hits": 0})
 
@@ -110,9 +118,7 @@ def test_two_workers_share_one_store(backend_name, tmp_path, sql_session):
             assert all(r.status_code == 200 for r in changed), [r.text for r in changed if r.status_code != 200]
             listed = http.get("/api/Tallies", params={"filter": '{"order": "id"}'}).json()
             assert len(listed) == 60
-            assert {row["id"]: row.get("hits") for row in listed} == {
-                id: (i if i else 0) for i, id in enumerate(ids)
-            }
+            assert {row["id"]: row.get("hits") for row in listed} == {id: (i if i else 0) for i, id in enumerate(ids)}
             assert http.get(f"/api/Tallies/{target}").json()["label"] == "t0"
             assert http.get("/api/Tallies/count", params={"where": '{"hits": {"gte": 30}}'}).json() == {"count": 30}
     finally:
@@ -127,10 +133,15 @@ def test_two_workers_create_missing_tables_together(backend_name, tmp_path, sql_
     """With "autoupdate", both workers find the table missing on their first request at once."""
     require(backend_name)
     table = f"fresh_{tmp_path.name[-8:].lower().replace('-', '_')}"
-    models = {"Fresh": {"options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
-                        "properties": {"label": "string"}}}
-    root = write_app(tmp_path / "app", models,
-                     datasources={"db": datasource_settings(backend_name, tmp_path, autoupdate=True)})
+    models = {
+        "Fresh": {
+            "options": {db: {"table": table} for db in ("postgresql", "mysql", "sqlite3")},
+            "properties": {"label": "string"},
+        }
+    }
+    root = write_app(
+        tmp_path / "app", models, datasources={"db": datasource_settings(backend_name, tmp_path, autoupdate=True)}
+    )
     server = Served(root, "--workers", "2")
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http, ThreadPoolExecutor(8) as pool:
@@ -139,5 +150,8 @@ def test_two_workers_create_missing_tables_together(backend_name, tmp_path, sql_
             assert http.get("/api/Freshes/count").json() == {"count": 24}
     finally:
         server.stop()
-    subprocess.run([sys.executable, "-m", "lbpy", "migrate", "--app", str(root), "--drop", "--yes"], capture_output=True,
-                   timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "lbpy", "migrate", "--app", str(root), "--drop", "--yes"],
+        capture_output=True,
+        timeout=60,
+    )

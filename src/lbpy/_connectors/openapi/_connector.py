@@ -27,9 +27,14 @@ from ._spec import Operation, Spec, load_spec
 
 #: lbpy's CRUD calls and the routes LoopBack publishes for them, under the model's resource
 CRUD_ROUTES = {
-    "find": ("GET", ""), "create": ("POST", ""), "findById": ("GET", "/{id}"),
-    "patch": ("PATCH", "/{id}"), "replace": ("PUT", "/{id}"), "deleteById": ("DELETE", "/{id}"),
-    "count": ("GET", "/count"), "updateAll": ("POST", "/update"),
+    "find": ("GET", ""),
+    "create": ("POST", ""),
+    "findById": ("GET", "/{id}"),
+    "patch": ("PATCH", "/{id}"),
+    "replace": ("PUT", "/{id}"),
+    "deleteById": ("DELETE", "/{id}"),
+    "count": ("GET", "/count"),
+    "updateAll": ("POST", "/update"),
 }
 
 
@@ -62,9 +67,13 @@ class OpenApiConnector(HttpCrudConnector):
     @property
     def spec(self) -> Spec:
         if self._spec is None:
-            spec = load_spec(self.settings.get("spec") or self.settings.get("url"), app_dir=self.app_dir,
-                             where=self._where, settings=self.settings,
-                             validate=_validate_document if self.settings.get("validate") else None)
+            spec = load_spec(
+                self.settings.get("spec") or self.settings.get("url"),
+                app_dir=self.app_dir,
+                where=self._where,
+                settings=self.settings,
+                validate=_validate_document if self.settings.get("validate") else None,
+            )
             self._spec = spec
             self._by_name = {op.name: op for op in spec.operations}
             for op in spec.operations:
@@ -113,8 +122,10 @@ class OpenApiConnector(HttpCrudConnector):
         for name, credentials in given.items():
             scheme = schemes.get(name)
             if scheme is None:
-                raise BootError(f'{self._where}: authorizations.{name}: the spec has no security scheme '
-                                f'"{name}" (it has: {", ".join(schemes) or "none"})')
+                raise BootError(
+                    f"{self._where}: authorizations.{name}: the spec has no security scheme "
+                    f'"{name}" (it has: {", ".join(schemes) or "none"})'
+                )
             auths[name] = _scheme_auth(scheme, credentials, secrets, f"{self._where}: authorizations.{name}")
         return auths
 
@@ -146,13 +157,25 @@ class OpenApiConnector(HttpCrudConnector):
             source = {"path": "path", "query": "query", "header": "header", "formData": "form"}.get(param.location)
             if source is None:
                 continue
-            accepts.append({"arg": param.name, "type": "object" if param.json else remote_type(param.schema),
-                            "required": param.required, "description": param.description,
-                            "http": {"source": source}})
+            accepts.append(
+                {
+                    "arg": param.name,
+                    "type": "object" if param.json else remote_type(param.schema),
+                    "required": param.required,
+                    "description": param.description,
+                    "http": {"source": source},
+                }
+            )
         if op.body is not None:
-            accepts.append({"arg": op.body.name, "type": remote_type(op.body.schema) if op.body.schema and
-                            op.body.schema.get("type") else "object", "required": op.body.required,
-                            "description": op.body.description, "http": {"source": "body"}})
+            accepts.append(
+                {
+                    "arg": op.body.name,
+                    "type": remote_type(op.body.schema) if op.body.schema and op.body.schema.get("type") else "object",
+                    "required": op.body.required,
+                    "description": op.body.description,
+                    "http": {"source": "body"},
+                }
+            )
         path = op.path
         for param in op.params:
             if param.location == "path":
@@ -170,19 +193,37 @@ class OpenApiConnector(HttpCrudConnector):
         _, body = await self.invoke(self._by_name[name], args)
         return body
 
-    async def invoke(self, operation: Operation, args: Mapping[str, Any], *, partial: bool = False,
-                     allow: tuple[int, ...] = (), model: str | None = None) -> tuple[int, Any]:
+    async def invoke(
+        self,
+        operation: Operation,
+        args: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        allow: tuple[int, ...] = (),
+        model: str | None = None,
+    ) -> tuple[int, Any]:
         """Validate, send, and answer (status, decoded body)."""
         status, body, _ = await self.exchange(operation, args, partial=partial, allow=allow, model=model)
         return status, body
 
-    async def exchange(self, operation: Operation, args: Mapping[str, Any], *, partial: bool = False,
-                       allow: tuple[int, ...] = (), model: str | None = None) -> tuple[int, Any, httpx.Headers]:
+    async def exchange(
+        self,
+        operation: Operation,
+        args: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        allow: tuple[int, ...] = (),
+        model: str | None = None,
+    ) -> tuple[int, Any, httpx.Headers]:
         """Validate, send, and answer (status, decoded body, headers)."""
         http = self.http
         request = prepare(operation, args, self.validators, partial=partial)
-        kwargs: dict[str, Any] = {"params": request["params"], "headers": request["headers"],
-                                  "allow": allow, "model": model}
+        kwargs: dict[str, Any] = {
+            "params": request["params"],
+            "headers": request["headers"],
+            "allow": allow,
+            "model": model,
+        }
         for key in ("json", "data", "content"):
             if key in request:
                 kwargs[key] = request[key]
@@ -205,8 +246,9 @@ class OpenApiConnector(HttpCrudConnector):
             self.spec  # noqa: B018
             found = self._by_name.get(chosen)
             if found is None:
-                raise BootError(f'{spec.source}: openapi.operations.{call} names "{chosen}", which '
-                                "the spec does not have")
+                raise BootError(
+                    f'{spec.source}: openapi.operations.{call} names "{chosen}", which the spec does not have'
+                )
             return found
         resource = spec.settings.get("resourceName") or spec.options.get("resourceName") or spec.plural
         method, suffix = CRUD_ROUTES[call]
@@ -227,9 +269,11 @@ class OpenApiConnector(HttpCrudConnector):
         found = {call: self._crud_operation(model, call) for call in CRUD_ROUTES}
         missing = [c for c in ("find", "create") if found[c] is None]
         if missing:
-            raise BootError(f'{self._where}: the spec has no {" and ".join(missing)} operation for '
-                            f"{model} (looked for /{self.models[model].plural}); name them in the model's "
-                            '"openapi": {"operations": {"find": "<operationId>", ...}}')
+            raise BootError(
+                f"{self._where}: the spec has no {' and '.join(missing)} operation for "
+                f"{model} (looked for /{self.models[model].plural}); name them in the model's "
+                '"openapi": {"operations": {"find": "<operationId>", ...}}'
+            )
         return OpenApiResource(self, model, found)
 
     async def disconnect(self) -> None:
@@ -255,9 +299,12 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
         return text
 
     if kind == "apiKey":
-        return ApiKeyAuth(str(scheme.get("name") or "api_key"), secret(value("value", "key", "apiKey")),
-                          str(scheme.get("in") or "header"))
-    if kind == "basic" or kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+        return ApiKeyAuth(
+            str(scheme.get("name") or "api_key"),
+            secret(value("value", "key", "apiKey")),
+            str(scheme.get("in") or "header"),
+        )
+    if kind == "basic" or (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic"):
         if not isinstance(credentials, Mapping):
             raise BootError(f"{where} needs username and password")
         return httpx.BasicAuth(value("username", "user"), secret(value("password", "pass")))
@@ -268,13 +315,20 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
             return BearerAuth(secret(str(credentials["token"].get("access_token"))))
         if isinstance(credentials, Mapping) and ("clientId" in credentials or "client_id" in credentials):
             flows = scheme.get("flows") or {}
-            token_url = credentials.get("tokenUrl") or (flows.get("clientCredentials") or {}).get(
-                "tokenUrl") or scheme.get("tokenUrl")
+            token_url = (
+                credentials.get("tokenUrl")
+                or (flows.get("clientCredentials") or {}).get("tokenUrl")
+                or scheme.get("tokenUrl")
+            )
             if not token_url:
                 raise BootError(f"{where}: the scheme has no client-credentials tokenUrl; give tokenUrl")
             return OAuth2ClientCredentials(
-                str(token_url), value("clientId", "client_id"), secret(value("clientSecret", "client_secret")),
-                scope=" ".join(credentials.get("scopes") or []) or credentials.get("scope"), secrets=secrets)
+                str(token_url),
+                value("clientId", "client_id"),
+                secret(value("clientSecret", "client_secret")),
+                scope=" ".join(credentials.get("scopes") or []) or credentials.get("scope"),
+                secrets=secrets,
+            )
         return BearerAuth(secret(value("accessToken", "token")))
     raise BootError(f'{where}: security scheme type "{kind}" is not supported')
 
@@ -310,10 +364,12 @@ class OpenApiResource(Resource):
         http = self.connector.http
         if http.settings.paging.enabled:
             rows: list[dict] = []
-            request = prepare(op, {"filter": query["filter"]} if takes_filter and "filter" in query else {},
-                              self.connector.validators)
-            async for page in http.pages(request["url"], params=request["params"], model=self.model,
-                                         auth=self.connector.auth_for(op)):
+            request = prepare(
+                op, {"filter": query["filter"]} if takes_filter and "filter" in query else {}, self.connector.validators
+            )
+            async for page in http.pages(
+                request["url"], params=request["params"], model=self.model, auth=self.connector.auth_for(op)
+            ):
                 rows.extend(page)
             return rows
         if not takes_filter:
@@ -347,10 +403,10 @@ class OpenApiResource(Resource):
     async def _write(self, call: str, id: Any, data: dict, partial: bool) -> dict | None:
         op = self.ops[call]
         if op is None:
-            raise BootError(f'{self.connector._where}: the spec has no {call} operation for {self.model}')
+            raise BootError(f"{self.connector._where}: the spec has no {call} operation for {self.model}")
         status, body = await self.connector.invoke(
-            op, {**self._id_args(op, id), **self._body_args(op, data)}, partial=partial, allow=(404,),
-            model=self.model)
+            op, {**self._id_args(op, id), **self._body_args(op, data)}, partial=partial, allow=(404,), model=self.model
+        )
         if status == 404:
             return None
         return body if body is not None else {}
@@ -367,7 +423,7 @@ class OpenApiResource(Resource):
     async def delete(self, id: Any) -> int:
         op = self.ops["deleteById"]
         if op is None:
-            raise BootError(f'{self.connector._where}: the spec has no delete operation for {self.model}')
+            raise BootError(f"{self.connector._where}: the spec has no delete operation for {self.model}")
         status, body = await self.connector.invoke(op, self._id_args(op, id), allow=(404,), model=self.model)
         if status == 404:
             return 0

@@ -40,7 +40,8 @@ class Validators:
         validator = self._cache.get(pointer)
         if validator is None:
             validator = self._cache[pointer] = self._class(
-                {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registry, format_checker=self._formats)
+                {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registry, format_checker=self._formats
+            )
         found = []
         for error in validator.iter_errors(value):
             if partial and error.validator == "required" and not error.absolute_path:
@@ -55,8 +56,9 @@ def wire_value(param: Param, value: Any) -> Any:
     ``json`` parameter or an object where text is expected, text where the schema says string,
     a number or a boolean read from text where it says so."""
     kind = (param.schema or {}).get("type")
-    if param.json or isinstance(value, (dict, list)) and (kind == "string" or kind is None and
-                                                        param.location != "query"):
+    if param.json or (
+        isinstance(value, (dict, list)) and (kind == "string" or (kind is None and param.location != "query"))
+    ):
         return value if isinstance(value, str) else orjson.dumps(json_value(value)).decode()
     if kind == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -72,8 +74,9 @@ def wire_value(param: Param, value: Any) -> Any:
     return json_value(value)
 
 
-def prepare(operation: Operation, args: Mapping[str, Any], validators: Validators | None, *,
-            partial: bool = False) -> dict[str, Any]:
+def prepare(
+    operation: Operation, args: Mapping[str, Any], validators: Validators | None, *, partial: bool = False
+) -> dict[str, Any]:
     """The request for ``operation`` with ``args`` (name -> value; None is "not given"):
     method, url, params, headers, and json or data. A 400 names every argument that does not
     match its schema, and nothing is sent."""
@@ -115,8 +118,10 @@ def prepare(operation: Operation, args: Mapping[str, Any], validators: Validator
         else:
             body = json_value(body)
             if validators is not None and body_param.schema_pointer is not None:
-                problems += [f"`{body_param.name}` {e}" for e in validators.errors(
-                    body_param.schema_pointer, _without_nulls(body), partial=partial)]
+                problems += [
+                    f"`{body_param.name}` {e}"
+                    for e in validators.errors(body_param.schema_pointer, _without_nulls(body), partial=partial)
+                ]
             if "json" in operation.body_type:
                 request["json"] = body
             elif isinstance(body, Mapping):
@@ -129,8 +134,12 @@ def prepare(operation: Operation, args: Mapping[str, Any], validators: Validator
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
     if problems:
-        raise BadRequestError(f"{operation.name}: " + "; ".join(problems[:5]) + (
-            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""), code="INVALID_PARAMETER")
+        raise BadRequestError(
+            f"{operation.name}: "
+            + "; ".join(problems[:5])
+            + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""),
+            code="INVALID_PARAMETER",
+        )
     request["url"] = path
     return request
 
@@ -158,5 +167,11 @@ def remote_type(schema: Mapping | None) -> Any:
     kind = (schema or {}).get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
-    return {"integer": "number", "number": "number", "boolean": "boolean", "string": "string",
-            "array": "array", "object": "object"}.get(kind, "any")
+    return {
+        "integer": "number",
+        "number": "number",
+        "boolean": "boolean",
+        "string": "string",
+        "array": "array",
+        "object": "object",
+    }.get(kind, "any")

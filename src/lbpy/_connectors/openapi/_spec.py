@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -67,13 +67,15 @@ class Spec:
         elif str(document.get("swagger")) == "2.0":
             self.version = 2
         else:
-            raise BootError(f'{source} is not an OpenAPI document: it has neither "openapi": "3.x" '
-                            'nor "swagger": "2.0"')
+            raise BootError(
+                f'{source} is not an OpenAPI document: it has neither "openapi": "3.x" nor "swagger": "2.0"'
+            )
         try:
             self.operations: list[Operation] = self._read_operations()
         except (AttributeError, TypeError, ValueError) as exc:
-            raise BootError(f"{source}: the document is malformed ({type(exc).__name__}: {exc}); "
-                            'check it with "validate": true') from None
+            raise BootError(
+                f'{source}: the document is malformed ({type(exc).__name__}: {exc}); check it with "validate": true'
+            ) from None
 
     # -- references -----------------------------------------------------------------------
 
@@ -82,8 +84,10 @@ class Spec:
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if not ref.startswith("#"):
-                raise BootError(f'{self.source}: the reference "{ref}" points to another document; '
-                                "lbpy reads one document (bundle it first)")
+                raise BootError(
+                    f'{self.source}: the reference "{ref}" points to another document; '
+                    "lbpy reads one document (bundle it first)"
+                )
             pointer = ref[1:]
             node = self.at(pointer)
             depth += 1
@@ -133,8 +137,11 @@ class Spec:
 
     def security_schemes(self) -> dict[str, dict]:
         doc = self.document
-        raw = (doc.get("components") or {}).get("securitySchemes") if self.version != 2 else doc.get(
-            "securityDefinitions")
+        raw = (
+            (doc.get("components") or {}).get("securitySchemes")
+            if self.version != 2
+            else doc.get("securityDefinitions")
+        )
         schemes = {}
         for name, scheme in (raw or {}).items():
             resolved, _ = self.resolve(scheme, "")
@@ -148,8 +155,11 @@ class Spec:
             raw, base = self.document.get("definitions") or {}, "/definitions/"
         else:
             raw, base = (self.document.get("components") or {}).get("schemas") or {}, "/components/schemas/"
-        return {name: (schema, base + name.replace("~", "~0").replace("/", "~1"))
-                for name, schema in raw.items() if isinstance(schema, Mapping)}
+        return {
+            name: (schema, base + name.replace("~", "~0").replace("/", "~1"))
+            for name, schema in raw.items()
+            if isinstance(schema, Mapping)
+        }
 
     def _read_operations(self) -> list[Operation]:
         operations: list[Operation] = []
@@ -167,14 +177,19 @@ class Spec:
                     continue
                 pointer = f"{item_pointer}/{method}"
                 operation = Operation(
-                    method=method.upper(), path=str(path), operation_id=op.get("operationId"),
+                    method=method.upper(),
+                    path=str(path),
+                    operation_id=op.get("operationId"),
                     name=unique_name(op, method, str(path), used),
-                    security=op.get("security", root_security), summary=str(op.get("summary") or ""),
+                    security=op.get("security", root_security),
+                    summary=str(op.get("summary") or ""),
                     tags=[str(t) for t in op.get("tags") or []],
                 )
                 params: dict[tuple[str, str], Param] = {}
-                for base, raw_list in ((f"{item_pointer}/parameters", shared),
-                                       (f"{pointer}/parameters", op.get("parameters") or [])):
+                for base, raw_list in (
+                    (f"{item_pointer}/parameters", shared),
+                    (f"{pointer}/parameters", op.get("parameters") or []),
+                ):
                     for index, raw in enumerate(raw_list):
                         param = self._param(raw, f"{base}/{index}")
                         if param is not None:
@@ -187,7 +202,9 @@ class Spec:
                 if self.version == 2 and any(p.location == "formData" for p in operation.params):
                     operation.body_type = "application/x-www-form-urlencoded"
                 if self.version != 2 and op.get("requestBody") is not None:
-                    operation.body, operation.body_type = self._request_body(op["requestBody"], f"{pointer}/requestBody")
+                    operation.body, operation.body_type = self._request_body(
+                        op["requestBody"], f"{pointer}/requestBody"
+                    )
                 operation.returns = self._returns(op, pointer)
                 operations.append(operation)
         return operations
@@ -209,16 +226,40 @@ class Spec:
                 schema, schema_pointer = self.resolve(content["schema"], f"{pointer}/content/{key}/schema")
         elif self.version == 2 and location != "body":
             # Swagger 2 puts the schema keywords on the parameter itself
-            schema = {k: v for k, v in param.items() if k in (
-                "type", "format", "items", "enum", "minimum", "maximum", "pattern", "minLength",
-                "maxLength", "default", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems")}
+            schema = {
+                k: v
+                for k, v in param.items()
+                if k
+                in (
+                    "type",
+                    "format",
+                    "items",
+                    "enum",
+                    "minimum",
+                    "maximum",
+                    "pattern",
+                    "minLength",
+                    "maxLength",
+                    "default",
+                    "exclusiveMinimum",
+                    "exclusiveMaximum",
+                    "minItems",
+                    "maxItems",
+                )
+            }
             schema_pointer = pointer if schema else None
             is_json = str(param.get("format") or "").upper() == "JSON"
             if is_json:
                 schema, schema_pointer = None, None  # a JSON text of any shape
-        return Param(name=param["name"], location=location, required=bool(param.get("required")),
-                     schema_pointer=schema_pointer, schema=schema if isinstance(schema, Mapping) else None,
-                     json=is_json, description=str(param.get("description") or ""))
+        return Param(
+            name=param["name"],
+            location=location,
+            required=bool(param.get("required")),
+            schema_pointer=schema_pointer,
+            schema=schema if isinstance(schema, Mapping) else None,
+            json=is_json,
+            description=str(param.get("description") or ""),
+        )
 
     def _request_body(self, raw: Any, pointer: str) -> tuple[Param | None, str]:
         body, pointer = self.resolve(raw, pointer)
@@ -232,21 +273,35 @@ class Spec:
             key = media.replace("~", "~0").replace("/", "~1")
             schema, schema_pointer = self.resolve(media_object["schema"], f"{pointer}/content/{key}/schema")
         name = str(body.get("x-name") or "body")
-        return Param(name=name, location="body", required=bool(body.get("required")),
-                     schema_pointer=schema_pointer, schema=schema if isinstance(schema, Mapping) else None,
-                     description=str(body.get("description") or "")), media
+        return Param(
+            name=name,
+            location="body",
+            required=bool(body.get("required")),
+            schema_pointer=schema_pointer,
+            schema=schema if isinstance(schema, Mapping) else None,
+            description=str(body.get("description") or ""),
+        ), media
 
     def _returns(self, op: Mapping, pointer: str) -> dict | None:
         responses = op.get("responses")
-        for status, response in (responses.items() if isinstance(responses, Mapping) else ()):
+        for status, response in responses.items() if isinstance(responses, Mapping) else ():
             if not str(status).startswith("2"):
                 continue
             response, _ = self.resolve(response, pointer)
             if not isinstance(response, Mapping):
                 return None
-            schema = response.get("schema") if self.version == 2 else next(
-                (c.get("schema") for m, c in (response.get("content") or {}).items()
-                 if "json" in m and isinstance(c, Mapping)), None)
+            schema = (
+                response.get("schema")
+                if self.version == 2
+                else next(
+                    (
+                        c.get("schema")
+                        for m, c in (response.get("content") or {}).items()
+                        if "json" in m and isinstance(c, Mapping)
+                    ),
+                    None,
+                )
+            )
             return schema if isinstance(schema, Mapping) else None
         return None
 
@@ -283,8 +338,14 @@ def unique_name(op: Mapping, method: str, path: str, used: set[str]) -> str:
     return name
 
 
-def load_spec(spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any],
-              validate: Callable[[dict, str], None] | None = None) -> Spec:
+def load_spec(
+    spec: Any,
+    *,
+    app_dir: Path | None,
+    where: str,
+    settings: Mapping[str, Any],
+    validate: Callable[[dict, str], None] | None = None,
+) -> Spec:
     """The document a datasource's ``spec`` setting names: a dict, a file, or an http(s) URL;
     ``validate(document, source)``, when given, checks it before it is read."""
     document, source, url = _document(spec, app_dir=app_dir, where=where, settings=settings)
@@ -293,13 +354,16 @@ def load_spec(spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[
     return Spec(document, source=source, url=url)
 
 
-def _document(spec: Any, *, app_dir: Path | None, where: str,
-              settings: Mapping[str, Any]) -> tuple[dict, str, str | None]:
+def _document(
+    spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any]
+) -> tuple[dict, str, str | None]:
     if isinstance(spec, Mapping):
         return dict(spec), f"{where}: spec", None
     if not isinstance(spec, str) or not spec.strip():
-        raise BootError(f'{where}: "spec" must name an OpenAPI document: a file such as '
-                        '"petstore.json" or a URL such as "https://api.example.com/openapi.json"')
+        raise BootError(
+            f'{where}: "spec" must name an OpenAPI document: a file such as '
+            '"petstore.json" or a URL such as "https://api.example.com/openapi.json"'
+        )
     if spec.startswith(("http://", "https://")):
         return _fetch(spec, where, settings), f"{where}: spec {_shown(spec)}", spec
     path = Path(spec)

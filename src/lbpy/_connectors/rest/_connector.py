@@ -55,17 +55,22 @@ class Function:
             if source == "path":
                 path += f"/:{param}"
             kind = variable.type if variable is not None else "any"
-            accepts.append({
-                "arg": param, "type": "object" if source == "body" and kind == "string" else kind,
-                "required": bool(variable and variable.required and param not in self.defaults),
-                "http": {"source": source},
-            })
+            accepts.append(
+                {
+                    "arg": param,
+                    "type": "object" if source == "body" and kind == "string" else kind,
+                    "required": bool(variable and variable.required and param not in self.defaults),
+                    "http": {"source": source},
+                }
+            )
         verb = self.template.method.lower()
         return {
             "accepts": accepts,
             "returns": {"arg": "data", "type": "any", "root": True},
-            "http": {"verb": verb if verb in ("get", "post", "put", "patch", "delete", "head") else "post",
-                     "path": path},
+            "http": {
+                "verb": verb if verb in ("get", "post", "put", "patch", "delete", "head") else "post",
+                "path": path,
+            },
             "description": f"Calls the remote API: {self.template.shown}",
         }
 
@@ -74,11 +79,19 @@ class RestConnector(HttpCrudConnector):
     name = "rest"
     settings_schema = (
         Setting("baseURL", required=True, description="the API's base URL, e.g. https://api.example.com/v1"),
-        Setting("crud", type="boolean", default=True,
-                description="map find, create, update and delete to the resource's REST routes"),
-        Setting("filters", default="loopback", choices=("loopback", "none"),
-                description="loopback: the API takes LoopBack's ?filter=; none: lbpy filters what it lists",
-                when={"crud": (True,)}),
+        Setting(
+            "crud",
+            type="boolean",
+            default=True,
+            description="map find, create, update and delete to the resource's REST routes",
+        ),
+        Setting(
+            "filters",
+            default="loopback",
+            choices=("loopback", "none"),
+            description="loopback: the API takes LoopBack's ?filter=; none: lbpy filters what it lists",
+            when={"crud": (True,)},
+        ),
         *HTTP_SETTINGS,
     )
 
@@ -90,8 +103,7 @@ class RestConnector(HttpCrudConnector):
         if operations is not None and not isinstance(operations, list):
             raise BootError(f'{where}: "operations" must be a list of {{"template": ..., "functions": ...}}')
         self.crud = bool(self.settings.get("crud")) or not operations
-        self.http = HttpClient(http_settings(self.settings, name=name, where=where,
-                                             require_base_url=self.crud))
+        self.http = HttpClient(http_settings(self.settings, name=name, where=where, require_base_url=self.crud))
         self.functions: dict[str, Function] = {}
         for index, operation in enumerate(operations or []):
             self._add_operation(operation, f"{where}: operations[{index}]")
@@ -109,19 +121,21 @@ class RestConnector(HttpCrudConnector):
             if fn_name in self.functions:
                 raise BootError(f'{where}: two operations define the function "{fn_name}"')
             if not isinstance(raw_params, list):
-                raise BootError(f'{where}: functions.{fn_name} must be a list of parameter names')
+                raise BootError(f"{where}: functions.{fn_name} must be a list of parameter names")
             params, sources, defaults = [], {}, {}
             for raw in raw_params:
                 if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
                     param, source = raw["name"], raw.get("source")
                     if source is not None and source not in _SOURCE_NAMES:
-                        raise BootError(f'{where}: functions.{fn_name}: source "{source}" is not one of '
-                                        f'{", ".join(_SOURCE_NAMES)}')
+                        raise BootError(
+                            f'{where}: functions.{fn_name}: source "{source}" is not one of {", ".join(_SOURCE_NAMES)}'
+                        )
                 elif isinstance(raw, str):
                     param, source = raw, None
                 else:
-                    raise BootError(f"{where}: functions.{fn_name}: a parameter is a name or "
-                                    '{"name": ..., "source": ...}')
+                    raise BootError(
+                        f'{where}: functions.{fn_name}: a parameter is a name or {{"name": ..., "source": ...}}'
+                    )
                 param, eq, default = param.partition("=")
                 param = param.strip()
                 if eq:
@@ -135,12 +149,17 @@ class RestConnector(HttpCrudConnector):
 
     def resource(self, model: str) -> Resource:
         if not self.crud:
-            raise BootError(f'datasource "{self.http.name}" has no CRUD mode: set "crud": true and '
-                            f'"baseURL" to serve {model} from the remote resource')
+            raise BootError(
+                f'datasource "{self.http.name}" has no CRUD mode: set "crud": true and '
+                f'"baseURL" to serve {model} from the remote resource'
+            )
         spec = self.models.get(model)
         settings = spec.settings if spec is not None else {}
-        name = settings.get("resourceName") or (spec.options.get("resourceName") if spec else None) or (
-            spec.plural if spec is not None else model)
+        name = (
+            settings.get("resourceName")
+            or (spec.options.get("resourceName") if spec else None)
+            or (spec.plural if spec is not None else model)
+        )
         return RestResource(self.http, "/" + str(name).strip("/"), model)
 
     # -- template functions -------------------------------------------------------------------
@@ -154,7 +173,10 @@ class RestConnector(HttpCrudConnector):
         values.update({k: v for k, v in args.items() if v is not None})
         request = fn.template.build(values)
         response = await self.http.request(
-            request["method"], request["url"], params=request["params"], headers=request["headers"],
+            request["method"],
+            request["url"],
+            params=request["params"],
+            headers=request["headers"],
             **({"json": request["json"]} if "json" in request else {}),
             **({"data": request["data"]} if "data" in request else {}),
         )
@@ -177,7 +199,7 @@ class RestResource(Resource):
         self.model = model
 
     def _item(self, id: Any) -> str:
-        if type(id) is int:  # noqa: E721 - a number is one path segment as it is (bool is not)
+        if type(id) is int:
             return f"{self.path}/{id}"
         return f"{self.path}/{quote(str(id), safe='')}"
 
@@ -190,8 +212,7 @@ class RestResource(Resource):
         return rows
 
     async def _page(self, flt: dict[str, Any]) -> tuple[list[dict], bool]:
-        response = await self.http.request("GET", self.path, params={"filter": flt} if flt else None,
-                                           model=self.model)
+        response = await self.http.request("GET", self.path, params={"filter": flt} if flt else None, model=self.model)
         return self._records(self.http.decode(response)), "x-max-limit" in response.headers
 
     def _records(self, page: Any) -> list[dict]:

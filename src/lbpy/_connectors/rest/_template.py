@@ -27,10 +27,19 @@ from ..._errors import BadRequestError, BootError
 from ...http import JsonPath, JsonPathError
 
 _PLACEHOLDER = re.compile(r"\{(([!^]?)([A-Za-z$_][\w$]*)\s*(?:=([^:{}]+))?(?::(\w+))?)\}")
-_TYPES = {"string": "string", "number": "number", "boolean": "boolean", "object": "object",
-          "json": "object", "array": "array", "date": "date", "any": "any"}
-TEMPLATE_KEYS = frozenset(["method", "url", "headers", "query", "body", "form", "responsePath",
-                           "fullResponse", "variables", "options"])
+_TYPES = {
+    "string": "string",
+    "number": "number",
+    "boolean": "boolean",
+    "object": "object",
+    "json": "object",
+    "array": "array",
+    "date": "date",
+    "any": "any",
+}
+TEMPLATE_KEYS = frozenset(
+    ["method", "url", "headers", "query", "body", "form", "responsePath", "fullResponse", "variables", "options"]
+)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -59,13 +68,15 @@ class Template:
     variables: dict[str, Variable] = field(default_factory=dict)
 
     @classmethod
-    def compile(cls, raw: Any, *, where: str) -> "Template":
+    def compile(cls, raw: Any, *, where: str) -> Template:
         if not isinstance(raw, Mapping):
             raise BootError(f"{where}: the operation's template must be an object with method and url")
         unknown = sorted(set(raw) - TEMPLATE_KEYS)
         if unknown:
-            raise BootError(f"{where}: the template has unknown keys {', '.join(unknown)}; it takes "
-                            f"{', '.join(sorted(TEMPLATE_KEYS))}")
+            raise BootError(
+                f"{where}: the template has unknown keys {', '.join(unknown)}; it takes "
+                f"{', '.join(sorted(TEMPLATE_KEYS))}"
+            )
         method = str(raw.get("method") or "GET").upper()
         if method not in METHODS:
             raise BootError(f'{where}: template.method "{raw.get("method")}" is not an HTTP method')
@@ -82,9 +93,16 @@ class Template:
         headers = raw.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise BootError(f"{where}: template.headers must be an object")
-        template = cls(method=method, url=url, headers=dict(headers), query=raw.get("query"),
-                       body=raw.get("body"), form=raw.get("form"), response_path=path,
-                       full_response=bool(raw.get("fullResponse")))
+        template = cls(
+            method=method,
+            url=url,
+            headers=dict(headers),
+            query=raw.get("query"),
+            body=raw.get("body"),
+            form=raw.get("form"),
+            response_path=path,
+            full_response=bool(raw.get("fullResponse")),
+        )
         for root in ("url", "headers", "query", "body", "form"):
             _collect(raw.get(root), root, template.variables, where)
         for key in ("query", "body"):
@@ -119,8 +137,12 @@ class Template:
         query = _render(self.query, values) if self.query is not None else None
         if query is not None and not isinstance(query, Mapping):
             raise BadRequestError("the query of this operation must be an object", code="INVALID_PARAMETER")
-        request: dict[str, Any] = {"method": self.method, "url": url, "headers": headers,
-                                   "params": {k: v for k, v in (query or {}).items() if v is not None}}
+        request: dict[str, Any] = {
+            "method": self.method,
+            "url": url,
+            "headers": headers,
+            "params": {k: v for k, v in (query or {}).items() if v is not None},
+        }
         if self.form is not None:
             form = _render(self.form, values)
             request["data"] = {k: _text(v) for k, v in (form or {}).items() if v is not None}
@@ -134,7 +156,7 @@ class Template:
 
     def _value(self, variable: Variable, given: Any) -> Any:
         value = given
-        if value is None or value == "" and variable.type != "string":
+        if value is None or (value == "" and variable.type != "string"):
             value = variable.default
         if value is None:
             if variable.required:
@@ -148,8 +170,11 @@ class Template:
         found = []
         for part in (self.headers, self.query if isinstance(self.query, Mapping) else {}):
             for key, value in part.items():
-                if (isinstance(value, str) and not _PLACEHOLDER.search(value)
-                        and any(w in str(key).lower() for w in ("auth", "key", "token", "secret", "password"))):
+                if (
+                    isinstance(value, str)
+                    and not _PLACEHOLDER.search(value)
+                    and any(w in str(key).lower() for w in ("auth", "key", "token", "secret", "password"))
+                ):
                     found.append(value)
         query = urlsplit(self.url).query
         for pair in query.split("&") if query else ():
@@ -176,8 +201,10 @@ class Template:
 def _type(value: Any, name: str, where: str) -> str:
     kind = _TYPES.get(str(value).lower())
     if kind is None:
-        raise BootError(f'{where}: placeholder "{name}" has an unknown type "{value}"; use one of '
-                        "string, number, boolean, object, array, date")
+        raise BootError(
+            f'{where}: placeholder "{name}" has an unknown type "{value}"; use one of '
+            "string, number, boolean, object, array, date"
+        )
     return kind
 
 
@@ -210,11 +237,15 @@ def _check_url(url: str, where: str) -> None:
     if url.startswith(("http://", "https://")):
         authority_end = url.find("/", url.index("//") + 2)
         if authority_end == -1 or first.start() < authority_end:
-            raise BootError(f'{where}: the url "{url}" has a placeholder in its scheme or host; a '
-                            "caller must not choose the server: write the host out, or set baseURL")
+            raise BootError(
+                f'{where}: the url "{url}" has a placeholder in its scheme or host; a '
+                "caller must not choose the server: write the host out, or set baseURL"
+            )
     elif first.start() == 0:
-        raise BootError(f'{where}: the url "{url}" starts with a placeholder; write its host out '
-                        "(or a path under baseURL, starting with /)")
+        raise BootError(
+            f'{where}: the url "{url}" starts with a placeholder; write its host out '
+            "(or a path under baseURL, starting with /)"
+        )
 
 
 def _convert(variable: Variable, value: Any) -> Any:
@@ -223,9 +254,8 @@ def _convert(variable: Variable, value: Any) -> Any:
         if isinstance(value, bool):
             raise BadRequestError(f"{variable.name} must be a number", code="INVALID_PARAMETER")
         number = value if isinstance(value, (int, float)) else _number(str(value).strip())
-        if number is None or isinstance(number, float) and not math.isfinite(number):
-            raise BadRequestError(f"{variable.name} must be a number, not {value!r}",
-                                  code="INVALID_PARAMETER")
+        if number is None or (isinstance(number, float) and not math.isfinite(number)):
+            raise BadRequestError(f"{variable.name} must be a number, not {value!r}", code="INVALID_PARAMETER")
         return number
     if kind == "boolean":
         if isinstance(value, str):

@@ -18,8 +18,11 @@ from ._connector import SqlConnector
 
 def initialize(datasource) -> None:
     datasource.connector = SqlConnector(
-        datasource.settings, datasource.models, app_dir=datasource.app_dir,
-        datasource_name=datasource.name, backend=datasource.connector_name,
+        datasource.settings,
+        datasource.models,
+        app_dir=datasource.app_dir,
+        datasource_name=datasource.name,
+        backend=datasource.connector_name,
     )
 
 

@@ -18,8 +18,7 @@ def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
     """Tables and views: ``[{"type": "table" | "view", "name", "owner"}]``."""
     inspector = sa.inspect(conn)
     if options.get("all"):
-        schemas = [s for s in inspector.get_schema_names() if s not in _SYSTEM_SCHEMAS
-                   and not s.startswith("pg_")]
+        schemas = [s for s in inspector.get_schema_names() if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
     else:
         schemas = [owner]
     found = []
@@ -144,12 +143,19 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     for fk in keys:
         target_schema = fk.get("referred_schema") or shown
         for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"])):
-            found.append({
-                "fkOwner": shown, "fkName": fk.get("name") or f"{table}_{column}_fkey",
-                "fkTableName": table, "fkColumnName": column, "keySeq": i + 1,
-                "pkOwner": target_schema, "pkName": None,
-                "pkTableName": fk["referred_table"], "pkColumnName": target,
-            })
+            found.append(
+                {
+                    "fkOwner": shown,
+                    "fkName": fk.get("name") or f"{table}_{column}_fkey",
+                    "fkTableName": table,
+                    "fkColumnName": column,
+                    "keySeq": i + 1,
+                    "pkOwner": target_schema,
+                    "pkName": None,
+                    "pkTableName": fk["referred_table"],
+                    "pkColumnName": target,
+                }
+            )
     return found
 
 

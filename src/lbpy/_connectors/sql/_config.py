@@ -29,9 +29,13 @@ DEFAULT_DRIVERS = {
     "mysql": ("asyncmy", "mysql"),
 }
 _BACKEND_NAMES = {
-    "sqlite": "sqlite", "sqlite3": "sqlite",
-    "postgresql": "postgresql", "postgres": "postgresql", "pgsql": "postgresql",
-    "mysql": "mysql", "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "pgsql": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
 }
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 #: a server's pool: connections a process keeps open and never opens per request
@@ -42,8 +46,13 @@ MAX_LIFETIME = 3600.0
 POOL_TIMEOUT = 10.0  # seconds a request waits for a free connection before a 503
 #: libpq's sslmode names (MySQL's ssl-mode names are read as these)
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-_MYSQL_SSL_MODES = {"disabled": "disable", "preferred": "prefer", "required": "require",
-                    "verify_ca": "verify-ca", "verify_identity": "verify-full"}
+_MYSQL_SSL_MODES = {
+    "disabled": "disable",
+    "preferred": "prefer",
+    "required": "require",
+    "verify_ca": "verify-ca",
+    "verify_identity": "verify-full",
+}
 _POOL_KEYS = ("max", "min", "idleTimeout", "acquireTimeout", "maxLifetime")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
 
@@ -57,7 +66,7 @@ class TlsSettings:
     cert: str | None = None
     key: str | None = None
 
-    def context(self) -> "_ssl.SSLContext | None":
+    def context(self) -> _ssl.SSLContext | None:
         """An SSL context for ``require`` and stricter modes (None for plain and ``prefer``)."""
         if self.mode in ("disable", "allow", "prefer") and not (self.ca or self.cert):
             return None
@@ -114,7 +123,7 @@ def read_settings(name: str, connector: str, settings: dict[str, Any], app_dir: 
             raw_url = os.environ[url_env]
         elif not raw_url:
             raise BootError(
-                f'{where}: its URL comes from the environment variable {url_env}, which is not set; '
+                f"{where}: its URL comes from the environment variable {url_env}, which is not set; "
                 f"set {url_env} (e.g. {url_env}=postgresql://user@host/db)"
             )
     if raw_url:
@@ -122,7 +131,7 @@ def read_settings(name: str, connector: str, settings: dict[str, Any], app_dir: 
             raise BootError(f'{where}: "url" must be a string such as postgresql://user@host/db')
         text = raw_url.strip()
         if text.startswith("postgres://"):  # the scheme Heroku and libpq tools print
-            text = "postgresql://" + text[len("postgres://"):]
+            text = "postgresql://" + text[len("postgres://") :]
         try:
             url = make_url(text)
         except ArgumentError:
@@ -218,13 +227,20 @@ def _pool(where: str, settings: dict) -> dict[str, Any]:
         name = "pool.min" if "min" in pool else "min"
         raise BootError(f'{where}: "{name}" ({pool_min}) must not be above the pool\'s max ({pool_max})')
     idle = _seconds(where, top, (("pool.idleTimeout", 1), ("idleTimeoutMillis", 1000)), IDLE_TIMEOUT)
-    wait = _seconds(where, top, (("pool.acquireTimeout", 1), ("poolTimeout", 1), ("acquireTimeout", 1000),
-                                 ("connectionTimeoutMillis", 1000)), POOL_TIMEOUT)
+    wait = _seconds(
+        where,
+        top,
+        (("pool.acquireTimeout", 1), ("poolTimeout", 1), ("acquireTimeout", 1000), ("connectionTimeoutMillis", 1000)),
+        POOL_TIMEOUT,
+    )
     lifetime = _seconds(where, top, (("pool.maxLifetime", 1), ("maxLifetime", 1)), MAX_LIFETIME)
     return {
-        "pool_max": pool_max, "pool_min": pool_min,
+        "pool_max": pool_max,
+        "pool_min": pool_min,
         "max_overflow": _positive(where, settings, ("maxOverflow",), 0, zero=True),
-        "pool_timeout": wait or POOL_TIMEOUT, "idle_timeout": idle, "max_lifetime": lifetime or MAX_LIFETIME,
+        "pool_timeout": wait or POOL_TIMEOUT,
+        "idle_timeout": idle,
+        "max_lifetime": lifetime or MAX_LIFETIME,
     }
 
 
@@ -234,7 +250,9 @@ def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], def
         if settings.get(key) is not None:
             value = settings[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise BootError(f'{where}: "{key}" must be a number of {"seconds" if per_second == 1 else "milliseconds"}')
+                raise BootError(
+                    f'{where}: "{key}" must be a number of {"seconds" if per_second == 1 else "milliseconds"}'
+                )
             return value / per_second
     return default
 
@@ -302,9 +320,7 @@ def _url_from_parts(where: str, backend: str, name: str, settings: dict, app_dir
         port = _DEFAULT_PORTS[backend]
     database = settings.get("database", settings.get("db"))
     if not database:
-        raise BootError(
-            f'{where}: set "database" (the database name) or "url" for the {backend} connector'
-        )
+        raise BootError(f'{where}: set "database" (the database name) or "url" for the {backend} connector')
     return URL.create(
         driver,
         username=settings.get("user", settings.get("username")) or None,
@@ -344,8 +360,11 @@ def _check_driver(where: str, backend: str, url) -> None:
 
     driver = url.get_driver_name()
     extra = DEFAULT_DRIVERS[backend][1]
-    install = f"pip install 'lbpy[{extra}]'" if extra and driver == DEFAULT_DRIVERS[backend][0] \
+    install = (
+        f"pip install 'lbpy[{extra}]'"
+        if extra and driver == DEFAULT_DRIVERS[backend][0]
         else f"install the {driver} package"
+    )
     try:
         dialect = url.get_dialect()
     except NoSuchModuleError:
@@ -360,6 +379,5 @@ def _check_driver(where: str, backend: str, url) -> None:
     except ImportError as exc:
         missing = getattr(exc, "name", None) or driver
         raise BootError(
-            f"{where}: the {backend} connector needs the Python package \"{missing}\", which is "
-            f"not installed; {install}"
+            f'{where}: the {backend} connector needs the Python package "{missing}", which is not installed; {install}'
         ) from None

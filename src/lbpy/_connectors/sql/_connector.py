@@ -9,9 +9,9 @@ are the same statements' other users.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 import sqlalchemy as sa
@@ -56,13 +56,23 @@ class SqlConnector(Connector):
         Setting("password", secret=True, description="the user's password (prefer passwordEnv)"),
         Setting("passwordEnv", description="the environment variable that holds the password"),
         Setting("schema", description="PostgreSQL: the schema of the tables (default: public)"),
-        Setting("poolSize", type="number", default=10,
-                description="connections per process at most (LoopBack's max / connectionLimit)"),
+        Setting(
+            "poolSize",
+            type="number",
+            default=10,
+            description="connections per process at most (LoopBack's max / connectionLimit)",
+        ),
     )
 
-    def __init__(self, settings: Mapping[str, Any] | None = None,
-                 models: Mapping[str, ModelSpec] | None = None, *, app_dir: Path | None = None,
-                 datasource_name: str | None = None, backend: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+        datasource_name: str | None = None,
+        backend: str | None = None,
+    ) -> None:
         if models is not None and not isinstance(models, Mapping):  # a datasource, as lbpy 0.1 passed
             datasource_name = datasource_name or getattr(models, "name", None)
             backend = backend or getattr(models, "connector_name", None)
@@ -101,6 +111,7 @@ class SqlConnector(Connector):
 
     async def ping(self) -> None:
         if self.engine.has_direct_path:
+
             async def ask(conn) -> None:
                 await conn.scalar(self._shapes.get("ping", lambda: Prepared(sa.select(1), self.dialect)))
 
@@ -134,8 +145,15 @@ class SqlConnector(Connector):
     def dialect(self):
         return self.engine.dialect
 
-    async def _run(self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None,
-                   quick: bool | str = False, schema_checked: bool = False) -> Any:
+    async def _run(
+        self,
+        fn: Callable,
+        *args: Any,
+        write: bool = False,
+        atomic: bool | None = None,
+        quick: bool | str = False,
+        schema_checked: bool = False,
+    ) -> Any:
         """``fn(connection, *args)`` on the engine (see ``SqlEngine.run``), once the tables the
         ``autoupdate`` setting asks for exist."""
         if not self._ready and not schema_checked:
@@ -156,6 +174,7 @@ class SqlConnector(Connector):
         async with self._ready_lock:
             if self._ready:
                 return
+
             def update(conn) -> None:
                 apply_plan(conn, plan_autoupdate(conn, self.tables(None)))
 
@@ -200,7 +219,7 @@ class SqlConnector(Connector):
         if unknown:
             raise BootError(
                 f'datasource "{self.datasource_name}" has no model "{unknown[0]}" '
-                f'(models: {", ".join(self._maps) or "none"})'
+                f"(models: {', '.join(self._maps) or 'none'})"
             )
         return [self._maps[m] for m in names]
 
@@ -220,28 +239,31 @@ class SqlConnector(Connector):
             if statement is None:
                 return []
             if self.backend == "sqlite":
-                return await self._run(self._fetch_sqlite, statement, value, filter.fields, table_map,
-                                       quick=True)
+                return await self._run(self._fetch_sqlite, statement, value, filter.fields, table_map, quick=True)
             if self.engine.has_direct_path:
                 return await self._direct(self._fetch_by_id, statement, value, filter.fields, table_map)
-            return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields),
-                                   quick=True)
+            return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields), quick=True)
         if self.engine.has_direct_path:
             return await self._direct(self._select_direct, model, filter)
         return await self._run(self._select_rows, model, filter, quick=self._quick_read(filter.where))
 
     async def _fetch_by_id(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
-        prepared = self._shapes.get(("by id", table_map.model, fields), lambda: Prepared(
-            statement, self.dialect, self._readers(table_map, fields)))
+        prepared = self._shapes.get(
+            ("by id", table_map.model, fields),
+            lambda: Prepared(statement, self.dialect, self._readers(table_map, fields)),
+        )
         return await conn.fetch(prepared, {"id": value})
 
     async def _select_direct(self, conn, model: str, filter: Filter) -> list[dict]:
         table_map = self.table_map(model)
         key = ("select", model, filter.fields, filter.order, filter.limit is not None, bool(filter.skip))
         prepared, binds = self._shapes.around(
-            key, self._compiler(model).where(filter.where),
+            key,
+            self._compiler(model).where(filter.where),
             lambda condition: self._select_statement(table_map, filter, condition, paging="bound"),
-            self.dialect, self._readers(table_map, filter.fields))
+            self.dialect,
+            self._readers(table_map, filter.fields),
+        )
         return await conn.fetch(prepared, {"lbpy_limit": filter.limit, "lbpy_skip": filter.skip or 0}, binds)
 
     def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
@@ -249,8 +271,7 @@ class SqlConnector(Connector):
         key = ("sqlite select", table_map.model, fields)
         prepared = self._statements.get(key)
         if prepared is None:
-            prepared = self._statements[key] = Prepared(
-                statement, conn.dialect, self._readers(table_map, fields))
+            prepared = self._statements[key] = Prepared(statement, conn.dialect, self._readers(table_map, fields))
         return prepared.fetch(conn, {"id": value})
 
     def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
@@ -264,8 +285,11 @@ class SqlConnector(Connector):
         compiler = self._compiler(table_map.model)
         columns = self._chosen(table_map, filter.fields)
         # fields that name nothing the table has: one empty record per match, as LoopBack answers
-        statement = sa.select(*[c.column for c in columns]) if columns else sa.select(
-            sa.literal(1).label("found")).select_from(table_map.table)
+        statement = (
+            sa.select(*[c.column for c in columns])
+            if columns
+            else sa.select(sa.literal(1).label("found")).select_from(table_map.table)
+        )
         if condition is not None:
             statement = statement.where(condition)
         statement = statement.order_by(*compiler.order_by(filter.order))
@@ -291,8 +315,13 @@ class SqlConnector(Connector):
     def _id_lookup(self, table_map, filter: Filter):
         """A cached statement for the commonest query, a record by its id."""
         where = filter.where
-        if (where is None or len(table_map.id_names) != 1 or filter.order or filter.skip
-                or (filter.limit is not None and filter.limit < 1)):
+        if (
+            where is None
+            or len(table_map.id_names) != 1
+            or filter.order
+            or filter.skip
+            or (filter.limit is not None and filter.limit < 1)
+        ):
             return None
         id_name = table_map.id_names[0]
         condition = where.get(id_name) if len(where) == 1 else None
@@ -331,10 +360,8 @@ class SqlConnector(Connector):
         try:
             atomic = explicit_id and self.backend == "postgresql"  # the insert, then the identity
             if self.engine.has_direct_path:
-                return await self._direct(self._insert_direct, model, values, explicit_id, write=True,
-                                          atomic=atomic)
-            return await self._run(self._insert, model, values, explicit_id, write=True, atomic=atomic,
-                                   quick=True)
+                return await self._direct(self._insert_direct, model, values, explicit_id, write=True, atomic=atomic)
+            return await self._run(self._insert, model, values, explicit_id, write=True, atomic=atomic, quick=True)
         except Exception as exc:
             if _is_integrity(exc) and id_name and values.get(id_name) is not None:
                 if await self._exists(model, values[id_name]):
@@ -382,8 +409,11 @@ class SqlConnector(Connector):
         if id_name in values:
             new_id = values[id_name]
         if explicit_id and self.backend == "postgresql":
-            await conn.execute(self._shapes.get(("identity", model), lambda: Prepared(
-                self._identity_statement(table_map), self.dialect)))
+            await conn.execute(
+                self._shapes.get(
+                    ("identity", model), lambda: Prepared(self._identity_statement(table_map), self.dialect)
+                )
+            )
         return _read_id(table_map, new_id)
 
     def _advance_identity(self, conn, table_map) -> None:
@@ -393,10 +423,12 @@ class SqlConnector(Connector):
     def _identity_statement(self, table_map):
         column = table_map.columns[table_map.id_names[0]].column
         qualified = self.dialect.identifier_preparer.format_table(table_map.table)
-        return sa.select(sa.func.setval(
-            sa.func.pg_get_serial_sequence(sa.literal(qualified), sa.literal(column.name)),
-            sa.func.greatest(sa.select(sa.func.max(column)).scalar_subquery(), 1),
-        ))
+        return sa.select(
+            sa.func.setval(
+                sa.func.pg_get_serial_sequence(sa.literal(qualified), sa.literal(column.name)),
+                sa.func.greatest(sa.select(sa.func.max(column)).scalar_subquery(), 1),
+            )
+        )
 
     async def _exists(self, model: str, id: Any) -> bool:
         return await self.count(model, self.id_where(model, id), {}) > 0
@@ -443,9 +475,12 @@ class SqlConnector(Connector):
         if values:
             returning = self._returning
             prepared, binds = self._shapes.around(
-                ("patch", model, tuple(values), returning), condition,
+                ("patch", model, tuple(values), returning),
+                condition,
                 lambda c: self._update_statement(table_map, c, values, bound=True, returning=returning),
-                self.dialect, self._readers(table_map, None) if returning else None)
+                self.dialect,
+                self._readers(table_map, None) if returning else None,
+            )
             given = {f"lbpy_set_{k}": v for k, v in values.items()}
             if returning:
                 rows = await conn.fetch(prepared, given, binds)
@@ -474,9 +509,12 @@ class SqlConnector(Connector):
 
     async def _read_one_direct(self, conn, table_map, condition) -> dict | None:
         prepared, binds = self._shapes.around(
-            ("read one", table_map.model), condition,
+            ("read one", table_map.model),
+            condition,
             lambda c: sa.select(*[col.column for col in table_map.columns.values()]).where(c),
-            self.dialect, self._readers(table_map, None))
+            self.dialect,
+            self._readers(table_map, None),
+        )
         rows = await conn.fetch(prepared, None, binds)
         return rows[0] if rows else None
 
@@ -511,8 +549,11 @@ class SqlConnector(Connector):
 
     async def _delete_direct(self, conn, model: str, where: dict | None) -> int:
         prepared, binds = self._shapes.around(
-            ("delete", model), self._compiler(model).where(where),
-            lambda c: self._delete_statement(model, c), self.dialect)
+            ("delete", model),
+            self._compiler(model).where(where),
+            lambda c: self._delete_statement(model, c),
+            self.dialect,
+        )
         count, _ = await conn.execute(prepared, None, binds)
         return count
 
@@ -526,8 +567,11 @@ class SqlConnector(Connector):
 
     async def _count_direct(self, conn, model: str, where: dict | None) -> int:
         prepared, binds = self._shapes.around(
-            ("count", model), self._compiler(model).where(where),
-            lambda c: self._count_statement(model, c), self.dialect)
+            ("count", model),
+            self._compiler(model).where(where),
+            lambda c: self._count_statement(model, c),
+            self.dialect,
+        )
         return int(await conn.scalar(prepared, None, binds) or 0)
 
     def _count_statement(self, model: str, condition):
@@ -559,8 +603,11 @@ class SqlConnector(Connector):
     async def _update_direct(self, conn, model: str, where: dict | None, values: dict) -> int:
         table_map = self.table_map(model)
         prepared, binds = self._shapes.around(
-            ("update", model, tuple(values)), self._compiler(model).where(where),
-            lambda c: self._update_statement(table_map, c, values, bound=True), self.dialect)
+            ("update", model, tuple(values)),
+            self._compiler(model).where(where),
+            lambda c: self._update_statement(table_map, c, values, bound=True),
+            self.dialect,
+        )
         count, _ = await conn.execute(prepared, {f"lbpy_set_{k}": v for k, v in values.items()}, binds)
         return count
 
@@ -588,19 +635,19 @@ class SqlConnector(Connector):
         id_name = table_map.id_names[0] if table_map.id_names else None
         id = data.get(id_name) if id_name else None
         if id is not None:
-            values = self._replacement(table_map, data) if replace else self._values(
-                table_map, data, without_ids=True
-            )
+            values = self._replacement(table_map, data) if replace else self._values(table_map, data, without_ids=True)
             record = await self._patch_record(model, id, values)
             if record is not None:
                 return record
         new_id = await self.create(model, data, {})
         if self.engine.has_direct_path:
             record = await self._direct(
-                lambda conn: self._read_one_direct(conn, table_map, self._id_condition(table_map, new_id)))
+                lambda conn: self._read_one_direct(conn, table_map, self._id_condition(table_map, new_id))
+            )
         else:
             record = await self._run(
-                lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id)))
+                lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id))
+            )
         return record if record is not None else {**data, id_name: new_id}
 
     def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:
@@ -611,8 +658,12 @@ class SqlConnector(Connector):
         values = {k: v for k, v in data.items() if k in columns and k not in ids}
         errors: dict[str, list[tuple[str, str]]] = {}
         for name, value in values.items():
-            if columns[name].kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and not INT64_MIN <= value <= INT64_MAX:
+            if (
+                columns[name].kind == "integer"
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and not INT64_MIN <= value <= INT64_MAX
+            ):
                 errors[name] = [("number", f"is beyond what the database stores ({INT64_MIN} to {INT64_MAX})")]
             elif self.backend == "postgresql" and _holds_nul(value):
                 errors[name] = [("format", "holds the NUL character (\\u0000), which PostgreSQL cannot store")]
@@ -628,9 +679,15 @@ class SqlConnector(Connector):
     async def autoupdate(self, models: list[str] | None = None) -> None:
         await self.migrate(models, drop=False)
 
-    async def migrate(self, models: list[str] | None = None, *, drop: bool = False,
-                      dry_run: bool = False, lock_timeout: float = 60,
-                      on_wait: Callable[[], None] | None = None) -> MigrationPlan:
+    async def migrate(
+        self,
+        models: list[str] | None = None,
+        *,
+        drop: bool = False,
+        dry_run: bool = False,
+        lock_timeout: float = 60,
+        on_wait: Callable[[], None] | None = None,
+    ) -> MigrationPlan:
         """Bring the tables of ``models`` up to date; returns the plan with its SQL.
 
         ``drop`` drops and re-creates each table (LoopBack's automigrate: the data is lost);
@@ -654,8 +711,12 @@ class SqlConnector(Connector):
                     release(conn)
             return plan
 
-        file_lock = sqlite_file_lock(self.config.url.database if self.backend == "sqlite" and not dry_run else None,
-                                     self.datasource_name, lock_timeout, waiting)
+        file_lock = sqlite_file_lock(
+            self.config.url.database if self.backend == "sqlite" and not dry_run else None,
+            self.datasource_name,
+            lock_timeout,
+            waiting,
+        )
         await anyio.to_thread.run_sync(file_lock.__enter__)
         try:
             plan = await self._run(work, write=not dry_run)
@@ -690,7 +751,6 @@ class SqlConnector(Connector):
         options = options or {}
         owner = options.get("owner") or options.get("schema")
         return str(owner) if owner else self.config.schema
-
 
 
 def _read_id(table_map, value: Any) -> Any:

@@ -24,9 +24,10 @@ import json
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -67,7 +68,6 @@ class SqlEngine:
     def is_open(self) -> bool:
         return self._engine is not None and not self._engine_is_stale()
 
-
     def open(self) -> None:
         self._engine = self._create_engine()
         self._engine_loop = _running_loop() if self.config.is_async else None
@@ -107,8 +107,7 @@ class SqlEngine:
         if not isinstance(pool, QueuePool):
             return None
         in_use = pool.checkedout()
-        return {"size": in_use + pool.checkedin(), "in_use": in_use,
-                "max": pool.size() + max(pool._max_overflow, 0)}
+        return {"size": in_use + pool.checkedin(), "in_use": in_use, "max": pool.size() + max(pool._max_overflow, 0)}
 
     @property
     def dialect(self):
@@ -145,8 +144,9 @@ class SqlEngine:
             # keeps no connection open between them
             options["poolclass"] = NullPool
         else:
-            options.update(pool_size=config.pool_max, max_overflow=config.max_overflow,
-                           pool_timeout=config.pool_timeout)
+            options.update(
+                pool_size=config.pool_max, max_overflow=config.max_overflow, pool_timeout=config.pool_timeout
+            )
         options["connect_args"] = connect_args(config)
         if config.is_async:
             from sqlalchemy.ext.asyncio import create_async_engine
@@ -161,8 +161,13 @@ class SqlEngine:
         if config.backend != "sqlite" or config.is_async or config.url.database in (None, "", ":memory:"):
             return None
         engine = sa.create_engine(
-            config.url, poolclass=NullPool, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True,
-            json_serializer=json_dumps, json_deserializer=json.loads, echo=config.echo,
+            config.url,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            skip_autocommit_rollback=True,
+            json_serializer=json_dumps,
+            json_deserializer=json.loads,
+            echo=config.echo,
             connect_args={"timeout": 0, "check_same_thread": False},
         )
         sa.event.listen(engine, "connect", _sqlite_on_connect(False))
@@ -222,8 +227,9 @@ class SqlEngine:
                 raise translated from exc
         raise AssertionError("unreachable")
 
-    async def run(self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None,
-                  quick: bool | str = False) -> Any:
+    async def run(
+        self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None, quick: bool | str = False
+    ) -> Any:
         """Run ``fn(connection, *args)``. A write of several statements runs in one transaction
         (``atomic``, the default for writes); a write of one statement needs none, the database
         applies it whole (and saves two round trips). A read that meets a dropped connection is
@@ -350,8 +356,7 @@ def _busy(exc: BaseException) -> bool:
     if not isinstance(exc, sa_exc.OperationalError):
         return False
     text = str(exc.orig).lower()
-    return ("database is locked" in text or "database table is locked" in text or "busy" in text
-            or text == "interrupted")
+    return "database is locked" in text or "database table is locked" in text or "busy" in text or text == "interrupted"
 
 
 #: SQLite virtual machine steps (in thousands) a read may take on the calling thread

@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -34,7 +35,7 @@ _log = logging.getLogger("sqlalchemy.engine.Engine")
 DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
 
 
-def direct_pool(config: SqlSettings, dialect, events) -> "DirectPool | None":
+def direct_pool(config: SqlSettings, dialect, events) -> DirectPool | None:
     """The driver's pool for ``config``, or None when its driver has no direct path."""
     key = (config.backend, config.url.get_driver_name())
     if key not in DIRECT_DRIVERS:
@@ -44,11 +45,12 @@ def direct_pool(config: SqlSettings, dialect, events) -> "DirectPool | None":
 
 def busy(config: SqlSettings) -> PoolTimeout:
     """No connection became free in time: SQLAlchemy's pool error, answered as a 503."""
-    return PoolTimeout(f"no connection of {config.pool_max + config.max_overflow} became free "
-                       f"within {config.pool_timeout:g} s")
+    return PoolTimeout(
+        f"no connection of {config.pool_max + config.max_overflow} became free within {config.pool_timeout:g} s"
+    )
 
 
-async def _waiting(acquire, config: SqlSettings, owner: "DirectPool | None" = None) -> Any:
+async def _waiting(acquire, config: SqlSettings, owner: DirectPool | None = None) -> Any:
     """Wait for a connection, at most the pool's ``acquireTimeout``."""
     if owner is not None:
         owner.waits += 1
@@ -129,8 +131,13 @@ class DirectConnection:
         if self.owner.config.echo:  # the datasource's "debug": the statements, as SQLAlchemy logs its own
             _log.info("%s %r", sql, tuple(args))
 
-    async def fetch(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None,
-                    readers: Readers | None = None) -> list[dict]:
+    async def fetch(
+        self,
+        prepared: Prepared,
+        values: dict | None = None,
+        where_binds: list | None = None,
+        readers: Readers | None = None,
+    ) -> list[dict]:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
         return records(rows, prepared.readers if readers is None else readers)
@@ -140,8 +147,9 @@ class DirectConnection:
         rows = await self._rows(sql, args)
         return rows[0][0] if rows else None
 
-    async def execute(self, prepared: Prepared, values: dict | None = None,
-                      where_binds: list | None = None) -> tuple[int, Any]:
+    async def execute(
+        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
+    ) -> tuple[int, Any]:
         """(rows affected, the new row's id where the database numbers rows itself)"""
         sql, args = prepared.arguments(values, where_binds)
         return await self._execute(sql, args)
@@ -164,8 +172,12 @@ class AsyncpgPool(DirectPool):
         options.pop("prepared_statement_cache_size", None)  # SQLAlchemy's adapter's own options
         options.pop("prepared_statement_name_func", None)
         return await asyncpg.create_pool(
-            **options, min_size=self.config.pool_min, max_size=self.config.pool_max + self.config.max_overflow,
-            max_inactive_connection_lifetime=self.config.idle_timeout, init=self._setup, reset=_no_reset,
+            **options,
+            min_size=self.config.pool_min,
+            max_size=self.config.pool_max + self.config.max_overflow,
+            max_inactive_connection_lifetime=self.config.idle_timeout,
+            init=self._setup,
+            reset=_no_reset,
         )
 
     def status(self) -> dict[str, int] | None:
@@ -173,17 +185,27 @@ class AsyncpgPool(DirectPool):
         if pool is None:
             return None
         size = pool.get_size()
-        return {"size": size, "in_use": size - pool.get_idle_size(), "max": pool.get_max_size(),
-                "waits": self.waits, "timeouts": self.timeouts}
+        return {
+            "size": size,
+            "in_use": size - pool.get_idle_size(),
+            "max": pool.get_max_size(),
+            "waits": self.waits,
+            "timeouts": self.timeouts,
+        }
 
     async def _setup(self, conn) -> None:
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
-        await conn.set_type_codec("json", encoder=str.encode, decoder=lambda b: json.loads(b.decode()),
-                                  schema="pg_catalog", format="binary")
-        await conn.set_type_codec("jsonb", encoder=lambda s: b"\x01" + s.encode(),
-                                  decoder=lambda b: json.loads(b[1:].decode()), schema="pg_catalog",
-                                  format="binary")
+        await conn.set_type_codec(
+            "json", encoder=str.encode, decoder=lambda b: json.loads(b.decode()), schema="pg_catalog", format="binary"
+        )
+        await conn.set_type_codec(
+            "jsonb",
+            encoder=lambda s: b"\x01" + s.encode(),
+            decoder=lambda b: json.loads(b[1:].decode()),
+            schema="pg_catalog",
+            format="binary",
+        )
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -256,16 +278,24 @@ class AsyncmyPool(DirectPool):
         # SQLAlchemy's own connect arguments include FOUND_ROWS: an UPDATE counts the rows it
         # matched, not only those it changed
         return await asyncmy.create_pool(
-            **self.connect_options(), autocommit=True, minsize=self.config.pool_min,
-            maxsize=self.config.pool_max + self.config.max_overflow, pool_recycle=int(self.config.idle_timeout),
+            **self.connect_options(),
+            autocommit=True,
+            minsize=self.config.pool_min,
+            maxsize=self.config.pool_max + self.config.max_overflow,
+            pool_recycle=int(self.config.idle_timeout),
         )
 
     def status(self) -> dict[str, int] | None:
         pool = self._pool
         if pool is None:
             return None
-        return {"size": pool.size, "in_use": pool.size - pool.freesize, "max": pool.maxsize,
-                "waits": self.waits, "timeouts": self.timeouts}
+        return {
+            "size": pool.size,
+            "in_use": pool.size - pool.freesize,
+            "max": pool.maxsize,
+            "waits": self.waits,
+            "timeouts": self.timeouts,
+        }
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -318,5 +348,7 @@ class AsyncmyConnection(DirectConnection):
         self._report(sql, args)
         async with self.raw.cursor() as cursor:
             count = await cursor.execute(sql, args)
-            return (cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else count or 0,
-                    cursor.lastrowid or None)
+            return (
+                cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else count or 0,
+                cursor.lastrowid or None,
+            )

@@ -73,7 +73,7 @@ def plan_autoupdate(conn, tables: list) -> MigrationPlan:
         for name in existing:
             if name.lower() not in declared:
                 plan.notes.append(
-                    f'{table_map.model}: column {table.name}.{name} is not a property of the model; it '
+                    f"{table_map.model}: column {table.name}.{name} is not a property of the model; it "
                     "stays (lbpy migrate --drop re-creates the table, and its data is lost)"
                 )
         index_names = {ix["name"] for ix in inspector.get_indexes(table.name, schema=table.schema)}

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -37,7 +37,8 @@ class MigrationLockTimeout(LbpyError):
 def _timed_out(datasource: str, timeout: float) -> MigrationLockTimeout:
     return MigrationLockTimeout(
         f'datasource "{datasource}": another migration still runs after {timeout:g} s; '
-        "wait for it, or give more time with --lock-timeout")
+        "wait for it, or give more time with --lock-timeout"
+    )
 
 
 def take_in_transaction(conn, datasource: str, timeout: float, on_wait: Callable[[], None]) -> None:
@@ -80,8 +81,9 @@ def _mysql_name(conn) -> str:
 
 
 @contextmanager
-def sqlite_file_lock(database: str | None, datasource: str, timeout: float,
-                     on_wait: Callable[[], None]) -> Iterator[None]:
+def sqlite_file_lock(
+    database: str | None, datasource: str, timeout: float, on_wait: Callable[[], None]
+) -> Iterator[None]:
     """SQLite: hold ``<database>.migrate-lock`` exclusively (no lock for an in-memory database)."""
     if fcntl is None or not database or database == ":memory:" or database.startswith("file::memory:"):
         yield

@@ -65,8 +65,10 @@ class PostgresChangeBus(ChangeBus):
         except ImportError:
             raise RuntimeError("asyncpg is not installed: pip install 'lbpy[postgresql]'") from None
         options = dict(self._options)
-        options["server_settings"] = {**options["server_settings"],
-                                      "application_name": f"{APPLICATION_NAME} {os.getpid()}"}
+        options["server_settings"] = {
+            **options["server_settings"],
+            "application_name": f"{APPLICATION_NAME} {os.getpid()}",
+        }
         conn = self._conn = await asyncpg.connect(**options)
         conn.add_termination_listener(lambda _conn: self._lost())
         await conn.add_listener(self.channel, self._notified)

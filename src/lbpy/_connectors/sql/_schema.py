@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator, UserDefinedType
@@ -328,8 +329,7 @@ def table_name(spec: ModelSpec, backend: str) -> tuple[str, str | None]:
     return str(name), schema
 
 
-def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None,
-                dialect) -> TableMap:
+def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None, dialect) -> TableMap:
     """The table of one model; a setting that cannot be used is a BootError naming it."""
     name, schema = table_name(spec, backend)
     schema = schema or default_schema
@@ -343,8 +343,8 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
     uuid_id = False
     for prop in spec.properties.values():
         own = db_settings(prop.settings, backend)
-        column_name = own.get("columnName") or own.get("column") or (
-            prop.name.lower() if backend == "postgresql" else prop.name
+        column_name = (
+            own.get("columnName") or own.get("column") or (prop.name.lower() if backend == "postgresql" else prop.name)
         )
         kind, declared = _column_kind(prop, own, backend, dialect, where)
         is_id = prop.is_id
@@ -388,8 +388,12 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
     if not isinstance(foreign_keys, dict):
         raise BootError(f'{where}: "foreignKeys" must be an object of foreign key definitions')
     return TableMap(
-        model=spec.name, table=table, columns=columns, id_names=id_names,
-        db_generated_id=db_generated, uuid_id=uuid_id,
+        model=spec.name,
+        table=table,
+        columns=columns,
+        id_names=id_names,
+        db_generated_id=db_generated,
+        uuid_id=uuid_id,
         foreign_keys=[{"name": k, **v} for k, v in foreign_keys.items() if isinstance(v, dict)],
     )
 
@@ -431,6 +435,7 @@ _READERS: dict[str, Callable | None] = {
     "json": _read_json,
     "buffer": _read_buffer,
 }
+
 
 def _is_json_type(kind: Any) -> bool:
     return isinstance(kind, sa.JSON) or type(kind).__name__.upper() in ("JSON", "JSONB")
@@ -493,13 +498,13 @@ def _column_kind(prop: PropertySpec, own: dict, backend: str, dialect, where: st
     base = match.group(1).lower()
     numbers = [int(n) for n in match.group(2, 3) if n is not None]
     length = _int_setting(own.get("dataLength") or prop.settings.get("length"), where, prop.name, "dataLength")
-    precision = _int_setting(own.get("dataPrecision") or prop.settings.get("precision"), where, prop.name, "dataPrecision")
+    precision = _int_setting(
+        own.get("dataPrecision") or prop.settings.get("precision"), where, prop.name, "dataPrecision"
+    )
     scale = _int_setting(own.get("dataScale") or prop.settings.get("scale"), where, prop.name, "dataScale")
     declared = _declared_type(dialect, base, numbers, length, precision, scale)
     if declared is None:
-        raise BootError(
-            f'{where}: property "{prop.name}": dataType "{data_type}" is not a {backend} type lbpy knows'
-        )
+        raise BootError(f'{where}: property "{prop.name}": dataType "{data_type}" is not a {backend} type lbpy knows')
     if kind == "number" and base in _INTEGER_TYPES:
         kind = "integer"
     if kind == "string" and hasattr(declared, "as_uuid"):
@@ -509,20 +514,48 @@ def _column_kind(prop: PropertySpec, own: dict, backend: str, dialect, where: st
 
 def _declared_type(dialect, base: str, numbers: list[int], length, precision, scale):
     names = getattr(dialect, "ischema_names", {}) or {}
-    aliases = {"datetime": "timestamp", "bool": "boolean", "int": "integer", "double": "double precision",
-               "jsonb": "jsonb", "text": "text", "string": "varchar"}
+    aliases = {
+        "datetime": "timestamp",
+        "bool": "boolean",
+        "int": "integer",
+        "double": "double precision",
+        "jsonb": "jsonb",
+        "text": "text",
+        "string": "varchar",
+    }
     cls = None
-    for candidate in (base, base.upper(), aliases.get(base), (aliases.get(base) or "").upper(),
-                      base.replace(" ", "_").upper()):
+    for candidate in (
+        base,
+        base.upper(),
+        aliases.get(base),
+        (aliases.get(base) or "").upper(),
+        base.replace(" ", "_").upper(),
+    ):
         if candidate and candidate in names:
             cls = names[candidate]
             break
     if cls is None:
-        generic = {"varchar": sa.String, "string": sa.String, "text": sa.Text, "integer": sa.Integer,
-                   "int": sa.Integer, "bigint": sa.BigInteger, "smallint": sa.SmallInteger,
-                   "boolean": sa.Boolean, "bool": sa.Boolean, "float": sa.Float, "real": sa.Float,
-                   "double": sa.Float, "decimal": sa.Numeric, "numeric": sa.Numeric, "date": sa.Date,
-                   "datetime": sa.DateTime, "timestamp": sa.DateTime, "json": sa.JSON, "blob": sa.LargeBinary}
+        generic = {
+            "varchar": sa.String,
+            "string": sa.String,
+            "text": sa.Text,
+            "integer": sa.Integer,
+            "int": sa.Integer,
+            "bigint": sa.BigInteger,
+            "smallint": sa.SmallInteger,
+            "boolean": sa.Boolean,
+            "bool": sa.Boolean,
+            "float": sa.Float,
+            "real": sa.Float,
+            "double": sa.Float,
+            "decimal": sa.Numeric,
+            "numeric": sa.Numeric,
+            "date": sa.Date,
+            "datetime": sa.DateTime,
+            "timestamp": sa.DateTime,
+            "json": sa.JSON,
+            "blob": sa.LargeBinary,
+        }
         cls = generic.get(base)
     if cls is None:
         return None
@@ -584,7 +617,7 @@ def _index_keys(definition: Any) -> list[str]:
 def _add_indexes(spec: ModelSpec, table: sa.Table, columns: dict[str, ColumnMap], where: str) -> None:
     for name, prop in spec.properties.items():
         setting = prop.settings.get("index")
-        if not setting or prop.is_id and len(spec.id_names) == 1:
+        if not setting or (prop.is_id and len(spec.id_names) == 1):
             continue
         unique = isinstance(setting, dict) and bool(setting.get("unique"))
         sa.Index(f"{table.name}_{columns[name].column.name}_idx", columns[name].column, unique=unique)
@@ -595,8 +628,10 @@ def _add_indexes(spec: ModelSpec, table: sa.Table, columns: dict[str, ColumnMap]
         missing = [k for k in keys if k not in columns and not any(c.column.name == k for c in columns.values())]
         if missing:
             raise BootError(f'{where}: index "{index_name}" names "{missing[0]}", which is not a property')
-        cols = [columns[k].column if k in columns else next(c.column for c in columns.values() if c.column.name == k)
-                for k in keys]
+        cols = [
+            columns[k].column if k in columns else next(c.column for c in columns.values() if c.column.name == k)
+            for k in keys
+        ]
         options = definition.get("options", {}) if isinstance(definition, dict) else {}
         unique = bool(options.get("unique")) or (isinstance(definition, dict) and definition.get("kind") == "unique")
         sa.Index(str(index_name), *cols, unique=unique)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
@@ -56,8 +57,7 @@ class Prepared:
         self.sql = compiled.string
         self.expanding = "__[POSTCOMPILE_" in self.sql  # IN lists: the SQL depends on their length
         self.names = list(compiled.positiontup or [])
-        self.binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                      for name in self.names]
+        self.binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names]
         #: binds that take the where's values: (bind name, index among the where's parameters)
         self.from_where: list[tuple[str, int]] = []
         #: the other binds' own values: constants of the shape, or None for a value given by name
@@ -94,8 +94,9 @@ class Prepared:
                 process = processors.get(name)
                 args.append(value if process is None or value is None else process(value))
             return state.statement, args
-        return self.sql, [values[name] if bind is None else bind(values[name])
-                          for name, bind in zip(self.names, self.binds)]
+        return self.sql, [
+            values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
+        ]
 
     def execute(self, conn, values: dict):
         """Run on SQLite's own connection (``conn`` is SQLAlchemy's)."""
@@ -135,8 +136,9 @@ class Shapes:
             entries.move_to_end(key)
         return found
 
-    def around(self, key, where, build: Callable[[Any], Any], dialect, readers: Readers | None = None
-               ) -> tuple[Prepared, list | None]:
+    def around(
+        self, key, where, build: Callable[[Any], Any], dialect, readers: Readers | None = None
+    ) -> tuple[Prepared, list | None]:
         """The statement ``build(where)`` for this where's shape, and the where's bound parameters.
 
         ``key`` names what else shapes the statement (model, fields, order, ...); the where's own

@@ -18,8 +18,9 @@ The semantics are those of lbpy's memory connector (``lbpy._filter.compile_where
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,7 +34,7 @@ Expr = Any
 class WhereCompiler:
     """Where, order and fields of one table, for one database."""
 
-    def __init__(self, table_map: TableMap, ops: "DialectOps") -> None:
+    def __init__(self, table_map: TableMap, ops: DialectOps) -> None:
         self.map = table_map
         self.ops = ops
 
@@ -45,14 +46,14 @@ class WhereCompiler:
         return self._where(where)
 
     def _where(self, where: dict) -> Expr:
-        (key, value), = where.items()
+        ((key, value),) = where.items()
         if key in ("and", "or") and not value:
             return sa.true() if key == "and" else sa.false()  # an empty or matches nothing
         if key == "and":
             return sa.and_(*[self._where(w) for w in value])
         if key == "or":
             return sa.or_(*[self._where(w) for w in value])
-        (op, operand), = value.items()
+        ((op, operand),) = value.items()
         head, _, rest = key.partition(".")
         column = self.map.columns.get(head)
         if column is None or (rest and column.kind != "json"):
@@ -130,6 +131,7 @@ class WhereCompiler:
 
 def _integer_operand(op: str, operand: Any) -> tuple[str | None, Any]:
     """Compare an integer column with a fraction the way a number compares: 1.5 is no integer id."""
+
     def fraction(v: Any) -> bool:
         return isinstance(v, float) and not v.is_integer()
 
@@ -158,6 +160,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 def _within_64_bits(op: str, operand: Any) -> tuple[str | None, Any]:
     """A number beyond what the column can hold is compared as a number: no stored value equals
     it, and every one is below (or above) it. It never reaches the database, which would refuse it."""
+
     def outside(v: Any) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and not INT64_MIN <= v <= INT64_MAX
 
@@ -181,57 +184,60 @@ def _within_64_bits(op: str, operand: Any) -> tuple[str | None, Any]:
 
 
 class _JsonConditions:
-    def __init__(self, ops: "DialectOps") -> None:
+    def __init__(self, ops: DialectOps) -> None:
         self.ops = ops
 
-    def condition(self, node: "JsonNode", op: str, operand: Any) -> Expr:
+    def condition(self, node: JsonNode, op: str, operand: Any) -> Expr:
         operand = _json_operand(operand)
         if op == "eq":
             return self.equal(node, operand)
         if op == "neq":
             if isinstance(operand, list):
                 return _never_null_not(self.equal(node, operand))
-            item = (lambda n: _never_null_not(n.is_null())) if operand is None else (
-                lambda n: _never_null_not(self.scalar_equal(n, operand)))
+            item = (
+                (lambda n: _never_null_not(n.is_null()))
+                if operand is None
+                else (lambda n: _never_null_not(self.scalar_equal(n, operand)))
+            )
             return self.negated(node, self.equal(node, operand), item, empty=True)
         if op in ("gt", "gte", "lt", "lte"):
             return self.any_item(node, lambda n: self.compare(n, op, operand))
         if op == "between":
             low, high = operand
-            return self.any_item(
-                node, lambda n: sa.and_(self.compare(n, "gte", low), self.compare(n, "lte", high))
-            )
+            return self.any_item(node, lambda n: sa.and_(self.compare(n, "gte", low), self.compare(n, "lte", high)))
         if op == "inq":
             return self.member(node, operand)
         if op == "nin":
-            return self.negated(node, self.member(node, operand),
-                                lambda n: _never_null_not(self.member_item(n, operand)))
+            return self.negated(
+                node, self.member(node, operand), lambda n: _never_null_not(self.member_item(n, operand))
+            )
         if op in ("like", "ilike", "regexp"):
             return self.pattern(node, op, operand)
         if op in ("nlike", "nilike"):
             positive = "like" if op == "nlike" else "ilike"
             return self.negated(
-                node, self.pattern(node, positive, operand),
+                node,
+                self.pattern(node, positive, operand),
                 lambda n: _never_null_not(sa.and_(n.is_string(), self.matches(n.text(), positive, operand))),
             )
         raise FilterError(f'unknown operator "{op}"')
 
-    def negated(self, node: "JsonNode", positive: Expr, item_test: Callable[["JsonNode"], Expr],
-                *, empty: bool = False) -> Expr:
+    def negated(
+        self, node: JsonNode, positive: Expr, item_test: Callable[[JsonNode], Expr], *, empty: bool = False
+    ) -> Expr:
         """A negated operator: an array matches when one of its items passes ``item_test`` (and,
         for ``neq``, when it is empty), as in lbpy's memory connector; any other value when it
         fails the positive condition."""
         on_items = node.any_element(item_test)
         if empty:
             on_items = sa.or_(on_items, sa.not_(node.any_element(lambda n: sa.true())))
-        return sa.case((sa.func.coalesce(node.is_array(), sa.false()), on_items),
-                       else_=_never_null_not(positive))
+        return sa.case((sa.func.coalesce(node.is_array(), sa.false()), on_items), else_=_never_null_not(positive))
 
-    def any_item(self, node: "JsonNode", test: Callable[["JsonNode"], Expr]) -> Expr:
+    def any_item(self, node: JsonNode, test: Callable[[JsonNode], Expr]) -> Expr:
         """The value passes, or it is an array and one of its items passes."""
         return sa.or_(test(node), node.any_element(test))
 
-    def scalar_equal(self, node: "JsonNode", operand: Any) -> Expr:
+    def scalar_equal(self, node: JsonNode, operand: Any) -> Expr:
         if operand is None:
             return node.is_null()
         if isinstance(operand, bool):
@@ -242,14 +248,14 @@ class _JsonConditions:
             return sa.and_(node.is_string(), self.ops.collated(node.text()) == operand)
         return sa.and_(node.is_container(), node.json_equal(operand))
 
-    def equal(self, node: "JsonNode", operand: Any) -> Expr:
+    def equal(self, node: JsonNode, operand: Any) -> Expr:
         if operand is None:
             return sa.or_(node.is_missing(), node.is_null(), node.any_element(lambda n: n.is_null()))
         if isinstance(operand, list):
             return self.scalar_equal(node, operand)
         return self.any_item(node, lambda n: self.scalar_equal(n, operand))
 
-    def compare(self, node: "JsonNode", op: str, operand: Any) -> Expr:
+    def compare(self, node: JsonNode, op: str, operand: Any) -> Expr:
         compare = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}[op]
         if isinstance(operand, bool):
             return sa.and_(node.is_boolean(), getattr(node.boolean_number(), compare)(int(operand)))
@@ -259,13 +265,13 @@ class _JsonConditions:
             return sa.and_(node.is_string(), getattr(self.ops.collated(node.text()), compare)(operand))
         return sa.false()
 
-    def member(self, node: "JsonNode", operand: list) -> Expr:
+    def member(self, node: JsonNode, operand: list) -> Expr:
         simple = all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in operand)
         if not simple:
             return sa.or_(*[self.equal(node, item) for item in operand]) if operand else sa.false()
         return self.any_item(node, lambda n: self.member_item(n, operand))
 
-    def member_item(self, n: "JsonNode", operand: list) -> Expr:
+    def member_item(self, n: JsonNode, operand: list) -> Expr:
         """One value (not an array's items) is one of ``operand``'s."""
         texts = [v for v in operand if isinstance(v, str)]
         numbers = [v for v in operand if isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -282,7 +288,7 @@ class _JsonConditions:
             return self.ops.regexp(text, operand)
         return self.ops.like(text, operand, op == "ilike")
 
-    def pattern(self, node: "JsonNode", op: str, operand: Any) -> Expr:
+    def pattern(self, node: JsonNode, op: str, operand: Any) -> Expr:
         def match(text: Expr) -> Expr:
             return self.matches(text, op, operand)
 
@@ -294,15 +300,20 @@ class _JsonConditions:
         items = node.any_element(lambda n: sa.and_(n.is_string(), match(n.text())))
         return sa.or_(scalar, items)
 
-    def sort_keys(self, node: "JsonNode") -> list[Expr]:
+    def sort_keys(self, node: JsonNode) -> list[Expr]:
         """Missing and null first, then booleans, numbers, text, and objects/arrays by their JSON."""
         rank = sa.case(
-            (node.is_boolean(), 1), (node.is_number(), 2), (node.is_string(), 3),
-            (node.is_container(), 4), else_=0,
+            (node.is_boolean(), 1),
+            (node.is_number(), 2),
+            (node.is_string(), 3),
+            (node.is_container(), 4),
+            else_=0,
         )
         number = sa.case((node.is_boolean(), node.boolean_number()), (node.is_number(), node.number()))
-        text = sa.case((node.is_string(), self.ops.collated(node.text())),
-                       (node.is_container(), self.ops.collated(node.json_text())))
+        text = sa.case(
+            (node.is_string(), self.ops.collated(node.text())),
+            (node.is_container(), self.ops.collated(node.json_text())),
+        )
         return [rank, number, text]
 
 
@@ -341,12 +352,13 @@ class JsonNode:
     def number_text(self) -> Expr: ...
     def boolean_text(self) -> Expr:
         return sa.case((self.boolean_number() == 1, "true"), else_="false")
+
     def json_text(self) -> Expr: ...
 
     def json_equal(self, value: Any) -> Expr:
         return self.json_text() == sa.literal(json_dumps(value), sa.Text)
 
-    def any_element(self, test: Callable[["JsonNode"], Expr]) -> Expr: ...
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr: ...
 
 
 class DialectOps:
@@ -380,7 +392,6 @@ class DialectOps:
 
     def json_node(self, column: ColumnMap, path: list[str]) -> JsonNode:
         raise NotImplementedError
-
 
 
 def _impl(col: Expr, dialect) -> Any:
@@ -572,9 +583,7 @@ class PostgresOps(DialectOps):
 
     def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
         dotall, multiline = bool(pattern.flags & re.S), bool(pattern.flags & re.M)
-        options = {(False, False): "p", (True, False): "s", (False, True): "n", (True, True): "w"}[
-            (dotall, multiline)
-        ]
+        options = {(False, False): "p", (True, False): "s", (False, True): "n", (True, True): "w"}[(dotall, multiline)]
         if pattern.flags & re.I:
             options += "i"
         source = f"(?{options})" + postgres_regexp(regexp_source(pattern))
@@ -596,7 +605,6 @@ class PostgresOps(DialectOps):
         if path:
             value = value.op("#>", return_type=JSONB)(sa.literal(list(path), ARRAY(sa.Text)))
         return _PostgresValue(value)
-
 
 
 def postgres_regexp(source: str) -> str:
@@ -679,7 +687,6 @@ class _PostgresValue(JsonNode):
 
     def json_equal(self, value: Any) -> Expr:
         from sqlalchemy.dialects.postgresql import JSONB
-
 
         return self.value == sa.cast(sa.literal(json_dumps(value), sa.Text), JSONB)
 
@@ -774,12 +781,12 @@ class _MysqlValue(JsonNode):
         return sa.cast(self.value, sa.Text)
 
     def any_element(self, test):
-        items = sa.func.json_table(
-            self.value, sa.literal_column("'$[*]' COLUMNS (n FOR ORDINALITY)")
-        ).table_valued("n").alias()
-        item = sa.func.json_extract(
-            self.value, sa.func.concat("$[", items.c.n - 1, "]")
+        items = (
+            sa.func.json_table(self.value, sa.literal_column("'$[*]' COLUMNS (n FOR ORDINALITY)"))
+            .table_valued("n")
+            .alias()
         )
+        item = sa.func.json_extract(self.value, sa.func.concat("$[", items.c.n - 1, "]"))
         return sa.and_(
             self.type_name() == "ARRAY",
             sa.exists(sa.select(1).select_from(items).where(test(_MysqlItem(item, self.ops)))),

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .._persisted import Model
 
 
-def accessor(instance: "Model", name: str) -> "Related":
+def accessor(instance: Model, name: str) -> Related:
     relation = relation_of(type(instance), name)
     return _ACCESSORS[relation.kind](instance, relation)
 
@@ -66,7 +66,7 @@ def _body(data: Any, *, many: bool = False) -> Any:
 class Related:
     """The relation ``relation`` of one owner instance."""
 
-    def __init__(self, owner: "Model", relation: Relation) -> None:
+    def __init__(self, owner: Model, relation: Relation) -> None:
         self.owner = owner
         self.relation = relation
 
@@ -74,7 +74,7 @@ class Related:
         return f"<{self.relation.type} {type(self.owner).__name__}.{self.relation.name} of {self.owner.id!r}>"
 
     @property
-    def target(self) -> type["Model"]:
+    def target(self) -> type[Model]:
         return self.relation.target  # type: ignore[return-value]
 
     @property
@@ -95,8 +95,7 @@ class Related:
         return ParsedWhere(conjunction(owned, self._parse(None).where, given))
 
     def _not_found(self, fk: Any) -> NotFoundError:
-        return NotFoundError(f"No instance with id {fk} found for {self.target.spec.name}",
-                             code="MODEL_NOT_FOUND")
+        return NotFoundError(f"No instance with id {fk} found for {self.target.spec.name}", code="MODEL_NOT_FOUND")
 
     def _check_keys(self, data: dict) -> None:
         """A record reached through the relation cannot be moved to another owner by an update."""
@@ -120,7 +119,7 @@ class Related:
 
 
 class BelongsTo(Related):
-    async def get(self, options: dict | None = None) -> "Model | None":
+    async def get(self, options: dict | None = None) -> Model | None:
         """The record the owner belongs to, or None (no foreign key, or a dangling one)."""
         relation = self.relation
         value = self.owner.get(relation.key_from)
@@ -135,19 +134,19 @@ class BelongsTo(Related):
 
 
 class HasOne(Related):
-    async def get(self, options: dict | None = None) -> "Model | None":
+    async def get(self, options: dict | None = None) -> Model | None:
         flt = self._parse(None)
         flt = replace(flt, where=conjunction(self.relation.owner_where(self.owner_key), flt.where), limit=1)
         found = await self.target.find(flt, _options(options))
         return found[0] if found else None
 
-    async def _require(self, options: dict | None) -> "Model":
+    async def _require(self, options: dict | None) -> Model:
         found = await self.get(options)
         if found is None:
             raise NotFoundError(f'No "{self.target.spec.name}" instance(s) found', code="MODEL_NOT_FOUND")
         return found
 
-    async def create(self, data: Any = None, options: dict | None = None) -> "Model":
+    async def create(self, data: Any = None, options: dict | None = None) -> Model:
         options = _options(options)
         if await self.get(options) is not None:
             raise ConflictError(
@@ -157,7 +156,7 @@ class HasOne(Related):
         values = {**_body(data), **self.relation.owner_values(self.owner_key)}
         return await self.target.create(values, options)
 
-    async def update(self, data: Any = None, options: dict | None = None) -> "Model":
+    async def update(self, data: Any = None, options: dict | None = None) -> Model:
         data = _body(data)
         found = await self._require(options)
         self._check_keys(data)
@@ -169,22 +168,22 @@ class HasOne(Related):
 
 
 class EmbedsOne(Related):
-    async def get(self, options: dict | None = None) -> "Model | None":
+    async def get(self, options: dict | None = None) -> Model | None:
         value = self.owner.get(self.relation.property_name)
         return self.target(dict(value)) if isinstance(value, dict) else None
 
-    async def _require(self, options: dict | None) -> "Model":
+    async def _require(self, options: dict | None) -> Model:
         found = await self.get(options)
         if found is None:
             raise NotFoundError(f'No "{self.target.spec.name}" instance(s) found', code="MODEL_NOT_FOUND")
         return found
 
-    async def create(self, data: Any = None, options: dict | None = None) -> "Model":
+    async def create(self, data: Any = None, options: dict | None = None) -> Model:
         values = _embedded_values(self.target, _body(data), "create")
         await self.owner.update_attributes({self.relation.property_name: values}, _options(options))
         return self.target(dict(self.owner.get(self.relation.property_name) or values))
 
-    async def update(self, data: Any = None, options: dict | None = None) -> "Model":
+    async def update(self, data: Any = None, options: dict | None = None) -> Model:
         current = self.owner.get(self.relation.property_name)
         values = _embedded_values(self.target, _body(data), "patch")
         merged = {**(current if isinstance(current, dict) else {}), **values}
@@ -195,7 +194,7 @@ class EmbedsOne(Related):
         await self.owner.update_attributes({self.relation.property_name: None}, _options(options))
 
 
-def _embedded_values(target: type["Model"], data: dict, mode: str) -> dict:
+def _embedded_values(target: type[Model], data: dict, mode: str) -> dict:
     values, errors = target._prepare(data, mode)
     if errors:
         target._raise_invalid(errors, data)
@@ -206,7 +205,7 @@ def _embedded_values(target: type["Model"], data: dict, mode: str) -> dict:
 
 
 class HasMany(Related):
-    async def find(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         flt = self._parse(filter)
         flt = replace(flt, where=conjunction(self.relation.owner_where(self.owner_key), flt.where))
         return await self.target.find(flt, _options(options))
@@ -222,21 +221,20 @@ class HasMany(Related):
             return await self.target.create([{**item, **keys} for item in data], _options(options))
         return await self.target.create({**data, **keys}, _options(options))
 
-    async def find_by_id(self, fk: Any, options: dict | None = None) -> "Model | None":
+    async def find_by_id(self, fk: Any, options: dict | None = None) -> Model | None:
         try:
             return await self._require(fk, options)
         except NotFoundError:
             return None
 
-    async def _require(self, fk: Any, options: dict | None) -> "Model":
+    async def _require(self, fk: Any, options: dict | None) -> Model:
         try:
             id = self.target.coerce_id(fk)
         except NotFoundError:
             raise self._not_found(fk) from None
         where = conjunction(self.relation.owner_where(self.owner_key), {self.target._id_name(): {"eq": id}})
         scope = self._parse(None)
-        found = await self.target.find(Filter(where=conjunction(where, scope.where), limit=1),
-                                       _options(options))
+        found = await self.target.find(Filter(where=conjunction(where, scope.where), limit=1), _options(options))
         if not found:
             raise self._not_found(fk)
         return found[0]
@@ -244,7 +242,7 @@ class HasMany(Related):
     async def exists(self, fk: Any, options: dict | None = None) -> bool:
         return await self.find_by_id(fk, options) is not None
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         self._check_keys(data)
@@ -264,7 +262,7 @@ class Through(HasMany):
     record of the through model; ``destroy_all`` and ``unlink`` remove links, not targets."""
 
     @property
-    def through(self) -> type["Model"]:
+    def through(self) -> type[Model]:
         return self.relation.through  # type: ignore[return-value]
 
     def _link_where(self, target_id: Any = None) -> dict:
@@ -280,7 +278,7 @@ class Through(HasMany):
     def _target_id(self) -> str:
         return self.target._id_name()
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         flt = self._parse(filter)
         ids = await self._linked_ids(options)
         if not ids:
@@ -292,8 +290,7 @@ class Through(HasMany):
         ids = await self._linked_ids(options)
         if not ids:
             return 0
-        return await self.target.count(self._where(where, owned={self._target_id(): {"inq": ids}}),
-                                       _options(options))
+        return await self.target.count(self._where(where, owned={self._target_id(): {"inq": ids}}), _options(options))
 
     async def create(self, data: Any = None, options: dict | None = None) -> Any:
         """Create targets and link each to the owner."""
@@ -305,10 +302,9 @@ class Through(HasMany):
         return created
 
     def _link_values(self, target_id: Any, data: dict | None = None) -> dict:
-        return {**(data or {}), **self.relation.owner_values(self.owner_key),
-                self.relation.key_through: target_id}
+        return {**(data or {}), **self.relation.owner_values(self.owner_key), self.relation.key_through: target_id}
 
-    async def _require(self, fk: Any, options: dict | None) -> "Model":
+    async def _require(self, fk: Any, options: dict | None) -> Model:
         try:
             id = self.target.coerce_id(fk)
         except NotFoundError:
@@ -326,7 +322,7 @@ class Through(HasMany):
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return found[0]
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         return await found.update_attributes(data, _options(options))
@@ -357,7 +353,7 @@ class Through(HasMany):
         links = conjunction(self._link_where(), {self.relation.key_through: {"inq": [t.id for t in matched]}})
         return await self.through.destroy_all(ParsedWhere(links), options)
 
-    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         """Link the target ``fk`` to the owner (``data`` fills the through record); returns the
         through record. Linking twice returns the existing link."""
         options = _options(options)
@@ -394,14 +390,15 @@ class ReferencesMany(HasMany):
     async def _save_ids(self, ids: list[Any], options: dict | None) -> None:
         await self.owner.update_attributes({self.relation.key_from: ids}, _options(options))
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         flt = self._parse(filter)
         ids = self._ids()
         if not ids:
             return []
         key = self.relation.key_to
         found = await self.target.find(
-            replace(flt, where=conjunction({key: {"inq": ids}}, flt.where)), _options(options))
+            replace(flt, where=conjunction({key: {"inq": ids}}, flt.where)), _options(options)
+        )
         if not flt.order:
             position = {value: index for index, value in enumerate(ids) if _hashable_key(value)}
             found.sort(key=lambda item: position.get(item.get(key), len(position)))
@@ -411,8 +408,9 @@ class ReferencesMany(HasMany):
         ids = self._ids()
         if not ids:
             return 0
-        return await self.target.count(self._where(where, owned={self.relation.key_to: {"inq": ids}}),
-                                       _options(options))
+        return await self.target.count(
+            self._where(where, owned={self.relation.key_to: {"inq": ids}}), _options(options)
+        )
 
     async def create(self, data: Any = None, options: dict | None = None) -> Any:
         options = _options(options)
@@ -428,17 +426,16 @@ class ReferencesMany(HasMany):
         except ValueError:
             return None
 
-    async def _require(self, fk: Any, options: dict | None) -> "Model":
+    async def _require(self, fk: Any, options: dict | None) -> Model:
         id = self._coerce(fk)
         if id is None or id not in self._ids():
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
-        found = await self.target.find(Filter(where={self.relation.key_to: {"eq": id}}, limit=1),
-                                       _options(options))
+        found = await self.target.find(Filter(where={self.relation.key_to: {"eq": id}}, limit=1), _options(options))
         if not found:
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return found[0]
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         return await found.update_attributes(data, _options(options))
@@ -463,7 +460,7 @@ class ReferencesMany(HasMany):
         await self._save_ids([v for v in ids if v not in gone], options)
         return info
 
-    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         """Add the target ``fk`` to the owner's array; returns the target."""
         options = _options(options)
         target = await self.target.find_by_id(fk, None, options)
@@ -473,9 +470,11 @@ class ReferencesMany(HasMany):
         ids = self._ids()
         if value in ids:
             owner = self.relation.owner.spec.name
-            raise ValidationError(owner, {self.relation.name: [
-                ("uniqueness", f"contains duplicate `{self.target.spec.name}` instance")]},
-                values={})
+            raise ValidationError(
+                owner,
+                {self.relation.name: [("uniqueness", f"contains duplicate `{self.target.spec.name}` instance")]},
+                values={},
+            )
         await self._save_ids(ids + [value], options)
         return target
 
@@ -518,7 +517,7 @@ class EmbedsMany(HasMany):
                 return index
         return None
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list["Model"]:
+    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
         flt = self._parse(filter)
         return [self.target(item) for item in apply_filter(self._items(), replace(flt, include=()))]
 
@@ -546,22 +545,25 @@ class EmbedsMany(HasMany):
             if values.get(id_name) is None:
                 values[id_name] = self._new_id(items)
             elif self._index(items, values[id_name]) is not None:
-                raise ValidationError(self.relation.owner.spec.name, {self.relation.property_name: [
-                    ("uniqueness", f"contains duplicate `{id_name}`")]}, values={self.relation.property_name: items})
+                raise ValidationError(
+                    self.relation.owner.spec.name,
+                    {self.relation.property_name: [("uniqueness", f"contains duplicate `{id_name}`")]},
+                    values={self.relation.property_name: items},
+                )
             items.append(values)
             added.append(values)
         await self._save(items, options)
         created = [self.target(dict(item)) for item in added]
         return created if isinstance(data, list) else created[0]
 
-    async def _require(self, fk: Any, options: dict | None) -> "Model":
+    async def _require(self, fk: Any, options: dict | None) -> Model:
         items = self._items()
         index = self._index(items, fk)
         if index is None:
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return self.target(items[index])
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> "Model":
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
         data = _body(data)
         items = self._items()
         index = self._index(items, fk)

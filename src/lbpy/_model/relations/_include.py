@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..._filter import (
     Filter,
@@ -34,7 +35,7 @@ log = logging.getLogger("lbpy")
 # Include
 
 
-async def fetch_with_include(model: type["Model"], flt: Filter, options: dict, *fetch_args: Any) -> list[dict]:
+async def fetch_with_include(model: type[Model], flt: Filter, options: dict, *fetch_args: Any) -> list[dict]:
     """``model``'s records for ``flt`` with its includes: the keys the includes need are
     fetched even when ``fields`` leaves them out, and removed again afterwards. ``fetch_args``
     go on to ``model._fetch``."""
@@ -53,7 +54,7 @@ async def fetch_with_include(model: type["Model"], flt: Filter, options: dict, *
     return rows
 
 
-def owner_keys(model: type["Model"], includes: Iterable[Include]) -> list[str]:
+def owner_keys(model: type[Model], includes: Iterable[Include]) -> list[str]:
     """The properties of ``model`` that resolving ``includes`` reads."""
     keys: list[str] = []
     for inc in includes:
@@ -66,8 +67,7 @@ def owner_keys(model: type["Model"], includes: Iterable[Include]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-async def include_related(model: type["Model"], rows: list[dict], includes: Iterable[Include],
-                          options: dict) -> None:
+async def include_related(model: type[Model], rows: list[dict], includes: Iterable[Include], options: dict) -> None:
     """Add the related records of each include to ``rows`` (dicts), under the relation's name."""
     if not rows:
         return
@@ -83,7 +83,7 @@ async def include_related(model: type["Model"], rows: list[dict], includes: Iter
 _EMBEDDED = frozenset({"embedsOne", "embedsMany"})
 
 
-async def check_read(target: type["Model"], options: dict) -> None:
+async def check_read(target: type[Model], options: dict) -> None:
     """A REST call's include reads the related model's records only where the caller may read
     them directly, as ``find`` on that model."""
     await check_access(target, "find", None, options)
@@ -105,11 +105,12 @@ def _merged(base: Filter | None, extra: Filter | None) -> Filter:
     )
 
 
-def _scope_for(relation: Relation, target: type["Model"], inc: Include) -> Filter:
+def _scope_for(relation: Relation, target: type[Model], inc: Include) -> Filter:
     scope = inc.scope
     if scope is None and inc.raw_scope is not None:
-        scope = parse_filter(target.spec, inc.raw_scope, model_specs(target),
-                             name=f"filter.include.{relation.name}", nested=True)
+        scope = parse_filter(
+            target.spec, inc.raw_scope, model_specs(target), name=f"filter.include.{relation.name}", nested=True
+        )
     return _merged(relation.scope(target), scope)
 
 
@@ -149,18 +150,17 @@ def _in_fetch_order(positions: dict[Any, tuple[int, dict]], keys: Iterable[Any])
 
 def _page(items: list, skip: int, limit: int | None) -> list:
     if skip or limit is not None:
-        return items[skip: None if limit is None else skip + limit]
+        return items[skip : None if limit is None else skip + limit]
     return items
 
 
-async def fetch_rows(model: type["Model"], flt: Filter, options: dict) -> list[dict]:
+async def fetch_rows(model: type[Model], flt: Filter, options: dict) -> list[dict]:
     """Records through the model layer (access hooks, default scope, loaded hooks), no include."""
     flt = await model._apply_access(flt, options)
     return await model._fetch(replace(flt, include=()), options)
 
 
-async def _fetch_keyed(model: type["Model"], key: str, values: list[Any], flt: Filter,
-                       options: dict) -> list[dict]:
+async def _fetch_keyed(model: type[Model], key: str, values: list[Any], flt: Filter, options: dict) -> list[dict]:
     """The records whose ``key`` is one of ``values``: one ``inq`` query (more only past the
     datasource's ``inqLimit``)."""
     if not values:
@@ -173,7 +173,7 @@ async def _fetch_keyed(model: type["Model"], key: str, values: list[Any], flt: F
         except (TypeError, ValueError):
             limit = DEFAULT_INQ_LIMIT
     rows: list[dict] = []
-    chunks = [values[i:i + limit] for i in range(0, len(values), max(limit, 1))]
+    chunks = [values[i : i + limit] for i in range(0, len(values), max(limit, 1))]
     for chunk in chunks:
         where = conjunction({key: {"inq": chunk}}, flt.where)
         rows.extend(await fetch_rows(model, replace(flt, where=where, limit=None, skip=0), options))
@@ -182,11 +182,11 @@ async def _fetch_keyed(model: type["Model"], key: str, values: list[Any], flt: F
     return rows
 
 
-def _instances(model: type["Model"], rows: list[dict]) -> list["Model"]:
+def _instances(model: type[Model], rows: list[dict]) -> list[Model]:
     return [model(row) for row in rows]
 
 
-async def _nested(model: type["Model"], rows: list[dict], scope: Filter, options: dict) -> None:
+async def _nested(model: type[Model], rows: list[dict], scope: Filter, options: dict) -> None:
     if scope.include and rows:
         unique = list({id(row): row for row in rows}.values())
         await include_related(model, unique, scope.include, options)
@@ -207,8 +207,9 @@ async def _include_belongs_to(relation: Relation, rows: list[dict], inc: Include
         scope = _scope_for(relation, target, inc)
         keys = _distinct(row.get(relation.key_from) for row in members)
         fields = _fields_with(scope.fields, [relation.key_to, *owner_keys(target, scope.include)])
-        found = await _fetch_keyed(target, relation.key_to, keys,
-                                   Filter(where=scope.where, fields=fields, order=scope.order), options)
+        found = await _fetch_keyed(
+            target, relation.key_to, keys, Filter(where=scope.where, fields=fields, order=scope.order), options
+        )
         await _nested(target, found, scope, options)
         by_key = {}
         for item in found:
@@ -227,15 +228,15 @@ async def _include_has_many(relation: Relation, rows: list[dict], inc: Include, 
     if relation.discriminator is not None:
         where = conjunction({relation.discriminator: {"eq": relation.owner.spec.name}}, where)
     fields = _fields_with(scope.fields, [relation.key_to, *owner_keys(target, scope.include)])
-    found = await _fetch_keyed(target, relation.key_to, keys,
-                               Filter(where=where, fields=fields, order=scope.order), options)
+    found = await _fetch_keyed(
+        target, relation.key_to, keys, Filter(where=where, fields=fields, order=scope.order), options
+    )
     groups: dict[Any, list[dict]] = {}
     for item in found:
         groups.setdefault(_hashable(item.get(relation.key_to)), []).append(item)
     kept: dict[int, list[dict]] = {}
     for index, row in enumerate(rows):
-        items = groups.get(_hashable(row.get(relation.key_from)), []) if row.get(relation.key_from) \
-            is not None else []
+        items = groups.get(_hashable(row.get(relation.key_from)), []) if row.get(relation.key_from) is not None else []
         kept[index] = _page(items, scope.skip, scope.limit if relation.type != "hasOne" else 1)
     await _nested(target, [item for items in kept.values() for item in items], scope, options)
     for index, row in enumerate(rows):
@@ -262,8 +263,13 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
     scope = _scope_for(relation, target, inc)
     target_id = target.spec.id_name or "id"
     fields = _fields_with(scope.fields, [target_id, *owner_keys(target, scope.include)])
-    found = await _fetch_keyed(target, target_id, _distinct(v for values in linked.values() for v in values),
-                               Filter(where=scope.where, fields=fields, order=scope.order), options)
+    found = await _fetch_keyed(
+        target,
+        target_id,
+        _distinct(v for values in linked.values() for v in values),
+        Filter(where=scope.where, fields=fields, order=scope.order),
+        options,
+    )
     ordered = _positions(found, target_id)
     kept: dict[int, list[dict]] = {}
     for index, row in enumerate(rows):
@@ -274,15 +280,15 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
         row[relation.name] = _instances(target, kept[index])
 
 
-async def _include_references_many(relation: Relation, rows: list[dict], inc: Include,
-                                   options: dict) -> None:
+async def _include_references_many(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
     target = relation.target
     scope = _scope_for(relation, target, inc)
     target_id = relation.key_to
     ids = _distinct(v for row in rows for v in (row.get(relation.key_from) or ()))
     fields = _fields_with(scope.fields, [target_id, *owner_keys(target, scope.include)])
-    found = await _fetch_keyed(target, target_id, ids,
-                               Filter(where=scope.where, fields=fields, order=scope.order), options)
+    found = await _fetch_keyed(
+        target, target_id, ids, Filter(where=scope.where, fields=fields, order=scope.order), options
+    )
     ordered = _positions(found, target_id)
     kept: dict[int, list[dict]] = {}
     for index, row in enumerate(rows):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import BadRequestError
 from ..._filter import Filter, parse_filter
@@ -21,7 +22,8 @@ MANY = frozenset({"hasMany", "hasAndBelongsToMany", "referencesMany", "embedsMan
 #: how many keys one ``inq`` query carries at most; a datasource's ``inqLimit`` setting overrides it
 DEFAULT_INQ_LIMIT = 10_000
 
-async def check_access(model: type["Model"], method: Any, model_id: Any, options: dict | None) -> None:
+
+async def check_access(model: type[Model], method: Any, model_id: Any, options: dict | None) -> None:
     """A REST call reaches ``model``'s records through a relation (a relation route, a nested
     route, an ``include``) only where the caller may do the same directly: ``method`` (a built-in
     method's name, such as ``"find"`` or ``"deleteById"``, or a remote method) on the record
@@ -30,7 +32,6 @@ async def check_access(model: type["Model"], method: Any, model_id: Any, options
     guard = options.get("_auth") if options else None
     if guard is not None:
         await guard.check(model, method, model_id)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,12 +82,12 @@ class Relation:
 
     name: str
     type: str
-    owner: type["Model"]
-    target: type["Model"] | None
+    owner: type[Model]
+    target: type[Model] | None
     key_from: str
     key_to: str
     spec: RelationSpec
-    through: type["Model"] | None = None
+    through: type[Model] | None = None
     key_through: str | None = None
     discriminator: str | None = None
     property_name: str | None = None
@@ -111,22 +112,23 @@ class Relation:
         path = http.get("path") if isinstance(http, dict) else None
         return str(path).strip("/") if path else self.name
 
-    def target_for(self, record: dict) -> type["Model"] | None:
+    def target_for(self, record: dict) -> type[Model] | None:
         """The target model of a record (for a polymorphic belongsTo, the one it names)."""
         if self.target is not None:
             return self.target
         name = record.get(self.discriminator) if self.discriminator else None
         return find_model(self.owner, name) if isinstance(name, str) else None
 
-    def scope(self, target: type["Model"]) -> Filter | None:
+    def scope(self, target: type[Model]) -> Filter | None:
         """The relation's own ``scope`` from the model JSON, parsed for ``target``."""
         raw = self.spec.scope
         if not raw:
             return None
         parsed = self._scopes.get(target.spec.name)
         if parsed is None:
-            parsed = parse_filter(target.spec, raw, model_specs(target), name=f"relation {self.name} scope",
-                                  nested=True)
+            parsed = parse_filter(
+                target.spec, raw, model_specs(target), name=f"relation {self.name} scope", nested=True
+            )
             self._scopes[target.spec.name] = parsed
         return parsed
 
@@ -153,7 +155,7 @@ class Relation:
         return values
 
 
-def relation_of(model: type["Model"], name: str) -> Relation:
+def relation_of(model: type[Model], name: str) -> Relation:
     relation = model._runtime.relations.get(name)
     if relation is None:
         known = ", ".join(model._runtime.relations) or "none"
@@ -163,13 +165,13 @@ def relation_of(model: type["Model"], name: str) -> Relation:
     return relation
 
 
-def model_specs(model: type["Model"]) -> Mapping[str, ModelSpec] | None:
+def model_specs(model: type[Model]) -> Mapping[str, ModelSpec] | None:
     """The definitions of every model ``model``'s app has (for an include scope's relations)."""
     registry = model._runtime.registry
     return registry.specs if registry is not None else None
 
 
-def find_model(model: type["Model"], name: str | None) -> type["Model"] | None:
+def find_model(model: type[Model], name: str | None) -> type[Model] | None:
     """The model ``name`` of ``model``'s app, by name, then by name in any case."""
     registry = model._runtime.registry
     return registry.find(name) if registry is not None else None

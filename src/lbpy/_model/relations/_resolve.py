@@ -23,7 +23,8 @@ hasAndBelongsToMany relation (``<Owner><Target>``, on the owner's datasource), a
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import BootError
 from .._definition import (
@@ -52,7 +53,7 @@ log = logging.getLogger("lbpy")
 DefineModel = Callable[[ModelSpec, Any], "type[Model]"]
 
 
-def setup_relations(registry: "ModelRegistry", define_model: DefineModel) -> None:
+def setup_relations(registry: ModelRegistry, define_model: DefineModel) -> None:
     """Resolve the relations of every model in ``registry`` (call once, after the models are
     built); ``define_model`` makes the implicit through models of hasAndBelongsToMany."""
     pending = list(registry.values())
@@ -74,8 +75,10 @@ def setup_relations(registry: "ModelRegistry", define_model: DefineModel) -> Non
         pending.extend(registry[name] for name in registry if name not in before)
 
 
-def _resolve(registry: "ModelRegistry", define_model: DefineModel, owner: type["Model"], spec: RelationSpec) -> Relation | None:
-    where = f"{owner.spec.source}: relation \"{spec.name}\""
+def _resolve(
+    registry: ModelRegistry, define_model: DefineModel, owner: type[Model], spec: RelationSpec
+) -> Relation | None:
+    where = f'{owner.spec.source}: relation "{spec.name}"'
     options = spec.options if isinstance(spec.options, dict) else {}
     if spec.type == "belongsTo" and spec.polymorphic:
         selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
@@ -84,12 +87,12 @@ def _resolve(registry: "ModelRegistry", define_model: DefineModel, owner: type["
         _declare(owner, foreign_key, key_type)
         _declare(owner, discriminator, StringType())
         key_to = spec.primary_key or spec.settings.get("idName") or "id"
-        return Relation(spec.name, spec.type, owner, None, foreign_key, key_to, spec,
-                        discriminator=discriminator, options=options)
+        return Relation(
+            spec.name, spec.type, owner, None, foreign_key, key_to, spec, discriminator=discriminator, options=options
+        )
     target = _target(registry, owner, spec)
     if target is None:
-        log.warning("%s: model \"%s\" is not defined; the relation is left out", where,
-                    spec.model or spec.name)
+        log.warning('%s: model "%s" is not defined; the relation is left out', where, spec.model or spec.name)
         return None
     spec.model = target.spec.name
     owner_id = owner.spec.id_name or "id"
@@ -109,8 +112,9 @@ def _resolve(registry: "ModelRegistry", define_model: DefineModel, owner: type["
         _declare(target, key_to, _key_type(owner, key_from))
         if discriminator is not None:
             _declare(target, discriminator, StringType())
-        return Relation(spec.name, kind, owner, target, key_from, key_to, spec,
-                        discriminator=discriminator, options=options)
+        return Relation(
+            spec.name, kind, owner, target, key_from, key_to, spec, discriminator=discriminator, options=options
+        )
     if kind in ("hasMany", "hasAndBelongsToMany"):
         return _resolve_through(registry, define_model, owner, target, spec, options, where)
     if kind == "referencesMany":
@@ -136,13 +140,21 @@ def _resolve(registry: "ModelRegistry", define_model: DefineModel, owner: type["
                 # datasource gave embedded models one
                 target.spec.properties["id"] = PropertySpec("id", StringType(), id=1, generated=True)
                 target.spec.id_names = ["id"]
-        return Relation(spec.name, kind, owner, target, prop, target.spec.id_name or "id", spec,
-                        property_name=prop, options=options)
+        return Relation(
+            spec.name, kind, owner, target, prop, target.spec.id_name or "id", spec, property_name=prop, options=options
+        )
     raise BootError(f"{where}: unknown relation type {kind}")  # pydantic checked it first
 
 
-def _resolve_through(registry: "ModelRegistry", define_model: DefineModel, owner: type["Model"], target: type["Model"],
-                     spec: RelationSpec, options: dict, where: str) -> Relation:
+def _resolve_through(
+    registry: ModelRegistry,
+    define_model: DefineModel,
+    owner: type[Model],
+    target: type[Model],
+    spec: RelationSpec,
+    options: dict,
+    where: str,
+) -> Relation:
     if spec.through:
         through = registry.find(spec.through)
         if through is None:
@@ -156,8 +168,7 @@ def _resolve_through(registry: "ModelRegistry", define_model: DefineModel, owner
     discriminator = None
     if spec.polymorphic:
         _, key_to, discriminator = _polymorphic(spec.polymorphic, spec.name)
-        key_through = spec.key_through or _belongs_to_key(through, target) \
-            or camelize(target.spec.name + "_id")
+        key_through = spec.key_through or _belongs_to_key(through, target) or camelize(target.spec.name + "_id")
     elif owner is target:
         # a model related to itself (followers): the foreignKey names the owner's side
         candidates = _belongs_to_keys(through, owner)
@@ -166,17 +177,27 @@ def _resolve_through(registry: "ModelRegistry", define_model: DefineModel, owner
         key_through = spec.key_through or (others[0] if others else camelize(target.spec.name + "_id"))
     else:
         key_to = spec.foreign_key or _belongs_to_key(through, owner) or camelize(owner.spec.name + "_id")
-        key_through = spec.key_through or _belongs_to_key(through, target) \
-            or camelize(target.spec.name + "_id")
+        key_through = spec.key_through or _belongs_to_key(through, target) or camelize(target.spec.name + "_id")
     _declare(through, key_to, _key_type(owner, key_from))
     if discriminator is not None:
         _declare(through, discriminator, StringType())
     _declare(through, key_through, _key_type(target, target_id))
-    return Relation(spec.name, spec.type, owner, target, key_from, key_to, spec, through=through,
-                    key_through=key_through, discriminator=discriminator, options=options)
+    return Relation(
+        spec.name,
+        spec.type,
+        owner,
+        target,
+        key_from,
+        key_to,
+        spec,
+        through=through,
+        key_through=key_through,
+        discriminator=discriminator,
+        options=options,
+    )
 
 
-def _belongs_to_keys(through: type["Model"], model: type["Model"]) -> list[str]:
+def _belongs_to_keys(through: type[Model], model: type[Model]) -> list[str]:
     """The foreign keys of the through model's belongsTo relations to ``model``."""
     keys = []
     for name, rel in through.spec.relations.items():
@@ -187,12 +208,14 @@ def _belongs_to_keys(through: type["Model"], model: type["Model"]) -> list[str]:
     return keys
 
 
-def _belongs_to_key(through: type["Model"], model: type["Model"]) -> str | None:
+def _belongs_to_key(through: type[Model], model: type[Model]) -> str | None:
     keys = _belongs_to_keys(through, model)
     return keys[0] if keys else None
 
 
-def _implicit_through(registry: "ModelRegistry", define_model: DefineModel, owner: type["Model"], target: type["Model"]) -> type["Model"]:
+def _implicit_through(
+    registry: ModelRegistry, define_model: DefineModel, owner: type[Model], target: type[Model]
+) -> type[Model]:
     """hasAndBelongsToMany's link model: ``<Owner><Target>`` (or ``<Target><Owner>`` when the
     app defines that one), on the owner's datasource, with a belongsTo to each side."""
     for name in (owner.spec.name + target.spec.name, target.spec.name + owner.spec.name):
@@ -208,9 +231,17 @@ def _implicit_through(registry: "ModelRegistry", define_model: DefineModel, owne
         target_side: RelationSpec(target_side, "belongsTo", target.spec.name),
     }
     spec = ModelSpec(
-        name=name, base="PersistedModel", plural=pluralize(name),
-        properties={"id": injected_id(id_type)}, id_names=["id"], strict=False, force_id=True,
-        hidden=frozenset(), protected=frozenset(), relations=relations, persisted=True,
+        name=name,
+        base="PersistedModel",
+        plural=pluralize(name),
+        properties={"id": injected_id(id_type)},
+        id_names=["id"],
+        strict=False,
+        force_id=True,
+        hidden=frozenset(),
+        protected=frozenset(),
+        relations=relations,
+        persisted=True,
         settings={"name": name, "base": "PersistedModel"},
         source=f"{owner.spec.source} (the through model of a hasAndBelongsToMany relation)",
     )
@@ -218,7 +249,7 @@ def _implicit_through(registry: "ModelRegistry", define_model: DefineModel, owne
     return model
 
 
-def _target(registry: "ModelRegistry", owner: type["Model"], spec: RelationSpec) -> type["Model"] | None:
+def _target(registry: ModelRegistry, owner: type[Model], spec: RelationSpec) -> type[Model] | None:
     if spec.model:
         return registry.find(spec.model)
     name = spec.name
@@ -238,11 +269,10 @@ def _polymorphic(value: Any, relation_name: str) -> tuple[str, str, str]:
         selector = value.get("selector") or value.get("as") or relation_name
         foreign_key = value.get("foreignKey")
         discriminator = value.get("discriminator")
-    return (selector, foreign_key or camelize(selector + "_id"),
-            discriminator or camelize(selector + "_type"))
+    return (selector, foreign_key or camelize(selector + "_id"), discriminator or camelize(selector + "_type"))
 
 
-def _key_type(model: type["Model"], name: str | None) -> Type:
+def _key_type(model: type[Model], name: str | None) -> Type:
     prop = model.spec.properties.get(name) if name else None
     return prop.type if prop is not None else AnyType()
 
@@ -254,13 +284,12 @@ def _named_type(name: str) -> Type:
         return AnyType()
 
 
-def _declare(model: type["Model"], name: str, kind: Type, default: Any = MISSING) -> None:
+def _declare(model: type[Model], name: str, kind: Type, default: Any = MISSING) -> None:
     """Add a property LoopBack adds (a foreign key, a discriminator, an embedded property)
     unless the model declares it, so it is coerced, validated, documented and migrated."""
     properties = model.spec.properties
     if name in properties:
         return
-    properties[name] = PropertySpec(name=name, type=kind, default=default,
-                                    settings={"index": True} if default is MISSING else {})
-
-
+    properties[name] = PropertySpec(
+        name=name, type=kind, default=default, settings={"index": True} if default is MISSING else {}
+    )

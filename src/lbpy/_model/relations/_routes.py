@@ -14,8 +14,9 @@ id that does not exist a 404, and reading, updating or deleting an empty hasOne 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..._errors import HttpError, NotFoundError
 from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 _OPTIONS = Accept("options", "object", "options")
 
 
-def relation_methods(model: type["Model"]) -> list[RemoteMethod]:
+def relation_methods(model: type[Model]) -> list[RemoteMethod]:
     """The relation routes of ``model``, in LoopBack's order."""
     per_relation: list[RemoteMethod] = []
     lists: list[RemoteMethod] = []
@@ -45,11 +46,18 @@ def relation_methods(model: type["Model"]) -> list[RemoteMethod]:
     return per_relation + lists
 
 
-def _method(name: str, fn: Callable, verb: str, path: str, accepts: list[Accept],
-            returns: list[Returns], description: str) -> RemoteMethod:
+def _method(
+    name: str, fn: Callable, verb: str, path: str, accepts: list[Accept], returns: list[Returns], description: str
+) -> RemoteMethod:
     return RemoteMethod(
-        name=name, fn=fn, accepts=accepts + [_OPTIONS], returns=returns,
-        http=[Endpoint(verb, path)], description=description, is_static=False, builtin=True,
+        name=name,
+        fn=fn,
+        accepts=accepts + [_OPTIONS],
+        returns=returns,
+        http=[Endpoint(verb, path)],
+        description=description,
+        is_static=False,
+        builtin=True,
     )
 
 
@@ -72,8 +80,12 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
         return await accessor(instance, name).get(options)
 
     return _method(
-        f"__get__{name}", get, "GET", f"/:id/{relation.http_path}",
-        [Accept("refresh", "boolean", "query")], [Returns(name, target, True, optional=True)],
+        f"__get__{name}",
+        get,
+        "GET",
+        f"/:id/{relation.http_path}",
+        [Accept("refresh", "boolean", "query")],
+        [Returns(name, target, True, optional=True)],
         f"Fetches belongsTo relation {name}.",
     )
 
@@ -108,10 +120,24 @@ def _has_one(relation: Relation) -> list[RemoteMethod]:
     data = Accept("data", target, "body")
     result = [Returns("data", target, True)]
     return [
-        _method(f"__get__{name}", get, "GET", path, [Accept("refresh", "boolean", "query")],
-                [Returns(name, target, True)], f"Fetches hasOne relation {name}."),
-        _method(f"__create__{name}", create, "POST", path, [data], result,
-                f"Creates a new instance in {name} of this model."),
+        _method(
+            f"__get__{name}",
+            get,
+            "GET",
+            path,
+            [Accept("refresh", "boolean", "query")],
+            [Returns(name, target, True)],
+            f"Fetches hasOne relation {name}.",
+        ),
+        _method(
+            f"__create__{name}",
+            create,
+            "POST",
+            path,
+            [data],
+            result,
+            f"Creates a new instance in {name} of this model.",
+        ),
         _method(f"__update__{name}", update, "PUT", path, [data], result, f"Update {name} of this model."),
         _method(f"__destroy__{name}", destroy, "DELETE", path, [], [], f"Deletes {name} of this model."),
     ]
@@ -134,13 +160,33 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
         return await accessor(instance, name).update_by_id(fk, data, options)
 
     methods = [
-        _method(f"__findById__{name}", find_by_id, "GET", f"{path}/:fk", [fk],
-                [Returns("result", target, True)], f"Find a related item by id for {name}."),
-        _method(f"__destroyById__{name}", destroy_by_id, "DELETE", f"{path}/:fk", [fk], [],
-                f"Delete a related item by id for {name}."),
-        _method(f"__updateById__{name}", update_by_id, "PUT", f"{path}/:fk",
-                [fk, Accept("data", target, "body")], [Returns("result", target, True)],
-                f"Update a related item by id for {name}."),
+        _method(
+            f"__findById__{name}",
+            find_by_id,
+            "GET",
+            f"{path}/:fk",
+            [fk],
+            [Returns("result", target, True)],
+            f"Find a related item by id for {name}.",
+        ),
+        _method(
+            f"__destroyById__{name}",
+            destroy_by_id,
+            "DELETE",
+            f"{path}/:fk",
+            [fk],
+            [],
+            f"Delete a related item by id for {name}.",
+        ),
+        _method(
+            f"__updateById__{name}",
+            update_by_id,
+            "PUT",
+            f"{path}/:fk",
+            [fk, Accept("data", target, "body")],
+            [Returns("result", target, True)],
+            f"Update a related item by id for {name}.",
+        ),
     ]
     if relation.kind not in ("through", "referencesMany"):
         return methods
@@ -164,19 +210,38 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
         await check_access(through if through is not None else relation.target, "exists", None, options)
         if not await accessor(instance, name).exists(fk, options):
             # LoopBack's answer for a missing link: 404 (HEAD carries no body)
-            raise NotFoundError(f'Unknown "{type(instance).spec.name}" id "{instance.id}".',
-                                code="MODEL_NOT_FOUND")
+            raise NotFoundError(f'Unknown "{type(instance).spec.name}" id "{instance.id}".', code="MODEL_NOT_FOUND")
         return True
 
     body = [Accept("data", linked, "body")] if relation.through is not None else []
     return methods + [
-        _method(f"__link__{name}", link, "PUT", f"{path}/rel/:fk", [fk, *body],
-                [Returns(name, linked, True)], f"Add a related item by id for {name}."),
-        _method(f"__unlink__{name}", unlink, "DELETE", f"{path}/rel/:fk", [fk], [],
-                f"Remove the {name} relation to an item by id."),
-        _method(f"__exists__{name}", exists, "HEAD", f"{path}/rel/:fk", [fk],
-                [Returns("exists", "boolean", True)],
-                f"Check the existence of {name} relation to an item by id."),
+        _method(
+            f"__link__{name}",
+            link,
+            "PUT",
+            f"{path}/rel/:fk",
+            [fk, *body],
+            [Returns(name, linked, True)],
+            f"Add a related item by id for {name}.",
+        ),
+        _method(
+            f"__unlink__{name}",
+            unlink,
+            "DELETE",
+            f"{path}/rel/:fk",
+            [fk],
+            [],
+            f"Remove the {name} relation to an item by id.",
+        ),
+        _method(
+            f"__exists__{name}",
+            exists,
+            "HEAD",
+            f"{path}/rel/:fk",
+            [fk],
+            [Returns("exists", "boolean", True)],
+            f"Check the existence of {name} relation to an item by id.",
+        ),
     ]
 
 
@@ -219,23 +284,49 @@ def _list(relation: Relation) -> list[RemoteMethod]:
         return await accessor(instance, name).count(where, options)
 
     return [
-        _method(f"__get__{name}", get, "GET", path, [Accept("filter", "object")],
-                [Returns(name, [target], True)], f"Queries {name} of {owner}."),
-        _method(f"__create__{name}", create, "POST", path, [Accept("data", target, "body")],
-                [Returns("data", target, True)], f"Creates a new instance in {name} of this model."),
-        _method(f"__delete__{name}", delete, "DELETE", path,
-                [Accept("where", "object", description="Criteria to match model instances")], [],
-                f"Deletes all {name} of this model."),
-        _method(f"__count__{name}", count, "GET", f"{path}/count",
-                [Accept("where", "object", description="Criteria to match model instances")],
-                [Returns("count", "number")], f"Counts {name} of {owner}."),
+        _method(
+            f"__get__{name}",
+            get,
+            "GET",
+            path,
+            [Accept("filter", "object")],
+            [Returns(name, [target], True)],
+            f"Queries {name} of {owner}.",
+        ),
+        _method(
+            f"__create__{name}",
+            create,
+            "POST",
+            path,
+            [Accept("data", target, "body")],
+            [Returns("data", target, True)],
+            f"Creates a new instance in {name} of this model.",
+        ),
+        _method(
+            f"__delete__{name}",
+            delete,
+            "DELETE",
+            path,
+            [Accept("where", "object", description="Criteria to match model instances")],
+            [],
+            f"Deletes all {name} of this model.",
+        ),
+        _method(
+            f"__count__{name}",
+            count,
+            "GET",
+            f"{path}/count",
+            [Accept("where", "object", description="Criteria to match model instances")],
+            [Returns("count", "number")],
+            f"Counts {name} of {owner}.",
+        ),
     ]
 
 
 _RELATION_METHOD = re.compile(r"^__([^_]+)__([^_]+)$")
 
 
-def nested_methods(model: type["Model"], served: Callable[[type["Model"]], list[RemoteMethod]]) -> list[RemoteMethod]:
+def nested_methods(model: type[Model], served: Callable[[type[Model]], list[RemoteMethod]]) -> list[RemoteMethod]:
     """LoopBack's ``nestRemoting``: for each relation nested under ``model`` (its
     ``options.nestRemoting``, or ``Model.nest_remoting``), the relation routes its target serves
     (``served(target)``), under this model's: ``__get__shipments`` of Order becomes
@@ -277,6 +368,10 @@ def _nested(relation: Relation, method: RemoteMethod, name: str) -> RemoteMethod
     nk = [Accept("nk", "any", "path", True, f"Foreign key for {via}.")] if many else []
     returns = method.returns if many else [replace(r, optional=True) for r in method.returns]
     return replace(
-        method, name=name, fn=call, accepts=nk + list(method.accepts), returns=returns,
-        http=[Endpoint(e.verb, prefix + e.path[len("/:id"):]) for e in method.http if e.path.startswith("/:id")],
+        method,
+        name=name,
+        fn=call,
+        accepts=nk + list(method.accepts),
+        returns=returns,
+        http=[Endpoint(e.verb, prefix + e.path[len("/:id") :]) for e in method.http if e.path.startswith("/:id")],
     )
