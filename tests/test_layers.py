@@ -43,7 +43,14 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("serve and the test kit", ["lbpy._serve", "lbpy._serve_http", "lbpy._serve_logs", "lbpy.testing"]),
     (
         "project files and scaffolding",
-        ["lbpy._project", "lbpy._templates", "lbpy._scaffold", "lbpy._connector_project", "lbpy._openapi_project"],
+        [
+            "lbpy._project",
+            "lbpy._templates",
+            "lbpy._scaffold",
+            "lbpy._connector_project",
+            "lbpy._openapi_project",
+            "lbpy._lb3",
+        ],
     ),
     ("CLI", ["lbpy._cli", "lbpy.__main__"]),
     ("public API", ["lbpy"]),

@@ -1,0 +1,74 @@
+"""JavaScript function bodies translated into Python, or stubbed where a faithful translation is not known.
+
+The interface is fixed; the declarations side (``_declarations``, ``_emit``) relies on it:
+``translate_function`` takes one JavaScript function node (tree-sitter) and the role it plays, and gives back
+a complete Python function definition, translated or stubbed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tree_sitter import Node
+
+#: what a function is for decides its Python signature:
+#: remote_method   JS (arg1, ..., cb) or async/promise      -> async def name(arg1, ...) returning the result
+#: prototype_method JS Model.prototype.x = function(..., cb)  -> async def name(self, ...), ``this`` is ``self``
+#: operation_hook  JS (ctx, next) or async (ctx)              -> async def name(ctx)
+#: remote_hook     JS (ctx, unused, next) or async (ctx)      -> async def name(ctx)
+#: boot            JS (app[, cb])                             -> async def boot(app)
+#: helper          any other function the file declares       -> def / async def name(...)
+Role = Literal["remote_method", "prototype_method", "operation_hook", "remote_hook", "boot", "helper"]
+
+
+@dataclass(frozen=True)
+class Function:
+    """One JavaScript function as Python: ``source`` is a complete, unindented ``def``/``async def``."""
+
+    name: str
+    source: str
+    line: int
+    #: None when translated; else one line saying why the body is a stub (``source`` then raises 501)
+    stubbed: str | None = None
+    #: import lines the source needs (``import math``, ``from lbpy import HttpError``), emitted once per file
+    imports: tuple[str, ...] = field(default_factory=tuple)
+
+
+def stub(name: str, params: list[str], *, file: str, line: int, javascript: str, reason: str) -> Function:
+    """A function that answers 501 NOT_IMPLEMENTED naming ``file:line``, with the JavaScript beside it."""
+    signature = ", ".join(params)
+    commented = "\n".join(f"    # {text}" if text else "    #" for text in javascript.splitlines())
+    message = f"{file}:{line} was not ported from JavaScript ({reason}): see lbpy import-lb3's MIGRATION.md"
+    source = (
+        f"async def {name}({signature}):\n"
+        f"    # lbpy import-lb3 could not translate this function: {reason}\n"
+        f"{commented}\n"
+        f"    raise HttpError(501, {message!r}, code='NOT_IMPLEMENTED')\n"
+    )
+    return Function(name=name, source=source, line=line, stubbed=reason, imports=("from lbpy import HttpError",))
+
+
+def translate_function(
+    node: Node,
+    *,
+    role: Role,
+    name: str,
+    file: str,
+    source: bytes,
+    accepts: list[str] | None = None,
+) -> Function:
+    """``node`` (a tree-sitter function / arrow function / method node from ``source``) as Python.
+
+    ``file`` is the app-relative path of the JavaScript file (for stubs and the report); ``accepts`` are the
+    remote method's argument names in declaration order, so the callback parameter can be told apart.
+    """
+    params = ["ctx"] if role in ("operation_hook", "remote_hook") else list(accepts or [])
+    if role == "prototype_method":
+        params = ["self", *params]
+    if role == "boot":
+        params = ["app"]
+    javascript = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+    return stub(
+        name, params, file=file, line=node.start_point[0] + 1, javascript=javascript, reason="body not yet translated"
+    )
