@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "lbpy._model._remote_definition",
             "lbpy._model._builtins",
             "lbpy._app_files",
+            "lbpy._pipeline._config",
         ],
     ),
     ("filter", ["lbpy._filter"]),
@@ -39,6 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("access control", ["lbpy._auth"]),
     ("REST", ["lbpy._rest"]),
     ("operations", ["lbpy._ops"]),
+    ("HTTP pipeline", ["lbpy._pipeline"]),
     ("app", ["lbpy._app"]),
     ("serve and the test kit", ["lbpy._serve", "lbpy._serve_http", "lbpy._serve_logs", "lbpy.testing"]),
     (

@@ -25,7 +25,8 @@ from ._model._persisted import Model
 from ._model._registry import ModelRegistry
 from ._ops._layer import Operations
 from ._ops._settings import OpsSettings
-from ._rest._asgi import build_asgi
+from ._pipeline._build import Pipeline
+from ._rest._asgi import build_asgi, root_status
 from ._rest._invoke import cors_enabled
 
 log = logging.getLogger("lbpy")
@@ -40,7 +41,7 @@ class Application:
         self.config = files.config
         if debug is None:
             env = os.environ.get("LBPY_DEBUG", "").lower()
-            debug = env in ("1", "true", "yes") if env else files.config.debug
+            debug = env in ("1", "true", "yes") if env else (files.config.debug or _error_handler_debug(files))
         self.debug = debug
         self.rest_api_root = "/" + files.config.rest_api_root.strip("/")
         if self.rest_api_root == "/":
@@ -86,6 +87,8 @@ class Application:
             cors=cors_enabled(self),
             debug=self.debug,
         )
+        #: server/middleware.json's phases, and what boot scripts add with use() and mount()
+        self.pipeline = Pipeline(root=self.root, debug=self.debug, entries=files.middleware)
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
@@ -146,6 +149,17 @@ class Application:
     def model(self, name: str) -> type[Model]:
         return self.models.get_model(name)
 
+    def use(self, middleware: Callable, *, phase: str = "routes", paths: tuple[str, ...] = (), **options) -> None:
+        """Add an ASGI middleware factory (``middleware(app, **options)``, a Starlette middleware class
+        is one) in one of LoopBack's phases, as ``app.middleware(phase, fn)`` did in LoopBack 3."""
+        self.pipeline.use(middleware, phase=phase, paths=tuple(paths), **options)
+        self._asgi = None
+
+    def mount(self, path: str, asgi_app: Callable, *, phase: str = "routes") -> None:
+        """Serve ``asgi_app`` (a Starlette router, a FastAPI app, a static folder) under ``path``."""
+        self.pipeline.mount(path, asgi_app, phase=phase)
+        self._asgi = None
+
     def exposed_models(self) -> list[type[Model]]:
         """Models served over REST: public in model-config.json and attached to a datasource."""
         return [self.models[name] for name, entry in self.model_config.items() if entry.public and name in self.models]
@@ -197,8 +211,21 @@ class Application:
 
     async def __call__(self, scope, receive, send) -> None:
         if self._asgi is None:
-            self._asgi = self.operations.wrap(build_asgi(self))
+            self._asgi = self.operations.wrap(self._compose())
         await self._asgi(scope, receive, send)
+
+    def _compose(self) -> Callable:
+        if not self.pipeline.active:
+            return build_asgi(self)
+        return self.pipeline.build(lambda fallback: build_asgi(self, fallback), root_status(cors=False))
+
+
+def _error_handler_debug(files: AppFiles) -> bool:
+    """strong-error-handler's ``debug`` in server/middleware.json (its development variant sets it)."""
+    for entry in files.middleware or ():
+        if entry.name in ("strong-error-handler", "loopback#errorHandler") and isinstance(entry.params, dict):
+            return entry.params.get("debug") is True
+    return False
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticError
 from ._errors import BootError
 from ._model._builtins import AUTH_MODELS, BUILTIN_DEFINITIONS, RELATED, SOURCES
 from ._model._definition import ModelDefinition
+from ._pipeline._config import Entry, middleware_entries
 
 log = logging.getLogger("lbpy")
 
@@ -125,6 +126,8 @@ class AppFiles:
     definitions: dict[str, DefinitionFile]
     mixin_dirs: list[Path]
     component_config: dict[str, Any]
+    #: server/middleware.json's entries in request order (variants merged), or None without the file
+    middleware: list[Entry] | None = None
     ignored_js: list[Path] = field(default_factory=list)
     skipped_builtins: list[str] = field(default_factory=list)
     #: auth models lbpy attached to the user model's datasource because model-config.json did not
@@ -302,7 +305,22 @@ def read_app(root: Path | str) -> AppFiles:
         component_config=_read_layers(server, "component-config", root, required=False),
     )
     _read_definitions(files, server, sources)
+    files.middleware = _read_middleware(server, root, raw_config)
     return files
+
+
+def _read_middleware(server: Path, root: Path, raw_config: dict[str, Any]) -> list[Entry] | None:
+    """server/middleware.json with ``middleware.local.json`` and ``middleware.<env>.json`` over it."""
+    main = server / "middleware.json"
+    if not main.is_file():
+        return None
+    variants = [
+        (f"server/{name}", read_json(server / name, root=root))
+        for name in ("middleware.local.json", f"middleware.{app_env()}.json")
+        if (server / name).is_file()
+    ]
+    settings = {"restApiRoot": "/api", **raw_config}
+    return middleware_entries(read_json(main, root=root), variants, server, settings)
 
 
 def _read_definitions(files: AppFiles, server: Path, sources: list[str]) -> None:

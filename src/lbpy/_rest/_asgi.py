@@ -25,8 +25,11 @@ from ._served import ServedApp
 log = logging.getLogger("lbpy")
 
 
-def build_asgi(app: ServedApp) -> Callable:
-    """The whole ASGI app: lifespan, CORS, REST routes, documents and the explorer."""
+def build_asgi(app: ServedApp, fallback: Callable | None = None) -> Callable:
+    """The whole ASGI app: lifespan, CORS, REST routes, documents and the explorer.
+
+    With ``fallback`` (the rest of an HTTP pipeline), a request none of these serve goes on to it,
+    and ``/`` is the pipeline's to place (see :func:`root_status`); otherwise it is a LoopBack 404."""
     rest = RestApp(app)
     root = app.rest_api_root
     root_len = len(root)
@@ -36,10 +39,9 @@ def build_asgi(app: ServedApp) -> Callable:
         status, payload = error_body(error, debug=app.debug)
         await send_response(send, status, dumps(payload), request_origin(scope), rest.cors)
 
-    others = Router(routes=doc_routes(app, rest), default=not_found)
+    others = Router(routes=doc_routes(app, rest), default=fallback or not_found)
     routes_built: list[bool] = []
-    started_at = datetime.now(timezone.utc)
-    start_clock = time.monotonic()
+    at_root = None if fallback is not None else root_status(rest.cors)
 
     async def asgi(scope, receive, send) -> None:
         kind = scope["type"]
@@ -67,13 +69,24 @@ def build_asgi(app: ServedApp) -> Callable:
         if path.startswith(root) and (len(path) == root_len or path[root_len] == "/"):
             await rest.handle(scope, receive, send, _path_parts(scope, path, root_len), origin)
             return
-        if path == "/" and scope["method"] in ("GET", "HEAD"):
-            body = dumps({"started": started_at, "uptime": round(time.monotonic() - start_clock, 3)})
-            await send_response(send, 200, body, origin, rest.cors)
+        if at_root is not None and path == "/" and scope["method"] in ("GET", "HEAD"):
+            await at_root(scope, receive, send)
             return
         await others(scope, receive, send)
 
     return asgi
+
+
+def root_status(cors: bool) -> Callable:
+    """``GET /``: when the app started and how long it has run (LoopBack's ``boot/root.js``)."""
+    started_at = datetime.now(timezone.utc)
+    start_clock = time.monotonic()
+
+    async def status(scope, receive, send) -> None:
+        body = dumps({"started": started_at, "uptime": round(time.monotonic() - start_clock, 3)})
+        await send_response(send, 200, body, request_origin(scope), cors)
+
+    return status
 
 
 def _path_parts(scope, path: str, root_len: int) -> list[str]:

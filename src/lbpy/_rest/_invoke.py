@@ -267,5 +267,7 @@ async def _pump(changes, receive, send, allowed=None) -> None:
 
 
 def cors_enabled(app: ServedApp) -> bool:
+    if app.files.middleware is not None:
+        return False  # server/middleware.json's cors entry decides, as it did in LoopBack 3
     remoting_cors = getattr(app.config.remoting, "cors", None)
     return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True
