@@ -13,6 +13,11 @@ lbpy app under 60 MB resident.
 ``--access-log`` (its lines written to a file, as a server's log would be), and prints what
 they cost: target at most 10% fewer requests per second.
 
+``--middleware`` runs the same app twice, once without server/middleware.json and once with the
+one ``lbpy new-app`` writes (favicon, compression, CORS allowlist, helmet's headers, urlNotFound,
+strong-error-handler), asked by a browser-like client (``Origin``, ``Accept-Encoding: gzip``):
+target at most 10% fewer requests per second.
+
 ``--granian`` serves one app twice, with ``lbpy start`` (uvicorn with lbpy's ``http`` bounds) and
 with granian (``pip install granian``; one process, uvloop, ASGI interface, no access log), and
 prints the ratio granian/uvicorn per scenario, on the memory connector (where the server's own
@@ -82,7 +87,13 @@ def main() -> None:
         action="store_true",
         help="measure granian: the same app under lbpy start (uvicorn) and under granian",
     )
+    parser.add_argument(
+        "--middleware", action="store_true", help="measure a new app's server/middleware.json against no file"
+    )
     args = parser.parse_args()
+    if args.middleware:
+        compare_middleware(args)
+        return
     if args.ops:
         compare_operations(args)
         return
@@ -145,6 +156,53 @@ def main() -> None:
 
 
 OPS_SCENARIOS = ("get by id", "limit find", "find 100 rows")
+NEW_APP_MIDDLEWARE = HERE.parent / "templates" / "app" / "{{cookiecutter.directory}}" / "server" / "middleware.json"
+
+
+def compare_middleware(args) -> None:
+    """The same app without and with a new app's middleware.json, in turn, round after round."""
+    headers = ["-H", "Origin: http://localhost:3000", "-H", "Accept-Encoding: gzip"]
+    with tempfile.TemporaryDirectory() as tmp:
+        plain_root, piped_root = Path(tmp) / "plain", Path(tmp) / "piped"
+        write_app(plain_root, 100)
+        write_app(piped_root, 100)
+        text = NEW_APP_MIDDLEWARE.read_text().replace("{{ cookiecutter.port }}", "3000")
+        (piped_root / "server" / "middleware.json").write_text(text)
+        plain_port, piped_port = free_port(), free_port()
+        plain_url, piped_url = f"http://127.0.0.1:{plain_port}", f"http://127.0.0.1:{piped_port}"
+        start = [sys.executable, "-m", "lbpy", "start", "--app"]
+        with (
+            server([*start, str(plain_root), "--port", str(plain_port)], plain_url + "/api/Model1s/1"),
+            server([*start, str(piped_root), "--port", str(piped_port)], piped_url + "/api/Model1s/1"),
+        ):
+            for name in OPS_SCENARIOS:  # warm up both
+                wrk(plain_url + SCENARIOS[name], 1, headers)
+                wrk(piped_url + SCENARIOS[name], 1, headers)
+            results = {
+                name: interleaved(
+                    {
+                        "none": lambda p=SCENARIOS[name]: wrk(plain_url + p, args.seconds, headers),
+                        "piped": lambda p=SCENARIOS[name]: wrk(piped_url + p, args.seconds, headers),
+                    },
+                    args.rounds,
+                )
+                for name in OPS_SCENARIOS
+            }
+    rows = []
+    for name, figures in results.items():
+        ratio = figures["piped"] / figures["none"]
+        rows.append(
+            [
+                name,
+                f"{figures['none']:,.0f}",
+                f"{figures['piped']:,.0f}",
+                f"{ratio:.2f}",
+                f"{1 - ratio:+.1%}",
+                "ok" if 1 - ratio <= 0.10 else "MISSED",
+            ]
+        )
+    print(table(rows, ["scenario", "no middleware.json req/s", "new app's req/s", "ratio", "cost", "target ≤ 10%"]))
+    print(f"({args.rounds} rounds of {args.seconds:g} s per server and scenario, medians; wrk -t1 -c32, gzip asked)")
 
 
 def compare_operations(args) -> None:

@@ -67,6 +67,7 @@ def test_yes_writes_the_loopback_layout(in_tmp: Path):
         "server/datasources.json",
         "server/datasources.production.json",
         "server/datasources.test.json",
+        "server/middleware.json",
         "server/model-config.json",
         "tests/conftest.py",
         "tests/test_accounts.py",

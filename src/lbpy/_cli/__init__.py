@@ -35,6 +35,9 @@ COMMANDS: dict[str, Entry] = {
         "lbpy._cli._remote_method", "Add a remote method to a model (LoopBack 3's loopback:remote-method)."
     ),
     "acl": Entry("lbpy._cli._acl", "Add an ACL entry to a model, or to every model (LoopBack 3's loopback:acl)."),
+    "middleware": Entry(
+        "lbpy._cli._middleware", "Add a middleware entry to server/middleware.json (LoopBack 3's lb middleware)."
+    ),
     "connector": Entry(
         "lbpy._cli._connector", "Write a connector package that passes lbpy's conformance kit as generated."
     ),

@@ -359,9 +359,9 @@ def _header_maker(layer: _Layer) -> Maker:
             async def sending(message: dict[str, Any]) -> None:
                 if message["type"] == "http.response.start":
                     theirs = list(message.get("headers", ()))
-                    present = {key.lower() for key, _ in theirs}
+                    present = {key for key, _ in theirs}
                     if hide or powered_by is not None:
-                        theirs = [(k, v) for k, v in theirs if k.lower() != b"x-powered-by"]
+                        theirs = [(k, v) for k, v in theirs if k != b"x-powered-by"]
                         if powered_by is not None:
                             theirs.append((b"x-powered-by", powered_by))
                     message["headers"] = [*(h for h in own if h[0] not in present), *theirs]

@@ -89,6 +89,10 @@ def compression(app: ASGIApp, options: dict[str, Any] | None = None, *, where: s
                     await send(message)
                     return
                 message["headers"] = add_vary(headers, b"Accept-Encoding")
+                length = header(headers, b"content-length")
+                if length is not None and (not length.isdigit() or int(length) < threshold):
+                    await send(message)  # too short to compress: nothing more to decide
+                    return
                 start = message  # decided at the first body chunk, which tells the size of a short answer
                 return
             if message["type"] != "http.response.body" or start is None:

@@ -125,10 +125,10 @@ def _combine(own: Headers, theirs: Headers) -> Headers:
     """The middleware's headers first (it ran first), the response's own after; Vary merged."""
     out = list(own)
     for key, value in theirs:
-        if key.lower() == b"vary":
+        if key == b"vary":
             for field in value.split(b","):
                 if field.strip():
                     add_vary(out, field.strip())
-        elif key.lower() != b"access-control-allow-origin" or not any(k == key.lower() for k, _ in own):
+        elif key != b"access-control-allow-origin" or not any(k == key for k, _ in own):
             out.append((key, value))
     return out

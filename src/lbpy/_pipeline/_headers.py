@@ -14,21 +14,21 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def header(headers: Any, name: bytes) -> bytes | None:
-    """The first value of ``name`` (lower case) in an ASGI header list."""
+    """The first value of ``name`` in an ASGI header list (ASGI header names are lower case)."""
     for key, value in headers:
-        if key.lower() == name:
+        if key == name:
             return bytes(value)
     return None
 
 
 def without(headers: Headers, name: bytes) -> Headers:
-    return [(k, v) for k, v in headers if k.lower() != name]
+    return [(k, v) for k, v in headers if k != name]
 
 
 def add_vary(headers: Headers, field: bytes) -> Headers:
     """``field`` added to ``Vary`` once, as the vary package adds it (``*`` stays ``*``)."""
     for index, (key, value) in enumerate(headers):
-        if key.lower() == b"vary":
+        if key == b"vary":
             present = [part.strip().lower() for part in value.split(b",")]
             if b"*" in present or field.lower() in present:
                 return headers
