@@ -104,7 +104,7 @@ def test_a_variant_may_only_change_what_the_main_file_names(tmp_path: Path) -> N
     )
     with pytest.raises(
         BootError,
-        match=r'middleware.local.json: the middleware "compression" in phase "initial" is not in server/middleware.json',
+        match=r'local.json: the middleware "compression" in phase "initial" is not in server/middleware.json',
     ):
         create_app(root)
 
