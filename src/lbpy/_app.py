@@ -21,6 +21,7 @@ from ._loader import line_in, load_python_file, shown_path
 from ._model._builder import ModelBuilder
 from ._model._change_relay import plan_relays
 from ._model._change_stream import close_all
+from ._model._email import EmailModel
 from ._model._persisted import Model
 from ._model._registry import ModelRegistry
 from ._ops._layer import Operations
@@ -62,7 +63,7 @@ class Application:
             settings, enforced=False, base_url=f"http://{files.config.host}:{files.config.port}{self.rest_api_root}"
         )
         self.models: ModelRegistry = ModelBuilder(
-            files, self.datasources, classes=BUILTIN_CLASSES, extensions=[self.auth.setup]
+            files, self.datasources, classes={**BUILTIN_CLASSES, "Email": EmailModel}, extensions=[self.auth.setup]
         ).build()
         self.protected_models = self._protected_models()
         self.auth.enforced = settings.enabled if settings.enabled is not None else bool(self.protected_models)
@@ -123,8 +124,8 @@ class Application:
             )
         if files.skipped_builtins:
             log.warning(
-                "skipped LoopBack built-in model(s) %s: lbpy provides User, AccessToken, ACL, Role "
-                "and RoleMapping, not LoopBack's e-mail, application or replication models",
+                "skipped LoopBack built-in model(s) %s: lbpy provides User, AccessToken, ACL, Role, "
+                "RoleMapping and Email, not LoopBack's application or replication models",
                 ", ".join(files.skipped_builtins),
             )
         if not self.auth.enforced and self.protected_models:

@@ -31,11 +31,10 @@ log = logging.getLogger("lbpy")
 DEFAULT_MODEL_SOURCES = ["./models"]
 DEFAULT_MIXIN_SOURCES = ["./mixins"]
 
-#: LoopBack's own models that lbpy does not provide (applications, e-mail, replication)
+#: LoopBack's own models that lbpy does not provide (applications, replication)
 LOOPBACK_BUILTIN_MODELS = {
     "Scope",
     "Application",
-    "Email",
     "Change",
     "Checkpoint",
     "KeyValueModel",
@@ -362,10 +361,11 @@ def _add_auth_models(files: AppFiles) -> None:
     or an app model derives from one (an app's own definition of the name wins). When a User-based
     model is served and model-config.json leaves the others out, they are attached to its
     datasource, not public, as LoopBack's ``enableAuth({dataSource})`` attached them."""
-    wanted = [name for name in files.model_config if name in AUTH_MODELS]
+    provided = (*AUTH_MODELS, "Email")
+    wanted = [name for name in files.model_config if name in provided]
     for file in list(files.definitions.values()):
         base = file.definition.base
-        if base in AUTH_MODELS:
+        if base in provided:
             wanted.append(base)
     while wanted:
         name = wanted.pop()

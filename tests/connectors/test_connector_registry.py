@@ -142,7 +142,7 @@ def test_a_name_found_nowhere_says_where_lbpy_looked_and_how_to_install(tmp_path
         DataSource("db", {"connector": "nowhere"}, app_dir=tmp_path)
     message = str(error.value)
     assert 'connector "nowhere" was not found' in message
-    assert "built-ins (memory, transient, sqlite, postgresql, mysql, rest, openapi)" in message
+    assert "built-ins (memory, transient, sqlite, postgresql, mysql, rest, openapi, mail)" in message
     assert f"{tmp_path / 'connectors'}/" in message
     assert '"lbpy.connectors" entry points' in message
     assert "module lbpy_connector_nowhere" in message

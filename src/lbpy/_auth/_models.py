@@ -15,17 +15,20 @@ LoopBack's event and e-mail carried; ``Role.register_resolver(name, fn)``.
 
 from __future__ import annotations
 
+import html
 import inspect
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 
 from .._errors import BadRequestError, HttpError, UnauthorizedError
+from .._model._email import EmailModel
 from .._model._persisted import Model
 from ._passwords import same_secret
 
@@ -294,16 +297,11 @@ class UserModel(Model):
     # -- e-mail verification -------------------------------------------------------------------
 
     async def verify(self, verify_options: dict | None = None, options: dict | None = None) -> dict:
-        """Give this user a new verification token and tell the ``verificationRequest``
-        listeners, which send the e-mail; a 501 when the app has none."""
+        """Give this user a new verification token and send the e-mail: through the
+        ``verificationRequest`` listeners when the app registered some, else through the app's
+        Email model on its mail datasource (``verifyOptions.mailer`` names another); a 501 when
+        there is neither."""
         cls = type(self)
-        if not cls._listeners("verificationRequest"):
-            raise HttpError(
-                f"e-mail verification needs a sender: register one with "
-                f'{cls.spec.name}.on("verificationRequest", fn) in the model\'s customize()',
-                status_code=501,
-                code="VERIFICATION_NOT_CONFIGURED",
-            )
         settings = setting(cls, "verifyOptions") or {}
         info = {
             "type": "email",
@@ -312,6 +310,16 @@ class UserModel(Model):
             **(settings if isinstance(settings, dict) else {}),
             **(verify_options or {}),
         }
+        listeners = cls._listeners("verificationRequest")
+        mailer = None if listeners else _mailer(cls, info.get("mailer"))
+        if not listeners and mailer is None:
+            raise HttpError(
+                "e-mail verification needs a sender: attach the Email model to a mail datasource in "
+                f'server/model-config.json, or register {cls.spec.name}.on("verificationRequest", fn) '
+                "in the model's customize()",
+                status_code=501,
+                code="VERIFICATION_NOT_CONFIGURED",
+            )
         token = secrets.token_hex(64)
         # the server sets the token, not the client whose REST call this may be
         await self.update_attributes(
@@ -319,14 +327,20 @@ class UserModel(Model):
         )
         auth = cls._auth()
         query = urlencode({"uid": str(self.id), "redirect": info["redirect"], "token": token})
-        info.setdefault("verifyHref", f"{auth.base_url()}/{cls.spec.plural}/confirm?{query}")
+        info.setdefault("verifyHref", f"{_base_url(auth, info)}/{cls.spec.plural}/confirm?{query}")
         info.setdefault("to", self.get("email"))
         info.setdefault("subject", "Thanks for Registering")
         info.setdefault(
             "text", f"Please verify your email by opening this link in a web browser:\n\t{info['verifyHref']}"
         )
         info.update(verificationToken=token, user=self)
-        await cls._emit("verificationRequest", info)
+        if mailer is None:
+            await cls._emit("verificationRequest", info)
+        else:
+            info.setdefault("html", _verification_html(info))
+            await mailer.send(
+                {k: info[k] for k in ("to", "from", "subject", "text", "html") if info.get(k) is not None}
+            )
         return {"email": info["to"], "token": token, "uid": self.id}
 
     @classmethod
@@ -403,6 +417,57 @@ BUILTIN_CLASSES: dict[str, type[Model]] = {
     "RoleMapping": RoleMappingModel,
     "ACL": AclModel,
 }
+
+
+def _mailer(user_model: type[Model], named: Any) -> type[EmailModel] | None:
+    """The Email model a verification goes through: ``mailer`` (a model or its name), else the
+    app's Email model, or another derived from it, when it is attached to a datasource."""
+    if isinstance(named, type) and issubclass(named, EmailModel):
+        return named
+    registry = user_model._runtime.registry
+    if registry is None:
+        return None
+    candidates = [registry.get(named)] if isinstance(named, str) else [registry.get("Email"), *registry.values()]
+    for model in candidates:
+        if isinstance(model, type) and issubclass(model, EmailModel) and model.datasource is not None:
+            return model
+    return None
+
+
+def _base_url(auth: Any, info: dict) -> str:
+    """Where the link points: LoopBack's ``protocol``, ``host``, ``port`` and ``restApiRoot``
+    options where given, else the app's own address."""
+    if not any(info.get(k) for k in ("host", "port", "protocol", "restApiRoot")):
+        return str(auth.base_url())
+    default = urlsplit(str(auth.base_url()))
+    protocol = info.get("protocol") or default.scheme
+    host = info.get("host") or default.hostname
+    port = info.get("port") or default.port
+    root = info.get("restApiRoot") or default.path or ""
+    shown_port = "" if (protocol, int(port or 0)) in (("http", 80), ("https", 443)) or not port else f":{port}"
+    return f"{protocol}://{host}{shown_port}{root}"
+
+
+def _verification_html(info: dict) -> str:
+    """The message's HTML part: the app's ``template`` (a Jinja2 file, given the verify options),
+    or lbpy's own few lines."""
+    template = info.get("template")
+    if template:
+        import jinja2
+
+        path = Path(str(template))
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(path.parent)), autoescape=True, undefined=jinja2.StrictUndefined
+        )
+        try:
+            return environment.get_template(path.name).render(**{k: v for k, v in info.items() if k != "user"})
+        except (OSError, jinja2.TemplateError) as exc:
+            raise HttpError(f"the verification template {path.name} failed: {exc}", status_code=500) from None
+    link = html.escape(str(info["verifyHref"]), quote=True)
+    return (
+        "<h1>Welcome</h1>\n<p>Please verify your e-mail address to complete your registration.</p>\n"
+        f'<p><a href="{link}">{link}</a></p>\n'
+    )
 
 
 def email_is_valid(value: str) -> bool:

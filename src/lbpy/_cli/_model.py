@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 BASE_CHOICES = ("Model", "PersistedModel")
 #: LoopBack's built-in models a model may extend (the authentication and authorization ones);
 #: the prompt lists them among the app's models, sorted by name, as LoopBack's generator did
-BUILTIN_BASES = ("ACL", "AccessToken", "Role", "RoleMapping", "User")
+BUILTIN_BASES = ("ACL", "AccessToken", "Email", "Role", "RoleMapping", "User")
 #: every base a model may name besides the app's own models
 BASES = frozenset(ROOT_BASES) | frozenset(BUILTIN_BASES)
 NO_DATASOURCE = "(no datasource)"

@@ -26,6 +26,7 @@ BUILTINS: dict[str, str] = {
     "mysql": "lbpy._connectors.sql",
     "rest": "lbpy._connectors.rest",
     "openapi": "lbpy._connectors.openapi",
+    "mail": "lbpy._connectors.mail",
 }
 
 #: names LoopBack 3 apps use for the same connectors

@@ -120,7 +120,21 @@ ROLE_MAPPING: dict[str, Any] = {
     "relations": {"role": {"type": "belongsTo", "model": "Role", "foreignKey": "roleId"}},
 }
 
+EMAIL: dict[str, Any] = {
+    "name": "Email",
+    "base": "Model",
+    "description": "A message sent through a mail datasource: Email.send({to, from, subject, text, html})",
+    "properties": {
+        "to": {"type": "string", "required": True},
+        "from": {"type": "string", "required": True},
+        "subject": {"type": "string", "required": True},
+        "text": {"type": "string"},
+        "html": {"type": "string"},
+    },
+}
+
 BUILTIN_DEFINITIONS: dict[str, dict[str, Any]] = {
+    "Email": EMAIL,
     "User": USER,
     "AccessToken": ACCESS_TOKEN,
     "ACL": ACL,
@@ -130,6 +144,7 @@ BUILTIN_DEFINITIONS: dict[str, dict[str, Any]] = {
 
 #: the built-in models each one needs beside it (its relations' targets)
 RELATED = {
+    "Email": (),
     "User": ("AccessToken",),
     "AccessToken": ("User",),
     "Role": ("RoleMapping",),
