@@ -3,6 +3,9 @@
 The interface is fixed; the declarations side (``_declarations``, ``_emit``) relies on it:
 ``translate_function`` takes one JavaScript function node (tree-sitter) and the role it plays, and gives back
 a complete Python function definition, translated or stubbed.
+
+A translation is all or nothing: the whole body translates, or the function is a stub that answers 501 and
+says why (the first construct outside the supported subset). The walk itself lives in ``_body_translator``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tree_sitter import Node
+
+from ._body_translator import Unsupported, js_parameters, translate
 
 #: what a function is for decides its Python signature:
 #: remote_method   JS (arg1, ..., cb) or async/promise      -> async def name(arg1, ...) returning the result
@@ -44,7 +49,7 @@ def stub(name: str, params: list[str], *, file: str, line: int, javascript: str,
         f"async def {name}({signature}):\n"
         f"    # lbpy import-lb3 could not translate this function: {reason}\n"
         f"{commented}\n"
-        f"    raise HttpError(501, {message!r}, code='NOT_IMPLEMENTED')\n"
+        f"    raise HttpError({message!r}, status_code=501, code='NOT_IMPLEMENTED')\n"
     )
     return Function(name=name, source=source, line=line, stubbed=reason, imports=("from lbpy import HttpError",))
 
@@ -62,13 +67,30 @@ def translate_function(
 
     ``file`` is the app-relative path of the JavaScript file (for stubs and the report); ``accepts`` are the
     remote method's argument names in declaration order, so the callback parameter can be told apart.
+
+    The translated function refers to the model by the name the JavaScript file gave it
+    (``module.exports = function(Note) {...}`` -> ``Note``), which is ``customize``'s parameter, and to the
+    app by the boot function's own parameter.
     """
+    line = node.start_point[0] + 1
+    try:
+        python, imports = translate(node, role=role, name=name, source=source, accepts=accepts)
+    except Unsupported as exc:
+        javascript = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        at = f" (line {exc.line})" if exc.line and exc.line != line else ""
+        params = stub_params(node, role, source, accepts)
+        return stub(name, params, file=file, line=line, javascript=javascript, reason=f"{exc.reason}{at}")
+    return Function(name=name, source=python, line=line, imports=tuple(imports))
+
+
+def stub_params(node: Node, role: Role, source: bytes, accepts: list[str] | None) -> list[str]:
+    """The Python parameters of ``node`` in its role, the same for a stub as for a translation."""
     params = ["ctx"] if role in ("operation_hook", "remote_hook") else list(accepts or [])
     if role == "prototype_method":
         params = ["self", *params]
     if role == "boot":
         params = ["app"]
-    javascript = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
-    return stub(
-        name, params, file=file, line=node.start_point[0] + 1, javascript=javascript, reason="body not yet translated"
-    )
+    if role == "helper" and accepts is None:
+        params = [p if p.isidentifier() else "*args" for p in js_parameters(node, source)]
+        params = list(dict.fromkeys(params))
+    return params
