@@ -54,6 +54,21 @@ def stub(name: str, params: list[str], *, file: str, line: int, javascript: str,
     return Function(name=name, source=source, line=line, stubbed=reason, imports=("from lbpy import HttpError",))
 
 
+def boot_stub(name: str, params: list[str], *, file: str, line: int, javascript: str, reason: str) -> Function:
+    """A boot script that was not ported: the app still starts, and says once what did not run."""
+    commented = "\n".join(f"    # {text}" if text else "    #" for text in javascript.splitlines())
+    message = (
+        f"{file}:{line} was not ported from JavaScript ({reason}) and did not run: see lbpy import-lb3's MIGRATION.md"
+    )
+    source = (
+        f"def {name}({', '.join(params)}):\n"
+        f"    # lbpy import-lb3 could not translate this function: {reason}\n"
+        f"{commented}\n"
+        f'    logging.getLogger("lbpy.app").warning({message!r})\n'
+    )
+    return Function(name=name, source=source, line=line, stubbed=reason, imports=("import logging",))
+
+
 def translate_function(
     node: Node,
     *,
@@ -62,11 +77,14 @@ def translate_function(
     file: str,
     source: bytes,
     accepts: list[str] | None = None,
+    required_types: dict[str, str] | None = None,
 ) -> Function:
     """``node`` (a tree-sitter function / arrow function / method node from ``source``) as Python.
 
     ``file`` is the app-relative path of the JavaScript file (for stubs and the report); ``accepts`` are the
-    remote method's argument names in declaration order, so the callback parameter can be told apart.
+    remote method's argument names in declaration order, so the callback parameter can be told apart;
+    ``required_types`` the LoopBack types (``"number"``, ``"string"``...) of those that are required, whose
+    values the REST layer has checked and coerced, so that they translate to plain Python operations.
 
     The translated function refers to the model by the name the JavaScript file gave it
     (``module.exports = function(Note) {...}`` -> ``Note``), which is ``customize``'s parameter, and to the
@@ -74,11 +92,15 @@ def translate_function(
     """
     line = node.start_point[0] + 1
     try:
-        python, imports = translate(node, role=role, name=name, source=source, accepts=accepts)
+        python, imports = translate(
+            node, role=role, name=name, source=source, accepts=accepts, required_types=required_types
+        )
     except Unsupported as exc:
         javascript = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
         at = f" (line {exc.line})" if exc.line and exc.line != line else ""
         params = stub_params(node, role, source, accepts)
+        if role == "boot":
+            return boot_stub(name, params, file=file, line=line, javascript=javascript, reason=f"{exc.reason}{at}")
         return stub(name, params, file=file, line=line, javascript=javascript, reason=f"{exc.reason}{at}")
     return Function(name=name, source=python, line=line, imports=tuple(imports))
 

@@ -171,17 +171,65 @@ def _text(node: Node, source: bytes) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
+#: LoopBack's types of a required argument -> the translator's
+ARGUMENT_TYPES = {"number": "num", "string": "str", "boolean": "bool", "array": "list", "object": "dict"}
+
+
 def translate(
-    node: Node, *, role: str, name: str, source: bytes, accepts: list[str] | None
+    node: Node,
+    *,
+    role: str,
+    name: str,
+    source: bytes,
+    accepts: list[str] | None,
+    required_types: dict[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """The Python source of ``node`` and the import lines it needs; ``Unsupported`` if it cannot be faithful."""
-    return _Translator(node, role=role, name=name, source=source, accepts=accepts).run()
+    translator = _Translator(node, role=role, name=name, source=source, accepts=accepts)
+    translator.argument_types = {k: ARGUMENT_TYPES.get(v, "unknown") for k, v in (required_types or {}).items()}
+    return translator.run()
+
+
+#: names the generated code itself uses: a JavaScript variable of that name gets a ``_`` at its end
+RESERVED = frozenset(
+    [
+        "None",
+        "True",
+        "False",
+        "js",
+        "math",
+        "json",
+        "random",
+        "functools",
+        "datetime",
+        "timezone",
+        "os",
+        "logging",
+        "HttpError",
+        "self",
+        "len",
+        "range",
+        "list",
+        "next",
+        "any",
+        "all",
+        "isinstance",
+        "enumerate",
+        "max",
+        "min",
+        "abs",
+        "int",
+        "str",
+        "format",
+        "print",
+    ]
+)
 
 
 def py_name(name: str) -> str:
-    """A JavaScript identifier as a Python one (``from`` -> ``from_``, ``$x`` -> ``_x``)."""
+    """A JavaScript identifier as a Python one (``from`` -> ``from_``, ``len`` -> ``len_``, ``$x`` -> ``_x``)."""
     name = name.replace("$", "_")
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in ("None", "True", "False"):
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED:
         return name + "_"
     return name
 
@@ -256,6 +304,8 @@ class _Translator:
         #: inside a .then() handler, whose return gives the chain's value
         self.then_depth = 0
         self.temp_count = 0
+        #: the types of required arguments (the REST layer has coerced them)
+        self.argument_types: dict[str, str] = {}
         #: JS name -> Python name of each variable
         self.renames: dict[str, str] = {}
 
@@ -299,6 +349,7 @@ class _Translator:
         if self.role != "helper" and prefix == "def":
             prefix = "async def"
         signature = f"{prefix} {self.name}({', '.join(python_params)}):"
+        self.lines = [wrapped for line in self.lines for wrapped in wrap_line(line)]
         code_lines = [line for line in self.lines if not line.strip().startswith("#")]
         if not code_lines:
             self.lines.append("    pass")
@@ -311,10 +362,9 @@ class _Translator:
         while parent is not None:
             if parent.type in ("function_expression", "function", "arrow_function", "function_declaration"):
                 outer = js_parameters(parent, self.src)
-                if outer and outer[0] != "*" and self.role != "boot":
-                    if self.model_param is None:
-                        self.model_param = outer[0]
-                        self.models[outer[0]] = py_name(outer[0])
+                if outer and outer[0] != "*" and self.role != "boot" and self.model_param is None:
+                    self.model_param = outer[0]
+                    self.models[outer[0]] = py_name(outer[0])
             if parent.parent is None:
                 for child in parent.named_children:
                     self._note_helper(child)
@@ -337,7 +387,7 @@ class _Translator:
     def _note_helper(self, child: Node) -> None:
         if child.type == "function_declaration":
             name = child.child_by_field_name("name")
-            if name is not None and child is not self.node:
+            if name is not None and child != self.node:
                 self.helpers[self.text(name)] = any(c.type == "async" for c in child.children)
 
     def _signature(self, params: list[str]) -> list[str]:
@@ -378,7 +428,7 @@ class _Translator:
                 if params and params[-1] in CALLBACK_NAMES and len(accepts) == len(params):
                     accepts = params[:-1]
             for arg in accepts:
-                if not arg.isidentifier() or keyword.iskeyword(arg):
+                if not arg.isidentifier() or keyword.iskeyword(arg) or arg in RESERVED:
                     raise self.fail(f'the argument name "{arg}" is not a Python name', self.node)
             if len(params) == len(accepts) + 1:
                 self.callback = params[-1]
@@ -387,8 +437,8 @@ class _Translator:
                 self._no_callback_style()
             else:
                 raise self.fail("more parameters than the remote method accepts, plus a callback", self.node)
-            for js, py in zip(params, accepts):
-                self.declare(js, "unknown", py)
+            for js, py in zip(params, accepts, strict=False):
+                self.declare(js, self.argument_types.get(py, "unknown"), py)
             for extra in accepts[len(params) :]:
                 self.declare(extra, "unknown")
             python = list(accepts)
@@ -431,8 +481,9 @@ class _Translator:
         self.imports.add(line)
 
     def js(self, name: str) -> str:
-        self.use(f"from lbpy.js import {name}")
-        return name
+        """A helper of ``lbpy.js``, written ``js.add(...)`` so that JavaScript's rules show where they apply."""
+        self.use("from lbpy import js")
+        return f"js.{name}"
 
     # -- statements -----------------------------------------------------------------------
 
@@ -461,8 +512,8 @@ class _Translator:
     def statement(self, node: Node, following: list[Node], *, indent: int, tail: bool) -> bool | tuple[bool, int]:
         kind = node.type
         if kind == "comment":
-            for line in self.text(node).strip().removeprefix("//").removeprefix("/*").removesuffix("*/").splitlines():
-                line = line.strip().lstrip("*").strip()
+            for raw in self.text(node).strip().removeprefix("//").removeprefix("/*").removesuffix("*/").splitlines():
+                line = raw.strip().lstrip("*").strip()
                 if line:
                     self.emit(indent, f"# {line}")
             return False
@@ -696,9 +747,8 @@ class _Translator:
                 continue
             kept.append(statement)
         for statement in kept:
-            for found in _identifiers(statement, self.src):
-                if found == error_name:
-                    raise self.fail(f'uses the callback error "{error_name}" other than to pass it on', statement)
+            if _uses(statement, error_name, self.src):
+                raise self.fail(f'uses the callback error "{error_name}" other than to pass it on', statement)
         return kept
 
     def _is_error_check(self, node: Node, error_name: str) -> bool:
@@ -709,15 +759,15 @@ class _Translator:
         if inner is None or inner.type != "identifier" or self.text(inner) != error_name:
             return False
         body = node.child_by_field_name("consequence")
-        statements = [n for n in (body.named_children if body.type == "statement_block" else [body])]
+        statements = body.named_children if body.type == "statement_block" else [body]
         statements = [n for n in statements if n.type != "comment"]
         if len(statements) != 1:
             return False
         statement = statements[0]
         target = statement
-        if statement.type == "return_statement" and statement.named_children:
-            target = statement.named_children[0]
-        elif statement.type == "expression_statement":
+        if (statement.type == "return_statement" and statement.named_children) or (
+            statement.type == "expression_statement"
+        ):
             target = statement.named_children[0]
         elif statement.type == "throw_statement":
             thrown = statement.named_children[0]
@@ -795,7 +845,9 @@ class _Translator:
             finally:
                 self.then_depth -= 1
             if not exits:
-                self.emit(indent, "return None" if self.role not in ("operation_hook", "remote_hook", "boot") else "return")
+                self.emit(
+                    indent, "return None" if self.role not in ("operation_hook", "remote_hook", "boot") else "return"
+                )
             return ""
         finally:
             self.scopes.pop()
@@ -820,7 +872,11 @@ class _Translator:
             owner = obj.child_by_field_name("object")
             relation = self.text(obj.child_by_field_name("property"))
             owner_expr = self.expr_or_none(owner)
-            if owner_expr is not None and owner_expr.type in ("instance", "instance?") and relation not in _INSTANCE_ATTRS:
+            if (
+                owner_expr is not None
+                and owner_expr.type in ("instance", "instance?")
+                and relation not in _INSTANCE_ATTRS
+            ):
                 python, result = RELATION_METHODS[method]
                 code_args = ", ".join(self.expr(a).code for a in args)
                 self._last_call_type = result
@@ -846,9 +902,8 @@ class _Translator:
             key, value = self.expr(args[0]), self.expr(args[1])
             self._last_call_type = "instance"
             return f"{target.wrapped()}.update_attributes({{{key.code}: {value.code}}})", "instance"
-        if target.type == "model" and method not in MODEL_STATICS and method[:1].islower():
-            if method in ("findOrCreate", "upsertWithWhere", "replaceOrCreate", "createAll", "login", "logout"):
-                raise self.fail(f"{method}() is not translated yet", node)
+        if target.type == "model" and method in ("findOrCreate", "upsertWithWhere", "createAll", "login", "logout"):
+            raise self.fail(f"{method}() is not translated yet", node)
         return None
 
     def expr_or_none(self, node: Node) -> Expr | None:
@@ -979,19 +1034,22 @@ class _Translator:
     def _mutable_type(self, name: str, initial: str) -> str:
         """A ``let``/``var`` keeps a known type only when every assignment to it in the function
         keeps it: counters (``let n = 0; n++``) and flags."""
+        assignments = _assignments(self.node, name, self.src)
         if initial not in ("num", "bool", "str"):
-            return "unknown" if initial not in ("instances", "list", "dict") else initial
-        for assignment in _assignments(self.node, name, self.src):
+            return initial if initial in ("instances", "list", "dict") and not assignments else "unknown"
+        for assignment in assignments:
             if assignment.type == "update_expression":
                 if initial != "num":
                     return "unknown"
                 continue
             right = assignment.child_by_field_name("right")
-            operator = self.text(assignment.child_by_field_name("operator")) if assignment.type.startswith("aug") else "="
+            operator = (
+                self.text(assignment.child_by_field_name("operator")) if assignment.type.startswith("aug") else "="
+            )
             literal = _literal_type(right)
-            if literal != initial or (operator != "=" and not (initial == "num" and operator in ("+=", "-=", "*="))):
-                if not (initial == "str" and operator == "+=" and literal in ("str", "num")):
-                    return "unknown"
+            keeps = literal == initial and (operator == "=" or (initial == "num" and operator in ("+=", "-=", "*=")))
+            if not keeps and not (initial == "str" and operator == "+=" and literal in ("str", "num")):
+                return "unknown"
         return initial
 
     def _destructure(self, pattern: Node, value: Node | None, indent: int) -> None:
@@ -1034,11 +1092,15 @@ class _Translator:
             if left.type != "member_expression" or self.text(left.child_by_field_name("object")) != name:
                 break
             prop = self.text(left.child_by_field_name("property"))
-            keyword_name = {"statusCode": "status_code", "status": "status_code", "code": "code", "name": "name"}.get(prop)
+            keyword_name = {"statusCode": "status_code", "status": "status_code", "code": "code", "name": "name"}.get(
+                prop
+            )
             if keyword_name is None:
                 break
             right = self.expr(assignment.child_by_field_name("right"))
-            fields = [f for f in fields if not f.startswith(keyword_name + "=")] if keyword_name != "status_code" else fields
+            fields = (
+                [f for f in fields if not f.startswith(keyword_name + "=")] if keyword_name != "status_code" else fields
+            )
             if keyword_name == "status_code" and prop == "status" and any(f.startswith("status_code=") for f in fields):
                 consumed += 1
                 continue  # statusCode wins over status, as LoopBack's error handler read them
@@ -1167,7 +1229,7 @@ class _Translator:
         alternative = node.child_by_field_name("alternative")
         if alternative is None:
             return False
-        inner = [c for c in alternative.named_children if c.type != "comment"][0]
+        inner = next(c for c in alternative.named_children if c.type != "comment")
         if inner.type == "if_statement":
             exits_else = self.if_statement(inner, indent=indent, tail=tail, keyword="elif")
             return exits_then and exits_else and self._has_final_else(inner)
@@ -1180,7 +1242,7 @@ class _Translator:
             alternative = node.child_by_field_name("alternative")
             if alternative is None:
                 return False
-            node = [c for c in alternative.named_children if c.type != "comment"][0]
+            node = next(c for c in alternative.named_children if c.type != "comment")
         return True
 
     def branch(self, node: Node, *, indent: int, tail: bool) -> bool:
@@ -1236,7 +1298,8 @@ class _Translator:
             raise self.fail("a for loop over bounds that may not be numbers", node)
         bound_names = _identifiers(bound, self.src)
         assigned = _identifiers(body, self.src, assigned_only=True)
-        if bound_names & assigned or ".push(" in self.text(body) or ".splice(" in self.text(body):
+        grows = any(f"{n}.{m}(" in self.text(body) for n in bound_names for m in ("push", "splice", "pop", "shift"))
+        if bound_names & assigned or grows:
             raise self.fail("a for loop whose body changes its bound", node)
         self.scopes.append(Scope())
         try:
@@ -1267,7 +1330,7 @@ class _Translator:
             statements = [s for s in case.named_children if s.type != "comment"]
             if case.type == "switch_case":
                 test = case.child_by_field_name("value")
-                statements = [s for s in statements if s is not test]
+                statements = [s for s in statements if s != test]
                 pending.append(self.expr(test))
                 if not statements:
                     if index == len(cases) - 1:
@@ -1290,9 +1353,8 @@ class _Translator:
             last = statements[-1] if statements else None
             if last is not None and last.type == "break_statement" and not last.named_children:
                 statements = statements[:-1]
-            elif last is None or last.type not in ("return_statement", "throw_statement"):
-                if index != len(cases) - 1:
-                    raise self.fail("a switch case that falls through to the next", case)
+            elif (last is None or last.type not in ("return_statement", "throw_statement")) and index != len(cases) - 1:
+                raise self.fail("a switch case that falls through to the next", case)
             if any(_contains(s, "break_statement", stop_at_loops=True) for s in statements):
                 raise self.fail("break inside a switch case other than at its end", case)
             self.scopes.append(Scope())
@@ -1325,7 +1387,9 @@ class _Translator:
                     self.emit(indent, f"except Exception as {self.renames[self.text(parameter)]}:")
                 else:
                     self.emit(indent, "except Exception:")
-                exits_handler = self.block(handler_body.named_children, indent=indent + 1, tail=tail and finalizer is None)
+                exits_handler = self.block(
+                    handler_body.named_children, indent=indent + 1, tail=tail and finalizer is None
+                )
             finally:
                 self.scopes.pop()
             exits = exits and exits_handler
@@ -1365,9 +1429,12 @@ class _Translator:
 
     @staticmethod
     def _paren(code: str) -> str:
-        if re.fullmatch(r"[\w.\[\]\"']+(\([^()]*\))?", code) or code.startswith("not ") and " " not in code[4:]:
-            return code
-        return f"({code})"
+        """``code`` as an operand of ``and``/``or``: in parentheses when it holds a boolean operator or
+        a conditional expression at its top level."""
+        words = _top_level_words(code)
+        if words & {"and", "or", "if", "lambda"}:
+            return f"({code})"
+        return code
 
     def expr(self, node: Node) -> Expr:
         kind = node.type
@@ -1500,7 +1567,11 @@ class _Translator:
             if global_name in ("RoleMapping",) and prop in ("USER", "ROLE", "APP") and global_name not in self.models:
                 pass
         obj = self.expr(obj_node)
-        if obj.type == "model" and prop in ("USER", "ROLE", "APP") and obj.code.endswith(("RoleMapping", '"RoleMapping"]')):
+        if (
+            obj.type == "model"
+            and prop in ("USER", "ROLE", "APP")
+            and obj.code.endswith(("RoleMapping", '"RoleMapping"]'))
+        ):
             return Expr(py_string(prop), "str")
         if obj.type == "model" and prop == "app":
             return Expr(obj.code, "model-app")
@@ -1565,7 +1636,11 @@ class _Translator:
         if index_node.type == "string":
             return self.property_read(obj, self.string_value(index_node), node)
         index = self.expr(index_node)
-        if obj.type in ("list", "instances", "str", "unknown", "dict", "dict?") and index.type in ("num", "str", "unknown"):
+        if obj.type in ("list", "instances", "str", "unknown", "dict", "dict?") and index.type in (
+            "num",
+            "str",
+            "unknown",
+        ):
             type_ = "instance?" if obj.type == "instances" else "unknown"
             return Expr(f"{self.js('item')}({obj.code}, {index.code})", type_)
         raise self.fail("indexes a value whose type is not known", node)
@@ -1658,7 +1733,9 @@ class _Translator:
             right = self.expr(right_node)
             if not _is_simple(left.code):
                 raise self.fail("?? on an expression with effects", node)
-            return Expr(f"{left.wrapped()} if {left.wrapped()} is not None else {right.wrapped()}", "unknown", atom=False)
+            return Expr(
+                f"{left.wrapped()} if {left.wrapped()} is not None else {right.wrapped()}", "unknown", atom=False
+            )
         if operator in ("===", "!==", "==", "!="):
             typeof = self._typeof_test(left_node, right_node, operator)
             if typeof is not None:
@@ -1704,7 +1781,7 @@ class _Translator:
         checks = {"string": "str", "boolean": "bool"}
         if kind in checks:
             return f"{'not ' if negate else ''}isinstance({value.code}, {checks[kind]})"
-        return f'{self.js("type_of")}({value.code}) {"!=" if negate else "=="} {py_string(kind)}'
+        return f"{self.js('type_of')}({value.code}) {'!=' if negate else '=='} {py_string(kind)}"
 
     def strict_equality(self, left: Expr, right: Expr, *, negate: bool) -> str:
         if left.type == "none" or right.type == "none":
@@ -1712,7 +1789,9 @@ class _Translator:
             return f"{other.wrapped()} is {'not ' if negate else ''}None"
         op = "!=" if negate else "=="
         same_primitive = left.type == right.type and left.type in ("num", "str", "bool")
-        string_literal = (left.type == "str" and _is_literal(left.code)) or (right.type == "str" and _is_literal(right.code))
+        string_literal = (left.type == "str" and _is_literal(left.code)) or (
+            right.type == "str" and _is_literal(right.code)
+        )
         if same_primitive or string_literal:
             return f"{left.wrapped()} {op} {right.wrapped()}"
         if left.type == "num" and right.type == "num?":
@@ -1751,7 +1830,9 @@ class _Translator:
                 return self._string_of(self._pieces(left) + self._pieces(right))
             return Expr(f"{left.wrapped()} + {right.wrapped()}", "str", atom=False)
         if left.type == "str" or right.type == "str":
-            converted = [e if e.type == "str" else Expr(f"{self.js('to_string')}({e.code})", "str") for e in (left, right)]
+            converted = [
+                e if e.type == "str" else Expr(f"{self.js('to_string')}({e.code})", "str") for e in (left, right)
+            ]
             return self._string_of(self._pieces(converted[0]) + self._pieces(converted[1]))
         return Expr(f"{self.js('add')}({left.code}, {right.code})", "unknown")
 
@@ -1848,9 +1929,10 @@ class _Translator:
                 return Expr(f"{self.js('console')}.{mapped}({codes})", "none")
             raise self.fail(f"console.{method}()", node)
         if name == "Math":
-            self.use("import math")
             given = values()
             if method in SIMPLE_MATH and len(given) == 1 and given[0].type == "num":
+                if SIMPLE_MATH[method].startswith("math."):
+                    self.use("import math")
                 return Expr(f"{SIMPLE_MATH[method]}({given[0].code})", "num")
             if method == "round" and len(given) == 1:
                 return Expr(f"{self.js('round_half_up')}({given[0].code})", "num")
@@ -1932,9 +2014,14 @@ class _Translator:
                 return Expr(f"list({obj.code})", "list")
             if obj.type in ("str", "unknown", "str?"):
                 return Expr(f"{obj.wrapped()}.split({given[0].code})", "list")
-        if method == "replace" and len(given) == 2 and all(g.type == "str" for g in given):
-            if obj.type in ("str", "unknown", "str?") and args[0].type == "string":
-                return Expr(f"{obj.wrapped()}.replace({given[0].code}, {given[1].code}, 1)", "str")
+        if (
+            method == "replace"
+            and len(given) == 2
+            and all(g.type == "str" for g in given)
+            and obj.type in ("str", "unknown", "str?")
+            and args[0].type == "string"
+        ):
+            return Expr(f"{obj.wrapped()}.replace({given[0].code}, {given[1].code}, 1)", "str")
         if method == "toString" and not given:
             return Expr(f"{self.js('to_string')}({obj.code})", "str")
         if method == "slice" and obj.type in ("str", "list", "instances") and all(g.type == "num" for g in given):
@@ -1997,7 +2084,9 @@ class _Translator:
             if method == "filter":
                 return Expr(f"[{item} {loop} if {test}]", "instances" if obj.type == "instances" else "list")
             if method == "find":
-                return Expr(f"next(({item} {loop} if {test}), None)", "instance?" if obj.type == "instances" else "unknown")
+                return Expr(
+                    f"next(({item} {loop} if {test}), None)", "instance?" if obj.type == "instances" else "unknown"
+                )
             if method == "some":
                 return Expr(f"any({test} {loop})", "bool")
             if method == "every":
@@ -2036,6 +2125,123 @@ _INSTANCE_ATTRS = {
     "observe",
     "Model",
 }
+
+
+LINE_LENGTH = 120
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def wrap_line(line: str, limit: int = LINE_LENGTH) -> list[str]:
+    """A line longer than ``limit`` split as ruff format would: the first bracket that holds several
+    items opens, one item a line, with a trailing comma."""
+    if len(line) <= limit or line.lstrip().startswith("#"):
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    spans = _bracket_spans(line)
+    for start, end in spans:
+        items = _split_items(line[start + 1 : end])
+        if len(items) < 2 and len(spans) > 1:
+            continue
+        inner = indent + "    "
+        lines = [line[: start + 1]]
+        comma = "," if len(items) > 1 else ""
+        for item_text in items:
+            lines.extend(wrap_line(inner + item_text.strip() + comma, limit))
+        lines.append(indent + line[end:])
+        return lines
+    return [line]
+
+
+def _bracket_spans(line: str) -> list[tuple[int, int]]:
+    """Top-level (depth 0) bracket pairs of ``line``, outside strings, longest first."""
+    spans = []
+    stack: list[int] = []
+    quote = None
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in _CLOSING:
+            stack.append(index)
+        elif char in ")]}" and stack:
+            start = stack.pop()
+            if not stack and index > start + 1:
+                spans.append((start, index))
+        index += 1
+    return sorted(spans, key=lambda span: span[0] - span[1])
+
+
+def _split_items(text: str) -> list[str]:
+    items = []
+    depth = 0
+    quote = None
+    current = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                current += char
+                index += 1
+                char = text[index] if index < len(text) else ""
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in _CLOSING:
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(current)
+            current = ""
+            index += 1
+            continue
+        current += char
+        index += 1
+    if current.strip():
+        items.append(current)
+    return items
+
+
+def _top_level_words(code: str) -> set[str]:
+    """The words of ``code`` outside brackets and strings."""
+    words: set[str] = set()
+    depth = 0
+    quote = None
+    current = ""
+    index = 0
+    while index < len(code):
+        char = code[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0:
+            if char.isalnum() or char == "_":
+                current += char
+                index += 1
+                continue
+            if current:
+                words.add(current)
+        current = "" if depth == 0 or quote else current
+        index += 1
+    if current:
+        words.add(current)
+    return words
 
 
 def _is_literal(code: str) -> bool:
@@ -2101,13 +2307,28 @@ def _identifiers(root: Node, source: bytes, *, assigned_only: bool = False) -> s
     return found
 
 
+def _uses(root: Node, name: str, source: bytes) -> bool:
+    """Whether ``root`` reads ``name``, leaving out functions that declare a parameter of that name."""
+    if root.type in ("function_expression", "function", "arrow_function") and name in js_parameters(root, source):
+        return False
+    if root.type == "identifier" and _text(root, source) == name:
+        return True
+    return any(_uses(child, name, source) for child in root.children)
+
+
 def _contains(root: Node, kind: str, *, stop_at_loops: bool) -> bool:
     stack = [root]
     while stack:
         node = stack.pop()
         if node.type == kind:
             return True
-        if stop_at_loops and node.type in ("for_statement", "for_in_statement", "while_statement", "do_statement", "switch_statement"):
+        if stop_at_loops and node.type in (
+            "for_statement",
+            "for_in_statement",
+            "while_statement",
+            "do_statement",
+            "switch_statement",
+        ):
             continue
         stack.extend(node.children)
     return False
