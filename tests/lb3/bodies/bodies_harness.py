@@ -79,11 +79,51 @@ class Case:
     requests: list[list]
     #: boot scripts in js/boot/
     boot: tuple[str, ...] = ()
+    #: LoopBack's built-in models the case uses -> their model-config.json entry
+    builtins: dict | None = None
+    #: lbpy's server/config.json additions (LoopBack 3 checked no acls before enableAuth(); lbpy does by default)
+    config: dict | None = None
 
 
 def _model(methods: dict | None = None) -> dict:
     return {"base": "PersistedModel", "properties": PROPERTIES, "methods": methods or {}}
 
+
+MISC_METHODS = {
+    "play": {
+        "accepts": [
+            {"arg": "text", "type": "string", "required": True},
+            {"arg": "n", "type": "number", "required": True},
+        ],
+        "returns": {"arg": "result", "type": "object"},
+        "http": {"verb": "get"},
+    }
+}
+CUSTOMER = {
+    "base": "PersistedModel",
+    "properties": {"name": {"type": "string"}},
+    "relations": {"orders": {"type": "hasMany", "model": "Order", "foreignKey": "customerId"}},
+    "methods": {
+        "prototype.placeOrder": {
+            "accepts": [{"arg": "amount", "type": "number", "required": True}],
+            "returns": {"arg": "order", "type": "object", "root": True},
+            "http": {"verb": "post"},
+        },
+        "prototype.summary": {"returns": {"arg": "summary", "type": "object", "root": True}, "http": {"verb": "get"}},
+    },
+}
+ORDER = {
+    "base": "PersistedModel",
+    "properties": {"amount": {"type": "number"}},
+    "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}},
+}
+AUTH_MODELS = {
+    "User": {"dataSource": "db", "public": False},
+    "AccessToken": {"dataSource": "db", "public": False},
+    "ACL": {"dataSource": "db", "public": False},
+    "Role": {"dataSource": "db", "public": True},
+    "RoleMapping": {"dataSource": "db", "public": True},
+}
 
 CASES = {
     "callbacks": Case("callbacks", {"Note": ("note.js", _model(METHODS))}, idiom_requests("Notes")),
@@ -93,6 +133,39 @@ CASES = {
         {"Note": (None, _model())},
         [["GET", "/api/Notes", None], ["GET", "/api/Notes/count", None]],
         boot=("seed.js",),
+    ),
+    "language": Case(
+        "language",
+        {"Misc": ("misc.js", {"base": "Model", "plural": "Miscs", "methods": MISC_METHODS})},
+        [
+            ["GET", "/api/Miscs/play?text=foo%20bar%20bazaar&n=7", None],
+            ["GET", "/api/Miscs/play?text=%20a%20bb%20&n=0", None],
+            ["GET", "/api/Miscs/play?text=x&n=150", None],
+            ["GET", "/api/Miscs/play?text=a%20b&n=-4.5", None],
+        ],
+    ),
+    "relations": Case(
+        "relations",
+        {"Customer": ("customer.js", CUSTOMER), "Order": (None, ORDER)},
+        [
+            ["POST", "/api/Customers", {"name": "Ann"}],
+            ["POST", "/api/Customers/1/placeOrder", {"amount": 12.5}],
+            ["POST", "/api/Customers/1/placeOrder", {"amount": 30}],
+            ["GET", "/api/Customers/1/summary", None],
+            ["GET", "/api/Customers/1/orders", None],
+            ["POST", "/api/Customers/1/placeOrder", {}],
+        ],
+    ),
+    "roles": Case(
+        "roles",
+        {},
+        [
+            ["GET", '/api/Roles?filter={"fields":{"name":true}}', None],
+            ["GET", '/api/RoleMappings?filter={"fields":{"principalType":true,"principalId":true}}', None],
+        ],
+        boot=("roles.js",),
+        builtins=AUTH_MODELS,
+        config={"auth": {"enabled": False}},
     ),
 }
 
@@ -197,12 +270,30 @@ def _module_param(source: bytes) -> str:
     return _text(params[0], source)
 
 
+def helpers_of(file: str) -> list[Function]:
+    """The functions a file declares at its top level, as import-lb3 writes them beside customize()."""
+    source = (JS / file).read_bytes()
+    tree = PARSER.parse(source)
+    return [
+        translate_function(
+            node, role="helper", name=_text(node.child_by_field_name("name"), source), file=file, source=source
+        )
+        for node in tree.root_node.named_children
+        if node.type == "function_declaration"
+    ]
+
+
 def python_model_file(file: str, methods: dict) -> str:
     """``common/models/<name>.py`` with customize(Model) holding the translated functions."""
     source = (JS / file).read_bytes()
     model = _module_param(source)
     translated = translate_file(file, methods)
-    imports = sorted({line for _, function in translated for line in function.imports})
+    helpers = helpers_of(file)
+    imports = sorted(
+        {line for _, function in translated for line in function.imports}
+        | {line for function in helpers for line in function.imports}
+    )
+    top = [line for function in helpers for line in ["", "", *function.source.splitlines()]]
     body: list[str] = []
     for found, function in translated:
         body.extend("    " + line if line else "" for line in function.source.splitlines())
@@ -214,7 +305,7 @@ def python_model_file(file: str, methods: dict) -> str:
         else:
             body.append(f"    {model}.{kind}_remote({label!r}, {function.name})")
         body.append("")
-    return "\n".join([*imports, "", "", f"def customize({model}):", *body]) + "\n"
+    return "\n".join([*imports, *top, "", "", f"def customize({model}):", *body]) + "\n"
 
 
 def python_boot_file(file: str) -> str:
@@ -243,6 +334,11 @@ def write_lbpy_files(root: Path, case: Case) -> None:
 
 def write_loopback3_files(root: Path, case: Case) -> None:
     """The JavaScript LoopBack 3 runs for ``case``, next to the model JSON ``loopback3`` writes."""
+    if case.builtins:
+        config_path = root / "server" / "model-config.json"
+        config = json.loads(config_path.read_text())
+        config.update(case.builtins)
+        config_path.write_text(json.dumps(config, indent=2))
     for model, (file, _) in case.models.items():
         if file is not None:
             shutil.copy(JS / file, root / "common" / "models" / f"{model}.js")

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,21 +24,42 @@ from bodies_harness import CASES, RECORDED, comparable, write_loopback3_files  #
 
 
 def record(name: str) -> list[dict]:
-    from loopback3 import loopback3_server, write_loopback3_app
+    from lbpy_process import free_port
+    from loopback3 import write_loopback3_app
 
     case = CASES[name]
     models = {model: definition for model, (_, definition) in case.models.items()}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        write_loopback3_app(root, models, 0)
+        port = free_port()
+        write_loopback3_app(root, models, port)
         write_loopback3_files(root, case)
         answers = []
-        with loopback3_server(root, models) as url, httpx.Client(base_url=url, timeout=30) as client:
+        with running(root) as url, httpx.Client(base_url=f"{url}", timeout=30) as client:
             for verb, path, body in case.requests:
                 response = client.request(verb, path, json=body) if body is not None else client.request(verb, path)
                 parsed = response.json() if response.content else None
                 answers.append({"request": [verb, path, body], **comparable(response.status_code, parsed)})
     return answers
+
+
+@contextmanager
+def running(root: Path) -> Iterator[str]:
+    """``node server/server.js`` in ``root`` until it listens; yields its URL."""
+    log_path = root / "server.log"
+    port = json.loads((root / "server" / "config.json").read_text())["port"]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(["node", "server/server.js"], cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while "listening at" not in log_path.read_text():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"LoopBack 3 did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 def main() -> int:

@@ -29,7 +29,8 @@ from lbpy._lb3._bodies import translate_function
 
 def serve(tmp_path, name):
     case = CASES[name]
-    root = write_app(tmp_path / name, {model: definition for model, (_, definition) in case.models.items()})
+    models = {model: definition for model, (_, definition) in case.models.items()}
+    root = write_app(tmp_path / name, models, model_config=case.builtins, config=case.config)
     write_lbpy_files(root, case)
     return TestClient(create_app(root), raise_server_exceptions=False)
 
