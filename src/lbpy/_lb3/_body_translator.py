@@ -235,7 +235,14 @@ def py_name(name: str) -> str:
 
 
 def py_string(value: str) -> str:
-    """A Python string literal, double-quoted like ruff format writes them."""
+    """A Python string literal, double-quoted like ruff format writes them (single-quoted when that
+    spares escaping double quotes)."""
+    if '"' in value and "'" not in value and "\\" not in value and value.isprintable():
+        return "'" + value + "'"
+    return double_quoted(value)
+
+
+def double_quoted(value: str) -> str:
     out = ['"']
     for char in value:
         if char == "\\":
@@ -1481,8 +1488,8 @@ class _Translator:
                 pieces.append(("text", decode_escape(self.text(child), child)))
             elif child.type == "template_substitution":
                 inner = self.expr(child.named_children[0])
-                code = inner.code if inner.type == "str" else f"{self.js('to_string')}({inner.code})"
-                pieces.append(("code", code))
+                converted = self._as_string(inner)
+                pieces.extend(self._pieces(converted))
         return self._string_of(pieces)
 
     def _string_of(self, pieces: list[tuple[str, str]]) -> Expr:
@@ -1501,7 +1508,7 @@ class _Translator:
         body = []
         for kind, value in pieces:
             if kind == "text":
-                body.append(py_string(value)[1:-1].replace("{", "{{").replace("}", "}}"))
+                body.append(double_quoted(value)[1:-1].replace("{", "{{").replace("}", "}}"))
             else:
                 body.append("{" + value + "}")
         return Expr('f"' + "".join(body) + '"', "str", pieces=pieces)
@@ -1621,9 +1628,11 @@ class _Translator:
         if obj.type in ("dict", "dict?", "unknown"):
             return Expr(f"{obj.wrapped()}.get({py_string(prop)})")
         if obj.type == "err":
-            fields = {"message": "message", "statusCode": "status_code", "status": "status_code", "code": "code"}
+            if prop == "message":
+                return Expr(f"str({obj.code})", "str")
+            fields = {"statusCode": "status_code", "status": "status_code", "code": "code"}
             if prop in fields:
-                return Expr(f"{obj.wrapped()}.{fields[prop]}")
+                return Expr(f'getattr({obj.code}, "{fields[prop]}", None)')
         if obj.type == "date":
             raise self.fail(f"a date's {prop}", node)
         raise self.fail(f"reads {prop} of a {obj.type}", node)
@@ -1748,10 +1757,8 @@ class _Translator:
         if operator == "+":
             return self.add(left, right)
         if operator in ("-", "*"):
-            if left.type == "num" and right.type == "num":
-                return Expr(f"{left.wrapped()} {operator} {right.wrapped()}", "num", atom=False)
-            number = self.js("number")
-            return Expr(f"{number}({left.code}) {operator} {number}({right.code})", "num", atom=False)
+            sides = [e.wrapped() if e.type == "num" else f"{self.js('number')}({e.code})" for e in (left, right)]
+            return Expr(f"{sides[0]} {operator} {sides[1]}", "num", atom=False)
         if operator == "/":
             if right.type == "num" and _nonzero_literal(right.code) and left.type == "num":
                 return Expr(f"{left.wrapped()} / {right.wrapped()}", "num", atom=False)
@@ -1826,15 +1833,22 @@ class _Translator:
         if left.type == "num" and right.type == "num":
             return Expr(f"{left.wrapped()} + {right.wrapped()}", "num", atom=False)
         if left.type == "str" and right.type == "str":
-            if left.pieces is not None or right.pieces is not None:
+            if left.pieces is not None or right.pieces is not None or _is_literal(left.code) or _is_literal(right.code):
                 return self._string_of(self._pieces(left) + self._pieces(right))
             return Expr(f"{left.wrapped()} + {right.wrapped()}", "str", atom=False)
         if left.type == "str" or right.type == "str":
-            converted = [
-                e if e.type == "str" else Expr(f"{self.js('to_string')}({e.code})", "str") for e in (left, right)
-            ]
+            converted = [self._as_string(e) for e in (left, right)]
             return self._string_of(self._pieces(converted[0]) + self._pieces(converted[1]))
         return Expr(f"{self.js('add')}({left.code}, {right.code})", "unknown")
+
+    def _as_string(self, expr: Expr) -> Expr:
+        if expr.type == "str":
+            return expr
+        if expr.type == "num" and re.fullmatch(r"-?\d+", expr.code):
+            return Expr(py_string(expr.code), "str")  # String(1) is "1"
+        if expr.type == "bool" and expr.code in ("True", "False"):
+            return Expr(py_string(expr.code.lower()), "str")
+        return Expr(f"{self.js('to_string')}({expr.code})", "str")
 
     def _pieces(self, expr: Expr) -> list[tuple[str, str]]:
         if expr.pieces is not None:
@@ -2245,7 +2259,7 @@ def _top_level_words(code: str) -> set[str]:
 
 
 def _is_literal(code: str) -> bool:
-    return bool(re.fullmatch(r'"(?:[^"\\]|\\.)*"', code))
+    return bool(re.fullmatch(r'"(?:[^"\\]|\\.)*"', code) or re.fullmatch(r"'[^'\\]*'", code))
 
 
 def _nonzero_literal(code: str) -> bool:
