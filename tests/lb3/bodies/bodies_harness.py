@@ -117,6 +117,31 @@ ORDER = {
     "properties": {"amount": {"type": "number"}},
     "relations": {"customer": {"type": "belongsTo", "model": "Customer", "foreignKey": "customerId"}},
 }
+SHELF = {
+    "base": "PersistedModel",
+    "plural": "shelves",
+    "properties": {"name": {"type": "string"}},
+    "methods": {
+        "rename": {
+            "accepts": [
+                {"arg": "current", "type": "string", "required": True},
+                {"arg": "wanted", "type": "string", "required": True},
+            ],
+            "returns": {"arg": "name", "type": "string"},
+            "http": {"verb": "post"},
+        },
+        "purge": {
+            "accepts": [{"arg": "name", "type": "string"}],
+            "returns": {"arg": "count", "type": "number"},
+            "http": {"verb": "post"},
+        },
+        "drop": {
+            "accepts": [{"arg": "id", "type": "number", "required": True}],
+            "returns": {"arg": "result", "type": "object", "root": True},
+            "http": {"verb": "post"},
+        },
+    },
+}
 AUTH_MODELS = {
     "User": {"dataSource": "db", "public": False},
     "AccessToken": {"dataSource": "db", "public": False},
@@ -142,6 +167,22 @@ CASES = {
             ["GET", "/api/Miscs/play?text=%20a%20bb%20&n=0", None],
             ["GET", "/api/Miscs/play?text=x&n=150", None],
             ["GET", "/api/Miscs/play?text=a%20b&n=-4.5", None],
+        ],
+    ),
+    "records": Case(
+        "records",
+        {"Shelf": ("shelf.js", SHELF), "Note": (None, _model())},
+        [
+            ["POST", "/api/shelves", {"name": "a"}],
+            ["POST", "/api/shelves", {"name": "b"}],
+            ["POST", "/api/Notes", {"title": "Shelf life"}],
+            ["POST", "/api/shelves/rename", {"current": "a", "wanted": "c"}],
+            ["POST", "/api/shelves/rename", {"current": "zzz", "wanted": "c"}],
+            ["POST", "/api/shelves/purge", {"name": "b"}],
+            ["POST", "/api/shelves/purge", {"name": "b"}],
+            ["POST", "/api/shelves/drop", {"id": 1}],
+            ["POST", "/api/shelves/drop", {"id": 1}],
+            ["GET", "/api/shelves", None],
         ],
     ),
     "relations": Case(
