@@ -10,6 +10,7 @@ says why (the first construct outside the supported subset). The walk itself liv
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -95,19 +96,28 @@ def translate_function(
         python, imports = translate(
             node, role=role, name=name, source=source, accepts=accepts, required_types=required_types
         )
-    except Unsupported as exc:
+        compile(python, file, "exec")  # a translation that would not import is no translation
+    except (Unsupported, SyntaxError, RecursionError, ValueError, KeyError, IndexError, AttributeError) as exc:
         javascript = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
-        at = f" (line {exc.line})" if exc.line and exc.line != line else ""
+        if isinstance(exc, Unsupported):
+            reason, at = exc.reason, f" (line {exc.line})" if exc.line and exc.line != line else ""
+        else:  # a construct the translator does not know how to refuse yet
+            reason, at = f"the translator cannot handle this body ({type(exc).__name__})", ""
         params = stub_params(node, role, source, accepts)
         if role == "boot":
-            return boot_stub(name, params, file=file, line=line, javascript=javascript, reason=f"{exc.reason}{at}")
-        return stub(name, params, file=file, line=line, javascript=javascript, reason=f"{exc.reason}{at}")
+            return boot_stub(name, params, file=file, line=line, javascript=javascript, reason=f"{reason}{at}")
+        return stub(name, params, file=file, line=line, javascript=javascript, reason=f"{reason}{at}")
     return Function(name=name, source=python, line=line, imports=tuple(imports))
 
 
 def stub_params(node: Node, role: Role, source: bytes, accepts: list[str] | None) -> list[str]:
     """The Python parameters of ``node`` in its role, the same for a stub as for a translation."""
-    params = ["ctx"] if role in ("operation_hook", "remote_hook") else list(accepts or [])
+    names = list(accepts or [])
+    params = [f"{arg}=None" for arg in names if arg.isidentifier() and not keyword.iskeyword(arg)]
+    if len(params) < len(names):
+        params.append("**arguments")  # names Python cannot spell still arrive, as keywords
+    if role in ("operation_hook", "remote_hook"):
+        params = ["ctx"]
     if role == "prototype_method":
         params = ["self", *params]
     if role == "boot":

@@ -448,7 +448,8 @@ class _Translator:
                 self.declare(js, self.argument_types.get(py, "unknown"), py)
             for extra in accepts[len(params) :]:
                 self.declare(extra, "unknown")
-            python = list(accepts)
+            # an argument the caller left out is not passed at all: it is None, as it was undefined
+            python = [f"{arg}=None" for arg in accepts]
             if role == "prototype_method":
                 python = ["self", *python]
             return python
@@ -1548,9 +1549,32 @@ class _Translator:
             return Expr("math.nan" if name == "NaN" else "math.inf", "num")
         if name in self.helpers:
             raise self.fail(f"passes the function {name} as a value", node)
+        module = self._required_module(name)
+        if module is not None:
+            raise self.fail(f"uses the npm module {module!r} (require)", node)
         if name in ("require", "process", "module", "exports", "global", "setTimeout", "setInterval", "Buffer"):
             raise self.fail(f"uses {name}", node)
         raise self.fail(f'uses "{name}", which is not declared in the function', node)
+
+    def _required_module(self, name: str) -> str | None:
+        """The module of ``var name = require('module')`` anywhere around the function."""
+        root = self.node
+        while root.parent is not None:
+            root = root.parent
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            if current.type == "variable_declarator":
+                target, value = current.child_by_field_name("name"), current.child_by_field_name("value")
+                if target is not None and value is not None and self.text(target) == name:
+                    while value.type == "member_expression":
+                        value = value.child_by_field_name("object")
+                    function = value.child_by_field_name("function") if value.type == "call_expression" else None
+                    if function is not None and self.text(function) == "require":
+                        args = value.child_by_field_name("arguments").named_children
+                        return self.string_value(args[0]) if args and args[0].type == "string" else "?"
+            stack.extend(current.named_children)
+        return None
 
     def expr_member_expression(self, node: Node) -> Expr:
         if any(c.type == "optional_chain" for c in node.children):
@@ -1914,6 +1938,9 @@ class _Translator:
         return self.method_call(obj, method, args, node)
 
     def global_call(self, name: str, args: list[Node], node: Node) -> Expr:
+        module = self._required_module(name) if self.lookup(name) is None else None
+        if module is not None:
+            raise self.fail(f"uses the npm module {module!r} (require)", node)
         if self.lookup(name) is not None:
             raise self.fail(f"calls the value {name}", node)
         if name in self.helpers:

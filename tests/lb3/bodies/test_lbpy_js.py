@@ -116,7 +116,8 @@ def test_the_table_is_what_node_says():
         pytest.skip("node is not installed")
     program = (
         "const values = [" + ", ".join(f"(() => {javascript})()" for _, javascript, _ in CASES) + "];\n"
-        "const out = values.map(v => (typeof v === 'number' && !isFinite(v)) ? String(v) : (v === undefined ? null : v));\n"
+        "const out = values.map(v =>\n"
+        "  (typeof v === 'number' && !isFinite(v)) ? String(v) : (v === undefined ? null : v));\n"
         "process.stdout.write(JSON.stringify(out));"
     )
     done = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
