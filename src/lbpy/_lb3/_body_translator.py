@@ -633,13 +633,19 @@ class _Translator:
             if handled:
                 return False
         if node.type == "await_expression":
-            self.emit(indent, self.await_expression(node).code)
+            code = self.await_expression(node).code
+            if code.startswith("list(await asyncio.gather("):
+                code = code.removeprefix("list(").removesuffix(")")  # nobody reads the results
+            self.emit(indent, code)
             return False
         if node.type in ("assignment_expression", "augmented_assignment_expression", "update_expression"):
             self.assignment(node, indent=indent)
             return False
         if node.type == "sequence_expression":
             raise self.fail("a comma expression", node)
+        if node.type == "unary_expression" and self.text(node.child_by_field_name("operator")) == "delete":
+            self.delete(node.child_by_field_name("argument"), indent=indent)
+            return False
         expr = self.expr(node)
         if _is_pure(node):
             return False
@@ -787,9 +793,10 @@ class _Translator:
 
     # -- promises -------------------------------------------------------------------------
 
-    def promise_expression(self, node: Node, indent: int) -> str | None:
+    def promise_expression(self, node: Node, indent: int, *, chained: bool = False) -> str | None:
         """The Python value of a returned promise (``await ...``), emitting the statements of a
-        ``.then`` chain before it; ``""`` when the chain itself returned; None when ``node`` is no promise."""
+        ``.then`` chain before it; ``""`` when the chain itself returned; None when ``node`` is no promise.
+        ``chained``: another ``.then`` takes the value, so a handler must give it, not return it."""
         while node.type == "parenthesized_expression":
             node = node.named_children[0]
         if node.type == "await_expression":
@@ -804,6 +811,10 @@ class _Translator:
             if obj.type == "identifier" and self.text(obj) == "Promise" and self.lookup("Promise") is None:
                 if prop == "resolve":
                     return self.expr(args[0]).code if args else "None"
+                if prop == "all" and len(args) == 1:
+                    gathered = self.gather(args[0])
+                    self._last_call_type = "list"
+                    return f"list(await {gathered})"
                 if prop == "reject" and len(args) == 1:
                     self.emit(indent, f"raise {self.error_value(args[0])}")
                     return ""
@@ -811,12 +822,12 @@ class _Translator:
             if prop == "then":
                 if len(args) != 1:
                     raise self.fail(".then() with an error handler", node)
-                value = self.promise_expression(obj, indent)
+                value = self.promise_expression(obj, indent, chained=True)
                 if value is None:
                     raise self.fail(".then() on a value that is not a promise of a model call", node)
                 if value == "":
                     raise self.fail(".then() after a rejection", node)
-                return self.inline_then(args[0], value, indent)
+                return self.inline_then(args[0], value, indent, chained=chained)
             if prop in ("catch", "finally"):
                 raise self.fail(f".{prop}() on a promise", node)
         call = self._model_call_target(node, args)
@@ -826,7 +837,7 @@ class _Translator:
             return f"await {self.expr(node).code}"
         return None
 
-    def inline_then(self, handler: Node, value: str, indent: int) -> str:
+    def inline_then(self, handler: Node, value: str, indent: int, *, chained: bool = False) -> str:
         if handler.type not in ("function_expression", "function", "arrow_function"):
             raise self.fail(".then() with a handler that is not a function written there", handler)
         if any(c.type == "async" for c in handler.children):
@@ -842,10 +853,16 @@ class _Translator:
                 self.emit(indent, f"{self.renames[params[0]]} = {value}")
             else:
                 self.emit(indent, value)
+            if body.type == "statement_block" and chained:
+                statements = [n for n in body.named_children if n.type != "comment"]
+                if len(statements) != 1 or statements[0].type != "return_statement" or not statements[0].named_children:
+                    raise self.fail("a .then() handler followed by another .then() that does more than return", handler)
+                body = statements[0].named_children[0]
             if body.type != "statement_block":
                 promise = self.promise_expression(body, indent)
                 if promise is not None:
                     return promise
+                self._last_call_type = "unknown"
                 return self.expr(body).code
             self.then_depth += 1
             try:
@@ -937,8 +954,56 @@ class _Translator:
             if function.type == "member_expression":
                 obj = function.child_by_field_name("object")
                 if obj.type == "identifier" and self.text(obj) == "Promise":
+                    prop = self.text(function.child_by_field_name("property"))
+                    if prop == "all" and len(args) == 1:
+                        return Expr(f"list(await {self.gather(args[0])})", "list")
                     raise self.fail(f"await {self.text(function)}()", node)
         raise self.fail("await on something other than a model call", node)
+
+    def gather(self, node: Node) -> str:
+        """``Promise.all([...model calls])`` or ``Promise.all(items.map(x => x.save()))`` as
+        ``asyncio.gather(...)``: the calls start together, as they did in JavaScript."""
+        self.use("import asyncio")
+        if node.type == "array":
+            calls = []
+            for element in node.named_children:
+                if element.type == "comment":
+                    continue
+                call = self._promise_call(element)
+                if call is None:
+                    raise self.fail("Promise.all() of something other than model calls", element)
+                calls.append(call)
+            return f"asyncio.gather({', '.join(calls)})"
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+            if function.type == "member_expression" and self.text(function.child_by_field_name("property")) == "map":
+                items = self.expr(function.child_by_field_name("object"))
+                mapper = args[0] if len(args) == 1 else None
+                if (
+                    items.type in ("list", "instances", "unknown")
+                    and mapper is not None
+                    and mapper.type == "arrow_function"
+                ):
+                    params = js_parameters(mapper, self.src)
+                    body = mapper.child_by_field_name("body")
+                    if len(params) == 1 and params[0] != "*" and body.type == "call_expression":
+                        self.scopes.append(Scope())
+                        try:
+                            self.declare(params[0], "instance" if items.type == "instances" else "unknown")
+                            call = self._promise_call(body)
+                        finally:
+                            self.scopes.pop()
+                        if call is not None:
+                            return f"asyncio.gather(*({call} for {self.renames[params[0]]} in {items.code}))"
+        raise self.fail("Promise.all() of something other than model calls", node)
+
+    def _promise_call(self, node: Node) -> str | None:
+        if node.type != "call_expression":
+            return None
+        args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+        call = self._model_call_target(node, args)
+        return call[0] if call is not None else None
 
     def statement_call(self, node: Node, *, indent: int) -> bool:
         """Calls that are statements of their own: ``arr.forEach(...)``, ``arr.push(x)``,
@@ -949,6 +1014,21 @@ class _Translator:
             return False
         obj = function.child_by_field_name("object")
         method = self.text(function.child_by_field_name("property"))
+        if (
+            obj.type == "identifier"
+            and self.text(obj) == "Object"
+            and self.lookup("Object") is None
+            and method == "assign"
+        ):
+            target = self.expr(args[0]) if args else None
+            if target is None or target.type not in ("dict", "dict?") or len(args) < 2:
+                raise self.fail("Object.assign() on a value that may not be a plain object", node)
+            for source in args[1:]:
+                value = self.expr(source)
+                if value.type != "dict":
+                    raise self.fail("Object.assign() from a value that may not be a plain object", source)
+                self.emit(indent, f"{target.wrapped()}.update({value.code})")
+            return True
         if obj.type == "identifier" and self.text(obj) == self.app_name and self.lookup(self.app_name) == "app":
             if method == "enableAuth" and not args:
                 self.emit(indent, "# app.enableAuth(): lbpy enforces the acls a model declares without being asked")
@@ -1016,6 +1096,9 @@ class _Translator:
             if name_node.type == "object_pattern":
                 self._destructure(name_node, value, indent)
                 continue
+            if name_node.type == "array_pattern":
+                self._destructure_all(name_node, value, indent)
+                continue
             if name_node.type != "identifier":
                 raise self.fail("a destructuring declaration", declarator)
             name = self.text(name_node)
@@ -1075,6 +1158,33 @@ class _Translator:
             read = self.property_read(source, key, child)
             self.declare(key, read.type)
             self.emit(indent, f"{self.renames[key]} = {read.code}")
+
+    def _destructure_all(self, pattern: Node, value: Node | None, indent: int) -> None:
+        """``const [a, b] = await Promise.all([call, call])``: as many names as calls."""
+        names = [c for c in pattern.named_children if c.type != "comment"]
+        inner = value.named_children[0] if value is not None and value.type == "await_expression" else None
+        calls = None
+        if inner is not None and inner.type == "call_expression":
+            function = inner.child_by_field_name("function")
+            args = [a for a in inner.child_by_field_name("arguments").named_children if a.type != "comment"]
+            if self.text(function) == "Promise.all" and len(args) == 1 and args[0].type == "array":
+                calls = [c for c in args[0].named_children if c.type != "comment"]
+        if calls is None or len(calls) != len(names) or any(n.type != "identifier" for n in names):
+            raise self.fail("array destructuring other than const [a, b] = await Promise.all([...])", pattern)
+        types = []
+        for call in calls:
+            target = (
+                self._model_call_target(
+                    call, [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+                )
+                if call.type == "call_expression"
+                else None
+            )
+            types.append(target[1] if target is not None else "unknown")
+        code = self.await_expression(value).code.removeprefix("list(").removesuffix(")")
+        for name, type_ in zip(names, types, strict=True):
+            self.declare(self.text(name), type_)
+        self.emit(indent, f"{', '.join(self.renames[self.text(n)] for n in names)} = {code}")
 
     def temp(self) -> str:
         self.temp_count += 1
@@ -1190,6 +1300,23 @@ class _Translator:
             raise self.fail(f"the {operator} operator", node)
         raise self.fail(f"the {operator} operator", node)
 
+    def delete(self, target: Node, *, indent: int) -> None:
+        """``delete obj.key`` on a plain object: ``obj.pop("key", None)``."""
+        if target.type == "member_expression":
+            obj = self.expr(target.child_by_field_name("object"))
+            key = py_string(self.text(target.child_by_field_name("property")))
+        elif target.type == "subscript_expression":
+            obj = self.expr(target.child_by_field_name("object"))
+            index = self.expr(target.child_by_field_name("index"))
+            if index.type != "str":
+                raise self.fail("delete with a key that may not be a string", target)
+            key = index.code
+        else:
+            raise self.fail("delete of something other than a property", target)
+        if obj.type not in ("dict", "dict?"):
+            raise self.fail("delete on a value that may not be a plain object (a record keeps its properties)", target)
+        self.emit(indent, f"{obj.wrapped()}.pop({key}, None)")
+
     def assignable(self, node: Node) -> Expr:
         """The left side of an assignment: a local, a record's property, an object's key."""
         if node.type == "identifier":
@@ -1216,6 +1343,8 @@ class _Translator:
                 return Expr(f"{obj.wrapped()}.{prop}")
             if obj.type in ("dict", "dict?", "unknown"):
                 return Expr(f"{obj.wrapped()}[{py_string(prop)}]")
+            if obj.type == "err" and prop in ("statusCode", "status", "code"):
+                return Expr(f"{obj.wrapped()}.{'code' if prop == 'code' else 'status_code'}")
             if obj.type == "err":
                 raise self.fail(f"sets {prop} on an error after it was built", node)
             raise self.fail(f"assigns a property of a {obj.type}", node)
@@ -1503,6 +1632,8 @@ class _Translator:
         pieces = merged
         if all(kind == "text" for kind, _ in pieces):
             return Expr(py_string("".join(value for _, value in pieces)), "str", pieces=pieces)
+        # inside f"...", Python 3.10 takes string literals in single quotes only
+        pieces = [(k, v.replace('"', "'") if k == "code" and "'" not in v and "\\" not in v else v) for k, v in pieces]
         if any(kind == "code" and ('"' in value or "\\" in value or "{" in value) for kind, value in pieces):
             parts = [py_string(v) if k == "text" else v for k, v in pieces if not (k == "text" and v == "")]
             return Expr(" + ".join(parts), "str", atom=False, pieces=pieces)

@@ -142,6 +142,23 @@ SHELF = {
         },
     },
 }
+ITEM = {
+    "base": "PersistedModel",
+    "properties": {
+        "name": {"type": "string"},
+        "secret": {"type": "string"},
+        "touched": {"type": "boolean"},
+        "createdBy": {"type": "string"},
+    },
+    "methods": {
+        "census": {"returns": {"arg": "census", "type": "object", "root": True}, "http": {"verb": "get"}},
+        "renameAll": {
+            "accepts": [{"arg": "prefix", "type": "string"}],
+            "returns": {"arg": "renamed", "type": "number"},
+            "http": {"verb": "post"},
+        },
+    },
+}
 AUTH_MODELS = {
     "User": {"dataSource": "db", "public": False},
     "AccessToken": {"dataSource": "db", "public": False},
@@ -183,6 +200,21 @@ CASES = {
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["GET", "/api/shelves", None],
+        ],
+    ),
+    "hooks": Case(
+        "hooks",
+        {"Item": ("item.js", ITEM)},
+        [
+            ["POST", "/api/Items", {"name": "a", "secret": "x"}],
+            ["POST", "/api/Items", {"name": "b"}],
+            ["PATCH", "/api/Items/1", {"name": "c", "secret": "y"}],
+            ["PATCH", "/api/Items/1", {"name": "d"}, {"x-lock": "yes"}],
+            ["GET", "/api/Items/1", None],
+            ["PUT", "/api/Items/2", {"name": "e", "secret": "z"}],
+            ["GET", "/api/Items/census", None],
+            ["POST", "/api/Items/renameAll", {"prefix": "new-"}],
+            ["GET", "/api/Items/census", None],
         ],
     ),
     "relations": Case(

@@ -36,10 +36,11 @@ def record(name: str) -> list[dict]:
         write_loopback3_files(root, case)
         answers = []
         with running(root) as url, httpx.Client(base_url=f"{url}", timeout=30) as client:
-            for verb, path, body in case.requests:
-                response = client.request(verb, path, json=body) if body is not None else client.request(verb, path)
+            for request in case.requests:
+                verb, path, body, *headers = request
+                response = client.request(verb, path, json=body, headers=headers[0] if headers else None)
                 parsed = response.json() if response.content else None
-                answers.append({"request": [verb, path, body], **comparable(response.status_code, parsed)})
+                answers.append({"request": request, **comparable(response.status_code, parsed)})
     return answers
 
 

@@ -40,8 +40,8 @@ def test_translation_answers_as_loopback3_did(tmp_path, name):
     recorded = json.loads((RECORDED / f"{name}.json").read_text())
     with serve(tmp_path, name) as client:
         for expected in recorded:
-            verb, path, body = expected["request"]
-            response = client.request(verb, path, json=body) if body is not None else client.request(verb, path)
+            verb, path, body, *headers = expected["request"]
+            response = client.request(verb, path, json=body, headers=headers[0] if headers else None)
             answer = comparable(response.status_code, response.json() if response.content else None)
             assert {"request": expected["request"], **answer} == expected
 
