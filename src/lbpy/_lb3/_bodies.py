@@ -16,7 +16,7 @@ from typing import Literal
 
 from tree_sitter import Node
 
-from ._body_translator import Unsupported, js_parameters, translate
+from ._body_translator import Unsupported, js_parameters, py_name, translate
 
 #: what a function is for decides its Python signature:
 #: remote_method   JS (arg1, ..., cb) or async/promise      -> async def name(arg1, ...) returning the result
@@ -82,7 +82,8 @@ def translate_function(
 ) -> Function:
     """``node`` (a tree-sitter function / arrow function / method node from ``source``) as Python.
 
-    ``file`` is the app-relative path of the JavaScript file (for stubs and the report); ``accepts`` are the
+    ``name`` is the Python function's name (made a valid one: ``Function.name`` tells which); ``file`` is the
+    app-relative path of the JavaScript file (for stubs and the report); ``accepts`` are the
     remote method's argument names in declaration order, so the callback parameter can be told apart;
     ``required_types`` the LoopBack types (``"number"``, ``"string"``...) of those that are required, whose
     values the REST layer has checked and coerced, so that they translate to plain Python operations.
@@ -92,6 +93,7 @@ def translate_function(
     app by the boot function's own parameter.
     """
     line = node.start_point[0] + 1
+    name = python_function_name(name)
     try:
         python, imports = translate(
             node, role=role, name=name, source=source, accepts=accepts, required_types=required_types
@@ -108,6 +110,14 @@ def translate_function(
             return boot_stub(name, params, file=file, line=line, javascript=javascript, reason=f"{reason}{at}")
         return stub(name, params, file=file, line=line, javascript=javascript, reason=f"{reason}{at}")
     return Function(name=name, source=python, line=line, imports=tuple(imports))
+
+
+def python_function_name(name: str) -> str:
+    """``name`` as a Python function name: ``import`` -> ``import_``, ``find-all`` -> ``find_all``."""
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "function"
+    if cleaned[0].isdigit():
+        cleaned = "_" + cleaned
+    return py_name(cleaned)
 
 
 def stub_params(node: Node, role: Role, source: bytes, accepts: list[str] | None) -> list[str]:

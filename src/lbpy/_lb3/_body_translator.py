@@ -101,7 +101,9 @@ REMOTE_CTX = {
     "error": ("error", "unknown"),
 }
 #: types whose Python truthiness is JavaScript's (lists and dicts are not: [] and {} are true in JS)
-PLAIN_TRUTH = {"num", "str", "bool", "bool?", "none", "instance", "instance?", "date", "model", "err", "dict?"}
+PLAIN_TRUTH = {"num", "str", "str?", "bool", "bool?", "none", "instance", "instance?", "date", "model", "err"}
+#: types whose values JavaScript always finds true when they are there (an empty [] or {} too)
+OBJECT_TYPES = {"dict", "dict?", "list", "instances"}
 #: JS Date getters (local time) -> Python on a datetime
 DATE_GETTERS = {
     "getFullYear": "{d}.astimezone().year",
@@ -330,6 +332,8 @@ class _Translator:
             raise self.fail("a method definition")
         if node.type not in ("function_expression", "function", "arrow_function", "function_declaration"):
             raise self.fail(f"a {node.type} where a function was expected", node)
+        if node.has_error:
+            raise self.fail("the function does not parse as JavaScript", node)
         if any(child.type == "*" for child in node.children):
             raise self.fail("a generator function", node)
         self.is_async = any(child.type == "async" for child in node.children)
@@ -1551,8 +1555,10 @@ class _Translator:
         while node.type == "parenthesized_expression":
             node = node.named_children[0]
         if node.type == "unary_expression" and self.text(node.child_by_field_name("operator")) == "!":
-            inner = node.child_by_field_name("argument")
-            return f"not {self._paren(self.truth(inner))}"
+            inner = self.truth(node.child_by_field_name("argument"))
+            if inner.endswith(" is not None") and " " not in inner[: -len(" is not None")]:
+                return inner[: -len(" is not None")] + " is None"
+            return f"not {self._paren(inner)}"
         if node.type == "binary_expression":
             operator = self.text(node.child_by_field_name("operator"))
             if operator in ("&&", "||"):
@@ -1562,6 +1568,8 @@ class _Translator:
         expr = self.expr(node)
         if expr.type in PLAIN_TRUTH:
             return expr.code
+        if expr.type in OBJECT_TYPES:
+            return f"{expr.wrapped()} is not None"
         return f"{self.js('truthy')}({expr.code})"
 
     @staticmethod

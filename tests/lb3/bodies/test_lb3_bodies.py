@@ -257,3 +257,16 @@ def test_any_function_in_any_role_gives_python_that_compiles(file):
             compile(function.source, file, "exec")
             count += 1
     assert count > 20
+
+
+def test_a_function_name_python_cannot_spell_is_made_one():
+    node, source = parse_function("module.exports = function(cb) { cb(null, 1); };")
+    function = translate_function(node, role="remote_method", name="import", file="x.js", source=source, accepts=[])
+    assert function.name == "import_" and function.source.startswith("async def import_():")
+
+
+def test_a_body_that_does_not_parse_is_a_stub():
+    node, source = parse_function("module.exports = function(cb) { cb(null, 1 +); };")
+    function = translate_function(node, role="remote_method", name="broken", file="x.js", source=source, accepts=[])
+    assert function.stubbed == "the function does not parse as JavaScript"
+    compile(function.source, "x.py", "exec")
