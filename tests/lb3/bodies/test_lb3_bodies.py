@@ -130,7 +130,7 @@ def test_every_stub_answers_501_naming_file_and_line(tmp_path):
     lines = ["from lbpy import HttpError", "", "", "def customize(Gadget):"]
     for name in UNSUPPORTED:
         lines.extend("    " + line for line in functions[name].source.splitlines())
-        lines.append(f"    Gadget.{name} = {name}")
+        lines.append(f"    Gadget.{name} = {functions[name].name}")
     (root / "common" / "models" / "gadget.py").write_text("\n".join(lines) + "\n")
     source = (JS / "unsupported.js").read_text()
     with TestClient(create_app(root), raise_server_exceptions=False) as client:
