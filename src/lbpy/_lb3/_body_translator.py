@@ -630,11 +630,22 @@ class _Translator:
             return self.callback_call(node, indent=indent)
         if self._callback_style_call(node) is not None:
             if not tail or self.in_loop or self.in_try:
-                raise self.fail("a callback-style call that is not the last thing the function does", node)
+                self._check_fire_and_forget(node)
+                self.emit(indent, "# LoopBack went on without waiting for this call; lbpy waits for it")
+                self.callback_model_call(node, indent=indent, tail=False, waited=False)
+                return False
             return self.callback_model_call(node, indent=indent, tail=tail)
         if node.type == "call_expression":
             handled = self.statement_call(node, indent=indent)
             if handled:
+                return False
+            args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+            call = self._model_call_target(node, args)
+            if call is not None:
+                if self.in_try:
+                    raise self.fail("a model call inside try that JavaScript did not wait for", node)
+                self.emit(indent, "# LoopBack went on without waiting for this call; lbpy waits for it")
+                self.emit(indent, f"await {call[0]}")
                 return False
         if node.type == "await_expression":
             code = self.await_expression(node).code
@@ -715,7 +726,38 @@ class _Translator:
             return None
         return node, last
 
-    def callback_model_call(self, node: Node, *, indent: int, tail: bool) -> bool:
+    def _check_fire_and_forget(self, node: Node) -> None:
+        """A callback-style call the function does not wait for may be awaited in its place only when its
+        callback neither answers the function (cb) nor returns, and no try around it would catch more."""
+        if self.in_try:
+            raise self.fail("a callback-style call inside try (its errors escaped the try in JavaScript)", node)
+        if self.in_loop or self.foreach_depth:
+            raise self.fail("a callback-style call inside a loop (JavaScript ran its callbacks after the loop)", node)
+        callback = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"][-1]
+        if callback.type == "identifier":
+            raise self.fail(
+                f"passes {self.text(callback)} to a call that is not the last thing the function does", node
+            )
+        body = callback.child_by_field_name("body")
+        params = js_parameters(callback, self.src)
+        if body is None or body.type != "statement_block":
+            raise self.fail("a callback with an expression body", callback)
+        if len(params) > 1 and self.lookup(params[1]) not in (None, "callback-error"):
+            raise self.fail(f'a callback whose "{params[1]}" hides a variable of the function', callback)
+        for name in _identifiers(body, self.src) - set(params):
+            if self.lookup(name) not in (None, "model", "app", "registry") and _assignments(self.node, name, self.src):
+                # JavaScript ran the callback later, when the function may have changed the variable
+                raise self.fail(f'a callback that reads "{name}", which the function changes', callback)
+        statements = self._without_error_checks(body.named_children, params[0] if params else None)
+        for statement in statements:
+            if self.callback is not None and _uses(statement, self.callback, self.src):
+                raise self.fail(
+                    f"{self.callback}() called from a callback that is not the last thing the function does", node
+                )
+            if _contains(statement, "return_statement", stop_at_functions=True):
+                raise self.fail("a callback that returns, in a call that is not the last thing the function does", node)
+
+    def callback_model_call(self, node: Node, *, indent: int, tail: bool, waited: bool = True) -> bool:
         args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
         call = self._model_call_target(node, args[:-1])
         assert call is not None
@@ -751,9 +793,9 @@ class _Translator:
             exits = self.block(statements, indent=indent, tail=tail)
         finally:
             self.scopes.pop()
-        if self.style == "callback" and not exits:
+        if self.style == "callback" and not exits and waited:
             raise self.fail(f"a callback ends without calling {self.callback}()", callback)
-        return exits
+        return exits and waited
 
     def _without_error_checks(self, statements: list[Node], error_name: str | None) -> list[Node]:
         """Drop ``if (err) return cb(err);`` (and ``throw err``): in Python the error propagates."""
@@ -915,6 +957,8 @@ class _Translator:
             return None
         if target.type == "model" and method in MODEL_STATICS:
             python, result = MODEL_STATICS[method]
+            if python == "create" and args and args[0].type == "array":
+                result = "instances"
             if len(args) > STATIC_ARITY[python] + 1:
                 raise self.fail(f"{method}() with more arguments than it takes", node)
             code_args = ", ".join(self.expr(a).code for a in args)
@@ -1035,7 +1079,10 @@ class _Translator:
             return True
         if obj.type == "identifier" and self.text(obj) == self.app_name and self.lookup(self.app_name) == "app":
             if method == "enableAuth" and not args:
-                self.emit(indent, "# app.enableAuth(): lbpy enforces the acls a model declares without being asked")
+                self.emit(
+                    indent,
+                    f"# {self.text(obj)}.enableAuth(): lbpy enforces the acls a model declares without being asked",
+                )
                 return True
             if method in ("get", "post", "put", "patch", "delete", "use", "all", "route", "set"):
                 raise self.fail(f"app.{method}() adds Express routes or middleware, which boot(app) cannot yet", node)
@@ -1798,6 +1845,10 @@ class _Translator:
                 return Expr(f'getattr({obj.code}, "{fields[prop]}", None)')
         if obj.type == "date":
             raise self.fail(f"a date's {prop}", node)
+        if obj.type == "app":
+            raise self.fail(
+                f"app.{prop} (Express routes, middleware or settings, which boot(app) cannot translate)", node
+            )
         raise self.fail(f"reads {prop} of a {obj.type}", node)
 
     def expr_subscript_expression(self, node: Node) -> Expr:
@@ -2067,6 +2118,8 @@ class _Translator:
             raise self.fail(f"{self.callback}() used as a value", node)
         obj_node = function.child_by_field_name("object")
         method = self.text(function.child_by_field_name("property"))
+        if method in ("then", "catch", "finally"):
+            raise self.fail(f".{method}() on a promise the function does not return", node)
         if obj_node.type == "identifier" and self.lookup(self.text(obj_node)) is None:
             handled = self.builtin_call(self.text(obj_node), method, args, node)
             if handled is not None:
@@ -2317,6 +2370,10 @@ def wrap_line(line: str, limit: int = LINE_LENGTH) -> list[str]:
     if len(line) <= limit or line.lstrip().startswith("#"):
         return [line]
     indent = line[: len(line) - len(line.lstrip())]
+    statement = re.fullmatch(r"(\s*(?:return |[\w.\[\]\"']+ = ))(.+)", line)
+    if statement is not None and _top_level_words(statement.group(2)) & {"if", "and", "or", "not", "for"}:
+        # a long conditional or boolean expression goes in parentheses of its own, as ruff format does
+        return [statement.group(1) + "(", *wrap_line(indent + "    " + statement.group(2), limit), indent + ")"]
     spans = _bracket_spans(line)
     for start, end in spans:
         items = _split_items(line[start + 1 : end])
@@ -2496,12 +2553,18 @@ def _uses(root: Node, name: str, source: bytes) -> bool:
     return any(_uses(child, name, source) for child in root.children)
 
 
-def _contains(root: Node, kind: str, *, stop_at_loops: bool) -> bool:
+def _contains(root: Node, kind: str, *, stop_at_loops: bool = False, stop_at_functions: bool = False) -> bool:
     stack = [root]
     while stack:
         node = stack.pop()
         if node.type == kind:
             return True
+        if (
+            stop_at_functions
+            and node is not root
+            and node.type in ("function_expression", "function", "arrow_function")
+        ):
+            continue
         if stop_at_loops and node.type in (
             "for_statement",
             "for_in_statement",

@@ -176,6 +176,13 @@ CASES = {
         [["GET", "/api/Notes", None], ["GET", "/api/Notes/count", None]],
         boot=("seed.js",),
     ),
+    "seeding": Case(
+        "seeding",
+        {"Note": (None, _model())},
+        [["GET", "/api/Notes?filter[order]=id%20ASC", None]],
+        boot=("library.js",),
+        builtins={"ACL": {"dataSource": "db", "public": False}},
+    ),
     "language": Case(
         "language",
         {"Misc": ("misc.js", {"base": "Model", "plural": "Miscs", "methods": MISC_METHODS})},

@@ -15,6 +15,7 @@ from bodies_harness import (
     RECORDED,
     boot_function,
     comparable,
+    find_functions,
     python_boot_file,
     python_model_file,
     translate_file,
@@ -270,3 +271,50 @@ def test_a_body_that_does_not_parse_is_a_stub():
     function = translate_function(node, role="remote_method", name="broken", file="x.js", source=source, accepts=[])
     assert function.stubbed == "the function does not parse as JavaScript"
     compile(function.source, "x.py", "exec")
+
+
+def translate_method(body: str, params: str = "cb", accepts=()):
+    """``Note.fn = function(<params>) {<body>}`` inside a model file, translated as a remote method."""
+    source = f"module.exports = function(Note) {{\n  Note.fn = function({params}) {{\n{body}\n  }};\n}};\n".encode()
+    [found] = find_functions(source)
+    return translate_function(
+        found.node, role="remote_method", name="fn", file="common/models/note.js", source=source, accepts=list(accepts)
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "for (var i = 0; i < 2; i++) { Note.create({}, function(err) {}); } cb();",
+            "a callback-style call inside a loop",
+        ),
+        ("Note.create({}, function(err, n) { return; }); cb();", "a callback that returns"),
+        ("var x = 1; Note.create({}, function(err, n) { console.log(x); }); x = 2; cb();", 'a callback that reads "x"'),
+        ("Note.create({}, function(err, n) { cb(null, n); }); cb();", "cb() called from a callback"),
+        ("try { Note.create({}, function(err) {}); } catch (e) {} cb();", "a callback-style call inside try"),
+        (
+            "Note.find(function(err, notes) { if (err) console.log(err); cb(null, notes); });",
+            'uses the callback error "err"',
+        ),
+        ("Note.find().catch(function() {}); cb();", ".catch() on a promise the function does not return"),
+        ("cb(null, Note.find());", "a model call used without await, a callback or return"),
+    ],
+)
+def test_calls_javascript_did_not_wait_for_are_refused_where_waiting_would_differ(body, reason):
+    function = translate_method(body)
+    assert function.stubbed is not None and function.stubbed.startswith(reason), function.stubbed
+
+
+def test_a_call_javascript_did_not_wait_for_is_awaited_with_a_comment():
+    function = translate_method("Note.findById(1, function(err, n) { n.save(); cb(null, true); });")
+    assert function.stubbed is None
+    assert (
+        "    # LoopBack went on without waiting for this call; lbpy waits for it\n    await n.save()\n"
+        in function.source
+    )
+
+
+def test_app_models_and_model_app_models():
+    function = translate_method("var Other = Note.app.models.Task; Other.count(cb);")
+    assert 'Other = Note.get_model("Task")\n    return await Other.count()' in function.source
