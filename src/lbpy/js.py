@@ -302,6 +302,12 @@ def json_stringify(value: Any, indent: int | None = None) -> str:
     return json.dumps(_json_ready(value), ensure_ascii=False, separators=separators, indent=indent or None)
 
 
+def _shown(value: Any) -> str:
+    if _is_number(value) or isinstance(value, bool) or value is None:
+        return to_string(value)
+    return json_stringify(value)
+
+
 class _Console:
     """``console.log`` and its siblings, written to the ``lbpy.app`` logger."""
 
@@ -309,7 +315,43 @@ class _Console:
         self._log = logging.getLogger("lbpy.app")
 
     def _text(self, values: tuple) -> str:
-        return " ".join(v if isinstance(v, str) else json_stringify(v) for v in values)
+        """As node's ``util.format``: ``%s``, ``%d``, ``%i``, ``%f``, ``%j``, ``%o`` in a first string
+        take the next values; the rest follow, separated by spaces."""
+        rest = list(values)
+        parts: list[str] = []
+        if rest and isinstance(rest[0], str) and "%" in rest[0]:
+            template = rest.pop(0)
+            out = []
+            index = 0
+            while index < len(template):
+                char = template[index]
+                code = template[index + 1] if index + 1 < len(template) else ""
+                if char == "%" and code == "%":
+                    out.append("%")
+                    index += 2
+                    continue
+                if char == "%" and code in "sdifjoO" and code and rest:
+                    out.append(self._formatted(code, rest.pop(0)))
+                    index += 2
+                    continue
+                out.append(char)
+                index += 1
+            parts.append("".join(out))
+        parts.extend(v if isinstance(v, str) else _shown(v) for v in rest)
+        return " ".join(parts)
+
+    @staticmethod
+    def _formatted(code: str, value: Any) -> str:
+        if code == "s":
+            return value if isinstance(value, str) else _shown(value)
+        if code in "di":
+            number_value = number(value)
+            if isinstance(number_value, float) and (math.isnan(number_value) or math.isinf(number_value)):
+                return _number_text(number_value)
+            return str(math.trunc(number_value)) if code == "i" else _number_text(number_value)
+        if code == "f":
+            return _number_text(float(number(value)))
+        return json_stringify(value)
 
     def log(self, *values: Any) -> None:
         self._log.info("%s", self._text(values))

@@ -1177,8 +1177,10 @@ class _Translator:
         """A ``let``/``var`` keeps a known type only when every assignment to it in the function
         keeps it: counters (``let n = 0; n++``) and flags."""
         assignments = _assignments(self.node, name, self.src)
+        if not assignments:
+            return initial
         if initial not in ("num", "bool", "str"):
-            return initial if initial in ("instances", "list", "dict") and not assignments else "unknown"
+            return "unknown"
         for assignment in assignments:
             if assignment.type == "update_expression":
                 if initial != "num":
@@ -1820,6 +1822,9 @@ class _Translator:
                 return Expr(f"{obj.code}.headers", "headers")
             if prop == "query":
                 return Expr(f"{obj.code}.query_params", "headers")
+            if prop == "accessToken" and obj.code.endswith(".req"):
+                # lbpy hands a remote hook the caller's token in its options, as operation hooks get it
+                return Expr(f'{obj.code.removesuffix(".req")}.options.get("accessToken")')
             raise self.fail(f"req.{prop}", node)
         if obj.type == "headers":
             return Expr(f"{obj.code}.get({py_string(prop.lower() if 'headers' in obj.code else prop)})", "str?")

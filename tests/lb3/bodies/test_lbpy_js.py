@@ -130,7 +130,11 @@ def test_console_log_writes_to_the_app_log(caplog):
     with caplog.at_level("INFO", logger="lbpy.app"):
         js.console.log("created", {"id": 1}, 2.0)
         js.console.warn("careful")
+        js.console.log("Current hour is %d", 14.0)
+        js.console.log("%s has %i items (100%%)", "cart", 3.7, "extra")
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("INFO", 'created {"id":1} 2'),
         ("WARNING", "careful"),
+        ("INFO", "Current hour is 14"),
+        ("INFO", "cart has 3 items (100%) extra"),
     ]
