@@ -6,6 +6,22 @@ a complete Python function definition, translated or stubbed.
 
 A translation is all or nothing: the whole body translates, or the function is a stub that answers 501 and
 says why (the first construct outside the supported subset). The walk itself lives in ``_body_translator``.
+
+What the emitter can rely on:
+
+- A translated function names the model as the JavaScript file did (``module.exports = function(Note)`` ->
+  ``Note``): emit it inside ``def customize(<that name>):``. Another model is ``Note.get_model("X")``
+  (``Note.app.models.X``) or ``app.models["X"]`` in a boot function, which keeps its own parameter name.
+- Remote methods take their ``accepts`` names as keywords, each ``=None`` (lbpy passes only the arguments
+  the caller gave); several ``returns`` come back as a tuple or a list in their order.
+- Hooks take ``ctx`` positionally (the JavaScript's own name for it is kept).
+- Functions the file declares (``function helper(x) {...}``) may be called by name from translated bodies:
+  translate them with role ``helper`` and emit them where the bodies can see them.
+- ``imports`` are whole lines (``from lbpy import js``, ``from lbpy import HttpError``, ``import math``...):
+  emit each once at the top of the file. JavaScript's rules, where types are not known, are calls to
+  ``lbpy.js`` written ``js.add(a, b)``, so that a reader sees where they apply.
+- A boot function that cannot be translated logs a warning naming file and line instead of answering 501,
+  so that the app still starts.
 """
 
 from __future__ import annotations

@@ -1851,9 +1851,12 @@ class _Translator:
         if obj.type == "date":
             raise self.fail(f"a date's {prop}", node)
         if obj.type == "app":
-            raise self.fail(
-                f"app.{prop} (Express routes, middleware or settings, which boot(app) cannot translate)", node
-            )
+            what = {
+                "dataSources": "datasource calls such as automigrate",
+                "datasources": "datasource calls such as automigrate",
+                "loopback": "Express routers",
+            }.get(prop, "the Express application")
+            raise self.fail(f"app.{prop} ({what}, which lbpy import-lb3 does not translate)", node)
         raise self.fail(f"reads {prop} of a {obj.type}", node)
 
     def expr_subscript_expression(self, node: Node) -> Expr:
