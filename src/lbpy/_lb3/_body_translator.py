@@ -354,6 +354,9 @@ class _Translator:
             exits = self.block(body.named_children, indent=1, tail=True)
             if self.style == "callback" and not exits:
                 raise self.fail(f"a path ends without calling {self.callback}()", body)
+            if self.style == "promise" and not exits:
+                # neither a callback nor a promise: LoopBack 3 waited for an answer that never came
+                raise self.fail("a path ends without a callback or a returned promise", body)
         while self.lines and self.lines[-1] == "    return" and len(self.lines) > 1:
             self.lines.pop()
         prefix = "async def" if self.is_async or self.style != "sync" else "def"

@@ -168,6 +168,7 @@ def translate_js(javascript: str, role="remote_method", accepts=(), **kwargs):
         ("module.exports = function(a, cb) { cb(null, a?.b); }", "optional chaining (?.)"),
         ("module.exports = function(cb) { return 5; }", "returns a value instead of calling cb()"),
         ("module.exports = function(a) { return a + 1; }", "returns a value without a callback or a promise"),
+        ("module.exports = function(a) { if (a) { return Promise.resolve(1); } }", "a path ends without a callback"),
     ],
 )
 def test_constructs_outside_the_subset_are_refused_with_their_reason(javascript, reason):
