@@ -313,6 +313,8 @@ class _Translator:
         #: inside a .then() handler, whose return gives the chain's value
         self.then_depth = 0
         self.temp_count = 0
+        #: ``var`` names declared in a block and used outside it, set to None at the top
+        self.hoisted: set[str] = set()
         #: the types of required arguments (the REST layer has coerced them)
         self.argument_types: dict[str, str] = {}
         #: JS name -> Python name of each variable
@@ -351,6 +353,7 @@ class _Translator:
                 raise self.fail("an arrow function with an expression body takes a callback", body)
             self._statement_return(body, body, indent=1)
         else:
+            self._hoist(body, params)
             exits = self.block(body.named_children, indent=1, tail=True)
             if self.style == "callback" and not exits:
                 raise self.fail(f"a path ends without calling {self.callback}()", body)
@@ -368,6 +371,26 @@ class _Translator:
         if not code_lines:
             self.lines.append("    pass")
         return "\n".join([signature, *self.lines]) + "\n", sorted(self.imports)
+
+    def _hoist(self, body: Node, params: list[str]) -> None:
+        """A ``var`` declared in a block and used outside it exists, undefined, from the start of the
+        function in JavaScript: it is ``None`` from the start in Python too."""
+        for declarator in _nested_vars(body):
+            name = self.text(declarator.child_by_field_name("name"))
+            block = declarator.parent
+            while block is not None and block.type != "statement_block":
+                block = block.parent
+            if block is None or name in params or name in self.hoisted:
+                continue
+            outside = [
+                n
+                for n in _identifier_nodes(body, name, self.src)
+                if not (block.start_byte <= n.start_byte < block.end_byte)
+            ]
+            if outside:
+                self.hoisted.add(name)
+                self.declare(name, "unknown")
+                self.emit(1, f"{self.renames[name]} = None")
 
     def _find_enclosing(self) -> None:
         """The model parameter of ``module.exports = function(Model) {...}`` around the node, and the
@@ -1156,6 +1179,9 @@ class _Translator:
             if name_node.type != "identifier":
                 raise self.fail("a destructuring declaration", declarator)
             name = self.text(name_node)
+            if kind == "var" and name in self.hoisted:
+                self.emit(indent, f"{self.renames[name]} = {self.expr(value).code if value is not None else 'None'}")
+                continue
             if self.lookup(name) is not None and kind != "var" and any(name in s.types for s in self.scopes[-1:]):
                 raise self.fail(f'"{name}" declared twice', declarator)
             if any(name in s.types for s in self.scopes[:-1]):
@@ -2551,6 +2577,41 @@ def _identifiers(root: Node, source: bytes, *, assigned_only: bool = False) -> s
                     found.add(_text(argument, source))
         elif node.type in ("identifier", "shorthand_property_identifier"):
             found.add(_text(node, source))
+        stack.extend(node.children)
+    return found
+
+
+def _nested_vars(body: Node) -> list[Node]:
+    """``var`` declarators inside blocks of ``body`` (not in nested functions, not loop heads)."""
+    found = []
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in ("function_expression", "function", "arrow_function", "function_declaration"):
+            continue
+        parent = node.parent
+        if (
+            node.type == "variable_declaration"
+            and parent is not None
+            and parent != body
+            and parent.type
+            not in (
+                "for_statement",
+                "for_in_statement",
+            )
+        ):
+            found.extend(c for c in node.named_children if c.type == "variable_declarator")
+        stack.extend(node.named_children)
+    return [d for d in found if d.child_by_field_name("name").type == "identifier"]
+
+
+def _identifier_nodes(root: Node, name: str, source: bytes) -> list[Node]:
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier") and _text(node, source) == name:
+            found.append(node)
         stack.extend(node.children)
     return found
 

@@ -319,3 +319,10 @@ def test_a_call_javascript_did_not_wait_for_is_awaited_with_a_comment():
 def test_app_models_and_model_app_models():
     function = translate_method("var Other = Note.app.models.Task; Other.count(cb);")
     assert 'Other = Note.get_model("Task")\n    return await Other.count()' in function.source
+
+
+def test_a_var_declared_in_a_block_and_used_after_it_starts_as_none():
+    function = translate_method("if (a > 1) { var size = 'big'; } cb(null, size);", params="a, cb", accepts=["a"])
+    assert function.stubbed is None, function.stubbed
+    assert function.source.startswith('async def fn(a=None):\n    size = None\n    if js.compare(a, ">", 1):\n')
+    assert function.source.endswith('        size = "big"\n    return size\n')
