@@ -475,7 +475,9 @@ class _Translator:
             else:
                 raise self.fail("more parameters than the remote method accepts, plus a callback", self.node)
             for js, py in zip(params, accepts, strict=False):
-                self.declare(js, self.argument_types.get(py, "unknown"), py)
+                # an argument named for the HTTP request or response is Express's object in LoopBack 3
+                http_object = py in ("req", "res", "request", "response")
+                self.declare(js, "http-object" if http_object else self.argument_types.get(py, "unknown"), py)
             for extra in accepts[len(params) :]:
                 self.declare(extra, "unknown")
             # an argument the caller left out is not passed at all: it is None, as it was undefined
@@ -1758,6 +1760,8 @@ class _Translator:
         if type_ is not None:
             if type_ in ("unused", "callback-error"):
                 raise self.fail(f'uses "{name}"', node)
+            if type_ == "http-object":
+                raise self.fail(f"uses Express's {name} object", node)
             return Expr(self.renames[name], type_)
         if name in self.models:
             return Expr(self.models[name], "model")

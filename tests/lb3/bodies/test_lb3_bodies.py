@@ -326,3 +326,8 @@ def test_a_var_declared_in_a_block_and_used_after_it_starts_as_none():
     assert function.stubbed is None, function.stubbed
     assert function.source.startswith('async def fn(a=None):\n    size = None\n    if js.compare(a, ">", 1):\n')
     assert function.source.endswith('        size = "big"\n    return size\n')
+
+
+def test_express_request_and_response_arguments_are_refused():
+    function = translate_method("cb(null, req.headers.host);", params="req, cb", accepts=["req"])
+    assert function.stubbed == "uses Express's req object (line 3)"
