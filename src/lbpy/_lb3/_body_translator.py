@@ -1525,7 +1525,15 @@ class _Translator:
         self.scopes.append(Scope())
         try:
             self.declare(name, "num")
-            end = f"{bound_expr.wrapped()} + 1" if inclusive else bound_expr.code
+            if not re.fullmatch(r"-?\d+|len\(.*\)", start_expr.code):
+                raise self.fail("a for loop whose counter may not start at a whole number", node)
+            integral = re.fullmatch(r"-?\d+|len\([^()]*\)", bound_expr.code) is not None
+            if integral:
+                end = f"{bound_expr.wrapped()} + 1" if inclusive else bound_expr.code
+            else:
+                # i < 2.5 runs for 0, 1 and 2: the bound is rounded as the comparison would
+                self.use("import math")
+                end = f"math.floor({bound_expr.code}) + 1" if inclusive else f"math.ceil({bound_expr.code})"
             if start_expr.code == "0" and not inclusive:
                 self.emit(indent, f"for {self.renames[name]} in range({end}):")
             else:
