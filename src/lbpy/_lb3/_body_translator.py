@@ -362,6 +362,13 @@ class _Translator:
                 raise self.fail("a path ends without a callback or a returned promise", body)
         while self.lines and self.lines[-1] == "    return" and len(self.lines) > 1:
             self.lines.pop()
+        if (
+            self.role == "helper"
+            and self.style == "sync"
+            and not self.is_async
+            and any("await " in line for line in self.lines)
+        ):
+            raise self.fail("a function that is not async but returns a promise", self.node)
         prefix = "async def" if self.is_async or self.style != "sync" else "def"
         if self.role != "helper" and prefix == "def":
             prefix = "async def"

@@ -331,3 +331,20 @@ def test_a_var_declared_in_a_block_and_used_after_it_starts_as_none():
 def test_express_request_and_response_arguments_are_refused():
     function = translate_method("cb(null, req.headers.host);", params="req, cb", accepts=["req"])
     assert function.stubbed == "uses Express's req object (line 3)"
+
+
+def test_helpers_are_plain_functions_or_async_ones_their_callers_await():
+    source = b"""function double(x) { return x * 2; }
+async function load(Note, id) { return await Note.findById(id); }
+function promised(Note, id) { return Note.findById(id); }
+"""
+    tree = PARSER.parse(source)
+    functions = {}
+    for node in tree.root_node.named_children:
+        name = source[node.child_by_field_name("name").start_byte : node.child_by_field_name("name").end_byte]
+        functions[name.decode()] = translate_function(
+            node, role="helper", name=name.decode(), file="x.js", source=source
+        )
+    assert functions["double"].source == "def double(x):\n    return js.number(x) * 2\n"
+    assert functions["load"].stubbed is not None  # Note is a parameter here, not a model it knows
+    assert functions["promised"].stubbed is not None
