@@ -1361,8 +1361,8 @@ class _Translator:
                 self.emit(indent, f"{left.code} = {self.js('number')}({left.code}) {operator[0]} 1")
             return
         left_node = node.child_by_field_name("left")
-        right = self.expr(node.child_by_field_name("right"))
         left = self.assignable(left_node)
+        right = self.expr(node.child_by_field_name("right"))
         if node.type == "assignment_expression":
             if left_node.type == "identifier":
                 name = self.text(left_node)
@@ -1419,6 +1419,10 @@ class _Translator:
                 raise self.fail(f'assigns "{name}"', node)
             return Expr(self.renames[name], type_)
         if node.type == "member_expression":
+            if ".prototype" in self.text(node) or self.text(node).startswith("prototype"):
+                raise self.fail("changes a prototype", node)
+            if self.text(node).startswith("process."):
+                raise self.fail("changes process.env or another part of process", node)
             obj = self.expr(node.child_by_field_name("object"))
             prop = self.text(node.child_by_field_name("property"))
             if obj.type in ("ctx", "rctx"):
