@@ -719,7 +719,13 @@ class _Translator:
             self.emit(indent, "return")
             return True
         first = args[0]
-        if first.type in ("null", "undefined") or (first.type == "identifier" and self.text(first) == "undefined"):
+        # cb(err, items) inside a call's callback: an error was raised already, so err is null here
+        passed_on = first.type == "identifier" and self.lookup(self.text(first)) == "callback-error"
+        if (
+            passed_on
+            or first.type in ("null", "undefined")
+            or (first.type == "identifier" and self.text(first) == "undefined")
+        ):
             values = [self.expr(a).code for a in args[1:]]
             if self.role in ("operation_hook", "remote_hook", "boot") and values:
                 raise self.fail(f"{self.callback}() given a value in a hook", node)
@@ -842,9 +848,23 @@ class _Translator:
                 continue
             kept.append(statement)
         for statement in kept:
+            if self._passes_error_on(statement, error_name):
+                continue
             if _uses(statement, error_name, self.src):
                 raise self.fail(f'uses the callback error "{error_name}" other than to pass it on', statement)
         return kept
+
+    def _passes_error_on(self, statement: Node, error_name: str) -> bool:
+        """``cb(err, value)`` or ``return cb(err)``: the callback's error handed on as it came."""
+        if statement.type not in ("expression_statement", "return_statement") or not statement.named_children:
+            return False
+        call = statement.named_children[0]
+        if not self.is_callback_call(call):
+            return False
+        args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+        if not args or args[0].type != "identifier" or self.text(args[0]) != error_name:
+            return False
+        return not any(_uses(a, error_name, self.src) for a in args[1:])
 
     def _is_error_check(self, node: Node, error_name: str) -> bool:
         condition = node.child_by_field_name("condition")

@@ -349,3 +349,11 @@ function promised(Note, id) { return Note.findById(id); }
     assert functions["double"].source == "def double(x):\n    return js.number(x) * 2\n"
     assert functions["load"].stubbed is not None  # Note is a parameter here, not a model it knows
     assert functions["promised"].stubbed is not None
+
+
+def test_a_callback_error_handed_on_with_the_value():
+    function = translate_method("Note.find({}, function(err, notes) { cb(err, notes.length); });")
+    assert function.stubbed is None, function.stubbed
+    assert function.source == "async def fn():\n    notes = await Note.find({})\n    return len(notes)\n"
+    function = translate_method("Note.destroyById(1, function(err) { cb(err); });")
+    assert function.source == "async def fn():\n    await Note.destroy_by_id(1)\n"
