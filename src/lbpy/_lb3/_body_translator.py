@@ -1868,6 +1868,8 @@ class _Translator:
             return Expr(obj.code, "model-app")
         if obj.type == "model-app" and prop == "models":
             return Expr(obj.code, "model-registry")
+        if obj.type == "model" and prop == "modelName":
+            return Expr(f"{obj.wrapped()}.spec.name", "str")
         if obj.type == "model-registry":
             return Expr(f"{obj.code}.get_model({py_string(prop)})", "model", atom=True)
         if obj.type == "app" and prop == "models":

@@ -357,3 +357,10 @@ def test_a_callback_error_handed_on_with_the_value():
     assert function.source == "async def fn():\n    notes = await Note.find({})\n    return len(notes)\n"
     function = translate_method("Note.destroyById(1, function(err) { cb(err); });")
     assert function.source == "async def fn():\n    await Note.destroy_by_id(1)\n"
+
+
+def test_model_name_in_a_hook():
+    source = b"module.exports = function(Note) { Note.observe('access', function(ctx, next) { console.log(ctx.Model.modelName); next(); }); };"
+    [found] = find_functions(source)
+    function = translate_function(found.node, role="operation_hook", name="hook", file="x.js", source=source)
+    assert function.source == "async def hook(ctx):\n    js.console.log(ctx.Model.spec.name)\n"
