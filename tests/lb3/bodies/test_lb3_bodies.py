@@ -360,7 +360,11 @@ def test_a_callback_error_handed_on_with_the_value():
 
 
 def test_model_name_in_a_hook():
-    source = b"module.exports = function(Note) { Note.observe('access', function(ctx, next) { console.log(ctx.Model.modelName); next(); }); };"
+    source = (
+        b"module.exports = function(Note) {\n"
+        b"  Note.observe('access', function(ctx, next) { console.log(ctx.Model.modelName); next(); });\n"
+        b"};\n"
+    )
     [found] = find_functions(source)
     function = translate_function(found.node, role="operation_hook", name="hook", file="x.js", source=source)
     assert function.source == "async def hook(ctx):\n    js.console.log(ctx.Model.spec.name)\n"
