@@ -929,6 +929,8 @@ class _Translator:
                 if value == "":
                     raise self.fail(".then() after a rejection", node)
                 return self.inline_then(args[0], value, indent, chained=chained)
+            if prop == "catch" and len(args) == 1 and not chained:
+                return self.inline_catch(obj, args[0], indent)
             if prop in ("catch", "finally"):
                 raise self.fail(f".{prop}() on a promise", node)
         call = self._model_call_target(node, args)
@@ -974,6 +976,48 @@ class _Translator:
                 self.emit(
                     indent, "return None" if self.role not in ("operation_hook", "remote_hook", "boot") else "return"
                 )
+            return ""
+        finally:
+            self.scopes.pop()
+
+    def inline_catch(self, chain: Node, handler: Node, indent: int) -> str:
+        """``return chain.catch(function(err) {...})``: the chain in ``try``, the handler in ``except``."""
+        if handler.type not in ("function_expression", "function", "arrow_function"):
+            raise self.fail(".catch() with a handler that is not a function written there", handler)
+        if any(c.type == "async" for c in handler.children):
+            raise self.fail("an async .catch() handler", handler)
+        params = js_parameters(handler, self.src)
+        if len(params) > 1 or "*" in params:
+            raise self.fail(".catch() handler with more than one parameter", handler)
+        self.emit(indent, "try:")
+        self.in_try += 1
+        try:
+            value = self.promise_expression(chain, indent + 1)
+        finally:
+            self.in_try -= 1
+        if value is None:
+            raise self.fail(".catch() on a value that is not a promise of a model call", chain)
+        if value:
+            self.emit(indent + 1, f"return {value}")
+        body = handler.child_by_field_name("body")
+        self.scopes.append(Scope())
+        try:
+            if params:
+                self.declare(params[0], "err")
+                self.emit(indent, f"except Exception as {self.renames[params[0]]}:")
+            else:
+                self.emit(indent, "except Exception:")
+            if body.type != "statement_block":
+                promise = self.promise_expression(body, indent + 1)
+                self.emit(indent + 1, f"return {promise if promise is not None else self.expr(body).code}")
+                return ""
+            self.then_depth += 1
+            try:
+                exits = self.block(body.named_children, indent=indent + 1, tail=True)
+            finally:
+                self.then_depth -= 1
+            if not exits:
+                self.emit(indent + 1, "return None")
             return ""
         finally:
             self.scopes.pop()

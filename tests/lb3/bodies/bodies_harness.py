@@ -135,6 +135,11 @@ SHELF = {
             "returns": {"arg": "count", "type": "number"},
             "http": {"verb": "post"},
         },
+        "describe": {
+            "accepts": [{"arg": "id", "type": "number", "required": True}],
+            "returns": {"arg": "text", "type": "string"},
+            "http": {"verb": "get"},
+        },
         "drop": {
             "accepts": [{"arg": "id", "type": "number", "required": True}],
             "returns": {"arg": "result", "type": "object", "root": True},
@@ -204,6 +209,8 @@ CASES = {
             ["POST", "/api/shelves/rename", {"current": "zzz", "wanted": "c"}],
             ["POST", "/api/shelves/purge", {"name": "b"}],
             ["POST", "/api/shelves/purge", {"name": "b"}],
+            ["GET", "/api/shelves/describe?id=1", None],
+            ["GET", "/api/shelves/describe?id=7", None],
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["GET", "/api/shelves", None],

@@ -368,3 +368,20 @@ def test_model_name_in_a_hook():
     [found] = find_functions(source)
     function = translate_function(found.node, role="operation_hook", name="hook", file="x.js", source=source)
     assert function.source == "async def hook(ctx):\n    js.console.log(ctx.Model.spec.name)\n"
+
+
+def test_a_returned_chain_with_catch_is_try_except():
+    function = translate_method(
+        "return Note.findById(id).then(n => n.title).catch(function(err) { return 'none'; });",
+        params="id",
+        accepts=["id"],
+    )
+    assert function.stubbed is None, function.stubbed
+    assert function.source == (
+        "async def fn(id=None):\n"
+        "    try:\n"
+        "        n = await Note.find_by_id(id)\n"
+        "        return n.title\n"
+        "    except Exception as err:\n"
+        '        return "none"\n'
+    )

@@ -1,5 +1,5 @@
 'use strict';
-// findOne, save, destroy, destroyById, count and Model.app.models, in callback, promise and async style.
+// findOne, save, destroy, destroyById, count, .catch() and Model.app.models, in callback, promise and async style.
 module.exports = function(Shelf) {
   Shelf.rename = function(current, wanted, cb) {
     Shelf.findOne({where: {name: current}}, function(err, shelf) {
@@ -20,6 +20,15 @@ module.exports = function(Shelf) {
         return info.count;
       });
     });
+  };
+
+  Shelf.describe = function(id) {
+    return Shelf.findById(id).then(function(shelf) {
+      if (!shelf) {
+        throw new Error('gone');
+      }
+      return 'shelf ' + shelf.name;
+    }).catch(err => 'error: ' + err.message);
   };
 
   Shelf.drop = async function(id) {
