@@ -83,8 +83,11 @@ def test_lbpy_does_not_load_the_http_layer_until_it_is_used():
 def test_lbpy_js_exports_exactly_its_public_names():
     import lbpy.js
 
-    defined = {name for name, value in vars(lbpy.js).items() if not name.startswith("_") and value is not None}
-    defined -= {"annotations", "json", "logging", "math", "datetime", "timezone", "Any"}
+    defined = {
+        name
+        for name, value in vars(lbpy.js).items()
+        if not name.startswith("_") and getattr(value, "__module__", type(value).__module__) == "lbpy.js"
+    }
     assert sorted(lbpy.js.__all__) == sorted(defined)
     for name in lbpy.js.__all__:
         assert __import__("lbpy.js", fromlist=[name]).__dict__[name] is getattr(lbpy.js, name)

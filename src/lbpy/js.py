@@ -16,13 +16,17 @@ import json
 import logging
 import math
 from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any
+
+from ._errors import HttpError
 
 __all__ = [
     "add",
     "compare",
     "console",
     "divide",
+    "error",
     "includes",
     "index_of",
     "iso_string",
@@ -166,6 +170,38 @@ def divide(left: Any, right: Any) -> float | int:
             return math.nan
         return math.copysign(math.inf, left) * math.copysign(1, right)
     return _integral(left / right)
+
+
+class _ServerError(HttpError):
+    """A 5xx answered as LoopBack 3's error handler answered it: the status's standard phrase alone;
+    the message stays the exception's text (``str(error)``, what ``err.message`` read)."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(HTTPStatus(status_code).phrase, status_code=status_code)
+        self.detail = message
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def error(message: str, *, status_code: Any = None, code: Any = None, name: Any = None) -> Exception:
+    """``new Error(message)`` with ``statusCode`` (or ``status``), ``code`` and ``name`` set, to raise: a 4xx
+    keeps its message and code; a 5xx answers its standard phrase; no status (or one under 400) is a 500."""
+    status = number(status_code) if status_code is not None else None
+    if status is None or math.isnan(status) or not float(status).is_integer() or not 400 <= status < 600:
+        return RuntimeError(message)
+    status = int(status)
+    if status >= 500:
+        try:
+            return _ServerError(message, status) if status != 500 else RuntimeError(message)
+        except ValueError:  # a status HTTP has no phrase for
+            return RuntimeError(message)
+    return HttpError(
+        message,
+        status_code=status,
+        code=None if code is None else to_string(code),
+        name=None if name is None else to_string(name),
+    )
 
 
 def item(container: Any, key: Any) -> Any:

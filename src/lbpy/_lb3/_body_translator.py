@@ -545,7 +545,9 @@ class _Translator:
             is_last = all(n.type == "comment" for n in statements[index + 1 :])
             if exits and node.type != "comment":
                 raise self.fail("code after a return", node)
-            consumed = self.statement(node, statements[index + 1 :], indent=indent, tail=tail and is_last)
+            consumed = self.statement(
+                node, statements[index + 1 :], indent=indent, tail=tail and is_last, block_tail=tail
+            )
             if isinstance(consumed, tuple):
                 exits, skip = consumed
                 index += skip
@@ -556,7 +558,11 @@ class _Translator:
             self.emit(indent, "pass")
         return exits
 
-    def statement(self, node: Node, following: list[Node], *, indent: int, tail: bool) -> bool | tuple[bool, int]:
+    def statement(
+        self, node: Node, following: list[Node], *, indent: int, tail: bool, block_tail: bool = False
+    ) -> bool | tuple[bool, int]:
+        """One statement; ``tail`` when it is the last thing the function does, ``block_tail`` when its
+        block is (a declaration may take the statements after it along)."""
         kind = node.type
         if kind == "comment":
             for raw in self.text(node).strip().removeprefix("//").removeprefix("/*").removesuffix("*/").splitlines():
@@ -584,7 +590,7 @@ class _Translator:
             self.emit(indent, f"raise {error}")
             return True
         if kind in ("lexical_declaration", "variable_declaration"):
-            return self.declaration(node, following, indent=indent)
+            return self.declaration(node, following, indent=indent, tail=block_tail)
         if kind == "if_statement":
             return self.if_statement(node, indent=indent, tail=tail, keyword="if")
         if kind == "for_in_statement":
@@ -1237,7 +1243,9 @@ class _Translator:
 
     # -- declarations and assignments -----------------------------------------------------
 
-    def declaration(self, node: Node, following: list[Node], *, indent: int) -> bool | tuple[bool, int]:
+    def declaration(
+        self, node: Node, following: list[Node], *, indent: int, tail: bool = False
+    ) -> bool | tuple[bool, int]:
         kind = self.text(node.children[0])
         declarators = [c for c in node.named_children if c.type == "variable_declarator"]
         for declarator in declarators:
@@ -1266,7 +1274,7 @@ class _Translator:
             if value.type in ("function_expression", "arrow_function", "function"):
                 raise self.fail("a function stored in a variable", value)
             if value.type == "new_expression" and self._is_new_error(value) and len(declarators) == 1:
-                return self._error_with_fields(name, value, following, indent)
+                return self._error_with_fields(name, value, following, indent, tail=tail)
             expr = self.expr(value)
             declared_type = expr.type
             if kind != "const" and declared_type not in ("model", "app", "registry"):
@@ -1349,7 +1357,9 @@ class _Translator:
         constructor = node.child_by_field_name("constructor")
         return constructor is not None and self.text(constructor) == "Error" and self.lookup("Error") is None
 
-    def _error_with_fields(self, name: str, value: Node, following: list[Node], indent: int) -> tuple[bool, int]:
+    def _error_with_fields(
+        self, name: str, value: Node, following: list[Node], indent: int, *, tail: bool = False
+    ) -> tuple[bool, int]:
         """``var err = new Error(msg); err.statusCode = 404; err.code = 'X';`` -> one ``HttpError(...)``."""
         fields: list[str] = []
         consumed = 0
@@ -1383,7 +1393,8 @@ class _Translator:
             consumed += 1
         error = self._new_error(value, fields)
         rest = following[consumed:]
-        if rest and self._raises(rest[0], name) and not self.foreach_depth:
+        last = all(n.type == "comment" for n in rest[1:])
+        if rest and self._raises(rest[0], name, tail=tail and last) and not self.foreach_depth:
             later = set().union(*(_identifiers(n, self.src) for n in rest[1:])) if rest[1:] else set()
             if name not in later:
                 self.emit(indent, f"raise {error}")
@@ -1392,12 +1403,14 @@ class _Translator:
         self.emit(indent, f"{self.renames[name]} = {error}")
         return False, consumed
 
-    def _raises(self, statement: Node, name: str) -> bool:
-        """``throw name`` or ``return cb(name)``."""
+    def _raises(self, statement: Node, name: str, *, tail: bool = False) -> bool:
+        """``throw name`` or ``return cb(name)``, or ``cb(name)`` where the function ends."""
         if statement.type == "throw_statement":
             thrown = statement.named_children[0]
             return thrown.type == "identifier" and self.text(thrown) == name
-        if statement.type == "return_statement" and statement.named_children:
+        if (statement.type == "return_statement" or (tail and not self.in_loop and not self.in_try)) and (
+            statement.type in ("return_statement", "expression_statement") and statement.named_children
+        ):
             call = statement.named_children[0]
             if self.is_callback_call(call):
                 args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
@@ -1405,14 +1418,23 @@ class _Translator:
         return False
 
     def _new_error(self, node: Node, fields: list[str]) -> str:
+        """``new Error(message)`` with the fields set right after it. LoopBack 3's error handler answered a
+        4xx with its message and code, and anything else with the status's standard phrase alone: a 4xx
+        becomes ``HttpError``, an error without a status a ``RuntimeError`` (lbpy's own 500), and a status
+        only known when it runs ``js.error``, which chooses then."""
         args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
-        self.use("from lbpy import HttpError")
         if len(args) > 1:
             raise self.fail("new Error() with options", node)
         message = self.expr(args[0]) if args else Expr('""', "str")
         if message.type != "str":
             message = Expr(f"{self.js('to_string')}({message.code})", "str")
-        return f"HttpError({', '.join([message.code, *fields])})"
+        status = next((f.split("=", 1)[1] for f in fields if f.startswith("status_code=")), None)
+        if status is not None and re.fullmatch(r"4\d\d", status):
+            self.use("from lbpy import HttpError")
+            return f"HttpError({', '.join([message.code, *fields])})"
+        if status is None:
+            return f"RuntimeError({message.code})"
+        return f"{self.js('error')}({', '.join([message.code, *fields])})"
 
     def assignment(self, node: Node, *, indent: int) -> None:
         if node.type == "update_expression":
@@ -1502,8 +1524,6 @@ class _Translator:
                 return Expr(f"{obj.wrapped()}.{prop}")
             if obj.type in ("dict", "dict?", "unknown"):
                 return Expr(f"{obj.wrapped()}[{py_string(prop)}]")
-            if obj.type == "err" and prop in ("statusCode", "status", "code"):
-                return Expr(f"{obj.wrapped()}.{'code' if prop == 'code' else 'status_code'}")
             if obj.type == "err":
                 raise self.fail(f"sets {prop} on an error after it was built", node)
             raise self.fail(f"assigns a property of a {obj.type}", node)

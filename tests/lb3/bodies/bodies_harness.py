@@ -140,6 +140,8 @@ SHELF = {
             "returns": {"arg": "text", "type": "string"},
             "http": {"verb": "get"},
         },
+        "broken": {"returns": {"arg": "text", "type": "string"}, "http": {"verb": "get"}},
+        "busy": {"returns": {"arg": "text", "type": "string"}, "http": {"verb": "get"}},
         "drop": {
             "accepts": [{"arg": "id", "type": "number", "required": True}],
             "returns": {"arg": "result", "type": "object", "root": True},
@@ -211,6 +213,8 @@ CASES = {
             ["POST", "/api/shelves/purge", {"name": "b"}],
             ["GET", "/api/shelves/describe?id=1", None],
             ["GET", "/api/shelves/describe?id=7", None],
+            ["GET", "/api/shelves/broken", None],
+            ["GET", "/api/shelves/busy", None],
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["POST", "/api/shelves/drop", {"id": 1}],
             ["GET", "/api/shelves", None],

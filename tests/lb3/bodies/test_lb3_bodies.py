@@ -385,3 +385,16 @@ def test_a_returned_chain_with_catch_is_try_except():
         "    except Exception as err:\n"
         '        return "none"\n'
     )
+
+
+def test_an_error_handed_to_cb_where_the_function_goes_on_is_not_a_raise():
+    function = translate_method(
+        "if (a) { var e = new Error('no'); e.statusCode = 400; cb(e); } cb(null, 1);", params="a, cb", accepts=["a"]
+    )
+    assert function.stubbed is not None and function.stubbed.startswith("cb() is called before the end")
+    function = translate_method(
+        "if (a) { var e = new Error('no'); e.statusCode = 400; cb(e); } else { cb(null, 1); }",
+        params="a, cb",
+        accepts=["a"],
+    )
+    assert '        raise HttpError("no", status_code=400)\n' in function.source

@@ -138,3 +138,24 @@ def test_console_log_writes_to_the_app_log(caplog):
         ("INFO", "Current hour is 14"),
         ("INFO", "cart has 3 items (100%) extra"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "answered"),
+    [
+        (404, "HttpError", "the message"),
+        ("422", "HttpError", "the message"),
+        (503, "HttpError", "Service Unavailable"),
+        (500, "RuntimeError", None),
+        (None, "RuntimeError", None),
+        (302, "RuntimeError", None),
+        (799, "RuntimeError", None),
+    ],
+)
+def test_error_is_answered_as_loopback3_answered_it(status, kind, answered):
+    error = js.error("the message", status_code=status, code="CODE")
+    assert type(error).__mro__[1 if kind == "HttpError" and status == 503 else 0].__name__ == kind
+    assert str(error) == "the message"  # what err.message read
+    if answered is not None:
+        assert error.message == answered
+        assert error.status_code == int(status)

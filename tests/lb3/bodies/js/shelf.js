@@ -31,6 +31,17 @@ module.exports = function(Shelf) {
     }).catch(err => 'error: ' + err.message);
   };
 
+  Shelf.broken = function(cb) {
+    cb(new Error('internal detail'));
+  };
+
+  Shelf.busy = function(cb) {
+    var err = new Error('the database is down');
+    err.statusCode = 503;
+    err.code = 'BUSY';
+    cb(err);
+  };
+
   Shelf.drop = async function(id) {
     const info = await Shelf.destroyById(id);
     const left = await Shelf.count();
