@@ -18,7 +18,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lbpy"
 LAYERS: list[tuple[str, list[str]]] = [
     (
         "errors, loader, JSON values",
-        ["lbpy._errors", "lbpy._loader", "lbpy._atomic", "lbpy._json_values", "lbpy._version", "lbpy._rate_limit"],
+        [
+            "lbpy._errors",
+            "lbpy._loader",
+            "lbpy._atomic",
+            "lbpy._json_values",
+            "lbpy._version",
+            "lbpy._rate_limit",
+            "lbpy.js",
+        ],
     ),
     (
         "model definitions and types",

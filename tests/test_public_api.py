@@ -75,3 +75,25 @@ def test_lbpy_does_not_load_the_http_layer_until_it_is_used():
         timeout=60,
     )
     assert done.stdout.strip() == "False"
+
+
+# -- lbpy.js, JavaScript's rules for code ported by lbpy import-lb3 ------------------------------------
+
+
+def test_lbpy_js_exports_exactly_its_public_names():
+    import lbpy.js
+
+    defined = {
+        name
+        for name, value in vars(lbpy.js).items()
+        if not name.startswith("_") and getattr(value, "__module__", type(value).__module__) == "lbpy.js"
+    }
+    assert sorted(lbpy.js.__all__) == sorted(defined)
+    for name in lbpy.js.__all__:
+        assert __import__("lbpy.js", fromlist=[name]).__dict__[name] is getattr(lbpy.js, name)
+
+
+def test_ported_code_imports_lbpy_js_as_js():
+    # what import-lb3 writes: from lbpy import js
+    js = __import__("lbpy", fromlist=["js"]).js
+    assert js.add(1, "2") == "12"
