@@ -143,6 +143,11 @@ class Application:
 
     # -- using ----------------------------------------------------------------------------
 
+    def enable_auth(self, options: dict | None = None) -> None:
+        """Enforce the models' acls, as LoopBack's ``app.enableAuth()`` did (a boot script calls it;
+        ``options`` is accepted for LoopBack's ``{"dataSource": ...}``, which lbpy works out itself)."""
+        self.auth.enforced = True
+
     def model(self, name: str) -> type[Model]:
         return self.models.get_model(name)
 
