@@ -9,9 +9,11 @@ import typer
 from .._lb3._port import Report, port_app
 from ._errors import EXIT_FAILED, reported
 
+APP_DIR = typer.Argument(Path("."), help="The LoopBack 3 app's folder.", show_default="current folder")
+
 
 def command(
-    app_dir: Path = typer.Argument(Path("."), help="The LoopBack 3 app's folder.", show_default="current folder"),
+    app_dir: Path = APP_DIR,
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be written; write nothing."),
     force: bool = typer.Option(False, "--force", help="Overwrite Python files that exist."),
 ) -> None:

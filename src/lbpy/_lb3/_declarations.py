@@ -378,7 +378,7 @@ class FileTranslator:
         snippet = text(node, self.source)
         found = re.search(r"require\(\s*['\"]([^'\"]+)['\"]", snippet)
         module = found.group(1) if found else "a module"
-        if module in ("loopback", "loopback-context") or module.endswith("/server") or module.endswith("server.js"):
+        if module in ("loopback", "loopback-context") or module.endswith(("/server", "server.js")):
             return f'require("{module}"): lbpy gives models and the app without it'
         return f'require("{module}"): an npm module lbpy does not run; bodies that use it are stubbed'
 
@@ -520,7 +520,6 @@ class FileTranslator:
     # -- a model's (or mixin's) setup-time statements --------------------------------------------------
 
     def _model_statement(self, statement: Any, indent: int = 4) -> list[str]:
-        pad = " " * indent
         try:
             if statement.type in ("lexical_declaration", "variable_declaration"):
                 return self._declare(statement, module_level=False, indent=indent)

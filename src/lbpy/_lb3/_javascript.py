@@ -24,7 +24,7 @@ except ImportError:  # the lb3 extra is not installed
 
 INSTALL_HINT = "lbpy import-lb3 needs a JavaScript parser: pip install 'lbpy[lb3]'"
 
-_parser: Any = None
+_parsers: list[Any] = []  # made once, on first use
 
 
 def available() -> bool:
@@ -32,12 +32,11 @@ def available() -> bool:
 
 
 def parser() -> Any:
-    global _parser
     if not available():
         raise UsageError(INSTALL_HINT)
-    if _parser is None:
-        _parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
-    return _parser
+    if not _parsers:
+        _parsers.append(tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language())))
+    return _parsers[0]
 
 
 class JavaScriptSyntaxError(ValueError):
