@@ -186,6 +186,8 @@ class FileTranslator:
         self.remote: dict[str, tuple[bool, list[str]]] = {}  # method name -> (is_static, accepts names)
         self.model_var = "Model"
         self.app_vars: set[str] = set()
+        #: in a boot script, the JavaScript names bound to models -> their Python names
+        self.boot_models: dict[str, str] = {}
 
     # -- the file ------------------------------------------------------------------------------
 
@@ -574,18 +576,20 @@ class FileTranslator:
             ]
         raise _Skip("an assignment to the model other than a method or a setting is not translated")
 
-    def _declaration_call(self, call: Any, indent: int) -> list[str]:
+    def _declaration_call(self, call: Any, indent: int, target: tuple[list[str], str] | None = None) -> list[str]:
+        """A declaration on the model (or, in a boot script, on ``target``: the JavaScript that names a
+        model and its Python)."""
         pad = " " * indent
         parts = _call_parts(call, self.source)
         if parts is None:
             raise _Skip("setup-time code other than declarations is not translated")
         chain, args = parts
         arguments = _arguments(args)
-        model = self._js_model
-        m = self.model_var
-        if chain[:1] != [model]:
+        prefix, m = target if target is not None else ([self._js_model], self.model_var)
+        model = ".".join(prefix)
+        if chain[: len(prefix)] != prefix or len(chain) == len(prefix):
             raise _Skip("a call on something other than the model at setup time is not translated")
-        method = ".".join(chain[1:])
+        method = ".".join(chain[len(prefix) :])
         values = lambda: [constant(a, self.source, self.bindings) for a in arguments]  # noqa: E731
         if method == "remoteMethod":
             name, options = (values() + [{}])[:2]
@@ -743,6 +747,7 @@ class FileTranslator:
                 lookup = self._model_lookup(value)
                 name = text(name_node, self.source)
                 if lookup is not None:
+                    self.boot_models[name] = python_name(name)
                     out.append(f"    {python_name(name)} = {lookup}")
                     self._done(declarator, f"{name} = {text(value, self.source)}")
                     continue
@@ -771,4 +776,14 @@ class FileTranslator:
             return None
         if chain == [js_app, "use"] and len(arguments) == 1 and text(arguments[0], self.source) in routers:
             return []
-        return None
+        target: tuple[list[str], str] | None = None
+        if len(chain) >= 4 and chain[:2] == [js_app, "models"]:
+            target = (chain[:3], f"{a}.models.{chain[2]}" if chain[2].isidentifier() else f"{a}.models[{chain[2]!r}]")
+        elif len(chain) >= 2 and chain[0] in self.boot_models:
+            target = (chain[:1], self.boot_models[chain[0]])
+        if target is None:
+            return None
+        try:
+            return self._declaration_call(_unwrap(statement.named_children[0]), 4, target)
+        except (_Skip, NotConstant):
+            return None
