@@ -191,8 +191,9 @@ class ValidationError(HttpError, ValueError):
             for prop, items in errors.items():
                 value = values.get(prop, _MISSING)
                 shown = "undefined" if value is _MISSING else _js_repr(value)
-                for _, msg in items:
-                    parts.append(f"`{prop}` {msg} (value: {shown})")
+                for code, msg in items:
+                    # LoopBack's instance never holds a property its model does not define
+                    parts.append(f"`{prop}` {msg} (value: {'undefined' if code == 'unknown-property' else shown})")
             message = f"The `{model}` instance is not valid. Details: {'; '.join(parts)}."
         super().__init__(message, details={"context": model, "codes": codes, "messages": messages})
         self.model = model

@@ -38,6 +38,17 @@ REQUESTS: dict[str, list[tuple[str, str, object]]] = {
         ("POST", "/api/Tags", {"label": "red"}),
         ("POST", "/api/Logs", {"line": "x"}),
     ],
+    "items": [
+        ("POST", "/api/Items", {}),
+        ("POST", "/api/Items", {"name": "a", "code": "abc", "qty": 1.5, "size": "XL"}),
+        ("POST", "/api/Items", {"name": "a", "code": "ABC", "qty": 2, "size": "M", "color": "red"}),
+        ("POST", "/api/Items", {"name": "a", "code": "ABC", "qty": 2, "size": "M"}),
+        ("POST", "/api/Items", {"name": "b", "code": "XY", "qty": 3}),
+        ("GET", "/api/Items/findOne", None),
+        ("PATCH", "/api/Items/1", {"qty": 4}),
+        ("GET", "/api/Items/count", None),
+        ("POST", "/api/Boxes/replaceOrCreate", {"label": "x"}),
+    ],
 }
 
 

@@ -72,9 +72,7 @@ def test_existing_python_files_are_kept_unless_force(tmp_path):
     (root / "common" / "models" / "note.py").write_text("def customize(Note):\n    pass\n")
     result = run(str(root))
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == [
-        "error: common/models/note.py exists; pass --force to overwrite"
-    ]
+    assert result.output.strip().splitlines() == ["error: common/models/note.py exists; pass --force to overwrite"]
     assert (root / "common" / "models" / "note.py").read_text() == "def customize(Note):\n    pass\n"
     assert not (root / "common" / "models" / "tag.py").exists()
     result = run(str(root), "--force")

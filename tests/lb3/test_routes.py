@@ -1,8 +1,8 @@
 """A LoopBack 3 app with JavaScript, ported by import-lb3, serves the routes LoopBack 3.28 served and
 answers as it did where the declarations decide the answer (validations, scopes, disabled methods).
 
-The app is ``tests/lb3/apps/notes``; what LoopBack 3.28 served for it is ``tests/lb3/recorded/notes.json``
-(``python tests/lb3/record_loopback3.py notes`` records it again from the real LoopBack, from npm).
+The apps are in ``tests/lb3/apps``; what LoopBack 3.28 served for each is ``tests/lb3/recorded/<app>.json``
+(``python tests/lb3/record_loopback3.py`` records them again from the real LoopBack, from npm).
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from lbpy._lb3._port import port_app
 from lbpy._rest._openapi import swagger_document
 
 HERE = Path(__file__).resolve().parent
-RECORDED = json.loads((HERE / "recorded" / "notes.json").read_text())
-PLURALS = ("Notes", "Tags", "Marks", "Logs")
+RECORDED = {name: json.loads((HERE / "recorded" / f"{name}.json").read_text()) for name in ("notes", "items")}
+PLURALS = ("Notes", "Tags", "Marks", "Logs", "Items", "Boxes")
+ANSWERS = [(name, index) for name, recorded in RECORDED.items() for index in range(len(recorded["answers"]))]
 VERBS = ("get", "post", "put", "patch", "delete", "head")
 
 
-def ported(tmp_path: Path) -> Path:
-    root = tmp_path / "notes"
-    shutil.copytree(HERE / "apps" / "notes", root)
+def ported(tmp_path: Path, name: str = "notes") -> Path:
+    root = tmp_path / name
+    shutil.copytree(HERE / "apps" / name, root)
     report = port_app(root)
     assert not report.errors
     return root
@@ -46,21 +47,24 @@ def notes(tmp_path, caplog):
             yield app, api
 
 
-def test_the_ported_app_serves_every_route_loopback_3_served_and_no_other(notes):
-    app, _ = notes
-    document = swagger_document(app)
+@pytest.mark.parametrize("name", RECORDED)
+def test_the_ported_app_serves_every_route_loopback_3_served_and_no_other(tmp_path, name):
+    app = create_app(ported(tmp_path, name))
+    with TestClient(app):
+        document = swagger_document(app)
     ours = [(verb.upper(), path) for path, item in document["paths"].items() for verb in item if verb in VERBS]
-    assert app_routes(ours) == app_routes(RECORDED["routes"])
+    assert app_routes(ours) == app_routes(RECORDED[name]["routes"])
 
 
-@pytest.mark.parametrize("index", range(len(RECORDED["answers"])))
-def test_declarations_answer_as_loopback_3_did(notes, index):
+@pytest.mark.parametrize(("name", "index"), ANSWERS)
+def test_declarations_answer_as_loopback_3_did(tmp_path, name, index):
     """Answers are replayed in order on one app (the memory connector's ids count up as LoopBack's did)."""
-    _, api = notes
-    for earlier in RECORDED["answers"][:index]:
-        api.request(earlier["method"], earlier["path"], json=earlier["body"])
-    recorded = RECORDED["answers"][index]
-    answer = api.request(recorded["method"], recorded["path"], json=recorded["body"])
+    answers = RECORDED[name]["answers"]
+    with TestClient(create_app(ported(tmp_path, name))) as api:
+        for earlier in answers[:index]:
+            api.request(earlier["method"], earlier["path"], json=earlier["body"])
+        recorded = answers[index]
+        answer = api.request(recorded["method"], recorded["path"], json=recorded["body"])
     if recorded["path"].startswith("/api/Logs"):
         # Log's hooks wait on a timer (setTimeout), which lbpy never translates: the stub answers 501
         assert recorded["status"] == 200 and answer.status_code == 501
