@@ -131,6 +131,12 @@ def _member_chain(node: Any, source: bytes) -> list[str] | None:
         if inner is None or prop is None:
             return None
         return [*inner, text(prop, source)]
+    if node.type == "subscript_expression":  # app.models['Tag']
+        inner = _member_chain(node.child_by_field_name("object"), source)
+        index = node.child_by_field_name("index")
+        if inner is None or index is None or index.type != "string":
+            return None
+        return [*inner, constant(index, source, {})]
     return None
 
 
@@ -220,7 +226,9 @@ class FileTranslator:
             exported = self.functions.get(text(exported, self.source), exported)
         if exported is None or not _is_function(exported):
             if exported is not None:
-                self._skip(exported, "module.exports is not a function")
+                self.entries.append(
+                    Entry(line(exported), "module.exports", "skipped", "module.exports is not a function")
+                )
             else:
                 self.entries.append(
                     Entry(1, "module.exports", "skipped", "the file exports no function; nothing to port")
@@ -255,7 +263,9 @@ class FileTranslator:
             header = f"def mixin({self.model_var}, {second}):"
         else:
             header = f"def customize({self.model_var}):"
-        return self._result([header, *(body_lines or ["    pass"])])
+        if not any(row.strip() and not row.strip().startswith("#") for row in body_lines):
+            body_lines.append("    pass")
+        return self._result([header, *body_lines])
 
     @property
     def _referenced(self) -> set[str]:
@@ -712,7 +722,9 @@ class FileTranslator:
                 break
             declared.extend(found)
         if not unknown:
-            return [f"def boot({self.app_param}):", *(declared or ["    pass"])]
+            if not any(row.strip() and not row.strip().startswith("#") for row in declared):
+                declared.append("    pass")
+            return [f"def boot({self.app_param}):", *declared]
         # the whole script goes to the body translator; a stub must not stop the boot
         del self.entries[reported:]
         result = translate_function(exported, role="boot", name="boot_script", file=self.file, source=self.source)  # type: ignore[misc]
