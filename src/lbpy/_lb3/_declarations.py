@@ -169,6 +169,15 @@ def python_name(name: str) -> str:
     return cleaned + "_" if keyword.iskeyword(cleaned) else cleaned
 
 
+def _call(pad: str, function: str, arguments: list[str]) -> str:
+    """``function(arguments)`` on one line when it fits, else one argument a line."""
+    flat = f"{pad}{function}({', '.join(arguments)})"
+    if len(flat) <= 110 and "\n" not in flat:
+        return flat
+    inner = "".join(f"{pad}    {argument},\n" for argument in arguments)
+    return f"{pad}{function}(\n{inner}{pad})"
+
+
 def _unwrap(node: Any) -> Any:
     while node is not None and node.type == "parenthesized_expression":
         node = node.named_children[0]
@@ -299,7 +308,7 @@ class FileTranslator:
         if function_lines is None and not self.module_lines:
             return Translation(self.file, self.kind, None, self.entries, self.settings)
         origin = f'"""Ported from {self.file} by lbpy import-lb3; see MIGRATION.md for what needs a person."""'
-        imports = sorted(dict.fromkeys(self.imports))
+        imports = sorted(dict.fromkeys(self.imports), key=lambda row: (row.startswith("from "), row))
         parts = [origin, ""]
         if imports:
             parts += [*imports, ""]
@@ -501,6 +510,7 @@ class FileTranslator:
         self.entries.append(Entry(line(node), f"{described} {name}", status, result.stubbed or "", function=True))
         pad = " " * indent
         rendered = "\n".join(pad + row if row.strip() else "" for row in result.source.rstrip().splitlines())
+        rendered = "\n" + rendered  # a blank line before each function
         self.last_function_name = result.name
         return rendered
 
@@ -576,6 +586,8 @@ class FileTranslator:
             name = left[2]
             _, accepts = self.remote.get(name, (False, []))
             lines, py_name = self._function_value(right, "prototype_method", name, accepts=accepts)
+            if name.isidentifier() and not keyword.iskeyword(name):
+                return [*lines, f"{pad}{self.model_var}.{name} = {py_name}"]
             return [*lines, f"{pad}setattr({self.model_var}, {python(name)}, {py_name})"]
         if len(left) >= 3 and left[1] == "settings":
             value = constant(right, self.source, self.bindings)
@@ -616,7 +628,7 @@ class FileTranslator:
                         )
                     )
             self._done(call, f"remoteMethod {name}")
-            return [f"{pad}{m}.remote_method({', '.join([python(name), *kwargs])})"]
+            return [_call(pad, f"{m}.remote_method", [python(name), *kwargs])]
         if method == "scope":
             name, filter = values()[:2]
             self._done(call, f"scope {name}")
@@ -650,7 +662,7 @@ class FileTranslator:
             if extra:
                 kwargs.append(f"**{python(extra)}")
             self._done(call, f"{method} {', '.join(properties)}")
-            return [f"{pad}{m}.{_VALIDATIONS[method]}({', '.join([*map(python, properties), *kwargs])})"]
+            return [_call(pad, f"{m}.{_VALIDATIONS[method]}", [*map(python, properties), *kwargs])]
         if method == "observe":
             if len(arguments) != 2:
                 raise _Skip("observe takes an operation and a function")
