@@ -200,3 +200,24 @@ def test_boot_scripts_look_models_up_and_declare_on_them(tmp_path):
         assert api.get("/api/Notes").status_code in (404, 405)
         assert api.get("/api/Tags/count").status_code in (404, 405)
         assert api.get("/api/Tags").status_code == 200  # the stubbed boot script did not stop the boot
+
+
+def test_old_model_hooks_are_reported_and_type_constructors_read_as_type_names(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            module.exports = function(Note) {
+              Note.afterInitialize = function() { console.log('made'); };
+              Note.defineProperty('rank', {type: Number, default: 1});
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    found = entries(report, "common/models/note.js")
+    assert found[0][1] == "skipped" and found[0][2].startswith("afterInitialize is one of LoopBack's old model hooks")
+    assert found[1] == ("defineProperty rank", "translated", "")
+    with TestClient(create_app(root)) as api:
+        assert api.post("/api/Notes", json={"title": "a"}).json()["rank"] == 1
+        assert api.post("/api/Notes", json={"rank": "x"}).status_code == 422

@@ -71,6 +71,30 @@ _REMOTE_OPTIONS = {
 }
 #: remoteMethod options that only LoopBack's own tools read
 _REMOTE_IGNORED = {"shared", "documented", "rest", "accessScopes"}
+#: LoopBack 2's model hooks, still called by LoopBack 3 when a model sets them
+_MODEL_HOOKS = {
+    "afterInitialize",
+    "beforeValidate",
+    "afterValidate",
+    "beforeCreate",
+    "afterCreate",
+    "beforeSave",
+    "afterSave",
+    "beforeUpdate",
+    "afterUpdate",
+    "beforeDestroy",
+    "afterDestroy",
+}
+#: JavaScript's constructors where LoopBack takes a type (``{type: String}``), as type names
+TYPE_CONSTRUCTORS = {
+    "String": "string",
+    "Number": "number",
+    "Boolean": "boolean",
+    "Date": "date",
+    "Object": "object",
+    "Array": "array",
+    "Buffer": "buffer",
+}
 _OBSERVED = {
     "access",
     "before save",
@@ -195,7 +219,7 @@ class FileTranslator:
         self.imports: list[str] = []
         self.module_lines: list[str] = []
         self.settings: list[tuple[list[str], str, Any]] = []
-        self.bindings: dict[str, Any] = {}
+        self.bindings: dict[str, Any] = dict(TYPE_CONSTRUCTORS)
         self.functions: dict[str, Any] = {}  # JS name -> function node, for names used as hooks or methods
         self.used_names: set[str] = set()
         self.remote: dict[str, tuple[bool, list[str]]] = {}  # method name -> (is_static, accepts names)
@@ -446,7 +470,7 @@ class FileTranslator:
 
     def _collect_remote_methods(self, program: Any) -> None:
         referenced: set[str] = set()
-        candidates: dict[str, Any] = {}
+        candidates: dict[str, Any] = dict(TYPE_CONSTRUCTORS)
         for declarator in self._nodes(program, "variable_declarator"):
             name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
             if name is not None and value is not None and name.type == "identifier":
@@ -570,6 +594,11 @@ class FileTranslator:
         model = self._js_model
         if left is None or left[0] != model:
             raise _Skip("an assignment other than to the model is not translated")
+        if len(left) == 2 and left[1] in _MODEL_HOOKS:
+            raise _Skip(
+                f"{left[1]} is one of LoopBack's old model hooks, which lbpy does not call: "
+                f"port it as an operation hook ({self.model_var}.observe)"
+            )
         if len(left) == 2:
             name = left[1]
             static, accepts = self.remote.get(name, (True, []))
