@@ -221,3 +221,28 @@ def test_old_model_hooks_are_reported_and_type_constructors_read_as_type_names(t
     with TestClient(create_app(root)) as api:
         assert api.post("/api/Notes", json={"title": "a"}).json()["rank"] == 1
         assert api.post("/api/Notes", json={"rank": "x"}).status_code == 422
+
+
+def test_an_argument_name_python_cannot_spell_still_gives_a_file_that_imports(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            module.exports = function(Note) {
+              Note.whoami = function(requestId, cb) { cb(null, requestId); };
+              Note.remoteMethod('whoami', {
+                accepts: {arg: 'request-id', type: 'string', http: {source: 'header'}},
+                returns: {arg: 'id', type: 'string'},
+                http: {verb: 'get'},
+              });
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    assert not report.errors
+    assert "async def whoami(*args, **kwargs):" in (root / "common" / "models" / "note.py").read_text()
+    with TestClient(create_app(root)) as api:
+        answer = api.get("/api/Notes/whoami", headers={"request-id": "r1"})
+        assert answer.status_code == 501
+        assert answer.json()["error"]["message"].startswith("common/models/note.js:3 was not ported")

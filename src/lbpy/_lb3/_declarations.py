@@ -20,11 +20,11 @@ from typing import Any, Literal
 from ._javascript import UNDEFINED, NotConstant, constant, line, parse, python, text
 
 try:
-    from ._bodies import Function, translate_function
+    from ._bodies import Function, stub, translate_function
 except ModuleNotFoundError as exc:  # without tree-sitter, _javascript.parse says what to install
     if exc.name not in ("tree_sitter", "tree_sitter_javascript"):
         raise
-    Function = translate_function = None  # type: ignore[assignment,misc]
+    Function = stub = translate_function = None  # type: ignore[assignment,misc]
 
 Kind = Literal["model", "mixin", "boot"]
 Status = Literal["translated", "stubbed", "skipped"]
@@ -340,7 +340,13 @@ class FileTranslator:
             parts += ["", *self.module_lines, ""]
         if function_lines is not None:
             parts += ["", *function_lines]
-        return Translation(self.file, self.kind, "\n".join(parts).rstrip() + "\n", self.entries, self.settings)
+        python_text = "\n".join(parts).rstrip() + "\n"
+        try:
+            compile(python_text, self.file, "exec")
+        except SyntaxError as exc:  # never write a file that cannot import
+            error = f"{self.file}: its Python does not compile (line {exc.lineno}: {exc.msg}); nothing was written"
+            return Translation(self.file, self.kind, None, self.entries, self.settings, error=error)
+        return Translation(self.file, self.kind, python_text, self.entries, self.settings)
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -520,7 +526,7 @@ class FileTranslator:
     def _function(self, node: Any, role: str, name: str, *, indent: int, accepts: list[str] | None = None) -> str:
         """The Python of the function ``node`` (translated or stubbed), indented; reported."""
         py_name = self._fresh(python_name(name))
-        result = translate_function(node, role=role, name=py_name, file=self.file, source=self.source, accepts=accepts)  # type: ignore[misc]
+        result = self._translated(node, role, py_name, accepts)
         self.imports.extend(result.imports)
         described = {
             "remote_method": "remote method",
@@ -537,6 +543,24 @@ class FileTranslator:
         rendered = "\n" + rendered  # a blank line before each function
         self.last_function_name = result.name
         return rendered
+
+    def _translated(self, node: Any, role: str, name: str, accepts: list[str] | None) -> Any:
+        """The body translator's function, or a stub taking any arguments when its Python does not
+        compile (an argument name that is no Python name): a generated file always imports."""
+        result = translate_function(node, role=role, name=name, file=self.file, source=self.source, accepts=accepts)  # type: ignore[misc]
+        try:
+            compile(result.source, self.file, "exec")
+        except SyntaxError as exc:
+            params = ["self", "*args", "**kwargs"] if role == "prototype_method" else ["*args", "**kwargs"]
+            return stub(
+                name,
+                ["ctx"] if role in ("operation_hook", "remote_hook") else ["app"] if role == "boot" else params,
+                file=self.file,
+                line=line(node),
+                javascript=text(node, self.source),
+                reason=f"its Python translation does not compile ({exc.msg})",
+            )
+        return result
 
     def _fresh(self, name: str) -> str:
         candidate, n = name, 2
@@ -768,7 +792,7 @@ class FileTranslator:
             return [f"def boot({self.app_param}):", *declared]
         # the whole script goes to the body translator; a stub must not stop the boot
         del self.entries[reported:]
-        result = translate_function(exported, role="boot", name="boot_script", file=self.file, source=self.source)  # type: ignore[misc]
+        result = self._translated(exported, "boot", "boot_script", None)
         self.imports.extend(result.imports)
         self.entries.append(
             Entry(
