@@ -79,7 +79,8 @@ def test_constants_are_resolved_through_names_spreads_and_concatenation(tmp_path
     port_app(root)
     python = (root / "common" / "models" / "note.py").read_text()
     assert 'BASE = "/find"' in python and 'TEXT = {"type": "string", "required": True}' in python
-    assert 'accepts=[{"arg": "text", "type": "string", "required": True}],' in python
+    assert '    accepts = [{"arg": "text", "type": "string", "required": True}]' in python
+    assert "        accepts=accepts," in python  # a constant keeps its name
     assert 'http={"verb": "get", "path": "/find-it"},' in python
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes/find-it").status_code == 400  # text is required

@@ -220,6 +220,8 @@ class FileTranslator:
         self.module_lines: list[str] = []
         self.settings: list[tuple[list[str], str, Any]] = []
         self.bindings: dict[str, Any] = dict(TYPE_CONSTRUCTORS)
+        #: constants written into the Python under their own name (declarations refer to them by it)
+        self.emitted: set[str] = set()
         self.functions: dict[str, Any] = {}  # JS name -> function node, for names used as hooks or methods
         self.used_names: set[str] = set()
         self.remote: dict[str, tuple[bool, list[str]]] = {}  # method name -> (is_static, accepts names)
@@ -407,10 +409,12 @@ class FileTranslator:
                 self.bindings.pop(name, None)
                 self._skip(declarator, f"not a constant ({exc}); bodies that use {name} are stubbed")
                 continue
-            if name in self.bindings:
+            if name in self.bindings and name not in TYPE_CONSTRUCTORS:
                 self.bindings.pop(name)  # declared twice: no longer one value
+                self.emitted.discard(name)
                 continue
             self.bindings[name] = value
+            self.emitted.add(name)
             rendered = f"{python_name(name)} = {python(resolved)}"
             (self.module_lines if module_level else out).append(rendered if module_level else " " * indent + rendered)
         return out
@@ -562,6 +566,34 @@ class FileTranslator:
             )
         return result
 
+    def _object_members(self, node: Any) -> dict[str, Any]:
+        """An object literal's members: key -> value node (nothing when a spread makes keys uncertain)."""
+        node = _unwrap(node)
+        if node is None or node.type != "object":
+            return {}
+        members: dict[str, Any] = {}
+        for child in node.named_children:
+            if child.type == "pair":
+                key = child.child_by_field_name("key")
+                if key.type in ("property_identifier", "identifier"):
+                    members[text(key, self.source)] = child.child_by_field_name("value")
+                elif key.type == "string":
+                    members[constant(key, self.source, {})] = child.child_by_field_name("value")
+            elif child.type == "shorthand_property_identifier":
+                members[text(child, self.source)] = child
+            elif child.type == "spread_element":
+                return {}
+        return members
+
+    def _expr(self, node: Any, value: Any, indent: int) -> str:
+        """``value`` as Python: the constant's own name when the JavaScript named one the file emits."""
+        node = _unwrap(node)
+        if node is not None and node.type in ("identifier", "shorthand_property_identifier"):
+            name = text(node, self.source)
+            if name in self.emitted:
+                return python_name(name)
+        return python(value, indent)
+
     def _fresh(self, name: str) -> str:
         candidate, n = name, 2
         while candidate in self.used_names:
@@ -671,9 +703,10 @@ class FileTranslator:
             if not isinstance(name, str) or not isinstance(options, dict):
                 raise _Skip("remoteMethod needs a name and an options object")
             kwargs = []
+            members = self._object_members(arguments[1]) if len(arguments) > 1 else {}
             for key, value in options.items():
                 if key in _REMOTE_OPTIONS:
-                    kwargs.append(f"{_REMOTE_OPTIONS[key]}={python(value, indent + 4)}")
+                    kwargs.append(f"{_REMOTE_OPTIONS[key]}={self._expr(members.get(key), value, indent + 4)}")
                 elif key not in _REMOTE_IGNORED:
                     self.entries.append(
                         Entry(
@@ -685,7 +718,7 @@ class FileTranslator:
         if method == "scope":
             name, filter = values()[:2]
             self._done(call, f"scope {name}")
-            return [f"{pad}{m}.scope({python(name)}, {python(filter, indent)})"]
+            return [f"{pad}{m}.scope({python(name)}, {self._expr(arguments[1], filter, indent)})"]
         if method == "nestRemoting":
             relation = values()[0]
             self._done(call, f"nestRemoting {relation}")
@@ -707,9 +740,10 @@ class FileTranslator:
             if len(properties) + (1 if options else 0) != len(given):
                 raise _Skip(f"{method} takes property names and one options object")
             kwargs, extra = [], {}
+            members = self._object_members(arguments[-1]) if options else {}
             for key, value in options.items():
                 if key in _VALIDATION_KEYWORDS:
-                    kwargs.append(f"{_VALIDATION_KEYWORDS[key]}={python(value, indent + 4)}")
+                    kwargs.append(f"{_VALIDATION_KEYWORDS[key]}={self._expr(members.get(key), value, indent + 4)}")
                 else:
                     extra[key] = value
             if extra:
