@@ -126,3 +126,16 @@ def test_without_the_parser_the_error_names_the_extra(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "error: lbpy import-lb3 needs a JavaScript parser: pip install 'lbpy[lb3]'"
+
+
+def test_a_file_nested_too_deeply_is_one_line_and_the_rest_is_ported(tmp_path):
+    root = notes_app(tmp_path)
+    deep = "[" * 5000 + "]" * 5000
+    (root / "common" / "models" / "tag.js").write_text(
+        f"module.exports = function(Tag) {{ Tag.scope('x', {{where: {{a: {deep}}}}}); }};\n"
+    )
+    result = run(str(root))
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: common/models/tag.js: ")
+    assert (root / "common" / "models" / "note.py").is_file()

@@ -9,7 +9,9 @@ import typer
 from .._lb3._port import Report, port_app
 from ._errors import EXIT_FAILED, reported
 
-APP_DIR = typer.Argument(Path("."), help="The LoopBack 3 app's folder.", show_default="current folder")
+APP_DIR = typer.Argument(
+    Path("."), metavar="APP_DIR", help="The LoopBack 3 app's folder.", show_default="current folder"
+)
 
 
 def command(

@@ -234,6 +234,13 @@ class FileTranslator:
 
     def translate(self) -> Translation:
         try:
+            return self._translate()
+        except RecursionError:
+            error = f"{self.file}: nested too deeply for lbpy import-lb3; nothing was written"
+            return Translation(self.file, self.kind, None, error=error)
+
+    def _translate(self) -> Translation:
+        try:
             tree = parse(self.source, self.file)
         except ValueError as exc:
             return Translation(self.file, self.kind, None, error=str(exc))
