@@ -20,11 +20,11 @@ from typing import Any, Literal
 from ._javascript import UNDEFINED, NotConstant, constant, line, parse, python, text
 
 try:
-    from ._bodies import Function, stub, translate_function
+    from ._bodies import Function, Role, stub, translate_function
 except ModuleNotFoundError as exc:  # without tree-sitter, _javascript.parse says what to install
     if exc.name not in ("tree_sitter", "tree_sitter_javascript"):
         raise
-    Function = stub = translate_function = None  # type: ignore[assignment,misc]
+    Function = Role = stub = translate_function = None  # type: ignore[assignment,misc]
 
 Kind = Literal["model", "mixin", "boot"]
 Status = Literal["translated", "stubbed", "skipped"]
@@ -534,7 +534,7 @@ class FileTranslator:
 
     # -- functions -------------------------------------------------------------------------------
 
-    def _function(self, node: Any, role: str, name: str, *, indent: int, accepts: list[str] | None = None) -> str:
+    def _function(self, node: Any, role: Role, name: str, *, indent: int, accepts: list[str] | None = None) -> str:
         """The Python of the function ``node`` (translated or stubbed), indented; reported."""
         py_name = self._fresh(python_name(name))
         result = self._translated(node, role, py_name, accepts)
@@ -555,7 +555,7 @@ class FileTranslator:
         self.last_function_name = result.name
         return rendered
 
-    def _translated(self, node: Any, role: str, name: str, accepts: list[str] | None) -> Any:
+    def _translated(self, node: Any, role: Role, name: str, accepts: list[str] | None) -> Any:
         """The body translator's function, or a stub taking any arguments when its Python does not
         compile (an argument name that is no Python name): a generated file always imports."""
         result = translate_function(node, role=role, name=name, file=self.file, source=self.source, accepts=accepts)  # type: ignore[misc]
@@ -609,7 +609,7 @@ class FileTranslator:
         return candidate
 
     def _function_value(
-        self, node: Any, role: str, name: str, *, accepts: list[str] | None = None
+        self, node: Any, role: Role, name: str, *, accepts: list[str] | None = None
     ) -> tuple[list[str], str]:
         """A function given to a declaration (inline, or a name declared in the file): its definition
         lines (none when already emitted under that name) and the Python name to use."""
@@ -665,7 +665,7 @@ class FileTranslator:
         if len(left) == 2:
             name = left[1]
             static, accepts = self.remote.get(name, (True, []))
-            role = "remote_method" if name in self.remote and static else "helper"
+            role: Role = "remote_method" if name in self.remote and static else "helper"
             lines, py_name = self._function_value(
                 right, role, name, accepts=accepts if role == "remote_method" else None
             )
