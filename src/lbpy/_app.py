@@ -52,9 +52,11 @@ class Application:
         self.datasources: dict[str, DataSource] = {}
         for name, settings in files.datasources.items():
             try:
-                self.datasources[name] = DataSource(name, settings, app_dir=self.root)
+                self.datasources[name] = DataSource(name, settings, app_dir=self.root, missing_ok=True)
             except BootError as exc:
                 raise BootError(f'server/datasources.json: datasource "{name}": {exc}') from None
+            if self.datasources[name].missing:
+                log.warning("%s; its models answer 503 until then", self.datasources[name].missing)
         try:
             settings = AuthSettings.from_config(dict(files.config.model_extra or {}))
         except ValueError as exc:
@@ -116,12 +118,19 @@ class Application:
             shown = ", ".join(str(p.relative_to(self.root)) for p in files.ignored_js[:3])
             more = f" and {len(files.ignored_js) - 3} more" if len(files.ignored_js) > 3 else ""
             log.warning(
-                "ignored %d JavaScript file(s) (%s%s): lbpy runs Python customisations "
-                "(common/models/<name>.py, server/boot/*.py)",
+                "%d JavaScript file(s) not ported to Python (%s%s) do not run under lbpy: "
+                "run `lbpy import-lb3` to port them",
                 len(files.ignored_js),
                 shown,
                 more,
             )
+        for component in files.component_config:
+            if component != "loopback-component-explorer" and files.component_config[component] not in (None, False):
+                log.warning(
+                    'component "%s" (server/component-config.json) is not part of lbpy and is not loaded: '
+                    "do what it did in a boot script (server/boot/*.py), or remove it",
+                    component,
+                )
         if files.skipped_builtins:
             log.warning(
                 "skipped LoopBack built-in model(s) %s: lbpy provides User, AccessToken, ACL, Role, "
@@ -146,6 +155,11 @@ class Application:
         ]
 
     # -- using ----------------------------------------------------------------------------
+
+    def enable_auth(self, options: dict | None = None) -> None:
+        """Enforce the models' acls, as LoopBack's ``app.enableAuth()`` did (a boot script calls it;
+        ``options`` is accepted for LoopBack's ``{"dataSource": ...}``, which lbpy works out itself)."""
+        self.auth.enforced = True
 
     def model(self, name: str) -> type[Model]:
         return self.models.get_model(name)
@@ -172,7 +186,8 @@ class Application:
         self.started = True
         try:
             for datasource in self.datasources.values():
-                await datasource.connect()
+                if datasource.missing is None:
+                    await datasource.connect()
             for relay in self.change_relays:
                 await relay.start()
             for fn in self.boot_scripts:

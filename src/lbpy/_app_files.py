@@ -345,15 +345,23 @@ def _read_definitions(files: AppFiles, server: Path, sources: list[str]) -> None
                 raise BootError(f'{shown} defines "{definition.name}" again (first in {other})')
             python = path.with_suffix(".py")
             files.definitions[definition.name] = DefinitionFile(definition, path, python if python.is_file() else None)
-        files.ignored_js.extend(sorted(folder.glob("*.js")))
+        files.ignored_js.extend(_unported(folder))
+    for folder in files.mixin_dirs:
+        if folder.is_dir():
+            files.ignored_js.extend(_unported(folder))
     boot_dir = server / "boot"
     if boot_dir.is_dir():
-        files.ignored_js.extend(sorted(boot_dir.glob("*.js")))
+        files.ignored_js.extend(_unported(boot_dir))
     for name in list(files.model_config):
         if name not in files.definitions and name in LOOPBACK_BUILTIN_MODELS:
             files.skipped_builtins.append(name)
             del files.model_config[name]
     _add_auth_models(files)
+
+
+def _unported(folder: Path) -> list[Path]:
+    """The JavaScript files of ``folder`` with no Python file beside them (``lbpy import-lb3`` writes one)."""
+    return [path for path in sorted(folder.glob("*.js")) if not path.with_suffix(".py").is_file()]
 
 
 def _add_auth_models(files: AppFiles) -> None:

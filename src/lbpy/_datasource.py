@@ -17,8 +17,9 @@ from ._connectors._base import (
     find_with_capabilities,
     update_with_capabilities,
 )
+from ._connectors._missing import MissingConnector
 from ._connectors._registry import canonical_name, find_initializer
-from ._errors import BootError
+from ._errors import BootError, ConnectorNotFoundError
 from ._filter import Filter
 from ._model._definition import ModelSpec
 
@@ -34,8 +35,12 @@ class DataSource:
     lets tests and scripts use a connector that is not installed.
     """
 
-    def __init__(self, name: str, settings: dict[str, Any], *, app_dir: Path | None = None):
+    def __init__(self, name: str, settings: dict[str, Any], *, app_dir: Path | None = None, missing_ok: bool = False):
+        """``missing_ok``: a connector lbpy cannot find does not raise; the datasource is made with a
+        stand-in whose every call answers 503 naming it, and ``missing`` says what to do."""
         self.name = name
+        #: why the connector is missing (with ``missing_ok``), else None
+        self.missing: str | None = None
         self.settings = dict(settings)
         self.app_dir = app_dir
         #: the definitions of the models attached to this datasource, by name
@@ -47,7 +52,23 @@ class DataSource:
         initialize: Callable
         if isinstance(given, str):
             self.connector_name = canonical_name(given)
-            initialize = find_initializer(self.connector_name, app_dir)
+            try:
+                initialize = find_initializer(self.connector_name, app_dir)
+            except ConnectorNotFoundError:
+                if not missing_ok:
+                    raise
+                self.missing = (
+                    f'datasource "{name}" uses the connector "{self.connector_name}", which lbpy does not have: '
+                    f"install one (pip install lbpy-connector-{self.connector_name}) or write one "
+                    f"(lbpy connector {self.connector_name})"
+                )
+                message = self.missing
+
+                def initialize(datasource: DataSource) -> None:
+                    datasource.connector = MissingConnector(
+                        datasource.settings, datasource.models, app_dir=app_dir, message=message
+                    )
+
         elif isinstance(given, ModuleType) and callable(getattr(given, "initialize", None)):
             self.connector_name = canonical_name(given.__name__.rpartition(".")[2])
             initialize = given.initialize

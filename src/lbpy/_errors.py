@@ -25,6 +25,7 @@ Connectors and model code raise these; the REST layer turns them into responses
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 
@@ -54,7 +55,8 @@ class HttpError(LbpyError):
 
     def __init__(
         self,
-        message: str,
+        message: str | int,
+        detail: str | None = None,
         *,
         code: str | None = None,
         details: Any = None,
@@ -62,6 +64,12 @@ class HttpError(LbpyError):
         name: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        if isinstance(message, int) and not isinstance(message, bool):
+            # HttpError(501, "not ported"): the status first, as Starlette's HTTPException takes it
+            status_code = message if status_code is None else status_code
+            message = detail if detail is not None else _reason(message)
+        elif detail is not None:
+            raise TypeError("HttpError(message) takes one message; pass the status as HttpError(status, message)")
         super().__init__(message)
         self.message = message
         self.code = code
@@ -72,6 +80,13 @@ class HttpError(LbpyError):
             self.status_code = status_code
         if name is not None:
             self.error_name = name
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class BadRequestError(HttpError, ValueError):
@@ -176,8 +191,9 @@ class ValidationError(HttpError, ValueError):
             for prop, items in errors.items():
                 value = values.get(prop, _MISSING)
                 shown = "undefined" if value is _MISSING else _js_repr(value)
-                for _, msg in items:
-                    parts.append(f"`{prop}` {msg} (value: {shown})")
+                for code, msg in items:
+                    # LoopBack's instance never holds a property its model does not define
+                    parts.append(f"`{prop}` {msg} (value: {'undefined' if code == 'unknown-property' else shown})")
             message = f"The `{model}` instance is not valid. Details: {'; '.join(parts)}."
         super().__init__(message, details={"context": model, "codes": codes, "messages": messages})
         self.model = model

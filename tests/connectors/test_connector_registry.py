@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_app
-from typer.testing import CliRunner
 
 from lbpy import ConnectorNotFoundError, DataSource
-from lbpy._cli import app as cli
 from lbpy._connectors._registry import available_connectors
 
 MODEL1 = {"Model1": {"properties": {"name": {"type": "string"}}}}
@@ -149,13 +147,21 @@ def test_a_name_found_nowhere_says_where_lbpy_looked_and_how_to_install(tmp_path
     assert "pip install lbpy-connector-nowhere" in message
 
 
-def test_lbpy_start_reports_a_missing_connector_in_one_line(tmp_path):
+def test_a_missing_connector_warns_once_and_its_models_answer_503_naming_it(tmp_path, caplog):
+    from starlette.testclient import TestClient
+
+    from lbpy import create_app
+
     root = app_using(tmp_path, "nowhere")
-    result = CliRunner().invoke(cli, ["start", "--app", str(root)])
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith('error: server/datasources.json: datasource "db": connector "nowhere"')
+    with caplog.at_level("WARNING", logger="lbpy"), TestClient(create_app(root)) as api:
+        answer = api.get("/api/Model1s")
+        assert api.get("/").status_code == 200  # the app itself is up
+    assert answer.status_code == 503
+    error = answer.json()["error"]
+    assert error["code"] == "CONNECTOR_NOT_INSTALLED"
+    assert 'datasource "db" uses the connector "nowhere", which lbpy does not have' in error["message"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "nowhere" in r.getMessage()]
+    assert len(warnings) == 1 and "pip install lbpy-connector-nowhere" in warnings[0]
 
 
 def test_available_connectors_lists_every_source(tmp_path, site):

@@ -109,7 +109,7 @@ def test_every_line_is_a_json_object_and_tokens_are_not_logged(tmp_path: Path):
 def test_text_stays_the_default(tmp_path: Path):
     with lbpy_start(notes_app(tmp_path / "app"), "--port", str(free_port())) as server:
         pass
-    assert "warning: ignored 1 JavaScript file(s)" in "".join(server.stderr)
+    assert "warning: 1 JavaScript file(s) not ported to Python" in "".join(server.stderr)
     assert not any(line.startswith("{") for line in server.stderr + server.stdout)
 
 

@@ -54,6 +54,10 @@ COMMANDS: dict[str, Entry] = {
     "migrate": Entry(
         "lbpy._cli._migrate", "Create or update the database tables of the app's models, printing the SQL."
     ),
+    "import-lb3": Entry(
+        "lbpy._cli._import_lb3",
+        "Port a LoopBack 3 app's JavaScript (models, mixins, boot scripts) into Python, with a report.",
+    ),
     "start": Entry(
         "lbpy._cli._start", "Serve the app in the current folder (or --app DIR): its REST API and the API explorer."
     ),

@@ -14,6 +14,7 @@ the mixin's name as LoopBack's loader did: ``time-stamp.py`` or ``time_stamp.py`
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -25,6 +26,8 @@ from .._loader import line_in, load_python_file, shown_path
 
 if TYPE_CHECKING:
     from ._persisted import Context, Model
+
+log = logging.getLogger("lbpy")
 
 
 def mixin_name(stem: str) -> str:
@@ -72,6 +75,23 @@ class Mixins:
                 if not path.name.startswith("_"):
                     self.files.setdefault(mixin_name(path.stem), path)
         self.loaded: dict[str, Callable] = {}
+        self.warned: set[str] = set()
+
+    def _warn_unknown(self, name: str, where: str) -> None:
+        """A mixin lbpy does not have does not stop the boot: the models that name it boot without
+        it, and the log says so once."""
+        if name in self.warned:
+            return
+        self.warned.add(name)
+        looked = ", ".join(shown_path(d, self.root) for d in self.mixin_dirs) or "no folder"
+        log.warning(
+            'mixin "%s" (%s) is not applied: lbpy provides TimeStamp, and an app\'s own mixins are Python '
+            "files (e.g. %s) in the _meta.mixins folders (%s); lbpy import-lb3 ports a JavaScript mixin",
+            name,
+            where,
+            _file_name(name),
+            looked,
+        )
 
     def get(self, name: str, where: str) -> Callable:
         if name in self.loaded:
@@ -101,6 +121,9 @@ class Mixins:
                 options = {}
             if not isinstance(options, dict):
                 raise BootError(f"{where}: mixins.{name} must be true, false or an object of options")
+            if name not in self.files and name not in BUILTIN and name not in self.loaded:
+                self._warn_unknown(name, where)
+                continue
             fn = self.get(name, where)
             try:
                 fn(model, dict(options))

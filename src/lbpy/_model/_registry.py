@@ -51,6 +51,13 @@ class ModelRegistry(Mapping[str, "type[Model]"]):
     def __getitem__(self, name: str) -> type[Model]:
         return self._models[name]
 
+    def __getattr__(self, name: str) -> type[Model]:
+        """``app.models.Note``, as LoopBack apps write it."""
+        models = self.__dict__.get("_models", {})
+        if name.startswith("_") or name not in models:
+            raise AttributeError(f'no model named "{name}" (models: {", ".join(models)})')
+        return models[name]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._models)
 

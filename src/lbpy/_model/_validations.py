@@ -86,7 +86,8 @@ class Rule:
     def message(self, sub: str) -> str:
         custom = self.options.get("message")
         if isinstance(custom, str) and custom:
-            return custom
+            # LoopBack's own message for a missing or null value wins over the rule's one message
+            return COMMON.get(sub, custom)
         if isinstance(custom, dict) and sub and custom.get(sub):
             return str(custom[sub])
         default = MESSAGES.get(self.kind, "is invalid")

@@ -39,6 +39,8 @@ class RestApp:
     def build_routes(self) -> None:
         """Routes are built once the app has started, so that methods a boot script adds are served."""
         self.by_path = route_table(self.app.exposed_models())
+        # a boot script may have called app.enable_auth()
+        self.auth = self.app.auth if self.app.auth is not None and self.app.auth.enforced else None
 
     async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]

@@ -1,0 +1,5 @@
+module.exports = (Tag) => {
+  Tag.validatesUniquenessOf('label', {message: 'label is taken'});
+  Tag.disableRemoteMethodByName('upsertWithWhere');
+  Tag.disableRemoteMethodByName('createChangeStream');
+};
