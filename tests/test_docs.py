@@ -144,7 +144,7 @@ class Session:
 
     def shows(self, command: Command, output: str) -> bool:
         want = squeeze(self.rewrite("\n".join(command.expected)))
-        pattern = ".*?".join(re.escape(part) for part in want.split("..."))
+        pattern = ".*?".join(re.escape(part.strip()) for part in want.split("..."))
         return re.search(pattern, squeeze(output), re.S) is not None
 
     def shell(self, line: str, command: Command) -> str:
@@ -274,14 +274,17 @@ OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_the_cli_reference_says_what_help_says(name: str):
     section = load_hook().command_section(name)
-    helped = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+    helped = CliRunner().invoke(cli, [name, "--help"], env={"COLUMNS": "250"})
     assert helped.exit_code == 0, helped.output
-    shown = squeeze(helped.output)
+    shown = squeeze(re.sub(r"[│╭╮╰╯─]", " ", helped.output)).replace("\\[", "[")
     assert set(OPTION.findall(shown)) == set(OPTION.findall(section))
     assert squeeze(COMMANDS[name].summary) in shown and squeeze(COMMANDS[name].summary) in squeeze(section)
-    for row in re.findall(r"^\| `-.*? \| (.*) \|$", section, re.M):
-        words = squeeze(row.replace("\\|", "|"))
-        assert words.split(" [default")[0] in shown.replace("\\[", "["), f"lbpy {name} --help does not say: {words}"
+    for row in section.splitlines():
+        if row.startswith("| `-"):
+            description = squeeze(re.split(r"(?<!\\)\|", row)[-2].replace("\\|", "|"))
+            # rich shows a range beside the type, where the plain record appends it to the help
+            head = re.sub(r"\s*\[[^\[\]]*\]$", "", description)
+            assert head in shown, f"lbpy {name} --help does not say: {head}"
 
 
 def test_the_cli_reference_page_keeps_its_marker():
