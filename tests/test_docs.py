@@ -113,6 +113,14 @@ class Session:
         self.server: ExitStack | None = None
         bin_dir = str(Path(sys.executable).parent)
         self.env = clean_env(PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""), PIP_NO_INPUT="1")
+        # curl as in a terminal (no progress meter on a pipe); a request shown without its answer
+        # must succeed, so that a 4xx or 5xx cannot pass unseen
+        self.curl_homes = {}
+        for name, options in (("shown", "silent\nshow-error\n"), ("unshown", "silent\nshow-error\nfail-with-body\n")):
+            home = root.parent / f"{root.name}.curl-{name}"
+            home.mkdir(exist_ok=True)
+            (home / ".curlrc").write_text(options)
+            self.curl_homes[name] = str(home)
 
     def rewrite(self, text: str) -> str:
         for shown, real in self.ports.items():
@@ -159,7 +167,7 @@ class Session:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=self.env,
+            env={**self.env, "CURL_HOME": self.curl_homes["shown" if command.expected else "unshown"]},
             timeout=120,
             stdin=subprocess.DEVNULL,
         )
@@ -213,11 +221,49 @@ def test_the_pages_show_runnable_commands():
 def test_every_shell_block_runs_or_says_why_not(page: Path):
     for lang, body, before in fences(page.read_text("utf-8")):
         if lang in SHELL_LANGS and page != README:
-            assert NOT_RUN.search(before), f"{page.name}: a {lang} block that does not run needs <!-- not run: why -->:\n{body}"
+            assert NOT_RUN.search(before), (
+                f"{page.name}: a {lang} block that does not run needs <!-- not run: why -->:\n{body}"
+            )
         if lang == "console":
             assert all(not line.startswith("#") for line in body.splitlines()), f"{page.name}: a comment line:\n{body}"
         if lang == "" and page != README:
-            assert not re.search(r"^\s*(\$ )?lbpy ", body, re.M), f"{page.name}: commands in a block without a language:\n{body}"
+            assert not re.search(r"^\s*(\$ )?lbpy ", body, re.M), (
+                f"{page.name}: commands in a block without a language:\n{body}"
+            )
+
+
+# -- the runner itself ------------------------------------------------------------------------------
+
+
+def test_a_console_block_is_read_as_commands_and_their_output():
+    text = "x\n```console\n$ lbpy info \\\n  --app .\nModels\n...\n$ cd shop\n```\n<!-- setup:\n$ echo hi\n-->\n"
+    assert page_commands(text) == [
+        Command("echo hi", []),
+        Command("lbpy info \\\n  --app .", ["Models", "..."]),
+        Command("cd shop", []),
+    ]
+
+
+def test_operators_and_expansions_go_to_the_shell():
+    assert not needs_shell("lbpy acl --role '$owner' --property \"tags:[string]\"  # a comment")
+    assert needs_shell("lbpy start || echo no")
+    assert needs_shell('curl -H "Authorization: $TOKEN" x')
+    assert needs_shell("echo a > b")
+
+
+def test_a_wrong_answer_or_a_failing_command_fails_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with ExitStack() as stack:
+        session = Session(tmp_path, stack, monkeypatch)
+        session.run(Command("echo 'hello there'", ["hello ..."]))
+        with pytest.raises(AssertionError, match="expected"):
+            session.run(Command("echo 'hello there'", ["goodbye"]))
+        with pytest.raises(AssertionError, match="exit 3"):
+            session.run(Command("exit 3", []))
+        with pytest.raises(AssertionError, match="exit 2"):
+            session.run(Command("lbpy model Nope --app nowhere", []))
+        session.run(Command("GREETING=hi", []))
+        session.run(Command("mkdir sub && cd sub", []))
+        session.run(Command('echo "$GREETING from $(basename $PWD)"', ["hi from sub"]))
 
 
 # -- README ----------------------------------------------------------------------------------------
@@ -255,6 +301,18 @@ def test_readme_s_first_command_makes_an_app_and_serves_it(tmp_path: Path, monke
         assert steps[-1] == "lbpy start"
         explorer = httpx.get(f"http://127.0.0.1:{session.ports['3000']}/explorer/", timeout=10)
         assert explorer.status_code == 200 and "swagger" in explorer.text.lower()
+
+
+def test_readme_s_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    blocks = [body for lang, body, _ in fences(README.read_text("utf-8")) if lang == "sh"][2:]
+    assert blocks, "README has a tour after its two commands"
+    with ExitStack() as stack:
+        session = Session(tmp_path, stack, monkeypatch)
+        for body in blocks:
+            for line in body.splitlines():
+                if line.strip():
+                    session.run(Command(line, []))
+        assert session.ports, "the tour starts the app"
 
 
 # -- the CLI reference -------------------------------------------------------------------------------
@@ -300,7 +358,17 @@ def test_the_site_builds_without_a_warning(tmp_path: Path):
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         pytest.skip("mkdocs-material is not installed: pip install -e '.[docs]'")
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "site"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
