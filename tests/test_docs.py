@@ -5,8 +5,10 @@ continues it) is a command, and the lines under it, when there are any, are outp
 appear in what the command prints (``...`` stands for anything). A page's blocks run in order in
 one fresh folder, so a page is a session: ``cd`` stays, variables set by one command (``TOKEN=...``)
 are there for the next. ``lbpy start`` serves in the background on a free port until the page
-ends; ``localhost:3000`` in later commands is rewritten to that port. A page may hold hidden setup
-commands in an HTML comment, ``<!-- setup:`` then ``$ `` lines, then ``-->``, run before its blocks.
+ends; ``localhost:3000`` in later commands is rewritten to that port. A code block with a file name
+(```` ```python title="common/models/customer.py" ````) is written to that file, in the page's order.
+A page may hold hidden setup commands in an HTML comment, ``<!-- setup:`` then ``$ `` lines, then
+``-->``, run before its blocks.
 
 Blocks in ``sh`` show commands that cannot run here (a package index, Docker, someone else's
 server); each is preceded by ``<!-- not run: <why> -->``, which a test below requires.
@@ -38,7 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_hooks" not in p.parts)
-FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+FENCE = re.compile(
+    r"^(?P<indent> *)```(?P<lang>[\w-]*)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
+)
+#: a code block with a file name, ```python title="common/models/customer.py"```, is written there
+TITLE = re.compile(r'title="(?P<path>[^"]+)"')
 SETUP = re.compile(r"<!-- setup:\n(?P<body>.*?)^-->", re.M | re.S)
 NOT_RUN = re.compile(r"<!-- not run: \S.*-->\s*$")
 SHELL_LANGS = {"sh", "bash", "shell", "shell-session", "zsh"}
@@ -48,15 +54,21 @@ SHELL_LANGS = {"sh", "bash", "shell", "shell-session", "zsh"}
 class Command:
     line: str
     expected: list[str]
+    #: the content of a file the page shows: ``line`` is then its path
+    write: str | None = None
 
 
 def fences(text: str) -> list[tuple[str, str, str]]:
     """(language, body, the text before the fence) of each fenced block, bodies dedented."""
+    return [(lang, body, before) for lang, _, body, before in fences_with_info(text)]
+
+
+def fences_with_info(text: str) -> list[tuple[str, str, str, str]]:
     found = []
     for match in FENCE.finditer(text):
         indent = len(match["indent"])
         body = "".join(line[indent:] for line in match["body"].splitlines(keepends=True))
-        found.append((match["lang"], body, text[: match.start()]))
+        found.append((match["lang"], match["info"], body, text[: match.start()]))
     return found
 
 
@@ -81,9 +93,11 @@ def commands_in(body: str) -> list[Command]:
 
 def page_commands(text: str) -> list[Command]:
     found = [c for setup in SETUP.finditer(text) for c in commands_in(setup["body"])]
-    for lang, body, _ in fences(text):
+    for lang, info, body, _ in fences_with_info(text):
         if lang == "console":
             found += commands_in(body)
+        elif titled := TITLE.search(info):
+            found.append(Command(titled["path"], [], write=body))
     return found
 
 
@@ -128,6 +142,11 @@ class Session:
         return text
 
     def run(self, command: Command) -> None:
+        if command.write is not None:
+            target = self.cwd / command.line
+            assert target.parent.is_dir(), f"{command.line}: no folder {target.parent} to write it in"
+            target.write_text(command.write, "utf-8")
+            return
         line = self.rewrite(command.line)
         words = shlex.split(line, comments=True) if "\n" not in line else []
         if len(words) == 2 and words[0] == "cd":
@@ -236,11 +255,15 @@ def test_every_shell_block_runs_or_says_why_not(page: Path):
 
 
 def test_a_console_block_is_read_as_commands_and_their_output():
-    text = "x\n```console\n$ lbpy info \\\n  --app .\nModels\n...\n$ cd shop\n```\n<!-- setup:\n$ echo hi\n-->\n"
+    text = (
+        "x\n```console\n$ lbpy info \\\n  --app .\nModels\n...\n$ cd shop\n```\n<!-- setup:\n$ echo hi\n-->\n"
+        '```python title="server/boot/seed.py"\nprint(1)\n```\n```python\nprint(2)\n```\n'
+    )
     assert page_commands(text) == [
         Command("echo hi", []),
         Command("lbpy info \\\n  --app .", ["Models", "..."]),
         Command("cd shop", []),
+        Command("server/boot/seed.py", [], write="print(1)\n"),
     ]
 
 
