@@ -1,4 +1,4 @@
-"""lbpy's public API is exactly what README documents, and each name is importable."""
+"""lbpy's public API is exactly what the Python API reference documents, and each name is importable."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 
 import lbpy
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PYTHON_API = Path(__file__).resolve().parents[1] / "docs" / "reference" / "python-api.md"
 
 
 def documented_names() -> list[str]:
-    text = README.read_text("utf-8")
+    text = PYTHON_API.read_text("utf-8")
     block = re.search(r"<!-- public-api -->(.*?)<!-- /public-api -->", text, re.S)
-    assert block, "README.md lists the public API between <!-- public-api --> markers"
+    assert block, "docs/reference/python-api.md lists the public API between <!-- public-api --> markers"
     return re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", block.group(1))
 
 
@@ -43,9 +43,9 @@ def test_dir_lists_the_public_names():
 
 
 def documented_http_names() -> list[str]:
-    text = README.read_text("utf-8")
+    text = PYTHON_API.read_text("utf-8")
     block = re.search(r"<!-- public-api-http -->(.*?)<!-- /public-api-http -->", text, re.S)
-    assert block, "README.md lists lbpy.http's API between <!-- public-api-http --> markers"
+    assert block, "docs/reference/python-api.md lists lbpy.http's API between <!-- public-api-http --> markers"
     return re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", block.group(1))
 
 
