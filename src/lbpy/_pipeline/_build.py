@@ -347,6 +347,7 @@ def _merge_headers(layers: list[_Layer]) -> list[_Layer]:
 
 def _header_maker(layer: _Layer) -> Maker:
     own = list(layer.headers or [])
+    own_names = frozenset(key for key, _ in own)
     hide = layer.hide_powered_by
     powered_by = layer.powered_by
 
@@ -359,12 +360,15 @@ def _header_maker(layer: _Layer) -> Maker:
             async def sending(message: dict[str, Any]) -> None:
                 if message["type"] == "http.response.start":
                     theirs = list(message.get("headers", ()))
-                    present = {key for key, _ in theirs}
                     if hide or powered_by is not None:
                         theirs = [(k, v) for k, v in theirs if k != b"x-powered-by"]
                         if powered_by is not None:
                             theirs.append((b"x-powered-by", powered_by))
-                    message["headers"] = [*(h for h in own if h[0] not in present), *theirs]
+                    present = {key for key, _ in theirs}
+                    if present.isdisjoint(own_names):
+                        message["headers"] = own + theirs
+                    else:  # a header the answer set itself was set later, so it wins, as in Express
+                        message["headers"] = [*(h for h in own if h[0] not in present), *theirs]
                 await send(message)
 
             await app(scope, receive, sending)

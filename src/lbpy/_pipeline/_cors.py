@@ -123,6 +123,8 @@ def cors(app: ASGIApp, options: dict[str, Any] | None = None, *, where: str = "c
 
 def _combine(own: Headers, theirs: Headers) -> Headers:
     """The middleware's headers first (it ran first), the response's own after; Vary merged."""
+    if not any(key == b"vary" or key == b"access-control-allow-origin" for key, _ in theirs):
+        return own + theirs
     out = list(own)
     for key, value in theirs:
         if key == b"vary":

@@ -48,11 +48,19 @@ def _url(scope: Scope) -> str:
 
 def _wanted(scope: Scope, default: str) -> str:
     query = scope.get("query_string", b"")
+    accept = header(scope["headers"], b"accept")
+    if b"_format=" not in query and (accept is None or (b"html" not in accept and b"text/*" not in accept)):
+        # only an Accept naming HTML (or text/*) can prefer the page: the rest is the default's
+        return default if accept is None or default == "application/json" else _negotiated(accept, default)
     if b"_format=" in query:
         asked = parse_qs(query.decode("latin-1")).get("_format", [""])[0]
         if asked in _FORMATS:
             return _FORMATS[asked]
-    return best_media_type(header(scope["headers"], b"accept"), _OFFERED) or default
+    return _negotiated(accept, default)
+
+
+def _negotiated(accept: bytes | None, default: str) -> str:
+    return best_media_type(accept, _OFFERED) or default
 
 
 def error_handler(app: ASGIApp, options: dict[str, Any] | None = None) -> ASGIApp:
