@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from ..._errors import BootError
-from ..._json_values import json_default
+from ..._json_values import json_default, loads_stored
 from ..._model._definition import ModelSpec, PropertySpec
 from ..._model._types import (
     ArrayType,
@@ -262,12 +262,7 @@ def _read_string(value: Any) -> Any:
 
 
 def _read_json(value: Any) -> Any:
-    if isinstance(value, (str, bytes)):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    return loads_stored(value) if isinstance(value, (str, bytes)) else value
 
 
 def _read_buffer(value: Any) -> Any:
