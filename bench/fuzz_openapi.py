@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "connectors" / "sql")]
 
-from openapi_fuzz import fuzz, summary, write_shop  # noqa: E402
+from openapi_fuzz import EXCLUDED_CHECKS, fuzz, summary, write_shop  # noqa: E402
 from sql_support import datasource_settings, drop_session_databases, unreachable_reason  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
@@ -41,7 +41,7 @@ def main() -> int:
         "--all-checks", action="store_true", help="also positive_data_acceptance and negative_data_rejection"
     )
     args = parser.parse_args()
-    extra = ("--exclude-checks", "ignored_auth") if args.all_checks else ()
+    excluded = "ignored_auth" if args.all_checks else EXCLUDED_CHECKS
     failed = 0
     try:
         with tempfile.TemporaryDirectory(prefix="lbpy-fuzz-") as scratch:
@@ -69,7 +69,12 @@ def main() -> int:
                     )
                     app = write_shop(work / f"shop-{name.replace(' ', '-')}", settings)
                 code, report = fuzz(
-                    app, phases=args.phases, max_examples=args.examples, seed=args.seed, timeout=3600, extra=extra
+                    app,
+                    phases=args.phases,
+                    max_examples=args.examples,
+                    seed=args.seed,
+                    timeout=3600,
+                    excluded_checks=excluded,
                 )
                 generated = [line.strip() for line in report.splitlines() if " generated" in line]
                 print(f"{name}: {'passed' if code == 0 else 'FAILED'} ({generated[-1] if generated else 'no cases'})")

@@ -491,8 +491,15 @@ def test_openapi_request_bodies_parameters_and_schemas(app):
     create = openapi["paths"]["/Notes"]["post"]
     assert "parameters" not in create
     assert create["requestBody"]["description"] == "Model instance data"
-    assert create["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewNote"}
-    assert create["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Note"}
+    assert create["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0] == {
+        "$ref": "#/components/schemas/NewNote"
+    }
+    assert create["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Note"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+        ]
+    }
 
     find_by_id = openapi["paths"]["/Notes/{id}"]["get"]["parameters"]
     assert find_by_id[0] == {
@@ -546,7 +553,12 @@ def test_openapi_request_bodies_are_whole_instances_or_patches(app):
     def body(path, verb):
         request = paths[path][verb]["requestBody"]
         assert list(request["content"]) == ["application/json"]
-        return request["required"], request["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        schema = request["content"]["application/json"]["schema"]
+        if "oneOf" in schema:  # a create: an instance, or an array of them
+            instance, batch = schema["oneOf"]
+            assert batch == {"type": "array", "items": instance}
+            schema = instance
+        return request["required"], schema["$ref"].rsplit("/", 1)[1]
 
     for path, verb in [
         ("/Notes", "post"),

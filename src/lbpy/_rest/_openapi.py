@@ -556,6 +556,8 @@ class _Operation:
     optional: bool = False
     #: the OpenAPI 3 security requirements, where the app's access control is enforced
     security: list[dict] | None = None
+    #: a create that also takes an array and answers one (``create`` and a to-many relation's)
+    batch: bool = False
 
 
 #: how a caller sends its access token: LoopBack's bare token, or the standard Bearer form
@@ -659,6 +661,7 @@ class _Builder:
             pages=method.pages,
             optional=len(method.returns) == 1 and method.returns[0].optional,
             security=security,
+            batch=_creates_batches(spec, method),
         )
         self.by_operation_id[operation.operation_id] = operation
         self.operations.append(operation)
@@ -793,6 +796,16 @@ def _returns_ldl(ret: Returns) -> dict:
     if ret.description:
         ldl["description"] = ret.description
     return ldl
+
+
+def _creates_batches(spec: ModelSpec, method: RemoteMethod) -> bool:
+    """``create`` and a to-many relation's ``__create__`` take an array as well as an object."""
+    if not method.builtin:
+        return False
+    if method.name == "create":
+        return True
+    relation = spec.relations.get(method.name[len("__create__") :]) if method.name.startswith("__create__") else None
+    return relation is not None and relation.type in _MANY_RELATIONS
 
 
 def _swagger_path(plural: str, method_path: str) -> str:
@@ -1001,7 +1014,7 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
     if parameters:
         entry["parameters"] = parameters
     if body is not None:
-        entry["requestBody"] = _request_body(body, convert)
+        entry["requestBody"] = _request_body(body, convert, batch=operation.batch)
     elif form:
         entry["requestBody"] = _form_body(form, convert)
     response: dict[str, Any] = {"description": "Request was successful"}
@@ -1009,6 +1022,8 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
         schema = convert(operation.response)
         if operation.optional:
             schema = {"anyOf": [schema, {"type": "object", "maxProperties": 0}], "nullable": True}
+        if operation.batch:
+            schema = {"oneOf": [schema, {"type": "array", "items": copy.deepcopy(schema)}]}
         response["content"] = {"application/json": {"schema": schema}}
     if operation.pages and max_limit is not None:
         response["headers"] = {
@@ -1053,10 +1068,15 @@ def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter
     return result
 
 
-def _request_body(parameter: _Parameter, convert: _Converter) -> dict:
+def _request_body(parameter: _Parameter, convert: _Converter, *, batch: bool = False) -> dict:
     # the description belongs to the request body; without it a model body is a plain reference.
     # JSON only: a url-encoded body cannot carry the types of a model's properties faithfully
     schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
+    if batch:
+        # a batch is an array of instances; as in LoopBack 3, a null item is read as {}, so it is
+        # one where the model requires nothing (and a 422 where it does)
+        item = schema if convert.requires_properties(parameter.schema) else {"allOf": [schema], "nullable": True}
+        schema = {"oneOf": [schema, {"type": "array", "items": item}]}
     body: dict[str, Any] = {}
     if parameter.description:
         body["description"] = parameter.description
