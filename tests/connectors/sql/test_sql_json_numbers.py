@@ -133,3 +133,18 @@ def test_no_row_another_program_wrote_makes_a_read_fail(make_client, tmp_path, b
             address = (answer.json()[0] if isinstance(answer.json(), list) else answer.json())["address"]
             if expected is not None:
                 assert address == expected, value[:80]
+
+
+def test_a_date_column_holding_what_another_program_wrote_reads_without_failing(make_client, tmp_path, sql_session):
+    """SQLite keeps any value in any column: text that is no date, a number, bytes."""
+    client = make_client(
+        {"Event": {"properties": {"at": "date"}}},
+        datasources={"db": {**datasource_settings("sqlite", tmp_path), "autoupdate": True}},
+    )
+    event = client.post("/api/Events", json={"at": "2026-01-01T00:00:00Z"}).json()
+    for value, expected in [("'garbage'", "garbage"), ("1e300", 1e300), ("x'01'", {"type": "Buffer", "data": [1]})]:
+        with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+            db.execute(f'UPDATE "Event" SET "at" = {value}')
+        for answer in (client.get("/api/Events"), client.get(f"/api/Events/{event['id']}")):
+            assert answer.status_code == 200, (value, answer.text)
+        assert client.get(f"/api/Events/{event['id']}").json()["at"] == expected

@@ -176,6 +176,21 @@ class DateColumn(_Kind):
             return DATETIME(fsp=6)
         return sa.DateTime()
 
+    def result_processor(self, dialect, coltype):
+        process = super().result_processor(dialect, coltype)
+        if process is None:
+            return None
+
+        def tolerant(value: Any) -> Any:
+            # text or a number another program wrote in a date column (SQLite keeps any value):
+            # the value itself, never a failed read
+            try:
+                return process(value)
+            except (ValueError, TypeError, OverflowError):
+                return value
+
+        return tolerant
+
     def process_bind_param(self, value, dialect):
         if not isinstance(value, datetime):
             return value
