@@ -1,6 +1,6 @@
 """Schemathesis against lbpy's own OpenAPI 3 document, longer than the test suite's bounded run.
 
-    python bench/fuzz_openapi.py                      # every phase, 50 examples, memory + sqlite + postgresql
+    python bench/fuzz_openapi.py                      # every phase, 50 examples, memory + sqlite + postgresql + mysql
     python bench/fuzz_openapi.py --examples 200 --datasource postgresql --seed 7
     python bench/fuzz_openapi.py --all-checks         # also positive/negative data acceptance
 
@@ -35,7 +35,7 @@ def main() -> int:
         "--datasource",
         action="append",
         choices=["memory", "sqlite", "postgresql", "mysql"],
-        help="repeat for several (default: memory, sqlite, postgresql)",
+        help="repeat for several (default: memory, sqlite, postgresql, mysql)",
     )
     parser.add_argument(
         "--all-checks", action="store_true", help="also positive_data_acceptance and negative_data_rejection"
@@ -46,7 +46,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="lbpy-fuzz-") as scratch:
             work = Path(scratch)
-            runs = [(name, None) for name in (args.datasource or ["memory", "sqlite", "postgresql"])]
+            runs = [(name, None) for name in (args.datasource or ["memory", "sqlite", "postgresql", "mysql"])]
             runs.append(("notes template", "notes"))
             for name, template in runs:
                 if template:
