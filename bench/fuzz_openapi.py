@@ -1,6 +1,6 @@
 """Schemathesis against lbpy's own OpenAPI 3 document, longer than the test suite's bounded run.
 
-    python bench/fuzz_openapi.py                      # every phase, 50 examples, memory + sqlite + postgresql
+    python bench/fuzz_openapi.py                      # every phase, 50 examples, memory + sqlite + postgresql + mysql
     python bench/fuzz_openapi.py --examples 200 --datasource postgresql --seed 7
     python bench/fuzz_openapi.py --all-checks         # also positive/negative data acceptance
 
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "connectors" / "sql")]
 
-from openapi_fuzz import fuzz, summary, write_shop  # noqa: E402
+from openapi_fuzz import EXCLUDED_CHECKS, fuzz, summary, write_shop  # noqa: E402
 from sql_support import datasource_settings, drop_session_databases, unreachable_reason  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
@@ -35,18 +35,18 @@ def main() -> int:
         "--datasource",
         action="append",
         choices=["memory", "sqlite", "postgresql", "mysql"],
-        help="repeat for several (default: memory, sqlite, postgresql)",
+        help="repeat for several (default: memory, sqlite, postgresql, mysql)",
     )
     parser.add_argument(
         "--all-checks", action="store_true", help="also positive_data_acceptance and negative_data_rejection"
     )
     args = parser.parse_args()
-    extra = ("--exclude-checks", "ignored_auth") if args.all_checks else ()
+    excluded = "ignored_auth" if args.all_checks else EXCLUDED_CHECKS
     failed = 0
     try:
         with tempfile.TemporaryDirectory(prefix="lbpy-fuzz-") as scratch:
             work = Path(scratch)
-            runs = [(name, None) for name in (args.datasource or ["memory", "sqlite", "postgresql"])]
+            runs = [(name, None) for name in (args.datasource or ["memory", "sqlite", "postgresql", "mysql"])]
             runs.append(("notes template", "notes"))
             for name, template in runs:
                 if template:
@@ -69,7 +69,12 @@ def main() -> int:
                     )
                     app = write_shop(work / f"shop-{name.replace(' ', '-')}", settings)
                 code, report = fuzz(
-                    app, phases=args.phases, max_examples=args.examples, seed=args.seed, timeout=3600, extra=extra
+                    app,
+                    phases=args.phases,
+                    max_examples=args.examples,
+                    seed=args.seed,
+                    timeout=3600,
+                    excluded_checks=excluded,
                 )
                 generated = [line.strip() for line in report.splitlines() if " generated" in line]
                 print(f"{name}: {'passed' if code == 0 else 'FAILED'} ({generated[-1] if generated else 'no cases'})")

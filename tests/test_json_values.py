@@ -95,3 +95,31 @@ def test_integers_beyond_64_bits_are_read_as_javascript_reads_them():
         9.223372036854776e18,
         1.1805916207174113e21,
     ]
+
+
+def test_stored_json_reads_numbers_as_javascript_and_never_fails():
+    from lbpy._json_values import loads_stored
+
+    # PostgreSQL's JSONB writes a stored 1e30 back as 31 digits
+    assert loads_stored('{"x": 1000000000000000000000000000000}') == {"x": 1e30}
+    assert loads_stored(b"[9223372036854775807, 1e400]") == [9223372036854775807, float("inf")]
+    assert loads_stored("[1" + "0" * 5000 + "]") == [float("inf")]
+    assert loads_stored("not json {") == "not json {"
+
+
+def test_what_cannot_be_answered_as_it_is_is_answered_as_the_nearest_json():
+    from decimal import Decimal
+
+    import orjson
+
+    from lbpy._json_values import encodable
+
+    value = {"big": 10**30, "vast": -(10**400), "d": Decimal("2.50"), "n": Decimal("7"), "s": "a\ud800", 1: {3}}
+    assert orjson.loads(orjson.dumps(encodable(value))) == {
+        "big": 1e30,
+        "vast": None,
+        "d": 2.5,
+        "n": 7,
+        "s": "a\ufffd",
+        "1": [3],
+    }

@@ -10,8 +10,10 @@ all hold the same text LoopBack wrote. ``loads`` reads a client's JSON the way J
 from __future__ import annotations
 
 import json
+import math
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 
@@ -91,9 +93,78 @@ def loads(text: str | bytes) -> Any:
     return value
 
 
+def loads_stored(text: str | bytes) -> Any:
+    """JSON a store holds (a JSON column, whoever wrote it) as Python values, its numbers read as
+    ``loads`` reads a client's: an integer beyond 64 bits is the double JavaScript reads (so
+    PostgreSQL's ``1000000000000000000000000000000`` for a stored ``1e30`` reads back as 1e30).
+    Text that is not JSON comes back as the text itself: a stored value never makes a read fail."""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text).decode("utf-8", "replace")
+    try:
+        return json.loads(text, parse_int=_javascript_integer if _LONG_INTEGER.search(text) else None)
+    except (ValueError, RecursionError):
+        return text
+
+
+def javascript_number(value: int | float | Decimal) -> int | float:
+    """A number as JavaScript holds it (a double), kept an exact ``int`` within 64 bits as ``loads``
+    keeps a client's integers."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value() and abs(value) < 2**63:
+            return int(value)
+        return float(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
+
+
 def _javascript_integer(digits: str) -> int | float:
+    # float() of the text, not of int(text): Python refuses int() of 4,300 digits and more, and
+    # float() of an int beyond a double's range, where JavaScript reads Infinity
+    if len(digits) > 20:
+        return float(digits)
     number = int(digits)
-    return number if -(2**63) <= number < 2**63 else float(number)
+    return number if -(2**63) <= number < 2**63 else float(digits)
+
+
+def encodable(value: Any, depth: int = 0) -> Any:
+    """The nearest JSON value to ``value``, for an answer that could not be written as it is (a
+    connector's integer beyond 64 bits, a ``Decimal``, a lone surrogate, nesting deeper than any
+    client may send, an object of no JSON type): numbers as JavaScript holds them, dates and
+    buffers as ``json_value`` writes them, anything else as its text."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, (int, Decimal)):
+        return javascript_number(value)
+    if isinstance(value, str):
+        return _valid_text(value)
+    if depth > MAX_JSON_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_valid_text(str(k)): encodable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [encodable(v, depth + 1) for v in value]
+    if isinstance(value, datetime):
+        return format_date(value)
+    if isinstance(value, date):
+        return format_date(datetime(value.year, value.month, value.day, tzinfo=timezone.utc))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return buffer_json(bytes(value))
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return encodable(to_json(), depth + 1)
+    return _valid_text(str(value))
+
+
+def _valid_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: U+FFFD, as a UTF-8 decoder reads it
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _depth(value: Any) -> int:

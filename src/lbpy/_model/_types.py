@@ -146,8 +146,7 @@ class DateType(Type):
             except (OverflowError, OSError, ValueError):
                 raise CoercionError("is not a valid date", "date") from None
         if isinstance(value, str):
-            if not value.strip():
-                return None
+            # "" too: LoopBack 3 answers 422 "is not a valid date" (new Date("") is Invalid Date)
             parsed = parse_date(value)
             if parsed is None:
                 raise CoercionError("is not a valid date", "date")
@@ -155,8 +154,8 @@ class DateType(Type):
         raise CoercionError("is not a valid date", "date")
 
     def coerce_query(self, value: Any) -> Any:
-        if value == "null":
-            return None
+        if value == "null" or (isinstance(value, str) and not value.strip()):
+            return None  # an empty query field is no value
         if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
             return self.coerce(int(value))
         return self.coerce(value)

@@ -32,6 +32,7 @@ from .._model._remote_definition import (
 )
 from .._model._types import ArrayType, Type
 from .._remoting import exposed_methods
+from ._filter_schemas import component_names, filter_schema, scope_schema, where_schema
 
 if TYPE_CHECKING:
     from .._model._persisted import Model
@@ -85,6 +86,8 @@ _REF = "#/definitions/"
 #: no ``maximum``: 2**63 - 1 is not a JavaScript number, and Swagger UI's example of it is refused
 _COUNT = {"type": "integer", "minimum": 0}
 _OPERAND_TEXT = {"type": "string"}
+#: a value an ordered operator compares with (never null)
+_SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
 #: the filter language's shapes, for the OpenAPI 3 document's ``filter`` and ``where`` parameters
 #: (``lbpy._filter`` reads them; a value of the wrong type for its property is still a 400), named
 #: so that no model's name can take theirs
@@ -105,7 +108,14 @@ _QUERY_SCHEMAS: dict[str, dict] = {
             "limit": _COUNT,
             "skip": _COUNT,
             "offset": _COUNT,
-            "include": {"description": "relation names, or {relation, scope} objects"},
+            "include": {
+                "description": "relation names, or {relation, scope} objects",
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "object"},
+                    {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+                ],
+            },
         },
     },
     "lbpy.Where": {
@@ -124,8 +134,9 @@ _QUERY_SCHEMAS: dict[str, dict] = {
                     "minProperties": 1,
                     "additionalProperties": False,
                     "properties": {
-                        **{op: {} for op in ("eq", "neq", "gt", "gte", "lt", "lte")},
-                        "between": {"type": "array", "minItems": 2, "maxItems": 2},
+                        **{op: {} for op in ("eq", "neq")},
+                        **dict.fromkeys(("gt", "gte", "lt", "lte"), _SCALAR),
+                        "between": {"type": "array", "minItems": 2, "maxItems": 2, "items": _SCALAR},
                         "inq": {"type": "array"},
                         "nin": {"type": "array"},
                         **dict.fromkeys(("like", "nlike", "ilike", "nilike", "regexp", "options"), _OPERAND_TEXT),
@@ -360,13 +371,21 @@ class _Definitions:
             name in self.models
             or lower in _LOOPBACK_TYPES
             or self._variant(name)
-            or (self.truthful and name in _QUERY_SCHEMAS)
+            or (self.truthful and (name in _QUERY_SCHEMAS or self._filter_model(name) is not None))
         ):
             schema.update(self.ref(name))
         else:
             # a type lbpy cannot describe (e.g. a LoopBack built-in model it does not provide)
             schema["type"] = "object"
         return schema
+
+    def _filter_model(self, name: str) -> ModelSpec | None:
+        """The model of a per-model filter component (``lbpy.Filter.<Model>`` and its parts)."""
+        if not name.startswith("lbpy."):
+            model = None
+        else:
+            model = self.models.get(name.split(".", 2)[-1])
+        return model.spec if model is not None and name in component_names(model.spec.name) else None
 
     def _variant(self, name: str) -> bool:
         if name.startswith("$new_"):
@@ -392,6 +411,15 @@ class _Definitions:
             return copy.deepcopy(builtin[1])
         if name in _QUERY_SCHEMAS:
             return copy.deepcopy(_QUERY_SCHEMAS[name])
+        spec = self._filter_model(name)
+        if spec is not None:
+            specs = {model_name: model.spec for model_name, model in self.models.items()}
+            kind = component_names(spec.name).index(name)
+            if kind == 0:
+                return filter_schema(spec, specs, self.ref)
+            if kind == 3:
+                return scope_schema(spec, self.ref)
+            return where_schema(spec, self.ref, clause=kind == 2)
         if name.startswith("$new_"):
             spec = self.models[name[len("$new_") :]].spec
             return self._model_schema(spec, exclude=_update_only(spec), body="whole")
@@ -448,6 +476,8 @@ class _Definitions:
                     _nullable_items(schema)
                 elif schema.get("type") == "string" and not schema.get("format"):
                     schema["minLength"] = max(schema.get("minLength") or 0, 1)
+                if body:
+                    schema = _as_sent(schema)
             properties[prop.name] = schema
         if truthful:
             if spec.strict is True or spec.strict in ("throw", "validate"):
@@ -464,6 +494,28 @@ class _Definitions:
                 declared = [target] if relation.type in _MANY_RELATIONS else target
                 properties[relation.name] = self.schema(declared)
         return definition
+
+
+#: the milliseconds since 1970 a date may be sent as: years 1 to 9999
+_DATE_MILLISECONDS = {"type": "number", "minimum": -62135596800000, "maximum": 253402300799999}
+
+
+def _as_sent(schema: dict) -> dict:
+    """A property's schema in a request body, with the values LoopBack 3 coerces and lbpy keeps
+    (see tests/rest/test_lb3_coercions.py): a number or a boolean for a string (stored as its
+    text), milliseconds since 1970 for a date."""
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        return {**schema, "items": _as_sent(schema["items"])}
+    if schema.get("type") != "string" or schema.get("enum") or schema.get("pattern"):
+        return schema
+    nullable = {"nullable": True} if schema.get("nullable") else {}
+    text = {k: v for k, v in schema.items() if k not in ("nullable", "description", "default", "writeOnly")}
+    outer = {k: schema[k] for k in ("description", "default", "writeOnly") if k in schema}
+    if schema.get("format") == "date-time":
+        return {**outer, "anyOf": [text, _DATE_MILLISECONDS], **nullable}
+    if schema.get("format"):
+        return schema
+    return {**outer, "anyOf": [text, {"type": "number"}, {"type": "boolean"}], **nullable}
 
 
 def _nullable_items(schema: dict) -> None:
@@ -556,6 +608,8 @@ class _Operation:
     optional: bool = False
     #: the OpenAPI 3 security requirements, where the app's access control is enforced
     security: list[dict] | None = None
+    #: a create that also takes an array and answers one (``create`` and a to-many relation's)
+    batch: bool = False
 
 
 #: how a caller sends its access token: LoopBack's bare token, or the standard Bearer form
@@ -659,6 +713,7 @@ class _Builder:
             pages=method.pages,
             optional=len(method.returns) == 1 and method.returns[0].optional,
             security=security,
+            batch=_creates_batches(spec, method),
         )
         self.by_operation_id[operation.operation_id] = operation
         self.operations.append(operation)
@@ -695,7 +750,11 @@ class _Builder:
             if location == "body":
                 schema = self._body_schema(spec, method, accept, ldl)
             elif self.truthful and method.builtin and accept.arg in ("filter", "where") and accept.type == "object":
-                schema = self.definitions.schema({**ldl, "type": "lbpy." + accept.arg.capitalize()})
+                target = _filtered_model(spec, method, self.definitions.models)
+                kind = "lbpy." + accept.arg.capitalize()
+                if target is not None:
+                    kind = component_names(target)[0 if accept.arg == "filter" else 1]
+                schema = self.definitions.schema({**ldl, "type": kind})
             else:
                 schema = self.definitions.schema(ldl)
             # a where that limits a write is required over REST (a missing one is a 400)
@@ -793,6 +852,26 @@ def _returns_ldl(ret: Returns) -> dict:
     if ret.description:
         ldl["description"] = ret.description
     return ldl
+
+
+def _filtered_model(spec: ModelSpec, method: RemoteMethod, models: dict[str, type[Model]]) -> str | None:
+    """The model a built-in method's filter or where applies to: its own, or a relation's target
+    (``__get__orders``); None where it is not known (a scope's, a relation to an unknown model)."""
+    match = re.fullmatch(r"__[A-Za-z]+__(.+)", method.name)
+    if match is None:
+        return spec.name
+    relation = spec.relations.get(match.group(1))
+    return relation.model if relation is not None and relation.model in models else None
+
+
+def _creates_batches(spec: ModelSpec, method: RemoteMethod) -> bool:
+    """``create`` and a to-many relation's ``__create__`` take an array as well as an object."""
+    if not method.builtin:
+        return False
+    if method.name == "create":
+        return True
+    relation = spec.relations.get(method.name[len("__create__") :]) if method.name.startswith("__create__") else None
+    return relation is not None and relation.type in _MANY_RELATIONS
 
 
 def _swagger_path(plural: str, method_path: str) -> str:
@@ -961,8 +1040,10 @@ class _Converter:
                 result[key] = self(value)
             elif key == "properties" and isinstance(value, dict):
                 result[key] = {name: self(item) for name, item in value.items()}
-            elif key == "additionalProperties" and isinstance(value, dict):
+            elif key in ("additionalProperties", "not") and isinstance(value, dict):
                 result[key] = self(value)
+            elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+                result[key] = [self(item) if isinstance(item, dict) else item for item in value]
             else:
                 result[key] = copy.deepcopy(value)
         if result.get("type") == "file":
@@ -1001,7 +1082,7 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
     if parameters:
         entry["parameters"] = parameters
     if body is not None:
-        entry["requestBody"] = _request_body(body, convert)
+        entry["requestBody"] = _request_body(body, convert, batch=operation.batch)
     elif form:
         entry["requestBody"] = _form_body(form, convert)
     response: dict[str, Any] = {"description": "Request was successful"}
@@ -1009,6 +1090,8 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
         schema = convert(operation.response)
         if operation.optional:
             schema = {"anyOf": [schema, {"type": "object", "maxProperties": 0}], "nullable": True}
+        if operation.batch:
+            schema = {"oneOf": [schema, {"type": "array", "items": copy.deepcopy(schema)}]}
         response["content"] = {"application/json": {"schema": schema}}
     if operation.pages and max_limit is not None:
         response["headers"] = {
@@ -1053,10 +1136,15 @@ def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter
     return result
 
 
-def _request_body(parameter: _Parameter, convert: _Converter) -> dict:
+def _request_body(parameter: _Parameter, convert: _Converter, *, batch: bool = False) -> dict:
     # the description belongs to the request body; without it a model body is a plain reference.
     # JSON only: a url-encoded body cannot carry the types of a model's properties faithfully
     schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
+    if batch:
+        # a batch is an array of instances; as in LoopBack 3, a null item is read as {}, so it is
+        # one where the model requires nothing (and a 422 where it does)
+        item = schema if convert.requires_properties(parameter.schema) else {"allOf": [schema], "nullable": True}
+        schema = {"oneOf": [schema, {"type": "array", "items": item}]}
     body: dict[str, Any] = {}
     if parameter.description:
         body["description"] = parameter.description

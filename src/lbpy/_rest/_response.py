@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from .._json_values import json_value
+from .._json_values import encodable, json_value
 from .._model._record_json import is_record
 from .._model._remote_definition import RemoteMethod
 
@@ -17,8 +17,13 @@ CORS_ALWAYS = [(b"vary", b"Origin"), (b"access-control-allow-credentials", b"tru
 
 
 def dumps(body: Any) -> bytes:
-    """Compact UTF-8 JSON, as LoopBack answers; orjson because encoding dominates a find's cost."""
-    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    """Compact UTF-8 JSON, as LoopBack answers; orjson because encoding dominates a find's cost.
+    A value orjson cannot write (an integer beyond 64 bits a connector read, a lone surrogate) is
+    answered as the nearest JSON value, never as a failed request."""
+    try:
+        return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(encodable(body), option=orjson.OPT_NON_STR_KEYS)
 
 
 def _default(value: Any) -> Any:

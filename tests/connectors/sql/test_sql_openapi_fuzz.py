@@ -1,4 +1,4 @@
-"""Schemathesis on the OpenAPI 3 document of the LoopBack 3 style app on SQLite and PostgreSQL,
+"""Schemathesis on the OpenAPI 3 document of the LoopBack 3 style app on SQLite, PostgreSQL and MariaDB,
 bounded: no 5xx, and no answer the document does not describe."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sql_support import datasource_settings, sql_session  # noqa: F401
 pytest.importorskip("schemathesis", reason="the fuzz tests need schemathesis (pip install -e '.[test]')")
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
 def test_the_shop_answers_only_what_its_document_says(backend, tmp_path, sql_session):
     settings = datasource_settings(backend, tmp_path)
     app = write_shop(tmp_path / "shop", {k: v for k, v in settings.items() if k != "name"})

@@ -20,7 +20,6 @@ Operations are shielded from cancellation, so a client that goes away never leav
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
 import threading
@@ -37,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, QueuePool
 
 from ..._filter import like_search, regexp_search
+from ..._json_values import loads_stored
 from ._config import SqlSettings, connect_args
 from ._errors import is_disconnect, translate
 from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
@@ -121,7 +121,7 @@ class SqlEngine:
             isolation_level="AUTOCOMMIT",
             skip_autocommit_rollback=True,
             json_serializer=json_dumps,
-            json_deserializer=json.loads,
+            json_deserializer=loads_stored,
             pool_recycle=config.max_lifetime,
             echo=config.echo,
         )
@@ -166,7 +166,7 @@ class SqlEngine:
             isolation_level="AUTOCOMMIT",
             skip_autocommit_rollback=True,
             json_serializer=json_dumps,
-            json_deserializer=json.loads,
+            json_deserializer=loads_stored,
             echo=config.echo,
             connect_args={"timeout": 0, "check_same_thread": False},
         )

@@ -18,7 +18,6 @@ reported to the engine's ``before_cursor_execute`` listeners, as SQLAlchemy repo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from ..._json_values import loads_stored
 from ._config import SqlSettings, connect_args
 from ._statements import Prepared, Readers, records
 
@@ -197,12 +197,12 @@ class AsyncpgPool(DirectPool):
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
         await conn.set_type_codec(
-            "json", encoder=str.encode, decoder=lambda b: json.loads(b.decode()), schema="pg_catalog", format="binary"
+            "json", encoder=str.encode, decoder=loads_stored, schema="pg_catalog", format="binary"
         )
         await conn.set_type_codec(
             "jsonb",
             encoder=lambda s: b"\x01" + s.encode(),
-            decoder=lambda b: json.loads(b[1:].decode()),
+            decoder=lambda b: loads_stored(b[1:]),
             schema="pg_catalog",
             format="binary",
         )

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from ..._errors import BootError
-from ..._json_values import json_default
+from ..._json_values import json_default, loads_stored
 from ..._model._definition import ModelSpec, PropertySpec
 from ..._model._types import (
     ArrayType,
@@ -176,6 +176,21 @@ class DateColumn(_Kind):
             return DATETIME(fsp=6)
         return sa.DateTime()
 
+    def result_processor(self, dialect, coltype):
+        process = super().result_processor(dialect, coltype)
+        if process is None:
+            return None
+
+        def tolerant(value: Any) -> Any:
+            # text or a number another program wrote in a date column (SQLite keeps any value):
+            # the value itself, never a failed read
+            try:
+                return process(value)
+            except (ValueError, TypeError, OverflowError):
+                return value
+
+        return tolerant
+
     def process_bind_param(self, value, dialect):
         if not isinstance(value, datetime):
             return value
@@ -262,12 +277,7 @@ def _read_string(value: Any) -> Any:
 
 
 def _read_json(value: Any) -> Any:
-    if isinstance(value, (str, bytes)):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    return loads_stored(value) if isinstance(value, (str, bytes)) else value
 
 
 def _read_buffer(value: Any) -> Any:
