@@ -12,7 +12,8 @@ A request is retried (at most ``retries`` times, with doubling backoff and jitte
 connection fails before anything was sent, when an idempotent request's connection drops, and on
 429 and 503, waiting for the remote's ``Retry-After`` when it gives one (up to ``maxRetryWait``).
 An answer of 400 and above becomes lbpy's error (``lbpy.http._remote_errors``); a timeout is a 504;
-a body that is not JSON where JSON was expected is a 502. Log lines and messages carry the method
+a body that is not JSON where JSON was expected is a 502, and so is one larger than
+``maxResponseBytes`` (read no further than that: ``lbpy.http._body``). Log lines and messages carry the method
 and path, never the query string, a header or a credential.
 """
 
@@ -35,10 +36,11 @@ import orjson
 
 from .._json_values import json_default
 from .._json_values import loads as lbpy_loads
+from ._body import ResponseTooLarge, read_bounded, read_raw
 from ._bounds import RequestBounds
 from ._paging import Paging
 from ._redact import install_log_filter
-from ._remote_errors import error_for, malformed, timed_out, unreachable
+from ._remote_errors import error_for, malformed, timed_out, too_large, unreachable
 from ._settings import HttpSettings, http_settings
 from ._transport import Http11Transport
 from ._wire import Plain, Wire
@@ -93,11 +95,13 @@ class HttpClient:
             if s.transport is not None:
                 self._transport = s.transport
             elif isinstance(loop, asyncio.AbstractEventLoop):
-                self._transport = Http11Transport(ssl_context=ssl_context(s.verify), max_idle=s.max_concurrency or 100)
+                self._transport = Http11Transport(
+                    ssl_context=ssl_context(s.verify), max_idle=s.max_concurrency or 100, max_body=s.max_response_bytes
+                )
                 # requests to the base URL go out as bytes written here, not built by httpx
                 self._wire = Wire.for_client(s.base_url, self.client.headers, s.auth)
             else:
-                self._transport = _Lanes(s.verify)
+                self._transport = _Lanes(s.verify, s.max_response_bytes)
         return self._transport
 
     @property
@@ -130,14 +134,15 @@ class HttpClient:
             status, reason, headers, body = await lane.exchange(
                 self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts
             )
-            return Wire.response(request, status, reason, headers, body)
+            return Wire.response(request, status, reason, headers, body, self.settings.max_response_bytes)
         auth = self.settings.auth if auth is _UNSET else auth
+        limit = self.settings.max_response_bytes
         if auth is None:
-            return await _once(lane, request)
+            return await _once(lane, request, limit)
         flow = auth.async_auth_flow(request)
         outgoing = await flow.__anext__()
         while True:
-            response = await _once(lane, outgoing)
+            response = await _once(lane, outgoing, limit)
             try:
                 outgoing = await flow.asend(response)
             except StopAsyncIteration:
@@ -294,6 +299,8 @@ class HttpClient:
                             response.status_code,
                             (time.perf_counter() - started) * 1000,
                         )
+            except ResponseTooLarge:
+                raise too_large(self.name, settings.max_response_bytes, f"{request.method} {path}") from None
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
@@ -342,19 +349,19 @@ def _path(request: httpx.Request | Plain) -> str:
     return request.path if isinstance(request, Plain) else request.url.path
 
 
-async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request, limit: int) -> httpx.Response:
     response = await lane.handle_async_request(request)
     response.request = request
-    await response.aread()  # reads the body and gives the connection back
-    return response
+    return await read_bounded(response, limit)  # reads the body and gives the connection back
 
 
 class _Lanes(httpx.AsyncBaseTransport):
     """httpx's own transport, one per connection, reused most recently used first (httpcore's
     pool walks every connection for every request): where lbpy's transport does not run."""
 
-    def __init__(self, verify: bool) -> None:
+    def __init__(self, verify: bool, limit: int) -> None:
         self.verify = verify
+        self.limit = limit
         self._lanes: list[httpx.AsyncHTTPTransport] = []
         self._free: list[httpx.AsyncHTTPTransport] = []
 
@@ -368,8 +375,14 @@ class _Lanes(httpx.AsyncBaseTransport):
             self._lanes.append(lane)
         try:
             response = await lane.handle_async_request(request)
-            await response.aread()  # the whole body, which gives the connection back
-            return response
+            # the whole body (within the bound), which gives the connection back; decoded by the caller
+            raw = await read_raw(response, self.limit)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(raw),
+                extensions=response.extensions,
+            )
         finally:
             self._free.append(lane)
 

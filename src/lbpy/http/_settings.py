@@ -11,6 +11,9 @@ maxRetryWait     the longest Retry-After lbpy waits for, in milliseconds (defaul
 maxConcurrency   requests in flight to this API at once (default 64)
 rateLimit        requests per second at most (default: no bound); rateBurst, a burst after
                  a quiet spell (default: one second's worth)
+maxResponseBytes the largest answer lbpy reads from the API, in bytes, before and after
+                 undoing its Content-Encoding (default 10485760, 10 MiB); a larger one is a
+                 502 naming this setting, and its connection is closed without reading on
 headers          headers sent with every request (also read from LoopBack's
                  options.headers and defaults.headers)
 auth             see lbpy.http's auth module: basic, bearer, apiKey, oauth2
@@ -30,6 +33,7 @@ import httpx
 
 from .._errors import BootError
 from ._auth import auth_from_settings
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._paging import Paging
 from ._redact import Secrets
 
@@ -48,6 +52,7 @@ class HttpSettings:
     max_concurrency: int | None = 64
     rate: float | None = None
     burst: int | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     headers: dict[str, str] = field(default_factory=dict)
     auth: httpx.Auth | None = None
     verify: bool = True
@@ -121,6 +126,7 @@ def http_settings(
         max_concurrency=number("maxConcurrency", 64, minimum=1, whole=True),
         rate=number("rateLimit", None, minimum=0.001),
         burst=number("rateBurst", None, minimum=1, whole=True),
+        max_response_bytes=number("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, minimum=1, whole=True),
         headers=headers,
         auth=auth_from_settings(auth_raw, secrets, where=where),
         verify=strict is not False,
