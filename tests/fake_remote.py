@@ -25,7 +25,8 @@ in the middle of an answer). Each path is a behaviour; ``hits`` counts the reque
     /endless                200, chunked, a body that never ends
     /gzip/<n>               200, Content-Encoding gzip: n zero bytes, compressed
 
-``connections`` counts the TCP connections accepted. ``FakeRemote(tls=context)`` serves HTTPS.
+``requests`` lists each request (with ``at``, its ``time.monotonic()``); ``connections`` counts
+the TCP connections accepted. ``FakeRemote(tls=context)`` serves HTTPS.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import asyncio
 import gzip
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,6 +115,7 @@ class FakeRemote:
                         "query": parse_qs(url.query),
                         "headers": headers,
                         "body": body.decode("utf-8", "replace"),
+                        "at": time.monotonic(),
                     }
                 )
                 self._heads[writer] = method == "HEAD"

@@ -47,8 +47,13 @@ class Application:
             self.rest_api_root = ""
         self.explorer_path: str | None = files.explorer_path
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
+        try:
+            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
+        except ValueError as exc:
+            raise BootError(f"server/config.json: {exc}") from None
         self.datasources: dict[str, DataSource] = {}
-        for name, settings in files.datasources.items():
+        for name, declared in files.datasources.items():
+            settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
             try:
                 self.datasources[name] = DataSource(name, settings, app_dir=self.root)
             except BootError as exc:
@@ -72,10 +77,6 @@ class Application:
             (files.config.model_extra or {}).get("changeStream"),
             private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)),
         )
-        try:
-            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
-        except ValueError as exc:
-            raise BootError(f"server/config.json: {exc}") from None
         self.rate_limited = ops_settings.rate_limit.enabled
         #: health, readiness, metrics, access log and rate limits, around the REST API
         self.operations = Operations(
@@ -199,6 +200,15 @@ class Application:
         if self._asgi is None:
             self._asgi = self.operations.wrap(build_asgi(self))
         await self._asgi(scope, receive, send)
+
+
+def _with_shared_rate(settings: dict, storage: str) -> dict:
+    """A datasource's settings, its rate bound counted in the app's rate-limit storage when that
+    is Redis (``rateLimit.storage`` in server/config.json) and the datasource names none itself:
+    every process of the app then keeps the remote's rate together."""
+    if "rateLimit" in settings and "rateLimitStorage" not in settings and storage.startswith("redis"):
+        return {**settings, "rateLimitStorage": storage}
+    return settings
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

@@ -37,7 +37,7 @@ import orjson
 from .._json_values import json_default
 from .._json_values import loads as lbpy_loads
 from ._body import ResponseTooLarge, read_bounded, read_raw
-from ._bounds import RequestBounds
+from ._bounds import RequestBounds, SharedRate
 from ._paging import Paging
 from ._redact import install_log_filter
 from ._remote_errors import error_for, malformed, timed_out, too_large, unreachable
@@ -62,7 +62,7 @@ class HttpClient:
         self.settings = settings
         self.name = settings.name
         self.secrets = settings.secrets
-        self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
+        self.bounds = self._bounds()
         #: where requests go: lbpy's HTTP/1.1 pool on asyncio (``Http11Transport``), else httpx's
         #: own transports; made for the event loop that sends the first request
         self._transport: httpx.AsyncBaseTransport | None = None
@@ -80,6 +80,14 @@ class HttpClient:
 
     # -- the pooled connections ---------------------------------------------------------------
 
+    def _bounds(self) -> RequestBounds:
+        s = self.settings
+        shared = None
+        if s.rate and s.rate_storage:
+            burst = max(1, int(s.burst if s.burst is not None else s.rate))
+            shared = SharedRate(s.rate_storage, s.name, s.base_url, s.rate, burst)
+        return RequestBounds(s.max_concurrency or 100, s.rate, s.burst, shared)
+
     def _sender(self) -> httpx.AsyncBaseTransport:
         try:
             loop: object = asyncio.get_running_loop()
@@ -90,7 +98,7 @@ class HttpClient:
             # runs a second loop gets connections of its own
             self._loop = loop
             s = self.settings
-            self.bounds = RequestBounds(s.max_concurrency or 100, s.rate, s.burst)
+            self.bounds = self._bounds()
             self._wire = None
             if s.transport is not None:
                 self._transport = s.transport
