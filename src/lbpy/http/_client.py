@@ -134,13 +134,15 @@ class HttpClient:
         if transport is not None and transport is not self.settings.transport:
             await transport.aclose()
 
-    async def _deliver(self, lane: Any, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
+    async def _deliver(
+        self, lane: Any, request: httpx.Request | Plain, auth: Any, timeouts: dict[str, float]
+    ) -> httpx.Response:
         """One request on one connection, through the auth flow (which may send a token request
         first, or the request again with a renewed token). No cookie jar: one app user's remote
         session must never reach another's request."""
         if isinstance(request, Plain):  # its headers already carry a static auth's credentials
             status, reason, headers, body = await lane.exchange(
-                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts
+                self._wire.origin, request.method.encode("ascii"), request.head, request.body, timeouts
             )
             return Wire.response(request, status, reason, headers, body, self.settings.max_response_bytes)
         auth = self.settings.auth if auth is _UNSET else auth
@@ -177,9 +179,11 @@ class HttpClient:
         auth: Any = _UNSET,
         allow: Container[int] = (),
         model: str | None = None,
+        time_limit: float | None = None,
     ) -> httpx.Response:
         """Send one request (retrying as the settings say); an answer of 400 and above raises
-        lbpy's error unless its status is in ``allow``."""
+        lbpy's error unless its status is in ``allow``. ``time_limit`` (seconds) replaces the
+        settings' ``timeout`` for this request."""
         method = method.upper()
         send_headers = dict(headers or {})
         if json is not _UNSET:
@@ -194,9 +198,15 @@ class HttpClient:
             request = self._wire.build(method, url, _query(params), content, send_headers)
         if request is None:
             request = self.client.build_request(
-                method, url, params=_query(params), content=content, data=data, headers=send_headers
+                method,
+                url,
+                params=_query(params),
+                content=content,
+                data=data,
+                headers=send_headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else httpx.Timeout(time_limit),
             )
-        response = await self._send(request, auth)
+        response = await self._send(request, auth, time_limit)
         if response.status_code >= 400 and response.status_code not in allow:
             raise error_for(response, name=self.name, secrets=self.secrets, model=model)
         if 300 <= response.status_code < 400:
@@ -288,8 +298,10 @@ class HttpClient:
 
     # -- sending, with retries ----------------------------------------------------------------
 
-    async def _send(self, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
+    async def _send(self, request: httpx.Request | Plain, auth: Any, time_limit: float | None = None) -> httpx.Response:
         settings = self.settings
+        timeouts = self._timeouts if time_limit is None else dict.fromkeys(self._timeouts, time_limit)
+        seconds = settings.timeout if time_limit is None else time_limit
         attempt = 0
         path = _path(request)
         while True:
@@ -297,7 +309,7 @@ class HttpClient:
                 async with self.bounds:
                     self.sent += 1
                     started = time.perf_counter()
-                    response = await self._deliver(self._sender(), request, auth)
+                    response = await self._deliver(self._sender(), request, auth, timeouts)
                     if log.isEnabledFor(logging.DEBUG):
                         log.debug(
                             'datasource "%s": %s %s -> %d (%.1f ms)',
@@ -313,7 +325,7 @@ class HttpClient:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
                     continue
-                raise timed_out(self.name, settings.timeout) from None
+                raise timed_out(self.name, seconds) from None
             except httpx.ConnectError:
                 if attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection failed")
