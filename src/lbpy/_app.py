@@ -47,6 +47,8 @@ class Application:
             self.rest_api_root = ""
         self.explorer_path: str | None = files.explorer_path
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
+        #: the process is stopping: requests under way finish, /ready answers 503
+        self.draining = False
         try:
             ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
         except ValueError as exc:
@@ -84,6 +86,7 @@ class Application:
             datasources=self.datasources,
             auth=self.auth,
             start=self.start,
+            stopping=lambda: self.draining,
             cors=cors_enabled(self),
             debug=self.debug,
         )
@@ -191,6 +194,12 @@ class Application:
             await relay.stop()
         for datasource in self.datasources.values():
             await datasource.disconnect()
+
+    def drain(self) -> None:
+        """The process is stopping (SIGTERM, Ctrl-C): ``/ready`` answers 503 from now on and open
+        change streams end, while the requests under way finish; safe from a signal handler."""
+        self.draining = True
+        self.close_change_streams()
 
     def close_change_streams(self) -> None:
         """End every open change stream (the server is stopping); safe from any thread."""
