@@ -22,15 +22,20 @@ in the middle of an answer). Each path is a behaviour; ``hits`` counts the reque
                             "/stale dropped" (the remote closed it as the request arrived)
     /slow-body/<seconds>    200: the headers and half the body, the rest after that many seconds
     /garbage                bytes that are not an HTTP answer
+    /endless                200, chunked, a body that never ends
+    /gzip/<n>               200, Content-Encoding gzip: n zero bytes, compressed
 
-``connections`` counts the TCP connections accepted. ``FakeRemote(tls=context)`` serves HTTPS.
+``requests`` lists each request (with ``at``, its ``time.monotonic()``); ``connections`` counts
+the TCP connections accepted. ``FakeRemote(tls=context)`` serves HTTPS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,6 +115,7 @@ class FakeRemote:
                         "query": parse_qs(url.query),
                         "headers": headers,
                         "body": body.decode("utf-8", "replace"),
+                        "at": time.monotonic(),
                     }
                 )
                 self._heads[writer] = method == "HEAD"
@@ -155,6 +161,15 @@ class FakeRemote:
             writer.write(b"HELLO THERE\r\n\r\n")
             await writer.drain()
             return False
+        if kind == "endless":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            piece = b'"' + b"x" * 65534 + b'"'
+            while True:  # until the client closes the connection
+                writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                await writer.drain()
+        if kind == "gzip":
+            data = gzip.compress(b"0" * int(parts[1]))
+            return self._send(writer, 200, data, extra={"Content-Encoding": "gzip"})
         if kind == "length":
             return self._send(writer, 200, {"length": len(body)})
         if kind == "big":

@@ -49,8 +49,15 @@ class Application:
             self.rest_api_root = ""
         self.explorer_path: str | None = files.explorer_path
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
+        #: the process is stopping: requests under way finish, /ready answers 503
+        self.draining = False
+        try:
+            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
+        except ValueError as exc:
+            raise BootError(f"server/config.json: {exc}") from None
         self.datasources: dict[str, DataSource] = {}
-        for name, settings in files.datasources.items():
+        for name, declared in files.datasources.items():
+            settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
             try:
                 self.datasources[name] = DataSource(name, settings, app_dir=self.root, missing_ok=True)
             except BootError as exc:
@@ -76,10 +83,6 @@ class Application:
             (files.config.model_extra or {}).get("changeStream"),
             private=frozenset(n for n, m in self.models.items() if issubclass(m, AccessTokenModel)),
         )
-        try:
-            ops_settings = OpsSettings.from_config(dict(files.config.model_extra or {}))
-        except ValueError as exc:
-            raise BootError(f"server/config.json: {exc}") from None
         self.rate_limited = ops_settings.rate_limit.enabled
         #: health, readiness, metrics, access log and rate limits, around the REST API
         self.operations = Operations(
@@ -87,6 +90,7 @@ class Application:
             datasources=self.datasources,
             auth=self.auth,
             start=self.start,
+            stopping=lambda: self.draining,
             cors=cors_enabled(self),
             debug=self.debug,
         )
@@ -221,6 +225,12 @@ class Application:
         for datasource in self.datasources.values():
             await datasource.disconnect()
 
+    def drain(self) -> None:
+        """The process is stopping (SIGTERM, Ctrl-C): ``/ready`` answers 503 from now on and open
+        change streams end, while the requests under way finish; safe from a signal handler."""
+        self.draining = True
+        self.close_change_streams()
+
     def close_change_streams(self) -> None:
         """End every open change stream (the server is stopping); safe from any thread."""
         close_all(self.models.values())
@@ -242,6 +252,15 @@ def _error_handler_debug(files: AppFiles) -> bool:
         if entry.name in ("strong-error-handler", "loopback#errorHandler") and isinstance(entry.params, dict):
             return entry.params.get("debug") is True
     return False
+
+
+def _with_shared_rate(settings: dict, storage: str) -> dict:
+    """A datasource's settings, its rate bound counted in the app's rate-limit storage when that
+    is Redis (``rateLimit.storage`` in server/config.json) and the datasource names none itself:
+    every process of the app then keeps the remote's rate together."""
+    if "rateLimit" in settings and "rateLimitStorage" not in settings and storage.startswith("redis"):
+        return {**settings, "rateLimitStorage": storage}
+    return settings
 
 
 def create_app(root: str | Path = ".", *, debug: bool | None = None) -> Application:

@@ -78,6 +78,9 @@ class HttpConfig(BaseModel):
     max_header_size: int = Field(16 * 1024, alias="maxHeaderSize", ge=1024)
     #: on SIGTERM, requests in flight get this long to finish before they are cancelled
     shutdown_timeout: int = Field(10_000, alias="shutdownTimeout", ge=0)
+    #: an open change stream sends a comment line (``:``) this often, so that proxies and load
+    #: balancers that close a connection idle for a while (nginx: 60 s) keep it open
+    stream_heartbeat: int = Field(15_000, alias="streamHeartbeat", ge=0)
 
 
 class AppConfig(BaseModel):

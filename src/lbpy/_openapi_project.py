@@ -4,7 +4,10 @@ the ``openapi`` connector, and a model attached to it whose methods are the docu
 operations, so that ``lbpy start`` serves a façade over the remote API.
 
 ``plan_openapi`` reads the document and computes every file (nothing is written); the command
-shows the plan (``--dry-run`` stops there) and ``write_plan`` writes it as one change.
+shows the plan (``--dry-run`` stops there) and ``write_plan`` writes it as one change. A document
+read from a file whose servers URL is relative (lbpy's own say ``/api``), or that names no server,
+leaves the API's base URL unknown: the plan says so (``base_url_needed``) and the command asks for
+it (``--base-url``), which the datasource then keeps as its ``baseURL``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class OpenApiPlan:
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
     schema_models: list[str] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
+    #: why the API's base URL must be given (--base-url), or None when the document says it
+    base_url_needed: str | None = None
 
 
 def pascal_case(text: str) -> str:
@@ -44,10 +49,25 @@ def camel_name(text: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def base_url_option(text: str) -> str:
+    """``--base-url`` checked: an http(s) URL, without a trailing slash."""
+    text = text.strip()
+    if not text.startswith(("http://", "https://")) or len(text.split("://", 1)[1].strip("/")) == 0:
+        raise UsageError(f'--base-url: "{text}" is not an http(s) URL, e.g. https://api.example.com/api')
+    return text.rstrip("/")
+
+
 def plan_openapi(
-    project: AppProject, source: str, *, datasource: str | None = None, model: str | None = None, force: bool = False
+    project: AppProject,
+    source: str,
+    *,
+    datasource: str | None = None,
+    model: str | None = None,
+    force: bool = False,
+    base_url: str | None = None,
 ) -> OpenApiPlan:
-    """Every file ``lbpy openapi`` writes for the document ``source`` (a file or a URL)."""
+    """Every file ``lbpy openapi`` writes for the document ``source`` (a file or a URL);
+    ``base_url`` is the API's root when the document's servers do not say it."""
     local = None
     if not source.startswith(("http://", "https://")):
         local = Path(source).expanduser()
@@ -103,9 +123,26 @@ def plan_openapi(
     _add_model(plan, project, existing, facade, force)
     config[model] = {"dataSource": datasource, "public": True}
     datasources[datasource] = {"name": datasource, "connector": "openapi", "spec": spec_setting}
+    if base_url is not None:
+        datasources[datasource]["baseURL"] = base_url_option(base_url)
+    elif spec.base_url() is None:
+        plan.base_url_needed = _base_url_needed(spec)
     plan.files["server/datasources.json"] = ("update", dump_json(datasources))
     plan.files["server/model-config.json"] = ("update", dump_json(config))
     return plan
+
+
+def _base_url_needed(spec: Spec) -> str:
+    relative = spec.declared_server()
+    if relative:
+        return (
+            f"the document's servers URL \"{relative}\" is relative and it was read from a file, so the API's "
+            f"base URL is unknown: pass --base-url, e.g. --base-url https://api.example.com{relative.rstrip('/')}"
+        )
+    return (
+        "the document names no server, so the API's base URL is unknown: pass --base-url, "
+        "e.g. --base-url https://api.example.com"
+    )
 
 
 def _add_model(plan: OpenApiPlan, project: AppProject, existing: dict, definition: dict, force: bool) -> None:

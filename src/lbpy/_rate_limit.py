@@ -103,6 +103,14 @@ class RateLimiter:
         except Exception as exc:
             raise self._unavailable(exc) from None
 
+    async def seconds_to_wait(self, limit: Any, *key: str) -> float:
+        """How long until ``key`` has room under ``limit`` again (0 when it has now)."""
+        try:
+            stats = await self._limiter.get_window_stats(limit, *key)
+        except Exception as exc:
+            raise self._unavailable(exc) from None
+        return 0.0 if stats.remaining > 0 else max(0.0, stats.reset_time - time.time())
+
     async def clear(self, limit: Any, *key: str) -> None:
         try:
             await self._limiter.clear(limit, *key)

@@ -50,15 +50,15 @@ def factory():
     """For ``uvicorn --factory``, ``--workers`` and ``--reload``: the app in $LBPY_APP_DIR."""
     configure_logging(os.environ.get(LOG_FORMAT_ENV, "text"))
     app = load_app(os.environ.get(APP_DIR_ENV, "."))
-    _close_change_streams_on_exit(app)
+    _drain_on_exit(app)
     freeze_boot_objects()
     return app
 
 
-def _close_change_streams_on_exit(app) -> None:
+def _drain_on_exit(app) -> None:
     """In a worker process uvicorn's own server loads the app, with its signal handlers already
-    set: on SIGTERM or SIGINT open change streams end too, or they would hold the worker until
-    ``shutdownTimeout`` cancels them."""
+    set: on SIGTERM or SIGINT the app drains too (``/ready`` answers 503, open change streams
+    end, or they would hold the worker until ``shutdownTimeout`` cancels them)."""
     if not isinstance(app, Application) or threading.current_thread() is not threading.main_thread():
         return
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -67,7 +67,7 @@ def _close_change_streams_on_exit(app) -> None:
             continue
 
         def handler(signum, frame, previous=previous) -> None:
-            app.close_change_streams()
+            app.drain()
             previous(signum, frame)
 
         signal.signal(sig, handler)
@@ -247,9 +247,10 @@ def _server_class():
 
         def handle_exit(self, sig, frame) -> None:
             super().handle_exit(sig, frame)
-            # open change streams would keep uvicorn waiting for their connections forever
+            # /ready answers 503 from now on; open change streams would keep uvicorn waiting
+            # for their connections forever
             if isinstance(self.config.app, Application):
-                self.config.app.close_change_streams()
+                self.config.app.drain()
 
         async def startup(self, sockets=None) -> None:
             if self.quiet_lifespan:

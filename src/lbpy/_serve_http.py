@@ -5,7 +5,8 @@ uvicorn closes idle kept-alive connections (``timeout_keep_alive``) and answers 
 half a request line each stay open for as long as their clients like. This protocol gives every
 request ``headersTimeout`` from its first byte (from the connection's opening, for the first) to
 finish its line and headers, and ``maxHeaderSize`` bytes to do it in; past either it answers
-408 or 431 in LoopBack's error shape and closes the connection. Everything else is uvicorn's.
+408 or 431 in LoopBack's error shape and closes the connection. Beyond ``maxConnections`` it
+answers 503 in that shape too (uvicorn's own answer is plain text). Everything else is uvicorn's.
 
 The body's own bound (``requestTimeout``) is kept by the REST layer, which reads the body.
 """
@@ -61,6 +62,34 @@ HEADERS_TOO_LARGE = _error_response(
 )
 
 
+_TOO_MANY_CONNECTIONS = json.dumps(
+    {
+        "error": {
+            "statusCode": 503,
+            "name": "Error",
+            "message": "the server is serving as many connections as it may (http.maxConnections); try again shortly",
+            "code": "TOO_MANY_CONNECTIONS",
+        }
+    }
+).encode()
+
+
+async def too_many_connections(scope, receive, send) -> None:
+    """The ASGI app that answers a request beyond ``maxConnections``."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(_TOO_MANY_CONNECTIONS)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _TOO_MANY_CONNECTIONS, "more_body": False})
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline and a size bound on each request's headers."""
 
@@ -69,6 +98,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         bounds: HttpConfig = getattr(config, "http_bounds", None) or HttpConfig()
         self._headers_timeout = bounds.headers_timeout / 1000
         self._max_header_size = bounds.max_header_size
+        # the bound on connections is kept here, so that the answer beyond it is lbpy's
+        self._max_connections, self.limit_concurrency = self.limit_concurrency, None
         self._headers_timer: asyncio.TimerHandle | None = None
         #: bytes received since the request began whose headers are not complete yet; None
         #: while no request's headers are awaited (its body, its response, idle keep-alive)
@@ -125,4 +156,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._headers_arrived()
+        limit = self._max_connections
+        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+            self.logger.warning("Exceeded concurrency limit.")
+            app, self.app = self.app, too_many_connections
+            try:
+                super().on_headers_complete()  # the request goes to the 503's app
+            finally:
+                self.app = app
+            return
         super().on_headers_complete()

@@ -70,7 +70,7 @@ def test_the_models_the_datasource_and_the_facade_are_written(tmp_path):
     app = write_app(tmp_path / "app")
     spec = tmp_path / "pets.json"
     spec.write_text(json.dumps(PETS))
-    result = run(app, str(spec), "--datasource", "pets", "--model", "Pets")
+    result = run(app, str(spec), "--datasource", "pets", "--model", "Pets", "--base-url", "https://pets.example.com/v1")
     assert result.exit_code == 0, result.output
     pet = json.loads((app / "common/models/pet.json").read_text())
     assert pet == {
@@ -85,12 +85,17 @@ def test_the_models_the_datasource_and_the_facade_are_written(tmp_path):
         },
     }
     datasources = json.loads((app / "server/datasources.json").read_text())
-    assert datasources["pets"] == {"name": "pets", "connector": "openapi", "spec": "server/pets-spec.json"}
+    assert datasources["pets"] == {
+        "name": "pets",
+        "connector": "openapi",
+        "spec": "server/pets-spec.json",
+        "baseURL": "https://pets.example.com/v1",  # the document names no server
+    }
     assert json.loads((app / "server/pets-spec.json").read_text()) == PETS  # copied: the app boots anywhere
     config = json.loads((app / "server/model-config.json").read_text())
     assert config["Pets"] == {"dataSource": "pets", "public": True}
     assert config["Pet"] == {"dataSource": None, "public": False}
-    again = run(app, str(spec), "--datasource", "pets", "--model", "Pets")
+    again = run(app, str(spec), "--datasource", "pets", "--model", "Pets", "--base-url", "https://pets.example.com/v1")
     assert again.exit_code == 2 and "already exists" in again.output
 
 
@@ -118,3 +123,87 @@ def test_the_facade_serves_an_lbpy_remote_from_its_own_openapi_json(tmp_path, lb
         listed = client.get("/api/Remotes/KitNotes", params={"filter": json.dumps({"where": {"code": "facade-1"}})})
         assert [n["code"] for n in listed.json()] == ["facade-1"]
         assert "/Remotes/KitNotes/{id}" in client.get("/openapi.json").json()["paths"]
+
+
+def with_servers(url: str) -> dict:
+    return {**PETS, "servers": [{"url": url}]}
+
+
+def test_a_relative_servers_url_without_a_terminal_is_an_error_naming_base_url(tmp_path):
+    app = write_app(tmp_path / "app")
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(with_servers("/api")))  # as lbpy's own documents say
+    before = files(app)
+    for extra in ((), ("--yes",)):
+        result = run(app, str(spec), *extra)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines()[-1] == (
+            'error: the document\'s servers URL "/api" is relative and it was read from a file, so the '
+            "API's base URL is unknown: pass --base-url, e.g. --base-url https://api.example.com/api"
+        )
+        assert files(app) == before  # nothing written
+
+
+def test_a_bad_base_url_is_refused(tmp_path):
+    app = write_app(tmp_path / "app")
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(with_servers("/api")))
+    result = run(app, str(spec), "--base-url", "api.example.com/api")
+    assert result.exit_code == 2
+    assert '--base-url: "api.example.com/api" is not an http(s) URL' in result.output
+
+
+def test_base_url_makes_a_facade_over_lbpys_own_document_read_from_a_file(tmp_path, lbpy_remote):
+    httpx.post(f"{lbpy_remote}/api/KitNotes", json={"code": "facade-file", "title": "from a file"})
+    document = httpx.get(f"{lbpy_remote}/openapi.json").json()
+    assert document["servers"] == [{"url": "/api"}]
+    spec = tmp_path / "remote.json"
+    spec.write_text(json.dumps(document))
+    app = write_app(tmp_path / "app")
+    result = run(app, str(spec), "--datasource", "remote", "--model", "Remote", "--base-url", f"{lbpy_remote}/api/")
+    assert result.exit_code == 0, result.output
+    datasource = json.loads((app / "server/datasources.json").read_text())["remote"]
+    assert datasource["baseURL"] == f"{lbpy_remote}/api"
+    with TestClient(create_app(app)) as client:
+        found = client.get("/api/Remotes/KitNotes/facade-file")
+        assert found.status_code == 200 and found.json()["title"] == "from a file"
+
+
+def test_an_absolute_servers_url_needs_no_base_url(tmp_path):
+    app = write_app(tmp_path / "app")
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(with_servers("https://pets.example.com/v1")))
+    result = run(app, str(spec), "--datasource", "pets")
+    assert result.exit_code == 0, result.output
+    assert "baseURL" not in json.loads((app / "server/datasources.json").read_text())["pets"]
+
+
+def test_in_a_terminal_the_base_url_is_asked_for(tmp_path):
+    import os
+    import sys
+
+    import pytest
+
+    pexpect = pytest.importorskip("pexpect", reason="pexpect drives the pseudo-terminal (pip install pexpect)")
+    app = write_app(tmp_path / "app")
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(with_servers("/api")))
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "lbpy", "openapi", str(spec), "--datasource", "pets", "--app", str(app)],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
+    child.expect("base URL")
+    child.sendline("not a url")
+    child.expect("is not an http")  # the prompt says why and asks again
+    child.send("\x15")  # Ctrl-U
+    child.sendline("https://pets.example.com/api")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    datasource = json.loads((app / "server/datasources.json").read_text())["pets"]
+    assert datasource["baseURL"] == "https://pets.example.com/api"

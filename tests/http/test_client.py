@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from lbpy import BootError, HttpError
@@ -342,6 +342,26 @@ def test_the_rate_bound_spaces_requests_after_a_burst(monkeypatch):
     assert waits == [0.25, 0.25, 0.25]  # two in the burst, then one every quarter second
 
 
+@pytest.mark.parametrize("path", ["/big", "/streamed"])
+def test_a_body_beyond_max_response_bytes_is_a_502_on_any_transport(path):
+    async def big(request: Request) -> Response:
+        return Response(b'"' + b"x" * 5000 + b'"', media_type="application/json")
+
+    async def streamed(request: Request) -> StreamingResponse:
+        return StreamingResponse(iter([b'"', b"x" * 3000, b"x" * 2000, b'"']), media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/big", big), Route("/v1/streamed", streamed)])
+
+    async def go():
+        async with client_for(app, maxResponseBytes=4096) as client:
+            with pytest.raises(HttpError) as caught:
+                await client.json("GET", path)
+            return caught.value
+
+    error = run(go)
+    assert error.status_code == 502 and "maxResponseBytes" in str(error)
+
+
 # -- settings that cannot be used -------------------------------------------------------------
 
 
@@ -361,6 +381,7 @@ def test_the_rate_bound_spaces_requests_after_a_burst(monkeypatch):
         ({"paging": {"type": "cursor"}}, 'cursor paging needs "nextCursorPath"'),
         ({"paging": {"type": "offset", "itemsPath": "$[?(@.x)]"}}, "paging.itemsPath: JSONPath"),
         ({"headers": ["x"]}, '"headers" must be an object'),
+        ({"maxResponseBytes": 0}, "maxResponseBytes must be a whole number of at least 1"),
     ],
 )
 def test_bad_settings_are_boot_errors_naming_the_datasource_and_setting(settings, message):

@@ -173,6 +173,34 @@ def test_large_bodies_go_and_come_whole(remote):
     assert received == "x" * 3_000_000
 
 
+@pytest.mark.parametrize("path", ["/endless", "/big/300000", "/gzip/50000000"])
+def test_an_answer_beyond_max_response_bytes_is_a_502_naming_the_setting(remote, path):
+    # a body that never ends, a Content-Length beyond the bound, a small body that inflates beyond it
+    async def go():
+        async with client_for(remote.url, maxResponseBytes=200_000) as client:
+            with anyio.fail_after(10), pytest.raises(HttpError) as caught:  # the endless body is not read on
+                await client.json("GET", path)
+            return caught.value, await client.json("GET", "/ok")
+
+    error, after = anyio.run(go)
+    assert error.status_code == 502 and error.code == "REMOTE_RESPONSE_TOO_LARGE"
+    assert str(error) == (
+        f'the remote API of datasource "api" answered more than 200000 bytes for GET {path}; '
+        "if such answers are expected, raise the datasource's maxResponseBytes"
+    )
+    assert after == {"ok": True}  # the client still works
+
+
+def test_max_response_bytes_defaults_to_ten_mebibytes(remote):
+    async def go():
+        async with client_for(remote.url) as client:
+            assert len(await client.json("GET", f"/big/{10 * 2**20 - 2}")) == 10 * 2**20 - 2
+            with pytest.raises(HttpError, match="maxResponseBytes"):
+                await client.json("GET", f"/big/{10 * 2**20 - 1}")
+
+    anyio.run(go)
+
+
 def test_head_and_a_request_after_it(remote):
     async def go():
         async with client_for(remote.url) as client:

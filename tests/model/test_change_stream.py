@@ -16,6 +16,7 @@ import anyio
 import httpx
 import pytest
 from conftest import write_app
+from lbpy_process import lbpy_start
 
 from lbpy import create_app
 
@@ -59,6 +60,8 @@ class Stream:
         self.status = 0
         self.headers: dict[str, str] = {}
         self.opened = anyio.Event()
+        #: set when more of the stream arrives (and replaced by a fresh one)
+        self.arrived = anyio.Event()
 
     async def read(self, client: httpx.AsyncClient, url: str, method: str = "GET", **kwargs) -> None:
         async with client.stream(method, url, **kwargs) as response:
@@ -67,6 +70,8 @@ class Stream:
             async for chunk in response.aiter_raw():
                 self.text += chunk.decode()
                 self.opened.set()
+                self.arrived.set()
+                self.arrived = anyio.Event()
 
     async def events(self, count: int, timeout: float = 5) -> list[dict]:
         with anyio.fail_after(timeout):
@@ -111,9 +116,39 @@ def test_the_stream_opens_like_loopbacks(server):
         assert stream.status == 200
         assert stream.headers["content-type"] == "text/event-stream"
         assert stream.headers["cache-control"] == "no-cache, no-transform"
+        assert stream.headers["x-accel-buffering"] == "no"  # nginx passes each event on at once
         assert stream.text == ":ok\n\n"
 
     check(base)
+
+
+def test_an_idle_stream_sends_a_heartbeat_comment_that_proxies_see_as_traffic(tmp_path):
+    root = write_app(tmp_path / "app", {"Note": NOTE}, config={"http": {"streamHeartbeat": 100}})
+
+    @streaming
+    async def check(open_stream, api, tasks):
+        stream = await open_stream("/api/Notes/change-stream")
+        with anyio.fail_after(5):
+            while stream.text.count(":\n\n") < 3:
+                await stream.arrived.wait()
+        assert stream.text.startswith(":ok\n\n:\n\n")
+        await api.post("/api/Notes", json={"title": "after beats"})
+        (created,) = await stream.events(1)
+        assert created["data"]["title"] == "after beats"
+        assert all(
+            block in (":ok", ":", "") or block.startswith("event: data\ndata: ") for block in stream.text.split("\n\n")
+        )
+
+    with lbpy_start(root, "--port", "0") as server:
+        check(server.url)
+
+
+@pytest.mark.parametrize("value", [-1, "often", 1.5])
+def test_a_wrong_heartbeat_stops_the_boot_naming_the_setting(tmp_path, value):
+    from lbpy import BootError
+
+    with pytest.raises(BootError, match="streamHeartbeat"):
+        create_app(write_app(tmp_path / "app", {"Note": NOTE}, config={"http": {"streamHeartbeat": value}}))
 
 
 def test_create_update_and_remove_events(server):

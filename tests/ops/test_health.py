@@ -130,3 +130,60 @@ def test_a_ping_that_does_not_answer_is_a_timeout(tmp_path):
         assert ready.status_code == 503
         assert ready.json()["datasources"] == {"db": "ok", "slow": "timeout"}
         assert client.get("/ready").json()["datasources"]["slow"] == "timeout"  # the same ping, still waited on
+
+
+PING_MARKED = """import asyncio
+from pathlib import Path
+
+from lbpy import Connector
+
+
+class Marked(Connector):
+    async def ping(self):
+        Path(self.settings["marker"]).write_text("pinging")
+        await asyncio.sleep(1.5)
+
+
+def initialize(datasource):
+    datasource.connector = Marked(datasource.settings)
+"""
+
+
+def test_ready_turns_503_once_the_process_drains(tmp_path):
+    # a load balancer's probe under way when SIGTERM comes must not call the instance ready
+    import signal
+    import threading
+    import time
+
+    import httpx
+    from conftest import write_app
+    from lbpy_process import lbpy_start
+
+    marker = tmp_path / "pinged"
+    root = write_app(
+        tmp_path / "app",
+        NOTE,
+        datasources={
+            "db": {"name": "db", "connector": "memory"},
+            "slow": {"connector": "marked", "marker": str(marker)},
+        },
+    )
+    package = root / "connectors" / "marked"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(PING_MARKED)
+    answers: list[httpx.Response] = []
+    with lbpy_start(root, "--port", "0") as server:
+        assert httpx.get(f"{server.url}/ready", timeout=10).status_code == 200  # ready while it serves
+        marker.unlink()
+        probe = threading.Thread(target=lambda: answers.append(httpx.get(f"{server.url}/ready", timeout=20)))
+        probe.start()
+        deadline = time.monotonic() + 10
+        while not marker.exists():  # the probe's ping is under way
+            assert time.monotonic() < deadline, "the probe never pinged"
+            time.sleep(0.02)
+        server.process.send_signal(signal.SIGTERM)
+        probe.join(20)
+        assert server.process.wait(20) == 0
+    (ready,) = answers
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "reason": "the process is shutting down"}

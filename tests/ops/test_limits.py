@@ -83,6 +83,24 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(make_client):
     assert codes == [200, 200, 200]
 
 
+@pytest.mark.parametrize("trust", [True, "loopback", 2])
+@pytest.mark.parametrize("forwarded", ["bogus-{}", "203.0.113.7, not-an-ip-{}", "999.1.1.{}", "10.0.0.{}:8080"])
+def test_a_malformed_forwarded_hop_is_never_the_client(tmp_path, trust, forwarded):
+    # proxy-addr 2.0.7 (Express) answers "bogus" for "X-Forwarded-For: bogus"; lbpy counts only IP
+    # addresses: a hop that is not one ends the chain, and the address that forwarded it is the client
+    from starlette.testclient import TestClient
+
+    from lbpy import create_app
+
+    config = {"rateLimit": {"perAddress": "2/minute"}, "trust proxy": trust}
+    root = write_app(tmp_path / "app", NOTE, config=config)
+    with TestClient(create_app(root), client=("127.0.0.1", 50000)) as client:
+        codes = [
+            client.get("/api/Notes", headers={"X-Forwarded-For": forwarded.format(i)}).status_code for i in range(3)
+        ]
+    assert codes == [200, 200, 429]  # one client (the proxy on loopback), whatever the hops claim
+
+
 @pytest.mark.parametrize(
     "config, word",
     [

@@ -138,6 +138,17 @@ def test_beyond_max_connections_requests_are_answered_503(tmp_path: Path):
         finally:
             for sock in held:
                 sock.close()
+        # LoopBack's error shape, as every other error lbpy answers
+        assert refused.headers["content-type"] == "application/json; charset=utf-8"
+        assert refused.json() == {
+            "error": {
+                "statusCode": 503,
+                "name": "Error",
+                "message": "the server is serving as many connections as it may (http.maxConnections); "
+                "try again shortly",
+                "code": "TOO_MANY_CONNECTIONS",
+            }
+        }
         # once they are gone the server serves again
         deadline = time.monotonic() + PATIENCE
         while (answered := httpx.get(server.url + "/api/Notes", timeout=10)).status_code == 503:

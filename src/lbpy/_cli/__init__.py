@@ -64,12 +64,27 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+class Command(TyperCommand):
+    """A Typer command whose help shows no value after a flag (Typer would show ``<bool>``
+    after ``--yes``, ``--force``, ``--help``: they take none)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_metavar(super().get_params(ctx))
+
+
+def _flags_without_metavar(params: list[Any]) -> list[Any]:
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
 def load_command(name: str) -> TyperCommand:
     """The real click command for ``name``, built from its module's ``command`` function."""
     entry = COMMANDS[name]
     module = importlib.import_module(entry.module)
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name, help=module.command.__doc__ or module.__doc__)(module.command)
+    single.command(name, cls=Command, help=module.command.__doc__ or module.__doc__)(module.command)
     command = typer.main.get_command(single)
     command.name = name
     return command
@@ -80,6 +95,9 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_metavar(super().get_params(ctx))
 
     def get_command(self, ctx: Any, name: str) -> TyperCommand | None:
         entry = COMMANDS.get(name)

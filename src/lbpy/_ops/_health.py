@@ -1,9 +1,11 @@
 """Health and readiness, for load balancers and orchestrators.
 
 ``GET /health`` answers 200 ``{"status": "ok"}`` while the process serves. ``GET /ready``
-pings every datasource (at once, each bounded by ``health.timeout``) and answers 200 when all
-answered, else 503 naming the ones that did not, by name and kind of failure only: a
-datasource's URL, host or credentials are never in the answer. Remote HTTP APIs (the ``rest`` and
+answers 503 once the process is stopping (SIGTERM: it finishes what is under way and takes
+nothing new), so that a load balancer sends nothing more its way; otherwise it pings every
+datasource (at once, each bounded by ``health.timeout``) and answers 200 when all answered,
+else 503 naming the ones that did not, by name and kind of failure only: a datasource's URL,
+host or credentials are never in the answer. Remote HTTP APIs (the ``rest`` and
 ``openapi`` connectors) are not pinged unless ``health.datasources`` names them: an instance is
 still ready when an API it calls is down.
 """
@@ -27,10 +29,16 @@ _REMOTE_CONNECTORS = frozenset({"rest", "openapi"})
 
 class Readiness:
     def __init__(
-        self, settings: HealthSettings, datasources: dict[str, DataSource], start: Callable[[], Awaitable[None]]
+        self,
+        settings: HealthSettings,
+        datasources: dict[str, DataSource],
+        start: Callable[[], Awaitable[None]],
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.timeout = settings.timeout
         self.start = start
+        #: whether the process is stopping (draining its requests under way)
+        self.stopping = stopping
         self.checked = {
             name: settings.datasources.get(name, ds.connector_name not in _REMOTE_CONNECTORS)
             for name, ds in datasources.items()
@@ -41,6 +49,8 @@ class Readiness:
         self._pending: dict[str, asyncio.Task] = {}
 
     async def check(self) -> tuple[int, dict[str, Any]]:
+        if self.stopping():
+            return _STOPPING
         try:
             await self.start()
         except Exception as exc:
@@ -50,6 +60,8 @@ class Readiness:
         results = await asyncio.gather(*(self._ping(name) for name in names))
         report: dict[str, str] = {name: "skipped" for name, checked in self.checked.items() if not checked}
         report.update(zip(names, results))
+        if self.stopping():  # the signal came while the datasources were pinged
+            return _STOPPING
         ready = all(result == "ok" for result in results)
         return (200 if ready else 503), {"status": "ok" if ready else "unavailable", "datasources": report}
 
@@ -74,6 +86,9 @@ class Readiness:
             del self._pending[name]
         if not task.cancelled():
             task.exception()  # retrieved: no "exception was never retrieved" at exit
+
+
+_STOPPING = (503, {"status": "unavailable", "reason": "the process is shutting down"})
 
 
 def _kind(exc: BaseException) -> str:

@@ -51,6 +51,7 @@ class Operations:
         datasources: dict[str, DataSource],
         auth: Any,
         start: Callable[[], Awaitable[None]],
+        stopping: Callable[[], bool] = lambda: False,
         cors: bool,
         debug: bool,
     ) -> None:
@@ -61,7 +62,7 @@ class Operations:
         self.access_log = settings.access_log
         self.metrics = Metrics(settings.metrics, datasources) if settings.metrics.enabled else None
         self.limits = RequestLimits(settings.rate_limit, auth) if settings.rate_limit.enabled else None
-        self.readiness = Readiness(settings.health, datasources, start)
+        self.readiness = Readiness(settings.health, datasources, start, stopping)
         self.paths: dict[str, Callable] = {}
         if settings.health.enabled:
             self.paths[settings.health.path] = self._health

@@ -9,6 +9,7 @@ A request id comes from the client's ``X-Request-Id`` when that is 1-128 safe ch
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import re
 from random import getrandbits
@@ -66,7 +67,12 @@ def install_request_id_filter(logger: logging.Logger) -> None:
 def client_address(scope: dict, trust: TrustProxy) -> str | None:
     """The client's address: the peer's, or, behind proxies ``trust proxy`` believes, the
     address they forwarded (Express's rule: the nearest address in ``X-Forwarded-For`` that is
-    not a trusted proxy)."""
+    not a trusted proxy).
+
+    Only IP addresses count: a hop that is not one (``unknown``, ``1.2.3.4:80``, any text a client
+    wrote) ends the chain, and the address that forwarded it is the client's. Express's proxy-addr
+    answers the malformed text itself, which lets anyone pick a fresh rate-limit key per request.
+    """
     client = scope.get("client")
     peer = client[0] if client else None
     if peer is None or not trust.enabled:
@@ -75,11 +81,20 @@ def client_address(scope: dict, trust: TrustProxy) -> str | None:
     if not forwarded:
         return peer
     hops = [part.strip() for part in ",".join(forwarded).split(",") if part.strip()]
-    chain = [peer, *reversed(hops)]
-    for index, address in enumerate(chain[:-1]):
-        if not trust.trusts(address, index):
+    address = peer
+    for index, hop in enumerate(reversed(hops)):
+        if not trust.trusts(address, index) or not _is_ip(hop):
             return address
-    return chain[-1]
+        address = hop
+    return address
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:

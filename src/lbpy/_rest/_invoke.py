@@ -30,6 +30,8 @@ class RestApp:
         self.limit = parse_size(json_limit)
         request_timeout = app.config.http.request_timeout
         self.body_timeout = request_timeout / 1000 if request_timeout else None
+        heartbeat = app.config.http.stream_heartbeat
+        self.heartbeat = heartbeat / 1000 if heartbeat else None
         self.by_path: dict[str, ModelRoutes] = {}
         self.cors = cors_enabled(app)
         self.max_limit = app.config.remoting.rest.max_limit
@@ -126,10 +128,18 @@ class RestApp:
     async def stream(self, route: Route, call: Call, send, origin: bytes | None, access=None) -> None:
         """A change stream: server-sent events until the client goes away, the server stops, or
         the caller may no longer read the model (a logout, an expired token, a role taken away:
-        each event is checked as a request would be, from the same caches)."""
+        each event is checked as a request would be, from the same caches).
+
+        Proxies are told not to buffer the events (``X-Accel-Buffering: no``, which nginx reads),
+        and a comment line goes out every ``http.streamHeartbeat`` so that an idle stream is not
+        taken for a dead connection."""
         args = {accept.arg: await read_arg(accept, source, call, route.method.builtin) for accept, source in route.args}
         changes = await route.method.fn(route.model, **args)
-        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache, no-transform")]
+        headers = [
+            (b"content-type", b"text/event-stream"),
+            (b"cache-control", b"no-cache, no-transform"),
+            (b"x-accel-buffering", b"no"),
+        ]
         if self.cors:
             if origin is not None:
                 headers.append((b"access-control-allow-origin", origin))
@@ -143,7 +153,7 @@ class RestApp:
                 async def allowed() -> bool:
                     return await access.still_allowed(route.model, route.method)
 
-            await _pump(changes, call.receive, send, allowed)
+            await _pump(changes, call.receive, send, allowed, self.heartbeat)
         finally:
             changes.close()
 
@@ -240,9 +250,16 @@ async def _invoke_with_hooks(
     return ctx.result
 
 
-async def _pump(changes, receive, send, allowed=None) -> None:
-    """Send each change as an event; stop when the client disconnects, the stream closes, or
-    ``allowed()`` says the caller may no longer have it."""
+async def _pump(changes, receive, send, allowed=None, heartbeat: float | None = None) -> None:
+    """Send each change as an event, and a comment line every ``heartbeat`` seconds; stop when
+    the client disconnects, the stream closes, or ``allowed()`` says the caller may no longer
+    have it."""
+    writing = anyio.Lock()  # an event and a heartbeat never go out interleaved
+
+    async def write(body: bytes) -> None:
+        async with writing:
+            await send({"type": "http.response.body", "more_body": True, "body": body})
+
     async with anyio.create_task_group() as tasks:
 
         async def watch_disconnect() -> None:
@@ -250,22 +267,31 @@ async def _pump(changes, receive, send, allowed=None) -> None:
                 pass
             tasks.cancel_scope.cancel()
 
+        async def beat(seconds: float) -> None:
+            try:
+                while True:
+                    await anyio.sleep(seconds)
+                    await write(_HEARTBEAT)
+            except OSError:
+                tasks.cancel_scope.cancel()  # the connection went away
+
         tasks.start_soon(watch_disconnect)
+        if heartbeat:
+            tasks.start_soon(beat, heartbeat)
         try:
             async for change in changes:
                 if allowed is not None and not await allowed():
                     break
-                await send(
-                    {
-                        "type": "http.response.body",
-                        "more_body": True,
-                        "body": b"event: data\ndata: " + dumps(change) + b"\n\n",
-                    }
-                )
+                await write(b"event: data\ndata: " + dumps(change) + b"\n\n")
         except OSError:
             pass  # the connection went away while sending
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        async with writing:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         tasks.cancel_scope.cancel()
+
+
+#: a comment line: clients ignore it, proxies see traffic
+_HEARTBEAT = b":\n\n"
 
 
 def cors_enabled(app: ServedApp) -> bool:

@@ -12,7 +12,8 @@ A request is retried (at most ``retries`` times, with doubling backoff and jitte
 connection fails before anything was sent, when an idempotent request's connection drops, and on
 429 and 503, waiting for the remote's ``Retry-After`` when it gives one (up to ``maxRetryWait``).
 An answer of 400 and above becomes lbpy's error (``lbpy.http._remote_errors``); a timeout is a 504;
-a body that is not JSON where JSON was expected is a 502. Log lines and messages carry the method
+a body that is not JSON where JSON was expected is a 502, and so is one larger than
+``maxResponseBytes`` (read no further than that: ``lbpy.http._body``). Log lines and messages carry the method
 and path, never the query string, a header or a credential.
 """
 
@@ -35,10 +36,11 @@ import orjson
 
 from .._json_values import json_default
 from .._json_values import loads as lbpy_loads
-from ._bounds import RequestBounds
+from ._body import ResponseTooLarge, read_bounded, read_raw
+from ._bounds import RequestBounds, SharedRate
 from ._paging import Paging
 from ._redact import install_log_filter
-from ._remote_errors import error_for, malformed, timed_out, unreachable
+from ._remote_errors import error_for, malformed, timed_out, too_large, unreachable
 from ._settings import HttpSettings, http_settings
 from ._transport import Http11Transport
 from ._wire import Plain, Wire
@@ -60,7 +62,7 @@ class HttpClient:
         self.settings = settings
         self.name = settings.name
         self.secrets = settings.secrets
-        self.bounds = RequestBounds(settings.max_concurrency or 100, settings.rate, settings.burst)
+        self.bounds = self._bounds()
         #: where requests go: lbpy's HTTP/1.1 pool on asyncio (``Http11Transport``), else httpx's
         #: own transports; made for the event loop that sends the first request
         self._transport: httpx.AsyncBaseTransport | None = None
@@ -78,6 +80,14 @@ class HttpClient:
 
     # -- the pooled connections ---------------------------------------------------------------
 
+    def _bounds(self) -> RequestBounds:
+        s = self.settings
+        shared = None
+        if s.rate and s.rate_storage:
+            burst = max(1, int(s.burst if s.burst is not None else s.rate))
+            shared = SharedRate(s.rate_storage, s.name, s.base_url, s.rate, burst)
+        return RequestBounds(s.max_concurrency or 100, s.rate, s.burst, shared)
+
     def _sender(self) -> httpx.AsyncBaseTransport:
         try:
             loop: object = asyncio.get_running_loop()
@@ -88,16 +98,18 @@ class HttpClient:
             # runs a second loop gets connections of its own
             self._loop = loop
             s = self.settings
-            self.bounds = RequestBounds(s.max_concurrency or 100, s.rate, s.burst)
+            self.bounds = self._bounds()
             self._wire = None
             if s.transport is not None:
                 self._transport = s.transport
             elif isinstance(loop, asyncio.AbstractEventLoop):
-                self._transport = Http11Transport(ssl_context=ssl_context(s.verify), max_idle=s.max_concurrency or 100)
+                self._transport = Http11Transport(
+                    ssl_context=ssl_context(s.verify), max_idle=s.max_concurrency or 100, max_body=s.max_response_bytes
+                )
                 # requests to the base URL go out as bytes written here, not built by httpx
                 self._wire = Wire.for_client(s.base_url, self.client.headers, s.auth)
             else:
-                self._transport = _Lanes(s.verify)
+                self._transport = _Lanes(s.verify, s.max_response_bytes)
         return self._transport
 
     @property
@@ -122,22 +134,25 @@ class HttpClient:
         if transport is not None and transport is not self.settings.transport:
             await transport.aclose()
 
-    async def _deliver(self, lane: Any, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
+    async def _deliver(
+        self, lane: Any, request: httpx.Request | Plain, auth: Any, timeouts: dict[str, float]
+    ) -> httpx.Response:
         """One request on one connection, through the auth flow (which may send a token request
         first, or the request again with a renewed token). No cookie jar: one app user's remote
         session must never reach another's request."""
         if isinstance(request, Plain):  # its headers already carry a static auth's credentials
             status, reason, headers, body = await lane.exchange(
-                self._wire.origin, request.method.encode("ascii"), request.head, request.body, self._timeouts
+                self._wire.origin, request.method.encode("ascii"), request.head, request.body, timeouts
             )
-            return Wire.response(request, status, reason, headers, body)
+            return Wire.response(request, status, reason, headers, body, self.settings.max_response_bytes)
         auth = self.settings.auth if auth is _UNSET else auth
+        limit = self.settings.max_response_bytes
         if auth is None:
-            return await _once(lane, request)
+            return await _once(lane, request, limit)
         flow = auth.async_auth_flow(request)
         outgoing = await flow.__anext__()
         while True:
-            response = await _once(lane, outgoing)
+            response = await _once(lane, outgoing, limit)
             try:
                 outgoing = await flow.asend(response)
             except StopAsyncIteration:
@@ -164,9 +179,11 @@ class HttpClient:
         auth: Any = _UNSET,
         allow: Container[int] = (),
         model: str | None = None,
+        time_limit: float | None = None,
     ) -> httpx.Response:
         """Send one request (retrying as the settings say); an answer of 400 and above raises
-        lbpy's error unless its status is in ``allow``."""
+        lbpy's error unless its status is in ``allow``. ``time_limit`` (seconds) replaces the
+        settings' ``timeout`` for this request."""
         method = method.upper()
         send_headers = dict(headers or {})
         if json is not _UNSET:
@@ -181,9 +198,15 @@ class HttpClient:
             request = self._wire.build(method, url, _query(params), content, send_headers)
         if request is None:
             request = self.client.build_request(
-                method, url, params=_query(params), content=content, data=data, headers=send_headers
+                method,
+                url,
+                params=_query(params),
+                content=content,
+                data=data,
+                headers=send_headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else httpx.Timeout(time_limit),
             )
-        response = await self._send(request, auth)
+        response = await self._send(request, auth, time_limit)
         if response.status_code >= 400 and response.status_code not in allow:
             raise error_for(response, name=self.name, secrets=self.secrets, model=model)
         if 300 <= response.status_code < 400:
@@ -275,8 +298,10 @@ class HttpClient:
 
     # -- sending, with retries ----------------------------------------------------------------
 
-    async def _send(self, request: httpx.Request | Plain, auth: Any) -> httpx.Response:
+    async def _send(self, request: httpx.Request | Plain, auth: Any, time_limit: float | None = None) -> httpx.Response:
         settings = self.settings
+        timeouts = self._timeouts if time_limit is None else dict.fromkeys(self._timeouts, time_limit)
+        seconds = settings.timeout if time_limit is None else time_limit
         attempt = 0
         path = _path(request)
         while True:
@@ -284,7 +309,7 @@ class HttpClient:
                 async with self.bounds:
                     self.sent += 1
                     started = time.perf_counter()
-                    response = await self._deliver(self._sender(), request, auth)
+                    response = await self._deliver(self._sender(), request, auth, timeouts)
                     if log.isEnabledFor(logging.DEBUG):
                         log.debug(
                             'datasource "%s": %s %s -> %d (%.1f ms)',
@@ -294,11 +319,13 @@ class HttpClient:
                             response.status_code,
                             (time.perf_counter() - started) * 1000,
                         )
+            except ResponseTooLarge:
+                raise too_large(self.name, settings.max_response_bytes, f"{request.method} {path}") from None
             except httpx.TimeoutException as exc:
                 if isinstance(exc, httpx.ConnectTimeout) and attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection timed out")
                     continue
-                raise timed_out(self.name, settings.timeout) from None
+                raise timed_out(self.name, seconds) from None
             except httpx.ConnectError:
                 if attempt < settings.retries:
                     attempt = await self._pause(attempt, request, "the connection failed")
@@ -342,19 +369,19 @@ def _path(request: httpx.Request | Plain) -> str:
     return request.path if isinstance(request, Plain) else request.url.path
 
 
-async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+async def _once(lane: httpx.AsyncBaseTransport, request: httpx.Request, limit: int) -> httpx.Response:
     response = await lane.handle_async_request(request)
     response.request = request
-    await response.aread()  # reads the body and gives the connection back
-    return response
+    return await read_bounded(response, limit)  # reads the body and gives the connection back
 
 
 class _Lanes(httpx.AsyncBaseTransport):
     """httpx's own transport, one per connection, reused most recently used first (httpcore's
     pool walks every connection for every request): where lbpy's transport does not run."""
 
-    def __init__(self, verify: bool) -> None:
+    def __init__(self, verify: bool, limit: int) -> None:
         self.verify = verify
+        self.limit = limit
         self._lanes: list[httpx.AsyncHTTPTransport] = []
         self._free: list[httpx.AsyncHTTPTransport] = []
 
@@ -368,8 +395,14 @@ class _Lanes(httpx.AsyncBaseTransport):
             self._lanes.append(lane)
         try:
             response = await lane.handle_async_request(request)
-            await response.aread()  # the whole body, which gives the connection back
-            return response
+            # the whole body (within the bound), which gives the connection back; decoded by the caller
+            raw = await read_raw(response, self.limit)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(raw),
+                extensions=response.extensions,
+            )
         finally:
             self._free.append(lane)
 

@@ -164,6 +164,14 @@ def malformed(name: str, what: str) -> BadGatewayError:
     return BadGatewayError(f'the remote API of datasource "{name}" answered {what}', code="REMOTE_MALFORMED_RESPONSE")
 
 
+def too_large(name: str, limit: int, what: str) -> BadGatewayError:
+    return BadGatewayError(
+        f'the remote API of datasource "{name}" answered more than {limit} bytes for {what}; '
+        "if such answers are expected, raise the datasource's maxResponseBytes",
+        code="REMOTE_RESPONSE_TOO_LARGE",
+    )
+
+
 def token_error(response: httpx.Response, secrets: Secrets | None, *, malformed: bool = False) -> BadGatewayError:
     """The OAuth2 token endpoint refused the client credentials, or answered no token."""
     if malformed:

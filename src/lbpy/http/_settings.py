@@ -11,6 +11,12 @@ maxRetryWait     the longest Retry-After lbpy waits for, in milliseconds (defaul
 maxConcurrency   requests in flight to this API at once (default 64)
 rateLimit        requests per second at most (default: no bound); rateBurst, a burst after
                  a quiet spell (default: one second's worth)
+rateLimitStorage where the rate is counted: "memory", each process for itself (default), or a
+                 Redis URL ("redis://host:6379/0"), every process of the app together; the
+                 app's rateLimit.storage in server/config.json when that is Redis
+maxResponseBytes the largest answer lbpy reads from the API, in bytes, before and after
+                 undoing its Content-Encoding (default 10485760, 10 MiB); a larger one is a
+                 502 naming this setting, and its connection is closed without reading on
 headers          headers sent with every request (also read from LoopBack's
                  options.headers and defaults.headers)
 auth             see lbpy.http's auth module: basic, bearer, apiKey, oauth2
@@ -30,9 +36,11 @@ import httpx
 
 from .._errors import BootError
 from ._auth import auth_from_settings
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._paging import Paging
 from ._redact import Secrets
 
+_REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 #: header names whose values are credentials
 _SECRET_HEADERS = ("authorization", "cookie", "key", "token", "secret", "password")
 
@@ -48,6 +56,9 @@ class HttpSettings:
     max_concurrency: int | None = 64
     rate: float | None = None
     burst: int | None = None
+    #: a Redis URL where every process counts the rate together; None: each process for itself
+    rate_storage: str | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     headers: dict[str, str] = field(default_factory=dict)
     auth: httpx.Auth | None = None
     verify: bool = True
@@ -111,6 +122,14 @@ def http_settings(
     if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
         raise BootError(f"{where}: transport must be an httpx.AsyncBaseTransport (tests only)")
     strict = settings.get("strictSSL", options.get("strictSSL", True))
+    rate_storage = settings.get("rateLimitStorage", "memory")
+    if not isinstance(rate_storage, str) or not (
+        rate_storage.strip() in ("memory", "memory://") or rate_storage.startswith(_REDIS_SCHEMES)
+    ):
+        raise BootError(
+            f'{where}: rateLimitStorage must be "memory" or a Redis URL such as "redis://127.0.0.1:6379/0", '
+            f"not {rate_storage!r}"
+        )
     return HttpSettings(
         name=name,
         base_url=base_url,
@@ -121,6 +140,8 @@ def http_settings(
         max_concurrency=number("maxConcurrency", 64, minimum=1, whole=True),
         rate=number("rateLimit", None, minimum=0.001),
         burst=number("rateBurst", None, minimum=1, whole=True),
+        rate_storage=rate_storage if rate_storage.startswith(_REDIS_SCHEMES) else None,
+        max_response_bytes=number("maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES, minimum=1, whole=True),
         headers=headers,
         auth=auth_from_settings(auth_raw, secrets, where=where),
         verify=strict is not False,

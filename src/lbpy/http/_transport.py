@@ -17,6 +17,8 @@ What it does:
   ``keepalive_expiry`` is closed rather than reused (a remote closes idle connections too);
 * a request on a reused connection that the remote closed before answering anything is sent
   once more on a new connection when its method is idempotent (the remote never saw it);
+* a bound on the answer's body (``max_body`` bytes): a Content-Length beyond it, or a body that
+  goes on past it, is ``ResponseTooLarge`` and the connection is closed without reading on;
 * timeouts from the request's ``timeout`` extension (connect, write, and read: the longest wait
   for the next bytes), raised as httpx's ``ConnectTimeout``, ``WriteTimeout``, ``ReadTimeout``;
 * TLS through asyncio's ssl with the given context; errors as httpx's exception classes.
@@ -35,6 +37,8 @@ from typing import Any
 import httptools
 import httpx
 
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLarge, declared_too_large
+
 #: methods whose request may be sent again when a reused connection turned out to be closed
 _REPEATABLE = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -43,12 +47,19 @@ _UNSAFE = re.compile(rb"[\r\n\0]")
 
 
 class Http11Transport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 to any http(s) origin, at most ``max_idle`` idle connections kept per origin."""
+    """HTTP/1.1 to any http(s) origin, at most ``max_idle`` idle connections kept per origin, and
+    answers of at most ``max_body`` bytes."""
 
     def __init__(
-        self, *, ssl_context: ssl.SSLContext | None = None, max_idle: int = 64, keepalive_expiry: float = 5.0
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        max_idle: int = 64,
+        keepalive_expiry: float = 5.0,
+        max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.ssl_context = ssl_context
+        self.max_body = max_body
         self.max_idle = max_idle
         self.keepalive_expiry = keepalive_expiry
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -94,7 +105,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         self._busy.add(connection)
         try:
             try:
-                answer = await connection.exchange(head, body, method, timeouts, request)
+                answer = await connection.exchange(head, body, method, timeouts, request, self.max_body)
             except _Unanswered:
                 connection.close()
                 if not (reused and method in _REPEATABLE):
@@ -105,7 +116,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
                 connection = await self._connect(origin, timeouts.get("connect"), request)
                 self._busy.add(connection)
                 try:
-                    answer = await connection.exchange(head, body, method, timeouts, request)
+                    answer = await connection.exchange(head, body, method, timeouts, request, self.max_body)
                 except _Unanswered:
                     connection.close()
                     raise httpx.RemoteProtocolError(
@@ -219,6 +230,7 @@ class _Connection(asyncio.Protocol):
         self._drained: asyncio.Future | None = None
         self._paused = False
         self._method = b"GET"
+        self._max_body = DEFAULT_MAX_RESPONSE_BYTES
         self._reset()
 
     def _reset(self) -> None:
@@ -231,16 +243,24 @@ class _Connection(asyncio.Protocol):
         self._framed = False  # Content-Length or chunked: the parser knows where the body ends
         self._keep_alive = False
         self._last_read = 0.0
+        self._size = 0
 
     # -- one request and its answer -------------------------------------------------------
 
     async def exchange(
-        self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any], request: httpx.Request | None
+        self,
+        head: bytes,
+        body: bytes,
+        method: bytes,
+        timeouts: dict[str, Any],
+        request: httpx.Request | None,
+        max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> tuple[int, bytes, list, bytes, bool]:
         if self.closed:
             raise _Unanswered
         self._reset()
         self._method = method
+        self._max_body = max_body
         waiter = self._waiter = self.loop.create_future()
         self.transport.write(head + body if len(body) < 65536 else head)
         if len(body) >= 65536:
@@ -362,14 +382,28 @@ class _Connection(asyncio.Protocol):
             or self._status in (204, 304)
             or 100 <= self._status < 200
         )
+        bodiless = self._method == b"HEAD" or self._status < 200 or self._status in (204, 304)
+        if not bodiless and declared_too_large(self._headers, self._max_body):
+            self._too_large()
+            return
         if self._method == b"HEAD":
             # the parser cannot be told that no body follows an answer to HEAD: the answer is
             # complete here, and the connection is not used again
             self._finish(None)
 
     def on_body(self, body: bytes) -> None:
-        if self._method != b"HEAD":
-            self._body.append(body)
+        if self._method == b"HEAD" or self.closed:
+            return
+        self._size += len(body)
+        if self._size > self._max_body:
+            self._too_large()
+            return
+        self._body.append(body)
+
+    def _too_large(self) -> None:
+        # the rest is never read: the connection goes, and the remote stops at its next write
+        self._finish((ResponseTooLarge, "the answer is too large"))
+        self.close()
 
     def on_message_complete(self) -> None:
         if 100 <= self._status < 200:

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ._auth import ApiKeyAuth, BearerAuth
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, decoded
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: a path httpx sends as it is: unreserved and sub-delimiter characters, ':', '@', '/', escapes
@@ -130,15 +131,18 @@ class Wire:
         )
 
     @staticmethod
-    def response(plain: Plain, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> Answer:
-        answer = Answer(
-            status,
-            headers=headers,
-            stream=httpx.ByteStream(body),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
+    def response(
+        plain: Plain,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> Answer:
+        """The answer, its Content-Encoding undone as httpx does (ResponseTooLarge beyond ``max_body``)."""
+        extensions = {"http_version": b"HTTP/1.1", "reason_phrase": reason}
+        answer: Answer = decoded(status, headers, body, max_body, extensions, into=Answer)
         answer._plain = plain
-        answer.read()  # decodes a Content-Encoding as httpx does
         return answer
 
 

@@ -270,3 +270,38 @@ def test_validate_checks_the_document_at_boot(remote, tmp_path):
     )
     with pytest.raises(BootError, match="is not a valid OpenAPI document"):
         create_app(root)
+
+
+@pytest.mark.parametrize(
+    "servers, said",
+    [
+        (
+            [{"url": "/api"}],
+            'the spec\'s servers URL "/api" is relative and the spec was not read from a URL: set its baseURL '
+            'in server/datasources.json, e.g. "https://api.example.com/api"',
+        ),
+        (
+            [],
+            'the spec names no server URL: set its baseURL in server/datasources.json, e.g. "https://api.example.com"',
+        ),
+    ],
+)
+def test_a_spec_whose_server_cannot_be_resolved_stops_the_boot_naming_base_url(tmp_path, servers, said):
+    # before, the app booted and answered every operation with a 500
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "servers": servers,
+        "paths": {"/x": {"get": {"operationId": "x", "responses": {"200": {"description": "ok"}}}}},
+    }
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "spec.json").write_text(json.dumps(spec))
+    root = write_app(
+        tmp_path,
+        {"S": {"base": "Model"}},
+        datasources={"s": {"name": "s", "connector": "openapi", "spec": "server/spec.json"}},
+        model_config={"S": {"dataSource": "s", "public": True}},
+    )
+    with pytest.raises(BootError) as caught:
+        create_app(root)
+    assert str(caught.value) == f'model "S": datasource "s": {said}'

@@ -33,6 +33,7 @@ def client(remote, tmp_path_factory):
         "retries": 2,
         "retryBackoff": 5,
         "maxRetryWait": 2000,
+        "maxResponseBytes": 100_000,
         "auth": {"type": "apiKey", "in": "query", "name": "api_key", "value": SECRET},
         "operations": [
             {"template": {"method": "GET", "url": "/{path}"}, "functions": {"fetch": ["path"]}},
@@ -114,6 +115,17 @@ def test_a_body_that_is_not_json_is_a_502_naming_it(client):
     assert response.status_code == 502
     assert error(response)["code"] == "REMOTE_MALFORMED_RESPONSE"
     assert "a body that is not JSON (application/json) for GET /malformed" in error(response)["message"]
+
+
+def test_an_answer_beyond_max_response_bytes_is_a_502_naming_the_setting(client):
+    response = client.get("/api/Remotes/fetch/endless")  # a body that never ends
+    assert response.status_code == 502
+    assert error(response)["code"] == "REMOTE_RESPONSE_TOO_LARGE"
+    assert error(response)["message"] == (
+        'the remote API of datasource "api" answered more than 100000 bytes for GET /endless; '
+        "if such answers are expected, raise the datasource's maxResponseBytes"
+    )
+    assert client.get("/api/Remotes/fetch/ok").json() == {"ok": True}
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,58 @@ def test_the_model_json_methods_entry_replaces_the_remote_declaration(remote, tm
 def test_unusable_operations_are_boot_errors(remote, tmp_path, operations, message):
     with pytest.raises(BootError, match=message.replace("$[?(@.a)]", "")):
         create_app(app_with(tmp_path, remote, operations=operations, model={"base": "PersistedModel"}))
+
+
+def test_template_options_lbpy_cannot_honour_are_named_once_at_boot(remote, tmp_path, caplog):
+    # loopback-connector-rest passed a template's "options" to the request library
+    operations = [
+        {
+            "template": {
+                "method": "GET",
+                "url": "/echo/a",
+                "options": {"headers": {"X-From-Options": "yes"}, "timeout": 5000, "proxy": "http://p:3128"},
+            },
+            "functions": {"a": []},
+        },
+        {
+            "template": {
+                "method": "GET",
+                "url": "/echo/b",
+                "headers": {"X-Own": "1"},
+                "options": {
+                    "headers": {"X-Lost": "1"},
+                    "followRedirect": False,
+                    "proxy": "http://p:3128",
+                    "json": True,
+                },
+            },
+            "functions": {"b": []},
+        },
+    ]
+    with caplog.at_level("WARNING", logger="lbpy"):
+        app = create_app(app_with(tmp_path, remote, operations=operations))
+    warnings = [r.getMessage() for r in caplog.records if "options" in r.getMessage()]
+    assert warnings == [
+        'datasource "geo": lbpy ignores these template options, which loopback-connector-rest passed to '
+        "the request library: proxy (operations[0], operations[1]), headers (operations[1]: the template "
+        "has headers of its own, which LoopBack sent instead), followRedirect (operations[1])"
+    ]
+    with TestClient(app) as client:
+        sent = client.get("/api/Geos/a").json()["headers"]
+        assert sent["x-from-options"] == "yes"  # options.headers of a template without headers
+        sent = client.get("/api/Geos/b").json()["headers"]
+        assert sent["x-own"] == "1" and "x-lost" not in sent
+
+
+def test_a_template_options_timeout_bounds_its_requests(remote, tmp_path):
+    operations = [
+        {
+            "template": {"method": "GET", "url": "/slow/{seconds}", "options": {"timeout": 300}},
+            "functions": {"slow": ["seconds"]},
+        }
+    ]
+    with TestClient(create_app(app_with(tmp_path, remote, operations=operations))) as client:
+        answer = client.get("/api/Geos/slow/2")  # the datasource's own timeout is 30 s
+        assert answer.status_code == 504
+        assert answer.json()["error"]["message"] == 'the remote API of datasource "geo" did not answer within 0.3 s'
+        assert client.get("/api/Geos/slow/0.05").status_code == 200

@@ -74,6 +74,11 @@ class OpenApiConnector(HttpCrudConnector):
                 settings=self.settings,
                 validate=_validate_document if self.settings.get("validate") else None,
             )
+            if not self.settings.get("baseURL"):
+                # stop the boot here, rather than answer every operation with a 500 later
+                unresolved = spec.unresolved_base()
+                if unresolved is not None:
+                    raise BootError(f"{self._where}: {unresolved}")
             self._spec = spec
             self._by_name = {op.name: op for op in spec.operations}
             for op in spec.operations:
@@ -89,7 +94,7 @@ class OpenApiConnector(HttpCrudConnector):
             if not settings.get("baseURL"):
                 base = self.spec.base_url()
                 if base is None:
-                    raise BootError(f"{self._where}: the spec names no server URL; set baseURL")
+                    raise BootError(f"{self._where}: {self.spec.unresolved_base()}")
                 settings["baseURL"] = base
             self._http = HttpClient(http_settings(settings, name=self._name, where=self._where))
             self._auths = self._scheme_auths()

@@ -135,6 +135,29 @@ class Spec:
             return text.rstrip("/")
         return urljoin(self.url, text).rstrip("/") if self.url else None
 
+    def declared_server(self) -> str:
+        """The server URL as the document writes it (servers[0].url, or Swagger's basePath): ""
+        when it names none."""
+        doc = self.document
+        if self.version == 2:
+            return str(doc.get("basePath") or "")
+        servers = doc.get("servers") or []
+        return str(servers[0].get("url") or "") if servers and isinstance(servers[0], Mapping) else ""
+
+    def unresolved_base(self) -> str | None:
+        """Why ``base_url()`` is None, in words a message can end with; None when it is not."""
+        if self.base_url() is not None:
+            return None
+        relative = self.declared_server()
+        if relative:
+            return (
+                f'the spec\'s servers URL "{relative}" is relative and the spec was not read from a URL: set its '
+                f'baseURL in server/datasources.json, e.g. "https://api.example.com{relative.rstrip("/")}"'
+            )
+        return (
+            'the spec names no server URL: set its baseURL in server/datasources.json, e.g. "https://api.example.com"'
+        )
+
     def security_schemes(self) -> dict[str, dict]:
         doc = self.document
         raw = (

@@ -12,6 +12,7 @@ as a remote method ``/{name}`` (path params appended as ``/:param``, as LoopBack
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from ...http import HttpClient, http_settings
 from .._base import Setting
 from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
 from ._template import Template
+
+log = logging.getLogger("lbpy")
 
 #: where a template's placeholder is read from when served over REST (LoopBack's mapping)
 _SOURCES = {"url": "path", "headers": "header", "query": "query", "body": "form", "form": "form"}
@@ -105,10 +108,21 @@ class RestConnector(HttpCrudConnector):
         self.crud = bool(self.settings.get("crud")) or not operations
         self.http = HttpClient(http_settings(self.settings, name=name, where=where, require_base_url=self.crud))
         self.functions: dict[str, Function] = {}
+        #: template options lbpy ignores: name -> where (and why)
+        ignored: dict[str, list[str]] = {}
         for index, operation in enumerate(operations or []):
-            self._add_operation(operation, f"{where}: operations[{index}]")
+            template = self._add_operation(operation, f"{where}: operations[{index}]")
+            for option, why in template.ignored_options:
+                ignored.setdefault(option, []).append(f"operations[{index}]" + (f": {why}" if why else ""))
+        if ignored:
+            log.warning(
+                "%s: lbpy ignores these template options, which loopback-connector-rest passed to the request "
+                "library: %s",
+                where,
+                ", ".join(f"{option} ({', '.join(places)})" for option, places in ignored.items()),
+            )
 
-    def _add_operation(self, operation: Any, where: str) -> None:
+    def _add_operation(self, operation: Any, where: str) -> Template:
         if not isinstance(operation, Mapping) or "template" not in operation:
             raise BootError(f"{where}: the operation template is missing")
         template = Template.compile(operation["template"], where=where)
@@ -144,6 +158,7 @@ class RestConnector(HttpCrudConnector):
                     sources[param] = source
                 params.append(param)
             self.functions[fn_name] = Function(fn_name, template, params, sources, defaults)
+        return template
 
     # -- CRUD mode ------------------------------------------------------------------------
 
@@ -177,6 +192,7 @@ class RestConnector(HttpCrudConnector):
             request["url"],
             params=request["params"],
             headers=request["headers"],
+            time_limit=fn.template.timeout,
             **({"json": request["json"]} if "json" in request else {}),
             **({"data": request["data"]} if "data" in request else {}),
         )

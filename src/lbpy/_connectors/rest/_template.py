@@ -66,6 +66,10 @@ class Template:
     response_path: JsonPath | None = None
     full_response: bool = False
     variables: dict[str, Variable] = field(default_factory=dict)
+    #: seconds: the ``timeout`` of the template's options, replacing the datasource's
+    timeout: float | None = None
+    #: the template's options lbpy does not honour: (name, why, or None)
+    ignored_options: list[tuple[str, str | None]] = field(default_factory=list)
 
     @classmethod
     def compile(cls, raw: Any, *, where: str) -> Template:
@@ -93,6 +97,8 @@ class Template:
         headers = raw.get("headers") or {}
         if not isinstance(headers, Mapping):
             raise BootError(f"{where}: template.headers must be an object")
+        options_headers, timeout, ignored = _options(raw.get("options"), has_headers=bool(headers), where=where)
+        headers = headers or options_headers
         template = cls(
             method=method,
             url=url,
@@ -102,9 +108,11 @@ class Template:
             form=raw.get("form"),
             response_path=path,
             full_response=bool(raw.get("fullResponse")),
+            timeout=timeout,
+            ignored_options=ignored,
         )
         for root in ("url", "headers", "query", "body", "form"):
-            _collect(raw.get(root), root, template.variables, where)
+            _collect(headers if root == "headers" else raw.get(root), root, template.variables, where)
         for key in ("query", "body"):
             value = raw.get(key)
             if isinstance(value, str):
@@ -196,6 +204,34 @@ class Template:
         if self.response_path is not None:
             return self.response_path.find(body)
         return body
+
+
+#: request-library options that, set to true, ask for what lbpy does anyway (JSON, gzip accepted)
+_OPTIONS_AS_LBPY_DOES = frozenset({"json", "gzip"})
+
+
+def _options(raw: Any, *, has_headers: bool, where: str) -> tuple[dict, float | None, list[tuple[str, str | None]]]:
+    """A template's ``options`` (loopback-connector-rest passed them to the request library
+    where the template did not say otherwise): the headers and the timeout (seconds) lbpy
+    honours, and the options it ignores, with why when that is not plain."""
+    if raw is None:
+        return {}, None, []
+    if not isinstance(raw, Mapping):
+        raise BootError(f"{where}: template.options must be an object")
+    headers: dict = {}
+    timeout = None
+    ignored: list[tuple[str, str | None]] = []
+    for key, value in raw.items():
+        if key == "headers" and isinstance(value, Mapping):
+            if has_headers:
+                ignored.append((key, "the template has headers of its own, which LoopBack sent instead"))
+            else:
+                headers = dict(value)
+        elif key == "timeout" and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            timeout = value / 1000
+        elif not (key in _OPTIONS_AS_LBPY_DOES and value is True):
+            ignored.append((str(key), None))
+    return headers, timeout, ignored
 
 
 def _type(value: Any, name: str, where: str) -> str:
