@@ -9,6 +9,22 @@ from typing import Any
 
 import pytest
 
+#: seconds a test may take when it installs packages (pip into a fresh virtual environment, or
+#: LoopBack 3 from npm); every other test gets pyproject.toml's timeout
+INSTALLING_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow, and while LoopBack 3 is not installed the tests that need it, get
+    ``INSTALLING_TIMEOUT``."""
+    from loopback3 import loopback3_installed
+
+    installed = loopback3_installed()
+    for item in items:
+        needs_install = not installed and "loopback3_remote" in getattr(item, "fixturenames", ())
+        if (item.get_closest_marker("slow") or needs_install) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(INSTALLING_TIMEOUT))
+
 
 def write_app(
     root: Path,
