@@ -82,11 +82,11 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 @pytest.fixture(scope="session")
 def lbpy_remote(tmp_path_factory) -> Iterator[str]:
     """An lbpy app served by ``lbpy start`` holding the kit's models; yields its URL."""
-    from lbpy_process import free_port, lbpy_start
+    from lbpy_process import lbpy_start
     from remotes import write_remote_app
 
     root = write_remote_app(tmp_path_factory.mktemp("lbpy-remote"))
-    with lbpy_start(root, "--port", str(free_port())) as server:
+    with lbpy_start(root, "--port", "0") as server:
         yield server.url
 
 

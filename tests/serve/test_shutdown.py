@@ -105,7 +105,7 @@ def change_stream_reader(url: str, events: list, ended: threading.Event) -> None
 
 
 def stored_titles(app: Path) -> dict[str, int]:
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         rows = httpx.get(server.url + "/api/Notes", timeout=60).json()
     return {row["title"]: row["id"] for row in rows}
 
