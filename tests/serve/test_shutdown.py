@@ -6,6 +6,7 @@ half-way, on SQLite and PostgreSQL, with one process and with two workers."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 import subprocess
 import sys
@@ -182,7 +183,7 @@ def test_sqlite(tmp_path: Path, workers: int):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_postgresql(tmp_path: Path, workers: int):
     require("postgresql")
-    schema = f"lbpy_shutdown_{int(time.time() * 1000) % 10**8}_{workers}"
+    schema = f"lbpy_shutdown_{secrets.token_hex(4)}_{workers}"
     execute(POSTGRESQL_URL, f'CREATE SCHEMA "{schema}"')
     try:
         app = shop(tmp_path / "app", {"connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema})
