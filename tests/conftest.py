@@ -9,6 +9,22 @@ from typing import Any
 
 import pytest
 
+#: seconds a test may take when it installs packages (pip into a fresh virtual environment, or
+#: LoopBack 3 from npm); every other test gets pyproject.toml's timeout
+INSTALLING_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow, and while LoopBack 3 is not installed the tests that need it, get
+    ``INSTALLING_TIMEOUT``."""
+    from loopback3 import loopback3_installed
+
+    installed = loopback3_installed()
+    for item in items:
+        needs_install = not installed and "loopback3_remote" in getattr(item, "fixturenames", ())
+        if (item.get_closest_marker("slow") or needs_install) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(INSTALLING_TIMEOUT))
+
 
 def write_app(
     root: Path,
@@ -66,11 +82,11 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 @pytest.fixture(scope="session")
 def lbpy_remote(tmp_path_factory) -> Iterator[str]:
     """An lbpy app served by ``lbpy start`` holding the kit's models; yields its URL."""
-    from lbpy_process import free_port, lbpy_start
+    from lbpy_process import lbpy_start
     from remotes import write_remote_app
 
     root = write_remote_app(tmp_path_factory.mktemp("lbpy-remote"))
-    with lbpy_start(root, "--port", str(free_port())) as server:
+    with lbpy_start(root, "--port", "0") as server:
         yield server.url
 
 

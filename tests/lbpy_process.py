@@ -104,7 +104,7 @@ def lbpy_start(app: Path, *args: str, env: dict[str, str] | None = None) -> Iter
 def run_start(app: Path, *args: str) -> subprocess.CompletedProcess:
     """``lbpy start`` that is expected to fail at boot (the timeout catches one that serves)."""
     return subprocess.run(
-        [*LBPY, "start", "--app", str(app), "--port", str(free_port()), *args],
+        [*LBPY, "start", "--app", str(app), "--port", "0", *args],
         capture_output=True,
         text=True,
         env=clean_env(),

@@ -5,6 +5,7 @@ or when the packages cannot be installed, the tests that need it skip and say wh
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -37,9 +38,27 @@ def loopback3_modules() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("LoopBack 3 remote: node and npm are not installed")
     modules = CACHE / "node_modules"
-    if all((modules / name.split("@")[0] / "package.json").is_file() for name in PACKAGES):
+    if _installed(modules):
         return modules
     CACHE.mkdir(parents=True, exist_ok=True)
+    # parallel test workers (pytest-xdist) install once: the first holds the lock, the others
+    # wait for it and find the packages there
+    with (CACHE / ".install-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _installed(modules):
+            _install()
+    return modules
+
+
+def loopback3_installed() -> bool:
+    return _installed(CACHE / "node_modules")
+
+
+def _installed(modules: Path) -> bool:
+    return all((modules / name.split("@")[0] / "package.json").is_file() for name in PACKAGES)
+
+
+def _install() -> None:
     if not (CACHE / "package.json").is_file():
         (CACHE / "package.json").write_text(json.dumps({"name": "lbpy-tests-loopback3", "private": True}))
     try:
@@ -54,7 +73,6 @@ def loopback3_modules() -> Path:
         pytest.skip("LoopBack 3 remote: npm install took more than 10 minutes")
     if done.returncode != 0:
         pytest.skip(f"LoopBack 3 remote: npm install failed: {(done.stderr or done.stdout).strip()[-300:]}")
-    return modules
 
 
 def write_loopback3_app(root: Path, models: dict[str, dict], port: int) -> Path:

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 
 import pytest
+from redis_support import REDIS_URL, needs_redis
 
 from lbpy._errors import ServiceUnavailableError
 from lbpy._rate_limit import RateLimitConfigError, RateLimiter, parse_limit
-
-REDIS = "redis://127.0.0.1:6379/0"
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 async def _exhaust(limiter: RateLimiter, key: tuple[str, ...]) -> list:
@@ -36,13 +26,13 @@ def test_memory_counts_per_key():
     assert asyncio.run(_exhaust(RateLimiter(), ("t", secrets.token_hex(4)))) == [[True, True, False], False, True, True]
 
 
-@pytest.mark.skipif(not redis_reachable(), reason="Redis is not reachable at 127.0.0.1:6379")
+@needs_redis
 def test_redis_is_shared_by_every_limiter():
     key = ("t", secrets.token_hex(4))
     limit = parse_limit("2 per minute", "test")
 
     async def run():
-        first, second = RateLimiter(REDIS), RateLimiter(REDIS)
+        first, second = RateLimiter(REDIS_URL), RateLimiter(REDIS_URL)
         await first.hit(limit, *key)
         await second.hit(limit, *key)
         verdict = await first.check(limit, *key)

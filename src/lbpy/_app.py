@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
+from ._connectors._closing import CLOSE_WITHIN, close_within
 from ._datasource import DataSource
 from ._errors import BootError
 from ._loader import line_in, load_python_file, shown_path
@@ -99,6 +100,8 @@ class Application:
         self.boot_scripts: list[Callable] = []
         self._load_boot_scripts()
         self.started = False
+        #: seconds each background task, change relay and datasource may take to close on stop
+        self.close_within = files.config.http.shutdown_timeout / 1000 or CLOSE_WITHIN
         self._asgi: Callable | None = None
         self._warn_unsupported()
 
@@ -215,15 +218,20 @@ class Application:
             ) from exc
 
     async def stop(self) -> None:
+        """Wait for the access control's background tasks, stop the change relays and close the
+        datasources, each within ``close_within`` seconds."""
         if not self.started:
             return
         self.started = False
+        # each part gets its bound, so a pool that waits for a lost connection or a listener
+        # that does not end cannot hold the process; what was left is logged
+        within = self.close_within
         for task in list(self.auth.background):
-            await task
+            await close_within(task, "a background task of the access control", within)
         for relay in self.change_relays:
-            await relay.stop()
-        for datasource in self.datasources.values():
-            await datasource.disconnect()
+            await close_within(relay.stop(), f'the change relay of datasource "{relay.datasource.name}"', within)
+        for name, datasource in self.datasources.items():
+            await close_within(datasource.disconnect(), f'datasource "{name}"', within)
 
     def drain(self) -> None:
         """The process is stopping (SIGTERM, Ctrl-C): ``/ready`` answers 503 from now on and open

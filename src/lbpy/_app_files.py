@@ -76,7 +76,8 @@ class HttpConfig(BaseModel):
     max_connections: int = Field(1000, alias="maxConnections", ge=1)
     #: the most bytes of request line and headers one request may send (else 431)
     max_header_size: int = Field(16 * 1024, alias="maxHeaderSize", ge=1024)
-    #: on SIGTERM, requests in flight get this long to finish before they are cancelled
+    #: on SIGTERM, requests in flight get this long to finish before they are cancelled; then
+    #: each datasource and change relay gets this long to close (10 s when 0) before it is left
     shutdown_timeout: int = Field(10_000, alias="shutdownTimeout", ge=0)
     #: an open change stream sends a comment line (``:``) this often, so that proxies and load
     #: balancers that close a connection idle for a while (nginx: 60 s) keep it open

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import write_app
-from lbpy_process import STARTED, free_port, lbpy_start, run_start
+from lbpy_process import STARTED, lbpy_start, run_start
 from starlette.testclient import TestClient
 
 from lbpy import BootError, create_app
@@ -200,6 +200,6 @@ def test_lbpy_start_reports_a_failing_script_in_one_line(tmp_path, files, expect
 
 def test_lbpy_start_runs_the_boot_scripts(tmp_path):
     root = app_with(tmp_path, ORDERED)
-    with lbpy_start(root, "--port", str(free_port())) as server:
+    with lbpy_start(root, "--port", "0") as server:
         notes = httpx.get(f"{server.url}/api/Notes", timeout=10).json()
     assert notes == [{"title": "seeded after ['01-first']", "id": 1}]

@@ -11,6 +11,7 @@ with its records), and an acl naming a method by an alias (``updateAttributes``)
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from auth_app import login, write_auth_app
@@ -106,7 +107,7 @@ def served(request, tmp_path_factory):
         }
     else:
         require("postgresql")
-        schema = f"lbpy_auth_{id(request) % 100000}"
+        schema = f"lbpy_auth_{secrets.token_hex(4)}"
         execute(POSTGRESQL_URL, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
         datasource = {
             "name": "db",

@@ -4,6 +4,7 @@ and two processes on one PostgreSQL database accepting each other's tokens."""
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def test_turning_access_control_off_warns_at_start(tmp_path):
 
 def test_two_processes_on_one_postgresql_database(tmp_path):
     require("postgresql")
-    schema = f"lbpy_auth_two_{int(time.time() * 1000) % 10**8}"
+    schema = f"lbpy_auth_two_{secrets.token_hex(4)}"
     execute(POSTGRESQL_URL, f'CREATE SCHEMA "{schema}"')
     try:
         root = write_auth_app(

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
-import time
 
 import anyio
 import httpx
 import pytest
 from auth_app import MODELS, PASSWORDS, write_auth_app
+from in_thread import serve_in_thread
 
 from lbpy import create_app
 
@@ -29,35 +27,17 @@ LEDGER = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def base(tmp_path, monkeypatch):
     """The auth test app (with a Ledger only admins may use, and RoleMapping public, so that an
     admin can take a role away over REST), served by uvicorn in a thread."""
-    import uvicorn
-
     monkeypatch.setattr("auth_app.MODELS", {**copy.deepcopy(MODELS), "Ledger": LEDGER})
     root = write_auth_app(tmp_path / "app")
     config = json.loads((root / "server" / "model-config.json").read_text())
     config["RoleMapping"] = {"dataSource": "db", "public": True}
     (root / "server" / "model-config.json").write_text(json.dumps(config))
-    app = create_app(root)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield f"http://127.0.0.1:{server.config.port}"
-    app.close_change_streams()
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(create_app(root)) as url:
+        yield url
 
 
 class Stream:

@@ -4,15 +4,12 @@ Authorize control takes a token and "Try it out" sends it."""
 
 from __future__ import annotations
 
-import subprocess
-import time
-
 import httpx
 import pytest
 from auth_app import write_auth_app
+from browser import CHROMIUM, headless_page, needs_chromium
 from lbpy_process import lbpy_start
 from openapi_spec_validator import validate
-from rest.test_explorer import CHROMIUM, _DevTools, chromium_args, needs_chromium
 from starlette.testclient import TestClient
 
 from lbpy import create_app
@@ -130,38 +127,18 @@ EXECUTE = (
 
 @needs_chromium
 def test_authorize_in_the_explorer_then_try_it_out(tmp_path):
-    websockets = pytest.importorskip("websockets.sync.client", reason="needs the websockets package")
     root = write_auth_app(tmp_path / "live")
     with lbpy_start(root, "--port", "0") as server:
         token = httpx.post(
             server.url + "/api/Accounts/login", json={"email": "ann@example.com", "password": "ann-secret"}
         ).json()["id"]
-        profile = tmp_path / "profile"
-        browser = subprocess.Popen(
-            chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            port_file = profile / "DevToolsActivePort"
-            for _ in range(300):
-                if port_file.exists() and port_file.read_text().strip():
-                    break
-                time.sleep(0.1)
-            debug_port = port_file.read_text().split()[0]
-            pages = httpx.get(f"http://127.0.0.1:{debug_port}/json/list").json()
-            target = next(p for p in pages if p["type"] == "page")
-            with websockets.connect(target["webSocketDebuggerUrl"], max_size=None) as devtools:
-                session = _DevTools(devtools)
-                session.call("Page.enable")
-                session.call("Page.navigate", url=server.url + "/explorer/")
-                session.evaluate(OPEN_AUTHORIZE, timeout=60)
-                session.call("Input.insertText", text=token)
-                session.evaluate(AUTHORIZE_AND_OPEN, timeout=60)
-                session.call("Input.insertText", text="1")
-                outcome = session.evaluate(EXECUTE, timeout=60)
-        finally:
-            browser.terminate()
-            browser.wait(timeout=10)
+        with headless_page(tmp_path / "profile") as session:
+            session.call("Page.enable")
+            session.call("Page.navigate", url=server.url + "/explorer/")
+            session.evaluate(OPEN_AUTHORIZE, timeout=60)
+            session.call("Input.insertText", text=token)
+            session.evaluate(AUTHORIZE_AND_OPEN, timeout=60)
+            session.call("Input.insertText", text="1")
+            outcome = session.evaluate(EXECUTE, timeout=60)
     assert outcome == {"status": "200", "email": "ann@example.com"}, outcome
     assert CHROMIUM.exists()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 from connectors.sql.sql_support import POSTGRESQL_URL, execute, require
-from lbpy_process import LBPY, clean_env, free_port, lbpy_start
+from lbpy_process import LBPY, clean_env, lbpy_start
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +94,13 @@ def test_the_production_settings_migrate_and_serve_postgresql_from_the_environme
             [*LBPY, "migrate", "--app", str(copy)], capture_output=True, text=True, env=env, timeout=60
         )
         assert done.returncode == 0, done.stderr
-        with lbpy_start(copy, "--port", str(free_port()), env=env) as server:
+        with lbpy_start(copy, "--port", "0", env=env) as server:
             assert httpx.post(server.url + "/api/Notes", json={"title": "in PostgreSQL"}, timeout=10).status_code == 200
         rows = execute(env["DATABASE_URL"], 'SELECT title FROM "note"')
         assert [tuple(row) for row in rows[0]] == [("in PostgreSQL",)]
         assert not (copy / "data").exists()  # nothing went to SQLite
         without = subprocess.run(
-            [*LBPY, "start", "--app", str(copy), "--port", str(free_port())],
+            [*LBPY, "start", "--app", str(copy), "--port", "0"],
             capture_output=True,
             text=True,
             env=clean_env(LBPY_ENV="production"),

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import httpx
-from lbpy_process import LBPY, clean_env, free_port, lbpy_start
+from lbpy_process import LBPY, clean_env, lbpy_start
 
 
 def new_app(where: Path, name: str, template: str) -> Path:
@@ -26,14 +26,13 @@ def new_app(where: Path, name: str, template: str) -> Path:
 
 def test_the_hello_world_app_greets(tmp_path: Path):
     app = new_app(tmp_path, "hw", "hello-world")
-    with lbpy_start(app, "--port", str(free_port())) as server:
-        with httpx.Client(base_url=server.url, timeout=10) as http:
-            answer = http.get("/api/Messages/greet", params={"msg": "hi"})
-            assert answer.status_code == 200, answer.text
-            assert answer.json() == {"greeting": "Sender says hi to receiver"}
-            assert http.get("/api/Messages/greet").json() == {"greeting": "Sender says hello to receiver"}
-            swagger = http.get("/explorer/swagger.json").json()
-            assert swagger["paths"]["/Messages/greet"]["get"]["operationId"] == "Message.greet"
+    with lbpy_start(app, "--port", "0") as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        answer = http.get("/api/Messages/greet", params={"msg": "hi"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"greeting": "Sender says hi to receiver"}
+        assert http.get("/api/Messages/greet").json() == {"greeting": "Sender says hello to receiver"}
+        swagger = http.get("/explorer/swagger.json").json()
+        assert swagger["paths"]["/Messages/greet"]["get"]["operationId"] == "Message.greet"
     assert "Traceback" not in "".join(server.stderr)
 
 
@@ -86,15 +85,14 @@ def test_a_hook_and_a_remote_method_added_to_a_generated_app(tmp_path: Path):
                     record["title"] = record["title"].capitalize()
     """)
     code.write_text(source)
-    with lbpy_start(app, "--port", str(free_port())) as server:
-        with httpx.Client(base_url=server.url, timeout=10) as http:
-            for title in ("first note", "second", "another note"):
-                assert http.post("/api/Notes", json={"title": title}).status_code == 200
-            found = http.get("/api/Notes/search", params={"text": "note"}).json()
-            assert [n["title"] for n in found] == ["First note", "Another note"]  # the hook ran
-            missing = http.get("/api/Notes/search")
-            assert missing.status_code == 400
-            assert missing.json()["error"]["message"] == "text is a required argument"
+    with lbpy_start(app, "--port", "0") as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        for title in ("first note", "second", "another note"):
+            assert http.post("/api/Notes", json={"title": title}).status_code == 200
+        found = http.get("/api/Notes/search", params={"text": "note"}).json()
+        assert [n["title"] for n in found] == ["First note", "Another note"]  # the hook ran
+        missing = http.get("/api/Notes/search")
+        assert missing.status_code == 400
+        assert missing.json()["error"]["message"] == "text is a required argument"
     assert "Traceback" not in "".join(server.stderr)
     definition = json.loads((app / "common" / "models" / "note.json").read_text())
     assert list(definition["methods"]) == ["search"]

@@ -41,20 +41,19 @@ def app_copy(notes_app: Path, tmp_path: Path) -> Path:
 
 
 def test_notes_are_created_and_read_over_http(notes_app: Path):
-    with lbpy_start(notes_app, "--port", str(free_port())) as server:
-        with httpx.Client(base_url=server.url, timeout=10) as http:
-            created = http.post("/api/Notes", json={"title": "first", "content": "over HTTP"})
-            assert created.status_code == 200, created.text
-            note = created.json()
-            assert note == {"title": "first", "content": "over HTTP", "id": note["id"]}
-            assert http.get(f"/api/Notes/{note['id']}").json() == note
-            assert http.post("/api/Notes", json={"title": "second"}).status_code == 200
-            assert [n["title"] for n in http.get("/api/Notes").json()] == ["first", "second"]
-            assert http.get("/api/Notes/count").json() == {"count": 2}
-            invalid = http.post("/api/Notes", json={"content": "no title"})
-            assert invalid.status_code == 422
-            assert invalid.json()["error"]["name"] == "ValidationError"
-            assert http.get("/api/Notes/999").status_code == 404
+    with lbpy_start(notes_app, "--port", "0") as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        created = http.post("/api/Notes", json={"title": "first", "content": "over HTTP"})
+        assert created.status_code == 200, created.text
+        note = created.json()
+        assert note == {"title": "first", "content": "over HTTP", "id": note["id"]}
+        assert http.get(f"/api/Notes/{note['id']}").json() == note
+        assert http.post("/api/Notes", json={"title": "second"}).status_code == 200
+        assert [n["title"] for n in http.get("/api/Notes").json()] == ["first", "second"]
+        assert http.get("/api/Notes/count").json() == {"count": 2}
+        invalid = http.post("/api/Notes", json={"content": "no title"})
+        assert invalid.status_code == 422
+        assert invalid.json()["error"]["name"] == "ValidationError"
+        assert http.get("/api/Notes/999").status_code == 404
 
 
 def test_the_api_and_explorer_urls_are_printed(notes_app: Path):
@@ -93,7 +92,7 @@ def test_the_port_comes_from_config_json_last(app_copy: Path):
 
 
 def test_sigint_stops_the_server_cleanly(notes_app: Path):
-    with lbpy_start(notes_app, "--port", str(free_port())) as server:
+    with lbpy_start(notes_app, "--port", "0") as server:
         assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
         assert server.stop() == 0
     output = "".join(server.stdout + server.stderr)
@@ -102,14 +101,14 @@ def test_sigint_stops_the_server_cleanly(notes_app: Path):
 
 
 def test_access_log_prints_each_request(notes_app: Path):
-    with lbpy_start(notes_app, "--port", str(free_port()), "--access-log") as server:
+    with lbpy_start(notes_app, "--port", "0", "--access-log") as server:
         assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
     lines = [line for line in server.stdout + server.stderr if '"GET /api/Notes" 200' in line]
     assert len(lines) == 1, server.stdout + server.stderr  # lbpy's line, with its request id, not uvicorn's too
 
 
 def test_two_workers_serve_and_stop_cleanly(notes_app: Path):
-    with lbpy_start(notes_app, "--port", str(free_port()), "--workers", "2") as server:
+    with lbpy_start(notes_app, "--port", "0", "--workers", "2") as server:
         assert httpx.get(f"{server.url}/api/Notes", timeout=10).status_code == 200
         assert server.stop() == 0
     assert "memory connector" in "".join(server.stderr)  # each worker has its own data

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from lbpy_process import free_port
 
 
 def lbpy(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -27,12 +27,6 @@ def lbpy(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
     assert result.returncode == 0, f"lbpy {' '.join(args)}: {result.stderr}"
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

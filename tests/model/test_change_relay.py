@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -19,16 +18,9 @@ import pytest
 from conftest import write_app
 from connectors.sql.sql_support import MYSQL_URL, POSTGRESQL_URL, execute, require
 from lbpy_process import lbpy_start
+from redis_support import REDIS_URL, require_redis
 
-REDIS_URL = os.environ.get("LBPY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 NOTE = {"properties": {"title": "string", "n": "number", "secret": "string"}, "hidden": ["secret"]}
-
-
-def require_redis() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError as exc:
-        pytest.skip(f"Redis is not reachable at 127.0.0.1:6379 ({exc}); start it or set LBPY_TEST_REDIS_URL")
 
 
 class Events:

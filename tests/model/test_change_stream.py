@@ -4,11 +4,7 @@ real server (LoopBack 3.28's format: ``:ok`` first, then ``event: data`` / ``dat
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,40 +12,20 @@ import anyio
 import httpx
 import pytest
 from conftest import write_app
-from lbpy_process import lbpy_start
+from in_thread import serve_in_thread
+from lbpy_process import clean_env, lbpy_start
 
 from lbpy import create_app
 
 NOTE = {"properties": {"title": "string", "vip": "boolean", "secret": "string"}, "hidden": ["secret"]}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """The app served by uvicorn in a thread: (base url, app)."""
-    import uvicorn
-
     app = create_app(write_app(tmp_path / "app", {"Note": NOTE}))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", app
-
-    app.close_change_streams()  # as lbpy start does when it stops
-    server.should_exit = True
-    thread.join(10)
-    assert not thread.is_alive()
+    with serve_in_thread(app) as url:
+        yield url, app
 
 
 class Stream:
@@ -251,36 +227,21 @@ def test_change_streams_from_python(tmp_path):
 
 def test_lbpy_start_stops_promptly_with_a_stream_open(tmp_path):
     root = write_app(tmp_path / "app", {"Note": NOTE})
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        ended = threading.Event()
+    with lbpy_start(root, "--port", "0", env=clean_env(NO_COLOR="1")) as server:
+        opened, ended = threading.Event(), threading.Event()
 
         async def read():
             async with httpx.AsyncClient(timeout=None) as client:
                 stream = Stream()
-                await stream.read(client, f"http://127.0.0.1:{port}/api/Notes/change-stream")
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(stream.read, client, server.url + "/api/Notes/change-stream")
+                    await stream.opened.wait()
+                    opened.set()
             ended.set()  # the server closed the stream
 
         reader = threading.Thread(target=anyio.run, args=(read,), daemon=True)
         reader.start()
-        time.sleep(0.5)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        assert opened.wait(10)
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=10) == 0
         assert ended.wait(5)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()

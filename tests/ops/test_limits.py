@@ -6,23 +6,15 @@ shared by every process."""
 from __future__ import annotations
 
 import secrets
-import socket
 
 import httpx
 import pytest
 from auth.auth_app import login, write_auth_app
 from conftest import write_app
-from lbpy_process import free_port, lbpy_start
+from lbpy_process import lbpy_start
+from redis_support import REDIS_URL, needs_redis
 
 NOTE = {"Note": {"properties": {"title": "string"}}}
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_limits_are_off_by_default(make_client):
@@ -127,17 +119,17 @@ def test_lbpy_start_ignores_forwarded_for_unless_trusted(tmp_path):
     assert codes == [200, 200, 429]
 
 
-@pytest.mark.skipif(not redis_reachable(), reason="Redis is not reachable at 127.0.0.1:6379")
+@needs_redis
 def test_two_processes_count_together_in_redis(tmp_path):
     # each run counts a client address of its own (forwarded by a trusted proxy on loopback)
     client = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
-    limit = {"perAddress": "5 per 10 minutes", "storage": "redis://127.0.0.1:6379/0"}
+    limit = {"perAddress": "5 per 10 minutes", "storage": REDIS_URL}
     config = {"rateLimit": limit, "trust proxy": "loopback"}
     roots = [write_app(tmp_path / f"app{i}", NOTE, config=config) for i in range(2)]
     headers = {"X-Forwarded-For": client}
     with (
-        lbpy_start(roots[0], "--port", str(free_port())) as one,
-        lbpy_start(roots[1], "--port", str(free_port())) as two,
+        lbpy_start(roots[0], "--port", "0") as one,
+        lbpy_start(roots[1], "--port", "0") as two,
     ):
         codes = [
             httpx.get(f"{server.url}/api/Notes", headers=headers).status_code

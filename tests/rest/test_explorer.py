@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
-import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from browser import chromium_args, headless_page, needs_chromium
 from conftest import write_app
+from lbpy_process import lbpy_start
 
 from lbpy._rest._openapi import openapi_document, swagger_document
 
 NOTE = {"properties": {"title": {"type": "string", "required": True}, "content": {"type": "string"}}}
 CUSTOMER = {"properties": {"name": {"type": "string", "required": True}, "born": {"type": "date"}}}
-
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="headless browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)",
-)
 
 
 class _References(HTMLParser):
@@ -170,56 +163,13 @@ def test_page_without_public_models(make_client):
 # -- in a browser, against a real server ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """``lbpy start`` in a subprocess on a free port: yields its base URL."""
     root = write_app(tmp_path_factory.mktemp("live") / "notebook", {"Note": NOTE, "Customer": CUSTOMER})
     (root / "pyproject.toml").write_text('[project]\nname = "notebook"\nversion = "0.4.0"\n')
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lbpy", "start", "--app", str(root), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if server.poll() is not None:
-                    raise RuntimeError(server.stdout.read().decode()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("lbpy start did not answer within 15 seconds")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def chromium_args(user_data_dir: Path) -> list[str]:
-    return [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={user_data_dir}",
-        # every host but the test server is unreachable: the page must need no network
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ]
+    with lbpy_start(root, "--port", "0") as server:
+        yield server.url
 
 
 @needs_chromium
@@ -248,66 +198,16 @@ def test_swagger_ui_renders_the_models_operations(live_app, tmp_path):
 @needs_chromium
 def test_try_it_out_calls_the_live_api(live_app, tmp_path):
     """Click "Try it out" and "Execute" on POST /Notes as a user would; the note is created."""
-    websockets = pytest.importorskip("websockets.sync.client", reason="needs the websockets package")
-    profile = tmp_path / "profile"
-    browser = subprocess.Popen(
-        chromium_args(profile) + ["--remote-debugging-port=0", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        for _ in range(300):
-            if port_file.exists() and port_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        debug_port = port_file.read_text().split()[0]
-        pages = httpx.get(f"http://127.0.0.1:{debug_port}/json/list").json()
-        target = next(p for p in pages if p["type"] == "page")
-        with websockets.connect(target["webSocketDebuggerUrl"], max_size=None) as devtools:
-            session = _DevTools(devtools)
-            session.call("Network.enable")
-            session.call("Page.enable")
-            session.call("Page.navigate", url=live_app + "/explorer/")
-            outcome = session.evaluate(TRY_IT_OUT, timeout=60)
-            requested = session.requested
-    finally:
-        browser.terminate()
-        browser.wait(timeout=10)
+    with headless_page(tmp_path / "profile") as session:
+        session.call("Network.enable")
+        session.call("Page.enable")
+        session.call("Page.navigate", url=live_app + "/explorer/")
+        outcome = session.evaluate(TRY_IT_OUT, timeout=60)
+        requested = session.requested
     assert outcome == {"status": "200", "title": "written in the explorer"}, outcome
     notes = httpx.get(live_app + "/api/Notes").json()
     assert [n["title"] for n in notes] == ["written in the explorer"]
     assert requested and all(url.startswith((live_app, "data:")) for url in requested), requested
-
-
-class _DevTools:
-    """Just enough of the Chrome DevTools Protocol to drive one page."""
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.next_id = 0
-        self.requested: list[str] = []
-
-    def call(self, method: str, timeout: float = 30, **params):
-        self.next_id += 1
-        self.connection.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        deadline = time.monotonic() + timeout
-        while True:
-            message = json.loads(self.connection.recv(timeout=max(0.1, deadline - time.monotonic())))
-            if message.get("method") == "Network.requestWillBeSent":
-                self.requested.append(message["params"]["request"]["url"])
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError(message["error"])
-                return message["result"]
-
-    def evaluate(self, expression: str, timeout: float):
-        result = self.call(
-            "Runtime.evaluate", timeout=timeout, expression=expression, awaitPromise=True, returnByValue=True
-        )
-        if "exceptionDetails" in result:
-            raise AssertionError(result["exceptionDetails"].get("exception", {}).get("description"))
-        return result["result"]["value"]
 
 
 TRY_IT_OUT = """

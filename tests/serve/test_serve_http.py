@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import write_app
-from lbpy_process import free_port, lbpy_start
+from lbpy_process import lbpy_start
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("these tests stop the server with SIGINT", allow_module_level=True)
@@ -50,7 +50,7 @@ def error_of(response: bytes) -> tuple[int, dict]:
 
 def test_connections_that_never_finish_their_headers_are_closed(tmp_path: Path):
     app = bounded_app(tmp_path / "app", headersTimeout=1000)
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         slow = []
         for _ in range(50):
             sock = socket.create_connection(("127.0.0.1", server.port))
@@ -71,44 +71,42 @@ def test_connections_that_never_finish_their_headers_are_closed(tmp_path: Path):
 
 def test_a_request_whose_headers_trickle_in_is_cut_off(tmp_path: Path):
     app = bounded_app(tmp_path / "app", headersTimeout=1000)
-    with lbpy_start(app, "--port", str(free_port())) as server:
-        with socket.create_connection(("127.0.0.1", server.port)) as sock:
-            sock.sendall(b"GET /api/Notes HTTP/1.1\r\n")
-            sent = 0
-            sock.settimeout(0.2)
-            deadline = time.monotonic() + PATIENCE
-            received = b""
-            while time.monotonic() < deadline:  # one header every 200 ms, for as long as allowed
-                try:
-                    sock.sendall(f"X-Slow-{sent}: 1\r\n".encode())
-                    sent += 1
-                    received += sock.recv(65536)
-                    if received:
-                        break
-                except TimeoutError:
-                    continue
-                except (BrokenPipeError, ConnectionResetError):
+    with lbpy_start(app, "--port", "0") as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /api/Notes HTTP/1.1\r\n")
+        sent = 0
+        sock.settimeout(0.2)
+        deadline = time.monotonic() + PATIENCE
+        received = b""
+        while time.monotonic() < deadline:  # one header every 200 ms, for as long as allowed
+            try:
+                sock.sendall(f"X-Slow-{sent}: 1\r\n".encode())
+                sent += 1
+                received += sock.recv(65536)
+                if received:
                     break
-            assert received.startswith(b"HTTP/1.1 408"), received
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        assert received.startswith(b"HTTP/1.1 408"), received
 
 
 def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_request(tmp_path: Path):
     app = bounded_app(tmp_path / "app", headersTimeout=1000, keepAliveTimeout=60_000)
-    with lbpy_start(app, "--port", str(free_port())) as server:
-        with socket.create_connection(("127.0.0.1", server.port)) as sock:
-            sock.sendall(b"GET /api/Notes HTTP/1.1\r\nHost: x\r\n\r\n")
-            sock.settimeout(10)
-            first = b""
-            while not first.endswith(b"[]"):
-                first += sock.recv(65536) or pytest.fail(f"closed after {first!r}")
-            assert first.startswith(b"HTTP/1.1 200") and first.endswith(b"[]")
-            sock.sendall(b"GET /api/Notes HTTP/1.1\r\n")  # the next request, never finished
-            assert read_until_closed(sock).startswith(b"HTTP/1.1 408")
+    with lbpy_start(app, "--port", "0") as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /api/Notes HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(10)
+        first = b""
+        while not first.endswith(b"[]"):
+            first += sock.recv(65536) or pytest.fail(f"closed after {first!r}")
+        assert first.startswith(b"HTTP/1.1 200") and first.endswith(b"[]")
+        sock.sendall(b"GET /api/Notes HTTP/1.1\r\n")  # the next request, never finished
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 408")
 
 
 def test_a_body_that_does_not_arrive_in_time_is_a_408_in_loopbacks_shape(tmp_path: Path):
     app = bounded_app(tmp_path / "app", requestTimeout=1000)
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(
                 b"POST /api/Notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -126,7 +124,7 @@ def test_a_body_that_does_not_arrive_in_time_is_a_408_in_loopbacks_shape(tmp_pat
 
 def test_beyond_max_connections_requests_are_answered_503(tmp_path: Path):
     app = bounded_app(tmp_path / "app", maxConnections=5)
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)]
         try:
             for sock in held:  # each with a request under way, its headers unfinished
@@ -159,7 +157,7 @@ def test_beyond_max_connections_requests_are_answered_503(tmp_path: Path):
 
 def test_headers_larger_than_max_header_size_are_a_431(tmp_path: Path):
     app = bounded_app(tmp_path / "app", maxHeaderSize=4096)
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             try:
                 sock.sendall(b"GET /api/Notes HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 8192)

@@ -107,7 +107,7 @@ def test_every_line_is_a_json_object_and_tokens_are_not_logged(tmp_path: Path):
 
 
 def test_text_stays_the_default(tmp_path: Path):
-    with lbpy_start(notes_app(tmp_path / "app"), "--port", str(free_port())) as server:
+    with lbpy_start(notes_app(tmp_path / "app"), "--port", "0") as server:
         pass
     assert "warning: 1 JavaScript file(s) not ported to Python" in "".join(server.stderr)
     assert not any(line.startswith("{") for line in server.stderr + server.stdout)
@@ -157,13 +157,11 @@ def test_an_error_with_a_traceback_stays_one_line():
 
 
 def test_workers_default_to_web_concurrency(tmp_path: Path):
-    with lbpy_start(
-        notes_app(tmp_path / "app"), "--port", str(free_port()), env=clean_env(WEB_CONCURRENCY="2")
-    ) as server:
+    with lbpy_start(notes_app(tmp_path / "app"), "--port", "0", env=clean_env(WEB_CONCURRENCY="2")) as server:
         assert httpx.get(server.url + "/api/Notes", timeout=10).status_code == 200
     assert "each of the 2 workers keeps its own copy" in "".join(server.stderr)
     done = subprocess.run(
-        [*LBPY, "start", "--app", str(tmp_path / "app"), "--port", str(free_port())],
+        [*LBPY, "start", "--app", str(tmp_path / "app"), "--port", "0"],
         capture_output=True,
         text=True,
         env=clean_env(WEB_CONCURRENCY="many"),

@@ -6,6 +6,7 @@ half-way, on SQLite and PostgreSQL, with one process and with two workers."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def change_stream_reader(url: str, events: list, ended: threading.Event) -> None
 
 
 def stored_titles(app: Path) -> dict[str, int]:
-    with lbpy_start(app, "--port", str(free_port())) as server:
+    with lbpy_start(app, "--port", "0") as server:
         rows = httpx.get(server.url + "/api/Notes", timeout=60).json()
     return {row["title"]: row["id"] for row in rows}
 
@@ -182,7 +183,7 @@ def test_sqlite(tmp_path: Path, workers: int):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_postgresql(tmp_path: Path, workers: int):
     require("postgresql")
-    schema = f"lbpy_shutdown_{int(time.time() * 1000) % 10**8}_{workers}"
+    schema = f"lbpy_shutdown_{secrets.token_hex(4)}_{workers}"
     execute(POSTGRESQL_URL, f'CREATE SCHEMA "{schema}"')
     try:
         app = shop(tmp_path / "app", {"connector": "postgresql", "url": POSTGRESQL_URL, "schema": schema})

@@ -20,6 +20,8 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 
+from ._closing import CLOSE_WITHIN, cancel_within
+
 log = logging.getLogger("lbpy")
 
 #: frames a process keeps queued while its connection is down; more are dropped
@@ -153,16 +155,11 @@ class ChangeBus:
             loop.call_soon_threadsafe(self._enqueue, message)
 
     async def close(self) -> None:
+        """Cancel the subscription and wait, within a bound, for its connection to close."""
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        except Exception:  # the connection's own end: nothing left to close
-            pass
+        await cancel_within(task, f"change streams: the connection to {self.shown}", CLOSE_WITHIN)
         self._loop = None
 
     # -- the connection --------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Shared set-up for the SQL connector's tests: one database per backend and test session.
 
 Tests take the ``sql_datasource`` fixture, parametrised over SQLite (a file in tmp_path),
-PostgreSQL and MariaDB/MySQL. Each session works in a schema (PostgreSQL) or database (MySQL) of
-its own with a random name, dropped at the end, so parallel runs never meet. A server that cannot
+PostgreSQL and MariaDB/MySQL. Each session (each pytest-xdist worker is one) works in a schema
+(PostgreSQL) or database (MySQL) of its own with a random name, dropped at the end, so parallel
+runs and workers never meet. A server that cannot
 be reached skips its tests with the reason. ``LBPY_TEST_POSTGRESQL_URL`` and
 ``LBPY_TEST_MYSQL_URL`` point the tests at other servers.
 """
@@ -86,7 +87,10 @@ def _session_name() -> str:
     if "name" not in _session:
         import atexit
 
-        _session["name"] = f"lbpy_t_{secrets.token_hex(4)}"
+        # each pytest-xdist worker is a session of its own: its name says which, for whoever
+        # finds one left behind
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        _session["name"] = f"lbpy_t_{worker}_{secrets.token_hex(4)}" if worker else f"lbpy_t_{secrets.token_hex(4)}"
         atexit.register(_drop_quietly)  # also when a run ends without its fixtures' teardown
     return _session["name"]
 

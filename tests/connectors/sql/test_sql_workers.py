@@ -11,7 +11,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,16 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import write_app
+from lbpy_process import free_port
 from sql_support import BACKENDS, datasource_settings, require, sql_session  # noqa: F401
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("stops the server with SIGINT", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Served:
@@ -39,7 +33,7 @@ class Served:
 
     def __init__(self, app: Path, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "LBPY_ENV")}
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lbpy", "start", "--app", str(app), "--port", str(self.port), *args],
             stdout=subprocess.PIPE,

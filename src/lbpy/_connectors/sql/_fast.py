@@ -303,6 +303,10 @@ class AsyncmyPool(DirectPool):
             pool.close()
             try:
                 await pool.wait_closed()
+            except asyncio.CancelledError:
+                # the app's stop ran out of time waiting for connections still in use: drop them
+                pool.terminate()
+                raise
             except Exception:  # connections that broke meanwhile have nothing left to close
                 pass
 
