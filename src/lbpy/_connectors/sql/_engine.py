@@ -222,28 +222,20 @@ class SqlEngine:
         """``await work(connection, *args)`` on a connection of the driver's pool (``_fast``),
         with ``run``'s rules: one transaction when ``atomic``, a read that meets a dropped
         connection tried once more, shielded from cancellation, errors as lbpy's errors."""
-        for attempt in (1, 2):
-            try:
-                with anyio.CancelScope(shield=True):
-                    if not self._dialect_ready or self._engine_loop is not _running_loop():
-                        await self._engine_for_now()
-                        await self._learn_dialect()
-                    direct = self.direct
-                    try:
-                        return await direct.run(work, args, atomic)
-                    except Exception as exc:
-                        converted = direct.error(exc)
-                        if converted is exc:
-                            raise
-                        raise converted from exc
-            except Exception as exc:
-                if attempt == 1 and not write and is_disconnect(exc):
-                    continue
-                translated = translate(exc, self.datasource_name, self.config.shown())
-                if translated is exc:
-                    raise
-                raise translated from exc
-        raise AssertionError("unreachable")
+        return await self._tried(self._on_direct_pool, work, args, atomic, write=write)
+
+    async def _on_direct_pool(self, work: Callable, args: tuple, atomic: bool) -> Any:
+        if not self._dialect_ready or self._engine_loop is not _running_loop():
+            await self._engine_for_now()
+            await self._learn_dialect()
+        direct = self.direct
+        try:
+            return await direct.run(work, args, atomic)
+        except Exception as exc:
+            converted = direct.error(exc)
+            if converted is exc:
+                raise
+            raise converted from exc
 
     async def run(
         self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None, quick: bool | str = False
@@ -263,10 +255,16 @@ class SqlEngine:
             done, result = self._run_inline(fn, args, atomic, bounded=quick == "bounded")
             if done:
                 return result
+        return await self._tried(self._execute, fn, args, atomic, write=write)
+
+    async def _tried(self, run: Callable, *args: Any, write: bool) -> Any:
+        """``await run(*args)`` shielded from cancellation (a client that goes away never leaves
+        an operation half done), errors as lbpy's; a read that meets a dropped connection is tried
+        once more on a fresh one."""
         for attempt in (1, 2):
             try:
                 with anyio.CancelScope(shield=True):
-                    return await self._execute(fn, args, atomic)
+                    return await run(*args)
             except Exception as exc:
                 if attempt == 1 and not write and is_disconnect(exc):
                     continue

@@ -106,7 +106,9 @@ class DirectPool:
 
     def terminate(self) -> None:
         """Forget the pool without waiting (its event loop has gone)."""
-        raise NotImplementedError
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
 
     def connect_options(self) -> dict[str, Any]:
         """What SQLAlchemy would pass the driver's connect() for this URL, and lbpy's options."""
@@ -287,11 +289,6 @@ class AsyncpgPool(DirectPool):
             except Exception:  # a broken connection has nothing left to close
                 pool.terminate()
 
-    def terminate(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
-
     async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
@@ -377,11 +374,6 @@ class AsyncmyPool(DirectPool):
                 await pool.wait_closed()
             except Exception:  # connections that broke meanwhile have nothing left to close
                 pass
-
-    def terminate(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
 
     async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
         pool = self._pool or await self.pool()
