@@ -7,10 +7,14 @@
    `lbpy start` (one worker) and loaded by wrk (Debian's `wrk`; falls back to an httpx client).
 3. drivers: the REST API on PostgreSQL and MariaDB with lbpy's asynchronous drivers (asyncpg,
    asyncmy) against synchronous ones run in worker threads (psycopg, PyMySQL), when installed.
+4. ops: each of the connector's operations (create, find by id, find, count, patch, update,
+   upsert, delete by id) through the model layer, in microseconds, on each backend and driver
+   (SQLite; asyncpg and psycopg; asyncmy and PyMySQL); no reference, for before and after a change.
 
     python bench/bench_sql.py                       # everything, on the servers that answer
     python bench/bench_sql.py --only scale --rows 200000 --backends sqlite
     python bench/bench_sql.py --only rest,drivers --seconds 5
+    python bench/bench_sql.py --only ops --ops 1000
 
 Results are printed and written to bench/results/bench_sql.json.
 """
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +212,7 @@ def bench_scale(backends: list[str], big: int, count: int, folder: Path) -> list
             return figures
 
         figures = asyncio.run(run())
-        for small, large in zip(figures[1000], figures[big]):
+        for small, large in zip(figures[1000], figures[big], strict=True):
             ratio = large["mean_us"] / small["mean_us"]
             results.append(
                 {
@@ -246,6 +251,13 @@ class Server:
             if time.monotonic() > deadline:
                 break
         self.url = f"http://127.0.0.1:{self.port}"
+        # the announcement can come before the socket listens: wait until it takes a connection
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -284,7 +296,7 @@ ENDPOINTS = {
         """'{"name":"n","code":"x' .. counter .. '-' .. math.random(1, 1000000000) .. '","category":1,"price":2}'""",
         lambda rnd, rows: (
             "/api/BenchItems",
-            json.dumps({"name": "n", "code": f"x{rnd.random()}", "category": 1, "price": 2}),
+            json.dumps({"name": "n", "code": f"x{uuid.uuid4().hex}", "category": 1, "price": 2}),  # unique each run
         ),
     ),
 }
@@ -489,12 +501,106 @@ def bench_drivers(rows: int, seconds: float, connections: int, rounds: int, fold
     return results
 
 
+# -- 4. each operation ----------------------------------------------------------------------------
+
+
+async def measure_ops(app, count: int) -> list[dict]:
+    """Each operation ``count`` times on a 1,000-row table, each sample a new random row."""
+    Item = app.models["BenchItem"]
+    rnd = random.Random(11)
+    made: list[Any] = []
+
+    async def create():
+        made.append((await Item.create({"name": "n", "code": uuid.uuid4().hex, "category": 1, "price": 2})).id)
+
+    async def by_id():
+        assert await Item.find_by_id(rnd.randint(1, 1000)) is not None
+
+    async def find():
+        assert await Item.find({"where": {"category": rnd.randint(0, 999)}, "limit": 10})
+
+    async def count_():
+        assert await Item.count({"category": rnd.randint(0, 999)}) >= 1
+
+    instances = [await Item.find_by_id(i) for i in range(1, 101)]
+
+    async def patch():
+        await rnd.choice(instances).update_attributes({"price": rnd.randint(0, 999)})
+
+    async def update():
+        assert (await Item.update_all({"id": rnd.randint(1, 1000)}, {"price": rnd.randint(0, 999)}))["count"] == 1
+
+    async def upsert():
+        i = rnd.randint(1, 1000)
+        await Item.upsert({"id": i, "name": f"item {i}", "price": rnd.randint(0, 999)})
+
+    async def delete():
+        assert (await Item.destroy_by_id(made.pop()))["count"] == 1
+
+    return [
+        await timed("create", create, count),
+        await timed("find by id", by_id, count),
+        await timed("find where category limit 10", find, count),
+        await timed("count where category", count_, count),
+        await timed("patch by id (update_attributes)", patch, count),
+        await timed("update where id (update_all)", update, count),
+        await timed("upsert an existing id", upsert, count),
+        await timed("delete by id", delete, count),
+    ]
+
+
+OPS_DRIVERS = {
+    "sqlite": [("sqlite", None)],
+    "postgresql": [("asyncpg", "postgresql+asyncpg"), ("psycopg (sync)", "postgresql+psycopg")],
+    "mysql": [("asyncmy", "mysql+asyncmy"), ("PyMySQL (sync)", "mysql+pymysql")],
+}
+
+
+def bench_ops(backends: list[str], count: int, folder: Path) -> list[dict]:
+    import importlib.util
+
+    from lbpy import create_app
+
+    results = []
+    for backend in backends:
+        base = backend_settings(backend, folder)
+        if base is None:
+            continue
+        print(f"\n[ops] {backend}: each operation through the model layer, {count} times, mean and median")
+        for label, scheme in OPS_DRIVERS[backend]:
+            module = label.split(" ")[0].lower()
+            if scheme is not None and importlib.util.find_spec(module) is None:
+                print(f"  {label}: not installed; skipped")
+                continue
+            settings = dict(base)
+            if scheme is not None:
+                settings["url"] = scheme + settings["url"][settings["url"].index("://") :]
+
+            async def run(settings: dict = settings, app_dir: Path = folder / f"ops-{backend}-{module}") -> list[dict]:
+                app = create_app(write_app(app_dir, settings, "bench_ops"))
+                datasource = app.datasources["db"]
+                await datasource.connect()
+                connector = datasource.connector
+                try:
+                    await connector.migrate(["BenchItem"], drop=True)
+                    await bulk_load(connector, "BenchItem", 1000)
+                    return await measure_ops(app, count)
+                finally:
+                    await drop_table(connector)
+                    await datasource.disconnect()
+
+            for figure in asyncio.run(run()):
+                results.append({"backend": backend, "driver": label, **figure})
+                print(f"  {label:<15} {figure['op']:<34} {figure['mean_us']:8.0f} us  {figure['p50_us']:8.0f} us")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="scale,rest,drivers", help="scale, rest, drivers (comma-separated)")
+    parser.add_argument("--only", default="scale,rest,drivers,ops", help="scale, rest, drivers, ops (comma-separated)")
     parser.add_argument("--backends", default="sqlite,postgresql,mysql")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the big table")
-    parser.add_argument("--ops", type=int, default=2000, help="operations per figure (scale)")
+    parser.add_argument("--ops", type=int, default=2000, help="operations per figure (scale, ops)")
     parser.add_argument("--rest-rows", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5, help="seconds per REST endpoint")
     parser.add_argument("--connections", type=int, default=16)
@@ -510,6 +616,8 @@ def main() -> None:
             report["rest"] = bench_rest(args.rest_rows, args.seconds, args.connections, args.rounds, folder)
         if "drivers" in parts:
             report["drivers"] = bench_drivers(args.rest_rows, args.seconds, args.connections, args.rounds, folder)
+        if "ops" in parts:
+            report["ops"] = bench_ops([b.strip() for b in args.backends.split(",")], args.ops, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     out = HERE / "results"

@@ -14,6 +14,12 @@ def _owner(inspector, owner: str | None) -> str | None:
     return owner or inspector.default_schema_name
 
 
+def _inspect(conn, table: str, owner: str | None, alternatives: tuple[str, ...]) -> tuple[Any, str | None, str]:
+    """An inspector, the owner as discovery shows it, and the table ``table`` means (``resolve_table``)."""
+    inspector = sa.inspect(conn)
+    return inspector, _owner(inspector, owner), resolve_table(inspector, table, owner, alternatives)
+
+
 def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
     """Tables and views: ``[{"type": "table" | "view", "name", "owner"}]``."""
     inspector = sa.inspect(conn)
@@ -87,9 +93,7 @@ def _data_type(column_type: Any, dialect) -> str:
 
 
 def model_properties(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
-    inspector = sa.inspect(conn)
-    shown = _owner(inspector, owner)
-    table = resolve_table(inspector, table, owner, alternatives)
+    inspector, shown, table = _inspect(conn, table, owner, alternatives)
     try:
         columns = inspector.get_columns(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -116,9 +120,7 @@ def model_properties(conn, table: str, owner: str | None, alternatives: tuple[st
 
 
 def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
-    inspector = sa.inspect(conn)
-    shown = _owner(inspector, owner)
-    table = resolve_table(inspector, table, owner, alternatives)
+    inspector, shown, table = _inspect(conn, table, owner, alternatives)
     try:
         constraint = inspector.get_pk_constraint(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -132,9 +134,7 @@ def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
 
 def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     """The foreign keys of ``table``: the tables it points to."""
-    inspector = sa.inspect(conn)
-    shown = _owner(inspector, owner)
-    table = resolve_table(inspector, table, owner, alternatives)
+    inspector, shown, table = _inspect(conn, table, owner, alternatives)
     try:
         keys = inspector.get_foreign_keys(table, schema=owner)
     except sa.exc.NoSuchTableError:
@@ -142,7 +142,7 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     found = []
     for fk in keys:
         target_schema = fk.get("referred_schema") or shown
-        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"])):
+        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"], strict=False)):
             found.append(
                 {
                     "fkOwner": shown,
@@ -161,9 +161,7 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
 
 def exported_foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
     """The foreign keys of other tables that point to ``table``."""
-    inspector = sa.inspect(conn)
-    shown = _owner(inspector, owner)
-    table = resolve_table(inspector, table, owner, alternatives)
+    inspector, shown, table = _inspect(conn, table, owner, alternatives)
     found = []
     for other in inspector.get_table_names(schema=owner):
         if other.startswith("sqlite_"):

@@ -1,9 +1,11 @@
 """The SQL connector: SQLite, PostgreSQL and MySQL/MariaDB on SQLAlchemy Core.
 
 The connector contract's methods, each one or a few statements built from the models' table maps
-(``_schema``) and compiled filters (``_where``), run by the datasource's ``SqlEngine``, which
-decides where each runs (``_engine``). Migration (``_migrate``) and discovery (``_catalog``)
-are the same statements' other users.
+(``_schema``) and compiled filters (``_where``), compiled once per shape (``_statements``) and run
+by the datasource's ``SqlEngine``, which decides where each runs (``_engine``). Each operation is
+written once, as a coroutine function of a connection that runs prepared statements, whatever the
+database and driver (``_fast``). Migration (``_migrate``) and discovery (``_catalog``) are the same
+statements' other users.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ._migrate import MigrationPlan, apply_plan, plan_automigrate, plan_autoupda
 from ._migration_lock import release, sqlite_file_lock, take_in_transaction
 from ._notify import PostgresChangeBus
 from ._schema import add_foreign_keys, build_table, table_name
-from ._statements import Prepared, Shapes, fetch
+from ._statements import Prepared, Shapes
 from ._where import INT64_MAX, INT64_MIN, WhereCompiler, dialect_ops
 
 
@@ -110,14 +112,10 @@ class SqlConnector(Connector):
         await self.engine.close()
 
     async def ping(self) -> None:
-        if self.engine.has_direct_path:
+        await self._work(self._ping)
 
-            async def ask(conn) -> None:
-                await conn.scalar(self._shapes.get("ping", lambda: Prepared(sa.select(1), self.dialect)))
-
-            await self._direct(ask)
-            return
-        await self._run(lambda conn: conn.execute(sa.select(1)).scalar())
+    async def _ping(self, conn) -> None:
+        await conn.scalar(self._shapes.get("ping", lambda: Prepared(sa.select(1), self.dialect)))
 
     # -- change streams across processes ----------------------------------------------------
 
@@ -160,12 +158,14 @@ class SqlConnector(Connector):
             await self._prepare_schema()
         return await self.engine.run(fn, *args, write=write, atomic=atomic, quick=quick)
 
-    async def _direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
-        """``await work(connection, *args)`` on the driver's own pool (``_fast``), once the
-        tables the ``autoupdate`` setting asks for exist."""
+    async def _work(
+        self, work: Callable, *args: Any, write: bool = False, atomic: bool = False, quick: bool | str = False
+    ) -> Any:
+        """``await work(connection, *args)`` (see ``SqlEngine.run_prepared``), once the tables the
+        ``autoupdate`` setting asks for exist."""
         if not self._ready:
             await self._prepare_schema()
-        return await self.engine.run_direct(work, *args, write=write, atomic=atomic)
+        return await self.engine.run_prepared(work, *args, write=write, atomic=atomic, quick=quick)
 
     async def _prepare_schema(self) -> None:
         """The ``autoupdate`` setting: create what is missing before the first request."""
@@ -238,14 +238,8 @@ class SqlConnector(Connector):
             statement, value = by_id
             if statement is None:
                 return []
-            if self.backend == "sqlite":
-                return await self._run(self._fetch_sqlite, statement, value, filter.fields, table_map, quick=True)
-            if self.engine.has_direct_path:
-                return await self._direct(self._fetch_by_id, statement, value, filter.fields, table_map)
-            return await self._run(fetch, statement, {"id": value}, self._readers(table_map, filter.fields), quick=True)
-        if self.engine.has_direct_path:
-            return await self._direct(self._select_direct, model, filter)
-        return await self._run(self._select_rows, model, filter, quick=self._quick_read(filter.where))
+            return await self._work(self._fetch_by_id, statement, value, filter.fields, table_map, quick=True)
+        return await self._work(self._select, model, filter, quick=self._quick_read(filter.where))
 
     async def _fetch_by_id(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
         prepared = self._shapes.get(
@@ -254,34 +248,21 @@ class SqlConnector(Connector):
         )
         return await conn.fetch(prepared, {"id": value})
 
-    async def _select_direct(self, conn, model: str, filter: Filter) -> list[dict]:
+    async def _select(self, conn, model: str, filter: Filter) -> list[dict]:
         table_map = self.table_map(model)
         key = ("select", model, filter.fields, filter.order, filter.limit is not None, bool(filter.skip))
         prepared, binds = self._shapes.around(
             key,
             self._compiler(model).where(filter.where),
-            lambda condition: self._select_statement(table_map, filter, condition, paging="bound"),
+            lambda condition: self._select_statement(table_map, filter, condition),
             self.dialect,
             self._readers(table_map, filter.fields),
         )
         return await conn.fetch(prepared, {"lbpy_limit": filter.limit, "lbpy_skip": filter.skip or 0}, binds)
 
-    def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
-        """The record with id ``value``, asked of sqlite3 directly (see ``_Prepared``)."""
-        key = ("sqlite select", table_map.model, fields)
-        prepared = self._statements.get(key)
-        if prepared is None:
-            prepared = self._statements[key] = Prepared(statement, conn.dialect, self._readers(table_map, fields))
-        return prepared.fetch(conn, {"id": value})
-
-    def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
-        table_map = self.table_map(model)
-        statement = self._select_statement(table_map, filter, self._compiler(model).where(filter.where))
-        return fetch(conn, statement, None, self._readers(table_map, filter.fields))
-
-    def _select_statement(self, table_map, filter: Filter, condition, paging: str = "values"):
-        """SELECT for a filter; ``paging="bound"`` leaves limit and skip to the binds
-        ``lbpy_limit`` and ``lbpy_skip``, so one compilation serves every page."""
+    def _select_statement(self, table_map, filter: Filter, condition):
+        """SELECT for a filter; limit and skip are left to the binds ``lbpy_limit`` and
+        ``lbpy_skip``, so one compilation serves every page."""
         compiler = self._compiler(table_map.model)
         columns = self._chosen(table_map, filter.fields)
         # fields that name nothing the table has: one empty record per match, as LoopBack answers
@@ -293,11 +274,10 @@ class SqlConnector(Connector):
         if condition is not None:
             statement = statement.where(condition)
         statement = statement.order_by(*compiler.order_by(filter.order))
-        bound = paging == "bound"
         if filter.limit is not None:
-            statement = statement.limit(sa.bindparam("lbpy_limit", type_=sa.BigInteger) if bound else filter.limit)
+            statement = statement.limit(sa.bindparam("lbpy_limit", type_=sa.BigInteger))
         if filter.skip:
-            statement = statement.offset(sa.bindparam("lbpy_skip", type_=sa.BigInteger) if bound else filter.skip)
+            statement = statement.offset(sa.bindparam("lbpy_skip", type_=sa.BigInteger))
         return statement
 
     def _chosen(self, table_map, fields):
@@ -359,40 +339,18 @@ class SqlConnector(Connector):
         explicit_id = id_name is not None and id_name in values and table_map.db_generated_id
         try:
             atomic = explicit_id and self.backend == "postgresql"  # the insert, then the identity
-            if self.engine.has_direct_path:
-                return await self._direct(self._insert_direct, model, values, explicit_id, write=True, atomic=atomic)
-            return await self._run(self._insert, model, values, explicit_id, write=True, atomic=atomic, quick=True)
+            return await self._work(self._insert, model, values, explicit_id, write=True, atomic=atomic, quick=True)
         except Exception as exc:
-            if _is_integrity(exc) and id_name and values.get(id_name) is not None:
-                if await self._exists(model, values[id_name]):
-                    raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID") from None
+            if (
+                _is_integrity(exc)
+                and id_name
+                and values.get(id_name) is not None
+                and await self._exists(model, values[id_name])
+            ):
+                raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID") from None
             raise
 
-    def _insert(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
-        table_map = self.table_map(model)
-        id_name = table_map.id_names[0] if table_map.id_names else None
-        if self.backend == "sqlite":
-            key = ("sqlite insert", model, tuple(values))
-            prepared = self._statements.get(key)
-            if prepared is None:
-                statement = table_map.table.insert().values({k: sa.bindparam(k) for k in values})
-                prepared = self._statements[key] = Prepared(statement, conn.dialect)
-            row_id = prepared.execute(conn, values).lastrowid
-            if id_name is None:
-                return None
-            return _read_id(table_map, values[id_name] if id_name in values else row_id)
-        result = conn.execute(table_map.table.insert(), values)
-        if id_name is None:
-            return None
-        if id_name in values:
-            new_id = values[id_name]
-        else:
-            new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-        if explicit_id and self.backend == "postgresql":
-            self._advance_identity(conn, table_map)
-        return _read_id(table_map, new_id)
-
-    async def _insert_direct(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
+    async def _insert(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
         table_map = self.table_map(model)
         id_name = table_map.id_names[0] if table_map.id_names else None
         returning = id_name is not None and id_name not in values and self.backend == "postgresql"
@@ -416,11 +374,8 @@ class SqlConnector(Connector):
             )
         return _read_id(table_map, new_id)
 
-    def _advance_identity(self, conn, table_map) -> None:
-        """An explicit id on PostgreSQL: move the identity past it, so new ids never collide."""
-        conn.execute(self._identity_statement(table_map))
-
     def _identity_statement(self, table_map):
+        """An explicit id on PostgreSQL: move the identity past it, so new ids never collide."""
         column = table_map.columns[table_map.id_names[0]].column
         qualified = self.dialect.identifier_preparer.format_table(table_map.table)
         return sa.select(
@@ -443,31 +398,14 @@ class SqlConnector(Connector):
 
     async def _patch_record(self, model: str, id: Any, values: dict, quick: bool = False) -> dict | None:
         """Set ``values`` on the record ``id`` and read it back (None when there is no such record)."""
-        if self.engine.has_direct_path:
-            return await self._direct(self._patch_direct, model, id, values, write=True, atomic=not self._returning)
-        return await self._run(self._patch, model, id, values, write=True, atomic=not self._returning, quick=quick)
+        return await self._work(self._patch, model, id, values, write=True, atomic=not self._returning, quick=quick)
 
     @property
     def _returning(self) -> bool:
         """UPDATE ... RETURNING: a patch and its answer in one statement (not on MySQL/MariaDB)."""
         return bool(getattr(self.dialect, "update_returning", False))
 
-    def _patch(self, conn, model: str, id: Any, values: dict) -> dict | None:
-        table_map = self.table_map(model)
-        condition = self._id_condition(table_map, id)
-        if condition is None:
-            return None
-        if values and conn.dialect.update_returning:
-            statement = self._update_statement(table_map, condition, values, returning=True)
-            rows = fetch(conn, statement, None, self._readers(table_map, None))
-            return rows[0] if rows else None
-        if values:
-            count = conn.execute(self._update_statement(table_map, condition, values)).rowcount
-            if count == 0:
-                return None
-        return self._read_one(conn, table_map, condition)
-
-    async def _patch_direct(self, conn, model: str, id: Any, values: dict) -> dict | None:
+    async def _patch(self, conn, model: str, id: Any, values: dict) -> dict | None:
         table_map = self.table_map(model)
         condition = self._id_condition(table_map, id)
         if condition is None:
@@ -477,7 +415,7 @@ class SqlConnector(Connector):
             prepared, binds = self._shapes.around(
                 ("patch", model, tuple(values), returning),
                 condition,
-                lambda c: self._update_statement(table_map, c, values, bound=True, returning=returning),
+                lambda c: self._update_statement(table_map, c, values, returning=returning),
                 self.dialect,
                 self._readers(table_map, None) if returning else None,
             )
@@ -488,13 +426,12 @@ class SqlConnector(Connector):
             count, _ = await conn.execute(prepared, given, binds)
             if count == 0:
                 return None
-        return await self._read_one_direct(conn, table_map, condition)
+        return await self._read_one(conn, table_map, condition)
 
-    def _update_statement(self, table_map, condition, values: dict, bound: bool = False, returning: bool = False):
-        """UPDATE of ``values`` where ``condition``; ``bound`` leaves the values to binds named
-        ``lbpy_set_<property>``, so one compilation serves every value."""
-        if bound:
-            values = {k: sa.bindparam(f"lbpy_set_{k}", type_=table_map.columns[k].column.type) for k in values}
+    def _update_statement(self, table_map, condition, names, returning: bool = False):
+        """UPDATE of the properties ``names`` where ``condition``; their values are left to binds
+        named ``lbpy_set_<property>``, so one compilation serves every value."""
+        values = {k: sa.bindparam(f"lbpy_set_{k}", type_=table_map.columns[k].column.type) for k in names}
         statement = table_map.table.update().values(values)
         if condition is not None:
             statement = statement.where(condition)
@@ -502,12 +439,7 @@ class SqlConnector(Connector):
             statement = statement.returning(*[c.column for c in table_map.columns.values()])
         return statement
 
-    def _read_one(self, conn, table_map, condition) -> dict | None:
-        statement = sa.select(*[c.column for c in table_map.columns.values()]).where(condition)
-        rows = fetch(conn, statement, None, self._readers(table_map, None))
-        return rows[0] if rows else None
-
-    async def _read_one_direct(self, conn, table_map, condition) -> dict | None:
+    async def _read_one(self, conn, table_map, condition) -> dict | None:
         prepared, binds = self._shapes.around(
             ("read one", table_map.model),
             condition,
@@ -535,19 +467,14 @@ class SqlConnector(Connector):
         return self._compiler(table_map.model).where(where)
 
     async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
-        if self.engine.has_direct_path:
-            return {"count": await self._direct(self._delete_direct, model, where, write=True)}
         quick = self._is_id_lookup(model, where)
-        return {"count": await self._run(self._delete, model, where, write=True, atomic=False, quick=quick)}
-
-    def _delete(self, conn, model: str, where: dict | None) -> int:
-        return conn.execute(self._delete_statement(model, self._compiler(model).where(where))).rowcount
+        return {"count": await self._work(self._delete, model, where, write=True, quick=quick)}
 
     def _delete_statement(self, model: str, condition):
         statement = self.table_map(model).table.delete()
         return statement.where(condition) if condition is not None else statement
 
-    async def _delete_direct(self, conn, model: str, where: dict | None) -> int:
+    async def _delete(self, conn, model: str, where: dict | None) -> int:
         prepared, binds = self._shapes.around(
             ("delete", model),
             self._compiler(model).where(where),
@@ -560,12 +487,10 @@ class SqlConnector(Connector):
     # -- what SQL does in one statement -------------------------------------------------------
 
     async def count(self, model: str, where: dict | None, options: dict) -> int:
-        if self.engine.has_direct_path:
-            return await self._direct(self._count_direct, model, where)
         quick = True if self._is_id_lookup(model, where) else self._quick_read(where)
-        return await self._run(self._count, model, where, quick=quick)
+        return await self._work(self._count, model, where, quick=quick)
 
-    async def _count_direct(self, conn, model: str, where: dict | None) -> int:
+    async def _count(self, conn, model: str, where: dict | None) -> int:
         prepared, binds = self._shapes.around(
             ("count", model),
             self._compiler(model).where(where),
@@ -584,28 +509,19 @@ class SqlConnector(Connector):
         a function, so those reads run in a worker thread from the start."""
         return False if self.backend == "sqlite" and _calls_python(where) else "bounded"
 
-    def _count(self, conn, model: str, where: dict | None) -> int:
-        return int(conn.execute(self._count_statement(model, self._compiler(model).where(where))).scalar() or 0)
-
     async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
         table_map = self.table_map(model)
         values = self._values(table_map, data, without_ids=True)
         if not values:
             return {"count": await self.count(model, where, options)}
-        if self.engine.has_direct_path:
-            return {"count": await self._direct(self._update_direct, model, where, values, write=True)}
-        return {"count": await self._run(self._update, model, where, values, write=True, atomic=False)}
+        return {"count": await self._work(self._update, model, where, values, write=True)}
 
-    def _update(self, conn, model: str, where: dict | None, values: dict) -> int:
-        statement = self._update_statement(self.table_map(model), self._compiler(model).where(where), values)
-        return conn.execute(statement).rowcount
-
-    async def _update_direct(self, conn, model: str, where: dict | None, values: dict) -> int:
+    async def _update(self, conn, model: str, where: dict | None, values: dict) -> int:
         table_map = self.table_map(model)
         prepared, binds = self._shapes.around(
             ("update", model, tuple(values)),
             self._compiler(model).where(where),
-            lambda c: self._update_statement(table_map, c, values, bound=True),
+            lambda c: self._update_statement(table_map, c, values),
             self.dialect,
         )
         count, _ = await conn.execute(prepared, {f"lbpy_set_{k}": v for k, v in values.items()}, binds)
@@ -640,14 +556,7 @@ class SqlConnector(Connector):
             if record is not None:
                 return record
         new_id = await self.create(model, data, {})
-        if self.engine.has_direct_path:
-            record = await self._direct(
-                lambda conn: self._read_one_direct(conn, table_map, self._id_condition(table_map, new_id))
-            )
-        else:
-            record = await self._run(
-                lambda conn: self._read_one(conn, table_map, self._id_condition(table_map, new_id))
-            )
+        record = await self._work(self._read_one, table_map, self._id_condition(table_map, new_id), quick=True)
         return record if record is not None else {**data, id_name: new_id}
 
     def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:

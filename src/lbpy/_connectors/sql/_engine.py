@@ -1,15 +1,18 @@
 """The SQL connector's engine: connections, and where each operation runs.
 
-Every operation is one plain function of a connection (SQLAlchemy's ``Connection``, or a
-coroutine function of a ``_fast.DirectConnection``), run where it is cheapest:
+The connector's reads and writes are coroutine functions of a ``_fast.DirectConnection``, one
+for each operation, run by ``run_prepared``; migration, discovery and other work of SQLAlchemy's
+own are plain functions of SQLAlchemy's ``Connection``, run by ``run``. Each runs where it is
+cheapest:
 
 * PostgreSQL and MySQL/MariaDB on asyncpg or asyncmy: the connector's reads and writes run on the
-  driver's own pool (``run_direct``, see ``_fast``); migration, discovery and other work of
-  SQLAlchemy's own on the asynchronous engine through ``AsyncConnection.run_sync``. A URL that
-  names a synchronous driver runs everything in worker threads.
+  driver's own pool (``run_direct``, see ``_fast``); SQLAlchemy's work on the asynchronous engine
+  through ``AsyncConnection.run_sync``. A URL that names a synchronous driver runs everything in
+  worker threads, the reads and writes through SQLAlchemy (``_fast.EngineConnection``).
 * SQLite: one-row work (a record by id, a new record, a patch by id) and reads that finish within
-  a small budget run at once on the calling thread, the hottest statements straight on sqlite3;
-  anything longer, and anything that would wait for another writer's lock, runs in worker threads.
+  a small budget run at once on the calling thread, the reads and writes straight on sqlite3
+  (``_fast.SqliteConnection``); anything longer, and anything that would wait for another
+  writer's lock, runs in worker threads.
 
 bench/bench_sql.py measures these choices through lbpy. Connections are in autocommit mode: a read
 or a write of one statement needs no transaction; an operation of several statements runs
@@ -39,7 +42,7 @@ from ..._filter import like_search, regexp_search
 from ..._json_values import loads_stored
 from ._config import SqlSettings, connect_args
 from ._errors import is_disconnect, translate
-from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
+from ._fast import DIRECT_DRIVERS, DirectPool, EngineConnection, SqliteConnection, direct_pool, run_to_end
 from ._schema import json_dumps
 
 
@@ -60,6 +63,8 @@ class SqlEngine:
         self._inline: dict[int, Any] = {}
         #: asyncpg and asyncmy: the connector's reads and writes run on the driver's own pool
         self.has_direct_path = (self.backend, config.url.get_driver_name()) in DIRECT_DRIVERS
+        #: elsewhere they run on sqlite3 itself, or through SQLAlchemy for any other driver
+        self._connection_for = SqliteConnection if config.url.get_driver_name() == "pysqlite" else EngineConnection
         self.direct: DirectPool | None = None
         self._dialect_ready = False
         self._dialect_lock: anyio.Lock | None = None
@@ -117,14 +122,14 @@ class SqlEngine:
 
     def _create_engine(self):
         config = self.config
-        options: dict[str, Any] = dict(
-            isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            json_serializer=json_dumps,
-            json_deserializer=loads_stored,
-            pool_recycle=config.max_lifetime,
-            echo=config.echo,
-        )
+        options: dict[str, Any] = {
+            "isolation_level": "AUTOCOMMIT",
+            "skip_autocommit_rollback": True,
+            "json_serializer": json_dumps,
+            "json_deserializer": loads_stored,
+            "pool_recycle": config.max_lifetime,
+            "echo": config.echo,
+        }
         if config.backend == "sqlite":
             memory = config.url.database in (None, "", ":memory:")
             if not memory:
@@ -200,32 +205,37 @@ class SqlEngine:
                     pass
                 self._dialect_ready = True
 
+    async def run_prepared(
+        self, work: Callable, *args: Any, write: bool = False, atomic: bool = False, quick: bool | str = False
+    ) -> Any:
+        """``await work(connection, *args)``, where ``connection`` runs ``_statements.Prepared``
+        statements (``fetch``, ``scalar``, ``execute``): on the driver's own pool where there is
+        one (``run_direct``), otherwise on a connection of ``run``'s, with ``run``'s rules."""
+        if self.has_direct_path:
+            return await self.run_direct(work, *args, write=write, atomic=atomic)
+        return await self.run(self._run_to_end, work, args, write=write, atomic=atomic, quick=quick)
+
+    def _run_to_end(self, conn, work: Callable, args: tuple) -> Any:
+        return run_to_end(work(self._connection_for(conn), *args))
+
     async def run_direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
         """``await work(connection, *args)`` on a connection of the driver's pool (``_fast``),
         with ``run``'s rules: one transaction when ``atomic``, a read that meets a dropped
         connection tried once more, shielded from cancellation, errors as lbpy's errors."""
-        for attempt in (1, 2):
-            try:
-                with anyio.CancelScope(shield=True):
-                    if not self._dialect_ready or self._engine_loop is not _running_loop():
-                        await self._engine_for_now()
-                        await self._learn_dialect()
-                    direct = self.direct
-                    try:
-                        return await direct.run(work, args, atomic)
-                    except Exception as exc:
-                        converted = direct.error(exc)
-                        if converted is exc:
-                            raise
-                        raise converted from exc
-            except Exception as exc:
-                if attempt == 1 and not write and is_disconnect(exc):
-                    continue
-                translated = translate(exc, self.datasource_name, self.config.shown())
-                if translated is exc:
-                    raise
-                raise translated from exc
-        raise AssertionError("unreachable")
+        return await self._tried(self._on_direct_pool, work, args, atomic, write=write)
+
+    async def _on_direct_pool(self, work: Callable, args: tuple, atomic: bool) -> Any:
+        if not self._dialect_ready or self._engine_loop is not _running_loop():
+            await self._engine_for_now()
+            await self._learn_dialect()
+        direct = self.direct
+        try:
+            return await direct.run(work, args, atomic)
+        except Exception as exc:
+            converted = direct.error(exc)
+            if converted is exc:
+                raise
+            raise converted from exc
 
     async def run(
         self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None, quick: bool | str = False
@@ -245,10 +255,16 @@ class SqlEngine:
             done, result = self._run_inline(fn, args, atomic, bounded=quick == "bounded")
             if done:
                 return result
+        return await self._tried(self._execute, fn, args, atomic, write=write)
+
+    async def _tried(self, run: Callable, *args: Any, write: bool) -> Any:
+        """``await run(*args)`` shielded from cancellation (a client that goes away never leaves
+        an operation half done), errors as lbpy's; a read that meets a dropped connection is tried
+        once more on a fresh one."""
         for attempt in (1, 2):
             try:
                 with anyio.CancelScope(shield=True):
-                    return await self._execute(fn, args, atomic)
+                    return await run(*args)
             except Exception as exc:
                 if attempt == 1 and not write and is_disconnect(exc):
                     continue

@@ -13,12 +13,19 @@ for ``idleTimeout`` seconds is closed, so a warm server opens no connection per 
 errors become SQLAlchemy's DBAPIError classes, so ``_errors.translate`` answers them as it answers
 SQLAlchemy's own (503 when the server is away, 409 for a constraint, ...), and each statement is
 reported to the engine's ``before_cursor_execute`` listeners, as SQLAlchemy reports its own.
+
+The connector's operations are written once, as coroutine functions of a ``DirectConnection``.
+Elsewhere they run on a connection of SQLAlchemy's: ``SqliteConnection`` runs the same prepared
+statements on sqlite3 itself, ``EngineConnection`` runs them through SQLAlchemy for any other
+driver. Neither waits for anything, so the engine runs such work to its end in one step
+(``run_to_end``) on whichever thread it chose.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..._json_values import loads_stored
 from ._config import SqlSettings, connect_args
-from ._statements import Prepared, Readers, records
+from ._statements import Prepared, records
 
 _log = logging.getLogger("sqlalchemy.engine.Engine")
 
@@ -99,7 +106,9 @@ class DirectPool:
 
     def terminate(self) -> None:
         """Forget the pool without waiting (its event loop has gone)."""
-        raise NotImplementedError
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
 
     def connect_options(self) -> dict[str, Any]:
         """What SQLAlchemy would pass the driver's connect() for this URL, and lbpy's options."""
@@ -117,30 +126,27 @@ class DirectPool:
 
 
 class DirectConnection:
-    """One connection taken from a ``DirectPool`` for the length of one operation."""
+    """One driver connection for the length of one operation: a ``DirectPool``'s, or sqlite3's."""
 
-    def __init__(self, owner: DirectPool, raw: Any) -> None:
-        self.owner = owner
+    def __init__(self, raw: Any, events, echo: bool) -> None:
         self.raw = raw
+        self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
+        self.echo = echo
 
     def _report(self, sql: str, args: list) -> None:
-        listeners = self.owner.events.before_cursor_execute
+        listeners = self.events.before_cursor_execute
         if listeners:
             for listener in listeners:
                 listener(None, None, sql, args, None, False)
-        if self.owner.config.echo:  # the datasource's "debug": the statements, as SQLAlchemy logs its own
+        if self.echo:  # the datasource's "debug": the statements, as SQLAlchemy logs its own
             _log.info("%s %r", sql, tuple(args))
 
     async def fetch(
-        self,
-        prepared: Prepared,
-        values: dict | None = None,
-        where_binds: list | None = None,
-        readers: Readers | None = None,
+        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
     ) -> list[dict]:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
-        return records(rows, prepared.readers if readers is None else readers)
+        return records(rows, prepared.readers)
 
     async def scalar(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None) -> Any:
         sql, args = prepared.arguments(values, where_binds)
@@ -159,6 +165,74 @@ class DirectConnection:
 
     async def _execute(self, sql: str, args: list) -> tuple[int, Any]:
         raise NotImplementedError
+
+
+def run_to_end(coroutine) -> Any:
+    """The result of ``coroutine``, which awaits only a ``SqliteConnection`` or an
+    ``EngineConnection``: nothing in it waits, so one step runs it to its end."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("work on a synchronous connection awaited something that waits")
+
+
+# -- SQLite: sqlite3 under SQLAlchemy's connection -----------------------------------------------
+
+
+class SqliteConnection(DirectConnection):
+    """sqlite3's own connection under SQLAlchemy's ``conn``, on the thread the engine chose (the
+    calling one or a worker). Errors are SQLAlchemy's, as SQLAlchemy would have raised them."""
+
+    def __init__(self, conn) -> None:
+        super().__init__(conn.connection.driver_connection, conn.engine.dispatch, conn.engine.echo)
+
+    def _cursor(self, sql: str, args: list):
+        self._report(sql, args)
+        try:
+            return self.raw.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
+
+    async def _rows(self, sql, args):
+        return self._cursor(sql, args).fetchall()
+
+    async def _execute(self, sql, args):
+        cursor = self._cursor(sql, args)
+        return cursor.rowcount, cursor.lastrowid
+
+
+# -- any other driver: through SQLAlchemy ------------------------------------------------------------
+
+
+class EngineConnection:
+    """SQLAlchemy's ``Connection`` for the drivers with no path of their own here (psycopg,
+    PyMySQL, ...): a prepared statement runs as SQLAlchemy's statement with the same values, and
+    SQLAlchemy does the bind and result processing."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    async def fetch(
+        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
+    ) -> list[dict]:
+        result = self.conn.execute(prepared.statement, prepared.parameters(values, where_binds))
+        return records(result.all(), prepared.record_readers)
+
+    async def scalar(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None) -> Any:
+        return self.conn.execute(prepared.statement, prepared.parameters(values, where_binds)).scalar()
+
+    async def execute(
+        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
+    ) -> tuple[int, Any]:
+        """(rows affected, the new row's id where the database numbers rows itself)"""
+        result = self.conn.execute(prepared.statement, prepared.parameters(values, where_binds))
+        if result.returns_rows:
+            rows = result.all()
+            return len(rows), rows[0][0] if rows else None
+        numbered = result.context.isinsert and self.conn.dialect.postfetch_lastrowid  # not PostgreSQL's
+        return result.rowcount, result.lastrowid if numbered else None
 
 
 # -- PostgreSQL: asyncpg -----------------------------------------------------------------------
@@ -215,11 +289,6 @@ class AsyncpgPool(DirectPool):
             except Exception:  # a broken connection has nothing left to close
                 pool.terminate()
 
-    def terminate(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
-
     async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
@@ -229,8 +298,8 @@ class AsyncpgPool(DirectPool):
         try:
             if atomic:
                 async with raw.transaction():
-                    return await work(AsyncpgConnection(self, raw), *args)
-            return await work(AsyncpgConnection(self, raw), *args)
+                    return await work(AsyncpgConnection(raw, self.events, self.config.echo), *args)
+            return await work(AsyncpgConnection(raw, self.events, self.config.echo), *args)
         finally:
             await pool.release(raw)
 
@@ -310,20 +379,15 @@ class AsyncmyPool(DirectPool):
             except Exception:  # connections that broke meanwhile have nothing left to close
                 pass
 
-    def terminate(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
-
     async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config, self))
         try:
             if not atomic:
-                return await work(AsyncmyConnection(self, raw), *args)
+                return await work(AsyncmyConnection(raw, self.events, self.config.echo), *args)
             await raw.begin()
             try:
-                result = await work(AsyncmyConnection(self, raw), *args)
+                result = await work(AsyncmyConnection(raw, self.events, self.config.echo), *args)
             except BaseException:
                 await raw.rollback()
                 raise

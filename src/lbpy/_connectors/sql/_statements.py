@@ -6,19 +6,18 @@ null, as LoopBack 3's SQL connectors answered every declared property of a row.
 
 ``Prepared`` is a statement compiled once by SQLAlchemy for one database, with the bind and result
 processing SQLAlchemy would apply, so that it can run straight on the driver (sqlite3, asyncpg,
-asyncmy) with new values. ``Shapes`` keeps them in a bounded cache: a statement built around a
-where (``_where``) is compiled once per shape of that where, which SQLAlchemy's own cache key
-names, and every later request of that shape only supplies its values.
+asyncmy) with new values, or on any other driver through SQLAlchemy with the same values.
+``Shapes`` keeps them in a bounded cache: a statement built around a where (``_where``) is
+compiled once per shape of that where, which SQLAlchemy's own cache key names, and every later
+request of that shape only supplies its values.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
 
 #: (property name, reader or None) for each selected column, in order
@@ -30,16 +29,10 @@ def records(rows: Iterable[Any], readers: Readers) -> list[dict]:
     out = []
     for row in rows:
         record = {}
-        for (name, read), value in zip(readers, row):
+        for (name, read), value in zip(readers, row, strict=False):  # no readers: a row of one 1
             record[name] = read(value) if read is not None and value is not None else value
         out.append(record)
     return out
-
-
-def fetch(conn, statement, parameters: dict | None, readers: Readers) -> list[dict]:
-    """Run ``statement`` on ``conn`` and read its rows as records."""
-    rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
-    return records(rows, readers)
 
 
 class Prepared:
@@ -52,6 +45,7 @@ class Prepared:
     where, from that where's bound parameters in SQLAlchemy's cache-key order (``where_binds``)."""
 
     def __init__(self, statement, dialect, readers: Readers | None = None, where_binds: list | None = None) -> None:
+        self.statement = statement
         compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
         self.sql = compiled.string
@@ -72,19 +66,28 @@ class Prepared:
         #: every value of the where reaches the statement through a bind of its own: another
         #: where of the same shape may reuse this compilation
         self.reusable = len({index for _, index in self.from_where}) == len(positions)
+        #: lbpy's readers alone, for rows that SQLAlchemy has processed already
+        self.record_readers: Readers = readers or []
+        #: SQLAlchemy's result processing, then lbpy's reader, for the driver's own rows
         self.readers: Readers = []
         if readers is not None:
             columns = list(statement.exported_columns)
-            for (name, read), column in zip(readers, columns):
+            for (name, read), column in zip(readers, columns, strict=False):
                 self.readers.append((name, _compose(_result_processor(column.type, dialect), read)))
 
-    def arguments(self, values: dict | None = None, where_binds: list | None = None) -> tuple[str, list]:
-        """The SQL text and its positional arguments for ``values`` (by bind name) and the
-        bound parameters of a where of this statement's shape."""
+    def parameters(self, values: dict | None = None, where_binds: list | None = None) -> dict[str, Any]:
+        """Every bind's value by name: ``values``, those of a where of this statement's shape,
+        and the statement's own constants."""
         values = {**self.fixed, **values} if values else dict(self.fixed)
         if where_binds is not None:
             for name, index in self.from_where:
                 values[name] = where_binds[index].effective_value
+        return values
+
+    def arguments(self, values: dict | None = None, where_binds: list | None = None) -> tuple[str, list]:
+        """The SQL text and its positional arguments for ``values`` (by bind name) and the
+        bound parameters of a where of this statement's shape."""
+        values = self.parameters(values, where_binds)
         if self.expanding:
             state = self.compiled.construct_expanded_state(values, escape_names=False)
             processors = state.processors
@@ -95,19 +98,9 @@ class Prepared:
                 args.append(value if process is None or value is None else process(value))
             return state.statement, args
         return self.sql, [
-            values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
+            values[name] if bind is None else bind(values[name])
+            for name, bind in zip(self.names, self.binds, strict=True)
         ]
-
-    def execute(self, conn, values: dict):
-        """Run on SQLite's own connection (``conn`` is SQLAlchemy's)."""
-        sql, args = self.arguments(values)
-        try:
-            return conn.connection.driver_connection.execute(sql, args)
-        except sqlite3.Error as exc:  # the same exception SQLAlchemy would have raised
-            raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
-
-    def fetch(self, conn, values: dict) -> list[dict]:
-        return records(self.execute(conn, values).fetchall(), self.readers)
 
 
 class Shapes:
