@@ -24,7 +24,11 @@ from .._model._types import ArrayType, Type
 COUNT = {"type": "integer", "minimum": 0}
 #: a ``regexp`` the server always compiles: letters, digits and spaces
 _PLAIN_PATTERN = {"type": "string", "pattern": "^[A-Za-z0-9 ]*$"}
-_NOT_OBJECT = {"not": {"type": "object"}}
+#: a value compared as it is: a scalar or null. Not ``{"not": {"type": "object"}}``: generating
+#: any JSON value and filtering out objects nests without bound, and a generator deep in such a
+#: value overflows Python's stack (schemathesis then failed with "AST constructor recursion depth
+#: mismatch" on the operations whose where is required)
+SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
 _ORDERED_VALUES = {
     "number": {"type": "number"},
     "string": {"type": "string"},
@@ -98,7 +102,7 @@ def _condition(kind: Type | None) -> dict:
     item = kind.item if isinstance(kind, ArrayType) else kind
     ordered = _ORDERED_VALUES.get(item.name) if item is not None else None
     if item is None or item.name == "any":
-        value, operand = _NOT_OBJECT, None  # an object would be read as operators
+        value, operand = SCALAR, None  # an object would be read as operators
     elif ordered is None:
         # an object, a geopoint, a buffer or an embedded model is compared by its own paths
         # ("address.city"); the whole property only with null
@@ -138,7 +142,7 @@ def _include(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str],
     scoped = []
     for relation_name, relation in spec.relations.items():
         target = models.get(relation.model) if relation.model else None
-        scope = ref(component_names(target.name)[3]) if target is not None else {"type": "object"}
+        scope = ref(component_names(target.name)[3]) if target is not None else {"type": "object", "maxProperties": 0}
         scoped.append(
             {
                 "type": "object",
