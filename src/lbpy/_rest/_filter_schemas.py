@@ -3,10 +3,11 @@
 ``lbpy.Filter.<Model>`` names the model's relations in ``include`` and its properties in
 ``order`` and ``fields``; ``lbpy.Where.<Model>`` gives each property the values and operators its
 type takes (``gt`` only where values are ordered, ``between`` two values that are not null, a
-``regexp`` a plain pattern). Neither refers to itself: ``and``/``or`` hold ``lbpy.WhereClause``
-(conditions without a further ``and``/``or``) and an include's scope is ``lbpy.Scope`` (a filter
-without a further include), so that generators and validators walk them without recursion.
-What is left out of a schema (a deeper ``and``, a nested include, a ``regexp`` with flags) is
+``regexp`` a plain pattern). Neither refers to itself: ``and``/``or`` hold ``lbpy.WhereClause``,
+whose ``and``/``or`` hold ``lbpy.WhereTerm`` (conditions only), and an include's scope is
+``lbpy.Scope`` (a filter without a further include), so that generators and validators walk them
+without recursion. What is left out (``and``/``or`` nested three deep, a nested include, a
+``regexp`` with flags) is
 still accepted by the server; the schemas describe a part of the language that is always
 accepted.
 """
@@ -39,9 +40,15 @@ _IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*"
 _DIRECTION = "( +([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?"
 
 
-def component_names(model: str) -> tuple[str, str, str, str]:
-    """The filter, where, where-clause and scope components of ``model``."""
-    return (f"lbpy.Filter.{model}", f"lbpy.Where.{model}", f"lbpy.WhereClause.{model}", f"lbpy.Scope.{model}")
+def component_names(model: str) -> tuple[str, str, str, str, str]:
+    """The filter, where, where-clause, scope and where-term components of ``model``."""
+    return (
+        f"lbpy.Filter.{model}",
+        f"lbpy.Where.{model}",
+        f"lbpy.WhereClause.{model}",
+        f"lbpy.Scope.{model}",
+        f"lbpy.WhereTerm.{model}",
+    )
 
 
 def filter_schema(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict]) -> dict:
@@ -78,11 +85,12 @@ def scope_schema(spec: ModelSpec, ref: Callable[[str], dict]) -> dict:
     }
 
 
-def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, clause: bool = False) -> dict:
-    """``lbpy.Where.<Model>``, or (``clause``) one item of its ``and``/``or``."""
+def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, level: int = 0) -> dict:
+    """``lbpy.Where.<Model>`` (level 0), one item of its ``and``/``or`` (``lbpy.WhereClause``,
+    level 1), or one item of theirs (``lbpy.WhereTerm``, level 2, conditions only)."""
     properties: dict[str, dict] = {}
-    if not clause:
-        items = {"type": "array", "items": ref(component_names(spec.name)[2])}
+    if level < 2:
+        items = {"type": "array", "items": ref(component_names(spec.name)[2 if level == 0 else 4])}
         properties = {"and": items, "or": items}
     for name, prop in spec.properties.items():
         if name not in spec.hidden and name not in ("and", "or"):

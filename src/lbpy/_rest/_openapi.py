@@ -421,7 +421,7 @@ class _Definitions:
                 return filter_schema(spec, specs, self.ref)
             if kind == 3:
                 return scope_schema(spec, self.ref)
-            return where_schema(spec, self.ref, clause=kind == 2)
+            return where_schema(spec, self.ref, level={1: 0, 2: 1, 4: 2}[kind])
         if name.startswith("$new_"):
             spec = self.models[name[len("$new_") :]].spec
             return self._model_schema(spec, exclude=_update_only(spec), body="whole")
