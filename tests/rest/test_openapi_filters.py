@@ -127,3 +127,12 @@ def test_a_relations_filter_is_its_targets_and_a_strict_model_orders_by_its_prop
     assert answer.status_code == 400
     with pytest.raises(jsonschema.ValidationError):
         parameter("/Customers/count", "where").validate({"age": {"between": [None, None]}})
+
+
+def test_no_filter_schema_asks_for_values_of_unbounded_depth(shop):
+    """A ``not`` (generate anything, then filter) or a bare object nests without bound."""
+    _, parameter = shop
+    for path, name in [("/Customers", "filter"), ("/Customers/count", "where"), ("/Customers/{id}/orders", "filter")]:
+        text = json.dumps(parameter(path, name).schema)
+        assert '"not":' not in text
+        assert '{"type": "object"}' not in text

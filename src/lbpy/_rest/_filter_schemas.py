@@ -3,10 +3,11 @@
 ``lbpy.Filter.<Model>`` names the model's relations in ``include`` and its properties in
 ``order`` and ``fields``; ``lbpy.Where.<Model>`` gives each property the values and operators its
 type takes (``gt`` only where values are ordered, ``between`` two values that are not null, a
-``regexp`` a plain pattern). Neither refers to itself: ``and``/``or`` hold ``lbpy.WhereClause``
-(conditions without a further ``and``/``or``) and an include's scope is ``lbpy.Scope`` (a filter
-without a further include), so that generators and validators walk them without recursion.
-What is left out of a schema (a deeper ``and``, a nested include, a ``regexp`` with flags) is
+``regexp`` a plain pattern). Neither refers to itself: ``and``/``or`` hold ``lbpy.WhereClause``,
+whose ``and``/``or`` hold ``lbpy.WhereTerm`` (conditions only), and an include's scope is
+``lbpy.Scope`` (a filter without a further include), so that generators and validators walk them
+without recursion. What is left out (``and``/``or`` nested three deep, a nested include, a
+``regexp`` with flags) is
 still accepted by the server; the schemas describe a part of the language that is always
 accepted.
 """
@@ -24,7 +25,11 @@ from .._model._types import ArrayType, Type
 COUNT = {"type": "integer", "minimum": 0}
 #: a ``regexp`` the server always compiles: letters, digits and spaces
 _PLAIN_PATTERN = {"type": "string", "pattern": "^[A-Za-z0-9 ]*$"}
-_NOT_OBJECT = {"not": {"type": "object"}}
+#: a value compared as it is: a scalar or null. Not ``{"not": {"type": "object"}}``: generating
+#: any JSON value and filtering out objects nests without bound, and a generator deep in such a
+#: value overflows Python's stack (schemathesis then failed with "AST constructor recursion depth
+#: mismatch" on the operations whose where is required)
+SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
 _ORDERED_VALUES = {
     "number": {"type": "number"},
     "string": {"type": "string"},
@@ -35,9 +40,15 @@ _IDENTIFIER = "[A-Za-z_$][A-Za-z0-9_$]*"
 _DIRECTION = "( +([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?"
 
 
-def component_names(model: str) -> tuple[str, str, str, str]:
-    """The filter, where, where-clause and scope components of ``model``."""
-    return (f"lbpy.Filter.{model}", f"lbpy.Where.{model}", f"lbpy.WhereClause.{model}", f"lbpy.Scope.{model}")
+def component_names(model: str) -> tuple[str, str, str, str, str]:
+    """The filter, where, where-clause, scope and where-term components of ``model``."""
+    return (
+        f"lbpy.Filter.{model}",
+        f"lbpy.Where.{model}",
+        f"lbpy.WhereClause.{model}",
+        f"lbpy.Scope.{model}",
+        f"lbpy.WhereTerm.{model}",
+    )
 
 
 def filter_schema(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict]) -> dict:
@@ -74,11 +85,12 @@ def scope_schema(spec: ModelSpec, ref: Callable[[str], dict]) -> dict:
     }
 
 
-def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, clause: bool = False) -> dict:
-    """``lbpy.Where.<Model>``, or (``clause``) one item of its ``and``/``or``."""
+def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, level: int = 0) -> dict:
+    """``lbpy.Where.<Model>`` (level 0), one item of its ``and``/``or`` (``lbpy.WhereClause``,
+    level 1), or one item of theirs (``lbpy.WhereTerm``, level 2, conditions only)."""
     properties: dict[str, dict] = {}
-    if not clause:
-        items = {"type": "array", "items": ref(component_names(spec.name)[2])}
+    if level < 2:
+        items = {"type": "array", "items": ref(component_names(spec.name)[2 if level == 0 else 4])}
         properties = {"and": items, "or": items}
     for name, prop in spec.properties.items():
         if name not in spec.hidden and name not in ("and", "or"):
@@ -98,7 +110,7 @@ def _condition(kind: Type | None) -> dict:
     item = kind.item if isinstance(kind, ArrayType) else kind
     ordered = _ORDERED_VALUES.get(item.name) if item is not None else None
     if item is None or item.name == "any":
-        value, operand = _NOT_OBJECT, None  # an object would be read as operators
+        value, operand = SCALAR, None  # an object would be read as operators
     elif ordered is None:
         # an object, a geopoint, a buffer or an embedded model is compared by its own paths
         # ("address.city"); the whole property only with null
@@ -138,7 +150,7 @@ def _include(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str],
     scoped = []
     for relation_name, relation in spec.relations.items():
         target = models.get(relation.model) if relation.model else None
-        scope = ref(component_names(target.name)[3]) if target is not None else {"type": "object"}
+        scope = ref(component_names(target.name)[3]) if target is not None else {"type": "object", "maxProperties": 0}
         scoped.append(
             {
                 "type": "object",

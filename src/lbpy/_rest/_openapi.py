@@ -32,7 +32,7 @@ from .._model._remote_definition import (
 )
 from .._model._types import ArrayType, Type
 from .._remoting import exposed_methods
-from ._filter_schemas import component_names, filter_schema, scope_schema, where_schema
+from ._filter_schemas import SCALAR, component_names, filter_schema, scope_schema, where_schema
 
 if TYPE_CHECKING:
     from .._model._persisted import Model
@@ -86,6 +86,8 @@ _REF = "#/definitions/"
 #: no ``maximum``: 2**63 - 1 is not a JavaScript number, and Swagger UI's example of it is refused
 _COUNT = {"type": "integer", "minimum": 0}
 _OPERAND_TEXT = {"type": "string"}
+#: an include of relations by name, each true or false (a scope needs the relation's model)
+_INCLUDE_OBJECT = {"type": "object", "additionalProperties": {"type": "boolean"}}
 #: a value an ordered operator compares with (never null)
 _SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
 #: the filter language's shapes, for the OpenAPI 3 document's ``filter`` and ``where`` parameters
@@ -112,8 +114,8 @@ _QUERY_SCHEMAS: dict[str, dict] = {
                 "description": "relation names, or {relation, scope} objects",
                 "anyOf": [
                     {"type": "string"},
-                    {"type": "object"},
-                    {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+                    _INCLUDE_OBJECT,
+                    {"type": "array", "items": {"anyOf": [{"type": "string"}, _INCLUDE_OBJECT]}},
                 ],
             },
         },
@@ -123,18 +125,18 @@ _QUERY_SCHEMAS: dict[str, dict] = {
         "description": "Conditions by property: a value, or an object of operators",
         "example": {},
         "properties": {
-            "and": {"type": "array", "items": {"type": "object"}},
-            "or": {"type": "array", "items": {"type": "object"}},
+            "and": {"type": "array", "items": {"type": "object", "additionalProperties": SCALAR}},
+            "or": {"type": "array", "items": {"type": "object", "additionalProperties": SCALAR}},
         },
         "additionalProperties": {
             "anyOf": [
-                {"not": {"type": "object"}},
+                SCALAR,
                 {
                     "type": "object",
                     "minProperties": 1,
                     "additionalProperties": False,
                     "properties": {
-                        **{op: {} for op in ("eq", "neq")},
+                        **dict.fromkeys(("eq", "neq"), SCALAR),
                         **dict.fromkeys(("gt", "gte", "lt", "lte"), _SCALAR),
                         "between": {"type": "array", "minItems": 2, "maxItems": 2, "items": _SCALAR},
                         "inq": {"type": "array"},
@@ -419,7 +421,7 @@ class _Definitions:
                 return filter_schema(spec, specs, self.ref)
             if kind == 3:
                 return scope_schema(spec, self.ref)
-            return where_schema(spec, self.ref, clause=kind == 2)
+            return where_schema(spec, self.ref, level={1: 0, 2: 1, 4: 2}[kind])
         if name.startswith("$new_"):
             spec = self.models[name[len("$new_") :]].spec
             return self._model_schema(spec, exclude=_update_only(spec), body="whole")
