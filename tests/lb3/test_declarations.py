@@ -84,7 +84,8 @@ def test_constants_are_resolved_through_names_spreads_and_concatenation(tmp_path
     assert 'http={"verb": "get", "path": "/find-it"},' in python
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes/find-it").status_code == 400  # text is required
-        assert api.get("/api/Notes/find-it?text=a").status_code == 501  # the body is a stub here
+        answer = api.get("/api/Notes/find-it?text=a")
+        assert (answer.status_code, answer.json()) == (200, {"x": "a"})
 
 
 def test_setup_time_settings_and_mixins_go_into_the_model_json(tmp_path):
@@ -120,21 +121,25 @@ def test_hooks_on_named_functions_declared_later_in_the_file(tmp_path):
               Note.observe('before delete', guard);
               Note.afterRemote('find', guard2);
               Note.observe('before launch', guard);
-              function guard(ctx, next) { next(); }
-              function guard2(ctx, out, next) { next(); }
+              function guard(ctx, next) { var e = new Error('kept'); e.statusCode = 403; next(e); }
+              function guard2(ctx, out, next) { ctx.result = {hooked: true}; next(); }
             };
             """
         },
     )
     report = port_app(root)
     found = entries(report, "common/models/note.js")
-    assert ("operation hook guard", "stubbed", "body not yet translated") in found
+    assert ("operation hook guard", "translated", "") in found
+    assert ("remote hook guard2", "translated", "") in found
     assert ('observe("before delete")', "translated", "") in found
     assert ('afterRemote("find")', "translated", "") in found
     assert any(status == "skipped" and "no such operation hook" in why for _, status, why in found)
     with TestClient(create_app(root)) as api:
-        assert api.get("/api/Notes").status_code == 501  # guard2 is a stub
+        assert api.get("/api/Notes").json() == {"hooked": True}  # guard2 ran after find
         assert api.post("/api/Notes", json={"title": "a"}).status_code == 200
+        refused = api.delete("/api/Notes/1")  # guard ran before delete
+        assert (refused.status_code, refused.json()["error"]["message"]) == (403, "kept")
+        assert api.get("/api/Notes/1").status_code == 200
 
 
 def test_code_outside_module_exports_and_a_file_exporting_no_function_are_reported(tmp_path):
@@ -196,11 +201,12 @@ def test_boot_scripts_look_models_up_and_declare_on_them(tmp_path):
         '    Note.disable_remote_method_by_name("find")',
         '    server.models.Tag.disable_remote_method_by_name("count")',
     ]
-    assert entries(report, "server/boot/seed.js") == [("boot script", "stubbed", "body not yet translated")]
+    assert entries(report, "server/boot/seed.js") == [("boot script", "translated", "")]
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes").status_code in (404, 405)
         assert api.get("/api/Tags/count").status_code in (404, 405)
-        assert api.get("/api/Tags").status_code == 200  # the stubbed boot script did not stop the boot
+        assert api.get("/api/Tags").status_code == 200
+        assert api.get("/api/Notes/1").json()["title"] == "x"  # the seed boot script ran
 
 
 def test_old_model_hooks_are_reported_and_type_constructors_read_as_type_names(tmp_path):
@@ -242,7 +248,9 @@ def test_an_argument_name_python_cannot_spell_still_gives_a_file_that_imports(tm
     )
     report = port_app(root)
     assert not report.errors
-    assert "async def whoami(*args, **kwargs):" in (root / "common" / "models" / "note.py").read_text()
+    found = entries(report, "common/models/note.js")
+    assert ("remote method whoami", "stubbed", 'the argument name "request-id" is not a Python name') in found
+    assert "async def whoami(**arguments):" in (root / "common" / "models" / "note.py").read_text()
     with TestClient(create_app(root)) as api:
         answer = api.get("/api/Notes/whoami", headers={"request-id": "r1"})
         assert answer.status_code == 501
