@@ -255,3 +255,30 @@ def test_an_argument_name_python_cannot_spell_still_gives_a_file_that_imports(tm
         answer = api.get("/api/Notes/whoami", headers={"request-id": "r1"})
         assert answer.status_code == 501
         assert answer.json()["error"]["message"].startswith("common/models/note.js:3 was not ported")
+
+
+def test_boot_scripts_reach_models_by_the_other_names_loopback_gave_them(tmp_path):
+    # LoopBack 3 registered a model named "sales_item" as app.models.sales_item, .SalesItem and .salesItem
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/seed.js": """
+            module.exports = function(app, cb) {
+              var Team = app.models.Team;
+              Team.create({name: 'a'}, function(err) {
+                if (err) return cb(err);
+                app.models.salesItem.create({name: 'b'}, function(err) {
+                  if (err) return cb(err);
+                  app.models.SalesItem.create({name: 'c'}, cb);
+                });
+              });
+            };
+            """,
+        },
+        models={"team": {"properties": {"name": {"type": "string"}}}, "sales_item": {"properties": {"name": "string"}}},
+    )
+    report = port_app(root)
+    assert entries(report, "server/boot/seed.js") == [("boot script", "translated", "")]
+    with TestClient(create_app(root)) as api:
+        assert [t["name"] for t in api.get("/api/teams").json()] == ["a"]
+        assert [t["name"] for t in api.get("/api/sales_items").json()] == ["b", "c"]
