@@ -282,3 +282,35 @@ def test_boot_scripts_reach_models_by_the_other_names_loopback_gave_them(tmp_pat
     with TestClient(create_app(root)) as api:
         assert [t["name"] for t in api.get("/api/teams").json()] == ["a"]
         assert [t["name"] for t in api.get("/api/sales_items").json()] == ["b", "c"]
+
+
+def test_a_require_of_a_file_of_the_app_is_not_called_an_npm_module(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            var config = require('../../server/config.json');
+            module.exports = function(Note) {
+              Note.port = function(cb) { cb(null, config.port); };
+              Note.remoteMethod('port', {returns: {arg: 'port', type: 'number'}, http: {verb: 'get'}});
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    found = entries(report, "common/models/note.js")
+    assert found[0] == (
+        "config = require('../../server/config.json')",
+        "skipped",
+        (
+            'require("../../server/config.json"): a file of the app, which lbpy does not load; '
+            "bodies that use it are stubbed"
+        ),
+    )
+    assert (
+        "remote method port",
+        "stubbed",
+        "uses the file '../../server/config.json' of the app (require), which lbpy does not load",
+    ) in found
+    with TestClient(create_app(root)) as api:
+        assert api.get("/api/Notes/port").status_code == 501

@@ -130,6 +130,13 @@ STRING_METHODS = {
 SIMPLE_MATH = {"abs": "abs", "floor": "math.floor", "ceil": "math.ceil", "trunc": "math.trunc"}
 
 
+def _required_what(module: str) -> str:
+    """Why a body that uses ``require(module)`` is stubbed: a file of the app, or an npm module."""
+    if module.startswith((".", "/")):
+        return f"uses the file {module!r} of the app (require), which lbpy does not load"
+    return f"uses the npm module {module!r} (require)"
+
+
 class Unsupported(Exception):
     """The JavaScript leaves the subset translated faithfully; ``reason`` says which construct."""
 
@@ -1875,7 +1882,7 @@ class _Translator:
             raise self.fail(f"passes the function {name} as a value", node)
         module = self._required_module(name)
         if module is not None:
-            raise self.fail(f"uses the npm module {module!r} (require)", node)
+            raise self.fail(_required_what(module), node)
         if name in ("require", "process", "module", "exports", "global", "setTimeout", "setInterval", "Buffer"):
             raise self.fail(f"uses {name}", node)
         raise self.fail(f'uses "{name}", which is not declared in the function', node)
@@ -2278,7 +2285,7 @@ class _Translator:
     def global_call(self, name: str, args: list[Node], node: Node) -> Expr:
         module = self._required_module(name) if self.lookup(name) is None else None
         if module is not None:
-            raise self.fail(f"uses the npm module {module!r} (require)", node)
+            raise self.fail(_required_what(module), node)
         if self.lookup(name) is not None:
             raise self.fail(f"calls the value {name}", node)
         if name in self.helpers:
