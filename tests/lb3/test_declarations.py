@@ -314,3 +314,24 @@ def test_a_require_of_a_file_of_the_app_is_not_called_an_npm_module(tmp_path):
     ) in found
     with TestClient(create_app(root)) as api:
         assert api.get("/api/Notes/port").status_code == 501
+
+
+def test_an_awaited_automigrate_in_a_boot_script_runs_on_the_datasource(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/seed.js": """
+            module.exports = async function(app) {
+              await app.models.Note.create({title: 'a'});
+              await app.dataSources.db.automigrate('Note');
+              await app.models.Note.create({title: 'b'});
+            };
+            """,
+        },
+    )
+    report = port_app(root)
+    assert entries(report, "server/boot/seed.js") == [("boot script", "translated", "")]
+    assert 'await app.datasources["db"].automigrate(["Note"])' in (root / "server" / "boot" / "seed.py").read_text()
+    with TestClient(create_app(root)) as api:
+        # LoopBack 3.28 on the memory connector: [{"title":"b","id":1}]
+        assert api.get("/api/Notes").json() == [{"title": "b", "id": 1}]

@@ -1118,7 +1118,37 @@ class _Translator:
                     if prop == "all" and len(args) == 1:
                         return Expr(f"list(await {self.gather(args[0])})", "list")
                     raise self.fail(f"await {self.text(function)}()", node)
+                migration = self._datasource_migration(function, args)
+                if migration is not None:
+                    return Expr(f"await {migration}", "none", atom=False)
         raise self.fail("await on something other than a model call", node)
+
+    def _datasource_migration(self, function: Node, args: list[Node]) -> str | None:
+        """``app.dataSources.db.automigrate('Note')`` (or ``autoupdate``, of one model name, a list of names or
+        none) as the datasource's call in lbpy; None for anything else."""
+        method = self.text(function.child_by_field_name("property"))
+        holder = function.child_by_field_name("object")
+        if method not in ("automigrate", "autoupdate") or holder.type != "member_expression" or len(args) > 1:
+            return None
+        sources = holder.child_by_field_name("object")
+        if sources.type != "member_expression" or self.text(sources.child_by_field_name("property")) not in (
+            "dataSources",
+            "datasources",
+        ):
+            return None
+        app = self.expr_or_none(sources.child_by_field_name("object"))
+        if app is None or app.type != "app":
+            return None
+        name = self.text(holder.child_by_field_name("property"))
+        if not args:
+            models = ""
+        elif args[0].type == "string":
+            models = f"[{py_string(self.string_value(args[0]))}]"
+        elif args[0].type == "array" and all(a.type == "string" for a in args[0].named_children):
+            models = "[" + ", ".join(py_string(self.string_value(a)) for a in args[0].named_children) + "]"
+        else:
+            return None
+        return f"{app.code}.datasources[{py_string(name)}].{method}({models})"
 
     def gather(self, node: Node) -> str:
         """``Promise.all([...model calls])`` or ``Promise.all(items.map(x => x.save()))`` as
