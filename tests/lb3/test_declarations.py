@@ -335,3 +335,25 @@ def test_an_awaited_automigrate_in_a_boot_script_runs_on_the_datasource(tmp_path
     with TestClient(create_app(root)) as api:
         # LoopBack 3.28 on the memory connector: [{"title":"b","id":1}]
         assert api.get("/api/Notes").json() == [{"title": "b", "id": 1}]
+
+
+def test_a_remote_hook_reads_the_result_through_its_second_parameter(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            module.exports = function(Note) {
+              Note.afterRemote('create', function(ctx, note, next) {
+                ctx.result = {title: note.title + '!', same: note === ctx.result};
+                next();
+              });
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    assert entries(report, "common/models/note.js")[0][1:] == ("translated", "")
+    with TestClient(create_app(root)) as api:
+        answer = api.post("/api/Notes", json={"title": "a"})
+        # LoopBack 3.28: 200 {"title":"a!","same":true}
+        assert (answer.status_code, answer.json()) == (200, {"title": "a!", "same": True})

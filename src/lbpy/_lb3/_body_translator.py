@@ -450,7 +450,9 @@ class _Translator:
             self.declare(params[0], "ctx" if role == "operation_hook" else "rctx")
             rest = params[1:]
             if role == "remote_hook" and len(rest) >= 1:
-                self.declare(rest[0], "unused")
+                # LoopBack 3 passed ctx.result as it was when the hook began
+                self.declare(rest[0], "unknown")
+                self.emit(1, f"{self.renames[rest[0]]} = {py_name(params[0])}.result")
                 rest = rest[1:]
             if rest:
                 self.callback = rest[0]
