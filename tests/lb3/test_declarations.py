@@ -255,3 +255,105 @@ def test_an_argument_name_python_cannot_spell_still_gives_a_file_that_imports(tm
         answer = api.get("/api/Notes/whoami", headers={"request-id": "r1"})
         assert answer.status_code == 501
         assert answer.json()["error"]["message"].startswith("common/models/note.js:3 was not ported")
+
+
+def test_boot_scripts_reach_models_by_the_other_names_loopback_gave_them(tmp_path):
+    # LoopBack 3 registered a model named "sales_item" as app.models.sales_item, .SalesItem and .salesItem
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/seed.js": """
+            module.exports = function(app, cb) {
+              var Team = app.models.Team;
+              Team.create({name: 'a'}, function(err) {
+                if (err) return cb(err);
+                app.models.salesItem.create({name: 'b'}, function(err) {
+                  if (err) return cb(err);
+                  app.models.SalesItem.create({name: 'c'}, cb);
+                });
+              });
+            };
+            """,
+        },
+        models={"team": {"properties": {"name": {"type": "string"}}}, "sales_item": {"properties": {"name": "string"}}},
+    )
+    report = port_app(root)
+    assert entries(report, "server/boot/seed.js") == [("boot script", "translated", "")]
+    with TestClient(create_app(root)) as api:
+        assert [t["name"] for t in api.get("/api/teams").json()] == ["a"]
+        assert [t["name"] for t in api.get("/api/sales_items").json()] == ["b", "c"]
+
+
+def test_a_require_of_a_file_of_the_app_is_not_called_an_npm_module(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            var config = require('../../server/config.json');
+            module.exports = function(Note) {
+              Note.port = function(cb) { cb(null, config.port); };
+              Note.remoteMethod('port', {returns: {arg: 'port', type: 'number'}, http: {verb: 'get'}});
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    found = entries(report, "common/models/note.js")
+    assert found[0] == (
+        "config = require('../../server/config.json')",
+        "skipped",
+        (
+            'require("../../server/config.json"): a file of the app, which lbpy does not load; '
+            "bodies that use it are stubbed"
+        ),
+    )
+    assert (
+        "remote method port",
+        "stubbed",
+        "uses the file '../../server/config.json' of the app (require), which lbpy does not load",
+    ) in found
+    with TestClient(create_app(root)) as api:
+        assert api.get("/api/Notes/port").status_code == 501
+
+
+def test_an_awaited_automigrate_in_a_boot_script_runs_on_the_datasource(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "server/boot/seed.js": """
+            module.exports = async function(app) {
+              await app.models.Note.create({title: 'a'});
+              await app.dataSources.db.automigrate('Note');
+              await app.models.Note.create({title: 'b'});
+            };
+            """,
+        },
+    )
+    report = port_app(root)
+    assert entries(report, "server/boot/seed.js") == [("boot script", "translated", "")]
+    assert 'await app.datasources["db"].automigrate(["Note"])' in (root / "server" / "boot" / "seed.py").read_text()
+    with TestClient(create_app(root)) as api:
+        # LoopBack 3.28 on the memory connector: [{"title":"b","id":1}]
+        assert api.get("/api/Notes").json() == [{"title": "b", "id": 1}]
+
+
+def test_a_remote_hook_reads_the_result_through_its_second_parameter(tmp_path):
+    root = app_with(
+        tmp_path,
+        {
+            "common/models/note.js": """
+            module.exports = function(Note) {
+              Note.afterRemote('create', function(ctx, note, next) {
+                ctx.result = {title: note.title + '!', same: note === ctx.result};
+                next();
+              });
+            };
+            """
+        },
+    )
+    report = port_app(root)
+    assert entries(report, "common/models/note.js")[0][1:] == ("translated", "")
+    with TestClient(create_app(root)) as api:
+        answer = api.post("/api/Notes", json={"title": "a"})
+        # LoopBack 3.28: 200 {"title":"a!","same":true}
+        assert (answer.status_code, answer.json()) == (200, {"title": "a!", "same": True})

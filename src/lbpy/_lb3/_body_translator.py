@@ -130,6 +130,13 @@ STRING_METHODS = {
 SIMPLE_MATH = {"abs": "abs", "floor": "math.floor", "ceil": "math.ceil", "trunc": "math.trunc"}
 
 
+def _required_what(module: str) -> str:
+    """Why a body that uses ``require(module)`` is stubbed: a file of the app, or an npm module."""
+    if module.startswith((".", "/")):
+        return f"uses the file {module!r} of the app (require), which lbpy does not load"
+    return f"uses the npm module {module!r} (require)"
+
+
 class Unsupported(Exception):
     """The JavaScript leaves the subset translated faithfully; ``reason`` says which construct."""
 
@@ -443,7 +450,9 @@ class _Translator:
             self.declare(params[0], "ctx" if role == "operation_hook" else "rctx")
             rest = params[1:]
             if role == "remote_hook" and len(rest) >= 1:
-                self.declare(rest[0], "unused")
+                # LoopBack 3 passed ctx.result as it was when the hook began
+                self.declare(rest[0], "unknown")
+                self.emit(1, f"{self.renames[rest[0]]} = {py_name(params[0])}.result")
                 rest = rest[1:]
             if rest:
                 self.callback = rest[0]
@@ -1111,7 +1120,37 @@ class _Translator:
                     if prop == "all" and len(args) == 1:
                         return Expr(f"list(await {self.gather(args[0])})", "list")
                     raise self.fail(f"await {self.text(function)}()", node)
+                migration = self._datasource_migration(function, args)
+                if migration is not None:
+                    return Expr(f"await {migration}", "none", atom=False)
         raise self.fail("await on something other than a model call", node)
+
+    def _datasource_migration(self, function: Node, args: list[Node]) -> str | None:
+        """``app.dataSources.db.automigrate('Note')`` (or ``autoupdate``, of one model name, a list of names or
+        none) as the datasource's call in lbpy; None for anything else."""
+        method = self.text(function.child_by_field_name("property"))
+        holder = function.child_by_field_name("object")
+        if method not in ("automigrate", "autoupdate") or holder.type != "member_expression" or len(args) > 1:
+            return None
+        sources = holder.child_by_field_name("object")
+        if sources.type != "member_expression" or self.text(sources.child_by_field_name("property")) not in (
+            "dataSources",
+            "datasources",
+        ):
+            return None
+        app = self.expr_or_none(sources.child_by_field_name("object"))
+        if app is None or app.type != "app":
+            return None
+        name = self.text(holder.child_by_field_name("property"))
+        if not args:
+            models = ""
+        elif args[0].type == "string":
+            models = f"[{py_string(self.string_value(args[0]))}]"
+        elif args[0].type == "array" and all(a.type == "string" for a in args[0].named_children):
+            models = "[" + ", ".join(py_string(self.string_value(a)) for a in args[0].named_children) + "]"
+        else:
+            return None
+        return f"{app.code}.datasources[{py_string(name)}].{method}({models})"
 
     def gather(self, node: Node) -> str:
         """``Promise.all([...model calls])`` or ``Promise.all(items.map(x => x.save()))`` as
@@ -1875,7 +1914,7 @@ class _Translator:
             raise self.fail(f"passes the function {name} as a value", node)
         module = self._required_module(name)
         if module is not None:
-            raise self.fail(f"uses the npm module {module!r} (require)", node)
+            raise self.fail(_required_what(module), node)
         if name in ("require", "process", "module", "exports", "global", "setTimeout", "setInterval", "Buffer"):
             raise self.fail(f"uses {name}", node)
         raise self.fail(f'uses "{name}", which is not declared in the function', node)
@@ -2278,7 +2317,7 @@ class _Translator:
     def global_call(self, name: str, args: list[Node], node: Node) -> Expr:
         module = self._required_module(name) if self.lookup(name) is None else None
         if module is not None:
-            raise self.fail(f"uses the npm module {module!r} (require)", node)
+            raise self.fail(_required_what(module), node)
         if self.lookup(name) is not None:
             raise self.fail(f"calls the value {name}", node)
         if name in self.helpers:

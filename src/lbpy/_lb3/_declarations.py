@@ -442,6 +442,8 @@ class FileTranslator:
         module = found.group(1) if found else "a module"
         if module in ("loopback", "loopback-context") or module.endswith(("/server", "server.js")):
             return f'require("{module}"): lbpy gives models and the app without it'
+        if module.startswith((".", "/")):
+            return f'require("{module}"): a file of the app, which lbpy does not load; bodies that use it are stubbed'
         return f'require("{module}"): an npm module lbpy does not run; bodies that use it are stubbed'
 
     def _is_app_reference(self, node: Any) -> bool:
