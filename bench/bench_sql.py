@@ -207,7 +207,7 @@ def bench_scale(backends: list[str], big: int, count: int, folder: Path) -> list
             return figures
 
         figures = asyncio.run(run())
-        for small, large in zip(figures[1000], figures[big]):
+        for small, large in zip(figures[1000], figures[big], strict=True):
             ratio = large["mean_us"] / small["mean_us"]
             results.append(
                 {
