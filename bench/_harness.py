@@ -99,5 +99,8 @@ def interleaved(runs: dict[str, callable], rounds: int) -> dict[str, float]:
 
 def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))
+
+    def line(r: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))
+
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])

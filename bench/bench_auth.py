@@ -89,7 +89,10 @@ def measure(name: str, datasource: dict, tmp: Path, args) -> list[str]:
             else {"connector": "memory", "file": str(tmp / f"{name}-{key}.json")},
             key == "on",
         )
-    cmd = lambda key: [sys.executable, "-m", "lbpy", "start", "--app", str(roots[key]), "--port", str(ports[key])]
+
+    def cmd(key: str) -> list[str]:
+        return [sys.executable, "-m", "lbpy", "start", "--app", str(roots[key]), "--port", str(ports[key])]
+
     with server(cmd("on"), urls["on"] + "/"), server(cmd("off"), urls["off"] + "/"):
         token = httpx.post(
             urls["on"] + "/api/Accounts/login", json={"email": "bench@example.com", "password": "bench-secret"}

@@ -12,8 +12,8 @@ on the same two cores. Target: through the hop, under 2x the direct call's laten
 
 The floor is what any hop costs on this machine: a bare Starlette app under uvicorn that forwards
 each GET to the remote with an httpx client on lbpy.http's transport, and answers the remote's
-bytes as they are (bench/floor_http_proxy.py; ``--floor-client httpx`` puts it on httpx's own pool). The table shows the hop and the floor against the direct call, side
-by side, from the same run.
+bytes as they are (bench/floor_http_proxy.py; ``--floor-client httpx`` puts it on httpx's own pool).
+The table shows the hop and the floor against the direct call, side by side, from the same run.
 """
 
 from __future__ import annotations
@@ -158,7 +158,8 @@ def main() -> None:
                 )
     print(
         f"rest connector hop and a bare forwarding proxy (floor) vs the remote served directly, "
-        f"floor on {args.floor_client}'s client, wrk -t1 -c{args.connections}, {args.rounds} rounds of {args.seconds:g}s (medians)"
+        f"floor on {args.floor_client}'s client, wrk -t1 -c{args.connections}, "
+        f"{args.rounds} rounds of {args.seconds:g}s (medians)"
     )
     print(
         table(

@@ -238,7 +238,8 @@ def compare_operations(args) -> None:
                 for name in OPS_SCENARIOS
             }
             scraped = get_text(ops_url + "/metrics")
-        lines = sum(1 for _ in open(log_path))
+        with open(log_path) as log:
+            lines = sum(1 for _ in log)
     if "lbpy_http_requests_total" not in scraped or lines < 1000:
         sys.exit("the measured server did not count or log its requests; the comparison would be unfair")
     rows = []

@@ -386,7 +386,7 @@ def bench_backend(backend: str, args, folder: Path) -> dict | None:
                             _trim(databases, commands)
                 print(f"  round {round_number + 1} of {args.rounds} done")
     finally:
-        for side, (_, _, app_dir, _) in commands.items() if "commands" in locals() else ():
+        for _, _, app_dir, _ in commands.values() if "commands" in locals() else ():
             if app_dir is not None:
                 shutil.rmtree(app_dir, ignore_errors=True)
         databases.drop_all()
@@ -414,9 +414,8 @@ class _servers:
         try:
             for side, (argv, env, _, _) in self.commands.items():
                 port = free_port()
-                argv = [*argv, "--port", str(port)] if side != "LoopBack 3" else argv
                 context = server(
-                    argv,
+                    [*argv, "--port", str(port)] if side != "LoopBack 3" else argv,
                     f"http://127.0.0.1:{port}/api/Model1s/count",
                     cwd=HERE,
                     env={**env, "PORT": str(port)} if side == "LoopBack 3" else env,

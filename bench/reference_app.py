@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-ROWS = json.loads(open(os.environ["BENCH_ROWS"]).read())
+with open(os.environ["BENCH_ROWS"]) as rows_file:
+    ROWS = json.load(rows_file)
 BY_ID = {str(row["id"]): row for row in ROWS}
 LIKE = [row for row in ROWS if "row1" in row["name"]]
 

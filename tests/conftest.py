@@ -42,8 +42,8 @@ def write_app(
     config = {"restApiRoot": "/api", "host": "127.0.0.1", "port": 3000, **(config or {})}
     datasources = datasources or {"db": {"name": "db", "connector": "memory"}}
     entries: dict[str, Any] = {"_meta": {"sources": ["../common/models"]}}
-    for name, definition in (models or {}).items():
-        definition = {"name": name, "base": "PersistedModel", **definition}
+    for name, given in (models or {}).items():
+        definition = {"name": name, "base": "PersistedModel", **given}
         kebab = "".join("-" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
         (root / "common" / "models" / f"{kebab}.json").write_text(json.dumps(definition, indent=2))
         entries[name] = {"dataSource": "db", "public": True}

@@ -94,7 +94,9 @@ class FakeRemote:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
-                headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:] if l)}
+                headers = {
+                    k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
                 if headers.get("transfer-encoding", "").lower() == "chunked":
                     body = b""
                     while size := int((await reader.readuntil(b"\r\n")).strip(), 16):

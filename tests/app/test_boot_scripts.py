@@ -122,9 +122,11 @@ def test_a_failing_async_boot_script(tmp_path):
     """
         },
     )
-    with pytest.raises(BootError, match=r"^server/boot/later.py:3: boot\(app\) failed: "):
-        with TestClient(create_app(root)):
-            pass
+    with (
+        pytest.raises(BootError, match=r"^server/boot/later\.py:3: boot\(app\) failed: "),
+        TestClient(create_app(root)),
+    ):
+        pass
 
 
 def test_a_boot_script_that_cannot_be_imported(tmp_path):
@@ -162,7 +164,7 @@ def test_a_customisation_that_raises_an_lbpy_error_is_shown_as_is(tmp_path):
     """
         },
     )
-    with pytest.raises(BootError, match="^common/models/note.py: set NOTES_KEY first$"):
+    with pytest.raises(BootError, match=r"^common/models/note\.py: set NOTES_KEY first$"):
         create_app(root)
 
 

@@ -95,5 +95,5 @@ def test_the_admin_role_is_a_setting(tmp_path):
     with _client(tmp_path / "app", {"auth": {"adminRole": "superuser"}}) as client:
         cat = {"Authorization": login(client, "cat")}
         assert client.get("/api/RoleMappings", headers=cat).status_code == 401
-    with pytest.raises(BootError, match="auth.adminRole"):
+    with pytest.raises(BootError, match=r"auth\.adminRole"):
         _client(tmp_path / "bad", {"auth": {"adminRole": 5}})

@@ -46,6 +46,8 @@ class Stream:
         self.status = 0
         self.opened = anyio.Event()
         self.ended = anyio.Event()
+        #: set when more of the stream arrives (and replaced by a fresh one)
+        self.arrived = anyio.Event()
 
     async def read(self, client: httpx.AsyncClient, url: str, **kwargs) -> None:
         try:
@@ -54,6 +56,8 @@ class Stream:
                 async for chunk in response.aiter_raw():
                     self.text += chunk.decode()
                     self.opened.set()
+                    self.arrived.set()
+                    self.arrived = anyio.Event()
         finally:
             self.opened.set()
             self.ended.set()
@@ -64,7 +68,7 @@ class Stream:
     async def wait_for_events(self, count: int) -> list[dict]:
         with anyio.fail_after(10):
             while len(self.events()) < count:
-                await anyio.sleep(0.02)
+                await self.arrived.wait()
         return self.events()
 
 

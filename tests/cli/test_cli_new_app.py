@@ -331,8 +331,10 @@ def test_any_cookiecutter_template_renders_with_the_answers(in_tmp: Path):
     template = write_template(
         in_tmp / "tpl",
         {
-            "{{cookiecutter.project_slug}}/about.txt": "{{ cookiecutter.project_name }}|{{ cookiecutter.description }}|{{ cookiecutter.explorer }}"
-            "|{{ cookiecutter.flavour }}|{{ cookiecutter.shout }}",
+            "{{cookiecutter.project_slug}}/about.txt": (
+                "{{ cookiecutter.project_name }}|{{ cookiecutter.description }}|{{ cookiecutter.explorer }}"
+                "|{{ cookiecutter.flavour }}|{{ cookiecutter.shout }}"
+            ),
             "{{cookiecutter.project_slug}}/{% if cookiecutter.explorer %}explorer.txt{% endif %}": "on",
         },
         {

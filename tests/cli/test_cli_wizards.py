@@ -318,8 +318,10 @@ def test_model_twice_is_an_error_and_force_replaces_keeping_relations_and_code(r
         (["model", "X", "--base", "Animal"], '--base: "Animal" is not a base class lbpy knows'),
         (
             ["model", "X", "--base", "Application"],
-            "--base: lbpy does not provide LoopBack's built-in Application model (use one of: "
-            "Model, PersistedModel, ACL, AccessToken, Email, Role, RoleMapping, User)",
+            (
+                "--base: lbpy does not provide LoopBack's built-in Application model (use one of: "
+                "Model, PersistedModel, ACL, AccessToken, Email, Role, RoleMapping, User)"
+            ),
         ),
         (["model", "X", "--base", "user"], '--base: "user" is not a base class lbpy knows'),
         (["model", "User"], '"User" is the name of a LoopBack base class'),

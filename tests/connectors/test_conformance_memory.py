@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from lbpy.testing import ConnectorConformance
 
 
 class TestMemoryConnector(ConnectorConformance):
-    settings = {"connector": "memory"}
+    settings: ClassVar[dict[str, Any]] = {"connector": "memory"}
 
 
 class TestMemoryConnectorWithAFile(ConnectorConformance):

@@ -10,6 +10,7 @@ import textwrap
 import threading
 import types
 from pathlib import Path
+from typing import ClassVar
 
 import anyio
 import pytest
@@ -220,7 +221,7 @@ def test_connect_runs_once_at_start_and_disconnect_at_stop(tmp_path):
 
 class ThreadConnector(Connector):
     name = "threads"
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
     def all(self, model, filter, options):
         ThreadConnector.seen.append(threading.current_thread().name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import anyio
 import pytest
 
@@ -119,7 +121,7 @@ class ShopConnector(Connector):
 
     name = "shop"
     blocking = False
-    COLUMNS = {
+    COLUMNS: ClassVar[dict[str, list[tuple[str, str, str]]]] = {
         "customer": [("id", "integer", "N"), ("name", "text", "Y")],
         "customer_order": [("id", "integer", "N"), ("customer_id", "integer", "N"), ("total", "real", "Y")],
     }

@@ -72,7 +72,7 @@ def test_a_malformed_file_stops_the_start_with_a_clear_message(tmp_path):
     data = tmp_path / "data.json"
     data.write_text('{"ids": {bad')
     app = create_app(file_app(tmp_path / "app", data))
-    with pytest.raises(BootError, match="data.json: the memory datasource file is not valid JSON"), TestClient(app):
+    with pytest.raises(BootError, match=r"data\.json: the memory datasource file is not valid JSON"), TestClient(app):
         pass
     assert data.read_text() == '{"ids": {bad'  # nothing overwritten
 

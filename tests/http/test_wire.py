@@ -9,6 +9,7 @@ import orjson
 import pytest
 from fake_remote import fake_remote
 
+from lbpy import BadGatewayError
 from lbpy.http import HttpClient, http_settings
 from lbpy.http._client import _query
 from lbpy.http._transport import _serialize
@@ -86,7 +87,7 @@ def test_a_header_value_with_a_line_break_never_reaches_the_wire():
 
         async def go():
             async with HttpClient(http_settings({"name": "api", "baseURL": remote.url, "retries": 0})) as client:
-                with pytest.raises(Exception):
+                with pytest.raises(BadGatewayError, match='datasource "api" could not be reached'):
                     await client.request("GET", "/echo", headers={"X-Evil": "a\r\nX-Injected: 1"})
 
         anyio.run(go)

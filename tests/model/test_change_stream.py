@@ -49,15 +49,16 @@ class Stream:
                 self.arrived.set()
                 self.arrived = anyio.Event()
 
-    async def events(self, count: int, timeout: float = 5) -> list[dict]:
-        with anyio.fail_after(timeout):
+    async def events(self, count: int) -> list[dict]:
+        """The stream's first ``count`` or more events, once they have arrived (within 5 s)."""
+        with anyio.fail_after(5):
             while True:
                 found = [
                     json.loads(line[len("data: ") :]) for line in self.text.splitlines() if line.startswith("data: ")
                 ]
                 if len(found) >= count:
                     return found
-                await anyio.sleep(0.02)
+                await self.arrived.wait()
 
 
 def streaming(test):

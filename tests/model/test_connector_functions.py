@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.machinery
 import sys
 import types
+from typing import Any
 
 import anyio
 import pytest
@@ -15,18 +16,21 @@ from starlette.testclient import TestClient
 
 from lbpy import BootError, Connector, create_app
 
+GREETER_FUNCTIONS: dict[str, dict[str, Any]] = {
+    "greet": {
+        "accepts": [{"arg": "who", "type": "string", "required": True}, {"arg": "times", "type": "number"}],
+        "returns": {"arg": "greeting", "type": "string"},
+        "http": {"verb": "get", "path": "/greet"},
+    },
+    "secret": {"accepts": [], "returns": {"arg": "data", "type": "any", "root": True}, "shared": False},
+}
+
 
 class Greeter(Connector):
     name = "greeter"
     blocking = False
-    functions = {
-        "greet": {
-            "accepts": [{"arg": "who", "type": "string", "required": True}, {"arg": "times", "type": "number"}],
-            "returns": {"arg": "greeting", "type": "string"},
-            "http": {"verb": "get", "path": "/greet"},
-        },
-        "secret": {"accepts": [], "returns": {"arg": "data", "type": "any", "root": True}, "shared": False},
-    }
+    #: the functions it adds to its models (initialize sets them)
+    functions: dict[str, dict[str, Any]]
 
     def model_functions(self, model):
         return self.functions
@@ -42,8 +46,7 @@ def module(functions=None) -> types.ModuleType:
 
     def initialize(datasource):
         datasource.connector = Greeter(datasource.settings, datasource.models)
-        if functions is not None:
-            datasource.connector.functions = functions
+        datasource.connector.functions = GREETER_FUNCTIONS if functions is None else functions
 
     mod.initialize = initialize
     mod.__spec__ = importlib.machinery.ModuleSpec(mod.__name__, None)  # found by name, as if installed

@@ -187,7 +187,7 @@ def test_the_context_values_are_loopbacks(recorded):
     assert dict(log)["after save"]["info"] == {"count": 1}
     log.clear()
     client.patch("/api/Notes/1", json={"content": "y"})
-    before = [fields for hook, fields in log if hook == "before save"][0]
+    before = next(fields for hook, fields in log if hook == "before save")
     assert before["where"] == {"id": 1}
     assert before["current_instance"].title == "a"
     log.clear()

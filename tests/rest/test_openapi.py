@@ -374,8 +374,10 @@ def customize(Note):
         returns=[{"arg": "sent", "type": "boolean"}, {"arg": "to", "type": "string"}],
         http={"verb": "post", "path": "/:id/share/:to"},
     )
-    Note.remote_method("forget", classmethod(forget), accepts={"arg": "key", "type": "string", "http": {"source": "header"}},
-                       http={"verb": "delete", "path": "/cache"})
+    Note.remote_method(
+        "forget", classmethod(forget), accepts={"arg": "key", "type": "string", "http": {"source": "header"}},
+        http={"verb": "delete", "path": "/cache"},
+    )
 """
 
 

@@ -164,9 +164,8 @@ def check_nothing_lost(load: Load, stored: dict[str, int]) -> None:
     assert not missing, f"answered 2xx but not stored: {missing[:5]}"
     assert all(stored[title] == body["id"] for title, body in ok.items())
     half_done = sorted(not_ok & stored.keys())
-    assert not half_done, (
-        f"stored but not answered 2xx: {half_done[:5]} ({[load.failed.get(t) or load.answered[t] for t in half_done[:5]]})"
-    )
+    outcomes = [load.failed.get(t) or load.answered[t] for t in half_done[:5]]
+    assert not half_done, f"stored but not answered 2xx: {half_done[:5]} ({outcomes})"
     assert set(stored) <= set(ok)
     assert load.finished_after_signal, "no create under way at the signal was finished"
     assert all(reason == "refused" or reason.endswith("Error") for reason in load.failed.values())

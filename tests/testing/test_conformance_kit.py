@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import sys
 import types
+from typing import Any, ClassVar
 
 import pytest
 
@@ -68,7 +69,7 @@ class MinimalConnector(Connector):
             count = len(table)
             table.clear()
             return {"count": count}
-        ((id_name, condition),) = where.items()
+        ((_, condition),) = where.items()
         return {"count": 1 if table.pop(condition["eq"], None) is not None else 0}
 
 
@@ -101,11 +102,11 @@ class EqOnlyMinimalConnector(MinimalConnector):
 
 
 class TestAMinimalConnectorPassesTheWholeKit(ConnectorConformance):
-    settings = {"connector": connector_module("kit_minimal_connector", MinimalConnector)}
+    settings: ClassVar[dict[str, Any]] = {"connector": connector_module("kit_minimal_connector", MinimalConnector)}
 
 
 class TestAnEqualityOnlyConnectorPassesTheWholeKit(ConnectorConformance):
-    settings = {"connector": connector_module("kit_eq_connector", EqOnlyMinimalConnector)}
+    settings: ClassVar[dict[str, Any]] = {"connector": connector_module("kit_eq_connector", EqOnlyMinimalConnector)}
 
 
 def test_the_kit_has_at_least_80_checks():
@@ -146,7 +147,7 @@ class NotFoundIgnoringConnector(MinimalConnector):
 
 def kit_for(cls: type) -> ConnectorConformance:
     class Kit(ConnectorConformance):
-        settings = {"connector": connector_module(f"kit_{cls.__name__.lower()}", cls)}
+        settings: ClassVar[dict[str, Any]] = {"connector": connector_module(f"kit_{cls.__name__.lower()}", cls)}
 
     return Kit()
 

@@ -3,6 +3,8 @@ connector that can store only the kit's own tables leaves them out."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import pytest
 from test_conformance_kit import MinimalConnector, connector_module
 
@@ -34,7 +36,7 @@ class InqIgnoringConnector(MinimalConnector):
 
 def test_a_connector_whose_inq_finds_nothing_fails_the_include_checks():
     class Kit(ConnectorConformance):
-        settings = {"connector": connector_module("kit_inq_ignoring", InqIgnoringConnector)}
+        settings: ClassVar[dict[str, Any]] = {"connector": connector_module("kit_inq_ignoring", InqIgnoringConnector)}
 
     with pytest.raises(AssertionError) as failure:
         Kit().run_check("relation_include_has_many_groups_by_parent", "model")
@@ -51,7 +53,7 @@ class KitTablesOnlyConnector(MinimalConnector):
 
 
 class TestAConnectorWithTheKitTablesOnly(ConnectorConformance):
-    settings = {"connector": connector_module("kit_tables_only", KitTablesOnlyConnector)}
+    settings: ClassVar[dict[str, Any]] = {"connector": connector_module("kit_tables_only", KitTablesOnlyConnector)}
     relation_checks = False
 
 

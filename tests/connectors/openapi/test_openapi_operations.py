@@ -72,7 +72,7 @@ def petstore(version: int, server: str) -> dict:
         "host": server.split("//")[1],
         "basePath": "/echo",
         "schemes": ["http"],
-        "definitions": {"Pet": {k: v for k, v in pet.items()}},
+        "definitions": {"Pet": dict(pet)},
         "securityDefinitions": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}},
         "security": [{"key": []}],
         "paths": {
@@ -252,7 +252,7 @@ def test_unusable_documents_are_boot_errors(tmp_path, spec, message):
 
 
 def test_authorizations_must_name_schemes_of_the_document(remote, tmp_path):
-    with pytest.raises(BootError, match='authorizations.nope: the spec has no security scheme "nope"'):
+    with pytest.raises(BootError, match=r'authorizations\.nope: the spec has no security scheme "nope"'):
         app = make_app(tmp_path, remote, 3, authorizations={"nope": "x"})
         call(app, "listPets")
 
@@ -277,8 +277,10 @@ def test_validate_checks_the_document_at_boot(remote, tmp_path):
     [
         (
             [{"url": "/api"}],
-            'the spec\'s servers URL "/api" is relative and the spec was not read from a URL: set its baseURL '
-            'in server/datasources.json, e.g. "https://api.example.com/api"',
+            (
+                'the spec\'s servers URL "/api" is relative and the spec was not read from a URL: set its baseURL '
+                'in server/datasources.json, e.g. "https://api.example.com/api"'
+            ),
         ),
         (
             [],

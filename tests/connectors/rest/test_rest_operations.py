@@ -197,9 +197,11 @@ def test_template_options_lbpy_cannot_honour_are_named_once_at_boot(remote, tmp_
         app = create_app(app_with(tmp_path, remote, operations=operations))
     warnings = [r.getMessage() for r in caplog.records if "options" in r.getMessage()]
     assert warnings == [
-        'datasource "geo": lbpy ignores these template options, which loopback-connector-rest passed to '
-        "the request library: proxy (operations[0], operations[1]), headers (operations[1]: the template "
-        "has headers of its own, which LoopBack sent instead), followRedirect (operations[1])"
+        (
+            'datasource "geo": lbpy ignores these template options, which loopback-connector-rest passed to '
+            "the request library: proxy (operations[0], operations[1]), headers (operations[1]: the template "
+            "has headers of its own, which LoopBack sent instead), followRedirect (operations[1])"
+        )
     ]
     with TestClient(app) as client:
         sent = client.get("/api/Geos/a").json()["headers"]

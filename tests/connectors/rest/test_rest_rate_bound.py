@@ -1,8 +1,8 @@
 """The rest connector's rate bound (``rateLimit`` requests per second, ``rateBurst``) across
 processes: counted in Redis when the datasource's ``rateLimitStorage`` or the app's
 ``rateLimit.storage`` names Redis, so that every process of the app together keeps the remote's
-quota; each process for itself otherwise (the bound's own tests: tests/http/test_client.py). Two app instances call one real remote
-(tests/fake_remote.py), which notes when each request arrived."""
+quota; each process for itself otherwise (the bound's own tests: tests/http/test_client.py). Two app
+instances call one real remote (tests/fake_remote.py), which notes when each request arrived."""
 
 from __future__ import annotations
 

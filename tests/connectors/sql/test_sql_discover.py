@@ -7,11 +7,15 @@ from sql_support import BACKENDS, boot, datasource_settings, portal, require, sq
 
 SCHEMA_SQL = {
     "common": [
-        "CREATE TABLE disc_customer (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL, "
-        "born {timestamp}, vip {boolean})",
-        "CREATE TABLE disc_order (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, "
-        "total DECIMAL(10, 2), note TEXT, "
-        "CONSTRAINT disc_order_customer_fk FOREIGN KEY (customer_id) REFERENCES disc_customer (id))",
+        (
+            "CREATE TABLE disc_customer (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+            "born {timestamp}, vip {boolean})"
+        ),
+        (
+            "CREATE TABLE disc_order (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL, "
+            "total DECIMAL(10, 2), note TEXT, "
+            "CONSTRAINT disc_order_customer_fk FOREIGN KEY (customer_id) REFERENCES disc_customer (id))"
+        ),
         "CREATE VIEW disc_big_orders AS SELECT id, total FROM disc_order WHERE total > 100",
     ],
 }
@@ -51,7 +55,7 @@ def discovered(request, tmp_path, portal, sql_session):
 
 
 def test_tables_and_views_are_discovered(discovered, portal):
-    backend, datasource = discovered
+    _, datasource = discovered
     found = portal.call(datasource.discover_model_definitions, {})
     by_name = {d["name"]: d for d in found}
     assert by_name["disc_customer"]["type"] == "table"
@@ -63,7 +67,7 @@ def test_tables_and_views_are_discovered(discovered, portal):
 
 
 def test_columns_are_discovered_with_loopback_types(discovered, portal):
-    backend, datasource = discovered
+    _, datasource = discovered
     columns = {c["columnName"]: c for c in portal.call(datasource.discover_model_properties, "disc_customer")}
     assert list(columns) == ["id", "name", "born", "vip"]
     assert columns["id"]["type"] == "Number" and columns["id"]["nullable"] == "N"
@@ -80,7 +84,7 @@ def test_columns_are_discovered_with_loopback_types(discovered, portal):
 
 
 def test_primary_and_foreign_keys_are_discovered(discovered, portal):
-    backend, datasource = discovered
+    _, datasource = discovered
     keys = portal.call(datasource.discover_primary_keys, "disc_order")
     assert [(k["columnName"], k["keySeq"]) for k in keys] == [("id", 1)]
     foreign = portal.call(datasource.discover_foreign_keys, "disc_order")

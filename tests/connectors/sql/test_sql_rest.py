@@ -219,7 +219,7 @@ def test_rest_answers_are_the_memory_connectors(backend_name, memory_answers, ma
     client.portal.call(client.app.datasources["db"].automigrate)
     answers = scenario(client)
     assert [label for label, _ in answers] == [label for label, _ in memory_answers]
-    for (label, got), (_, expected) in zip(answers, memory_answers):
+    for (label, got), (_, expected) in zip(answers, memory_answers, strict=True):
         assert got == expected, label
 
 

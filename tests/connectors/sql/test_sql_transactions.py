@@ -39,7 +39,7 @@ def ledger(request, tmp_path, portal, sql_session):
 
 
 def test_an_operation_of_several_statements_is_all_or_nothing(ledger, portal):
-    backend, app = ledger
+    _, app = ledger
     connector = app.datasources["db"].connector
     table = connector.table_map("Entry").table
 
