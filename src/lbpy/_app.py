@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
@@ -86,10 +87,10 @@ class Application:
             cors=cors_enabled(self),
             debug=self.debug,
         )
-        self.boot_scripts: list[Callable] = []
+        self.boot_scripts: list[Callable[..., Any]] = []
         self._load_boot_scripts()
         self.started = False
-        self._asgi: Callable | None = None
+        self._asgi: Callable[..., Any] | None = None
         self._warn_unsupported()
 
     def _load_boot_scripts(self) -> None:
@@ -166,7 +167,7 @@ class Application:
             self.started = False
             raise
 
-    async def _run_boot_script(self, fn: Callable) -> None:
+    async def _run_boot_script(self, fn: Callable[..., Any]) -> None:
         try:
             result = fn(self)
             if inspect.isawaitable(result):

@@ -178,13 +178,13 @@ def _relative(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict:
+def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict[str, Any]:
     """``stem.json`` merged with ``stem.local.json`` and ``stem.<env>.json``, as loopback-boot did."""
     base = server / f"{stem}.json"
     if not base.exists():
         if required:
             raise BootError(f"{_relative(base, root)} is missing; is {root} an lbpy or LoopBack app?")
-        merged: dict = {}
+        merged: dict[str, Any] = {}
     else:
         merged = read_json(base, root=root)
         if not isinstance(merged, dict):
@@ -199,7 +199,7 @@ def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict
     return merged
 
 
-def _merge(base: dict, layer: dict) -> dict:
+def _merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in layer.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -221,7 +221,7 @@ def substitute_env(value: Any, where: str) -> Any:
     if not isinstance(value, str) or "${" not in value:
         return value
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in os.environ:
             return os.environ[name]

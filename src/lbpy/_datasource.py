@@ -44,7 +44,7 @@ class DataSource:
         self.connected = False
         self._connecting: Any = None  # an anyio.Lock, made on first use inside an event loop
         given = settings.get("connector") or "memory"
-        initialize: Callable
+        initialize: Callable[..., Any]
         if isinstance(given, str):
             self.connector_name = canonical_name(given)
             initialize = find_initializer(self.connector_name, app_dir)
@@ -106,40 +106,44 @@ class DataSource:
     # natively (an operator, order, fields, paging) lbpy does in Python, so every connector
     # answers every filter the same way.
 
-    async def all(self, model: str, filter: Filter, options: dict | None = None) -> list[dict]:
+    async def all(self, model: str, filter: Filter, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         await self.connect()
         return await find_with_capabilities(self.connector, model, filter, options or {})
 
-    async def count(self, model: str, where: dict | None, options: dict | None = None) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any] | None = None) -> int:
         await self.connect()
         return await count_with_capabilities(self.connector, model, where, options or {})
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict | None = None) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         await self.connect()
         return await update_with_capabilities(self.connector, model, where, data, options or {})
 
-    async def destroy_all(self, model: str, where: dict | None, options: dict | None = None) -> dict:
+    async def destroy_all(
+        self, model: str, where: dict[str, Any] | None, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         await self.connect()
         return await destroy_with_capabilities(self.connector, model, where, options or {})
 
     # LoopBack's discovery and migration calls
 
-    async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
+    async def discover_model_definitions(self, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self.call("discover_model_definitions", options or {})
 
-    async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_model_properties(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self.call("discover_model_properties", name, options or {})
 
-    async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_primary_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self.call("discover_primary_keys", name, options or {})
 
-    async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_foreign_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self.call("discover_foreign_keys", name, options or {})
 
-    async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
+    async def discover_schemas(self, name: str, options: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         return await self.call("discover_schemas", name, options or {})
 
-    async def discover_schema(self, name: str, options: dict | None = None) -> dict:
+    async def discover_schema(self, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """The model JSON of ``name`` alone (LoopBack's discoverSchema)."""
         schemas = await self.discover_schemas(name, {**(options or {}), "relations": False})
         return next(iter(schemas.values()))

@@ -104,12 +104,12 @@ class AppProject:
         sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
         return [(self.server / s).resolve() for s in sources if not s.startswith("loopback/")]
 
-    def model_definitions(self, *, strict: bool = False) -> dict[str, tuple[Path, dict]]:
+    def model_definitions(self, *, strict: bool = False) -> dict[str, tuple[Path, dict[str, Any]]]:
         """Every model definition of the app: name -> (file, JSON).
 
         A file that is not a model definition is passed over, unless ``strict``: then it is an
         error naming the file (a change meant for every model must not miss one silently)."""
-        found: dict[str, tuple[Path, dict]] = {}
+        found: dict[str, tuple[Path, dict[str, Any]]] = {}
         for folder in self.model_dirs():
             if not folder.is_dir():
                 continue
@@ -186,7 +186,7 @@ class AppProject:
 
     # -- looking models up ----------------------------------------------------------------
 
-    def require_model(self, name: str, *, flag: str = "MODEL") -> tuple[Path, dict]:
+    def require_model(self, name: str, *, flag: str = "MODEL") -> tuple[Path, dict[str, Any]]:
         """The file and JSON of the app's model ``name``, or a UsageError naming the choices."""
         definitions = self.model_definitions()
         if name not in definitions:

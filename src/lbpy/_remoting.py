@@ -134,7 +134,7 @@ async def _patch_attributes(instance, data=None, options=None):
     return await instance.update_attributes(_object_body(type(instance), data), options)
 
 
-def _object_body(Model, data: Any) -> dict:
+def _object_body(Model, data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -11,6 +11,7 @@ import shutil
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from jinja2.ext import Extension
 
@@ -56,7 +57,7 @@ def app_datasources() -> dict[str, str]:
     return {name: details.get(name, "") for name in declared["datasource_connector"]}
 
 
-def read_cookiecutter_json(template: Path) -> dict:
+def read_cookiecutter_json(template: Path) -> dict[str, Any]:
     path = template / "cookiecutter.json"
     try:
         data = json.loads(path.read_text("utf-8"))

@@ -165,7 +165,7 @@ class AccessControl:
         self.enforced = enforced
         self._base_url = base_url
         self.passwords = Passwords(settings.hashing)
-        self.resolvers: dict[str, Callable] = {}
+        self.resolvers: dict[str, Callable[..., Any]] = {}
         self.throttle = LoginThrottle(settings.throttle) if settings.throttle.enabled else None
         self.registry: ModelRegistry | None = None
         self._methods: dict[tuple[str, str], MethodAccess] = {}
@@ -181,7 +181,7 @@ class AccessControl:
         #: derived from them), and whether reading them is left to the app (Role's names)
         self._guarded: dict[str, bool] = {}
         self._eternal = False
-        self.background: set[asyncio.Task] = set()
+        self.background: set[asyncio.Task[Any]] = set()
         self.token_model: type[Model] | None = None
         self.user_models: list[type[UserModel]] = []
 
@@ -240,7 +240,7 @@ class AccessControl:
         self._acl_ranked.clear()
         self._decisions.clear()
 
-    def _token_changed(self, event: dict) -> None:
+    def _token_changed(self, event: dict[str, Any]) -> None:
         if event.get("type") != "create":
             self.forget_tokens()
 
@@ -258,7 +258,7 @@ class AccessControl:
 
     # -- tokens -----------------------------------------------------------------------------
 
-    async def call_access(self, scope: dict) -> CallAccess:
+    async def call_access(self, scope: dict[str, Any]) -> CallAccess:
         """The caller of a REST call: its token (a 401 ``INVALID_TOKEN`` for an expired one)."""
         known = None
         candidates = token_candidates(scope, self.settings.cookie_secret)
@@ -379,7 +379,7 @@ class AccessControl:
         access: CallAccess,
         model_id: Any,
         *,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> str:
         known = self.method_access(model, method)
         token = access.token
@@ -591,7 +591,7 @@ class AccessControl:
         self.background.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error(

@@ -9,6 +9,8 @@ unknown account is counted like a known one, so throttling tells nothing about w
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._errors import TooManyRequestsError
 from .._rate_limit import RateLimiter, parse_limit
 from ._settings import ThrottleSettings
@@ -59,7 +61,7 @@ class LoginThrottle:
             await limiter.clear(self.per_account, "login-account", account)
 
 
-def account_key(model_name: str, credentials: dict) -> str | None:
+def account_key(model_name: str, credentials: dict[str, Any]) -> str | None:
     """The account a login or reset request names, however it is spelt."""
     for field in ("email", "username"):
         value = credentials.get(field)

@@ -149,7 +149,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
         model.before_remote(name, _not_for_clients)
 
 
-async def _end_tokens(model: type[UserModel], control: AccessControl, user_ids: list, keep: Any) -> None:
+async def _end_tokens(model: type[UserModel], control: AccessControl, user_ids: list[Any], keep: Any) -> None:
     relation = model._runtime.relations.get("accessTokens")
     if relation is None or relation.target is None or relation.target.datasource is None:
         return
@@ -178,7 +178,7 @@ def _not_for_clients(ctx) -> None:
 # -- the remote methods ------------------------------------------------------------------------
 
 
-def _access(options: dict | None) -> CallAccess | None:
+def _access(options: dict[str, Any] | None) -> CallAccess | None:
     return (options or {}).get("_auth")
 
 

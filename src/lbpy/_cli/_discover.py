@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -64,7 +65,7 @@ def command(
         _report(result, project)
 
 
-def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -> list[str]:
+def _pick(ask, tables: list[dict[str, Any]], wanted: list[str] | None, all_models: bool) -> list[str]:
     names = [str(t["name"]) for t in tables]
     if wanted is not None:
         lowered = {n.lower(): n for n in names}
@@ -84,7 +85,7 @@ def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -
     return list(picked or [])
 
 
-def _show_tables(datasource: str, tables: list[dict], project) -> None:
+def _show_tables(datasource: str, tables: list[dict[str, Any]], project) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -120,8 +121,8 @@ def _report(result, project) -> None:
 @dataclass
 class DiscoveryResult:
     datasource: str
-    tables: list[dict]
-    models: dict[str, dict] = field(default_factory=dict)
+    tables: list[dict[str, Any]]
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
 
 
@@ -133,14 +134,14 @@ def open_datasource(root: Path, name: str):
     return DataSource(name, settings, app_dir=root)
 
 
-async def list_tables(datasource) -> list[dict]:
+async def list_tables(datasource) -> list[dict[str, Any]]:
     tables = await datasource.discover_model_definitions()
     return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
 
 
-async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict]:
+async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict[str, Any]]:
     """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
-    models: dict[str, dict] = {}
+    models: dict[str, dict[str, Any]] = {}
     by_table: dict[str, str] = {}
     for table in tables:
         schemas = await datasource.discover_schemas(table, {"relations": relations})
@@ -156,7 +157,7 @@ async def discover_models(datasource, tables: list[str], *, relations: bool) -> 
     return models
 
 
-def write_models(project, datasource: str, models: dict[str, dict], *, force: bool) -> list[Path]:
+def write_models(project, datasource: str, models: dict[str, dict[str, Any]], *, force: bool) -> list[Path]:
     """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
     config = project.model_config()
     existing = project.model_definitions()

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -83,7 +84,7 @@ def migrate_app(
             if not names:
                 result.skipped = "no model is attached to it"
                 continue
-            options: dict = {}
+            options: dict[str, Any] = {}
             if "lock_timeout" in inspect.signature(migrate).parameters:
                 options = {"lock_timeout": lock_timeout, "on_wait": (lambda n=name: on_wait(n)) if on_wait else None}
             await datasource.connect()

@@ -75,7 +75,7 @@ def check_property_name(
     name: Any,
     existing: dict[str, Any] | None = None,
     *,
-    relations: dict | None = None,
+    relations: dict[str, Any] | None = None,
     flag: str = "NAME",
     force: bool = False,
     model: str = "the model",
@@ -244,8 +244,8 @@ def ask_property(
     item_type: Any = None,
     required: bool | None = None,
     default: Any = None,
-    existing: dict | None = None,
-    relations: dict | None = None,
+    existing: dict[str, Any] | None = None,
+    relations: dict[str, Any] | None = None,
     model: str = "the model",
     force: bool = False,
     in_loop: bool = False,
@@ -340,7 +340,7 @@ def add_property(project: AppProject, model: str, prop: NewProperty, *, force: b
     return project.write(project.relative(path), updated)
 
 
-def _with_key(data: dict, key: str, value: Any, *, after: tuple[str, ...]) -> dict:
+def _with_key(data: dict[str, Any], key: str, value: Any, *, after: tuple[str, ...]) -> dict[str, Any]:
     """``data`` with ``key`` set; a new key goes where LoopBack 3 puts it (after the first of
     ``after`` present), so a hand-written file keeps its order."""
     if key in data:
@@ -349,7 +349,7 @@ def _with_key(data: dict, key: str, value: Any, *, after: tuple[str, ...]) -> di
     anchor = next((a for a in after if a in data), None)
     if anchor is None:
         return {**data, key: value}
-    out: dict = {}
+    out: dict[str, Any] = {}
     for k, v in data.items():
         out[k] = v
         if k == anchor:

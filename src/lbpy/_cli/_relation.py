@@ -78,7 +78,7 @@ def check_model(name: Any, models: dict[str, Any], *, flag: str) -> str:
     return name
 
 
-def check_relation_name(name: Any, definition: dict, model: str, *, force: bool, flag: str = "--name") -> str:
+def check_relation_name(name: Any, definition: dict[str, Any], model: str, *, force: bool, flag: str = "--name") -> str:
     properties = definition.get("properties") or {}
     if isinstance(name, str) and name in properties:
         raise UsageError(f'{flag}: model {model} already has a property "{name}"; choose another relation name')

@@ -19,6 +19,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger("lbpy")
 
@@ -110,7 +111,7 @@ class ChangeBus:
         self._reassembly = Reassembly(self.sender)
         self._deliver: Callable[[str], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._dropping = False
         #: set while subscribed
         self.connected: asyncio.Event | None = None

@@ -108,30 +108,30 @@ class Resource:
     """How one model's CRUD reaches the remote. Each method returns the decoded JSON answer
     (``get``/``patch``/``replace`` return None for a 404; ``delete`` the number removed)."""
 
-    async def list(self, query: dict[str, Any]) -> list[dict]:
+    async def list(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    async def get(self, id: Any) -> dict | None:
+    async def get(self, id: Any) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    async def create(self, data: dict) -> tuple[Any, Any]:
+    async def create(self, data: dict[str, Any]) -> tuple[Any, Any]:
         """The answer's body and the new id when the answer says it elsewhere (Location)."""
         raise NotImplementedError
 
-    async def patch(self, id: Any, data: dict) -> dict | None:
+    async def patch(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    async def replace(self, id: Any, data: dict) -> dict | None:
+    async def replace(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
 
     async def delete(self, id: Any) -> int:
         raise NotImplementedError
 
-    async def count(self, where: dict | None) -> int | None:
+    async def count(self, where: dict[str, Any] | None) -> int | None:
         """The remote's count, or None when it has none (lbpy then counts what ``list`` finds)."""
         return None
 
-    async def update_all(self, where: dict | None, data: dict) -> int | None:
+    async def update_all(self, where: dict[str, Any] | None, data: dict[str, Any]) -> int | None:
         return None
 
 
@@ -149,7 +149,7 @@ class HttpCrudConnector(Connector):
         self.set_filter_mode("none" if self._remote_filter is None else "loopback")
         self._resources: dict[str, Resource] = {}
         #: per model, the properties read back from JSON (dates, buffers): found once, not per row
-        self._readers: dict[str, tuple] = {}
+        self._readers: dict[str, tuple[Any, ...]] = {}
 
     def set_filter_mode(self, mode: str) -> None:
         """``loopback``: the remote evaluates LoopBack's filter (what ``filters`` declares);
@@ -185,7 +185,7 @@ class HttpCrudConnector(Connector):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _loaded(self, model: str, row: Any) -> dict:
+    def _loaded(self, model: str, row: Any) -> dict[str, Any]:
         """A remote record with its dates and buffers read back as Python values, so that
         lbpy's evaluation of a filter compares like with like."""
         if not isinstance(row, dict):
@@ -226,7 +226,7 @@ class HttpCrudConnector(Connector):
             return where[id_name]["eq"]
         return _NO_ID
 
-    async def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+    async def all(self, model: str, filter: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
         resource = self._resource(model)
         id = self._only_id(model, filter)
         if id is not _NO_ID:
@@ -239,7 +239,7 @@ class HttpCrudConnector(Connector):
         rows = [self._loaded(model, row) for row in await resource.list({})]
         return apply_filter(rows, Filter(where=filter.where)) if filter.where is not None else rows
 
-    async def count(self, model: str, where: dict | None, options: dict) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> int:
         if self.filter_mode == "loopback":
             counted = await self._resource(model).count(where)
             if counted is not None:
@@ -248,7 +248,7 @@ class HttpCrudConnector(Connector):
 
     # -- writing ------------------------------------------------------------------------------
 
-    async def create(self, model: str, data: dict, options: dict) -> Any:
+    async def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         body, located = await self._resource(model).create(_body(data))
         id_name = self.id_name(model)
         if isinstance(body, dict) and body.get(id_name) is not None:
@@ -259,7 +259,9 @@ class HttpCrudConnector(Connector):
             return data[id_name]
         raise_malformed(self.http.name, f"no id for the {model} it created")
 
-    async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def update_attributes(
+        self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         id_name = self.id_name(model)
         changes = {k: v for k, v in data.items() if k != id_name}
         record = await self._resource(model).patch(id, _body(changes))
@@ -270,7 +272,7 @@ class HttpCrudConnector(Connector):
             record = fetched if fetched is not None else {**changes, id_name: id}
         return self._loaded(model, record)
 
-    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id_name = self.id_name(model)
         record = await self._resource(model).replace(id, _body({**data, id_name: id}))
         if record is None:
@@ -280,7 +282,9 @@ class HttpCrudConnector(Connector):
             record = fetched if fetched is not None else {**data, id_name: id}
         return self._loaded(model, record)
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         id_name = self.id_name(model)
         changes = _body({k: v for k, v in data.items() if k != id_name})
         if self.filter_mode == "loopback":
@@ -292,7 +296,7 @@ class HttpCrudConnector(Connector):
         results = await _each(ids, lambda id: resource.patch(id, changes))
         return {"count": sum(1 for r in results if r is not None)}
 
-    async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    async def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
         resource = self._resource(model)
         id_name = self.id_name(model)
         if where is not None and list(where) == [id_name] and list(where[id_name]) == ["eq"]:
@@ -300,7 +304,7 @@ class HttpCrudConnector(Connector):
         ids = await self._ids(model, where, options)
         return {"count": sum(r or 0 for r in await _each(ids, resource.delete))}
 
-    async def _ids(self, model: str, where: dict | None, options: dict) -> list[Any]:
+    async def _ids(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> list[Any]:
         id_name = self.id_name(model)
         if where is not None and list(where) == [id_name] and list(where[id_name]) == ["inq"]:
             return list(where[id_name]["inq"])
@@ -316,7 +320,7 @@ class HttpCrudConnector(Connector):
 _NO_ID = object()
 
 
-def _filter_json(filter: Filter) -> dict:
+def _filter_json(filter: Filter) -> dict[str, Any]:
     """A filter as LoopBack's JSON, its values (dates) as JSON values."""
     out = filter.to_dict()
     if filter.where is not None:
@@ -325,21 +329,21 @@ def _filter_json(filter: Filter) -> dict:
     return out
 
 
-def where_json(where: dict | None) -> dict:
+def where_json(where: dict[str, Any] | None) -> dict[str, Any]:
     return where_to_json(where, convert=json_value) if where is not None else {}
 
 
-def _body(data: Mapping[str, Any]) -> dict:
+def _body(data: Mapping[str, Any]) -> dict[str, Any]:
     return json_value(dict(data))
 
 
-async def read_capped(fetch, flt: dict[str, Any]) -> list[dict]:
+async def read_capped(fetch, flt: dict[str, Any]) -> list[dict[str, Any]]:
     """Every record a LoopBack filter asks for, from a remote that may cap its answers (lbpy's
     ``remoting.rest.maxLimit`` says so in ``X-Max-Limit``): ``fetch(filter)`` answers a page and
     whether it was capped; the rest is asked for with ``skip`` until nothing is left."""
     wanted = flt.get("limit")
     start = flt.get("skip") or flt.get("offset") or 0
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for _ in range(10_000):
         page, capped = await fetch(flt)
         rows.extend(page)

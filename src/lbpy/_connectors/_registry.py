@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .._errors import BootError, ConnectorNotFoundError
 from .._loader import import_file
@@ -52,7 +53,7 @@ def module_name(name: str) -> str:
     return "lbpy_connector_" + name.replace("-", "_").replace(".", "_")
 
 
-def find_initializer(name: str, app_dir: Path | None = None) -> Callable:
+def find_initializer(name: str, app_dir: Path | None = None) -> Callable[..., Any]:
     """The ``initialize(datasource)`` function of the connector called ``name``."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConnectorNotFoundError(f'"{name}" is not a valid connector name')

@@ -82,7 +82,7 @@ def parse_filter(
     return Filter(where=where, fields=fields, order=order, limit=limit, skip=skip, include=include)
 
 
-def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bool = False) -> dict | None:
+def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bool = False) -> dict[str, Any] | None:
     """A canonical where for ``spec`` (see ``lbpy._filter._canonical``), or None when it matches
     everything. A read ignores conditions on hidden properties, as LoopBack did, so that their
     values cannot be probed; a write (``for_write``) refuses them, because ignoring one would widen
@@ -96,11 +96,11 @@ def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bo
 
 
 def _where(
-    spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False, for_write: bool = False
-) -> dict | None:
+    spec: ModelSpec, raw: dict[str, Any], name: str, depth: int, nested: bool = False, for_write: bool = False
+) -> dict[str, Any] | None:
     if depth > MAX_DEPTH:
         raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels", "QUERY_OBJECT_TOO_DEEP")
-    parts: list[dict] = []
+    parts: list[dict[str, Any]] = []
     for key, value in raw.items():
         if key in ("and", "or"):
             items = _as_list(value)
@@ -128,7 +128,7 @@ def _where(
 
 def _conditions(
     spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False, for_write: bool = False
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     head = path.split(".", 1)[0]
     if for_write and head in spec.hidden:
         raise FilterError(
@@ -154,12 +154,12 @@ def _conditions(
     return [{path: {"eq": _coerce(kind, value, name)}}]
 
 
-def _is_plain_value(kind: Type | None, value: dict) -> bool:
+def _is_plain_value(kind: Type | None, value: dict[str, Any]) -> bool:
     """An object compared whole: a geopoint or an embedded model, not an operator object."""
     return kind is not None and kind.name == "geopoint" and set(value) <= {"lat", "lng"}
 
 
-def _condition(kind: Type | None, path: str, op: str, value: Any, options: Any, name: str) -> dict:
+def _condition(kind: Type | None, path: str, op: str, value: Any, options: Any, name: str) -> dict[str, Any]:
     insensitive = isinstance(options, str) and "i" in options
     if op in _LIST_OPERATORS:
         items = _as_list(value)
@@ -217,7 +217,7 @@ _REGEXP_LITERAL = re.compile(r"^/(.*)/([a-z]*)$", re.S)
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "g": 0, "u": 0, "y": 0}
 
 
-def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) -> re.Pattern:
+def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) -> re.Pattern[str]:
     """A JavaScript-style regexp (``"^a"`` or ``"/^a/i"``) as a compiled Python pattern."""
     if isinstance(value, re.Pattern):
         return value

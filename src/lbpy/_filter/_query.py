@@ -39,7 +39,7 @@ def _split_key(key: str) -> list[str] | None:
     return parts
 
 
-def _put(target: dict, path: list[str], value: str) -> None:
+def _put(target: dict[str, Any], path: list[str], value: str) -> None:
     node: Any = target
     for i, part in enumerate(path):
         last = i == len(path) - 1

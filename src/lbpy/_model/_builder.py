@@ -97,7 +97,7 @@ class ModelBuilder:
                     f"which server/datasources.json does not define (defined: {known})"
                 )
         order = self._inheritance_order()
-        merged: dict[str, dict] = {}
+        merged: dict[str, dict[str, Any]] = {}
         for name in order:
             merged[name] = self._merged_definition(name, merged)
         for name in order:
@@ -160,7 +160,7 @@ class ModelBuilder:
             visit(name, [])
         return order
 
-    def _merged_definition(self, name: str, merged: dict[str, dict]) -> dict:
+    def _merged_definition(self, name: str, merged: dict[str, dict[str, Any]]) -> dict[str, Any]:
         own = self.files.definitions[name].definition.model_dump(by_alias=True, exclude_unset=True)
         base = own.get("base", "PersistedModel")
         if base in ROOT_BASES:
@@ -185,7 +185,7 @@ class ModelBuilder:
         result["_root"] = parent.get("_root", parent.get("base", "PersistedModel"))
         return result
 
-    def _build_model(self, name: str, raw: dict) -> None:
+    def _build_model(self, name: str, raw: dict[str, Any]) -> None:
         file = self.files.definitions[name]
         where = file.shown(self.root)
         definition = ModelDefinition.model_validate({k: v for k, v in raw.items() if k != "_root"})
@@ -391,8 +391,8 @@ def _sources_hint(root: Path, name: str) -> str:
     return ""
 
 
-def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
-    def coerce(data: dict) -> dict:
+def _embedded_coercer(model: type[Model]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def coerce(data: dict[str, Any]) -> dict[str, Any]:
         values, errors = model._prepare(data, "create")
         if errors:
             prop, items = next(iter(errors.items()))

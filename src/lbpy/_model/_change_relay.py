@@ -67,7 +67,7 @@ class ChangeRelay:
                 model._runtime.change_relay = None
             await self.bus.close()
 
-    def publish(self, model: type[Model], event: dict) -> None:
+    def publish(self, model: type[Model], event: dict[str, Any]) -> None:
         """Send a change this process made (``Model._changed`` calls it after the write)."""
         if not self.started:
             return

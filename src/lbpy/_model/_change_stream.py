@@ -44,7 +44,7 @@ class ChangeStream:
         self.closed = False
         model._runtime.change_streams.add(self)
 
-    def _on_change(self, event: dict) -> None:
+    def _on_change(self, event: dict[str, Any]) -> None:
         data = event.get("data")
         if self._match is not None:
             record = data.__data__ if is_record(data) else data
@@ -52,14 +52,14 @@ class ChangeStream:
                 return
         self._push(change_json(self.model, event))
 
-    def deliver(self, change: dict, record: dict | None) -> None:
+    def deliver(self, change: dict[str, Any], record: dict[str, Any] | None) -> None:
         """A change another process made (``change`` is its JSON, ``record`` the values its
         ``where`` is matched against), sent as this process's own changes are."""
         if self._match is not None and (record is None or not self._match(record)):
             return
         self._push(dict(change))
 
-    def _push(self, change: dict) -> None:
+    def _push(self, change: dict[str, Any]) -> None:
         try:
             self._send.send_nowait(change)
         except Exception:  # closed meanwhile
@@ -68,7 +68,7 @@ class ChangeStream:
     def __aiter__(self) -> ChangeStream:
         return self
 
-    async def __anext__(self) -> dict:
+    async def __anext__(self) -> dict[str, Any]:
         try:
             return await self._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
@@ -91,7 +91,7 @@ class ChangeStream:
             self.close()
 
 
-def change_json(model: type[Model], event: dict) -> dict:
+def change_json(model: type[Model], event: dict[str, Any]) -> dict[str, Any]:
     """An ``on_change`` event as a change stream sends it: ``{"target"?, "where"?, "data"?,
     "type"}`` in JSON values, hidden properties left out."""
     data = event.get("data")

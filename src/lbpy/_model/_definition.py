@@ -60,8 +60,8 @@ class RelationDefinition(BaseModel):
     through: str | None = None
     polymorphic: Any = None
     property: str | None = None
-    scope: dict | None = None
-    options: dict = Field(default_factory=dict)
+    scope: dict[str, Any] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
     as_: str | None = Field(None, alias="as")
 
 
@@ -135,7 +135,7 @@ class RelationSpec:
     key_through: str | None = None
     polymorphic: Any = None
     property: str | None = None
-    scope: dict | None = None
+    scope: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 

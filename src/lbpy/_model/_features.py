@@ -29,7 +29,7 @@ class ModelFeatures:
     def remote_method(
         cls,
         name: str,
-        fn: Callable | None = None,
+        fn: Callable[..., Any] | None = None,
         *,
         accepts: Any = None,
         returns: Any = None,
@@ -38,7 +38,7 @@ class ModelFeatures:
         is_static: bool | None = None,
         notes: Any = None,
         access_type: str | None = None,
-    ) -> Callable:
+    ) -> Callable[..., Any]:
         """Expose a method over REST, as LoopBack's ``Model.remoteMethod(name, options)``.
 
         ``accepts``/``returns`` take LoopBack's argument declarations (dicts such as
@@ -69,7 +69,7 @@ class ModelFeatures:
         if fn is not None:
             return fn
 
-        def decorate(func: Callable) -> Callable:
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
             setattr(cls, method.name, func)
             return func
 
@@ -99,29 +99,29 @@ class ModelFeatures:
         return _remote_methods.own_methods(cls)
 
     @classmethod
-    def before_remote(cls, name: str, fn: Callable | None = None) -> Callable:
+    def before_remote(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` before the remote methods ``name`` matches (``"create"``, ``"*"``,
         ``"prototype.*"``); it may change ``ctx.args``, and raising stops the call."""
         return cls._remote_hook("before", name, fn)
 
     @classmethod
-    def after_remote(cls, name: str, fn: Callable | None = None) -> Callable:
+    def after_remote(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` after a successful call; ``ctx.result`` may be read and replaced."""
         return cls._remote_hook("after", name, fn)
 
     @classmethod
-    def after_remote_error(cls, name: str, fn: Callable | None = None) -> Callable:
+    def after_remote_error(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` when a call fails; ``ctx.error`` is the exception (raise another to
         replace it)."""
         return cls._remote_hook("error", name, fn)
 
     @classmethod
-    def _remote_hook(cls, phase: str, name: str, fn: Callable | None) -> Callable:
+    def _remote_hook(cls, phase: str, name: str, fn: Callable[..., Any] | None) -> Callable[..., Any]:
         if fn is not None:
             _remote_methods.add_hook(cls, phase, name, fn)
             return fn
 
-        def decorate(func: Callable) -> Callable:
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
             _remote_methods.add_hook(cls, phase, name, func)
             return func
 
@@ -150,7 +150,7 @@ class ModelFeatures:
         min: int | None = None,
         max: int | None = None,
         is_: int | None = None,
-        message: str | dict | None = None,
+        message: str | dict[str, Any] | None = None,
         allow_null: bool | None = None,
         allow_blank: bool | None = None,
         if_: Any = None,
@@ -211,7 +211,7 @@ class ModelFeatures:
         cls,
         *properties: str,
         int: bool | None = None,
-        message: str | dict | None = None,
+        message: str | dict[str, Any] | None = None,
         allow_null: bool | None = None,
         allow_blank: bool | None = None,
         if_: Any = None,
@@ -238,13 +238,18 @@ class ModelFeatures:
         cls._validates("uniqueness", properties, locals(), options)
 
     @classmethod
-    def _validates(cls, kind: str, properties: tuple, given: dict, extra: dict) -> None:
+    def _validates(cls, kind: str, properties: tuple[Any, ...], given: dict[str, Any], extra: dict[str, Any]) -> None:
         keywords = {k: v for k, v in given.items() if k not in ("cls", "properties", "options", "__class__")}
         _validations.add(cls, kind, properties, _validations.python_options({**keywords, **extra}))
 
     @classmethod
     async def _validate_async(
-        cls, values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+        cls,
+        values: dict[str, Any],
+        mode: str,
+        current_id: Any,
+        options: dict[str, Any],
+        record: dict[str, Any] | None = None,
     ) -> None:
         """The validations that ask the datasource (uniqueness), run before a record is stored;
         ``record`` is the whole record a partial update leaves."""
@@ -255,7 +260,7 @@ class ModelFeatures:
             cls._raise_invalid(errors, values)  # type: ignore[attr-defined]
 
     @classmethod
-    async def _validate_batch_async(cls, items: list[dict], options: dict) -> None:
+    async def _validate_batch_async(cls, items: list[dict[str, Any]], options: dict[str, Any]) -> None:
         if not cls._runtime.unique_rules:  # type: ignore[attr-defined]
             return
         inside = _validations.batch_duplicates(cls, items)
@@ -272,7 +277,7 @@ class ModelFeatures:
     # -- scopes, properties, change streams -----------------------------------------------------
 
     @classmethod
-    def scope(cls, name: str, filter: dict) -> Any:
+    def scope(cls, name: str, filter: dict[str, Any]) -> Any:
         """Define the named scope ``name`` (``Model.scope("vips", {"where": {"vip": True}})``),
         as a model JSON's ``scopes`` does; returns ``Model.<name>``."""
         try:

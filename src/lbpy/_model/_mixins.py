@@ -54,7 +54,7 @@ def time_stamp(Model: type[Model], options: dict[str, Any]) -> None:
     Model.observe("before save", stamp)
 
 
-BUILTIN: dict[str, Callable[[type[Model], dict], None]] = {"TimeStamp": time_stamp}
+BUILTIN: dict[str, Callable[[type[Model], dict[str, Any]], None]] = {"TimeStamp": time_stamp}
 
 
 class Mixins:
@@ -71,9 +71,9 @@ class Mixins:
             for path in sorted(folder.glob("*.py")):
                 if not path.name.startswith("_"):
                     self.files.setdefault(mixin_name(path.stem), path)
-        self.loaded: dict[str, Callable] = {}
+        self.loaded: dict[str, Callable[..., Any]] = {}
 
-    def get(self, name: str, where: str) -> Callable:
+    def get(self, name: str, where: str) -> Callable[..., Any]:
         if name in self.loaded:
             return self.loaded[name]
         path = self.files.get(name)

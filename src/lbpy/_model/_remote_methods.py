@@ -52,7 +52,7 @@ def method_names(method: RemoteMethod) -> set[str]:
 # -- defining ----------------------------------------------------------------------------------
 
 
-def define(model: type[Model], name: str, fn: Callable | None, meta: dict[str, Any]) -> RemoteMethod:
+def define(model: type[Model], name: str, fn: Callable[..., Any] | None, meta: dict[str, Any]) -> RemoteMethod:
     """Add the remote method ``name`` (``"greet"`` or ``"prototype.shout"``) to ``model``.
 
     ``meta`` is LoopBack's remoting metadata (``accepts``, ``returns``, ``http``,
@@ -84,7 +84,7 @@ async def _unbound(*args: Any, **kwargs: Any) -> Any:  # replaced by define()
     raise RuntimeError("remote method without a function")
 
 
-def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable:
+def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable[..., Any]:
     async def invoke(target: Any, **args: Any) -> Any:
         fn = getattr(target, attribute, None) if is_static else _instance_attribute(target, attribute)
         if not callable(fn):
@@ -104,7 +104,7 @@ def _instance_attribute(instance: Any, attribute: str) -> Any:
     return found.__get__(instance, type(instance)) if hasattr(found, "__get__") else found
 
 
-async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn``: a coroutine function on the loop, a plain function in a worker thread; an
     awaitable result is awaited."""
     if _is_async(fn):
@@ -115,14 +115,14 @@ async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-async def run_hook(fn: Callable, ctx: Any) -> None:
+async def run_hook(fn: Callable[..., Any], ctx: Any) -> None:
     """A remote hook runs on the event loop, as operation hooks do: quick code, sync or async."""
     result = fn(ctx)
     if inspect.isawaitable(result):
         await result
 
 
-def _is_async(fn: Callable) -> bool:
+def _is_async(fn: Callable[..., Any]) -> bool:
     while isinstance(fn, functools.partial):
         fn = fn.func
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
@@ -150,7 +150,7 @@ def is_disabled(model: type[Model], method: RemoteMethod) -> bool:
 # -- remote hooks ------------------------------------------------------------------------------
 
 
-def pattern(name: str) -> re.Pattern:
+def pattern(name: str) -> re.Pattern[str]:
     """LoopBack's hook pattern as a regular expression over ``full_name``."""
     if not isinstance(name, str) or not name:
         raise ValueError('a remote hook needs a method name or a pattern such as "*" or "prototype.*"')
@@ -165,7 +165,7 @@ def pattern(name: str) -> re.Pattern:
     return re.compile("".join(parts))
 
 
-def add_hook(model: type[Model], phase: str, name: str, fn: Callable) -> None:
+def add_hook(model: type[Model], phase: str, name: str, fn: Callable[..., Any]) -> None:
     if not callable(fn):
         raise TypeError(f"a remote hook must be a function taking ctx, not {type(fn).__name__}")
     runtime = model._runtime
@@ -173,7 +173,7 @@ def add_hook(model: type[Model], phase: str, name: str, fn: Callable) -> None:
     runtime.remote_hook_index.clear()
 
 
-def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list, list, list] | None:
+def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list[Any], list[Any], list[Any]] | None:
     """The before, after and error hooks for ``method``, or None when it has none."""
     runtime = model._runtime
     if not runtime.remote_hooks:
@@ -181,7 +181,7 @@ def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list, list, lis
     index = runtime.remote_hook_index
     key = method.full_name
     if key not in index:
-        found: dict[str, list] = {phase: [] for phase in PHASES}
+        found: dict[str, list[Any]] = {phase: [] for phase in PHASES}
         for phase, compiled, fn in runtime.remote_hooks:
             if compiled.fullmatch(key):
                 found[phase].append(fn)
@@ -199,12 +199,12 @@ class RemoteContext:
         self,
         model: type[Model],
         method: RemoteMethod,
-        args: dict,
+        args: dict[str, Any],
         *,
-        scope: dict | None = None,
-        receive: Callable | None = None,
+        scope: dict[str, Any] | None = None,
+        receive: Callable[..., Any] | None = None,
         instance: Model | None = None,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.Model = model
         self.method = method

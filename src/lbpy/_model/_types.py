@@ -286,7 +286,7 @@ class ModelType(Type):
 
     def __init__(self, model_name: str) -> None:
         self.name = model_name
-        self.coerce_record: Callable[[dict], dict] | None = None  # bound at boot
+        self.coerce_record: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # bound at boot
 
     def coerce(self, value: Any) -> Any:
         if value is None:
@@ -321,7 +321,7 @@ _ALIASES = {
 }
 
 
-def resolve_type(spec: Any, model_names: set[str] | dict) -> Type:
+def resolve_type(spec: Any, model_names: set[str] | dict[str, Any]) -> Type:
     """A Type for a LoopBack type declaration: "string", ["string"], {"type": ...}, "Address"."""
     if isinstance(spec, list):
         if len(spec) > 1:

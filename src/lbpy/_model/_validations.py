@@ -100,7 +100,7 @@ class Rule:
         base = self.options.get("code") or self.kind
         return f"{base}.{sub}" if sub else base
 
-    def applies(self, record: dict) -> bool:
+    def applies(self, record: dict[str, Any]) -> bool:
         condition = self.options.get("if")
         if condition is not None and not _condition(condition, record):
             return False
@@ -110,7 +110,7 @@ class Rule:
         return True
 
 
-def _condition(condition: Any, record: dict) -> bool:
+def _condition(condition: Any, record: dict[str, Any]) -> bool:
     if callable(condition):
         return bool(condition(record))
     return bool(record.get(condition))
@@ -346,11 +346,11 @@ def install(model: type[Model], rules: list[Rule]) -> None:
         model._runtime.unique_rules = model._runtime.unique_rules + unique
 
 
-def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
+def _validator(rule: Rule) -> Callable[[dict[str, Any], dict[str, Any], str], None]:
     check = rule.check
     prop = rule.property
 
-    def validate(values: dict, errors: dict, mode: str) -> None:
+    def validate(values: dict[str, Any], errors: dict[str, Any], mode: str) -> None:
         # a partial update checks what it changes, as the rest of the record is already stored
         if mode == "patch" and prop not in values:
             return
@@ -368,7 +368,12 @@ def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
 
 
 async def unique_errors(
-    model: type[Model], values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+    model: type[Model],
+    values: dict[str, Any],
+    mode: str,
+    current_id: Any,
+    options: dict[str, Any],
+    record: dict[str, Any] | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
     """Uniqueness failures of ``values`` against the stored records (``current_id`` is the record
     being updated, which does not count against itself; ``record`` is the whole record a partial
@@ -395,7 +400,7 @@ async def unique_errors(
     return errors
 
 
-def _unique_where(rule: Rule, prop: str, value: Any, values: dict) -> dict:
+def _unique_where(rule: Rule, prop: str, value: Any, values: dict[str, Any]) -> dict[str, Any]:
     if rule.options.get("ignoreCase") and isinstance(value, str):
         condition = {prop: {"regexp": re.compile("^" + re.escape(value) + "$", re.IGNORECASE)}}
     else:
@@ -407,15 +412,15 @@ def _unique_where(rule: Rule, prop: str, value: Any, values: dict) -> dict:
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _filter(where: dict, limit: int):
+def _filter(where: dict[str, Any], limit: int):
     return Filter(where=where, limit=limit)
 
 
-def batch_duplicates(model: type[Model], items: list[dict]) -> list[dict[str, list[tuple[str, str]]]]:
+def batch_duplicates(model: type[Model], items: list[dict[str, Any]]) -> list[dict[str, list[tuple[str, str]]]]:
     """Uniqueness failures among the items of one batch create (the later of two equal items)."""
     failures: list[dict[str, list[tuple[str, str]]]] = [{} for _ in items]
     for rule in model._runtime.unique_rules:
-        seen: set = set()
+        seen: set[Any] = set()
         for index, values in enumerate(items):
             value = values.get(rule.property)
             if blank(value) or not rule.applies(values):

@@ -38,7 +38,7 @@ class Readiness:
         self.datasources = datasources
         #: a ping still running (a database that does not answer): the next probe waits on it
         #: rather than adding another, so probes never pile up on a stuck pool
-        self._pending: dict[str, asyncio.Task] = {}
+        self._pending: dict[str, asyncio.Task[Any]] = {}
 
     async def check(self) -> tuple[int, dict[str, Any]]:
         try:
@@ -69,7 +69,7 @@ class Readiness:
         log.warning('not ready: datasource "%s" did not answer its ping (%s)', name, _kind(exc))
         return f"failed ({type(exc).__name__})"
 
-    def _done(self, name: str, task: asyncio.Task) -> None:
+    def _done(self, name: str, task: asyncio.Task[Any]) -> None:
         if self._pending.get(name) is task:
             del self._pending[name]
         if not task.cancelled():

@@ -62,7 +62,7 @@ class Operations:
         self.metrics = Metrics(settings.metrics, datasources) if settings.metrics.enabled else None
         self.limits = RequestLimits(settings.rate_limit, auth) if settings.rate_limit.enabled else None
         self.readiness = Readiness(settings.health, datasources, start)
-        self.paths: dict[str, Callable] = {}
+        self.paths: dict[str, Callable[..., Any]] = {}
         if settings.health.enabled:
             self.paths[settings.health.path] = self._health
             self.paths[settings.health.ready_path] = self._ready
@@ -70,7 +70,7 @@ class Operations:
             self.paths[settings.metrics.path] = self._metrics
         install_request_id_filter(log)
 
-    def wrap(self, app: Callable) -> Callable:
+    def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
         paths = self.paths
         trust = self.trust
         metrics = self.metrics
@@ -199,7 +199,7 @@ class Operations:
         )
         return True
 
-    async def _json(self, scope, send, status: int, body: dict) -> None:
+    async def _json(self, scope, send, status: int, body: dict[str, Any]) -> None:
         payload = dumps(body)
         head = scope["method"] == "HEAD"
         await send_response(
@@ -252,10 +252,10 @@ class AccessRecord(logging.LogRecord):
     record (walk the stack for the caller, parse its file name, look up the thread's and the
     process's names: two thirds of its cost) and is the same for every request of a process."""
 
-    _constant: dict = {}
+    _constant: dict[str, Any] = {}
     _pid = 0
 
-    def __init__(self, args: tuple, fields: dict) -> None:  # noqa: super().__init__ is what is avoided
+    def __init__(self, args: tuple[Any, ...], fields: dict[str, Any]) -> None:  # noqa: super().__init__ is what is avoided
         if AccessRecord._pid != os.getpid():
             AccessRecord._constant = _constant_fields()
             AccessRecord._pid = os.getpid()
@@ -268,7 +268,7 @@ class AccessRecord(logging.LogRecord):
         self.relativeCreated = (now - logging._startTime) * 1000
 
 
-def _constant_fields() -> dict:
+def _constant_fields() -> dict[str, Any]:
     probe = logging.LogRecord(access_log.name, logging.INFO, __file__, 0, _ACCESS_LINE, None, None, "access")
     fields = dict(probe.__dict__)
     for varying in ("args", "created", "msecs", "relativeCreated"):

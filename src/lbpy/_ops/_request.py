@@ -12,6 +12,7 @@ import contextvars
 import logging
 import re
 from random import getrandbits
+from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from ._settings import TrustProxy
@@ -63,7 +64,7 @@ def install_request_id_filter(logger: logging.Logger) -> None:
         logger.addFilter(RequestIdFilter())
 
 
-def client_address(scope: dict, trust: TrustProxy) -> str | None:
+def client_address(scope: dict[str, Any], trust: TrustProxy) -> str | None:
     """The client's address: the peer's, or, behind proxies ``trust proxy`` believes, the
     address they forwarded (Express's rule: the nearest address in ``X-Forwarded-For`` that is
     not a trusted proxy)."""
@@ -82,7 +83,7 @@ def client_address(scope: dict, trust: TrustProxy) -> str | None:
     return chain[-1]
 
 
-def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:
+def forwarded_scheme(scope: dict[str, Any], trust: TrustProxy) -> str | None:
     """``http`` or ``https`` as the nearest proxy forwarded it in ``X-Forwarded-Proto``, when
     ``trust proxy`` believes that proxy (Express's ``req.protocol``); None to keep the connection's."""
     client = scope.get("client")
@@ -99,7 +100,7 @@ def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:
 _SECRET_PARAMS = re.compile(r"(?i)token|password|secret|^(api_?)?key$|^sig(nature)?$|^code$")
 
 
-def logged_path(scope: dict) -> str:
+def logged_path(scope: dict[str, Any]) -> str:
     """The request's path and query as logs show them: values of ``access_token`` (and other
     parameters named like secrets) replaced by ``[redacted]``."""
     raw = scope.get("raw_path")

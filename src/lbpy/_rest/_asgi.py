@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.routing import Router
@@ -25,7 +26,7 @@ from ._served import ServedApp
 log = logging.getLogger("lbpy")
 
 
-def build_asgi(app: ServedApp) -> Callable:
+def build_asgi(app: ServedApp) -> Callable[..., Any]:
     """The whole ASGI app: lifespan, CORS, REST routes, documents and the explorer."""
     rest = RestApp(app)
     root = app.rest_api_root

@@ -88,7 +88,7 @@ class RestApp:
             extra=extra,
         )
 
-    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple]:
+    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple[Any, ...]]:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
@@ -113,7 +113,7 @@ class RestApp:
         if method.name == "exists" and route.verb == "HEAD" and not result:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".', code="MODEL_NOT_FOUND")
         body = serialize(method, result)
-        extra: tuple = ()
+        extra: tuple[Any, ...] = ()
         if capped and isinstance(result, list) and len(result) >= self.max_limit:
             # the answer may have been cut: say so, with the bound a client pages by
             extra = ((b"x-max-limit", str(self.max_limit).encode()),)
@@ -194,13 +194,13 @@ def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
     return flt, False
 
 
-def error_headers(exc: BaseException) -> tuple:
+def error_headers(exc: BaseException) -> tuple[Any, ...]:
     """The headers an error answer carries (a 503's ``Retry-After``)."""
     headers = exc.headers if isinstance(exc, HttpError) else None
     return tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items())
 
 
-def _check_required(route: Route, args: dict) -> None:
+def _check_required(route: Route, args: dict[str, Any]) -> None:
     for accept, _source in route.args:
         if accept.required:
             value = args.get(accept.arg)
@@ -209,7 +209,11 @@ def _check_required(route: Route, args: dict) -> None:
 
 
 async def _invoke_with_hooks(
-    route: Route, call: Call, args: dict, instance: Model | None, hooks: tuple[list, list, list]
+    route: Route,
+    call: Call,
+    args: dict[str, Any],
+    instance: Model | None,
+    hooks: tuple[list[Any], list[Any], list[Any]],
 ) -> Any:
     """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
     after-error hooks see any failure of those."""

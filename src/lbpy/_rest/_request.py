@@ -48,13 +48,13 @@ class Call:
         self.limit = limit
         #: seconds the whole body may take to arrive (``http.requestTimeout``); None waits
         self.timeout = timeout
-        self._query: dict | None = None
+        self._query: dict[str, Any] | None = None
         self._body: Any = None
         self._body_read = False
         self._raw = b""
-        self.options: dict = {}
+        self.options: dict[str, Any] = {}
 
-    def query(self) -> dict:
+    def query(self) -> dict[str, Any]:
         if self._query is None:
             raw = self.scope.get("query_string", b"")
             self._query = parse_query(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
@@ -67,7 +67,7 @@ class Call:
                 return v.decode("latin-1")
         return None
 
-    async def replay(self) -> dict:
+    async def replay(self) -> dict[str, Any]:
         """An ASGI receive for code that reads the request itself (a ``req`` argument, a remote
         hook's ``ctx.req``): the body lbpy already read is given again rather than waited for."""
         if self._body_read:

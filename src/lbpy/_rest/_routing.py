@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._model._remote_definition import Endpoint, RemoteMethod, default_source
 from .._remoting import exposed_methods
@@ -49,7 +49,7 @@ class ModelRoutes:
                 self.by_verb.setdefault(endpoint.verb, []).append(Route(model, method, endpoint.verb, endpoint.path))
         # static paths win over parameters (/findOne before /:id): a static path is one dict
         # look-up, however many a model has (scopes, remote methods), before the few with parameters
-        self.static: dict[tuple[str, tuple], Route] = {}
+        self.static: dict[tuple[str, tuple[Any, ...]], Route] = {}
         self.dynamic: dict[tuple[str, int], list[Route]] = {}
         for verb, routes in self.by_verb.items():
             routes.sort(key=lambda r: (len(r.segments), -r.static_count))

@@ -223,7 +223,7 @@ class HttpClient:
         paging: Paging | None = None,
         model: str | None = None,
         auth: Any = _UNSET,
-    ) -> AsyncIterator[list]:
+    ) -> AsyncIterator[list[Any]]:
         """The records of a collection, page by page, as ``paging`` (default: the settings')
         declares it; without paging, one request."""
         paging = paging or self.settings.paging

@@ -214,9 +214,9 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
         self.idle_since = 0.0
-        self._waiter: asyncio.Future | None = None
+        self._waiter: asyncio.Future[Any] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._drained: asyncio.Future | None = None
+        self._drained: asyncio.Future[Any] | None = None
         self._paused = False
         self._method = b"GET"
         self._reset()
@@ -236,7 +236,7 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(
         self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any], request: httpx.Request | None
-    ) -> tuple[int, bytes, list, bytes, bool]:
+    ) -> tuple[int, bytes, list[Any], bytes, bool]:
         if self.closed:
             raise _Unanswered
         self._reset()

@@ -49,19 +49,19 @@ RAW = ("connector",)
 ALL_NAMES = ["apple", "banana", "cherry", "date", "elderberry"]
 
 
-async def found(kit: Kit, where: dict, expected: list[str], what: str) -> None:
+async def found(kit: Kit, where: dict[str, Any], expected: list[str], what: str) -> None:
     """``where`` finds exactly the KitItem records named ``expected`` (in any order)."""
     await kit.seed()
     names = sorted(await kit.names({"where": where}))
     expect(names, sorted(expected), f"{what}: the names found by where {where!r}")
 
 
-async def ordered(kit: Kit, filter: dict, expected: list[str], what: str) -> None:
+async def ordered(kit: Kit, filter: dict[str, Any], expected: list[str], what: str) -> None:
     await kit.seed()
     expect(await kit.names(filter), expected, f"{what}: the names found by {filter!r}, in order")
 
 
-def item(name: str) -> dict:
+def item(name: str) -> dict[str, Any]:
     return next(i for i in ITEMS if i["name"] == name)
 
 

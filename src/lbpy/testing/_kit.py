@@ -185,7 +185,7 @@ def expect_that(condition: bool, what: str, got: Any) -> None:
         raise AssertionError(f"{what}; got {show(got)}")
 
 
-async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: str) -> BaseException:
+async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable[Any], what: str) -> BaseException:
     __tracebackhide__ = True
     try:
         result = await call
@@ -233,7 +233,7 @@ class Kit:
 
     app: Any
     mode: str
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def datasource(self):
@@ -248,7 +248,7 @@ class Kit:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _rows(self, model: str, rows: Any) -> list[dict]:
+    def _rows(self, model: str, rows: Any) -> list[dict[str, Any]]:
         if self.mode == "model":
             return [row.to_dict() for row in rows]
         expect_that(isinstance(rows, list), f"{model}: all() must return a list", rows)
@@ -256,25 +256,25 @@ class Kit:
             expect_that(isinstance(row, dict), f"{model}: all() must return dicts", row)
         return [self._loaded(model, dict(row)) for row in rows]
 
-    def _loaded(self, model: str, row: dict) -> dict:
+    def _loaded(self, model: str, row: dict[str, Any]) -> dict[str, Any]:
         # the values lbpy would hand on: dates as datetime, whatever the backend returned
         for name, coerce in self.model(model)._runtime.load_converters:
             if row.get(name) is not None:
                 row[name] = coerce(row[name])
         return row
 
-    async def find(self, model: str, filter: dict | None = None) -> list[dict]:
+    async def find(self, model: str, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         Model = self.model(model)
         if self.mode == "model":
             return self._rows(model, await Model.find(filter, self.options))
         parsed = Model.parse_filter(filter)
         return self._rows(model, await self.datasource.all(model, parsed, self.options))
 
-    async def names(self, filter: dict | None = None) -> list[str]:
+    async def names(self, filter: dict[str, Any] | None = None) -> list[str]:
         """The names of the KitItem records ``filter`` finds, in the order they came."""
         return [row.get("name") for row in await self.find("KitItem", filter)]
 
-    async def find_by_id(self, model: str, id: Any) -> dict | None:
+    async def find_by_id(self, model: str, id: Any) -> dict[str, Any] | None:
         Model = self.model(model)
         if self.mode == "model":
             found = await Model.find_by_id(id, None, self.options)
@@ -282,7 +282,7 @@ class Kit:
         rows = await self.find(model, {"where": {Model.spec.id_name: id}})
         return rows[0] if rows else None
 
-    async def count(self, model: str, where: dict | None = None) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None = None) -> int:
         Model = self.model(model)
         if self.mode == "model":
             return await Model.count(where, self.options)
@@ -290,7 +290,7 @@ class Kit:
 
     # -- writing --------------------------------------------------------------------------
 
-    async def create(self, model: str, data: dict) -> Any:
+    async def create(self, model: str, data: dict[str, Any]) -> Any:
         """Create a record; returns its id."""
         if self.mode == "model":
             return (await self.model(model).create(dict(data), self.options)).id
@@ -300,19 +300,19 @@ class Kit:
         """Create ``ITEMS``; returns name -> id."""
         return {item["name"]: await self.create("KitItem", item) for item in ITEMS}
 
-    async def update(self, model: str, where: dict | None, data: dict) -> dict:
+    async def update(self, model: str, where: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             return await Model.update_all(where, dict(data), self.options)
         return await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
 
-    async def destroy_all(self, model: str, where: dict | None = None) -> dict:
+    async def destroy_all(self, model: str, where: dict[str, Any] | None = None) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             return await Model.destroy_all(where, self.options)
         return await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
 
-    async def update_attributes(self, model: str, id: Any, data: dict) -> dict:
+    async def update_attributes(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             # an instance that only knows its id, so that the connector decides what exists
@@ -320,22 +320,22 @@ class Kit:
             return (await instance.update_attributes(dict(data), self.options)).to_dict()
         return await self._record(model, "update_attributes", id, dict(data))
 
-    async def replace_by_id(self, model: str, id: Any, data: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
             return (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
         return await self._record(model, "replace_by_id", id, dict(data))
 
-    async def update_or_create(self, model: str, data: dict) -> dict:
+    async def update_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
             return (await self.model(model).upsert(dict(data), self.options)).to_dict()
         return await self._record(model, "update_or_create", dict(data))
 
-    async def replace_or_create(self, model: str, data: dict) -> dict:
+    async def replace_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
             return (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
         return await self._record(model, "replace_or_create", dict(data))
 
-    async def _record(self, model: str, method: str, *args: Any) -> dict:
+    async def _record(self, model: str, method: str, *args: Any) -> dict[str, Any]:
         record = await self.datasource.call(method, model, *args, self.options)
         expect_that(isinstance(record, dict), f"{method}() must return the record as a dict", record)
         return self._loaded(model, dict(record))

@@ -162,7 +162,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def remote_type(schema: Mapping | None) -> Any:
+def remote_type(schema: Mapping[str, Any] | None) -> Any:
     """An argument's LoopBack type from its schema."""
     kind = (schema or {}).get("type")
     if isinstance(kind, list):

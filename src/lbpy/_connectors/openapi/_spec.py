@@ -33,7 +33,7 @@ class Param:
     required: bool
     #: JSON pointer of the schema inside the document (None: anything goes)
     schema_pointer: str | None
-    schema: dict | None
+    schema: dict[str, Any] | None
     #: a parameter written as JSON (OpenAPI 3's ``content``, or Swagger's format JSON)
     json: bool = False
     description: str = ""
@@ -49,15 +49,15 @@ class Operation:
     #: the body's schema pointer and content type (OpenAPI 3's requestBody, Swagger's in: body)
     body: Param | None = None
     body_type: str = "application/json"
-    security: list[dict[str, list]] | None = None
+    security: list[dict[str, list[Any]]] | None = None
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     #: the 2xx answer's schema (for the explorer), resolved one level
-    returns: dict | None = None
+    returns: dict[str, Any] | None = None
 
 
 class Spec:
-    def __init__(self, document: dict, *, source: str, url: str | None = None) -> None:
+    def __init__(self, document: dict[str, Any], *, source: str, url: str | None = None) -> None:
         self.document = document
         self.source = source
         self.url = url
@@ -135,7 +135,7 @@ class Spec:
             return text.rstrip("/")
         return urljoin(self.url, text).rstrip("/") if self.url else None
 
-    def security_schemes(self) -> dict[str, dict]:
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
         doc = self.document
         raw = (
             (doc.get("components") or {}).get("securitySchemes")
@@ -149,7 +149,7 @@ class Spec:
                 schemes[name] = dict(resolved)
         return schemes
 
-    def schemas(self) -> dict[str, tuple[dict, str]]:
+    def schemas(self) -> dict[str, tuple[dict[str, Any], str]]:
         """The named schemas (components.schemas, or definitions) with their pointers."""
         if self.version == 2:
             raw, base = self.document.get("definitions") or {}, "/definitions/"
@@ -282,7 +282,7 @@ class Spec:
             description=str(body.get("description") or ""),
         ), media
 
-    def _returns(self, op: Mapping, pointer: str) -> dict | None:
+    def _returns(self, op: Mapping[str, Any], pointer: str) -> dict[str, Any] | None:
         responses = op.get("responses")
         for status, response in responses.items() if isinstance(responses, Mapping) else ():
             if not str(status).startswith("2"):
@@ -315,7 +315,7 @@ def camel_case(text: str) -> str:
     return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
 
 
-def unique_name(op: Mapping, method: str, path: str, used: set[str]) -> str:
+def unique_name(op: Mapping[str, Any], method: str, path: str, used: set[str]) -> str:
     """The method name of an operation: ``x-operation-name`` or its operationId when that is a
     Python identifier, else their camelCase; without either, the method and path
     (``getPetsPetId``); a number is added when two operations would share a name."""
@@ -344,7 +344,7 @@ def load_spec(
     app_dir: Path | None,
     where: str,
     settings: Mapping[str, Any],
-    validate: Callable[[dict, str], None] | None = None,
+    validate: Callable[[dict[str, Any], str], None] | None = None,
 ) -> Spec:
     """The document a datasource's ``spec`` setting names: a dict, a file, or an http(s) URL;
     ``validate(document, source)``, when given, checks it before it is read."""
@@ -356,7 +356,7 @@ def load_spec(
 
 def _document(
     spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any]
-) -> tuple[dict, str, str | None]:
+) -> tuple[dict[str, Any], str, str | None]:
     if isinstance(spec, Mapping):
         return dict(spec), f"{where}: spec", None
     if not isinstance(spec, str) or not spec.strip():
@@ -376,7 +376,7 @@ def _document(
     return _parse(text, f"{where}: spec {spec}", path.suffix), f"{where}: spec {spec}", None
 
 
-def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict:
+def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     options = settings.get("options") if isinstance(settings.get("options"), Mapping) else {}
     verify = settings.get("strictSSL", options.get("strictSSL", True)) is not False
     timeout = settings.get("timeout", 30000)
@@ -398,7 +398,7 @@ def _shown(url: str) -> str:
     return str(httpx.URL(url).copy_with(query=None))
 
 
-def _parse(text: str, where: str, suffix: str) -> dict:
+def _parse(text: str, where: str, suffix: str) -> dict[str, Any]:
     try:
         if suffix in (".yaml", ".yml") or not text.lstrip().startswith(("{", "[")):
             import yaml

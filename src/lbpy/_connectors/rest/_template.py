@@ -291,7 +291,7 @@ def _render(node: Any, values: Mapping[str, Any], *, encode: bool = False) -> An
         if whole and not encode:
             return values.get(whole.group(3))
 
-        def put(match: re.Match) -> str:
+        def put(match: re.Match[str]) -> str:
             value = values.get(match.group(3))
             if value is None:
                 return ""

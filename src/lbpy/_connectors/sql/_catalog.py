@@ -14,7 +14,7 @@ def _owner(inspector, owner: str | None) -> str | None:
     return owner or inspector.default_schema_name
 
 
-def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
+def model_definitions(conn, owner: str | None, options: dict[str, Any]) -> list[dict[str, Any]]:
     """Tables and views: ``[{"type": "table" | "view", "name", "owner"}]``."""
     inspector = sa.inspect(conn)
     if options.get("all"):
@@ -86,7 +86,7 @@ def _data_type(column_type: Any, dialect) -> str:
     return text.split("(")[0].split(" COLLATE")[0].strip().lower()
 
 
-def model_properties(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def model_properties(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
     table = resolve_table(inspector, table, owner, alternatives)
@@ -115,7 +115,7 @@ def model_properties(conn, table: str, owner: str | None, alternatives: tuple[st
     return found
 
 
-def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
     table = resolve_table(inspector, table, owner, alternatives)
@@ -130,7 +130,7 @@ def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     ]
 
 
-def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The foreign keys of ``table``: the tables it points to."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
@@ -159,7 +159,9 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     return found
 
 
-def exported_foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def exported_foreign_keys(
+    conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """The foreign keys of other tables that point to ``table``."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)

@@ -209,7 +209,7 @@ def connect_args(config: SqlSettings) -> dict[str, Any]:
     return {}
 
 
-def _pool(where: str, settings: dict) -> dict[str, Any]:
+def _pool(where: str, settings: dict[str, Any]) -> dict[str, Any]:
     """The pool's sizes and times: the ``pool`` object, else LoopBack's names, else lbpy's."""
     pool = settings.get("pool")
     if pool is None:
@@ -244,7 +244,7 @@ def _pool(where: str, settings: dict) -> dict[str, Any]:
     }
 
 
-def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], default: float) -> float:
+def _seconds(where: str, settings: dict[str, Any], names: tuple[tuple[str, int], ...], default: float) -> float:
     """A duration under the first of ``names`` that is set, each with its unit (1 s or 1000 ms)."""
     for key, per_second in names:
         if settings.get(key) is not None:
@@ -257,7 +257,7 @@ def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], def
     return default
 
 
-def _tls(where: str, backend: str, settings: dict, url) -> tuple[TlsSettings, Any]:
+def _tls(where: str, backend: str, settings: dict[str, Any], url) -> tuple[TlsSettings, Any]:
     """TLS from ``sslmode``/``ssl`` (settings, else the URL's query). PostgreSQL on another host
     defaults to ``prefer``, as libpq does; a local server, and MySQL, use no TLS unless asked."""
     if backend == "sqlite":
@@ -297,7 +297,7 @@ def _tls(where: str, backend: str, settings: dict, url) -> tuple[TlsSettings, An
     return TlsSettings(mode=mode, **options), url
 
 
-def _url_from_parts(where: str, backend: str, name: str, settings: dict, app_dir: Path | None):
+def _url_from_parts(where: str, backend: str, name: str, settings: dict[str, Any], app_dir: Path | None):
     from sqlalchemy.engine import URL
 
     driver = f"{backend}+{DEFAULT_DRIVERS[backend][0]}"
@@ -338,7 +338,7 @@ def _sqlite_path(file: str, app_dir: Path | None) -> Path:
     return path
 
 
-def _positive(where: str, settings: dict, names: tuple[str, ...], default: int, zero: bool = False) -> int:
+def _positive(where: str, settings: dict[str, Any], names: tuple[str, ...], default: int, zero: bool = False) -> int:
     for key in names:
         if settings.get(key) is not None:
             value = settings[key]

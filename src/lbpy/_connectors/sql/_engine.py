@@ -200,7 +200,7 @@ class SqlEngine:
                     pass
                 self._dialect_ready = True
 
-    async def run_direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
+    async def run_direct(self, work: Callable[..., Any], *args: Any, write: bool = False, atomic: bool = False) -> Any:
         """``await work(connection, *args)`` on a connection of the driver's pool (``_fast``),
         with ``run``'s rules: one transaction when ``atomic``, a read that meets a dropped
         connection tried once more, shielded from cancellation, errors as lbpy's errors."""
@@ -228,7 +228,12 @@ class SqlEngine:
         raise AssertionError("unreachable")
 
     async def run(
-        self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None, quick: bool | str = False
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        write: bool = False,
+        atomic: bool | None = None,
+        quick: bool | str = False,
     ) -> Any:
         """Run ``fn(connection, *args)``. A write of several statements runs in one transaction
         (``atomic``, the default for writes); a write of one statement needs none, the database
@@ -258,7 +263,7 @@ class SqlEngine:
                 raise translated from exc
         raise AssertionError("unreachable")
 
-    async def _execute(self, fn: Callable, args: tuple, atomic: bool) -> Any:
+    async def _execute(self, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         engine = await self._engine_for_now()
         if self.config.is_async:
             async with engine.connect() as conn:
@@ -267,7 +272,9 @@ class SqlEngine:
                 return await conn.run_sync(fn, *args)
         return await anyio.to_thread.run_sync(self._execute_sync, engine, fn, args, atomic)
 
-    def _run_inline(self, fn: Callable, args: tuple, atomic: bool, bounded: bool = False) -> tuple[bool, Any]:
+    def _run_inline(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool, bounded: bool = False
+    ) -> tuple[bool, Any]:
         """(True, result), or (False, None) when the database is busy (or, ``bounded``, the
         read is long) and the caller must hand it to a worker thread."""
         thread = threading.get_ident()
@@ -308,14 +315,14 @@ class SqlEngine:
     def _begin_sql(self) -> str:
         return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
 
-    def _execute_sync(self, engine, fn: Callable, args: tuple, atomic: bool) -> Any:
+    def _execute_sync(self, engine, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         with engine.connect() as conn:
             if atomic:
                 return _in_transaction(conn, self._begin_sql, fn, args)
             return fn(conn, *args)
 
 
-def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
+def _in_transaction(conn, begin: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     conn.exec_driver_sql(begin)  # when this fails, nothing began and nothing needs undoing
     try:
         result = fn(conn, *args)
@@ -329,7 +336,7 @@ def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
     return result
 
 
-def _in_sqlite_transaction(conn, fn: Callable, args: tuple) -> Any:
+def _in_sqlite_transaction(conn, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``_in_transaction`` for SQLite's own connection: BEGIN and COMMIT go straight to sqlite3
     (they are a third of a one-row write's time through SQLAlchemy)."""
     raw = conn.connection.driver_connection
@@ -408,7 +415,7 @@ def _ilike(pattern: str | None, value: Any) -> bool | None:
     return _like_search(pattern)(value if isinstance(value, str) else str(value))
 
 
-def _sqlite_on_connect(memory: bool) -> Callable:
+def _sqlite_on_connect(memory: bool) -> Callable[..., Any]:
     def on_connect(dbapi_connection, connection_record) -> None:
         dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
         dbapi_connection.create_function("lbpy_ilike", 2, _ilike, deterministic=True)

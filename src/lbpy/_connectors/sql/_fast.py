@@ -92,7 +92,7 @@ class DirectPool:
     async def close(self) -> None:
         raise NotImplementedError
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         """``await work(connection, *args)`` on a connection of the pool, in one transaction
         when ``atomic``; the connection goes back to the pool however it ends."""
         raise NotImplementedError
@@ -123,7 +123,7 @@ class DirectConnection:
         self.owner = owner
         self.raw = raw
 
-    def _report(self, sql: str, args: list) -> None:
+    def _report(self, sql: str, args: list[Any]) -> None:
         listeners = self.owner.events.before_cursor_execute
         if listeners:
             for listener in listeners:
@@ -134,30 +134,32 @@ class DirectConnection:
     async def fetch(
         self,
         prepared: Prepared,
-        values: dict | None = None,
-        where_binds: list | None = None,
+        values: dict[str, Any] | None = None,
+        where_binds: list[Any] | None = None,
         readers: Readers | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
         return records(rows, prepared.readers if readers is None else readers)
 
-    async def scalar(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None) -> Any:
+    async def scalar(
+        self, prepared: Prepared, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
+    ) -> Any:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
         return rows[0][0] if rows else None
 
     async def execute(
-        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
+        self, prepared: Prepared, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
     ) -> tuple[int, Any]:
         """(rows affected, the new row's id where the database numbers rows itself)"""
         sql, args = prepared.arguments(values, where_binds)
         return await self._execute(sql, args)
 
-    async def _rows(self, sql: str, args: list) -> list:
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         raise NotImplementedError
 
-    async def _execute(self, sql: str, args: list) -> tuple[int, Any]:
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         raise NotImplementedError
 
 
@@ -220,7 +222,7 @@ class AsyncpgPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
             raw = await pool.acquire()
@@ -311,7 +313,7 @@ class AsyncmyPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config, self))
         try:

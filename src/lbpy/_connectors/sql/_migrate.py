@@ -29,14 +29,14 @@ class MigrationPlan:
         self.statements.append(text.strip())
 
 
-def _ordered(tables: list) -> list:
+def _ordered(tables: list[Any]) -> list[Any]:
     """Tables in an order where a table comes after the tables its foreign keys point to."""
     by_table = {tm.table: tm for tm in tables}
     order = sa.sql.util.sort_tables(list(by_table))
     return [by_table[t] for t in order]
 
 
-def plan_automigrate(conn, tables: list) -> MigrationPlan:
+def plan_automigrate(conn, tables: list[Any]) -> MigrationPlan:
     dialect = conn.dialect
     plan = MigrationPlan()
     preparer = dialect.identifier_preparer
@@ -51,7 +51,7 @@ def plan_automigrate(conn, tables: list) -> MigrationPlan:
     return plan
 
 
-def plan_autoupdate(conn, tables: list) -> MigrationPlan:
+def plan_autoupdate(conn, tables: list[Any]) -> MigrationPlan:
     dialect = conn.dialect
     plan = MigrationPlan()
     preparer = dialect.identifier_preparer

@@ -56,7 +56,7 @@ UTC = timezone.utc
 # Column types: one per kind of LoopBack property, concrete per database
 
 
-class _SqliteNumber(UserDefinedType):
+class _SqliteNumber(UserDefinedType[Any]):
     """SQLite's NUMERIC affinity keeps 30 an integer and 30.5 a real, as lbpy's numbers are."""
 
     cache_ok = True
@@ -65,13 +65,13 @@ class _SqliteNumber(UserDefinedType):
         return "NUMERIC"
 
 
-class _Kind(TypeDecorator):
+class _Kind(TypeDecorator[Any]):
     """A column type chosen per database, or the ``dataType`` a property declares."""
 
     impl = sa.types.NullType
     cache_ok = True
 
-    def __init__(self, declared: sa.types.TypeEngine | None = None, length: int | None = None) -> None:
+    def __init__(self, declared: sa.types.TypeEngine[Any] | None = None, length: int | None = None) -> None:
         super().__init__()
         self.declared = declared
         self.length = length
@@ -83,7 +83,7 @@ class _Kind(TypeDecorator):
             return dialect.type_descriptor(self.declared)
         return dialect.type_descriptor(self.default_type(dialect))
 
-    def default_type(self, dialect) -> sa.types.TypeEngine:
+    def default_type(self, dialect) -> sa.types.TypeEngine[Any]:
         raise NotImplementedError
 
     def coerce_compared_value(self, op, value):
@@ -102,7 +102,7 @@ def text_collation(dialect) -> str | None:
     return None
 
 
-class _PostgresText(UserDefinedType):
+class _PostgresText(UserDefinedType[str]):
     """Text compared by code point. The collation is part of the column, not of the values
     bound against it, so statements carry no COLLATE of their own and indexes apply."""
 
@@ -114,7 +114,7 @@ class _PostgresText(UserDefinedType):
     def get_col_spec(self, **kw: Any) -> str:
         return (f"VARCHAR({self.length})" if self.length else "TEXT") + ' COLLATE "C"'
 
-    class comparator_factory(sa.types.String.Comparator):
+    class comparator_factory(sa.types.String.Comparator[str]):
         pass
 
 
@@ -283,7 +283,7 @@ class ColumnMap:
     """One property as a column: ``kind`` says how a filter compares it."""
 
     prop: str
-    column: sa.Column
+    column: sa.Column[Any]
     kind: str  # string | number | integer | boolean | date | buffer | json
     read: Callable[[Any], Any] | None
     nullable: bool = True
@@ -299,18 +299,18 @@ class TableMap:
     db_generated_id: bool = False
     #: lbpy gives a new record a UUID when it names no id
     uuid_id: bool = False
-    foreign_keys: list[dict] = field(default_factory=list)
+    foreign_keys: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id_columns(self) -> list[ColumnMap]:
         return [self.columns[name] for name in self.id_names]
 
 
-def db_settings(settings: dict | None, backend: str) -> dict:
+def db_settings(settings: dict[str, Any] | None, backend: str) -> dict[str, Any]:
     """The ``<db>`` object of a model's or property's settings."""
     if not isinstance(settings, dict):
         return {}
-    found: dict = {}
+    found: dict[str, Any] = {}
     for key in SETTING_KEYS[backend]:
         value = settings.get(key)
         if isinstance(value, dict):
@@ -336,7 +336,7 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
     where = f'model "{spec.name}" ({spec.source})'
     indexed = _indexed_properties(spec)
     columns: dict[str, ColumnMap] = {}
-    sa_columns: list[sa.Column] = []
+    sa_columns: list[sa.Column[Any]] = []
     id_names = list(spec.id_names)
     single_id = len(id_names) == 1
     db_generated = False
@@ -357,7 +357,7 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
         kwargs: dict[str, Any] = {"key": prop.name, "primary_key": is_id}
         if is_id and single_id and kind in ("number", "integer") and declared is None:
             kind = "integer"
-            sa_type: sa.types.TypeEngine = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+            sa_type: sa.types.TypeEngine[Any] = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
             kwargs["autoincrement"] = True
             if backend == "postgresql":
                 args.append(sa.Identity())
@@ -426,7 +426,7 @@ _TYPES: dict[str, type[_Kind]] = {
     "json": JsonColumn,
     "buffer": BufferColumn,
 }
-_READERS: dict[str, Callable | None] = {
+_READERS: dict[str, Callable[..., Any] | None] = {
     "string": _read_string,
     "number": _read_number,
     "integer": _read_number,
@@ -473,7 +473,7 @@ _DATA_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s
 _INTEGER_TYPES = ("int", "integer", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial")
 
 
-def _column_kind(prop: PropertySpec, own: dict, backend: str, dialect, where: str):
+def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect, where: str):
     kind_type = prop.type
     if isinstance(kind_type, StringType):
         kind = "string"
@@ -597,7 +597,7 @@ def _indexed_properties(spec: ModelSpec) -> set[str]:
     return found
 
 
-def _model_indexes(spec: ModelSpec) -> dict:
+def _model_indexes(spec: ModelSpec) -> dict[str, Any]:
     indexes = spec.settings.get("indexes") or spec.options.get("indexes") or {}
     return indexes if isinstance(indexes, dict) else {}
 

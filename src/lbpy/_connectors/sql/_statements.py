@@ -22,10 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
 
 #: (property name, reader or None) for each selected column, in order
-Readers = list[tuple[str, "Callable | None"]]
+Readers = list[tuple[str, "Callable[..., Any] | None"]]
 
 
-def records(rows: Iterable[Any], readers: Readers) -> list[dict]:
+def records(rows: Iterable[Any], readers: Readers) -> list[dict[str, Any]]:
     """Rows as records: each non-null value read by its column's reader, a null one as None."""
     out = []
     for row in rows:
@@ -36,7 +36,7 @@ def records(rows: Iterable[Any], readers: Readers) -> list[dict]:
     return out
 
 
-def fetch(conn, statement, parameters: dict | None, readers: Readers) -> list[dict]:
+def fetch(conn, statement, parameters: dict[str, Any] | None, readers: Readers) -> list[dict[str, Any]]:
     """Run ``statement`` on ``conn`` and read its rows as records."""
     rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
     return records(rows, readers)
@@ -51,7 +51,9 @@ class Prepared:
     Values come by bind name (``arguments({"id": 3})``), or, for a statement built around a
     where, from that where's bound parameters in SQLAlchemy's cache-key order (``where_binds``)."""
 
-    def __init__(self, statement, dialect, readers: Readers | None = None, where_binds: list | None = None) -> None:
+    def __init__(
+        self, statement, dialect, readers: Readers | None = None, where_binds: list[Any] | None = None
+    ) -> None:
         compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
         self.sql = compiled.string
@@ -78,7 +80,9 @@ class Prepared:
             for (name, read), column in zip(readers, columns):
                 self.readers.append((name, _compose(_result_processor(column.type, dialect), read)))
 
-    def arguments(self, values: dict | None = None, where_binds: list | None = None) -> tuple[str, list]:
+    def arguments(
+        self, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
+    ) -> tuple[str, list[Any]]:
         """The SQL text and its positional arguments for ``values`` (by bind name) and the
         bound parameters of a where of this statement's shape."""
         values = {**self.fixed, **values} if values else dict(self.fixed)
@@ -98,7 +102,7 @@ class Prepared:
             values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
         ]
 
-    def execute(self, conn, values: dict):
+    def execute(self, conn, values: dict[str, Any]):
         """Run on SQLite's own connection (``conn`` is SQLAlchemy's)."""
         sql, args = self.arguments(values)
         try:
@@ -106,7 +110,7 @@ class Prepared:
         except sqlite3.Error as exc:  # the same exception SQLAlchemy would have raised
             raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
 
-    def fetch(self, conn, values: dict) -> list[dict]:
+    def fetch(self, conn, values: dict[str, Any]) -> list[dict[str, Any]]:
         return records(self.execute(conn, values).fetchall(), self.readers)
 
 
@@ -116,7 +120,7 @@ class Shapes:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._entries: OrderedDict = OrderedDict()
+        self._entries: OrderedDict[str, Any] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -138,7 +142,7 @@ class Shapes:
 
     def around(
         self, key, where, build: Callable[[Any], Any], dialect, readers: Readers | None = None
-    ) -> tuple[Prepared, list | None]:
+    ) -> tuple[Prepared, list[Any] | None]:
         """The statement ``build(where)`` for this where's shape, and the where's bound parameters.
 
         ``key`` names what else shapes the statement (model, fields, order, ...); the where's own
@@ -155,7 +159,7 @@ class Shapes:
         return prepared, binds
 
 
-def _result_processor(kind, dialect) -> Callable | None:
+def _result_processor(kind, dialect) -> Callable[..., Any] | None:
     """SQLAlchemy's processing of a column's values. A number's depends on the type code the
     driver reports (asyncpg); the driver's own number is then kept, and lbpy's reader reads it."""
     try:
@@ -164,7 +168,7 @@ def _result_processor(kind, dialect) -> Callable | None:
         return None
 
 
-def _compose(first: Callable | None, then: Callable | None) -> Callable | None:
+def _compose(first: Callable[..., Any] | None, then: Callable[..., Any] | None) -> Callable[..., Any] | None:
     if first is None:
         return then
     if then is None:

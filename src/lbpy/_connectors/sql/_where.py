@@ -40,12 +40,12 @@ class WhereCompiler:
 
     # -- where ------------------------------------------------------------------------------
 
-    def where(self, where: dict | None) -> Expr | None:
+    def where(self, where: dict[str, Any] | None) -> Expr | None:
         if where is None:
             return None
         return self._where(where)
 
-    def _where(self, where: dict) -> Expr:
+    def _where(self, where: dict[str, Any]) -> Expr:
         ((key, value),) = where.items()
         if key in ("and", "or") and not value:
             return sa.true() if key == "and" else sa.false()  # an empty or matches nothing
@@ -265,13 +265,13 @@ class _JsonConditions:
             return sa.and_(node.is_string(), getattr(self.ops.collated(node.text()), compare)(operand))
         return sa.false()
 
-    def member(self, node: JsonNode, operand: list) -> Expr:
+    def member(self, node: JsonNode, operand: list[Any]) -> Expr:
         simple = all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in operand)
         if not simple:
             return sa.or_(*[self.equal(node, item) for item in operand]) if operand else sa.false()
         return self.any_item(node, lambda n: self.member_item(n, operand))
 
-    def member_item(self, n: JsonNode, operand: list) -> Expr:
+    def member_item(self, n: JsonNode, operand: list[Any]) -> Expr:
         """One value (not an array's items) is one of ``operand``'s."""
         texts = [v for v in operand if isinstance(v, str)]
         numbers = [v for v in operand if isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -384,7 +384,7 @@ class DialectOps:
             return sa.func.lower(text).like(sa.func.lower(sql), escape="!")
         return text.like(sql, escape="!")
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         raise NotImplementedError
 
     def ordered(self, col: Expr, descending: bool, nullable: bool) -> Expr:
@@ -445,12 +445,12 @@ def glob_pattern(pattern: str) -> str:
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 
 
-def inline_flags(pattern: re.Pattern, letters: dict[int, str]) -> str:
+def inline_flags(pattern: re.Pattern[str], letters: dict[int, str]) -> str:
     """The pattern's flags as an inline prefix, e.g. ``(?i)``."""
     return "".join(letter for flag, letter in letters.items() if pattern.flags & flag)
 
 
-def regexp_source(pattern: re.Pattern) -> str:
+def regexp_source(pattern: re.Pattern[str]) -> str:
     return _GLOBAL_FLAGS.sub("", pattern.pattern)
 
 
@@ -466,7 +466,7 @@ class SqliteOps(DialectOps):
             return sa.func.lbpy_ilike(sa.literal(pattern, sa.Text), text, type_=sa.Boolean)
         return text.op("GLOB", is_comparison=True)(sa.literal(glob_pattern(pattern), sa.Text))
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         flags = inline_flags(pattern, {re.I: "i", re.M: "m", re.S: "s"})
         source = (f"(?{flags})" if flags else "") + regexp_source(pattern)
         return text.op("REGEXP", is_comparison=True)(sa.literal(source, sa.Text))
@@ -581,7 +581,7 @@ class PostgresOps(DialectOps):
             return text.collate("default").ilike(sql, escape="!")
         return text.like(sql, escape="!")
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         dotall, multiline = bool(pattern.flags & re.S), bool(pattern.flags & re.M)
         options = {(False, False): "p", (True, False): "s", (False, True): "n", (True, True): "w"}[(dotall, multiline)]
         if pattern.flags & re.I:
@@ -716,7 +716,7 @@ class MysqlOps(DialectOps):
     def collated(self, text: Expr) -> Expr:
         return text.collate(self.binary)
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         flags = inline_flags(pattern, {re.M: "m", re.S: "s"})
         case = "(?i)" if pattern.flags & re.I else "(?-i)"
         source = case + (f"(?{flags})" if flags else "") + regexp_source(pattern)

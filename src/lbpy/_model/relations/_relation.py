@@ -23,7 +23,7 @@ MANY = frozenset({"hasMany", "hasAndBelongsToMany", "referencesMany", "embedsMan
 DEFAULT_INQ_LIMIT = 10_000
 
 
-async def check_access(model: type[Model], method: Any, model_id: Any, options: dict | None) -> None:
+async def check_access(model: type[Model], method: Any, model_id: Any, options: dict[str, Any] | None) -> None:
     """A REST call reaches ``model``'s records through a relation (a relation route, a nested
     route, an ``include``) only where the caller may do the same directly: ``method`` (a built-in
     method's name, such as ``"find"`` or ``"deleteById"``, or a remote method) on the record
@@ -112,7 +112,7 @@ class Relation:
         path = http.get("path") if isinstance(http, dict) else None
         return str(path).strip("/") if path else self.name
 
-    def target_for(self, record: dict) -> type[Model] | None:
+    def target_for(self, record: dict[str, Any]) -> type[Model] | None:
         """The target model of a record (for a polymorphic belongsTo, the one it names)."""
         if self.target is not None:
             return self.target
@@ -132,7 +132,7 @@ class Relation:
             self._scopes[target.spec.name] = parsed
         return parsed
 
-    def owner_where(self, owner_key: Any) -> dict:
+    def owner_where(self, owner_key: Any) -> dict[str, Any]:
         """Where on the target (or the through model) for the records an owner key relates to
         (none for an owner without a key: a record not saved yet has no related records)."""
         if owner_key is None:
@@ -142,7 +142,7 @@ class Relation:
             where = {"and": [where, {self.discriminator: {"eq": self.owner.spec.name}}]}
         return where
 
-    def owner_values(self, owner_key: Any) -> dict:
+    def owner_values(self, owner_key: Any) -> dict[str, Any]:
         """What a record created through the relation gets from its owner."""
         if owner_key is None:
             raise BadRequestError(

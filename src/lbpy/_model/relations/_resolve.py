@@ -152,7 +152,7 @@ def _resolve_through(
     owner: type[Model],
     target: type[Model],
     spec: RelationSpec,
-    options: dict,
+    options: dict[str, Any],
     where: str,
 ) -> Relation:
     if spec.through:

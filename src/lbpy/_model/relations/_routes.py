@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import HttpError, NotFoundError
 from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
@@ -47,7 +47,13 @@ def relation_methods(model: type[Model]) -> list[RemoteMethod]:
 
 
 def _method(
-    name: str, fn: Callable, verb: str, path: str, accepts: list[Accept], returns: list[Returns], description: str
+    name: str,
+    fn: Callable[..., Any],
+    verb: str,
+    path: str,
+    accepts: list[Accept],
+    returns: list[Returns],
+    description: str,
 ) -> RemoteMethod:
     return RemoteMethod(
         name=name,
