@@ -52,7 +52,7 @@ def split_filter(flt: Filter, caps: Capabilities) -> tuple[Filter, Callable[[lis
         return flt, None
     where_ok = where_supported(flt.where, caps)
     pushed_where = flt.where
-    if not where_ok:
+    if not where_ok and flt.where is not None:
         pushed_where = _supported_conjuncts(flt.where, caps)
     order_ok = caps.order or not flt.order
     page_ok = where_ok and order_ok and caps.limit

@@ -74,7 +74,7 @@ def _equal(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, datetime) and isinstance(b, datetime):
         return a == b
-    return a == b
+    return bool(a == b)
 
 
 def _compare(op: str) -> Callable[[Any], Predicate]:
@@ -91,12 +91,12 @@ def _compare(op: str) -> Callable[[Any], Predicate]:
                 return False
             try:
                 if op == "gt":
-                    return value > bound
+                    return bool(value > bound)
                 if op == "gte":
-                    return value >= bound
+                    return bool(value >= bound)
                 if op == "lt":
-                    return value < bound
-                return value <= bound
+                    return bool(value < bound)
+                return bool(value <= bound)
             except TypeError:
                 return False
 

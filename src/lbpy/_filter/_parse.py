@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._json_values import JsonTooDeepError, UnusableJsonError, loads
-from .._model._definition import ModelSpec
+from .._model._definition import ModelSpec, RelationSpec
 from .._model._types import ArrayType, CoercionError, ModelType, Type
 from ._types import (
     _LIST_OPERATORS,
@@ -45,8 +45,10 @@ def load_json_param(name: str, raw: Any) -> Any:
             raise FilterError(f"`{name}` cannot be used: {exc}", code="QUERY_OBJECT_TOO_DEEP") from None
         except UnusableJsonError as exc:
             raise FilterError(f"`{name}` cannot be used: {exc}") from None
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise FilterError(f"`{name}` is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        except ValueError as exc:  # an integer too long for int() (Python's digit limit)
+            raise FilterError(f"`{name}` is not valid JSON: {exc}") from None
     return raw
 
 
@@ -366,7 +368,9 @@ def _parse_include(
     return tuple(found)
 
 
-def _relation_target(spec, rel, models):
+def _relation_target(
+    spec: ModelSpec, rel: RelationSpec, models: Mapping[str, ModelSpec] | None
+) -> ModelSpec | None:
     if models is None or rel.model is None:
         return None
     return models.get(rel.model)
