@@ -11,6 +11,7 @@ still ready when an API it calls is down.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -57,7 +58,7 @@ class Readiness:
         task = self._pending.get(name)
         if task is None:
             task = self._pending[name] = asyncio.ensure_future(self.datasources[name].ping())
-            task.add_done_callback(lambda done, name=name: self._done(name, done))
+            task.add_done_callback(functools.partial(self._done, name))
         # asyncio.wait leaves the ping running past the timeout: a SQL pool's wait is shielded
         # from cancellation, and a later probe picks the same ping up
         done, _ = await asyncio.wait({task}, timeout=self.timeout)

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from time import perf_counter
 from typing import Any
 
+from starlette.types import Message, Receive, Scope, Send
+
 from .._datasource import DataSource
 from .._errors import MethodNotAllowedError, TooManyRequestsError, UnauthorizedError
 from .._rest._errors import error_body
@@ -77,7 +79,7 @@ class Operations:
         limits = self.limits
         logging_on = self.access_log
 
-        async def operations(scope, receive, send) -> None:
+        async def operations(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
@@ -102,7 +104,7 @@ class Operations:
             if metrics is not None:
                 metrics.start_refreshing()
 
-            async def reply(message) -> None:
+            async def reply(message: Message) -> None:
                 nonlocal status, stream
                 if message["type"] == "http.response.start":
                     status = message["status"]
@@ -150,7 +152,7 @@ class Operations:
 
         return operations
 
-    async def _error(self, scope, send, exc: BaseException) -> None:
+    async def _error(self, scope: Scope, send: Send, exc: BaseException) -> None:
         status, payload = error_body(exc, debug=self.debug)
         headers = tuple(
             (k.lower().encode("latin-1"), str(v).encode("latin-1"))
@@ -160,21 +162,22 @@ class Operations:
 
     # -- the operator's paths ---------------------------------------------------------------------
 
-    async def _health(self, scope, receive, send) -> None:
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         await self._json(scope, send, 200, {"status": "ok"})
 
-    async def _ready(self, scope, receive, send) -> None:
+    async def _ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         status, body = await self.readiness.check()
         await self._json(scope, send, status, body)
 
-    async def _metrics(self, scope, receive, send) -> None:
+    async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         metrics = self.metrics
+        assert metrics is not None  # this path is served only when metrics are on
         if not metrics.allowed(scope["headers"]):
             await self._error(scope, send, _metrics_unauthorized())
             return
@@ -191,7 +194,7 @@ class Operations:
             extra=_NO_CACHE,
         )
 
-    async def _refuse_verb(self, scope, send) -> bool:
+    async def _refuse_verb(self, scope: Scope, send: Send) -> bool:
         if scope["method"] in ("GET", "HEAD"):
             return False
         await self._error(
@@ -199,7 +202,7 @@ class Operations:
         )
         return True
 
-    async def _json(self, scope, send, status: int, body: dict[str, Any]) -> None:
+    async def _json(self, scope: Scope, send: Send, status: int, body: dict[str, Any]) -> None:
         payload = dumps(body)
         head = scope["method"] == "HEAD"
         await send_response(
@@ -224,7 +227,7 @@ def _metrics_unauthorized() -> UnauthorizedError:
 _NO_CACHE = ((b"cache-control", b"no-store"),)
 
 
-def _log_access(scope, address: str | None, status: int, seconds: float, rid: str) -> None:
+def _log_access(scope: Scope, address: str | None, status: int, seconds: float, rid: str) -> None:
     """One line per request; the fields are on the record too, for a structured formatter."""
     model, method = labels_of(scope.get(ROUTE_KEY))
     path = logged_path(scope)
@@ -255,7 +258,9 @@ class AccessRecord(logging.LogRecord):
     _constant: dict[str, Any] = {}
     _pid = 0
 
-    def __init__(self, args: tuple[Any, ...], fields: dict[str, Any]) -> None:  # noqa: super().__init__ is what is avoided
+    def __init__(
+        self, args: tuple[Any, ...], fields: dict[str, Any]
+    ) -> None:  # not super().__init__: what it does is avoided
         if AccessRecord._pid != os.getpid():
             AccessRecord._constant = _constant_fields()
             AccessRecord._pid = os.getpid()
@@ -265,7 +270,8 @@ class AccessRecord(logging.LogRecord):
         self.args = args
         self.created = now
         self.msecs = int((now - int(now)) * 1000) + 0.0
-        self.relativeCreated = (now - logging._startTime) * 1000
+        # logging's start time has no public name; LogRecord reads the same module attribute
+        self.relativeCreated = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
 
 
 def _constant_fields() -> dict[str, Any]:

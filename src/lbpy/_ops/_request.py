@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+from collections.abc import Iterable
 from random import getrandbits
-from typing import Any
 from urllib.parse import quote, unquote_plus
+
+from starlette.types import Scope
 
 from ._settings import TrustProxy
 
@@ -24,7 +26,7 @@ _SAFE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("lbpy_request_id", default=None)
 
 
-def request_id(headers) -> str:
+def request_id(headers: Iterable[tuple[bytes, bytes]]) -> str:
     for key, value in headers:
         if key == REQUEST_ID_HEADER:
             if _SAFE_ID.fullmatch(value):
@@ -64,26 +66,26 @@ def install_request_id_filter(logger: logging.Logger) -> None:
         logger.addFilter(RequestIdFilter())
 
 
-def client_address(scope: dict[str, Any], trust: TrustProxy) -> str | None:
+def client_address(scope: Scope, trust: TrustProxy) -> str | None:
     """The client's address: the peer's, or, behind proxies ``trust proxy`` believes, the
     address they forwarded (Express's rule: the nearest address in ``X-Forwarded-For`` that is
     not a trusted proxy)."""
     client = scope.get("client")
-    peer = client[0] if client else None
+    peer: str | None = client[0] if client else None
     if peer is None or not trust.enabled:
         return peer
     forwarded = [value.decode("latin-1") for key, value in scope["headers"] if key == b"x-forwarded-for"]
     if not forwarded:
         return peer
     hops = [part.strip() for part in ",".join(forwarded).split(",") if part.strip()]
-    chain = [peer, *reversed(hops)]
+    chain: list[str] = [peer, *reversed(hops)]
     for index, address in enumerate(chain[:-1]):
         if not trust.trusts(address, index):
             return address
     return chain[-1]
 
 
-def forwarded_scheme(scope: dict[str, Any], trust: TrustProxy) -> str | None:
+def forwarded_scheme(scope: Scope, trust: TrustProxy) -> str | None:
     """``http`` or ``https`` as the nearest proxy forwarded it in ``X-Forwarded-Proto``, when
     ``trust proxy`` believes that proxy (Express's ``req.protocol``); None to keep the connection's."""
     client = scope.get("client")
@@ -100,7 +102,7 @@ def forwarded_scheme(scope: dict[str, Any], trust: TrustProxy) -> str | None:
 _SECRET_PARAMS = re.compile(r"(?i)token|password|secret|^(api_?)?key$|^sig(nature)?$|^code$")
 
 
-def logged_path(scope: dict[str, Any]) -> str:
+def logged_path(scope: Scope) -> str:
     """The request's path and query as logs show them: values of ``access_token`` (and other
     parameters named like secrets) replaced by ``[redacted]``."""
     raw = scope.get("raw_path")
