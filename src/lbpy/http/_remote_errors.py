@@ -125,8 +125,8 @@ def _validation_errors(details: Any) -> dict[str, list[tuple[str, str]]]:
     """LoopBack's ``details.codes`` / ``details.messages`` as lbpy's ValidationError errors."""
     if not isinstance(details, dict):
         return {}
-    codes = details.get("codes") if isinstance(details.get("codes"), dict) else {}
-    messages = details.get("messages") if isinstance(details.get("messages"), dict) else {}
+    codes = given_codes if isinstance(given_codes := details.get("codes"), dict) else {}
+    messages = given_messages if isinstance(given_messages := details.get("messages"), dict) else {}
     errors: dict[str, list[tuple[str, str]]] = {}
     for prop in {**codes, **messages}:
         prop_codes = codes.get(prop) or []

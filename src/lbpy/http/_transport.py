@@ -237,7 +237,7 @@ class _Connection(asyncio.Protocol):
     async def exchange(
         self, head: bytes, body: bytes, method: bytes, timeouts: dict[str, Any], request: httpx.Request | None
     ) -> tuple[int, bytes, list[Any], bytes, bool]:
-        if self.closed:
+        if self.closed or self.transport is None:
             raise _Unanswered
         self._reset()
         self._method = method
@@ -299,6 +299,7 @@ class _Connection(asyncio.Protocol):
     # -- asyncio's protocol callbacks ---------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio types the argument as any transport; a stream connection's is always a Transport
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
