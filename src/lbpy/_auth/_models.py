@@ -65,7 +65,7 @@ class UserModel(Model):
         return auth
 
     @classmethod
-    def _prepare(cls, data: Any, mode: str):
+    def _prepare(cls, data: Any, mode: str) -> tuple[dict[str, Any], dict[str, list[tuple[str, str]]]]:
         if (
             isinstance(data, dict)
             and isinstance(data.get("email"), str)
@@ -145,7 +145,7 @@ class UserModel(Model):
         query = cls.credentials_query(credentials)
         user = await cls.find_one({"where": query})
         ok, rehash = await cls._check_password(user, credentials.get("password"))
-        if not ok:
+        if not ok or user is None:
             raise login_failed()
         if setting(cls, "emailVerificationRequired") and not user.get("emailVerified"):
             raise UnauthorizedError(
@@ -185,7 +185,8 @@ class UserModel(Model):
         relation = cls._runtime.relations.get("accessTokens")
         if relation is None or relation.target is None:
             raise HttpError(f"{cls.spec.name} has no accessTokens relation to a token model", code="NO_TOKEN_MODEL")
-        return relation.target
+        target: type[Model] = relation.target
+        return target
 
     async def create_access_token(
         self, ttl: Any = None, options: dict[str, Any] | None = None, *, scopes: list[str] | None = None
@@ -197,7 +198,8 @@ class UserModel(Model):
         data: dict[str, Any] = {"ttl": seconds, "userId": self.id}
         if scopes is not None:
             data["scopes"] = list(scopes)
-        return await cls.token_model().create(data, options)
+        token: Model = await cls.token_model().create(data, options)
+        return token
 
     @classmethod
     def _token_ttl(cls, ttl: Any) -> int | float:

@@ -9,6 +9,7 @@ unknown account is counted like a known one, so throttling tells nothing about w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .._errors import TooManyRequestsError
@@ -31,7 +32,7 @@ class LoginThrottle:
             self._limiter = RateLimiter(settings.storage)
         return self._limiter
 
-    def _keys(self, account: str | None, address: str | None):
+    def _keys(self, account: str | None, address: str | None) -> Iterator[tuple[Any, tuple[str, str]]]:
         self.limiter  # noqa: B018 (reads the limits)
         if account:
             yield self.per_account, ("login-account", account)

@@ -149,7 +149,7 @@ class ModelSpec:
     plural: str
     properties: dict[str, PropertySpec]
     id_names: list[str]
-    strict: bool
+    strict: bool | Literal["filter", "throw", "validate"]
     force_id: bool
     hidden: frozenset[str]
     protected: frozenset[str]

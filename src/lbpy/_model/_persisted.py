@@ -35,6 +35,8 @@ from .relations._accessors import Related, accessor
 from .relations._include import fetch_with_include
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .._datasource import DataSource
 
 log = logging.getLogger("lbpy")
@@ -172,7 +174,7 @@ class Model(ModelFeatures):
         return hasattr(Model, name)
 
     @classmethod
-    def observe(cls, operation: str, fn: Callable[..., Any] | None = None):
+    def observe(cls, operation: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Register an operation hook; usable as ``@Model.observe("before save")``."""
         if operation not in HOOKS:
             raise ValueError(f'unknown operation hook "{operation}"; use one of: {", ".join(HOOKS)}')
@@ -340,7 +342,7 @@ class Model(ModelFeatures):
     # -- reading --------------------------------------------------------------------------
 
     @classmethod
-    async def find(cls, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
+    async def find(cls, filter: Any = None, options: dict[str, Any] | None = None) -> list[Self]:
         options = {} if options is None else options
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         state: dict[str, Any] = {}
@@ -407,7 +409,7 @@ class Model(ModelFeatures):
         return rows
 
     @classmethod
-    async def find_by_id(cls, id: Any, filter: Any = None, options: dict[str, Any] | None = None) -> Model | None:
+    async def find_by_id(cls, id: Any, filter: Any = None, options: dict[str, Any] | None = None) -> Self | None:
         """The record with ``id``, or None. As in LoopBack, only the filter's ``fields`` and
         ``include`` apply: its ``where``, ``order``, ``limit`` and ``skip`` are ignored."""
         id = cls.coerce_id(id)
@@ -417,7 +419,7 @@ class Model(ModelFeatures):
         return found[0] if found else None
 
     @classmethod
-    async def find_one(cls, filter: Any = None, options: dict[str, Any] | None = None) -> Model | None:
+    async def find_one(cls, filter: Any = None, options: dict[str, Any] | None = None) -> Self | None:
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         found = await cls.find(_with_limit(flt, 1), options)
         return found[0] if found else None

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from starlette.types import Receive, Scope
 
 from .._errors import HttpError
 from ._remote_definition import RemoteMethod, remote_method_from_json
@@ -201,8 +202,8 @@ class RemoteContext:
         method: RemoteMethod,
         args: dict[str, Any],
         *,
-        scope: dict[str, Any] | None = None,
-        receive: Callable[..., Any] | None = None,
+        scope: Scope | None = None,
+        receive: Receive | None = None,
         instance: Model | None = None,
         options: dict[str, Any] | None = None,
     ) -> None:
