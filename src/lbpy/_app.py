@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
+
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
 from ._datasource import DataSource
@@ -49,9 +51,9 @@ class Application:
         self.explorer_path: str | None = files.explorer_path
         self.model_config: dict[str, ModelConfigEntry] = files.model_config
         self.datasources: dict[str, DataSource] = {}
-        for name, settings in files.datasources.items():
+        for name, ds_settings in files.datasources.items():
             try:
-                self.datasources[name] = DataSource(name, settings, app_dir=self.root)
+                self.datasources[name] = DataSource(name, ds_settings, app_dir=self.root)
             except BootError as exc:
                 raise BootError(f'server/datasources.json: datasource "{name}": {exc}') from None
         try:
@@ -196,7 +198,7 @@ class Application:
         """End every open change stream (the server is stopping); safe from any thread."""
         close_all(self.models.values())
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._asgi is None:
             self._asgi = self.operations.wrap(build_asgi(self))
         await self._asgi(scope, receive, send)

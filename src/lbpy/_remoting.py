@@ -60,21 +60,23 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
 # The PersistedModel methods LoopBack 3 exposes, in its route order.
 
 
-async def _create(Model, data=None, options=None):
+async def _create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None):
     if data is None:
         data = {}
     return await Model.create(data, options)
 
 
-async def _upsert(Model, data=None, options=None):
+async def _upsert(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None):
     return await Model.upsert(_object_body(Model, data), options)
 
 
-async def _replace_or_create(Model, data=None, options=None):
+async def _replace_or_create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None):
     return await Model.replace_or_create(_object_body(Model, data), options)
 
 
-async def _upsert_with_where(Model, where=None, data=None, options=None):
+async def _upsert_with_where(
+    Model: type[Model], where: Any = None, data: Any = None, options: dict[str, Any] | None = None
+):
     return await Model.upsert_with_where(_required_where(where), _object_body(Model, data), options)
 
 
@@ -88,53 +90,53 @@ def _required_where(where: Any) -> Any:
     return where
 
 
-async def _exists(Model, id, options=None):
+async def _exists(Model: type[Model], id: Any, options: dict[str, Any] | None = None):
     return await Model.exists(id, options)
 
 
-async def _find_by_id(Model, id, filter=None, options=None):
+async def _find_by_id(Model: type[Model], id: Any, filter: Any = None, options: dict[str, Any] | None = None):
     found = await Model.find_by_id(id, filter, options)
     if found is None:
         raise NotFoundError(f'Unknown "{Model.spec.name}" id "{id}".', code="MODEL_NOT_FOUND")
     return found
 
 
-async def _replace_by_id(Model, id, data=None, options=None):
+async def _replace_by_id(Model: type[Model], id: Any, data: Any = None, options: dict[str, Any] | None = None):
     return await Model.replace_by_id(id, _object_body(Model, data), options)
 
 
-async def _find(Model, filter=None, options=None):
+async def _find(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None):
     return await Model.find(filter, options)
 
 
-async def _find_one(Model, filter=None, options=None):
+async def _find_one(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None):
     found = await Model.find_one(filter, options)
     if found is None:
         raise NotFoundError(f'Unknown "{Model.spec.name}" instance.', code="MODEL_NOT_FOUND")
     return found
 
 
-async def _update_all(Model, where=None, data=None, options=None):
+async def _update_all(Model: type[Model], where: Any = None, data: Any = None, options: dict[str, Any] | None = None):
     return await Model.update_all(_required_where(where), _object_body(Model, data), options)
 
 
-async def _delete_by_id(Model, id, options=None):
+async def _delete_by_id(Model: type[Model], id: Any, options: dict[str, Any] | None = None):
     return await Model.destroy_by_id(id, options)
 
 
-async def _count(Model, where=None, options=None):
+async def _count(Model: type[Model], where: Any = None, options: dict[str, Any] | None = None):
     return await Model.count(where, options)
 
 
-async def _change_stream(Model, options=None):
+async def _change_stream(Model: type[Model], options: dict[str, Any] | None = None):
     return Model.create_change_stream(options)
 
 
-async def _patch_attributes(instance, data=None, options=None):
+async def _patch_attributes(instance: Model, data: Any = None, options: dict[str, Any] | None = None):
     return await instance.update_attributes(_object_body(type(instance), data), options)
 
 
-def _object_body(Model, data: Any) -> dict[str, Any]:
+def _object_body(Model: type[Model], data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from .._errors import HttpError, NotFoundError
 from ._docs import doc_routes
@@ -32,7 +33,7 @@ def build_asgi(app: ServedApp) -> Callable[..., Any]:
     root = app.rest_api_root
     root_len = len(root)
 
-    async def not_found(scope, receive, send) -> None:
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
         error = NotFoundError(f"Cannot {scope.get('method', 'GET')} {scope.get('path', '/')}")
         status, payload = error_body(error, debug=app.debug)
         await send_response(send, status, dumps(payload), request_origin(scope), rest.cors)
@@ -42,7 +43,7 @@ def build_asgi(app: ServedApp) -> Callable[..., Any]:
     started_at = datetime.now(timezone.utc)
     start_clock = time.monotonic()
 
-    async def asgi(scope, receive, send) -> None:
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
             await _lifespan(app, receive, send)
@@ -77,7 +78,7 @@ def build_asgi(app: ServedApp) -> Callable[..., Any]:
     return asgi
 
 
-def _path_parts(scope, path: str, root_len: int) -> list[str]:
+def _path_parts(scope: Scope, path: str, root_len: int) -> list[str]:
     """The segments after the REST root, each decoded on its own as Express decoded route
     parameters: ``/Notes/a%2Fb`` names the note whose id is ``a/b``, not a longer path."""
     raw: bytes | None = scope.get("raw_path")
@@ -92,7 +93,7 @@ def _unavailable(exc: Exception) -> HttpError:
     return HttpError(f"The app could not start: {exc}", status_code=503, code="APP_NOT_STARTED")
 
 
-async def _lifespan(app: ServedApp, receive, send) -> None:
+async def _lifespan(app: ServedApp, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

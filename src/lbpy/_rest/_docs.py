@@ -253,7 +253,9 @@ def _etag(body: bytes) -> str:
 
 def _fresh(request: Request, etag: str) -> bool:
     match = request.headers.get("if-none-match")
-    return bool(match) and any(tag.strip() in (etag, "*") for tag in match.split(","))
+    if not match:
+        return False
+    return any(tag.strip() in (etag, "*") for tag in match.split(","))
 
 
 def _not_modified(etag: str, headers: dict[str, Any] | None = None) -> Response:

@@ -3,9 +3,11 @@ LoopBack's order, the result answered (or streamed, for a change stream)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from starlette.types import Receive, Scope, Send
 
 from .._errors import BadRequestError, HttpError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
@@ -16,6 +18,7 @@ from ._response import CORS_ALWAYS, dumps, send_response, serialize
 from ._routing import ModelRoutes, Route, route_table
 
 if TYPE_CHECKING:
+    from .._auth._service import CallAccess
     from .._model._persisted import Model
     from ._served import ServedApp
 
@@ -40,7 +43,7 @@ class RestApp:
         """Routes are built once the app has started, so that methods a boot script adds are served."""
         self.by_path = route_table(self.app.exposed_models())
 
-    async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]
         head = verb == "HEAD"
         try:
@@ -114,14 +117,16 @@ class RestApp:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".', code="MODEL_NOT_FOUND")
         body = serialize(method, result)
         extra: tuple[Any, ...] = ()
-        if capped and isinstance(result, list) and len(result) >= self.max_limit:
+        if capped and self.max_limit is not None and isinstance(result, list) and len(result) >= self.max_limit:
             # the answer may have been cut: say so, with the bound a client pages by
             extra = ((b"x-max-limit", str(self.max_limit).encode()),)
             if self.cors:
                 extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
         return (204 if body is None and method.status == 200 else method.status), body, extra
 
-    async def stream(self, route: Route, call: Call, send, origin: bytes | None, access=None) -> None:
+    async def stream(
+        self, route: Route, call: Call, send: Send, origin: bytes | None, access: CallAccess | None = None
+    ) -> None:
         """A change stream: server-sent events until the client goes away, the server stops, or
         the caller may no longer read the model (a logout, an expired token, a role taken away:
         each event is checked as a request would be, from the same caches)."""
@@ -135,7 +140,7 @@ class RestApp:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
-            allowed = None
+            allowed: Callable[[], Awaitable[bool]] | None = None
             if access is not None:
 
                 async def allowed() -> bool:
@@ -242,7 +247,9 @@ async def _invoke_with_hooks(
     return ctx.result
 
 
-async def _pump(changes, receive, send, allowed=None) -> None:
+async def _pump(
+    changes: AsyncIterator[Any], receive: Receive, send: Send, allowed: Callable[[], Awaitable[bool]] | None = None
+) -> None:
     """Send each change as an event; stop when the client disconnects, the stream closes, or
     ``allowed()`` says the caller may no longer have it."""
     async with anyio.create_task_group() as tasks:
@@ -272,4 +279,4 @@ async def _pump(changes, receive, send, allowed=None) -> None:
 
 def cors_enabled(app: ServedApp) -> bool:
     remoting_cors = getattr(app.config.remoting, "cors", None)
-    return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True
+    return (app.config.model_extra or {}).get("cors", True) is not False if remoting_cors is None else True

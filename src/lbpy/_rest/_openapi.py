@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -249,12 +250,14 @@ def _package_metadata(app: ServedApp) -> dict[str, Any]:
     """name, version, description of the app: its pyproject.toml, else a LoopBack package.json."""
     pyproject = app.root / "pyproject.toml"
     if pyproject.is_file():
-        try:
+        project: dict[str, Any] = {}
+        if sys.version_info >= (3, 11):  # Python 3.10 has no TOML reader: package.json is read then
             import tomllib
 
-            project = tomllib.loads(pyproject.read_text("utf-8")).get("project") or {}
-        except (ImportError, ValueError, OSError):
-            project = {}
+            try:
+                project = tomllib.loads(pyproject.read_text("utf-8")).get("project") or {}
+            except (ValueError, OSError):
+                project = {}
         if project.get("name"):
             return {k: project.get(k) for k in ("name", "version", "description") if project.get(k)}
     package_json = app.root / "package.json"
@@ -417,7 +420,7 @@ class _Definitions:
         required: list[str] = []
         definition["properties"] = properties
         definition["required"] = required
-        swagger_settings = settings.get("swagger") if isinstance(settings.get("swagger"), dict) else {}
+        swagger_settings = given_swagger if isinstance(given_swagger := settings.get("swagger"), dict) else {}
         if "example" in swagger_settings:
             definition["example"] = swagger_settings["example"]
         for key, value in settings.items():
@@ -573,8 +576,8 @@ SECURITY_SCHEMES = {
         "description": "An access token from POST /<users>/login, as `Authorization: Bearer <id>`",
     },
 }
-_NEEDS_TOKEN = [{"AccessToken": []}, {"Bearer": []}]
-_TOKEN_OPTIONAL = [{"AccessToken": []}, {"Bearer": []}, {}]
+_NEEDS_TOKEN: list[dict[str, list[str]]] = [{"AccessToken": []}, {"Bearer": []}]
+_TOKEN_OPTIONAL: list[dict[str, list[str]]] = [{"AccessToken": []}, {"Bearer": []}, {}]
 
 
 class _Builder:
@@ -622,8 +625,8 @@ class _Builder:
         return document
 
     def _tag(self, spec: ModelSpec) -> dict[str, Any]:
-        swagger_settings = spec.settings.get("swagger") if isinstance(spec.settings.get("swagger"), dict) else {}
-        tag_settings = swagger_settings.get("tag") if isinstance(swagger_settings.get("tag"), dict) else {}
+        swagger_settings = given_swagger if isinstance(given_swagger := spec.settings.get("swagger"), dict) else {}
+        tag_settings = given_tag if isinstance(given_tag := swagger_settings.get("tag"), dict) else {}
         tag: dict[str, Any] = {"name": tag_settings.get("name") or spec.name}
         description = spec.description or _text(spec.settings.get("description"))
         if description:

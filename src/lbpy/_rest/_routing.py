@@ -33,7 +33,8 @@ class Route:
         params: dict[str, str] = {}
         for part, segment, name in zip(parts, self.segments, self.params):
             if segment is None:
-                params[name] = part
+                if name is not None:
+                    params[name] = part
             elif segment != part.lower():
                 return None
         return params
