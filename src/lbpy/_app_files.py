@@ -163,7 +163,7 @@ def read_json(path: Path, *, root: Path | None = None) -> Any:
         raise BootError(f"{shown} cannot be read: {exc.strerror}") from None
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise BootError(
             f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the file and start again"
         ) from None
@@ -368,7 +368,7 @@ def _add_auth_models(files: AppFiles) -> None:
                 files.definitions[name] = DefinitionFile(
                     ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True
                 )
-            files.model_config[name] = ModelConfigEntry(dataSource=datasource, public=False)
+            files.model_config[name] = ModelConfigEntry(data_source=datasource, public=False)
             files.auto_attached.append(name)
 
 

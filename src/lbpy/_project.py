@@ -66,7 +66,7 @@ class AppProject:
             raise UsageError(f"{relative} is missing")
         try:
             return json.loads(path.read_text("utf-8"))
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{relative}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix it first") from None
 
     def write(self, relative: str, data: Any) -> Path:
@@ -77,7 +77,8 @@ class AppProject:
     # -- datasources ----------------------------------------------------------------------
 
     def datasources(self) -> dict[str, Any]:
-        return self.read("server/datasources.json", {})
+        found: dict[str, Any] = self.read("server/datasources.json", {})
+        return found
 
     def datasources_with(self, name: str, settings: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
         """datasources.json's content with ``name`` added (or, with ``force``, replaced in place)."""
@@ -90,7 +91,8 @@ class AppProject:
     # -- models ---------------------------------------------------------------------------
 
     def model_config(self) -> dict[str, Any]:
-        return self.read("server/model-config.json")
+        found: dict[str, Any] = self.read("server/model-config.json")
+        return found
 
     def set_model_config(self, name: str, entry: dict[str, Any], *, force: bool = False) -> Path:
         current = self.model_config()

@@ -10,6 +10,8 @@ authorization) are never written out.
 
 from __future__ import annotations
 
+from typing import TextIO
+
 import asyncio
 import json
 import logging
@@ -79,7 +81,7 @@ class BatchingStreamHandler(logging.StreamHandler[Any]):
     and one flush (an access line per request would otherwise cost a system call each); outside a
     loop, and at exit (``logging.shutdown`` flushes), each line is written at once."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self._pending: list[str] = []
 

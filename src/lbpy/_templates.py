@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from jinja2.ext import Extension
 
 from ._errors import LbpyError
@@ -63,7 +64,7 @@ def read_cookiecutter_json(template: Path) -> dict[str, Any]:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise LbpyError(f"{template} is not a cookiecutter template: it has no cookiecutter.json") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise LbpyError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise LbpyError(f"{path} must hold a JSON object of template variables")
@@ -90,7 +91,7 @@ def toml_string(value: object) -> str:
 class TemplateFilters(Extension):
     """Filters for lbpy's templates (cookiecutter.json ``_extensions``)."""
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["toml_string"] = toml_string
 

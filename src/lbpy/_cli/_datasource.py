@@ -3,6 +3,7 @@ LoopBack 3's ``loopback:datasource``, with settings asked from the connector's s
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -132,7 +133,9 @@ def settings_schema(connector: str, app_dir: Path) -> tuple[Setting, ...] | None
         return None
     try:
         # initialize() does no I/O (the connector contract), so an empty datasource shows the class
-        return tuple(type(DataSource("_wizard", {"connector": connector}, app_dir=app_dir).connector).settings_schema)
+        made = DataSource("_wizard", {"connector": connector}, app_dir=app_dir).connector
+        if made is not None:
+            return tuple(type(made).settings_schema)
     except Exception:
         pass
     # a connector that checks its settings when it is made: find its class in its module instead
@@ -208,7 +211,7 @@ def parse_setting(setting: Setting | None, key: str, value: Any, *, flag: str) -
     if kind == "json" and text is not None:
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{flag}: {key} must be JSON ({exc.msg})") from None
     return value
 
@@ -259,10 +262,10 @@ def ask_settings(asker: Asker, name: str, schema: tuple[Setting, ...], given: di
                 settings[setting.name] = reference
             continue
         if setting.type == "boolean":
-            default = bool(setting.default) if setting.default is not None else False
+            default_on = bool(setting.default) if setting.default is not None else False
             if value is not None:
                 value = parse_setting(setting, setting.name, value, flag=flag)
-            settings[setting.name] = asker.confirm(label, value=value, default=default, flag=flag, key=setting.name)
+            settings[setting.name] = asker.confirm(label, value=value, default=default_on, flag=flag, key=setting.name)
             continue
         default = (
             None
@@ -277,7 +280,7 @@ def ask_settings(asker: Asker, name: str, schema: tuple[Setting, ...], given: di
             key=setting.name,
             required=setting.required,
             what=f"Setting {setting.name}",
-            validate=lambda a, s=setting, f=flag: parse_setting(s, s.name, a, flag=f),
+            validate=functools.partial(parse_setting, setting, setting.name, flag=flag),
         )
         if answer is not None and answer != "":
             settings[setting.name] = answer
@@ -452,7 +455,10 @@ def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
     """The app's pyproject.toml with ``requirements`` added to ``[project] dependencies``, or
     None when there is nothing to add or the file is not laid out as ``lbpy new-app`` writes it
     (a hand-made layout is left for its author)."""
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10 has no TOML reader: the author adds the requirements
+        return None
 
     path = project.root / "pyproject.toml"
     if not requirements or not path.is_file():

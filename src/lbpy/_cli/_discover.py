@@ -65,7 +65,7 @@ def command(
         _report(result, project)
 
 
-def _pick(ask, tables: list[dict[str, Any]], wanted: list[str] | None, all_models: bool) -> list[str]:
+def _pick(ask: Asker, tables: list[dict[str, Any]], wanted: list[str] | None, all_models: bool) -> list[str]:
     names = [str(t["name"]) for t in tables]
     if wanted is not None:
         lowered = {n.lower(): n for n in names}
@@ -85,7 +85,7 @@ def _pick(ask, tables: list[dict[str, Any]], wanted: list[str] | None, all_model
     return list(picked or [])
 
 
-def _show_tables(datasource: str, tables: list[dict[str, Any]], project) -> None:
+def _show_tables(datasource: str, tables: list[dict[str, Any]], project: AppProject) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -102,7 +102,7 @@ def _show_tables(datasource: str, tables: list[dict[str, Any]], project) -> None
     Console(highlight=False).print(table)
 
 
-def _report(result, project) -> None:
+def _report(result: DiscoveryResult, project: AppProject) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -126,7 +126,7 @@ class DiscoveryResult:
     written: list[Path] = field(default_factory=list)
 
 
-def open_datasource(root: Path, name: str):
+def open_datasource(root: Path, name: str) -> DataSource:
     """The app's datasource ``name``, as the app would build it (env overrides, connectors/)."""
     settings = read_app(root).datasources.get(name)
     if settings is None:
@@ -134,12 +134,12 @@ def open_datasource(root: Path, name: str):
     return DataSource(name, settings, app_dir=root)
 
 
-async def list_tables(datasource) -> list[dict[str, Any]]:
+async def list_tables(datasource: DataSource) -> list[dict[str, Any]]:
     tables = await datasource.discover_model_definitions()
     return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
 
 
-async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict[str, Any]]:
+async def discover_models(datasource: DataSource, tables: list[str], *, relations: bool) -> dict[str, dict[str, Any]]:
     """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
     models: dict[str, dict[str, Any]] = {}
     by_table: dict[str, str] = {}
@@ -157,7 +157,7 @@ async def discover_models(datasource, tables: list[str], *, relations: bool) -> 
     return models
 
 
-def write_models(project, datasource: str, models: dict[str, dict[str, Any]], *, force: bool) -> list[Path]:
+def write_models(project: AppProject, datasource: str, models: dict[str, dict[str, Any]], *, force: bool) -> list[Path]:
     """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
     config = project.model_config()
     existing = project.model_definitions()

@@ -67,7 +67,8 @@ def migrate_app(
     else:
         chosen = [n for n in known if app.datasources[n].models]
     for model in wanted:
-        if app.models[model].datasource.name not in chosen:
+        attached = app.models[model].datasource
+        if attached is not None and attached.name not in chosen:
             raise UsageError(f'--model {model}: "{model}" is not attached to --datasource {", ".join(chosen)}')
 
     async def run() -> list[DatasourceMigration]:

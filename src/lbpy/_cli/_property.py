@@ -23,6 +23,7 @@ from .._model._types import (
     ModelType,
     ObjectType,
     StringType,
+    Type,
     resolve_type,
 )
 from ._errors import reported
@@ -127,7 +128,7 @@ def parse_item_type(text: Any, model_names: Any, *, flag: str = "--item-type") -
     item = parse_type(text, model_names, flag=flag)
     if isinstance(item, list) or item == "array":
         raise UsageError(f"{flag}: the items of an array cannot be arrays; choose another item type")
-    return item
+    return str(item)
 
 
 def parse_default(
@@ -161,7 +162,7 @@ def parse_default(
     return to_json(coerced), None
 
 
-def _read_text(text: str, kind) -> Any:
+def _read_text(text: str, kind: Type) -> Any:
 
     stripped = text.strip()
     if isinstance(kind, (ObjectType, ModelType)):
@@ -407,5 +408,6 @@ def command(
             model=f"model {model}",
             force=force,
         )
+        assert prop is not None  # None only ends a loop of questions (in_loop)
         path = add_property(project, model, prop, force=force)
         typer.echo(f"Added property {prop.name} to {model} ({project.relative(path)})")

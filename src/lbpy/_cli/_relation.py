@@ -68,7 +68,7 @@ def default_relation_name(target: str, kind: str) -> str:
 def check_type(kind: Any, *, flag: str = "--type") -> str:
     if kind not in TYPES:
         raise UsageError(f'{flag}: "{kind}" is not a relation type; use one of: {", ".join(TYPES)}')
-    return kind
+    return str(kind)
 
 
 def check_model(name: Any, models: dict[str, Any], *, flag: str) -> str:
@@ -88,7 +88,7 @@ def check_relation_name(name: Any, definition: dict[str, Any], model: str, *, fo
             f'{flag}: model {model} already has a relation "{name}"; '
             "choose another --name, or pass --force to replace it"
         )
-    return name
+    return str(name)
 
 
 def check_foreign_key(key: Any, *, flag: str = "--foreign-key") -> str:
