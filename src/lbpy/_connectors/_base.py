@@ -29,10 +29,10 @@ its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from .._errors import NotFoundError
 from .._filter import (
@@ -48,6 +48,10 @@ from .._model._types import ArrayType
 from ._calls import call_connector
 from ._change_bus import ChangeBus
 from ._discovery import schemas_from_discovery
+
+_T = TypeVar("_T")
+#: what a contract method returns: its value, or (an ``async def`` method) an awaitable of it
+MaybeAwaitable: TypeAlias = _T | Awaitable[_T]
 
 
 @dataclass(frozen=True)
@@ -146,13 +150,13 @@ class Connector:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def connect(self) -> None:
+    def connect(self) -> MaybeAwaitable[None]:
         """Open connections. Called once before the first request."""
 
-    def disconnect(self) -> None:
+    def disconnect(self) -> MaybeAwaitable[None]:
         """Close connections. Called when the app stops."""
 
-    def ping(self) -> None:
+    def ping(self) -> MaybeAwaitable[None]:
         """Raise if the backend cannot be reached."""
 
     # -- change streams across processes ----------------------------------------------------
@@ -169,16 +173,20 @@ class Connector:
 
     # -- the required core ----------------------------------------------------------------
 
-    def all(self, model: str, filter: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
+    def all(self, model: str, filter: Filter, options: dict[str, Any]) -> MaybeAwaitable[list[dict[str, Any]]]:
         raise NotImplementedError(f"{type(self).__name__} must implement all()")
 
     def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement create()")
 
-    def update_attributes(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    def update_attributes(
+        self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]
+    ) -> MaybeAwaitable[dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__} must implement update_attributes()")
 
-    def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
+    def destroy_all(
+        self, model: str, where: dict[str, Any] | None, options: dict[str, Any]
+    ) -> MaybeAwaitable[dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__} must implement destroy_all()")
 
     # -- defaults built on the core -------------------------------------------------------
@@ -314,10 +322,10 @@ class Connector:
 
     # -- migration ------------------------------------------------------------------------
 
-    def automigrate(self, models: list[str] | None = None) -> None:
+    def automigrate(self, models: list[str] | None = None) -> MaybeAwaitable[None]:
         """Drop and re-create the storage of ``models`` (all attached models when None)."""
 
-    def autoupdate(self, models: list[str] | None = None) -> None:
+    def autoupdate(self, models: list[str] | None = None) -> MaybeAwaitable[None]:
         """Create what is missing for ``models`` without dropping anything."""
 
 

@@ -141,7 +141,7 @@ class HttpCrudConnector(Connector):
     blocking = False
     default_id_type = "number"
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._remote_filter = _remote_filter(
             self.settings.get("filters", "loopback"), f'datasource "{self.settings.get("name") or self.name}"'

@@ -59,7 +59,7 @@ def find_initializer(name: str, app_dir: Path | None = None) -> Callable[..., An
         raise ConnectorNotFoundError(f'"{name}" is not a valid connector name')
     short = canonical_name(name)
     module = _find_module(short, app_dir)
-    initialize = getattr(module, "initialize", None)
+    initialize: object = getattr(module, "initialize", None)
     if not callable(initialize):
         raise BootError(
             f'connector "{short}" ({module.__name__}) does not export initialize(datasource) from its top-level module'

@@ -35,7 +35,7 @@ class MemoryConnector(Connector):
     per_process = True
     settings_schema = (Setting("file", description="a JSON file that keeps the data between restarts"),)
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._tables: dict[str, dict[Any, dict[str, Any]]] = {}
         self._ids: dict[str, int] = {}

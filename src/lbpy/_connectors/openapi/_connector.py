@@ -46,7 +46,7 @@ class OpenApiConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._name = str(self.settings.get("name") or "openapi")
         self._where = f'datasource "{self._name}"'

@@ -95,7 +95,7 @@ class RestConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         name = str(self.settings.get("name") or "rest")
         where = f'datasource "{name}"'

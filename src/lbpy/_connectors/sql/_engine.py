@@ -322,7 +322,7 @@ class SqlEngine:
             return fn(conn, *args)
 
 
-def _in_transaction(conn, begin: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+def _in_transaction(conn: sa.Connection, begin: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     conn.exec_driver_sql(begin)  # when this fails, nothing began and nothing needs undoing
     try:
         result = fn(conn, *args)
@@ -336,7 +336,7 @@ def _in_transaction(conn, begin: str, fn: Callable[..., Any], args: tuple[Any, .
     return result
 
 
-def _in_sqlite_transaction(conn, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+def _in_sqlite_transaction(conn: sa.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``_in_transaction`` for SQLite's own connection: BEGIN and COMMIT go straight to sqlite3
     (they are a third of a one-row write's time through SQLAlchemy)."""
     raw = conn.connection.driver_connection

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -35,7 +36,7 @@ _log = logging.getLogger("sqlalchemy.engine.Engine")
 DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
 
 
-def direct_pool(config: SqlSettings, dialect, events) -> DirectPool | None:
+def direct_pool(config: SqlSettings, dialect: sa.engine.Dialect, events) -> DirectPool | None:
     """The driver's pool for ``config``, or None when its driver has no direct path."""
     key = (config.backend, config.url.get_driver_name())
     if key not in DIRECT_DRIVERS:
@@ -72,7 +73,7 @@ class DirectPool:
     """One datasource's pool of driver connections, made on first use (so an app whose database
     is down still starts, answers 503, and connects once the database is back)."""
 
-    def __init__(self, config: SqlSettings, dialect, events) -> None:
+    def __init__(self, config: SqlSettings, dialect: sa.engine.Dialect, events) -> None:
         self.config = config
         self.dialect = dialect
         self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
@@ -195,7 +196,7 @@ class AsyncpgPool(DirectPool):
             "timeouts": self.timeouts,
         }
 
-    async def _setup(self, conn) -> None:
+    async def _setup(self, conn: sa.Connection) -> None:
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
         await conn.set_type_codec(
@@ -250,7 +251,7 @@ class AsyncpgPool(DirectPool):
         return exc
 
 
-async def _no_reset(conn) -> None:
+async def _no_reset(conn: sa.Connection) -> None:
     """lbpy leaves no session state behind (no SET, LISTEN or advisory lock; asyncpg itself rolls
     back an unfinished transaction), so a released connection skips asyncpg's RESET ALL round trip."""
 

@@ -78,19 +78,19 @@ class _Kind(TypeDecorator[Any]):
         if declared is not None:
             self.impl = declared  # what SQLAlchemy checks, e.g. that an autoincrement id is an integer
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: sa.engine.Dialect):
         if self.declared is not None:
             return dialect.type_descriptor(self.declared)
         return dialect.type_descriptor(self.default_type(dialect))
 
-    def default_type(self, dialect) -> sa.types.TypeEngine[Any]:
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         raise NotImplementedError
 
     def coerce_compared_value(self, op, value):
         return self
 
 
-def text_collation(dialect) -> str | None:
+def text_collation(dialect: sa.engine.Dialect) -> str | None:
     """The collation that compares text by code point, with no trailing-space padding."""
     if dialect.name == "postgresql":
         return "C"
@@ -122,7 +122,7 @@ class StringColumn(_Kind):
     cache_ok = True
     impl = sa.String
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         collation = text_collation(dialect)
         if dialect.name == "postgresql":
             return _PostgresText(self.length)
@@ -141,7 +141,7 @@ class NumberColumn(_Kind):
     cache_ok = True
     impl = sa.Float
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         if dialect.name == "sqlite":
             return _SqliteNumber()
         if dialect.name == "postgresql":
@@ -157,7 +157,7 @@ class BooleanColumn(_Kind):
     cache_ok = True
     impl = sa.Boolean
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         return sa.Boolean(create_constraint=False)
 
 
@@ -167,7 +167,7 @@ class DateColumn(_Kind):
     cache_ok = True
     impl = sa.DateTime
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         if dialect.name == "postgresql":
             return sa.DateTime(timezone=True)
         if dialect.name == "mysql":
@@ -176,7 +176,7 @@ class DateColumn(_Kind):
             return DATETIME(fsp=6)
         return sa.DateTime()
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value, dialect: sa.engine.Dialect):
         if not isinstance(value, datetime):
             return value
         if value.tzinfo is None:
@@ -195,14 +195,14 @@ class JsonColumn(_Kind):
     cache_ok = True
     impl = sa.JSON
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         if dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import JSONB
 
             return JSONB(none_as_null=True)
         return sa.JSON(none_as_null=True)
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value, dialect: sa.engine.Dialect):
         if self.declared is not None and not isinstance(self.declared, sa.JSON) and value is not None:
             return json_dumps(value)  # JSON kept in a text column
         return value
@@ -212,7 +212,7 @@ class BufferColumn(_Kind):
     cache_ok = True
     impl = sa.LargeBinary
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect):
         if dialect.name == "mysql":
             from sqlalchemy.dialects.mysql import LONGBLOB
 
@@ -329,7 +329,9 @@ def table_name(spec: ModelSpec, backend: str) -> tuple[str, str | None]:
     return str(name), schema
 
 
-def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None, dialect) -> TableMap:
+def build_table(
+    spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None, dialect: sa.engine.Dialect
+) -> TableMap:
     """The table of one model; a setting that cannot be used is a BootError naming it."""
     name, schema = table_name(spec, backend)
     schema = schema or default_schema
@@ -473,7 +475,7 @@ _DATA_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s
 _INTEGER_TYPES = ("int", "integer", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial")
 
 
-def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect, where: str):
+def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect: sa.engine.Dialect, where: str):
     kind_type = prop.type
     if isinstance(kind_type, StringType):
         kind = "string"
@@ -512,7 +514,7 @@ def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect,
     return kind, declared
 
 
-def _declared_type(dialect, base: str, numbers: list[int], length, precision, scale):
+def _declared_type(dialect: sa.engine.Dialect, base: str, numbers: list[int], length, precision, scale):
     names = getattr(dialect, "ischema_names", {}) or {}
     aliases = {
         "datetime": "timestamp",

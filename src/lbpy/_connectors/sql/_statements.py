@@ -16,10 +16,13 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ReturnsRows
 
 #: (property name, reader or None) for each selected column, in order
 Readers = list[tuple[str, "Callable[..., Any] | None"]]
@@ -36,7 +39,9 @@ def records(rows: Iterable[Any], readers: Readers) -> list[dict[str, Any]]:
     return out
 
 
-def fetch(conn, statement, parameters: dict[str, Any] | None, readers: Readers) -> list[dict[str, Any]]:
+def fetch(
+    conn: sa.Connection, statement: sa.Executable, parameters: dict[str, Any] | None, readers: Readers
+) -> list[dict[str, Any]]:
     """Run ``statement`` on ``conn`` and read its rows as records."""
     rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
     return records(rows, readers)
@@ -52,9 +57,14 @@ class Prepared:
     where, from that where's bound parameters in SQLAlchemy's cache-key order (``where_binds``)."""
 
     def __init__(
-        self, statement, dialect, readers: Readers | None = None, where_binds: list[Any] | None = None
+        self,
+        statement: ReturnsRows,
+        dialect: sa.engine.Dialect,
+        readers: Readers | None = None,
+        where_binds: list[Any] | None = None,
     ) -> None:
-        compiled = statement.compile(dialect=dialect)
+        # a SELECT, INSERT, UPDATE or DELETE compiles to a SQLCompiler, whose binds this reads
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.compiled = compiled
         self.sql = compiled.string
         self.expanding = "__[POSTCOMPILE_" in self.sql  # IN lists: the SQL depends on their length
@@ -102,15 +112,18 @@ class Prepared:
             values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
         ]
 
-    def execute(self, conn, values: dict[str, Any]):
+    def execute(self, conn: sa.Connection, values: dict[str, Any]) -> sqlite3.Cursor:
         """Run on SQLite's own connection (``conn`` is SQLAlchemy's)."""
         sql, args = self.arguments(values)
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection has its driver's
         try:
-            return conn.connection.driver_connection.execute(sql, args)
+            cursor: sqlite3.Cursor = driver.execute(sql, args)
+            return cursor
         except sqlite3.Error as exc:  # the same exception SQLAlchemy would have raised
             raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
 
-    def fetch(self, conn, values: dict[str, Any]) -> list[dict[str, Any]]:
+    def fetch(self, conn: sa.Connection, values: dict[str, Any]) -> list[dict[str, Any]]:
         return records(self.execute(conn, values).fetchall(), self.readers)
 
 
@@ -128,7 +141,7 @@ class Shapes:
     def clear(self) -> None:
         self._entries.clear()
 
-    def get(self, key, make: Callable[[], Prepared]) -> Prepared:
+    def get(self, key: Any, make: Callable[[], Prepared]) -> Prepared:
         entries = self._entries
         found = entries.get(key)
         if found is None:
@@ -141,7 +154,12 @@ class Shapes:
         return found
 
     def around(
-        self, key, where, build: Callable[[Any], Any], dialect, readers: Readers | None = None
+        self,
+        key: Any,
+        where: sa.ColumnElement[bool] | None,
+        build: Callable[[Any], Any],
+        dialect: sa.engine.Dialect,
+        readers: Readers | None = None,
     ) -> tuple[Prepared, list[Any] | None]:
         """The statement ``build(where)`` for this where's shape, and the where's bound parameters.
 
@@ -159,7 +177,7 @@ class Shapes:
         return prepared, binds
 
 
-def _result_processor(kind, dialect) -> Callable[..., Any] | None:
+def _result_processor(kind: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect) -> Callable[..., Any] | None:
     """SQLAlchemy's processing of a column's values. A number's depends on the type code the
     driver reports (asyncpg); the driver's own number is then kept, and lbpy's reader reads it."""
     try:

@@ -364,7 +364,7 @@ class JsonNode:
 class DialectOps:
     name = ""
 
-    def __init__(self, dialect) -> None:
+    def __init__(self, dialect: sa.engine.Dialect) -> None:
         self.dialect = dialect
 
     def collated(self, text: Expr) -> Expr:
@@ -394,7 +394,7 @@ class DialectOps:
         raise NotImplementedError
 
 
-def _impl(col: Expr, dialect) -> Any:
+def _impl(col: Expr, dialect: sa.engine.Dialect) -> Any:
     """The concrete type of a column on this database."""
     kind = col.type
     if isinstance(kind, sa.types.TypeDecorator):
@@ -798,5 +798,5 @@ class _MysqlItem(_MysqlValue):
         return sa.false()
 
 
-def dialect_ops(dialect) -> DialectOps:
+def dialect_ops(dialect: sa.engine.Dialect) -> DialectOps:
     return {"sqlite": SqliteOps, "postgresql": PostgresOps, "mysql": MysqlOps}[dialect.name](dialect)
