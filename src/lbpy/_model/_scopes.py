@@ -169,7 +169,7 @@ def _routes(model: type[Model], name: str) -> list[RemoteMethod]:
     async def create(Model, data=None, options=None):
         return await getattr(Model, name).create(data, options)
 
-    async def delete(Model, options=None):
+    async def delete(Model, options=None) -> None:
         await getattr(Model, name).destroy_all(None, options)
 
     async def count(Model, where=None, options=None):

@@ -119,7 +119,7 @@ def _has_one(relation: Relation) -> list[RemoteMethod]:
         related, _ = await one(instance, "patchAttributes", options)
         return await related.update(data, options)
 
-    async def destroy(instance, options=None):
+    async def destroy(instance, options=None) -> None:
         related, _ = await one(instance, "deleteById", options)
         await related.destroy(options)
 
@@ -157,7 +157,7 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
         await check_access(relation.target, "findById", fk, options)
         return await accessor(instance, name)._require(fk, options)
 
-    async def destroy_by_id(instance, fk, options=None):
+    async def destroy_by_id(instance, fk, options=None) -> None:
         await check_access(relation.target, "deleteById", fk, options)
         await accessor(instance, name).destroy_by_id(fk, options)
 
@@ -207,12 +207,12 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
             await check_access(through, "create", None, options)
         return await accessor(instance, name).link(fk, data, options)
 
-    async def unlink(instance, fk, options=None):
+    async def unlink(instance, fk, options=None) -> None:
         if through is not None:
             await check_access(through, "destroyAll", None, options)
         await accessor(instance, name).unlink(fk, options)
 
-    async def exists(instance, fk, options=None):
+    async def exists(instance, fk, options=None) -> bool:
         await check_access(through if through is not None else relation.target, "exists", None, options)
         if not await accessor(instance, name).exists(fk, options):
             # LoopBack's answer for a missing link: 404 (HEAD carries no body)
@@ -278,7 +278,7 @@ def _list(relation: Relation) -> list[RemoteMethod]:
             await check_access(through, "create", None, options)
         return await accessor(instance, name).create(data, options)
 
-    async def delete(instance, where=None, options=None):
+    async def delete(instance, where=None, options=None) -> None:
         await check_access(target_model, "destroyAll", None, options)
         if through is not None:
             await check_access(through, "destroyAll", None, options)
