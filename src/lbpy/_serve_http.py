@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ._app_files import HttpConfig
@@ -25,7 +27,7 @@ class Config(uvicorn.Config):
     """uvicorn's settings plus the app's ``http`` bounds, which reach every worker process
     with the rest of the configuration."""
 
-    def __init__(self, app, *, http: HttpConfig, **options) -> None:
+    def __init__(self, app: ASGIApp | str, *, http: HttpConfig, **options: Any) -> None:
         super().__init__(
             app,
             http=BoundedHttpToolsProtocol,
@@ -64,7 +66,7 @@ HEADERS_TOO_LARGE = _error_response(
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline and a size bound on each request's headers."""
 
-    def __init__(self, config: uvicorn.Config, *args, **kwargs) -> None:
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         bounds: HttpConfig = getattr(config, "http_bounds", None) or HttpConfig()
         self._headers_timeout = bounds.headers_timeout / 1000

@@ -8,7 +8,7 @@ builder applies the same modules to what the model JSON declares.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import BootError, ValidationError
 from . import _remote_methods, _validations
@@ -17,11 +17,25 @@ from ._definition import build_property
 from ._remote_definition import RemoteMethod
 from ._scopes import add_named_scope
 
+if TYPE_CHECKING:
+    from ._definition import ModelSpec
+    from ._runtime import ModelRuntime
+
 
 class ModelFeatures:
     """Remote methods, remote hooks, validations, scopes: LoopBack's model API in snake_case."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # what Model, the class that derives from this one, declares
+        spec: ClassVar[ModelSpec]
+        _runtime: ClassVar[ModelRuntime]
+
+        @classmethod
+        def _raise_invalid(cls, errors: dict[str, Any], data: Any) -> None: ...
+
+        @classmethod
+        def _raise_batch(cls, failures: list[ValidationError | None]) -> None: ...
 
     # -- remote methods ---------------------------------------------------------------------
 
@@ -253,15 +267,15 @@ class ModelFeatures:
     ) -> None:
         """The validations that ask the datasource (uniqueness), run before a record is stored;
         ``record`` is the whole record a partial update leaves."""
-        if not cls._runtime.unique_rules:  # type: ignore[attr-defined]
+        if not cls._runtime.unique_rules:
             return
         errors = await _validations.unique_errors(cls, values, mode, current_id, options, record)
         if errors:
-            cls._raise_invalid(errors, values)  # type: ignore[attr-defined]
+            cls._raise_invalid(errors, values)
 
     @classmethod
     async def _validate_batch_async(cls, items: list[dict[str, Any]], options: dict[str, Any]) -> None:
-        if not cls._runtime.unique_rules:  # type: ignore[attr-defined]
+        if not cls._runtime.unique_rules:
             return
         inside = _validations.batch_duplicates(cls, items)
         failures: list[ValidationError | None] = []
@@ -272,7 +286,7 @@ class ModelFeatures:
                     errors[prop] = items_
             failures.append(ValidationError(cls.spec.name, errors, values=values) if errors else None)
         if any(failures):
-            cls._raise_batch(failures)  # type: ignore[attr-defined]
+            cls._raise_batch(failures)
 
     # -- scopes, properties, change streams -----------------------------------------------------
 
@@ -290,14 +304,14 @@ class ModelFeatures:
         """Add a property, as a model JSON's ``properties`` entry declares it (mixins use this)."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f'"{name}" is not a valid property name')
-        registry = cls._runtime.registry  # type: ignore[attr-defined]
+        registry = cls._runtime.registry
         names = set(registry) if registry is not None else set()
         prop = build_property(name, definition, names)
         cls.spec.properties[name] = prop
         if prop.hidden:
             cls.spec.hidden = cls.spec.hidden | {name}
         if prop.type.name in ("date", "buffer"):
-            runtime = cls._runtime  # type: ignore[attr-defined]
+            runtime = cls._runtime
             runtime.load_converters = [c for c in runtime.load_converters if c[0] != name]
             runtime.load_converters.append((name, prop.type.coerce))
 
@@ -307,7 +321,7 @@ class ModelFeatures:
         ``Model.checkAccess``): an ``AccessContext``, or a dict with ``accessToken``,
         ``modelId``, ``property`` (a method name) and ``accessType``. The model's acls, the ACL
         records and the roles decide, as for a REST call."""
-        auth = cls._runtime.auth  # type: ignore[attr-defined]
+        auth = cls._runtime.auth
         if auth is None:
             return True  # a model built alone has no app, so no access control
         return await auth.check_access(cls, ctx)
@@ -316,9 +330,9 @@ class ModelFeatures:
     def get_model(cls, name: str) -> Any:
         """Another model of this model's app, by name (LoopBack's ``Model.app.models[name]``
         and ``registry.getModel(name)``); a LookupError names the models there are."""
-        registry = cls._runtime.registry  # type: ignore[attr-defined]
+        registry = cls._runtime.registry
         if registry is None:
-            raise LookupError(f"{cls.spec.name} belongs to no app, so it knows no other model")  # type: ignore[attr-defined]
+            raise LookupError(f"{cls.spec.name} belongs to no app, so it knows no other model")
         return registry.get_model(name)
 
     @classmethod
