@@ -34,13 +34,15 @@ class DataSource:
     lets tests and scripts use a connector that is not installed.
     """
 
+    #: set by the connector's ``initialize(datasource)``
+    connector: Connector
+
     def __init__(self, name: str, settings: dict[str, Any], *, app_dir: Path | None = None):
         self.name = name
         self.settings = dict(settings)
         self.app_dir = app_dir
         #: the definitions of the models attached to this datasource, by name
         self.models: dict[str, ModelSpec] = {}
-        self.connector: Connector | None = None
         self.connected = False
         self._connecting: Any = None  # an anyio.Lock, made on first use inside an event loop
         given = settings.get("connector") or "memory"
@@ -56,8 +58,8 @@ class DataSource:
             initialize = given
         else:
             raise BootError(f'datasource "{name}": "connector" must be a connector name, not {type(given).__name__}')
-        initialize(self)
-        if not isinstance(self.connector, Connector):
+        initialize(self)  # sets self.connector
+        if not isinstance(getattr(self, "connector", None), Connector):
             raise BootError(
                 f'connector "{self.connector_name}": initialize(datasource) must set '
                 "datasource.connector to an instance of lbpy.Connector"
@@ -129,19 +131,24 @@ class DataSource:
     # LoopBack's discovery and migration calls
 
     async def discover_model_definitions(self, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self.call("discover_model_definitions", options or {})
+        result: list[dict[str, Any]] = await self.call("discover_model_definitions", options or {})
+        return result
 
     async def discover_model_properties(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self.call("discover_model_properties", name, options or {})
+        result: list[dict[str, Any]] = await self.call("discover_model_properties", name, options or {})
+        return result
 
     async def discover_primary_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self.call("discover_primary_keys", name, options or {})
+        result: list[dict[str, Any]] = await self.call("discover_primary_keys", name, options or {})
+        return result
 
     async def discover_foreign_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return await self.call("discover_foreign_keys", name, options or {})
+        result: list[dict[str, Any]] = await self.call("discover_foreign_keys", name, options or {})
+        return result
 
     async def discover_schemas(self, name: str, options: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-        return await self.call("discover_schemas", name, options or {})
+        result: dict[str, dict[str, Any]] = await self.call("discover_schemas", name, options or {})
+        return result
 
     async def discover_schema(self, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """The model JSON of ``name`` alone (LoopBack's discoverSchema)."""

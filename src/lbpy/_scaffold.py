@@ -119,7 +119,8 @@ def validate_app_name(name: Any) -> str:
         reason = "the installed app would collide with Python's standard module of that name"
     if reason:
         raise UsageError(f'app name "{name}" is reserved: {reason}; choose another, e.g. "{name}-api"')
-    return name
+    result: str = name
+    return result
 
 
 def check_target(target: Path, *, force: bool = False) -> Path:

@@ -10,14 +10,12 @@ authorization) are never written out.
 
 from __future__ import annotations
 
-from typing import TextIO
-
 import asyncio
 import json
 import logging
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 LOG_FORMATS = ("text", "json")
 

@@ -455,19 +455,11 @@ def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
     """The app's pyproject.toml with ``requirements`` added to ``[project] dependencies``, or
     None when there is nothing to add or the file is not laid out as ``lbpy new-app`` writes it
     (a hand-made layout is left for its author)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10 has no TOML reader: the author adds the requirements
-        return None
-
     path = project.root / "pyproject.toml"
     if not requirements or not path.is_file():
         return None
     text = path.read_text("utf-8")
-    try:
-        declared = tomllib.loads(text).get("project", {}).get("dependencies")
-    except tomllib.TOMLDecodeError:
-        return None
+    declared = _toml_dependencies(text)
     if not isinstance(declared, list):
         return None
     have = {_distribution(str(d)) for d in declared}
@@ -482,6 +474,19 @@ def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
         body = body.rstrip() + ",\n"
     body += "".join(f'  "{r}",\n' for r in new)
     return text[: found.start(1)] + body + text[found.end(1) :]
+
+
+def _toml_dependencies(text: str) -> Any:
+    """``[project] dependencies`` of a pyproject.toml's text, or None where it cannot be read
+    (Python 3.10 has no TOML reader: there the author adds the requirements)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        try:
+            return tomllib.loads(text).get("project", {}).get("dependencies")
+        except tomllib.TOMLDecodeError:
+            return None
+    return None
 
 
 def create_datasource(project: AppProject, new: NewDatasource, *, force: bool = False) -> dict[str, str]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar, TypeAlias, TypeVar
+from typing import Any, ClassVar, Protocol, TypeAlias, TypeVar
 
 from .._errors import NotFoundError
 from .._filter import (
@@ -52,6 +52,18 @@ from ._discovery import schemas_from_discovery
 _T = TypeVar("_T")
 #: what a contract method returns: its value, or (an ``async def`` method) an awaitable of it
 MaybeAwaitable: TypeAlias = _T | Awaitable[_T]
+
+
+class ConnectorHost(Protocol):
+    """What a connector package's ``initialize(datasource)`` receives: the datasource, whose
+    ``connector`` it sets."""
+
+    name: str
+    settings: dict[str, Any]
+    models: dict[str, ModelSpec]
+    app_dir: Path | None
+    connector_name: str
+    connector: Connector
 
 
 @dataclass(frozen=True)
@@ -220,7 +232,8 @@ class Connector:
     async def update_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
-            return await self._call("update_attributes", model, id, data, options)
+            result: dict[str, Any] = await self._call("update_attributes", model, id, data, options)
+            return result
         return await self._created(model, data, options)
 
     async def replace_by_id(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -230,12 +243,16 @@ class Connector:
         id_name = self.id_name(model)
         # a replace removes what the new data does not name
         cleared = {key: None for key in existing if key not in data and key != id_name}
-        return await self._call("update_attributes", model, id, {**cleared, **data, id_name: id}, options)
+        result: dict[str, Any] = await self._call(
+            "update_attributes", model, id, {**cleared, **data, id_name: id}, options
+        )
+        return result
 
     async def replace_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
-            return await self._call("replace_by_id", model, id, data, options)
+            result: dict[str, Any] = await self._call("replace_by_id", model, id, data, options)
+            return result
         return await self._created(model, data, options)
 
     # -- discovery: the attached models describe themselves ---------------------------------
@@ -432,6 +449,7 @@ def json_type(kind: Any) -> Any:
 
 __all__ = [
     "Connector",
+    "ConnectorHost",
     "Setting",
     "call_connector",
     "conjunction",

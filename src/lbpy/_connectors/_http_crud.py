@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -29,6 +30,7 @@ import anyio
 from .._errors import BootError, NotFoundError
 from .._filter import Capabilities, Filter, apply_filter, where_to_json
 from .._json_values import json_value
+from .._model._definition import ModelSpec
 from ..http import HttpClient
 from ..http._remote_errors import malformed
 from ._base import Connector, Setting
@@ -141,7 +143,13 @@ class HttpCrudConnector(Connector):
     blocking = False
     default_id_type = "number"
 
-    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._remote_filter = _remote_filter(
             self.settings.get("filters", "loopback"), f'datasource "{self.settings.get("name") or self.name}"'
@@ -208,7 +216,8 @@ class HttpCrudConnector(Connector):
                     row[name] = coerce(value)
                 except (ValueError, TypeError):
                     pass
-        return row
+        result: dict[str, Any] = row
+        return result
 
     def _only_id(self, model: str, filter: Filter) -> Any:
         """The id a filter looks up alone (findById), or a marker that it does not."""
@@ -334,7 +343,8 @@ def where_json(where: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _body(data: Mapping[str, Any]) -> dict[str, Any]:
-    return json_value(dict(data))
+    result: dict[str, Any] = json_value(dict(data))
+    return result
 
 
 async def read_capped(fetch, flt: dict[str, Any]) -> list[dict[str, Any]]:

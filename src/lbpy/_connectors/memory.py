@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from .._atomic import write_atomic
 from .._errors import BootError, ConflictError, NotFoundError
 from .._filter import Filter, apply_filter, compile_where
 from .._json_values import json_default
-from ._base import Connector, Setting
+from .._model._definition import ModelSpec
+from ._base import Connector, ConnectorHost, Setting
 
 
 class MemoryConnector(Connector):
@@ -35,7 +37,13 @@ class MemoryConnector(Connector):
     per_process = True
     settings_schema = (Setting("file", description="a JSON file that keeps the data between restarts"),)
 
-    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._tables: dict[str, dict[Any, dict[str, Any]]] = {}
         self._ids: dict[str, int] = {}
@@ -262,5 +270,5 @@ def _clone(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def initialize(datasource) -> None:
+def initialize(datasource: ConnectorHost) -> None:
     datasource.connector = MemoryConnector(datasource.settings, datasource.models, app_dir=datasource.app_dir)

@@ -12,7 +12,7 @@ from typing import Any
 
 from .._errors import NotFoundError
 from .._filter import Filter
-from ._base import Connector
+from ._base import Connector, ConnectorHost
 
 
 class TransientConnector(Connector):
@@ -35,5 +35,5 @@ class TransientConnector(Connector):
         return {"count": 0}
 
 
-def initialize(datasource) -> None:
+def initialize(datasource: ConnectorHost) -> None:
     datasource.connector = TransientConnector(datasource.settings, datasource.models, app_dir=datasource.app_dir)

@@ -368,9 +368,7 @@ def _parse_include(
     return tuple(found)
 
 
-def _relation_target(
-    spec: ModelSpec, rel: RelationSpec, models: Mapping[str, ModelSpec] | None
-) -> ModelSpec | None:
+def _relation_target(spec: ModelSpec, rel: RelationSpec, models: Mapping[str, ModelSpec] | None) -> ModelSpec | None:
     if models is None or rel.model is None:
         return None
     return models.get(rel.model)

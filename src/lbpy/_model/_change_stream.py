@@ -70,7 +70,8 @@ class ChangeStream:
 
     async def __anext__(self) -> dict[str, Any]:
         try:
-            return await self._receive.receive()
+            result: dict[str, Any] = await self._receive.receive()
+            return result
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             raise StopAsyncIteration from None
 

@@ -324,7 +324,8 @@ class ModelFeatures:
         auth = cls._runtime.auth
         if auth is None:
             return True  # a model built alone has no app, so no access control
-        return await auth.check_access(cls, ctx)
+        result: bool = await auth.check_access(cls, ctx)
+        return result
 
     @classmethod
     def get_model(cls, name: str) -> Any:

@@ -91,7 +91,8 @@ class Mixins:
             raise BootError(f"{shown_path(path, self.root)} must define mixin(Model, options)")
         fn.__lbpy_source__ = path  # type: ignore[attr-defined]
         self.loaded[name] = fn
-        return fn
+        result: Callable[..., Any] = fn
+        return result
 
     def apply(self, model: type[Model], mixins: dict[str, Any], where: str) -> None:
         for name, options in mixins.items():

@@ -577,7 +577,8 @@ class Model(ModelFeatures):
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
         if raw_id is None:
-            return await cls.create(data, options)
+            result: Model = await cls.create(data, options)
+            return result
         existing = await cls.find_by_id(raw_id, None, options)
         if existing is None:
             if cls.spec.force_id:

@@ -187,7 +187,8 @@ def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list[Any], list
             if compiled.fullmatch(key):
                 found[phase].append(fn)
         index[key] = (found["before"], found["after"], found["error"]) if any(found.values()) else None
-    return index[key]
+    result: tuple[list[Any], list[Any], list[Any]] | None = index[key]
+    return result
 
 
 class RemoteContext:

@@ -92,7 +92,8 @@ class Rule:
         default = MESSAGES.get(self.kind, "is invalid")
         if sub:
             if isinstance(default, dict) and sub in default:
-                return default[sub]
+                result: str = default[sub]
+                return result
             return COMMON.get(sub, "is invalid")
         return default if isinstance(default, str) else "is invalid"
 

@@ -190,7 +190,8 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable[Any], wh
     try:
         result = await call
     except kinds as exc:  # type: ignore[misc]
-        return exc
+        result: BaseException = exc
+        return result
     except Exception as exc:
         names = kinds.__name__ if isinstance(kinds, type) else " or ".join(k.__name__ for k in kinds)
         raise AssertionError(f"{what}: expected {names}, got {type(exc).__name__}: {exc}") from exc
@@ -285,8 +286,10 @@ class Kit:
     async def count(self, model: str, where: dict[str, Any] | None = None) -> int:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.count(where, self.options)
-        return await self.datasource.count(model, Model.parse_where(where), self.options)
+            result: int = await Model.count(where, self.options)
+            return result
+        result: int = await self.datasource.count(model, Model.parse_where(where), self.options)
+        return result
 
     # -- writing --------------------------------------------------------------------------
 
@@ -303,36 +306,44 @@ class Kit:
     async def update(self, model: str, where: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.update_all(where, dict(data), self.options)
-        return await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
+            result: dict[str, Any] = await Model.update_all(where, dict(data), self.options)
+            return result
+        result: dict[str, Any] = await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
+        return result
 
     async def destroy_all(self, model: str, where: dict[str, Any] | None = None) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.destroy_all(where, self.options)
-        return await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
+            result: dict[str, Any] = await Model.destroy_all(where, self.options)
+            return result
+        result: dict[str, Any] = await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
+        return result
 
     async def update_attributes(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             # an instance that only knows its id, so that the connector decides what exists
             instance = Model({Model.spec.id_name: id})
-            return (await instance.update_attributes(dict(data), self.options)).to_dict()
+            result: dict[str, Any] = (await instance.update_attributes(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "update_attributes", id, dict(data))
 
     async def replace_by_id(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
+            result: dict[str, Any] = (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "replace_by_id", id, dict(data))
 
     async def update_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).upsert(dict(data), self.options)).to_dict()
+            result: dict[str, Any] = (await self.model(model).upsert(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "update_or_create", dict(data))
 
     async def replace_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
+            result: dict[str, Any] = (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "replace_or_create", dict(data))
 
     async def _record(self, model: str, method: str, *args: Any) -> dict[str, Any]:

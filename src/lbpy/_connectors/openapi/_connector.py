@@ -14,11 +14,13 @@ lbpy.http's settings (timeout, retries, auth, ...).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ..._errors import BootError
+from ..._model._definition import ModelSpec
 from ...http import ApiKeyAuth, BearerAuth, HttpClient, MultiAuth, OAuth2ClientCredentials, http_settings
 from .._base import Setting
 from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
@@ -46,7 +48,13 @@ class OpenApiConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._name = str(self.settings.get("name") or "openapi")
         self._where = f'datasource "{self._name}"'
@@ -290,7 +298,8 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
         if isinstance(credentials, Mapping):
             for key in keys:
                 if isinstance(credentials.get(key), str) and credentials[key]:
-                    return credentials[key]
+                    result: str = credentials[key]
+                    return result
         raise BootError(f"{where} needs {keys[0]}")
 
     def secret(text: str) -> str:
@@ -385,7 +394,8 @@ class OpenApiResource(Resource):
     def _records(self, body: Any) -> list[dict[str, Any]]:
         if not isinstance(body, list):
             raise_malformed(self.connector.http.name, f"a {self.model} list that is not an array")
-        return body
+        result: list[dict[str, Any]] = body
+        return result
 
     async def get(self, id: Any) -> dict[str, Any] | None:
         op = self.ops["findById"]
@@ -428,7 +438,8 @@ class OpenApiResource(Resource):
         if status == 404:
             return 0
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int = body["count"]
+            return result
         return 1
 
     async def count(self, where: dict[str, Any] | None) -> int | None:

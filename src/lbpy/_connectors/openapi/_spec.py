@@ -312,7 +312,8 @@ def camel_case(text: str) -> str:
     words = re.findall(r"[A-Z]{2,}(?=[A-Z][a-z]+|\b|[^A-Za-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", text)
     if not words:
         return ""
-    return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
+    result: str = words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
+    return result
 
 
 def unique_name(op: Mapping[str, Any], method: str, path: str, used: set[str]) -> str:

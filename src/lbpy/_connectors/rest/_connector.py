@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from ..._errors import BootError
+from ..._model._definition import ModelSpec
 from ...http import HttpClient, http_settings
 from .._base import Setting
 from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
@@ -95,7 +97,13 @@ class RestConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None) -> None:
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         name = str(self.settings.get("name") or "rest")
         where = f'datasource "{name}"'
@@ -218,7 +226,8 @@ class RestResource(Resource):
     def _records(self, page: Any) -> list[dict[str, Any]]:
         if not isinstance(page, list):
             raise_malformed(self.http.name, f"a {self.model} list that is not an array")
-        return page
+        result: list[dict[str, Any]] = page
+        return result
 
     async def get(self, id: Any) -> dict[str, Any] | None:
         response = await self.http.request("GET", self._item(id), allow=(404,), model=self.model)
@@ -249,19 +258,22 @@ class RestResource(Resource):
             return 0
         body = self.http.decode(response)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int = body["count"]
+            return result
         return 1
 
     async def count(self, where: dict[str, Any] | None) -> int | None:
         params = {"where": where_json(where)} if where is not None else None
         body = await self.http.json("GET", f"{self.path}/count", params=params, model=self.model)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int | None = body["count"]
+            return result
         raise_malformed(self.http.name, f"a {self.model} count without a number")
 
     async def update_all(self, where: dict[str, Any] | None, data: dict[str, Any]) -> int | None:
         params = {"where": where_json(where)}
         body = await self.http.json("POST", f"{self.path}/update", params=params, json=data, model=self.model)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int | None = body["count"]
+            return result
         raise_malformed(self.http.name, f"a {self.model} update without a count")

@@ -154,7 +154,8 @@ class HasOne(Related):
                 code="HAS_ONE_EXISTS",
             )
         values = {**_body(data), **self.relation.owner_values(self.owner_key)}
-        return await self.target.create(values, options)
+        result: Model = await self.target.create(values, options)
+        return result
 
     async def update(self, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
@@ -363,7 +364,8 @@ class Through(HasMany):
         existing = await self.through.find(Filter(where=self._link_where(target.id), limit=1), options)
         if existing:
             return existing[0]
-        return await self.through.create(self._link_values(target.id, _body(data)), options)
+        result: Model = await self.through.create(self._link_values(target.id, _body(data)), options)
+        return result
 
     async def unlink(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         try:

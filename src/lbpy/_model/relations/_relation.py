@@ -162,7 +162,8 @@ def relation_of(model: type[Model], name: str) -> Relation:
         raise BadRequestError(
             f'{model.spec.name} has no relation "{name}" (relations: {known})', code="INVALID_RELATION"
         )
-    return relation
+    result: Relation = relation
+    return result
 
 
 def model_specs(model: type[Model]) -> Mapping[str, ModelSpec] | None:
