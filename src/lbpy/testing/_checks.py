@@ -97,6 +97,7 @@ async def create_then_find_by_id_returns_the_record(kit: Kit) -> None:
     id = await kit.create("KitItem", {"name": "apple", "quantity": 3})
     record = await kit.find_by_id("KitItem", id)
     expect_that(record is not None, f"find by id {id!r} after create must find the record", record)
+    assert record is not None  # expect_that stopped the check otherwise
     expect(record.get("name"), "apple", "name of the stored record")
     expect(record.get("quantity"), 3, "quantity of the stored record")
     expect(record.get("id"), id, "id of the stored record")
@@ -221,7 +222,7 @@ async def create_without_a_property_reads_back_null(kit: Kit) -> None:
 @check(modes=RAW)
 async def create_stores_a_copy_of_the_data(kit: Kit) -> None:
     """changing the dict given to create afterwards does not change the stored record."""
-    data = {"name": "apple", "tags": ["a"], "meta": {"k": 1}}
+    data: dict[str, Any] = {"name": "apple", "tags": ["a"], "meta": {"k": 1}}
     id = await kit.raw("create", "KitItem", data, {})
     data["name"] = "changed"
     data["tags"].append("b")

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._app import Application
 from .._app_files import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
+from .._connectors._base import Connector
+from .._datasource import DataSource
 from .._errors import NotFoundError
 from .._model._definition import ModelDefinition
+from .._model._persisted import Model
 
 MODES = ("connector", "model")
 
@@ -185,13 +188,15 @@ def expect_that(condition: bool, what: str, got: Any) -> None:
         raise AssertionError(f"{what}; got {show(got)}")
 
 
-async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable[Any], what: str) -> BaseException:
+_E = TypeVar("_E", bound=BaseException)
+
+
+async def expect_raises(kinds: type[_E] | tuple[type[_E], ...], call: Awaitable[Any], what: str) -> _E:
     __tracebackhide__ = True
     try:
         result = await call
-    except kinds as exc:  # type: ignore[misc]
-        result: BaseException = exc
-        return result
+    except kinds as exc:
+        return exc
     except Exception as exc:
         names = kinds.__name__ if isinstance(kinds, type) else " or ".join(k.__name__ for k in kinds)
         raise AssertionError(f"{what}: expected {names}, got {type(exc).__name__}: {exc}") from exc
@@ -202,7 +207,9 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable[Any], wh
 # -- the harness ------------------------------------------------------------------------------
 
 
-def build_app(settings: dict[str, Any], app_dir: Path | None = None, models: dict[str, dict[str, Any]] | None = None):
+def build_app(
+    settings: dict[str, Any], app_dir: Path | None = None, models: dict[str, dict[str, Any]] | None = None
+) -> Application:
     """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
     models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
@@ -210,7 +217,7 @@ def build_app(settings: dict[str, Any], app_dir: Path | None = None, models: dic
         root=root,
         config=AppConfig(),
         datasources={"kit": {"name": "kit", **settings}},
-        model_config={name: ModelConfigEntry(dataSource="kit", public=True) for name in models},
+        model_config={name: ModelConfigEntry(data_source="kit", public=True) for name in models},
         definitions={
             name: DefinitionFile(
                 ModelDefinition.model_validate(definition), root / "common" / "models" / f"{name}.json"
@@ -232,19 +239,19 @@ class Kit:
     capability handling, so a connector that evaluates part of a filter gets the rest done as
     in an app); in ``model`` mode they go through lbpy's model layer, as a REST request does."""
 
-    app: Any
+    app: Application
     mode: str
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def datasource(self):
+    def datasource(self) -> DataSource:
         return self.app.datasources["kit"]
 
     @property
-    def connector(self):
+    def connector(self) -> Connector:
         return self.datasource.connector
 
-    def model(self, name: str):
+    def model(self, name: str) -> type[Model]:
         return self.app.models[name]
 
     # -- reading --------------------------------------------------------------------------
@@ -271,7 +278,7 @@ class Kit:
         parsed = Model.parse_filter(filter)
         return self._rows(model, await self.datasource.all(model, parsed, self.options))
 
-    async def names(self, filter: dict[str, Any] | None = None) -> list[str]:
+    async def names(self, filter: dict[str, Any] | None = None) -> list[Any]:
         """The names of the KitItem records ``filter`` finds, in the order they came."""
         return [row.get("name") for row in await self.find("KitItem", filter)]
 
@@ -288,7 +295,7 @@ class Kit:
         if self.mode == "model":
             result: int = await Model.count(where, self.options)
             return result
-        result: int = await self.datasource.count(model, Model.parse_where(where), self.options)
+        result = await self.datasource.count(model, Model.parse_where(where), self.options)
         return result
 
     # -- writing --------------------------------------------------------------------------
@@ -308,7 +315,7 @@ class Kit:
         if self.mode == "model":
             result: dict[str, Any] = await Model.update_all(where, dict(data), self.options)
             return result
-        result: dict[str, Any] = await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
+        result = await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
         return result
 
     async def destroy_all(self, model: str, where: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -316,21 +323,21 @@ class Kit:
         if self.mode == "model":
             result: dict[str, Any] = await Model.destroy_all(where, self.options)
             return result
-        result: dict[str, Any] = await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
+        result = await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
         return result
 
     async def update_attributes(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             # an instance that only knows its id, so that the connector decides what exists
-            instance = Model({Model.spec.id_name: id})
+            instance = Model({Model._id_name(): id})
             result: dict[str, Any] = (await instance.update_attributes(dict(data), self.options)).to_dict()
             return result
         return await self._record(model, "update_attributes", id, dict(data))
 
     async def replace_by_id(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            result: dict[str, Any] = (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
+            result = (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
             return result
         return await self._record(model, "replace_by_id", id, dict(data))
 
@@ -342,7 +349,7 @@ class Kit:
 
     async def replace_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            result: dict[str, Any] = (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
+            result = (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
             return result
         return await self._record(model, "replace_or_create", dict(data))
 
