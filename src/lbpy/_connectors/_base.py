@@ -89,7 +89,7 @@ class Connector:
     #: the settings the datasource wizard asks for
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
     #: the parts of a filter this connector evaluates itself
-    capabilities: ClassVar[Capabilities] = ALL_CAPABILITIES
+    capabilities: Capabilities = ALL_CAPABILITIES
     #: whether plain (non-async) methods may block on I/O and so run off the event loop
     blocking: ClassVar[bool] = True
     #: the type of an injected ``id`` property: "number" or "string"

@@ -20,10 +20,10 @@ what the remote does not do, so every filter works.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 
@@ -164,7 +164,9 @@ class HttpCrudConnector(Connector):
         ``none``: lbpy evaluates it, and looks records up by id itself (GET /{id})."""
         self.filter_mode = mode
         if mode == "loopback":
-            self.capabilities = self._remote_filter or _remote_filter("loopback", "")
+            capabilities = self._remote_filter or _remote_filter("loopback", "")
+            assert capabilities is not None  # "loopback" always names what the remote evaluates
+            self.capabilities = capabilities
         else:
             self.capabilities = Capabilities(
                 operators=frozenset({"eq", "and"}), fields=False, order=False, limit=False, nested_paths=False
@@ -230,7 +232,7 @@ class HttpCrudConnector(Connector):
             and list(where[id_name]) == ["eq"]
             and not filter.skip
             and not filter.order
-            and filter.where[id_name]["eq"] is not None
+            and where[id_name]["eq"] is not None
         ):
             return where[id_name]["eq"]
         return _NO_ID
@@ -347,7 +349,9 @@ def _body(data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def read_capped(fetch, flt: dict[str, Any]) -> list[dict[str, Any]]:
+async def read_capped(
+    fetch: Callable[[dict[str, Any]], Awaitable[tuple[list[dict[str, Any]], bool]]], flt: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Every record a LoopBack filter asks for, from a remote that may cap its answers (lbpy's
     ``remoting.rest.maxLimit`` says so in ``X-Max-Limit``): ``fetch(filter)`` answers a page and
     whether it was capped; the rest is asked for with ``skip`` until nothing is left."""
@@ -366,7 +370,7 @@ async def read_capped(fetch, flt: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _each(ids: list[Any], call) -> list[Any]:
+async def _each(ids: list[Any], call: Callable[[Any], Awaitable[Any]]) -> list[Any]:
     """``call(id)`` for every id, concurrently (the client bounds how many at once); None for
     an id that is gone."""
     results: list[Any] = [None] * len(ids)
@@ -383,5 +387,5 @@ async def _each(ids: list[Any], call) -> list[Any]:
     return results
 
 
-def raise_malformed(name: str, what: str) -> None:
+def raise_malformed(name: str, what: str) -> NoReturn:
     raise malformed(name, what)

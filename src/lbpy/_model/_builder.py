@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._app_files import LOOPBACK_BUILTIN_MODELS, AppFiles
 from .._errors import BootError
@@ -119,8 +119,14 @@ class ModelBuilder:
 
     def define_model(self, spec: ModelSpec, datasource: DataSource | None, base: type[Model] = Model) -> type[Model]:
         """Make the class of the model ``spec`` on ``datasource`` and add it to the registry."""
-        cls = type(
-            spec.name, (base,), {"__slots__": (), "spec": spec, "datasource": datasource, "__module__": "lbpy.models"}
+        # a class made at boot from its definition
+        cls = cast(
+            "type[Model]",
+            type(
+                spec.name,
+                (base,),
+                {"__slots__": (), "spec": spec, "datasource": datasource, "__module__": "lbpy.models"},
+            ),
         )
         cls._runtime.registry = self.registry
         cls._runtime.load_converters = [
@@ -204,9 +210,9 @@ class ModelBuilder:
                     f'{where}: property "{prop_name}" has an {exc}; use one of: {known}, [type], '
                     "or the name of another model"
                 ) from None
-        for hidden in definition.hidden:
-            if hidden in properties:
-                properties[hidden].hidden = True
+        for hidden_name in definition.hidden:
+            if hidden_name in properties:
+                properties[hidden_name].hidden = True
         hidden = frozenset(definition.hidden) | {p.name for p in properties.values() if p.hidden}
         root = raw.get("_root", definition.base)
         persisted = root != "Model" and definition.base != "Model"

@@ -38,14 +38,14 @@ class ChangeStream:
         where = (options or {}).get("where")
         self.model = model
         self._match = compile_where(model.parse_where(where)) if where else None
-        self._send, self._receive = anyio.create_memory_object_stream(math.inf)
+        self._send, self._receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
         self._loop = _running_loop()
         self._unsubscribe = model.on_change(self._on_change)
         self.closed = False
         model._runtime.change_streams.add(self)
 
     def _on_change(self, event: dict[str, Any]) -> None:
-        data = event.get("data")
+        data: Any = event.get("data")
         if self._match is not None:
             record = data.__data__ if is_record(data) else data
             if not isinstance(record, dict) or not self._match(record):

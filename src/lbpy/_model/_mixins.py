@@ -89,7 +89,7 @@ class Mixins:
         fn = getattr(module, "mixin", None)
         if not callable(fn):
             raise BootError(f"{shown_path(path, self.root)} must define mixin(Model, options)")
-        fn.__lbpy_source__ = path  # type: ignore[attr-defined]
+        fn.__lbpy_source__ = path
         self.loaded[name] = fn
         result: Callable[..., Any] = fn
         return result

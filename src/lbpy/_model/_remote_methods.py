@@ -102,7 +102,8 @@ def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable[..
 def _instance_attribute(instance: Any, attribute: str) -> Any:
     # the class's method, never a stored property of the same name
     found = getattr(type(instance), attribute, None)
-    return found.__get__(instance, type(instance)) if hasattr(found, "__get__") else found
+    bind = getattr(found, "__get__", None)
+    return bind(instance, type(instance)) if bind is not None else found
 
 
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -226,7 +227,7 @@ class RemoteContext:
         if self._request is None and self._scope is not None:
             from starlette.requests import Request
 
-            self._request = Request(self._scope, self._receive)
+            self._request = Request(self._scope) if self._receive is None else Request(self._scope, self._receive)
         return self._request
 
     request = req

@@ -163,17 +163,19 @@ def scope_methods(model: type[Model]) -> list[RemoteMethod]:
 def _routes(model: type[Model], name: str) -> list[RemoteMethod]:
     model_name = model.spec.name
 
-    async def get(Model, filter=None, options=None):
-        return await getattr(Model, name).find(filter, options)
+    async def get(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
+        result: list[Any] = await getattr(Model, name).find(filter, options)
+        return result
 
-    async def create(Model, data=None, options=None):
+    async def create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None) -> Any:
         return await getattr(Model, name).create(data, options)
 
-    async def delete(Model, options=None) -> None:
+    async def delete(Model: type[Model], options: dict[str, Any] | None = None) -> None:
         await getattr(Model, name).destroy_all(None, options)
 
-    async def count(Model, where=None, options=None):
-        return await getattr(Model, name).count(where, options)
+    async def count(Model: type[Model], where: Any = None, options: dict[str, Any] | None = None) -> int:
+        result: int = await getattr(Model, name).count(where, options)
+        return result
 
     options = Accept("options", "object", "options")
     path = f"/{name}"

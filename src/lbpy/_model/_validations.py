@@ -349,6 +349,7 @@ def install(model: type[Model], rules: list[Rule]) -> None:
 
 def _validator(rule: Rule) -> Callable[[dict[str, Any], dict[str, Any], str], None]:
     check = rule.check
+    assert check is not None  # every rule but uniqueness (checked against the store) has one
     prop = rule.property
 
     def validate(values: dict[str, Any], errors: dict[str, Any], mode: str) -> None:
@@ -413,7 +414,7 @@ def _unique_where(rule: Rule, prop: str, value: Any, values: dict[str, Any]) -> 
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _filter(where: dict[str, Any], limit: int):
+def _filter(where: dict[str, Any], limit: int) -> Filter:
     return Filter(where=where, limit=limit)
 
 

@@ -13,6 +13,7 @@ lbpy.http's settings (timeout, retries, auth, ...).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,7 @@ class OpenApiConnector(HttpCrudConnector):
         declare a ``filter`` parameter (a LoopBack or lbpy API), and lbpy filters otherwise."""
         if self._filters_given:
             return
-        finds = [self._crud_operation(model, "find") for model in self.models]
-        finds = [op for op in finds if op is not None]
+        finds = [op for op in (self._crud_operation(model, "find") for model in self.models) if op is not None]
         loopback = bool(finds) and all(any(p.name == "filter" for p in op.params) for op in finds)
         if not loopback:
             self.set_filter_mode("none")
@@ -369,6 +369,7 @@ class OpenApiResource(Resource):
 
     async def list(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         op = self.ops["find"]
+        assert op is not None  # a model is a resource only when its API has a find operation
         takes_filter = any(p.name == "filter" for p in op.params)
         http = self.connector.http
         if http.settings.paging.enabled:
@@ -385,16 +386,16 @@ class OpenApiResource(Resource):
             _, body = await self.connector.invoke(op, {}, model=self.model)
             return self._records(body)
 
-        async def page(flt: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        async def read_page(flt: dict[str, Any]) -> tuple[builtins.list[dict[str, Any]], bool]:
             _, body, headers = await self.connector.exchange(op, {"filter": flt} if flt else {}, model=self.model)
             return self._records(body), "x-max-limit" in headers
 
-        return await read_capped(page, dict(query.get("filter") or {}))
+        return await read_capped(read_page, dict(query.get("filter") or {}))
 
-    def _records(self, body: Any) -> list[dict[str, Any]]:
+    def _records(self, body: Any) -> builtins.list[dict[str, Any]]:
         if not isinstance(body, list):
             raise_malformed(self.connector.http.name, f"a {self.model} list that is not an array")
-        result: list[dict[str, Any]] = body
+        result: builtins.list[dict[str, Any]] = body
         return result
 
     async def get(self, id: Any) -> dict[str, Any] | None:
@@ -407,6 +408,7 @@ class OpenApiResource(Resource):
 
     async def create(self, data: dict[str, Any]) -> tuple[Any, Any]:
         op = self.ops["create"]
+        assert op is not None  # create is asked for only when the API has it
         _, body = await self.connector.invoke(op, self._body_args(op, data), model=self.model)
         return body, None
 

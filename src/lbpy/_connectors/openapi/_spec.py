@@ -158,7 +158,7 @@ class Spec:
         return {
             name: (schema, base + name.replace("~", "~0").replace("/", "~1"))
             for name, schema in raw.items()
-            if isinstance(schema, Mapping)
+            if isinstance(schema, dict)
         }
 
     def _read_operations(self) -> list[Operation]:
@@ -256,7 +256,7 @@ class Spec:
             location=location,
             required=bool(param.get("required")),
             schema_pointer=schema_pointer,
-            schema=schema if isinstance(schema, Mapping) else None,
+            schema=schema if isinstance(schema, dict) else None,
             json=is_json,
             description=str(param.get("description") or ""),
         )
@@ -278,7 +278,7 @@ class Spec:
             location="body",
             required=bool(body.get("required")),
             schema_pointer=schema_pointer,
-            schema=schema if isinstance(schema, Mapping) else None,
+            schema=schema if isinstance(schema, dict) else None,
             description=str(body.get("description") or ""),
         ), media
 
@@ -302,7 +302,7 @@ class Spec:
                     None,
                 )
             )
-            return schema if isinstance(schema, Mapping) else None
+            return schema if isinstance(schema, dict) else None
         return None
 
 
@@ -378,7 +378,7 @@ def _document(
 
 
 def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    options = settings.get("options") if isinstance(settings.get("options"), Mapping) else {}
+    options = given_options if isinstance(given_options := settings.get("options"), Mapping) else {}
     verify = settings.get("strictSSL", options.get("strictSSL", True)) is not False
     timeout = settings.get("timeout", 30000)
     seconds = timeout / 1000 if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else 30

@@ -12,6 +12,7 @@ as a remote method ``/{name}`` (path params appended as ``/:param``, as LoopBack
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,14 +220,14 @@ class RestResource(Resource):
             rows.extend(self._records(page))
         return rows
 
-    async def _page(self, flt: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    async def _page(self, flt: dict[str, Any]) -> tuple[builtins.list[dict[str, Any]], bool]:
         response = await self.http.request("GET", self.path, params={"filter": flt} if flt else None, model=self.model)
         return self._records(self.http.decode(response)), "x-max-limit" in response.headers
 
-    def _records(self, page: Any) -> list[dict[str, Any]]:
+    def _records(self, page: Any) -> builtins.list[dict[str, Any]]:
         if not isinstance(page, list):
             raise_malformed(self.http.name, f"a {self.model} list that is not an array")
-        result: list[dict[str, Any]] = page
+        result: builtins.list[dict[str, Any]] = page
         return result
 
     async def get(self, id: Any) -> dict[str, Any] | None:

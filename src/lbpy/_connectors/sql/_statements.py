@@ -16,12 +16,11 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ReturnsRows
 
 #: (property name, reader or None) for each selected column, in order
@@ -64,7 +63,7 @@ class Prepared:
         where_binds: list[Any] | None = None,
     ) -> None:
         # a SELECT, INSERT, UPDATE or DELETE compiles to a SQLCompiler, whose binds this reads
-        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
         self.sql = compiled.string
         self.expanding = "__[POSTCOMPILE_" in self.sql  # IN lists: the SQL depends on their length
@@ -103,7 +102,7 @@ class Prepared:
             state = self.compiled.construct_expanded_state(values, escape_names=False)
             processors = state.processors
             args = []
-            for name in state.positiontup:
+            for name in state.positiontup or ():
                 value = state.parameters[name]
                 process = processors.get(name)
                 args.append(value if process is None or value is None else process(value))

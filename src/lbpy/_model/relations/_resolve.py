@@ -80,6 +80,7 @@ def _resolve(
 ) -> Relation | None:
     where = f'{owner.spec.source}: relation "{spec.name}"'
     options = spec.options if isinstance(spec.options, dict) else {}
+    discriminator: str | None
     if spec.type == "belongsTo" and spec.polymorphic:
         selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
         id_type = spec.polymorphic.get("idType") if isinstance(spec.polymorphic, dict) else None
