@@ -259,10 +259,10 @@ def read_app(root: Path | str) -> AppFiles:
 
     raw_ds = _read_layers(server, "datasources", root, required=False)
     datasources: dict[str, dict[str, Any]] = {}
-    for name, settings in raw_ds.items():
-        if not isinstance(settings, dict):
+    for name, given in raw_ds.items():
+        if not isinstance(given, dict):
             raise BootError(f'server/datasources.json: datasource "{name}" must be an object')
-        settings = substitute_env(settings, f'server/datasources.json: datasource "{name}"')
+        settings = substitute_env(given, f'server/datasources.json: datasource "{name}"')
         if not settings.get("connector"):
             raise BootError(
                 f'server/datasources.json: datasource "{name}" has no "connector"; add one, e.g. "connector": "memory"'
@@ -276,9 +276,8 @@ def read_app(root: Path | str) -> AppFiles:
     sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
     mixin_sources = meta.get("mixins") or DEFAULT_MIXIN_SOURCES
     model_config: dict[str, ModelConfigEntry] = {}
-    for name, entry in raw_mc.items():
-        if entry is None:
-            entry = {}
+    for name, given_entry in raw_mc.items():
+        entry = {} if given_entry is None else given_entry
         if not isinstance(entry, dict):
             raise BootError(f'server/model-config.json: the entry for "{name}" must be an object')
         try:

@@ -127,7 +127,9 @@ def git_user() -> str:
     import subprocess
 
     try:
-        done = subprocess.run(["git", "config", "--get", "user.name"], capture_output=True, text=True, timeout=5)
+        done = subprocess.run(
+            ["git", "config", "--get", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""

@@ -37,7 +37,7 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
                 except ValueError:
                     raise BadRequestError(f"`{accept.arg}` is not valid JSON", code="INVALID_PARAMETER") from None
             elif isinstance(kind, list) or kind == "array":
-                value = [part for part in text.split(",")] if text else []
+                value = list(text.split(",")) if text else []
         if isinstance(kind, list) or kind == "array":
             if not isinstance(value, list):
                 value = [value]
@@ -235,7 +235,9 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
                     "filter",
                     "object",
                     "query",
-                    description='Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})',
+                    description=(
+                        'Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})'
+                    ),
                 ),
             ],
             [instance],

@@ -150,15 +150,15 @@ def serve(
     check_port_free(host, port)
     http = http or HttpConfig()
     # proxy_headers off: lbpy reads X-Forwarded-For itself, as server/config.json's "trust proxy" says
-    options: dict[str, Any] = dict(
-        host=host,
-        port=port,
-        access_log=access_log,
-        log_level=None,
-        log_config=uvicorn_log_config(log_format),
-        proxy_headers=False,
-        http=http,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": None,
+        "log_config": uvicorn_log_config(log_format),
+        "proxy_headers": False,
+        "http": http,
+    }
     previous_term = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if reload or workers > 1:

@@ -99,7 +99,7 @@ class TemplateFilters(Extension):
 def drop_bytecode(rendered: Path) -> None:
     """Remove the ``__pycache__`` folders a rendered project inherited: pip byte-compiles the
     templates' Python files when it installs lbpy, and those caches belong to no new project."""
-    for cache in sorted(rendered.rglob("__pycache__"), reverse=True):
-        shutil.rmtree(cache, ignore_errors=True)
+    for folder in sorted(rendered.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(folder, ignore_errors=True)
     for stray in rendered.rglob("*.py[co]"):
         stray.unlink(missing_ok=True)

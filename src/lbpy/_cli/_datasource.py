@@ -166,6 +166,7 @@ def pip_install(requirements: list[str]) -> None:
             [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *requirements],
             capture_output=True,
             text=True,
+            check=False,
         )
     if result.returncode != 0:
         lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]

@@ -390,7 +390,10 @@ def command(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) or a model of the app.",
+        help=(
+            "Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) "
+            "or a model of the app."
+        ),
     ),
     plural: str | None = typer.Option(None, "--plural", help="Plural used in REST URLs."),
     public: bool | None = typer.Option(None, "--public/--no-public", help="Expose the model over REST."),

@@ -321,7 +321,7 @@ def _arguments(asker: Asker, specs: list[str] | None, key: str, flag: str, *, re
     while True:
         taken = {a.arg for a in found}
 
-        def valid_name(answer: Any) -> Any:
+        def valid_name(answer: Any, taken: set[str] = taken) -> Any:
             if not answer:
                 return answer
             check_arg_name(answer, flag=flag)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .._json_values import JsonTooDeepError, UnusableJsonError, loads
 from .._model._definition import ModelSpec, RelationSpec
-from .._model._types import ArrayType, CoercionError, ModelType, Type
+from .._model._types import ArrayType, CoercionError, Type
 from ._types import (
     _LIST_OPERATORS,
     _OPERATOR_OPTIONS,
@@ -211,7 +211,7 @@ def _type_at(spec: ModelSpec, path: str) -> Type | None:
     kind = prop.type
     if rest:
         # a nested path into an object, an embedded model or an array of them: not typed here
-        return None if not isinstance(kind, ModelType) else None
+        return None
     return kind
 
 

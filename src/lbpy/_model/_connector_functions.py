@@ -74,7 +74,7 @@ def _caller(datasource: DataSource, model: str, function: str, names: list[str])
             raise TypeError(
                 f"{model}.{function}() takes {len(names)} argument(s) ({', '.join(names) or 'none'}), {len(args)} given"
             )
-        values = dict(zip(names, args))
+        values = dict(zip(names, args, strict=False))
         for key, value in kwargs.items():
             if key in values:
                 raise TypeError(f"{model}.{function}() got two values for {key}")

@@ -279,7 +279,7 @@ class ModelFeatures:
             return
         inside = _validations.batch_duplicates(cls, items)
         failures: list[ValidationError | None] = []
-        for values, duplicates in zip(items, inside):
+        for values, duplicates in zip(items, inside, strict=True):
             errors = await _validations.unique_errors(cls, values, "create", None, options)
             for prop, items_ in duplicates.items():
                 if prop not in errors:

@@ -95,11 +95,10 @@ class Mixins:
         return result
 
     def apply(self, model: type[Model], mixins: dict[str, Any], where: str) -> None:
-        for name, options in mixins.items():
-            if options is False or options is None:
+        for name, given in mixins.items():
+            if given is False or given is None:
                 continue
-            if options is True:
-                options = {}
+            options = {} if given is True else given
             if not isinstance(options, dict):
                 raise BootError(f"{where}: mixins.{name} must be true, false or an object of options")
             fn = self.get(name, where)

@@ -130,7 +130,10 @@ class Model(ModelFeatures):
         return name in self.__data__
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.__data__ == self.__data__  # type: ignore[attr-defined]
+        return isinstance(other, Model) and type(other) is type(self) and other.__data__ == self.__data__
+
+    # a record compares by its values, which change: unhashable, as a dict is
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.__data__!r})"
@@ -596,10 +599,9 @@ class Model(ModelFeatures):
     async def replace_or_create(cls, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
-        if raw_id is not None:
-            # LoopBack's replaceOrCreate fires no "access" hook for this look-up
-            if cls.spec.force_id or await cls._stored(cls.coerce_id(raw_id), options):
-                return await cls.replace_by_id(raw_id, data, options)
+        # LoopBack's replaceOrCreate fires no "access" hook for this look-up
+        if raw_id is not None and (cls.spec.force_id or await cls._stored(cls.coerce_id(raw_id), options)):
+            return await cls.replace_by_id(raw_id, data, options)
         values, errors = cls._prepare(data, "create")
         if errors:
             cls._raise_invalid(errors, data)

@@ -8,8 +8,9 @@ instance). ``async def`` functions run on the event loop; plain ``def`` function
 thread, so that blocking code does not stall other requests.
 
 Remote hooks (``before_remote``, ``after_remote``, ``after_remote_error``) run on the event loop,
-like operation hooks, whether ``def`` or ``async def``; they take LoopBack's name patterns: ``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every
-instance method, ``find*``), ``**`` matches everything.
+like operation hooks, whether ``def`` or ``async def``; they take LoopBack's name patterns:
+``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every instance
+method, ``find*``), ``**`` matches everything.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ async def run_hook(fn: Callable[..., Any], ctx: Any) -> None:
 def _is_async(fn: Callable[..., Any]) -> bool:
     while isinstance(fn, functools.partial):
         fn = fn.func
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 (an object with an async __call__)
 
 
 def own_methods(model: type[Model]) -> list[RemoteMethod]:

@@ -107,8 +107,8 @@ def format_number(value: int | float) -> str:
 class BooleanType(Type):
     name = "boolean"
     ordered = True
-    _TRUE = {"true", "1", "yes", "on"}
-    _FALSE = {"false", "0", "no", "off"}
+    _TRUE = frozenset({"true", "1", "yes", "on"})
+    _FALSE = frozenset({"false", "0", "no", "off"})
 
     def coerce(self, value: Any) -> Any:
         if value is None or isinstance(value, bool):

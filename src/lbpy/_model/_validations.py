@@ -106,9 +106,7 @@ class Rule:
         if condition is not None and not _condition(condition, record):
             return False
         condition = self.options.get("unless")
-        if condition is not None and _condition(condition, record):
-            return False
-        return True
+        return not (condition is not None and _condition(condition, record))
 
 
 def _condition(condition: Any, record: dict[str, Any]) -> bool:
@@ -304,11 +302,11 @@ def add(model: type[Model], kind: str, properties: tuple[str, ...], options: dic
 def from_json(model: type[Model], items: list[Any], source: str) -> None:
     """The model JSON's ``validations`` array."""
     rules = []
-    for index, item in enumerate(items):
+    for index, given in enumerate(items):
         where = f"{source}: validations[{index}]"
-        if not isinstance(item, dict):
+        if not isinstance(given, dict):
             raise BootError(f'{where} must be an object such as {{"type": "presence", "property": "title"}}')
-        item = dict(item)
+        item = dict(given)
         kind = item.pop("type", None) or item.pop("validation", None)
         props = item.pop("property", None)
         if props is None:

@@ -50,7 +50,7 @@ class Readiness:
         names = [name for name, checked in self.checked.items() if checked]
         results = await asyncio.gather(*(self._ping(name) for name in names))
         report: dict[str, str] = {name: "skipped" for name, checked in self.checked.items() if not checked}
-        report.update(zip(names, results))
+        report.update(zip(names, results, strict=True))
         ready = all(result == "ok" for result in results)
         return (200 if ready else 503), {"status": "ok" if ready else "unavailable", "datasources": report}
 

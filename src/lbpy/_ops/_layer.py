@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -255,8 +255,8 @@ class AccessRecord(logging.LogRecord):
     record (walk the stack for the caller, parse its file name, look up the thread's and the
     process's names: two thirds of its cost) and is the same for every request of a process."""
 
-    _constant: dict[str, Any] = {}
-    _pid = 0
+    _constant: ClassVar[dict[str, Any]] = {}
+    _pid: ClassVar[int] = 0
 
     def __init__(
         self, args: tuple[Any, ...], fields: dict[str, Any]

@@ -44,7 +44,7 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
     if isinstance(result, dict):
         return dumps({r.arg: json_value(result.get(r.arg)) for r in returns})
     values = result if isinstance(result, (list, tuple)) else [result]
-    return dumps({r.arg: json_value(v) for r, v in zip(returns, values)})
+    return dumps({r.arg: json_value(v) for r, v in zip(returns, values, strict=False)})
 
 
 async def send_response(

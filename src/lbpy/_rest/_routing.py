@@ -20,7 +20,7 @@ class Route:
         self.method = method
         self.path = path
         parts = [p for p in path.strip("/").split("/") if p]
-        self.segments = tuple(None if p.startswith(":") or p.startswith("{") else p.lower() for p in parts)
+        self.segments = tuple(None if p.startswith((":", "{")) else p.lower() for p in parts)
         self.params = tuple(p.strip(":{}") if p.startswith((":", "{")) else None for p in parts)
         self.static_count = sum(1 for s in self.segments if s is not None)
         endpoint = Endpoint(verb, path)
@@ -31,7 +31,7 @@ class Route:
         if len(parts) != len(self.segments):
             return None
         params: dict[str, str] = {}
-        for part, segment, name in zip(parts, self.segments, self.params):
+        for part, segment, name in zip(parts, self.segments, self.params, strict=True):
             if segment is None:
                 if name is not None:
                     params[name] = part

@@ -234,7 +234,7 @@ class HttpClient:
             return
         query = {**base, **paging.first_params()}
         next_url: str = url
-        for number in range(paging.max_pages):
+        for _ in range(paging.max_pages):
             response = await self.request("GET", next_url, params=query, model=model, auth=auth)
             body = self.decode(response)
             records = paging.records(body)

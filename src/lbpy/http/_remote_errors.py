@@ -72,7 +72,7 @@ def error_for(
     """The lbpy error for an error answer of the datasource ``name``."""
     status = response.status_code
     message, code, details = remote_message(response)
-    clean = (lambda text: secrets.redact(text)) if secrets is not None else (lambda text: text)
+    clean = secrets.redact if secrets is not None else (lambda text: text)
     shown = clean(message) if message else None
     if status == 400:
         return BadRequestError(

@@ -162,7 +162,7 @@ def same(actual: Any, expected: Any) -> bool:
         keys = set(expected) | set(actual)
         return all(same(actual.get(k), expected.get(k)) for k in keys)
     if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
-        return len(actual) == len(expected) and all(same(a, e) for a, e in zip(actual, expected))
+        return len(actual) == len(expected) and all(same(a, e) for a, e in zip(actual, expected, strict=True))
     return type(actual) is type(expected) and actual == expected
 
 

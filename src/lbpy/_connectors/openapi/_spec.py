@@ -165,9 +165,9 @@ class Spec:
         operations: list[Operation] = []
         used: set[str] = set()
         root_security = self.document.get("security")
-        for path, item in (self.document.get("paths") or {}).items():
+        for path, given_item in (self.document.get("paths") or {}).items():
             item_pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1")
-            item, item_pointer = self.resolve(item, item_pointer)
+            item, item_pointer = self.resolve(given_item, item_pointer)
             if not isinstance(item, Mapping):
                 continue
             shared = item.get("parameters") or []
@@ -284,10 +284,10 @@ class Spec:
 
     def _returns(self, op: Mapping[str, Any], pointer: str) -> dict[str, Any] | None:
         responses = op.get("responses")
-        for status, response in responses.items() if isinstance(responses, Mapping) else ():
+        for status, given_response in responses.items() if isinstance(responses, Mapping) else ():
             if not str(status).startswith("2"):
                 continue
-            response, _ = self.resolve(response, pointer)
+            response, _ = self.resolve(given_response, pointer)
             if not isinstance(response, Mapping):
                 return None
             schema = (

@@ -149,7 +149,7 @@ def foreign_keys(
     found = []
     for fk in keys:
         target_schema = fk.get("referred_schema") or shown
-        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"])):
+        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"], strict=True)):
             found.append(
                 {
                     "fkOwner": shown,

@@ -117,14 +117,14 @@ class SqlEngine:
 
     def _create_engine(self):
         config = self.config
-        options: dict[str, Any] = dict(
-            isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            json_serializer=json_dumps,
-            json_deserializer=json.loads,
-            pool_recycle=config.max_lifetime,
-            echo=config.echo,
-        )
+        options: dict[str, Any] = {
+            "isolation_level": "AUTOCOMMIT",
+            "skip_autocommit_rollback": True,
+            "json_serializer": json_dumps,
+            "json_deserializer": json.loads,
+            "pool_recycle": config.max_lifetime,
+            "echo": config.echo,
+        }
         if config.backend == "sqlite":
             memory = config.url.database in (None, "", ":memory:")
             if not memory:

@@ -32,7 +32,7 @@ def records(rows: Iterable[Any], readers: Readers) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         record = {}
-        for (name, read), value in zip(readers, row):
+        for (name, read), value in zip(readers, row, strict=False):
             record[name] = read(value) if read is not None and value is not None else value
         out.append(record)
     return out
@@ -86,7 +86,7 @@ class Prepared:
         self.readers: Readers = []
         if readers is not None:
             columns = list(statement.exported_columns)
-            for (name, read), column in zip(readers, columns):
+            for (name, read), column in zip(readers, columns, strict=False):
                 self.readers.append((name, _compose(_result_processor(column.type, dialect), read)))
 
     def arguments(
@@ -108,7 +108,8 @@ class Prepared:
                 args.append(value if process is None or value is None else process(value))
             return state.statement, args
         return self.sql, [
-            values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
+            values[name] if bind is None else bind(values[name])
+            for name, bind in zip(self.names, self.binds, strict=True)
         ]
 
     def execute(self, conn: sa.Connection, values: dict[str, Any]) -> sqlite3.Cursor:

@@ -82,7 +82,7 @@ def _resolve(
     options = spec.options if isinstance(spec.options, dict) else {}
     discriminator: str | None
     if spec.type == "belongsTo" and spec.polymorphic:
-        selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
+        _selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
         id_type = spec.polymorphic.get("idType") if isinstance(spec.polymorphic, dict) else None
         key_type = _named_type(id_type) if id_type else _key_type(owner, owner.spec.id_name)
         _declare(owner, foreign_key, key_type)
