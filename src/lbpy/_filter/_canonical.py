@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 
 def where_to_json(
@@ -54,7 +54,16 @@ def _operand_json(operand: Any, convert: Callable[[Any], Any] | None) -> Any:
     return operand if convert is None else convert(operand)
 
 
+@overload
+def conjunction(first: dict[str, Any], /, *wheres: dict[str, Any] | None) -> dict[str, Any]: ...
+
+
+@overload
+def conjunction(*wheres: dict[str, Any] | None) -> dict[str, Any] | None: ...
+
+
 def conjunction(*wheres: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The and of the wheres that are not None (None when all are)."""
     parts = [w for w in wheres if w is not None]
     if not parts:
         return None

@@ -95,6 +95,7 @@ class Model(ModelFeatures):
     _runtime: ClassVar[ModelRuntime] = ModelRuntime()
 
     __slots__ = ("__data__",)
+    __data__: dict[str, Any]
 
     # -- an instance: one record ---------------------------------------------------------
 
@@ -393,7 +394,8 @@ class Model(ModelFeatures):
                     cls, options, data=row, is_new_instance=is_new_instance, hook_state={} if state is None else state
                 )
                 await cls.notify_observers("loaded", ctx)
-                rows[i] = ctx.data
+                # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+                rows[i] = ctx.data  # type: ignore[assignment]
         return rows
 
     @classmethod
@@ -477,9 +479,9 @@ class Model(ModelFeatures):
             else {"statusCode": 422, "name": "ValidationError", "message": exc.message, "details": exc.details}
             for exc in failures
         ]
-        first = next(i for i, exc in enumerate(failures) if exc is not None)
+        first, failure = next((i, exc) for i, exc in enumerate(failures) if exc is not None)
         raise HttpError(
-            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: {failures[first].message}",
+            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: {failure.message}",
             status_code=422,
             name="ValidationError",
             details=details,
@@ -514,14 +516,16 @@ class Model(ModelFeatures):
             else:
                 ctx = Context(cls, options, where=where, data=values, hook_state=state)
                 await cls.notify_observers("before save", ctx)
-                values = instance.__data__ = cls._revalidate(ctx.data, "create")
+                # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+                values = instance.__data__ = cls._revalidate(ctx.data, "create")  # type: ignore[arg-type]
         await cls._validate_async(values, "create", None, options)
         if cls._has("persist"):
             # upsertWithWhere's create: LoopBack gave the where and no is_new_instance
             extra = {"is_new_instance": True} if where is None else {"where": where}
             ctx = Context(cls, options, data=values, current_instance=instance, hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         new_id = await ds.call("create", cls.spec.name, values, options)
         id_name = cls.spec.id_name
@@ -531,7 +535,8 @@ class Model(ModelFeatures):
         if cls._has("loaded"):
             ctx = Context(cls, options, data=instance.__data__, is_new_instance=True, hook_state=state)
             await cls.notify_observers("loaded", ctx)
-            instance.__data__ = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            instance.__data__ = ctx.data  # type: ignore[assignment]
         if cls._has("after save"):
             await cls.notify_observers(
                 "after save", Context(cls, options, instance=instance, is_new_instance=True, hook_state=state)
@@ -671,7 +676,8 @@ class Model(ModelFeatures):
                 hook_state=state,
             )
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         record = await ds.call("replace_by_id", cls.spec.name, id, values, options)
         rows = await cls._loaded([dict(record or values)], options, state)
@@ -710,11 +716,13 @@ class Model(ModelFeatures):
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("before save", ctx)
             where = cls.parse_where(ctx.where, for_write=True)
-            values = cls._revalidate(ctx.data, "patch")
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = cls._revalidate(ctx.data, "patch")  # type: ignore[arg-type]
         if cls._has("persist"):
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         if not values:
             return {"count": await cls.count(where, options)}
@@ -812,7 +820,8 @@ class Model(ModelFeatures):
                 else Context(cls, options, where=where, data=values, hook_state=state)
             )
             await cls.notify_observers("before save", ctx)
-            values = cls._revalidate(ctx.data, "patch")
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = cls._revalidate(ctx.data, "patch")  # type: ignore[arg-type]
         await cls._validate_async(values, "patch", self.id, options, {**self.__data__, **values})
         if cls._has("persist"):
             extra = {"where": by_id, "is_new_instance": False} if where is None else {"where": where}
@@ -820,7 +829,8 @@ class Model(ModelFeatures):
                 cls, options, data=values, current_instance=cls({**self.__data__, **values}), hook_state=state, **extra
             )
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         record = await ds.call("update_attributes", cls.spec.name, self.id, values, options)
         # "loaded" sees what came back from the connector, not the fields this instance already had
@@ -850,7 +860,9 @@ class Model(ModelFeatures):
         cls = type(self)
         return await cls._destroy({cls._id_name(): {"eq": self.id}}, {} if options is None else options, self)
 
-    delete = remove = destroy
+    # LoopBack's static remove (destroyAll) and prototype remove (destroy) share a name: the
+    # instance method, defined last, is Model.remove
+    delete = remove = destroy  # type: ignore[assignment]
 
     async def reload(self, options: dict[str, Any] | None = None) -> Model:
         fresh = await type(self).find_by_id(self.id, None, options)

@@ -75,6 +75,7 @@ class Related:
 
     @property
     def target(self) -> type[Model]:
+        # None only for a polymorphic belongsTo, whose accessor reads its target per record
         return self.relation.target  # type: ignore[return-value]
 
     @property

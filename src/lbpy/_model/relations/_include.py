@@ -219,19 +219,20 @@ async def _include_belongs_to(
             target, relation.key_to, keys, Filter(where=scope.where, fields=fields, order=scope.order), options
         )
         await _nested(target, found, scope, options)
-        by_key = {}
+        by_key: dict[Any, dict[str, Any]] = {}
         for item in found:
             by_key.setdefault(_hashable(item.get(relation.key_to)), item)
         for row in members:
-            item = by_key.get(_hashable(row.get(relation.key_from)))
-            if item is not None:
-                row[relation.name] = target(item)
+            match = by_key.get(_hashable(row.get(relation.key_from)))
+            if match is not None:
+                row[relation.name] = target(match)
 
 
 async def _include_has_many(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
     target = relation.target
+    assert target is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     keys = _distinct(row.get(relation.key_from) for row in rows)
     where = scope.where
@@ -262,6 +263,7 @@ async def _include_through(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
     target, through = relation.target, relation.through
+    assert target is not None and through is not None and relation.key_through is not None  # resolved at boot for this kind of relation
     owner_keys_ = _distinct(row.get(relation.key_from) for row in rows)
     link_where = None
     if relation.discriminator is not None:
@@ -296,6 +298,7 @@ async def _include_references_many(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
     target = relation.target
+    assert target is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     target_id = relation.key_to
     ids = _distinct(v for row in rows for v in (row.get(relation.key_from) or ()))
@@ -320,19 +323,22 @@ async def _include_references_many(
 async def _include_embeds_one(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
+    target, property_name = relation.target, relation.property_name
+    assert target is not None and property_name is not None  # resolved at boot for this kind of relation
     for row in rows:
-        value = row.get(relation.property_name)
+        value = row.get(property_name)
         if isinstance(value, dict):
-            row[relation.name] = relation.target(dict(value))
+            row[relation.name] = target(dict(value))
 
 
 async def _include_embeds_many(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
-    target = relation.target
+    target, property_name = relation.target, relation.property_name
+    assert target is not None and property_name is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     for row in rows:
-        items = [dict(item) for item in (row.get(relation.property_name) or ()) if isinstance(item, dict)]
+        items = [dict(item) for item in (row.get(property_name) or ()) if isinstance(item, dict)]
         row[relation.name] = _instances(target, apply_filter(items, replace(scope, include=())))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,12 +83,12 @@ class Relation:
 
     name: str
     type: str
-    owner: type[Model]
-    target: type[Model] | None
+    owner: builtins.type[Model]
+    target: builtins.type[Model] | None
     key_from: str
     key_to: str
     spec: RelationSpec
-    through: type[Model] | None = None
+    through: builtins.type[Model] | None = None
     key_through: str | None = None
     discriminator: str | None = None
     property_name: str | None = None
@@ -112,14 +113,14 @@ class Relation:
         path = http.get("path") if isinstance(http, dict) else None
         return str(path).strip("/") if path else self.name
 
-    def target_for(self, record: dict[str, Any]) -> type[Model] | None:
+    def target_for(self, record: dict[str, Any]) -> builtins.type[Model] | None:
         """The target model of a record (for a polymorphic belongsTo, the one it names)."""
         if self.target is not None:
             return self.target
         name = record.get(self.discriminator) if self.discriminator else None
         return find_model(self.owner, name) if isinstance(name, str) else None
 
-    def scope(self, target: type[Model]) -> Filter | None:
+    def scope(self, target: builtins.type[Model]) -> Filter | None:
         """The relation's own ``scope`` from the model JSON, parsed for ``target``."""
         raw = self.spec.scope
         if not raw:
@@ -137,7 +138,7 @@ class Relation:
         (none for an owner without a key: a record not saved yet has no related records)."""
         if owner_key is None:
             return {self.key_to: {"inq": []}}
-        where = {self.key_to: {"eq": owner_key}}
+        where: dict[str, Any] = {self.key_to: {"eq": owner_key}}
         if self.discriminator is not None and self.type != "belongsTo":
             where = {"and": [where, {self.discriminator: {"eq": self.owner.spec.name}}]}
         return where
