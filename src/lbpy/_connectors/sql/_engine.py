@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
@@ -41,6 +41,9 @@ from ._config import SqlSettings, connect_args
 from ._errors import is_disconnect, translate
 from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
 from ._schema import json_dumps
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class SqlEngine:
@@ -110,12 +113,11 @@ class SqlEngine:
         return {"size": in_use + pool.checkedin(), "in_use": in_use, "max": pool.size() + max(pool._max_overflow, 0)}
 
     @property
-    def dialect(self):
-        if self._engine is None:
-            return self.config.url.get_dialect()()
-        return self._engine.dialect
+    def dialect(self) -> sa.engine.Dialect:
+        dialect: sa.engine.Dialect = self.config.url.get_dialect()() if self._engine is None else self._engine.dialect
+        return dialect
 
-    def _create_engine(self):
+    def _create_engine(self) -> sa.Engine | AsyncEngine:
         config = self.config
         options: dict[str, Any] = {
             "isolation_level": "AUTOCOMMIT",
@@ -154,7 +156,7 @@ class SqlEngine:
             return create_async_engine(config.url, **options)
         return sa.create_engine(config.url, **options)
 
-    def _create_inline_engine(self):
+    def _create_inline_engine(self) -> sa.Engine | None:
         """SQLite files only: connections that never wait for a lock (a busy database sends the
         work to a worker thread instead of stalling the event loop)."""
         config = self.config
@@ -177,7 +179,7 @@ class SqlEngine:
         """An async engine's connections belong to the event loop that opened them."""
         return self.config.is_async and self._engine_loop is not None and self._engine_loop is not _running_loop()
 
-    async def _engine_for_now(self):
+    async def _engine_for_now(self) -> Any:  # an Engine, or an AsyncEngine for an async driver
         if self._engine is None or self._engine_is_stale():
             if self._engine is not None:
                 self._engine.sync_engine.dispose(close=False)
@@ -211,6 +213,7 @@ class SqlEngine:
                         await self._engine_for_now()
                         await self._learn_dialect()
                     direct = self.direct
+                    assert direct is not None  # asked for only where the driver's own pool is used
                     try:
                         return await direct.run(work, args, atomic)
                     except Exception as exc:
@@ -315,7 +318,7 @@ class SqlEngine:
     def _begin_sql(self) -> str:
         return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
 
-    def _execute_sync(self, engine, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
+    def _execute_sync(self, engine: sa.Engine, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         with engine.connect() as conn:
             if atomic:
                 return _in_transaction(conn, self._begin_sql, fn, args)
@@ -340,6 +343,7 @@ def _in_sqlite_transaction(conn: sa.Connection, fn: Callable[..., Any], args: tu
     """``_in_transaction`` for SQLite's own connection: BEGIN and COMMIT go straight to sqlite3
     (they are a third of a one-row write's time through SQLAlchemy)."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection has its driver's
     _sqlite(raw, "BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args)
@@ -351,7 +355,7 @@ def _in_sqlite_transaction(conn: sa.Connection, fn: Callable[..., Any], args: tu
     return result
 
 
-def _sqlite(raw, sql: str) -> None:
+def _sqlite(raw: sqlite3.Connection, sql: str) -> None:
     try:
         raw.execute(sql)
     except sqlite3.Error as exc:
@@ -383,7 +387,7 @@ class _StepBudget:
         return self.left < 0
 
 
-def _running_loop():
+def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
@@ -416,7 +420,7 @@ def _ilike(pattern: str | None, value: Any) -> bool | None:
 
 
 def _sqlite_on_connect(memory: bool) -> Callable[..., Any]:
-    def on_connect(dbapi_connection, connection_record) -> None:
+    def on_connect(dbapi_connection: sqlite3.Connection, connection_record: object) -> None:
         dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
         dbapi_connection.create_function("lbpy_ilike", 2, _ilike, deterministic=True)
         cursor = dbapi_connection.cursor()

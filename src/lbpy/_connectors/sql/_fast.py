@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -30,13 +30,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from ._config import SqlSettings, connect_args
 from ._statements import Prepared, Readers, records
 
+if TYPE_CHECKING:
+    import asyncpg
+
 _log = logging.getLogger("sqlalchemy.engine.Engine")
 
 #: the async drivers that have a direct path: (backend, driver)
 DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
 
 
-def direct_pool(config: SqlSettings, dialect: sa.engine.Dialect, events) -> DirectPool | None:
+def direct_pool(config: SqlSettings, dialect: sa.engine.Dialect, events: Any) -> DirectPool | None:
     """The driver's pool for ``config``, or None when its driver has no direct path."""
     key = (config.backend, config.url.get_driver_name())
     if key not in DIRECT_DRIVERS:
@@ -51,7 +54,7 @@ def busy(config: SqlSettings) -> PoolTimeout:
     )
 
 
-async def _waiting(acquire, config: SqlSettings, owner: DirectPool | None = None) -> Any:
+async def _waiting(acquire: Awaitable[Any], config: SqlSettings, owner: DirectPool | None = None) -> Any:
     """Wait for a connection, at most the pool's ``acquireTimeout``."""
     if owner is not None:
         owner.waits += 1
@@ -73,7 +76,7 @@ class DirectPool:
     """One datasource's pool of driver connections, made on first use (so an app whose database
     is down still starts, answers 503, and connects once the database is back)."""
 
-    def __init__(self, config: SqlSettings, dialect: sa.engine.Dialect, events) -> None:
+    def __init__(self, config: SqlSettings, dialect: sa.engine.Dialect, events: Any) -> None:
         self.config = config
         self.dialect = dialect
         self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
@@ -168,7 +171,7 @@ class DirectConnection:
 
 
 class AsyncpgPool(DirectPool):
-    async def _open(self):
+    async def _open(self) -> Any:
         import asyncpg
 
         options = self.connect_options()
@@ -196,7 +199,7 @@ class AsyncpgPool(DirectPool):
             "timeouts": self.timeouts,
         }
 
-    async def _setup(self, conn: sa.Connection) -> None:
+    async def _setup(self, conn: asyncpg.Connection) -> None:
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
         await conn.set_type_codec(
@@ -237,31 +240,35 @@ class AsyncpgPool(DirectPool):
         finally:
             await pool.release(raw)
 
-    def error(self, exc, sql=None, args=None):
+    def error(self, exc: BaseException, sql: str | None = None, args: Any = None) -> BaseException:
         import asyncpg
 
-        dbapi = self.dialect.dbapi
+        dbapi: Any = self.dialect.dbapi  # SQLAlchemy's adapter of the driver, with its error table
         if isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError)):
             for kind in type(exc).__mro__:
                 adapted = dbapi._asyncpg_error_translate.get(kind)
                 if adapted is not None:
                     translated = adapted(exc.args[0] if exc.args else str(exc), exc)
                     closed = isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
-                    return DBAPIError.instance(sql, args, translated, dbapi.Error, connection_invalidated=closed)
+                    result: BaseException = DBAPIError.instance(
+                        sql, args, translated, dbapi.Error, connection_invalidated=closed
+                    )
+                    return result
         return exc
 
 
-async def _no_reset(conn: sa.Connection) -> None:
+async def _no_reset(conn: asyncpg.Connection) -> None:
     """lbpy leaves no session state behind (no SET, LISTEN or advisory lock; asyncpg itself rolls
     back an unfinished transaction), so a released connection skips asyncpg's RESET ALL round trip."""
 
 
 class AsyncpgConnection(DirectConnection):
-    async def _rows(self, sql, args):
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         self._report(sql, args)
-        return await self.raw.fetch(sql, *args)
+        result: list[Any] = await self.raw.fetch(sql, *args)
+        return result
 
-    async def _execute(self, sql, args):
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         self._report(sql, args)
         if " RETURNING " in sql:
             rows = await self.raw.fetch(sql, *args)
@@ -275,7 +282,7 @@ class AsyncpgConnection(DirectConnection):
 
 
 class AsyncmyPool(DirectPool):
-    async def _open(self):
+    async def _open(self) -> Any:
         import asyncmy
 
         # SQLAlchemy's own connect arguments include FOUND_ROWS: an UPDATE counts the rows it
@@ -331,7 +338,7 @@ class AsyncmyPool(DirectPool):
         finally:
             pool.release(raw)  # a connection that broke, or is left in a transaction, is closed
 
-    def error(self, exc, sql=None, args=None):
+    def error(self, exc: BaseException, sql: str | None = None, args: Any = None) -> BaseException:
         from asyncmy import errors
 
         if isinstance(exc, errors.Error):
@@ -341,13 +348,14 @@ class AsyncmyPool(DirectPool):
 
 
 class AsyncmyConnection(DirectConnection):
-    async def _rows(self, sql, args):
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         self._report(sql, args)
         async with self.raw.cursor() as cursor:
             await cursor.execute(sql, args)
-            return await cursor.fetchall()
+            result: list[Any] = await cursor.fetchall()
+            return result
 
-    async def _execute(self, sql, args):
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         self._report(sql, args)
         async with self.raw.cursor() as cursor:
             count = await cursor.execute(sql, args)

@@ -68,7 +68,7 @@ class _SqliteNumber(UserDefinedType[Any]):
 class _Kind(TypeDecorator[Any]):
     """A column type chosen per database, or the ``dataType`` a property declares."""
 
-    impl = sa.types.NullType
+    impl: sa.types.TypeEngine[Any] | type[sa.types.TypeEngine[Any]] = sa.types.NullType
     cache_ok = True
 
     def __init__(self, declared: sa.types.TypeEngine[Any] | None = None, length: int | None = None) -> None:
@@ -78,7 +78,7 @@ class _Kind(TypeDecorator[Any]):
         if declared is not None:
             self.impl = declared  # what SQLAlchemy checks, e.g. that an autoincrement id is an integer
 
-    def load_dialect_impl(self, dialect: sa.engine.Dialect):
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if self.declared is not None:
             return dialect.type_descriptor(self.declared)
         return dialect.type_descriptor(self.default_type(dialect))
@@ -86,7 +86,7 @@ class _Kind(TypeDecorator[Any]):
     def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         raise NotImplementedError
 
-    def coerce_compared_value(self, op, value):
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
         return self
 
 
@@ -122,7 +122,7 @@ class StringColumn(_Kind):
     cache_ok = True
     impl = sa.String
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         collation = text_collation(dialect)
         if dialect.name == "postgresql":
             return _PostgresText(self.length)
@@ -141,7 +141,7 @@ class NumberColumn(_Kind):
     cache_ok = True
     impl = sa.Float
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return _SqliteNumber()
         if dialect.name == "postgresql":
@@ -157,7 +157,7 @@ class BooleanColumn(_Kind):
     cache_ok = True
     impl = sa.Boolean
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         return sa.Boolean(create_constraint=False)
 
 
@@ -167,7 +167,7 @@ class DateColumn(_Kind):
     cache_ok = True
     impl = sa.DateTime
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
             return sa.DateTime(timezone=True)
         if dialect.name == "mysql":
@@ -176,7 +176,7 @@ class DateColumn(_Kind):
             return DATETIME(fsp=6)
         return sa.DateTime()
 
-    def process_bind_param(self, value, dialect: sa.engine.Dialect):
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
         if not isinstance(value, datetime):
             return value
         if value.tzinfo is None:
@@ -195,14 +195,14 @@ class JsonColumn(_Kind):
     cache_ok = True
     impl = sa.JSON
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import JSONB
 
             return JSONB(none_as_null=True)
         return sa.JSON(none_as_null=True)
 
-    def process_bind_param(self, value, dialect: sa.engine.Dialect):
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
         if self.declared is not None and not isinstance(self.declared, sa.JSON) and value is not None:
             return json_dumps(value)  # JSON kept in a text column
         return value
@@ -212,7 +212,7 @@ class BufferColumn(_Kind):
     cache_ok = True
     impl = sa.LargeBinary
 
-    def default_type(self, dialect: sa.engine.Dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "mysql":
             from sqlalchemy.dialects.mysql import LONGBLOB
 
@@ -475,7 +475,9 @@ _DATA_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s
 _INTEGER_TYPES = ("int", "integer", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial")
 
 
-def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect: sa.engine.Dialect, where: str):
+def _column_kind(
+    prop: PropertySpec, own: dict[str, Any], backend: str, dialect: sa.engine.Dialect, where: str
+) -> tuple[str, sa.types.TypeEngine[Any] | None]:
     kind_type = prop.type
     if isinstance(kind_type, StringType):
         kind = "string"
@@ -514,7 +516,14 @@ def _column_kind(prop: PropertySpec, own: dict[str, Any], backend: str, dialect:
     return kind, declared
 
 
-def _declared_type(dialect: sa.engine.Dialect, base: str, numbers: list[int], length, precision, scale):
+def _declared_type(
+    dialect: sa.engine.Dialect,
+    base: str,
+    numbers: list[int],
+    length: int | None,
+    precision: int | None,
+    scale: int | None,
+) -> sa.types.TypeEngine[Any] | None:
     names = getattr(dialect, "ischema_names", {}) or {}
     aliases = {
         "datetime": "timestamp",
@@ -525,7 +534,7 @@ def _declared_type(dialect: sa.engine.Dialect, base: str, numbers: list[int], le
         "text": "text",
         "string": "varchar",
     }
-    cls = None
+    cls: type[sa.types.TypeEngine[Any]] | None = None
     for candidate in (
         base,
         base.upper(),
