@@ -98,7 +98,7 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
             return
     handler = BatchingStreamHandler()
     handler.setFormatter(formatter(log_format))
-    handler._lbpy = True  # type: ignore[attr-defined]
+    handler._lbpy = True  # type: ignore[attr-defined]  # marks lbpy's own handler, found again above
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False

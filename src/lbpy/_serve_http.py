@@ -31,6 +31,7 @@ class Config(uvicorn.Config):
         super().__init__(
             app,
             http=BoundedHttpToolsProtocol,
+            # uvicorn annotates these two as int, and takes seconds as a float
             timeout_keep_alive=http.keep_alive_timeout / 1000,  # type: ignore[arg-type]
             limit_concurrency=http.max_connections,
             timeout_graceful_shutdown=http.shutdown_timeout / 1000 if http.shutdown_timeout else None,  # type: ignore[arg-type]
@@ -104,6 +105,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     # -- uvicorn's and httptools' callbacks ---------------------------------------------------
 
+    # asyncio types the argument as any transport; a TCP connection's is always a Transport
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_headers()

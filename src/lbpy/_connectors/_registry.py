@@ -140,7 +140,7 @@ def _entry_point(short: str) -> ModuleType | None:
             if isinstance(loaded, ModuleType):
                 return loaded
             module = ModuleType(entry.value)
-            module.initialize = loaded  # type: ignore[attr-defined]
+            module.initialize = loaded  # type: ignore[attr-defined]  # a module made for the entry point's function
             return module
     return None
 

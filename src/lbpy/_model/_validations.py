@@ -360,7 +360,7 @@ def _validator(rule: Rule) -> Callable[[dict[str, Any], dict[str, Any], str], No
         if failed is not None:
             errors.setdefault(prop, []).append((rule.code(failed), rule.message(failed)))
 
-    validate.rule = rule  # type: ignore[attr-defined]
+    validate.rule = rule  # type: ignore[attr-defined]  # the rule travels with its validator function
     return validate
 
 

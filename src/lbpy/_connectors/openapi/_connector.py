@@ -91,6 +91,7 @@ class OpenApiConnector(HttpCrudConnector):
             self._configure_filters()
         return self._spec
 
+    # the base's plain attribute, made here on first use from the spec's servers
     @property
     def http(self) -> HttpClient:  # type: ignore[override]
         if self._http is None:

@@ -265,6 +265,7 @@ class Through(HasMany):
 
     @property
     def through(self) -> type[Model]:
+        # None only for relations without a through model, which this accessor does not serve
         return self.relation.through  # type: ignore[return-value]
 
     def _link_where(self, target_id: Any = None) -> dict[str, Any]:

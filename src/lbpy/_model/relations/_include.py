@@ -263,7 +263,9 @@ async def _include_through(
     relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
 ) -> None:
     target, through = relation.target, relation.through
-    assert target is not None and through is not None and relation.key_through is not None  # resolved at boot for this kind of relation
+    assert (
+        target is not None and through is not None and relation.key_through is not None
+    )  # resolved at boot for this kind of relation
     owner_keys_ = _distinct(row.get(relation.key_from) for row in rows)
     link_where = None
     if relation.discriminator is not None:
