@@ -12,6 +12,9 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
@@ -58,9 +61,9 @@ class Application:
             raise BootError(f"server/config.json: {exc}") from None
         self.datasources: dict[str, DataSource] = {}
         for name, declared in files.datasources.items():
-            settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
+            ds_settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
             try:
-                self.datasources[name] = DataSource(name, settings, app_dir=self.root, missing_ok=True)
+                self.datasources[name] = DataSource(name, ds_settings, app_dir=self.root, missing_ok=True)
             except BootError as exc:
                 raise BootError(f'server/datasources.json: datasource "{name}": {exc}') from None
             if self.datasources[name].missing:
@@ -97,12 +100,12 @@ class Application:
         )
         #: server/middleware.json's phases, and what boot scripts add with use() and mount()
         self.pipeline = Pipeline(root=self.root, debug=self.debug, entries=files.middleware)
-        self.boot_scripts: list[Callable] = []
+        self.boot_scripts: list[Callable[..., Any]] = []
         self._load_boot_scripts()
         self.started = False
         #: seconds each background task, change relay and datasource may take to close on stop
         self.close_within = files.config.http.shutdown_timeout / 1000 or CLOSE_WITHIN
-        self._asgi: Callable | None = None
+        self._asgi: Callable[..., Any] | None = None
         self._warn_unsupported()
 
     def _load_boot_scripts(self) -> None:
@@ -203,7 +206,7 @@ class Application:
             self.started = False
             raise
 
-    async def _run_boot_script(self, fn: Callable) -> None:
+    async def _run_boot_script(self, fn: Callable[..., Any]) -> None:
         try:
             result = fn(self)
             if inspect.isawaitable(result):
@@ -243,7 +246,7 @@ class Application:
         """End every open change stream (the server is stopping); safe from any thread."""
         close_all(self.models.values())
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._asgi is None:
             self._asgi = self.operations.wrap(self._compose())
         await self._asgi(scope, receive, send)

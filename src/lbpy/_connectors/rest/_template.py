@@ -327,11 +327,11 @@ def _render(node: Any, values: Mapping[str, Any], *, encode: bool = False) -> An
         if whole and not encode:
             return values.get(whole.group(3))
 
-        def put(match: re.Match) -> str:
+        def put(match: re.Match[str]) -> str:
             value = values.get(match.group(3))
             if value is None:
                 return ""
-            text = _text(value) if not isinstance(value, (dict, list)) else _json_text(value)
+            text = (_text(value) or "") if not isinstance(value, (dict, list)) else _json_text(value)
             return quote(text, safe="") if encode else text
 
         return _PLACEHOLDER.sub(put, node)

@@ -10,17 +10,18 @@ import sqlalchemy as sa
 _SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"}
 
 
-def _owner(inspector, owner: str | None) -> str | None:
+def _owner(inspector: sa.Inspector, owner: str | None) -> str | None:
     return owner or inspector.default_schema_name
 
 
-def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
+def model_definitions(conn: sa.Connection, owner: str | None, options: dict[str, Any]) -> list[dict[str, Any]]:
     """Tables and views: ``[{"type": "table" | "view", "name", "owner"}]``."""
     inspector = sa.inspect(conn)
+    schemas: list[str | None]
     if options.get("all"):
         schemas = [s for s in inspector.get_schema_names() if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
     else:
-        schemas = [owner]
+        schemas = [owner]  # None: the connection's default schema
     found = []
     for schema in schemas:
         shown = _owner(inspector, schema)
@@ -36,7 +37,7 @@ def model_definitions(conn, owner: str | None, options: dict) -> list[dict]:
     return found
 
 
-def resolve_table(inspector, name: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> str:
+def resolve_table(inspector: sa.Inspector, name: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> str:
     """The table ``name`` means: itself, the table of the model so named, or the one table whose
     name differs only in case (PostgreSQL folds unquoted names to lower case)."""
     try:
@@ -78,15 +79,17 @@ def lb_type(column_type: Any) -> str:
     return "String"
 
 
-def _data_type(column_type: Any, dialect) -> str:
+def _data_type(column_type: Any, dialect: sa.engine.Dialect) -> str:
     try:
-        text = column_type.compile(dialect=dialect)
+        text: str = column_type.compile(dialect=dialect)
     except Exception:
         text = type(column_type).__name__
     return text.split("(")[0].split(" COLLATE")[0].strip().lower()
 
 
-def model_properties(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def model_properties(
+    conn: sa.Connection, table: str, owner: str | None, alternatives: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
     table = resolve_table(inspector, table, owner, alternatives)
@@ -115,7 +118,9 @@ def model_properties(conn, table: str, owner: str | None, alternatives: tuple[st
     return found
 
 
-def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def primary_keys(
+    conn: sa.Connection, table: str, owner: str | None, alternatives: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
     table = resolve_table(inspector, table, owner, alternatives)
@@ -130,7 +135,9 @@ def primary_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     ]
 
 
-def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def foreign_keys(
+    conn: sa.Connection, table: str, owner: str | None, alternatives: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """The foreign keys of ``table``: the tables it points to."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)
@@ -142,7 +149,7 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     found = []
     for fk in keys:
         target_schema = fk.get("referred_schema") or shown
-        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"])):
+        for i, (column, target) in enumerate(zip(fk["constrained_columns"], fk["referred_columns"], strict=True)):
             found.append(
                 {
                     "fkOwner": shown,
@@ -159,7 +166,9 @@ def foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, .
     return found
 
 
-def exported_foreign_keys(conn, table: str, owner: str | None, alternatives: tuple[str, ...] = ()) -> list[dict]:
+def exported_foreign_keys(
+    conn: sa.Connection, table: str, owner: str | None, alternatives: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """The foreign keys of other tables that point to ``table``."""
     inspector = sa.inspect(conn)
     shown = _owner(inspector, owner)

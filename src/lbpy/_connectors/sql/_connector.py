@@ -87,7 +87,7 @@ class SqlConnector(Connector):
         self._maps: dict[str, Any] = {}
         self._metadata: Any = None
         self._compilers: dict[str, Any] = {}
-        self._statements: dict[tuple, Any] = {}
+        self._statements: dict[tuple[Any, ...], Any] = {}
         #: statements compiled once per shape for the driver's own connection (SQLite, asyncpg, asyncmy)
         self._shapes = Shapes()
         self._ready = not self.config.autoupdate
@@ -147,7 +147,7 @@ class SqlConnector(Connector):
 
     async def _run(
         self,
-        fn: Callable,
+        fn: Callable[..., Any],
         *args: Any,
         write: bool = False,
         atomic: bool | None = None,
@@ -160,7 +160,7 @@ class SqlConnector(Connector):
             await self._prepare_schema()
         return await self.engine.run(fn, *args, write=write, atomic=atomic, quick=quick)
 
-    async def _direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
+    async def _direct(self, work: Callable[..., Any], *args: Any, write: bool = False, atomic: bool = False) -> Any:
         """``await work(connection, *args)`` on the driver's own pool (``_fast``), once the
         tables the ``autoupdate`` setting asks for exist."""
         if not self._ready:
@@ -210,7 +210,7 @@ class SqlConnector(Connector):
             found = self._maps[model]
         return found
 
-    def tables(self, models: list[str] | None) -> list:
+    def tables(self, models: list[str] | None) -> list[Any]:
         """The table maps of ``models`` (every attached model when None)."""
         if not self._maps or any(m not in self._maps for m in self.models):
             self._build_maps()
@@ -231,7 +231,7 @@ class SqlConnector(Connector):
 
     # -- the required core ----------------------------------------------------------------
 
-    async def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+    async def all(self, model: str, filter: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
         table_map = self.table_map(model)
         by_id = self._id_lookup(table_map, filter)
         if by_id is not None:
@@ -247,14 +247,14 @@ class SqlConnector(Connector):
             return await self._direct(self._select_direct, model, filter)
         return await self._run(self._select_rows, model, filter, quick=self._quick_read(filter.where))
 
-    async def _fetch_by_id(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
+    async def _fetch_by_id(self, conn, statement, value: Any, fields, table_map) -> list[dict[str, Any]]:
         prepared = self._shapes.get(
             ("by id", table_map.model, fields),
             lambda: Prepared(statement, self.dialect, self._readers(table_map, fields)),
         )
         return await conn.fetch(prepared, {"id": value})
 
-    async def _select_direct(self, conn, model: str, filter: Filter) -> list[dict]:
+    async def _select_direct(self, conn, model: str, filter: Filter) -> list[dict[str, Any]]:
         table_map = self.table_map(model)
         key = ("select", model, filter.fields, filter.order, filter.limit is not None, bool(filter.skip))
         prepared, binds = self._shapes.around(
@@ -266,7 +266,7 @@ class SqlConnector(Connector):
         )
         return await conn.fetch(prepared, {"lbpy_limit": filter.limit, "lbpy_skip": filter.skip or 0}, binds)
 
-    def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict]:
+    def _fetch_sqlite(self, conn, statement, value: Any, fields, table_map) -> list[dict[str, Any]]:
         """The record with id ``value``, asked of sqlite3 directly (see ``_Prepared``)."""
         key = ("sqlite select", table_map.model, fields)
         prepared = self._statements.get(key)
@@ -274,7 +274,7 @@ class SqlConnector(Connector):
             prepared = self._statements[key] = Prepared(statement, conn.dialect, self._readers(table_map, fields))
         return prepared.fetch(conn, {"id": value})
 
-    def _select_rows(self, conn, model: str, filter: Filter) -> list[dict]:
+    def _select_rows(self, conn, model: str, filter: Filter) -> list[dict[str, Any]]:
         table_map = self.table_map(model)
         statement = self._select_statement(table_map, filter, self._compiler(model).where(filter.where))
         return fetch(conn, statement, None, self._readers(table_map, filter.fields))
@@ -305,7 +305,7 @@ class SqlConnector(Connector):
             return list(table_map.columns.values())
         return [table_map.columns[f] for f in fields if f in table_map.columns]
 
-    def _readers(self, table_map, fields) -> list[tuple[str, Callable | None]]:
+    def _readers(self, table_map, fields) -> list[tuple[str, Callable[..., Any] | None]]:
         key = ("readers", table_map.model, fields)
         found = self._statements.get(key)
         if found is None:
@@ -348,7 +348,7 @@ class SqlConnector(Connector):
             self._statements[key] = statement
         return statement, value
 
-    async def create(self, model: str, data: dict, options: dict) -> Any:
+    async def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         table_map = self.table_map(model)
         values = self._values(table_map, data)
         id_name = table_map.id_names[0] if table_map.id_names else None
@@ -368,7 +368,7 @@ class SqlConnector(Connector):
                     raise ConflictError(f"Duplicate entry for {model}.{id_name}", code="DUPLICATE_ID") from None
             raise
 
-    def _insert(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
+    def _insert(self, conn, model: str, values: dict[str, Any], explicit_id: bool) -> Any:
         table_map = self.table_map(model)
         id_name = table_map.id_names[0] if table_map.id_names else None
         if self.backend == "sqlite":
@@ -392,7 +392,7 @@ class SqlConnector(Connector):
             self._advance_identity(conn, table_map)
         return _read_id(table_map, new_id)
 
-    async def _insert_direct(self, conn, model: str, values: dict, explicit_id: bool) -> Any:
+    async def _insert_direct(self, conn, model: str, values: dict[str, Any], explicit_id: bool) -> Any:
         table_map = self.table_map(model)
         id_name = table_map.id_names[0] if table_map.id_names else None
         returning = id_name is not None and id_name not in values and self.backend == "postgresql"
@@ -433,7 +433,9 @@ class SqlConnector(Connector):
     async def _exists(self, model: str, id: Any) -> bool:
         return await self.count(model, self.id_where(model, id), {}) > 0
 
-    async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def update_attributes(
+        self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         table_map = self.table_map(model)
         values = self._values(table_map, data, without_ids=True)
         record = await self._patch_record(model, id, values, quick=True)
@@ -441,7 +443,9 @@ class SqlConnector(Connector):
             raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
         return record
 
-    async def _patch_record(self, model: str, id: Any, values: dict, quick: bool = False) -> dict | None:
+    async def _patch_record(
+        self, model: str, id: Any, values: dict[str, Any], quick: bool = False
+    ) -> dict[str, Any] | None:
         """Set ``values`` on the record ``id`` and read it back (None when there is no such record)."""
         if self.engine.has_direct_path:
             return await self._direct(self._patch_direct, model, id, values, write=True, atomic=not self._returning)
@@ -452,7 +456,7 @@ class SqlConnector(Connector):
         """UPDATE ... RETURNING: a patch and its answer in one statement (not on MySQL/MariaDB)."""
         return bool(getattr(self.dialect, "update_returning", False))
 
-    def _patch(self, conn, model: str, id: Any, values: dict) -> dict | None:
+    def _patch(self, conn, model: str, id: Any, values: dict[str, Any]) -> dict[str, Any] | None:
         table_map = self.table_map(model)
         condition = self._id_condition(table_map, id)
         if condition is None:
@@ -467,7 +471,7 @@ class SqlConnector(Connector):
                 return None
         return self._read_one(conn, table_map, condition)
 
-    async def _patch_direct(self, conn, model: str, id: Any, values: dict) -> dict | None:
+    async def _patch_direct(self, conn, model: str, id: Any, values: dict[str, Any]) -> dict[str, Any] | None:
         table_map = self.table_map(model)
         condition = self._id_condition(table_map, id)
         if condition is None:
@@ -490,7 +494,9 @@ class SqlConnector(Connector):
                 return None
         return await self._read_one_direct(conn, table_map, condition)
 
-    def _update_statement(self, table_map, condition, values: dict, bound: bool = False, returning: bool = False):
+    def _update_statement(
+        self, table_map, condition, values: dict[str, Any], bound: bool = False, returning: bool = False
+    ):
         """UPDATE of ``values`` where ``condition``; ``bound`` leaves the values to binds named
         ``lbpy_set_<property>``, so one compilation serves every value."""
         if bound:
@@ -502,12 +508,12 @@ class SqlConnector(Connector):
             statement = statement.returning(*[c.column for c in table_map.columns.values()])
         return statement
 
-    def _read_one(self, conn, table_map, condition) -> dict | None:
+    def _read_one(self, conn, table_map, condition) -> dict[str, Any] | None:
         statement = sa.select(*[c.column for c in table_map.columns.values()]).where(condition)
         rows = fetch(conn, statement, None, self._readers(table_map, None))
         return rows[0] if rows else None
 
-    async def _read_one_direct(self, conn, table_map, condition) -> dict | None:
+    async def _read_one_direct(self, conn, table_map, condition) -> dict[str, Any] | None:
         prepared, binds = self._shapes.around(
             ("read one", table_map.model),
             condition,
@@ -518,7 +524,7 @@ class SqlConnector(Connector):
         rows = await conn.fetch(prepared, None, binds)
         return rows[0] if rows else None
 
-    def _is_id_lookup(self, model: str, where: dict | None) -> bool:
+    def _is_id_lookup(self, model: str, where: dict[str, Any] | None) -> bool:
         """A where that names one row by its primary key (``{"id": {"eq": 1}}``)."""
         if not where or len(where) != 1:
             return False
@@ -534,20 +540,20 @@ class SqlConnector(Connector):
             return None
         return self._compiler(table_map.model).where(where)
 
-    async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    async def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
         if self.engine.has_direct_path:
             return {"count": await self._direct(self._delete_direct, model, where, write=True)}
         quick = self._is_id_lookup(model, where)
         return {"count": await self._run(self._delete, model, where, write=True, atomic=False, quick=quick)}
 
-    def _delete(self, conn, model: str, where: dict | None) -> int:
+    def _delete(self, conn, model: str, where: dict[str, Any] | None) -> int:
         return conn.execute(self._delete_statement(model, self._compiler(model).where(where))).rowcount
 
     def _delete_statement(self, model: str, condition):
         statement = self.table_map(model).table.delete()
         return statement.where(condition) if condition is not None else statement
 
-    async def _delete_direct(self, conn, model: str, where: dict | None) -> int:
+    async def _delete_direct(self, conn, model: str, where: dict[str, Any] | None) -> int:
         prepared, binds = self._shapes.around(
             ("delete", model),
             self._compiler(model).where(where),
@@ -559,13 +565,13 @@ class SqlConnector(Connector):
 
     # -- what SQL does in one statement -------------------------------------------------------
 
-    async def count(self, model: str, where: dict | None, options: dict) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> int:
         if self.engine.has_direct_path:
             return await self._direct(self._count_direct, model, where)
         quick = True if self._is_id_lookup(model, where) else self._quick_read(where)
         return await self._run(self._count, model, where, quick=quick)
 
-    async def _count_direct(self, conn, model: str, where: dict | None) -> int:
+    async def _count_direct(self, conn, model: str, where: dict[str, Any] | None) -> int:
         prepared, binds = self._shapes.around(
             ("count", model),
             self._compiler(model).where(where),
@@ -578,16 +584,18 @@ class SqlConnector(Connector):
         statement = sa.select(sa.func.count()).select_from(self.table_map(model).table)
         return statement.where(condition) if condition is not None else statement
 
-    def _quick_read(self, where: dict | None) -> str | bool:
+    def _quick_read(self, where: dict[str, Any] | None) -> str | bool:
         """A read of unknown cost starts on the calling thread (``"bounded"``), unless it calls
         lbpy's Python functions (regexp, ilike on SQLite): SQLite's step budget cannot interrupt
         a function, so those reads run in a worker thread from the start."""
         return False if self.backend == "sqlite" and _calls_python(where) else "bounded"
 
-    def _count(self, conn, model: str, where: dict | None) -> int:
+    def _count(self, conn, model: str, where: dict[str, Any] | None) -> int:
         return int(conn.execute(self._count_statement(model, self._compiler(model).where(where))).scalar() or 0)
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         table_map = self.table_map(model)
         values = self._values(table_map, data, without_ids=True)
         if not values:
@@ -596,11 +604,11 @@ class SqlConnector(Connector):
             return {"count": await self._direct(self._update_direct, model, where, values, write=True)}
         return {"count": await self._run(self._update, model, where, values, write=True, atomic=False)}
 
-    def _update(self, conn, model: str, where: dict | None, values: dict) -> int:
+    def _update(self, conn, model: str, where: dict[str, Any] | None, values: dict[str, Any]) -> int:
         statement = self._update_statement(self.table_map(model), self._compiler(model).where(where), values)
         return conn.execute(statement).rowcount
 
-    async def _update_direct(self, conn, model: str, where: dict | None, values: dict) -> int:
+    async def _update_direct(self, conn, model: str, where: dict[str, Any] | None, values: dict[str, Any]) -> int:
         table_map = self.table_map(model)
         prepared, binds = self._shapes.around(
             ("update", model, tuple(values)),
@@ -611,7 +619,7 @@ class SqlConnector(Connector):
         count, _ = await conn.execute(prepared, {f"lbpy_set_{k}": v for k, v in values.items()}, binds)
         return count
 
-    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         table_map = self.table_map(model)
         values = self._replacement(table_map, data)
         record = await self._patch_record(model, id, values, quick=True)
@@ -619,18 +627,18 @@ class SqlConnector(Connector):
             raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
         return record
 
-    def _replacement(self, table_map, data: dict) -> dict:
+    def _replacement(self, table_map, data: dict[str, Any]) -> dict[str, Any]:
         """A replace clears what the new data does not name."""
         given = self._values(table_map, data, without_ids=True)
         return {name: given.get(name) for name in table_map.columns if name not in table_map.id_names}
 
-    async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
+    async def update_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         return await self._write_or_create(model, data, replace=False)
 
-    async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
+    async def replace_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         return await self._write_or_create(model, data, replace=True)
 
-    async def _write_or_create(self, model: str, data: dict, replace: bool) -> dict:
+    async def _write_or_create(self, model: str, data: dict[str, Any], replace: bool) -> dict[str, Any]:
         table_map = self.table_map(model)
         id_name = table_map.id_names[0] if table_map.id_names else None
         id = data.get(id_name) if id_name else None
@@ -650,7 +658,7 @@ class SqlConnector(Connector):
             )
         return record if record is not None else {**data, id_name: new_id}
 
-    def _values(self, table_map, data: dict, without_ids: bool = False) -> dict:
+    def _values(self, table_map, data: dict[str, Any], without_ids: bool = False) -> dict[str, Any]:
         """The data this table stores: properties the model declares (LoopBack's SQL connectors
         drop the rest too). A value the database would refuse is a 422 naming the property."""
         columns = table_map.columns
@@ -726,19 +734,21 @@ class SqlConnector(Connector):
         self._shapes.clear()
         return plan
 
-    async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
+    async def discover_model_definitions(self, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(model_definitions, self._owner(options), options or {})
 
-    async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_model_properties(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(model_properties, name, self._owner(options), self._model_table(name))
 
-    async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_primary_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(primary_keys, name, self._owner(options), self._model_table(name))
 
-    async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_foreign_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return await self._run(foreign_keys, name, self._owner(options), self._model_table(name))
 
-    async def discover_exported_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_exported_foreign_keys(
+        self, name: str, options: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         return await self._run(exported_foreign_keys, name, self._owner(options), self._model_table(name))
 
     def _model_table(self, name: str) -> tuple[str, ...]:
@@ -747,7 +757,7 @@ class SqlConnector(Connector):
             return ()
         return (table_name(self.models[name], self.backend)[0],)
 
-    def _owner(self, options: dict | None) -> str | None:
+    def _owner(self, options: dict[str, Any] | None) -> str | None:
         options = options or {}
         owner = options.get("owner") or options.get("schema")
         return str(owner) if owner else self.config.schema

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
@@ -41,6 +41,9 @@ from ._config import SqlSettings, connect_args
 from ._errors import is_disconnect, translate
 from ._fast import DIRECT_DRIVERS, DirectPool, direct_pool
 from ._schema import json_dumps
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class SqlEngine:
@@ -110,21 +113,20 @@ class SqlEngine:
         return {"size": in_use + pool.checkedin(), "in_use": in_use, "max": pool.size() + max(pool._max_overflow, 0)}
 
     @property
-    def dialect(self):
-        if self._engine is None:
-            return self.config.url.get_dialect()()
-        return self._engine.dialect
+    def dialect(self) -> sa.engine.Dialect:
+        dialect: sa.engine.Dialect = self.config.url.get_dialect()() if self._engine is None else self._engine.dialect
+        return dialect
 
-    def _create_engine(self):
+    def _create_engine(self) -> sa.Engine | AsyncEngine:
         config = self.config
-        options: dict[str, Any] = dict(
-            isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            json_serializer=json_dumps,
-            json_deserializer=loads_stored,
-            pool_recycle=config.max_lifetime,
-            echo=config.echo,
-        )
+        options: dict[str, Any] = {
+            "isolation_level": "AUTOCOMMIT",
+            "skip_autocommit_rollback": True,
+            "json_serializer": json_dumps,
+            "json_deserializer": loads_stored,
+            "pool_recycle": config.max_lifetime,
+            "echo": config.echo,
+        }
         if config.backend == "sqlite":
             memory = config.url.database in (None, "", ":memory:")
             if not memory:
@@ -154,7 +156,7 @@ class SqlEngine:
             return create_async_engine(config.url, **options)
         return sa.create_engine(config.url, **options)
 
-    def _create_inline_engine(self):
+    def _create_inline_engine(self) -> sa.Engine | None:
         """SQLite files only: connections that never wait for a lock (a busy database sends the
         work to a worker thread instead of stalling the event loop)."""
         config = self.config
@@ -177,7 +179,7 @@ class SqlEngine:
         """An async engine's connections belong to the event loop that opened them."""
         return self.config.is_async and self._engine_loop is not None and self._engine_loop is not _running_loop()
 
-    async def _engine_for_now(self):
+    async def _engine_for_now(self) -> Any:  # an Engine, or an AsyncEngine for an async driver
         if self._engine is None or self._engine_is_stale():
             if self._engine is not None:
                 self._engine.sync_engine.dispose(close=False)
@@ -200,7 +202,7 @@ class SqlEngine:
                     pass
                 self._dialect_ready = True
 
-    async def run_direct(self, work: Callable, *args: Any, write: bool = False, atomic: bool = False) -> Any:
+    async def run_direct(self, work: Callable[..., Any], *args: Any, write: bool = False, atomic: bool = False) -> Any:
         """``await work(connection, *args)`` on a connection of the driver's pool (``_fast``),
         with ``run``'s rules: one transaction when ``atomic``, a read that meets a dropped
         connection tried once more, shielded from cancellation, errors as lbpy's errors."""
@@ -211,6 +213,7 @@ class SqlEngine:
                         await self._engine_for_now()
                         await self._learn_dialect()
                     direct = self.direct
+                    assert direct is not None  # asked for only where the driver's own pool is used
                     try:
                         return await direct.run(work, args, atomic)
                     except Exception as exc:
@@ -228,7 +231,12 @@ class SqlEngine:
         raise AssertionError("unreachable")
 
     async def run(
-        self, fn: Callable, *args: Any, write: bool = False, atomic: bool | None = None, quick: bool | str = False
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        write: bool = False,
+        atomic: bool | None = None,
+        quick: bool | str = False,
     ) -> Any:
         """Run ``fn(connection, *args)``. A write of several statements runs in one transaction
         (``atomic``, the default for writes); a write of one statement needs none, the database
@@ -258,7 +266,7 @@ class SqlEngine:
                 raise translated from exc
         raise AssertionError("unreachable")
 
-    async def _execute(self, fn: Callable, args: tuple, atomic: bool) -> Any:
+    async def _execute(self, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         engine = await self._engine_for_now()
         if self.config.is_async:
             async with engine.connect() as conn:
@@ -267,7 +275,9 @@ class SqlEngine:
                 return await conn.run_sync(fn, *args)
         return await anyio.to_thread.run_sync(self._execute_sync, engine, fn, args, atomic)
 
-    def _run_inline(self, fn: Callable, args: tuple, atomic: bool, bounded: bool = False) -> tuple[bool, Any]:
+    def _run_inline(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool, bounded: bool = False
+    ) -> tuple[bool, Any]:
         """(True, result), or (False, None) when the database is busy (or, ``bounded``, the
         read is long) and the caller must hand it to a worker thread."""
         thread = threading.get_ident()
@@ -308,14 +318,14 @@ class SqlEngine:
     def _begin_sql(self) -> str:
         return "BEGIN IMMEDIATE" if self.backend == "sqlite" else "BEGIN"
 
-    def _execute_sync(self, engine, fn: Callable, args: tuple, atomic: bool) -> Any:
+    def _execute_sync(self, engine: sa.Engine, fn: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         with engine.connect() as conn:
             if atomic:
                 return _in_transaction(conn, self._begin_sql, fn, args)
             return fn(conn, *args)
 
 
-def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
+def _in_transaction(conn: sa.Connection, begin: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     conn.exec_driver_sql(begin)  # when this fails, nothing began and nothing needs undoing
     try:
         result = fn(conn, *args)
@@ -329,10 +339,11 @@ def _in_transaction(conn, begin: str, fn: Callable, args: tuple) -> Any:
     return result
 
 
-def _in_sqlite_transaction(conn, fn: Callable, args: tuple) -> Any:
+def _in_sqlite_transaction(conn: sa.Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``_in_transaction`` for SQLite's own connection: BEGIN and COMMIT go straight to sqlite3
     (they are a third of a one-row write's time through SQLAlchemy)."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection has its driver's
     _sqlite(raw, "BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args)
@@ -344,7 +355,7 @@ def _in_sqlite_transaction(conn, fn: Callable, args: tuple) -> Any:
     return result
 
 
-def _sqlite(raw, sql: str) -> None:
+def _sqlite(raw: sqlite3.Connection, sql: str) -> None:
     try:
         raw.execute(sql)
     except sqlite3.Error as exc:
@@ -376,7 +387,7 @@ class _StepBudget:
         return self.left < 0
 
 
-def _running_loop():
+def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
@@ -408,8 +419,8 @@ def _ilike(pattern: str | None, value: Any) -> bool | None:
     return _like_search(pattern)(value if isinstance(value, str) else str(value))
 
 
-def _sqlite_on_connect(memory: bool) -> Callable:
-    def on_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_on_connect(memory: bool) -> Callable[..., Any]:
+    def on_connect(dbapi_connection: sqlite3.Connection, connection_record: object) -> None:
         dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
         dbapi_connection.create_function("lbpy_ilike", 2, _ilike, deterministic=True)
         cursor = dbapi_connection.cursor()

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -29,13 +30,16 @@ from ..._json_values import loads_stored
 from ._config import SqlSettings, connect_args
 from ._statements import Prepared, Readers, records
 
+if TYPE_CHECKING:
+    import asyncpg
+
 _log = logging.getLogger("sqlalchemy.engine.Engine")
 
 #: the async drivers that have a direct path: (backend, driver)
 DIRECT_DRIVERS = {("postgresql", "asyncpg"), ("mysql", "asyncmy")}
 
 
-def direct_pool(config: SqlSettings, dialect, events) -> DirectPool | None:
+def direct_pool(config: SqlSettings, dialect: sa.engine.Dialect, events: Any) -> DirectPool | None:
     """The driver's pool for ``config``, or None when its driver has no direct path."""
     key = (config.backend, config.url.get_driver_name())
     if key not in DIRECT_DRIVERS:
@@ -50,7 +54,7 @@ def busy(config: SqlSettings) -> PoolTimeout:
     )
 
 
-async def _waiting(acquire, config: SqlSettings, owner: DirectPool | None = None) -> Any:
+async def _waiting(acquire: Awaitable[Any], config: SqlSettings, owner: DirectPool | None = None) -> Any:
     """Wait for a connection, at most the pool's ``acquireTimeout``."""
     if owner is not None:
         owner.waits += 1
@@ -72,7 +76,7 @@ class DirectPool:
     """One datasource's pool of driver connections, made on first use (so an app whose database
     is down still starts, answers 503, and connects once the database is back)."""
 
-    def __init__(self, config: SqlSettings, dialect, events) -> None:
+    def __init__(self, config: SqlSettings, dialect: sa.engine.Dialect, events: Any) -> None:
         self.config = config
         self.dialect = dialect
         self.events = events  # the SQLAlchemy engine's dispatch: its before_cursor_execute listeners
@@ -92,7 +96,7 @@ class DirectPool:
     async def close(self) -> None:
         raise NotImplementedError
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         """``await work(connection, *args)`` on a connection of the pool, in one transaction
         when ``atomic``; the connection goes back to the pool however it ends."""
         raise NotImplementedError
@@ -123,7 +127,7 @@ class DirectConnection:
         self.owner = owner
         self.raw = raw
 
-    def _report(self, sql: str, args: list) -> None:
+    def _report(self, sql: str, args: list[Any]) -> None:
         listeners = self.owner.events.before_cursor_execute
         if listeners:
             for listener in listeners:
@@ -134,30 +138,32 @@ class DirectConnection:
     async def fetch(
         self,
         prepared: Prepared,
-        values: dict | None = None,
-        where_binds: list | None = None,
+        values: dict[str, Any] | None = None,
+        where_binds: list[Any] | None = None,
         readers: Readers | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
         return records(rows, prepared.readers if readers is None else readers)
 
-    async def scalar(self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None) -> Any:
+    async def scalar(
+        self, prepared: Prepared, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
+    ) -> Any:
         sql, args = prepared.arguments(values, where_binds)
         rows = await self._rows(sql, args)
         return rows[0][0] if rows else None
 
     async def execute(
-        self, prepared: Prepared, values: dict | None = None, where_binds: list | None = None
+        self, prepared: Prepared, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
     ) -> tuple[int, Any]:
         """(rows affected, the new row's id where the database numbers rows itself)"""
         sql, args = prepared.arguments(values, where_binds)
         return await self._execute(sql, args)
 
-    async def _rows(self, sql: str, args: list) -> list:
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         raise NotImplementedError
 
-    async def _execute(self, sql: str, args: list) -> tuple[int, Any]:
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         raise NotImplementedError
 
 
@@ -165,7 +171,7 @@ class DirectConnection:
 
 
 class AsyncpgPool(DirectPool):
-    async def _open(self):
+    async def _open(self) -> Any:
         import asyncpg
 
         options = self.connect_options()
@@ -193,7 +199,7 @@ class AsyncpgPool(DirectPool):
             "timeouts": self.timeouts,
         }
 
-    async def _setup(self, conn) -> None:
+    async def _setup(self, conn: asyncpg.Connection) -> None:
         """The codecs SQLAlchemy's asyncpg dialect sets up: JSON as text both ways (SQLAlchemy's
         bind processing has encoded it already)."""
         await conn.set_type_codec(
@@ -220,7 +226,7 @@ class AsyncpgPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         if pool.get_idle_size():  # a connection is free: nothing waits, so no timer
             raw = await pool.acquire()
@@ -234,31 +240,35 @@ class AsyncpgPool(DirectPool):
         finally:
             await pool.release(raw)
 
-    def error(self, exc, sql=None, args=None):
+    def error(self, exc: BaseException, sql: str | None = None, args: Any = None) -> BaseException:
         import asyncpg
 
-        dbapi = self.dialect.dbapi
+        dbapi: Any = self.dialect.dbapi  # SQLAlchemy's adapter of the driver, with its error table
         if isinstance(exc, (asyncpg.PostgresError, asyncpg.InterfaceError)):
             for kind in type(exc).__mro__:
                 adapted = dbapi._asyncpg_error_translate.get(kind)
                 if adapted is not None:
                     translated = adapted(exc.args[0] if exc.args else str(exc), exc)
                     closed = isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
-                    return DBAPIError.instance(sql, args, translated, dbapi.Error, connection_invalidated=closed)
+                    result: BaseException = DBAPIError.instance(
+                        sql, args, translated, dbapi.Error, connection_invalidated=closed
+                    )
+                    return result
         return exc
 
 
-async def _no_reset(conn) -> None:
+async def _no_reset(conn: asyncpg.Connection) -> None:
     """lbpy leaves no session state behind (no SET, LISTEN or advisory lock; asyncpg itself rolls
     back an unfinished transaction), so a released connection skips asyncpg's RESET ALL round trip."""
 
 
 class AsyncpgConnection(DirectConnection):
-    async def _rows(self, sql, args):
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         self._report(sql, args)
-        return await self.raw.fetch(sql, *args)
+        result: list[Any] = await self.raw.fetch(sql, *args)
+        return result
 
-    async def _execute(self, sql, args):
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         self._report(sql, args)
         if " RETURNING " in sql:
             rows = await self.raw.fetch(sql, *args)
@@ -272,7 +282,7 @@ class AsyncpgConnection(DirectConnection):
 
 
 class AsyncmyPool(DirectPool):
-    async def _open(self):
+    async def _open(self) -> Any:
         import asyncmy
 
         # SQLAlchemy's own connect arguments include FOUND_ROWS: an UPDATE counts the rows it
@@ -315,7 +325,7 @@ class AsyncmyPool(DirectPool):
         if pool is not None:
             pool.terminate()
 
-    async def run(self, work: Callable, args: tuple, atomic: bool) -> Any:
+    async def run(self, work: Callable[..., Any], args: tuple[Any, ...], atomic: bool) -> Any:
         pool = self._pool or await self.pool()
         raw = await (pool.acquire() if pool.freesize else _waiting(pool.acquire(), self.config, self))
         try:
@@ -332,7 +342,7 @@ class AsyncmyPool(DirectPool):
         finally:
             pool.release(raw)  # a connection that broke, or is left in a transaction, is closed
 
-    def error(self, exc, sql=None, args=None):
+    def error(self, exc: BaseException, sql: str | None = None, args: Any = None) -> BaseException:
         from asyncmy import errors
 
         if isinstance(exc, errors.Error):
@@ -342,13 +352,14 @@ class AsyncmyPool(DirectPool):
 
 
 class AsyncmyConnection(DirectConnection):
-    async def _rows(self, sql, args):
+    async def _rows(self, sql: str, args: list[Any]) -> list[Any]:
         self._report(sql, args)
         async with self.raw.cursor() as cursor:
             await cursor.execute(sql, args)
-            return await cursor.fetchall()
+            result: list[Any] = await cursor.fetchall()
+            return result
 
-    async def _execute(self, sql, args):
+    async def _execute(self, sql: str, args: list[Any]) -> tuple[int, Any]:
         self._report(sql, args)
         async with self.raw.cursor() as cursor:
             count = await cursor.execute(sql, args)

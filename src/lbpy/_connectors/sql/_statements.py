@@ -18,25 +18,29 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import SQLAlchemyError as SAError
+from sqlalchemy.sql.expression import ReturnsRows
 
 #: (property name, reader or None) for each selected column, in order
-Readers = list[tuple[str, "Callable | None"]]
+Readers = list[tuple[str, "Callable[..., Any] | None"]]
 
 
-def records(rows: Iterable[Any], readers: Readers) -> list[dict]:
+def records(rows: Iterable[Any], readers: Readers) -> list[dict[str, Any]]:
     """Rows as records: each non-null value read by its column's reader, a null one as None."""
     out = []
     for row in rows:
         record = {}
-        for (name, read), value in zip(readers, row):
+        for (name, read), value in zip(readers, row, strict=False):
             record[name] = read(value) if read is not None and value is not None else value
         out.append(record)
     return out
 
 
-def fetch(conn, statement, parameters: dict | None, readers: Readers) -> list[dict]:
+def fetch(
+    conn: sa.Connection, statement: sa.Executable, parameters: dict[str, Any] | None, readers: Readers
+) -> list[dict[str, Any]]:
     """Run ``statement`` on ``conn`` and read its rows as records."""
     rows = conn.execute(statement, parameters).all() if parameters else conn.execute(statement).all()
     return records(rows, readers)
@@ -51,7 +55,14 @@ class Prepared:
     Values come by bind name (``arguments({"id": 3})``), or, for a statement built around a
     where, from that where's bound parameters in SQLAlchemy's cache-key order (``where_binds``)."""
 
-    def __init__(self, statement, dialect, readers: Readers | None = None, where_binds: list | None = None) -> None:
+    def __init__(
+        self,
+        statement: ReturnsRows,
+        dialect: sa.engine.Dialect,
+        readers: Readers | None = None,
+        where_binds: list[Any] | None = None,
+    ) -> None:
+        # a SELECT, INSERT, UPDATE or DELETE compiles to a SQLCompiler, whose binds this reads
         compiled = statement.compile(dialect=dialect)
         self.compiled = compiled
         self.sql = compiled.string
@@ -75,10 +86,12 @@ class Prepared:
         self.readers: Readers = []
         if readers is not None:
             columns = list(statement.exported_columns)
-            for (name, read), column in zip(readers, columns):
+            for (name, read), column in zip(readers, columns, strict=False):
                 self.readers.append((name, _compose(_result_processor(column.type, dialect), read)))
 
-    def arguments(self, values: dict | None = None, where_binds: list | None = None) -> tuple[str, list]:
+    def arguments(
+        self, values: dict[str, Any] | None = None, where_binds: list[Any] | None = None
+    ) -> tuple[str, list[Any]]:
         """The SQL text and its positional arguments for ``values`` (by bind name) and the
         bound parameters of a where of this statement's shape."""
         values = {**self.fixed, **values} if values else dict(self.fixed)
@@ -89,24 +102,28 @@ class Prepared:
             state = self.compiled.construct_expanded_state(values, escape_names=False)
             processors = state.processors
             args = []
-            for name in state.positiontup:
+            for name in state.positiontup or ():
                 value = state.parameters[name]
                 process = processors.get(name)
                 args.append(value if process is None or value is None else process(value))
             return state.statement, args
         return self.sql, [
-            values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds)
+            values[name] if bind is None else bind(values[name])
+            for name, bind in zip(self.names, self.binds, strict=True)
         ]
 
-    def execute(self, conn, values: dict):
+    def execute(self, conn: sa.Connection, values: dict[str, Any]) -> sqlite3.Cursor:
         """Run on SQLite's own connection (``conn`` is SQLAlchemy's)."""
         sql, args = self.arguments(values)
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection has its driver's
         try:
-            return conn.connection.driver_connection.execute(sql, args)
+            cursor: sqlite3.Cursor = driver.execute(sql, args)
+            return cursor
         except sqlite3.Error as exc:  # the same exception SQLAlchemy would have raised
             raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
 
-    def fetch(self, conn, values: dict) -> list[dict]:
+    def fetch(self, conn: sa.Connection, values: dict[str, Any]) -> list[dict[str, Any]]:
         return records(self.execute(conn, values).fetchall(), self.readers)
 
 
@@ -116,7 +133,7 @@ class Shapes:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._entries: OrderedDict = OrderedDict()
+        self._entries: OrderedDict[str, Any] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -124,7 +141,7 @@ class Shapes:
     def clear(self) -> None:
         self._entries.clear()
 
-    def get(self, key, make: Callable[[], Prepared]) -> Prepared:
+    def get(self, key: Any, make: Callable[[], Prepared]) -> Prepared:
         entries = self._entries
         found = entries.get(key)
         if found is None:
@@ -137,8 +154,13 @@ class Shapes:
         return found
 
     def around(
-        self, key, where, build: Callable[[Any], Any], dialect, readers: Readers | None = None
-    ) -> tuple[Prepared, list | None]:
+        self,
+        key: Any,
+        where: sa.ColumnElement[bool] | None,
+        build: Callable[[Any], Any],
+        dialect: sa.engine.Dialect,
+        readers: Readers | None = None,
+    ) -> tuple[Prepared, list[Any] | None]:
         """The statement ``build(where)`` for this where's shape, and the where's bound parameters.
 
         ``key`` names what else shapes the statement (model, fields, order, ...); the where's own
@@ -155,7 +177,7 @@ class Shapes:
         return prepared, binds
 
 
-def _result_processor(kind, dialect) -> Callable | None:
+def _result_processor(kind: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect) -> Callable[..., Any] | None:
     """SQLAlchemy's processing of a column's values. A number's depends on the type code the
     driver reports (asyncpg); the driver's own number is then kept, and lbpy's reader reads it."""
     try:
@@ -164,7 +186,7 @@ def _result_processor(kind, dialect) -> Callable | None:
         return None
 
 
-def _compose(first: Callable | None, then: Callable | None) -> Callable | None:
+def _compose(first: Callable[..., Any] | None, then: Callable[..., Any] | None) -> Callable[..., Any] | None:
     if first is None:
         return then
     if then is None:
