@@ -166,7 +166,7 @@ class Application:
 
     # -- using ----------------------------------------------------------------------------
 
-    def enable_auth(self, options: dict | None = None) -> None:
+    def enable_auth(self, options: dict[str, Any] | None = None) -> None:
         """Enforce the models' acls, as LoopBack's ``app.enableAuth()`` did (a boot script calls it;
         ``options`` is accepted for LoopBack's ``{"dataSource": ...}``, which lbpy works out itself)."""
         self.auth.enforced = True
@@ -174,13 +174,15 @@ class Application:
     def model(self, name: str) -> type[Model]:
         return self.models.get_model(name)
 
-    def use(self, middleware: Callable, *, phase: str = "routes", paths: tuple[str, ...] = (), **options) -> None:
+    def use(
+        self, middleware: Callable[..., Any], *, phase: str = "routes", paths: tuple[str, ...] = (), **options: Any
+    ) -> None:
         """Add an ASGI middleware factory (``middleware(app, **options)``, a Starlette middleware class
         is one) in one of LoopBack's phases, as ``app.middleware(phase, fn)`` did in LoopBack 3."""
         self.pipeline.use(middleware, phase=phase, paths=tuple(paths), **options)
         self._asgi = None
 
-    def mount(self, path: str, asgi_app: Callable, *, phase: str = "routes") -> None:
+    def mount(self, path: str, asgi_app: Callable[..., Any], *, phase: str = "routes") -> None:
         """Serve ``asgi_app`` (a Starlette router, a FastAPI app, a static folder) under ``path``."""
         self.pipeline.mount(path, asgi_app, phase=phase)
         self._asgi = None
@@ -251,7 +253,7 @@ class Application:
             self._asgi = self.operations.wrap(self._compose())
         await self._asgi(scope, receive, send)
 
-    def _compose(self) -> Callable:
+    def _compose(self) -> Callable[..., Any]:
         if not self.pipeline.active:
             return build_asgi(self)
         return self.pipeline.build(lambda fallback: build_asgi(self, fallback), root_status(cors=False))
@@ -265,7 +267,7 @@ def _error_handler_debug(files: AppFiles) -> bool:
     return False
 
 
-def _with_shared_rate(settings: dict, storage: str) -> dict:
+def _with_shared_rate(settings: dict[str, Any], storage: str) -> dict[str, Any]:
     """A datasource's settings, its rate bound counted in the app's rate-limit storage when that
     is Redis (``rateLimit.storage`` in server/config.json) and the datasource names none itself:
     every process of the app then keeps the remote's rate together."""

@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ._app_files import HttpConfig
@@ -77,7 +77,7 @@ _TOO_MANY_CONNECTIONS = json.dumps(
 ).encode()
 
 
-async def too_many_connections(scope, receive, send) -> None:
+async def too_many_connections(scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI app that answers a request beyond ``maxConnections``."""
     await send(
         {

@@ -440,7 +440,7 @@ def _mailer(user_model: type[Model], named: Any) -> type[EmailModel] | None:
     return None
 
 
-def _base_url(auth: Any, info: dict) -> str:
+def _base_url(auth: Any, info: dict[str, Any]) -> str:
     """Where the link points: LoopBack's ``protocol``, ``host``, ``port`` and ``restApiRoot``
     options where given, else the app's own address."""
     if not any(info.get(k) for k in ("host", "port", "protocol", "restApiRoot")):
@@ -454,7 +454,7 @@ def _base_url(auth: Any, info: dict) -> str:
     return f"{protocol}://{host}{shown_port}{root}"
 
 
-def _verification_html(info: dict) -> str:
+def _verification_html(info: dict[str, Any]) -> str:
     """The message's HTML part: the app's ``template`` (a Jinja2 file, given the verify options),
     or lbpy's own few lines."""
     template = info.get("template")

@@ -53,7 +53,7 @@ class ModelRegistry(Mapping[str, "type[Model]"]):
 
     def __getattr__(self, name: str) -> type[Model]:
         """``app.models.Note``, as LoopBack apps write it."""
-        models = self.__dict__.get("_models", {})
+        models: dict[str, type[Model]] = self.__dict__.get("_models", {})
         if name.startswith("_") or name not in models:
             raise AttributeError(f'no model named "{name}" (models: {", ".join(models)})')
         return models[name]

@@ -96,5 +96,5 @@ def _kind(exc: BaseException) -> str:
     """What went wrong, in lbpy's own words when lbpy raised it; a driver's text may hold a
     host or a user name, so only its class is shown."""
     if isinstance(exc, HttpError):
-        return exc.message
+        return str(exc.message)
     return type(exc).__name__

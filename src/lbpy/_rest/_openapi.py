@@ -513,7 +513,7 @@ def _as_sent(schema: dict[str, Any]) -> dict[str, Any]:
         return schema
     nullable = {"nullable": True} if schema.get("nullable") else {}
     text = {k: v for k, v in schema.items() if k not in ("nullable", "description", "default", "writeOnly")}
-    outer = {k: schema[k] for k in ("description", "default", "writeOnly") if k in schema}
+    outer: dict[str, Any] = {k: schema[k] for k in ("description", "default", "writeOnly") if k in schema}
     if schema.get("format") == "date-time":
         return {**outer, "anyOf": [text, _DATE_MILLISECONDS], **nullable}
     if schema.get("format"):
