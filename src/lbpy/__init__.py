@@ -38,7 +38,7 @@ _EXPORTS = {
     "AccessContext": "lbpy._auth",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 (the names above, listed once)
 
 
 def __getattr__(name: str) -> object:

@@ -12,6 +12,9 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
 
 from ._app_files import AppFiles, ModelConfigEntry, read_app
 from ._auth import BUILTIN_CLASSES, AccessControl, AccessTokenModel, AuthSettings, UserModel
@@ -58,9 +61,9 @@ class Application:
             raise BootError(f"server/config.json: {exc}") from None
         self.datasources: dict[str, DataSource] = {}
         for name, declared in files.datasources.items():
-            settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
+            ds_settings = _with_shared_rate(declared, ops_settings.rate_limit.storage)
             try:
-                self.datasources[name] = DataSource(name, settings, app_dir=self.root, missing_ok=True)
+                self.datasources[name] = DataSource(name, ds_settings, app_dir=self.root, missing_ok=True)
             except BootError as exc:
                 raise BootError(f'server/datasources.json: datasource "{name}": {exc}') from None
             if self.datasources[name].missing:
@@ -97,12 +100,12 @@ class Application:
         )
         #: server/middleware.json's phases, and what boot scripts add with use() and mount()
         self.pipeline = Pipeline(root=self.root, debug=self.debug, entries=files.middleware)
-        self.boot_scripts: list[Callable] = []
+        self.boot_scripts: list[Callable[..., Any]] = []
         self._load_boot_scripts()
         self.started = False
         #: seconds each background task, change relay and datasource may take to close on stop
         self.close_within = files.config.http.shutdown_timeout / 1000 or CLOSE_WITHIN
-        self._asgi: Callable | None = None
+        self._asgi: Callable[..., Any] | None = None
         self._warn_unsupported()
 
     def _load_boot_scripts(self) -> None:
@@ -163,7 +166,7 @@ class Application:
 
     # -- using ----------------------------------------------------------------------------
 
-    def enable_auth(self, options: dict | None = None) -> None:
+    def enable_auth(self, options: dict[str, Any] | None = None) -> None:
         """Enforce the models' acls, as LoopBack's ``app.enableAuth()`` did (a boot script calls it;
         ``options`` is accepted for LoopBack's ``{"dataSource": ...}``, which lbpy works out itself)."""
         self.auth.enforced = True
@@ -171,13 +174,15 @@ class Application:
     def model(self, name: str) -> type[Model]:
         return self.models.get_model(name)
 
-    def use(self, middleware: Callable, *, phase: str = "routes", paths: tuple[str, ...] = (), **options) -> None:
+    def use(
+        self, middleware: Callable[..., Any], *, phase: str = "routes", paths: tuple[str, ...] = (), **options: Any
+    ) -> None:
         """Add an ASGI middleware factory (``middleware(app, **options)``, a Starlette middleware class
         is one) in one of LoopBack's phases, as ``app.middleware(phase, fn)`` did in LoopBack 3."""
         self.pipeline.use(middleware, phase=phase, paths=tuple(paths), **options)
         self._asgi = None
 
-    def mount(self, path: str, asgi_app: Callable, *, phase: str = "routes") -> None:
+    def mount(self, path: str, asgi_app: Callable[..., Any], *, phase: str = "routes") -> None:
         """Serve ``asgi_app`` (a Starlette router, a FastAPI app, a static folder) under ``path``."""
         self.pipeline.mount(path, asgi_app, phase=phase)
         self._asgi = None
@@ -203,7 +208,7 @@ class Application:
             self.started = False
             raise
 
-    async def _run_boot_script(self, fn: Callable) -> None:
+    async def _run_boot_script(self, fn: Callable[..., Any]) -> None:
         try:
             result = fn(self)
             if inspect.isawaitable(result):
@@ -243,12 +248,12 @@ class Application:
         """End every open change stream (the server is stopping); safe from any thread."""
         close_all(self.models.values())
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._asgi is None:
             self._asgi = self.operations.wrap(self._compose())
         await self._asgi(scope, receive, send)
 
-    def _compose(self) -> Callable:
+    def _compose(self) -> Callable[..., Any]:
         if not self.pipeline.active:
             return build_asgi(self)
         return self.pipeline.build(lambda fallback: build_asgi(self, fallback), root_status(cors=False))
@@ -262,7 +267,7 @@ def _error_handler_debug(files: AppFiles) -> bool:
     return False
 
 
-def _with_shared_rate(settings: dict, storage: str) -> dict:
+def _with_shared_rate(settings: dict[str, Any], storage: str) -> dict[str, Any]:
     """A datasource's settings, its rate bound counted in the app's rate-limit storage when that
     is Redis (``rateLimit.storage`` in server/config.json) and the datasource names none itself:
     every process of the app then keeps the remote's rate together."""

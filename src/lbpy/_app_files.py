@@ -169,7 +169,7 @@ def read_json(path: Path, *, root: Path | None = None) -> Any:
         raise BootError(f"{shown} cannot be read: {exc.strerror}") from None
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise BootError(
             f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}; fix the file and start again"
         ) from None
@@ -184,13 +184,13 @@ def _relative(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict:
+def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict[str, Any]:
     """``stem.json`` merged with ``stem.local.json`` and ``stem.<env>.json``, as loopback-boot did."""
     base = server / f"{stem}.json"
     if not base.exists():
         if required:
             raise BootError(f"{_relative(base, root)} is missing; is {root} an lbpy or LoopBack app?")
-        merged: dict = {}
+        merged: dict[str, Any] = {}
     else:
         merged = read_json(base, root=root)
         if not isinstance(merged, dict):
@@ -205,7 +205,7 @@ def _read_layers(server: Path, stem: str, root: Path, *, required: bool) -> dict
     return merged
 
 
-def _merge(base: dict, layer: dict) -> dict:
+def _merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in layer.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -227,7 +227,7 @@ def substitute_env(value: Any, where: str) -> Any:
     if not isinstance(value, str) or "${" not in value:
         return value
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in os.environ:
             return os.environ[name]
@@ -265,10 +265,10 @@ def read_app(root: Path | str) -> AppFiles:
 
     raw_ds = _read_layers(server, "datasources", root, required=False)
     datasources: dict[str, dict[str, Any]] = {}
-    for name, settings in raw_ds.items():
-        if not isinstance(settings, dict):
+    for name, given in raw_ds.items():
+        if not isinstance(given, dict):
             raise BootError(f'server/datasources.json: datasource "{name}" must be an object')
-        settings = substitute_env(settings, f'server/datasources.json: datasource "{name}"')
+        settings = substitute_env(given, f'server/datasources.json: datasource "{name}"')
         if not settings.get("connector"):
             raise BootError(
                 f'server/datasources.json: datasource "{name}" has no "connector"; add one, e.g. "connector": "memory"'
@@ -282,9 +282,8 @@ def read_app(root: Path | str) -> AppFiles:
     sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
     mixin_sources = meta.get("mixins") or DEFAULT_MIXIN_SOURCES
     model_config: dict[str, ModelConfigEntry] = {}
-    for name, entry in raw_mc.items():
-        if entry is None:
-            entry = {}
+    for name, given_entry in raw_mc.items():
+        entry = {} if given_entry is None else given_entry
         if not isinstance(entry, dict):
             raise BootError(f'server/model-config.json: the entry for "{name}" must be an object')
         try:
@@ -398,7 +397,7 @@ def _add_auth_models(files: AppFiles) -> None:
                 files.definitions[name] = DefinitionFile(
                     ModelDefinition.model_validate(BUILTIN_DEFINITIONS[name]), Path(SOURCES[name]), builtin=True
                 )
-            files.model_config[name] = ModelConfigEntry(dataSource=datasource, public=False)
+            files.model_config[name] = ModelConfigEntry(data_source=datasource, public=False)
             files.auto_attached.append(name)
 
 

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ._connectors._registry import ALIASES, BUILTINS
 from ._errors import UsageError
@@ -58,7 +59,7 @@ def words(name: str) -> list[str]:
     return [part for part in re.split(r"[-_]", name) if part]
 
 
-def context_for(answers: ConnectorAnswers) -> dict:
+def context_for(answers: ConnectorAnswers) -> dict[str, Any]:
     """The template's variables: everything computed here, nothing asked by cookiecutter."""
     camel = "".join(part.capitalize() for part in words(answers.name))
     lib_name = answers.name.replace("-", "_")
@@ -126,7 +127,9 @@ def git_user() -> str:
     import subprocess
 
     try:
-        done = subprocess.run(["git", "config", "--get", "user.name"], capture_output=True, text=True, timeout=5)
+        done = subprocess.run(
+            ["git", "config", "--get", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""

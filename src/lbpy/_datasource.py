@@ -35,6 +35,9 @@ class DataSource:
     lets tests and scripts use a connector that is not installed.
     """
 
+    #: set by the connector's ``initialize(datasource)``
+    connector: Connector
+
     def __init__(self, name: str, settings: dict[str, Any], *, app_dir: Path | None = None, missing_ok: bool = False):
         """``missing_ok``: a connector lbpy cannot find does not raise; the datasource is made with a
         stand-in whose every call answers 503 naming it, and ``missing`` says what to do."""
@@ -45,11 +48,10 @@ class DataSource:
         self.app_dir = app_dir
         #: the definitions of the models attached to this datasource, by name
         self.models: dict[str, ModelSpec] = {}
-        self.connector: Connector | None = None
         self.connected = False
         self._connecting: Any = None  # an anyio.Lock, made on first use inside an event loop
         given = settings.get("connector") or "memory"
-        initialize: Callable
+        initialize: Callable[..., Any]
         if isinstance(given, str):
             self.connector_name = canonical_name(given)
             try:
@@ -77,8 +79,8 @@ class DataSource:
             initialize = given
         else:
             raise BootError(f'datasource "{name}": "connector" must be a connector name, not {type(given).__name__}')
-        initialize(self)
-        if not isinstance(self.connector, Connector):
+        initialize(self)  # sets self.connector
+        if not isinstance(getattr(self, "connector", None), Connector):
             raise BootError(
                 f'connector "{self.connector_name}": initialize(datasource) must set '
                 "datasource.connector to an instance of lbpy.Connector"
@@ -127,40 +129,49 @@ class DataSource:
     # natively (an operator, order, fields, paging) lbpy does in Python, so every connector
     # answers every filter the same way.
 
-    async def all(self, model: str, filter: Filter, options: dict | None = None) -> list[dict]:
+    async def all(self, model: str, filter: Filter, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         await self.connect()
         return await find_with_capabilities(self.connector, model, filter, options or {})
 
-    async def count(self, model: str, where: dict | None, options: dict | None = None) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any] | None = None) -> int:
         await self.connect()
         return await count_with_capabilities(self.connector, model, where, options or {})
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict | None = None) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         await self.connect()
         return await update_with_capabilities(self.connector, model, where, data, options or {})
 
-    async def destroy_all(self, model: str, where: dict | None, options: dict | None = None) -> dict:
+    async def destroy_all(
+        self, model: str, where: dict[str, Any] | None, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         await self.connect()
         return await destroy_with_capabilities(self.connector, model, where, options or {})
 
     # LoopBack's discovery and migration calls
 
-    async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
-        return await self.call("discover_model_definitions", options or {})
+    async def discover_model_definitions(self, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("discover_model_definitions", options or {})
+        return result
 
-    async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
-        return await self.call("discover_model_properties", name, options or {})
+    async def discover_model_properties(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("discover_model_properties", name, options or {})
+        return result
 
-    async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        return await self.call("discover_primary_keys", name, options or {})
+    async def discover_primary_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("discover_primary_keys", name, options or {})
+        return result
 
-    async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
-        return await self.call("discover_foreign_keys", name, options or {})
+    async def discover_foreign_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("discover_foreign_keys", name, options or {})
+        return result
 
-    async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
-        return await self.call("discover_schemas", name, options or {})
+    async def discover_schemas(self, name: str, options: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = await self.call("discover_schemas", name, options or {})
+        return result
 
-    async def discover_schema(self, name: str, options: dict | None = None) -> dict:
+    async def discover_schema(self, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """The model JSON of ``name`` alone (LoopBack's discoverSchema)."""
         schemas = await self.discover_schemas(name, {**(options or {}), "relations": False})
         return next(iter(schemas.values()))

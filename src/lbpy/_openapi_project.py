@@ -145,7 +145,9 @@ def _base_url_needed(spec: Spec) -> str:
     )
 
 
-def _add_model(plan: OpenApiPlan, project: AppProject, existing: dict, definition: dict, force: bool) -> None:
+def _add_model(
+    plan: OpenApiPlan, project: AppProject, existing: dict[str, Any], definition: dict[str, Any], force: bool
+) -> None:
     name = definition["name"]
     if name in existing:
         if not force:
@@ -158,7 +160,7 @@ def _add_model(plan: OpenApiPlan, project: AppProject, existing: dict, definitio
     plan.files[relative] = ("update" if project.path(relative).exists() else "create", dump_json(definition))
 
 
-def schema_model(spec: Spec, name: str, schema: dict, names: dict[str, str]) -> dict:
+def schema_model(spec: Spec, name: str, schema: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """A LoopBack model definition (base Model) for a named schema."""
     schema = _merged(spec, schema)
     required = set(schema.get("required") or [])
@@ -177,7 +179,7 @@ def schema_model(spec: Spec, name: str, schema: dict, names: dict[str, str]) -> 
     return out
 
 
-def _merged(spec: Spec, schema: dict) -> dict:
+def _merged(spec: Spec, schema: dict[str, Any]) -> dict[str, Any]:
     """``allOf`` parts merged into one object schema."""
     if "allOf" not in schema:
         return schema
@@ -191,7 +193,7 @@ def _merged(spec: Spec, schema: dict) -> dict:
     return merged
 
 
-def property_definition(spec: Spec, raw: dict, names: dict[str, str]) -> dict:
+def property_definition(spec: Spec, raw: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     kind = property_type(spec, raw, names)
     out: dict[str, Any] = {"type": kind}
     if raw.get("description"):
@@ -201,7 +203,7 @@ def property_definition(spec: Spec, raw: dict, names: dict[str, str]) -> dict:
     return out
 
 
-def property_type(spec: Spec, raw: dict, names: dict[str, str]) -> Any:
+def property_type(spec: Spec, raw: dict[str, Any], names: dict[str, str]) -> Any:
     ref = raw.get("$ref")
     if isinstance(ref, str):
         target = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")

@@ -66,7 +66,7 @@ class AppProject:
             raise UsageError(f"{relative} is missing")
         try:
             return json.loads(path.read_text("utf-8"))
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{relative}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix it first") from None
 
     def write(self, relative: str, data: Any) -> Path:
@@ -77,7 +77,8 @@ class AppProject:
     # -- datasources ----------------------------------------------------------------------
 
     def datasources(self) -> dict[str, Any]:
-        return self.read("server/datasources.json", {})
+        found: dict[str, Any] = self.read("server/datasources.json", {})
+        return found
 
     def datasources_with(self, name: str, settings: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
         """datasources.json's content with ``name`` added (or, with ``force``, replaced in place)."""
@@ -90,7 +91,8 @@ class AppProject:
     # -- models ---------------------------------------------------------------------------
 
     def model_config(self) -> dict[str, Any]:
-        return self.read("server/model-config.json")
+        found: dict[str, Any] = self.read("server/model-config.json")
+        return found
 
     def set_model_config(self, name: str, entry: dict[str, Any], *, force: bool = False) -> Path:
         current = self.model_config()
@@ -104,12 +106,12 @@ class AppProject:
         sources = meta.get("sources") or DEFAULT_MODEL_SOURCES
         return [(self.server / s).resolve() for s in sources if not s.startswith("loopback/")]
 
-    def model_definitions(self, *, strict: bool = False) -> dict[str, tuple[Path, dict]]:
+    def model_definitions(self, *, strict: bool = False) -> dict[str, tuple[Path, dict[str, Any]]]:
         """Every model definition of the app: name -> (file, JSON).
 
         A file that is not a model definition is passed over, unless ``strict``: then it is an
         error naming the file (a change meant for every model must not miss one silently)."""
-        found: dict[str, tuple[Path, dict]] = {}
+        found: dict[str, tuple[Path, dict[str, Any]]] = {}
         for folder in self.model_dirs():
             if not folder.is_dir():
                 continue
@@ -186,7 +188,7 @@ class AppProject:
 
     # -- looking models up ----------------------------------------------------------------
 
-    def require_model(self, name: str, *, flag: str = "MODEL") -> tuple[Path, dict]:
+    def require_model(self, name: str, *, flag: str = "MODEL") -> tuple[Path, dict[str, Any]]:
         """The file and JSON of the app's model ``name``, or a UsageError naming the choices."""
         definitions = self.model_definitions()
         if name not in definitions:

@@ -61,7 +61,7 @@ class RateLimiter:
         from limits.storage import storage_from_string
 
         uri = storage_uri.strip()
-        options: dict = {}
+        options: dict[str, Any] = {}
         if uri.startswith(("redis://", "rediss://", "redis+unix://")):
             uri = "async+" + uri
             options["implementation"] = "redispy"

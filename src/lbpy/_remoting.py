@@ -8,6 +8,7 @@ route order), a model's relation, scope and own remote methods, filtered by its
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._errors import BadRequestError, NotFoundError
@@ -18,6 +19,7 @@ from ._model._types import CoercionError, resolve_type
 from ._model.relations._routes import nested_methods, relation_methods
 
 if TYPE_CHECKING:
+    from ._model._change_stream import ChangeStream
     from ._model._persisted import Model
 
 
@@ -35,7 +37,7 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
                 except ValueError:
                     raise BadRequestError(f"`{accept.arg}` is not valid JSON", code="INVALID_PARAMETER") from None
             elif isinstance(kind, list) or kind == "array":
-                value = [part for part in text.split(",")] if text else []
+                value = list(text.split(",")) if text else []
         if isinstance(kind, list) or kind == "array":
             if not isinstance(value, list):
                 value = [value]
@@ -60,21 +62,23 @@ def coerce_arg(accept: Accept, value: Any, source: str) -> Any:
 # The PersistedModel methods LoopBack 3 exposes, in its route order.
 
 
-async def _create(Model, data=None, options=None):
+async def _create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None) -> Any:
     if data is None:
         data = {}
     return await Model.create(data, options)
 
 
-async def _upsert(Model, data=None, options=None):
+async def _upsert(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None) -> Model:
     return await Model.upsert(_object_body(Model, data), options)
 
 
-async def _replace_or_create(Model, data=None, options=None):
+async def _replace_or_create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None) -> Model:
     return await Model.replace_or_create(_object_body(Model, data), options)
 
 
-async def _upsert_with_where(Model, where=None, data=None, options=None):
+async def _upsert_with_where(
+    Model: type[Model], where: Any = None, data: Any = None, options: dict[str, Any] | None = None
+) -> Model:
     return await Model.upsert_with_where(_required_where(where), _object_body(Model, data), options)
 
 
@@ -88,53 +92,55 @@ def _required_where(where: Any) -> Any:
     return where
 
 
-async def _exists(Model, id, options=None):
+async def _exists(Model: type[Model], id: Any, options: dict[str, Any] | None = None) -> bool:
     return await Model.exists(id, options)
 
 
-async def _find_by_id(Model, id, filter=None, options=None):
+async def _find_by_id(Model: type[Model], id: Any, filter: Any = None, options: dict[str, Any] | None = None) -> Model:
     found = await Model.find_by_id(id, filter, options)
     if found is None:
         raise NotFoundError(f'Unknown "{Model.spec.name}" id "{id}".', code="MODEL_NOT_FOUND")
     return found
 
 
-async def _replace_by_id(Model, id, data=None, options=None):
+async def _replace_by_id(Model: type[Model], id: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
     return await Model.replace_by_id(id, _object_body(Model, data), options)
 
 
-async def _find(Model, filter=None, options=None):
+async def _find(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
     return await Model.find(filter, options)
 
 
-async def _find_one(Model, filter=None, options=None):
+async def _find_one(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None) -> Model:
     found = await Model.find_one(filter, options)
     if found is None:
         raise NotFoundError(f'Unknown "{Model.spec.name}" instance.', code="MODEL_NOT_FOUND")
     return found
 
 
-async def _update_all(Model, where=None, data=None, options=None):
+async def _update_all(
+    Model: type[Model], where: Any = None, data: Any = None, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return await Model.update_all(_required_where(where), _object_body(Model, data), options)
 
 
-async def _delete_by_id(Model, id, options=None):
+async def _delete_by_id(Model: type[Model], id: Any, options: dict[str, Any] | None = None) -> dict[str, Any]:
     return await Model.destroy_by_id(id, options)
 
 
-async def _count(Model, where=None, options=None):
+async def _count(Model: type[Model], where: Any = None, options: dict[str, Any] | None = None) -> int:
     return await Model.count(where, options)
 
 
-async def _change_stream(Model, options=None):
+async def _change_stream(Model: type[Model], options: dict[str, Any] | None = None) -> ChangeStream:
     return Model.create_change_stream(options)
 
 
-async def _patch_attributes(instance, data=None, options=None):
+async def _patch_attributes(instance: Model, data: Any = None, options: dict[str, Any] | None = None) -> Model:
     return await instance.update_attributes(_object_body(type(instance), data), options)
 
 
-def _object_body(Model, data: Any) -> dict:
+def _object_body(Model: type[Model], data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -159,7 +165,15 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
     instance = Returns("data", model_name, True)
     options = Accept("options", "object", "options")
 
-    def m(name, fn, accepts, returns, http, description, **extra):
+    def m(
+        name: str,
+        fn: Callable[..., Any],
+        accepts: list[Accept],
+        returns: list[Returns],
+        http: list[tuple[str, str]],
+        description: str,
+        **extra: Any,
+    ) -> RemoteMethod:
         return RemoteMethod(
             name=name,
             fn=fn,
@@ -221,7 +235,9 @@ def builtin_methods(model_name: str) -> list[RemoteMethod]:
                     "filter",
                     "object",
                     "query",
-                    description='Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})',
+                    description=(
+                        'Filter defining fields and include - must be a JSON-encoded string ({"something":"value"})'
+                    ),
                 ),
             ],
             [instance],

@@ -119,7 +119,8 @@ def validate_app_name(name: Any) -> str:
         reason = "the installed app would collide with Python's standard module of that name"
     if reason:
         raise UsageError(f'app name "{name}" is reserved: {reason}; choose another, e.g. "{name}-api"')
-    return name
+    result: str = name
+    return result
 
 
 def check_target(target: Path, *, force: bool = False) -> Path:
@@ -218,7 +219,9 @@ def _render(template: Path, extra: dict[str, Any], output_dir: Path) -> Path:
     except UndefinedVariableInTemplate as exc:
         raise LbpyError(f"template {template}: {exc.message}: {exc.error.message}") from None
     except TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+        # jinja2's syntax errors name the file and line; its other template errors do not
+        line = getattr(exc, "lineno", None)
+        where = f"{getattr(exc, 'filename', None)}:{line}: " if line else ""
         raise LbpyError(f"template {template}: {where}{exc.message or exc}") from None
     except (CookiecutterException, ValueError) as exc:
         raise LbpyError(f"template {template}: {exc}") from None

@@ -11,6 +11,10 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp
 
 from ._app import Application, create_app
 from ._app_files import HttpConfig
@@ -18,6 +22,9 @@ from ._errors import BootError, LbpyError
 from ._loader import load_python_file
 from ._ops._metrics import multiprocess_dir
 from ._serve_http import Config
+
+if TYPE_CHECKING:
+    from uvicorn.supervisors import Multiprocess
 from ._serve_logs import LOG_FORMATS, BatchingStreamHandler, formatter, redact_tokens, uvicorn_log_config
 
 __all__ = ["LOG_FORMATS", "configure_logging", "factory", "load_app", "redact_tokens", "serve"]
@@ -27,7 +34,7 @@ APP_DIR_ENV = "LBPY_APP_DIR"
 LOG_FORMAT_ENV = "LBPY_LOG_FORMAT"
 
 
-def load_app(root: str | Path):
+def load_app(root: str | Path) -> ASGIApp:
     """The ASGI app of the lbpy app in ``root``."""
     root = Path(root).resolve()
     entry = root / "server" / "app.py"
@@ -39,14 +46,14 @@ def load_app(root: str | Path):
             if isinstance(exc.__cause__, LbpyError):
                 raise exc.__cause__ from None
             raise
-        app = getattr(module, "app", None)
+        app: ASGIApp | None = getattr(module, "app", None)
         if app is None:
             raise BootError("server/app.py must define `app`, e.g. app = create_app(APP_ROOT)")
         return app
     return create_app(root)
 
 
-def factory():
+def factory() -> ASGIApp:
     """For ``uvicorn --factory``, ``--workers`` and ``--reload``: the app in $LBPY_APP_DIR."""
     configure_logging(os.environ.get(LOG_FORMAT_ENV, "text"))
     app = load_app(os.environ.get(APP_DIR_ENV, "."))
@@ -55,7 +62,7 @@ def factory():
     return app
 
 
-def _drain_on_exit(app) -> None:
+def _drain_on_exit(app: ASGIApp) -> None:
     """In a worker process uvicorn's own server loads the app, with its signal handlers already
     set: on SIGTERM or SIGINT the app drains too (``/ready`` answers 503, open change streams
     end, or they would hold the worker until ``shutdownTimeout`` cancels them)."""
@@ -66,7 +73,7 @@ def _drain_on_exit(app) -> None:
         if not callable(previous):
             continue
 
-        def handler(signum, frame, previous=previous) -> None:
+        def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
             app.drain()
             previous(signum, frame)
 
@@ -91,7 +98,7 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
             return
     handler = BatchingStreamHandler()
     handler.setFormatter(formatter(log_format))
-    handler._lbpy = True  # type: ignore[attr-defined]
+    handler._lbpy = True  # type: ignore[attr-defined]  # marks lbpy's own handler, found again above
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
@@ -119,7 +126,7 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def serve(
-    app,
+    app: ASGIApp,
     root: Path,
     *,
     host: str,
@@ -143,15 +150,15 @@ def serve(
     check_port_free(host, port)
     http = http or HttpConfig()
     # proxy_headers off: lbpy reads X-Forwarded-For itself, as server/config.json's "trust proxy" says
-    options = dict(
-        host=host,
-        port=port,
-        access_log=access_log,
-        log_level=None,
-        log_config=uvicorn_log_config(log_format),
-        proxy_headers=False,
-        http=http,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": None,
+        "log_config": uvicorn_log_config(log_format),
+        "proxy_headers": False,
+        "http": http,
+    }
     previous_term = signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if reload or workers > 1:
@@ -191,7 +198,7 @@ def serve(
         signal.signal(signal.SIGTERM, previous_term)
 
 
-def _exit_cleanly(signum, frame) -> None:
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     """SIGTERM, once uvicorn has stopped gracefully and raised it again: exit 0, as for Ctrl-C."""
     raise SystemExit(0)
 
@@ -199,7 +206,8 @@ def _exit_cleanly(signum, frame) -> None:
 def _free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int], None]) -> None:
@@ -224,7 +232,7 @@ def _announce_when_listening(host: str, port: int, on_ready: Callable[[str, int]
     threading.Thread(target=watch, name="lbpy-announce", daemon=True).start()
 
 
-def _supervisor_class():
+def _supervisor_class() -> type[Multiprocess]:
     from uvicorn.supervisors import Multiprocess
 
     class Supervisor(Multiprocess):
@@ -238,21 +246,21 @@ def _supervisor_class():
     return Supervisor
 
 
-def _server_class():
+def _server_class() -> Any:  # a uvicorn.Server subclass, with on_ready and quiet_lifespan
     import uvicorn
 
     class Server(uvicorn.Server):
         on_ready: Callable[[str, int], None] | None = None
         quiet_lifespan = False
 
-        def handle_exit(self, sig, frame) -> None:
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             super().handle_exit(sig, frame)
             # /ready answers 503 from now on; open change streams would keep uvicorn waiting
             # for their connections forever
             if isinstance(self.config.app, Application):
                 self.config.app.drain()
 
-        async def startup(self, sockets=None) -> None:
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             if self.quiet_lifespan:
                 # lbpy's app says in one line why it could not start; uvicorn would say it
                 # again and add "Application startup failed. Exiting."

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ._app_files import HttpConfig
@@ -26,10 +28,11 @@ class Config(uvicorn.Config):
     """uvicorn's settings plus the app's ``http`` bounds, which reach every worker process
     with the rest of the configuration."""
 
-    def __init__(self, app, *, http: HttpConfig, **options) -> None:
+    def __init__(self, app: ASGIApp | str, *, http: HttpConfig, **options: Any) -> None:
         super().__init__(
             app,
             http=BoundedHttpToolsProtocol,
+            # uvicorn annotates these two as int, and takes seconds as a float
             timeout_keep_alive=http.keep_alive_timeout / 1000,  # type: ignore[arg-type]
             limit_concurrency=http.max_connections,
             timeout_graceful_shutdown=http.shutdown_timeout / 1000 if http.shutdown_timeout else None,  # type: ignore[arg-type]
@@ -74,7 +77,7 @@ _TOO_MANY_CONNECTIONS = json.dumps(
 ).encode()
 
 
-async def too_many_connections(scope, receive, send) -> None:
+async def too_many_connections(scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI app that answers a request beyond ``maxConnections``."""
     await send(
         {
@@ -93,7 +96,7 @@ async def too_many_connections(scope, receive, send) -> None:
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline and a size bound on each request's headers."""
 
-    def __init__(self, config: uvicorn.Config, *args, **kwargs) -> None:
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         bounds: HttpConfig = getattr(config, "http_bounds", None) or HttpConfig()
         self._headers_timeout = bounds.headers_timeout / 1000
@@ -133,6 +136,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     # -- uvicorn's and httptools' callbacks ---------------------------------------------------
 
+    # asyncio types the argument as any transport; a TCP connection's is always a Transport
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_headers()

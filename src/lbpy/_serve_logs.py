@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 LOG_FORMATS = ("text", "json")
 
@@ -74,12 +74,12 @@ def _field(key: str, value: Any) -> Any:
     return value
 
 
-class BatchingStreamHandler(logging.StreamHandler):
+class BatchingStreamHandler(logging.StreamHandler[Any]):
     """A stream handler that, on an event loop, writes the lines of one loop turn with one write
     and one flush (an access line per request would otherwise cost a system call each); outside a
     loop, and at exit (``logging.shutdown`` flushes), each line is written at once."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self._pending: list[str] = []
 
@@ -127,7 +127,7 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter("%(message)s")
 
 
-def uvicorn_log_config(log_format: str) -> dict:
+def uvicorn_log_config(log_format: str) -> dict[str, Any]:
     """uvicorn's logging in lbpy's format: its messages on stderr, requests (with --access-log)
     on stdout."""
     json_lines = log_format == "json"

@@ -11,7 +11,9 @@ import shutil
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
+from jinja2 import Environment
 from jinja2.ext import Extension
 
 from ._errors import LbpyError
@@ -56,13 +58,13 @@ def app_datasources() -> dict[str, str]:
     return {name: details.get(name, "") for name in declared["datasource_connector"]}
 
 
-def read_cookiecutter_json(template: Path) -> dict:
+def read_cookiecutter_json(template: Path) -> dict[str, Any]:
     path = template / "cookiecutter.json"
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise LbpyError(f"{template} is not a cookiecutter template: it has no cookiecutter.json") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise LbpyError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise LbpyError(f"{path} must hold a JSON object of template variables")
@@ -89,7 +91,7 @@ def toml_string(value: object) -> str:
 class TemplateFilters(Extension):
     """Filters for lbpy's templates (cookiecutter.json ``_extensions``)."""
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["toml_string"] = toml_string
 
@@ -97,7 +99,7 @@ class TemplateFilters(Extension):
 def drop_bytecode(rendered: Path) -> None:
     """Remove the ``__pycache__`` folders a rendered project inherited: pip byte-compiles the
     templates' Python files when it installs lbpy, and those caches belong to no new project."""
-    for cache in sorted(rendered.rglob("__pycache__"), reverse=True):
-        shutil.rmtree(cache, ignore_errors=True)
+    for folder in sorted(rendered.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(folder, ignore_errors=True)
     for stray in rendered.rglob("*.py[co]"):
         stray.unlink(missing_ok=True)

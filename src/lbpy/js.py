@@ -17,7 +17,7 @@ import logging
 import math
 from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeGuard
 
 from ._errors import HttpError
 
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -127,7 +127,7 @@ def to_string(value: Any) -> str:
     return "[object Object]"
 
 
-def join(items: list, separator: str = ",") -> str:
+def join(items: list[Any], separator: str = ",") -> str:
     """``items.join(separator)``: null and undefined items are empty strings."""
     return separator.join("" if item is None else to_string(item) for item in items)
 
@@ -156,10 +156,10 @@ def remainder(left: Any, right: Any) -> float | int:
 
 def round_half_up(value: Any) -> float | int:
     """``Math.round``: halves go up (``-2.5`` is ``-2``), unlike Python's ``round``."""
-    value = number(value)
-    if math.isnan(value) or math.isinf(value):
-        return value
-    return math.floor(value + 0.5)
+    result = number(value)
+    if math.isnan(result) or math.isinf(result):
+        return result
+    return math.floor(result + 0.5)
 
 
 def divide(left: Any, right: Any) -> float | int:
@@ -276,13 +276,13 @@ def compare(left: Any, operator: str, right: Any) -> bool:
             if math.isnan(left) or math.isnan(right):
                 return False
     if operator == "<":
-        return left < right
+        return bool(left < right)
     if operator == "<=":
-        return left <= right
+        return bool(left <= right)
     if operator == ">":
-        return left > right
+        return bool(left > right)
     if operator == ">=":
-        return left >= right
+        return bool(left >= right)
     raise ValueError(f"not a comparison operator: {operator!r}")
 
 
@@ -350,7 +350,7 @@ class _Console:
     def __init__(self) -> None:
         self._log = logging.getLogger("lbpy.app")
 
-    def _text(self, values: tuple) -> str:
+    def _text(self, values: tuple[Any, ...]) -> str:
         """As node's ``util.format``: ``%s``, ``%d``, ``%i``, ``%f``, ``%j``, ``%o`` in a first string
         take the next values; the rest follow, separated by spaces."""
         rest = list(values)

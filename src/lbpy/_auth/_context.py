@@ -48,7 +48,7 @@ class AccessContext:
     method_names: frozenset[str] = frozenset()
     principals: list[Principal] = field(default_factory=list)
     #: the remote call's options (what hooks see as ctx.options), when there is one
-    options: dict | None = None
+    options: dict[str, Any] | None = None
 
     @builtins.property  # the field "property" hides the builtin in this class body
     def model_name(self) -> str | None:

@@ -68,7 +68,7 @@ class UserModel(Model):
         return auth
 
     @classmethod
-    def _prepare(cls, data: Any, mode: str):
+    def _prepare(cls, data: Any, mode: str) -> tuple[dict[str, Any], dict[str, list[tuple[str, str]]]]:
         if (
             isinstance(data, dict)
             and isinstance(data.get("email"), str)
@@ -78,7 +78,7 @@ class UserModel(Model):
         return super()._prepare(data, mode)
 
     @classmethod
-    def on(cls, event: str, fn: Callable | None = None) -> Callable:
+    def on(cls, event: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Call ``fn(info)`` on ``event``: ``"resetPasswordRequest"`` (info: ``email``,
         ``accessToken``, ``user``, ``options``, as LoopBack's event) or ``"verificationRequest"``
         (info: what LoopBack gave its mailer: ``to``, ``from``, ``subject``, ``text``,
@@ -86,18 +86,18 @@ class UserModel(Model):
         if event not in EVENTS:
             raise ValueError(f'unknown event "{event}"; use one of: {", ".join(EVENTS)}')
 
-        def register(func: Callable) -> Callable:
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
             cls._runtime.auth_events.setdefault(event, []).append(func)
             return func
 
         return register(fn) if fn is not None else register
 
     @classmethod
-    def _listeners(cls, event: str) -> list[Callable]:
+    def _listeners(cls, event: str) -> list[Callable[..., Any]]:
         return list(cls._runtime.auth_events.get(event, ()))
 
     @classmethod
-    async def _emit(cls, event: str, info: dict) -> None:
+    async def _emit(cls, event: str, info: dict[str, Any]) -> None:
         for fn in cls._listeners(event):
             result = fn(info)
             if inspect.isawaitable(result):
@@ -106,7 +106,7 @@ class UserModel(Model):
     # -- credentials ---------------------------------------------------------------------------
 
     @classmethod
-    def credentials_query(cls, credentials: dict) -> dict:
+    def credentials_query(cls, credentials: dict[str, Any]) -> dict[str, Any]:
         """The where that finds the user ``credentials`` name (LoopBack's normalizeCredentials);
         a 400 says what is missing."""
         realm_required = bool(setting(cls, "realmRequired") or setting(cls, "realmDelimiter"))
@@ -137,7 +137,9 @@ class UserModel(Model):
         return query
 
     @classmethod
-    async def login(cls, credentials: dict, include: Any = None, options: dict | None = None) -> Model:
+    async def login(
+        cls, credentials: dict[str, Any], include: Any = None, options: dict[str, Any] | None = None
+    ) -> Model:
         """Check ``{"email" or "username", "password"}`` and return a new access token
         (with ``include="user"``, its ``user``); a wrong or unknown account is a 401
         ``LOGIN_FAILED`` either way."""
@@ -146,7 +148,7 @@ class UserModel(Model):
         query = cls.credentials_query(credentials)
         user = await cls.find_one({"where": query})
         ok, rehash = await cls._check_password(user, credentials.get("password"))
-        if not ok:
+        if not ok or user is None:
             raise login_failed()
         if setting(cls, "emailVerificationRequired") and not user.get("emailVerified"):
             raise UnauthorizedError(
@@ -186,10 +188,11 @@ class UserModel(Model):
         relation = cls._runtime.relations.get("accessTokens")
         if relation is None or relation.target is None:
             raise HttpError(f"{cls.spec.name} has no accessTokens relation to a token model", code="NO_TOKEN_MODEL")
-        return relation.target
+        target: type[Model] = relation.target
+        return target
 
     async def create_access_token(
-        self, ttl: Any = None, options: dict | None = None, *, scopes: list[str] | None = None
+        self, ttl: Any = None, options: dict[str, Any] | None = None, *, scopes: list[str] | None = None
     ) -> Model:
         """A new access token for this user, living ``ttl`` seconds (the model's ``ttl`` setting,
         two weeks by default, at most ``maxTTL``; -1 lives forever where ``allowEternalTokens``)."""
@@ -198,7 +201,8 @@ class UserModel(Model):
         data: dict[str, Any] = {"ttl": seconds, "userId": self.id}
         if scopes is not None:
             data["scopes"] = list(scopes)
-        return await cls.token_model().create(data, options)
+        token: Model = await cls.token_model().create(data, options)
+        return token
 
     @classmethod
     def _token_ttl(cls, ttl: Any) -> int | float:
@@ -219,7 +223,7 @@ class UserModel(Model):
         return int(ttl) if float(ttl).is_integer() else ttl
 
     @classmethod
-    async def logout(cls, token_id: Any, options: dict | None = None) -> None:
+    async def logout(cls, token_id: Any, options: dict[str, Any] | None = None) -> None:
         """Delete the access token ``token_id``; a 401 when there is none."""
         if not token_id or not isinstance(token_id, str):
             raise UnauthorizedError("accessToken is required to logout")
@@ -237,7 +241,7 @@ class UserModel(Model):
             raise HttpError("Invalid password.", status_code=422, code="INVALID_PASSWORD")
 
     @classmethod
-    async def _user(cls, user_id: Any, options: dict | None) -> Model:
+    async def _user(cls, user_id: Any, options: dict[str, Any] | None) -> Model:
         try:
             user = await cls.find_by_id(user_id, None, options) if user_id is not None else None
         except HttpError:
@@ -248,7 +252,7 @@ class UserModel(Model):
 
     @classmethod
     async def change_password(
-        cls, user_id: Any, old_password: Any, new_password: Any, options: dict | None = None
+        cls, user_id: Any, old_password: Any, new_password: Any, options: dict[str, Any] | None = None
     ) -> None:
         """Set a new password after checking the current one (a 400 ``INVALID_PASSWORD`` when
         it is wrong); the user's other tokens stop working."""
@@ -258,18 +262,18 @@ class UserModel(Model):
         await cls._set_password(user, new_password, options)
 
     @classmethod
-    async def set_password(cls, user_id: Any, new_password: Any, options: dict | None = None) -> None:
+    async def set_password(cls, user_id: Any, new_password: Any, options: dict[str, Any] | None = None) -> None:
         """Set a new password (a password-reset token's call); the user's other tokens stop working."""
         user = await cls._user(user_id, options)
         await cls._set_password(user, new_password, options)
 
     @classmethod
-    async def _set_password(cls, user: Model, new_password: Any, options: dict | None) -> None:
+    async def _set_password(cls, user: Model, new_password: Any, options: dict[str, Any] | None) -> None:
         cls.validate_password(new_password)
         await user.update_attributes({"password": new_password}, {**(options or {}), "setPassword": True})
 
     @classmethod
-    async def reset_password(cls, options: dict) -> None:
+    async def reset_password(cls, options: dict[str, Any]) -> None:
         """Issue a short-lived token for the user with ``options["email"]`` and tell the
         ``resetPasswordRequest`` listeners. Nothing happens for an unknown e-mail (and nothing
         says so)."""
@@ -296,7 +300,9 @@ class UserModel(Model):
 
     # -- e-mail verification -------------------------------------------------------------------
 
-    async def verify(self, verify_options: dict | None = None, options: dict | None = None) -> dict:
+    async def verify(
+        self, verify_options: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Give this user a new verification token and send the e-mail: through the
         ``verificationRequest`` listeners when the app registered some, else through the app's
         Email model on its mail datasource (``verifyOptions.mailer`` names another); a 501 when
@@ -383,7 +389,7 @@ class RoleModel(Model):
     __slots__ = ()
 
     @classmethod
-    def register_resolver(cls, name: str, fn: Callable) -> None:
+    def register_resolver(cls, name: str, fn: Callable[..., Any]) -> None:
         """Decide role ``name`` with ``fn(role, ctx)`` (sync or async, returns a bool), as
         LoopBack's ``Role.registerResolver``; ``ctx`` is an ``AccessContext``."""
         if not isinstance(name, str) or not name:
@@ -434,7 +440,7 @@ def _mailer(user_model: type[Model], named: Any) -> type[EmailModel] | None:
     return None
 
 
-def _base_url(auth: Any, info: dict) -> str:
+def _base_url(auth: Any, info: dict[str, Any]) -> str:
     """Where the link points: LoopBack's ``protocol``, ``host``, ``port`` and ``restApiRoot``
     options where given, else the app's own address."""
     if not any(info.get(k) for k in ("host", "port", "protocol", "restApiRoot")):
@@ -448,7 +454,7 @@ def _base_url(auth: Any, info: dict) -> str:
     return f"{protocol}://{host}{shown_port}{root}"
 
 
-def _verification_html(info: dict) -> str:
+def _verification_html(info: dict[str, Any]) -> str:
     """The message's HTML part: the app's ``template`` (a Jinja2 file, given the verify options),
     or lbpy's own few lines."""
     template = info.get("template")
@@ -483,7 +489,7 @@ def email_is_valid(value: str) -> bool:
     )
 
 
-def email_validator(values: dict, errors: dict, mode: str) -> None:
+def email_validator(values: dict[str, Any], errors: dict[str, Any], mode: str) -> None:
     """LoopBack's e-mail check on User (code ``custom.email``, "is invalid")."""
     value = values.get("email")
     if value is None or value == "" or "email" in errors:

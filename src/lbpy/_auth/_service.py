@@ -11,13 +11,16 @@ at once, one in another process within that bound.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Final, Generic, Literal, TypeVar
+
+from starlette.types import Scope
 
 from .._errors import BootError, ForbiddenError, HttpError, NotFoundError, UnauthorizedError
 from .._model._definition import ModelSpec
@@ -69,20 +72,30 @@ class MethodAccess:
     scopes: tuple[str, ...]
 
 
-class _Cache:
+class _Miss(enum.Enum):
+    """What a cache answers for a key it does not hold (None may be a cached value)."""
+
+    MISS = "miss"
+
+
+_MISS: Final = _Miss.MISS
+_V = TypeVar("_V")
+
+
+class _Cache(Generic[_V]):
     """Values kept for ``seconds`` (and at most a bounded number of them)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.items: dict[Any, tuple[float, Any]] = {}
+        self.items: dict[Any, tuple[float, _V]] = {}
 
-    def get(self, key: Any) -> Any:
+    def get(self, key: Any) -> _V | Literal[_Miss.MISS]:
         hit = self.items.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
         return _MISS
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: Any, value: _V) -> None:
         if self.seconds <= 0:
             return
         if len(self.items) >= _CACHE_LIMIT:
@@ -91,9 +104,6 @@ class _Cache:
 
     def clear(self, event: Any = None) -> None:
         self.items.clear()
-
-
-_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -165,23 +175,23 @@ class AccessControl:
         self.enforced = enforced
         self._base_url = base_url
         self.passwords = Passwords(settings.hashing)
-        self.resolvers: dict[str, Callable] = {}
+        self.resolvers: dict[str, Callable[..., Any]] = {}
         self.throttle = LoginThrottle(settings.throttle) if settings.throttle.enabled else None
         self.registry: ModelRegistry | None = None
         self._methods: dict[tuple[str, str], MethodAccess] = {}
         self._rules: dict[str, list[Rule]] = {}
         self._builtin_methods: dict[tuple[str, str], RemoteMethod] = {}
-        self._tokens = _Cache(settings.cache_seconds)
-        self._acl_rows = _Cache(settings.cache_seconds)
-        self._acl_ranked = _Cache(settings.cache_seconds)
-        self._roles = _Cache(settings.cache_seconds)
-        self._decisions = _Cache(settings.cache_seconds)
+        self._tokens: _Cache[_KnownToken | None] = _Cache(settings.cache_seconds)
+        self._acl_rows: _Cache[list[Rule]] = _Cache(settings.cache_seconds)
+        self._acl_ranked: _Cache[list[tuple[int, Rule]]] = _Cache(settings.cache_seconds)
+        self._roles: _Cache[frozenset[str]] = _Cache(settings.cache_seconds)
+        self._decisions: _Cache[str] = _Cache(settings.cache_seconds)
         self._attached: dict[type, type[Model] | None] = {}
         #: the models of the access control's own records (Role, RoleMapping, ACL and models
         #: derived from them), and whether reading them is left to the app (Role's names)
         self._guarded: dict[str, bool] = {}
         self._eternal = False
-        self.background: set[asyncio.Task] = set()
+        self.background: set[asyncio.Task[Any]] = set()
         self.token_model: type[Model] | None = None
         self.user_models: list[type[UserModel]] = []
 
@@ -240,7 +250,7 @@ class AccessControl:
         self._acl_ranked.clear()
         self._decisions.clear()
 
-    def _token_changed(self, event: dict) -> None:
+    def _token_changed(self, event: dict[str, Any]) -> None:
         if event.get("type") != "create":
             self.forget_tokens()
 
@@ -258,7 +268,7 @@ class AccessControl:
 
     # -- tokens -----------------------------------------------------------------------------
 
-    async def call_access(self, scope: dict) -> CallAccess:
+    async def call_access(self, scope: Scope) -> CallAccess:
         """The caller of a REST call: its token (a 401 ``INVALID_TOKEN`` for an expired one)."""
         known = None
         candidates = token_candidates(scope, self.settings.cookie_secret)
@@ -305,10 +315,10 @@ class AccessControl:
     def _expiry(self, token: Model) -> float:
         if not isinstance(token, AccessTokenModel) or token.expired(eternal_allowed=self._eternal):
             return float("-inf")
-        ttl = token.get("ttl")
+        ttl: float = token.get("ttl")
         if ttl == -1:
             return float("inf")
-        created = token.get("created")
+        created: datetime = token.get("created")
         if created.tzinfo is None:
             created = created.replace(tzinfo=timezone.utc)
         return created.timestamp() + ttl
@@ -379,7 +389,7 @@ class AccessControl:
         access: CallAccess,
         model_id: Any,
         *,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> str:
         known = self.method_access(model, method)
         token = access.token
@@ -534,6 +544,7 @@ class AccessControl:
         if found is not _MISS:
             return found
         acl_model = self._model(AclModel)
+        assert acl_model is not None  # asked only when the app has an ACL model
         rules = self._acl_rows.get(model.spec.name)
         if rules is _MISS:
             rows = await acl_model.find({"where": {"model": {"inq": [model.spec.name, ALL]}}})
@@ -567,6 +578,7 @@ class AccessControl:
     # -- the Python API ---------------------------------------------------------------------
 
     async def check_access(self, model: type[Model], ctx: Any) -> bool:
+        kind: str | None
         if isinstance(ctx, AccessContext):
             token, model_id, prop, kind = ctx.access_token, ctx.model_id, ctx.property, ctx.access_type
         elif isinstance(ctx, dict):
@@ -584,14 +596,14 @@ class AccessControl:
         access = CallAccess(self, token, None)
         return is_allowed(await self.permission(model, method, access, model_id))
 
-    def run_in_background(self, coroutine) -> None:
+    def run_in_background(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Work a REST call starts but does not wait for (a reset request's e-mail), so that
         its answer takes as long whatever happened."""
         task = asyncio.get_running_loop().create_task(coroutine)
         self.background.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error(
@@ -615,7 +627,7 @@ def _static_rules(spec: ModelSpec) -> list[Rule]:
     raw = spec.settings.get("acls") or []
     if not isinstance(raw, list):
         raise BootError(f'{spec.source}: "acls" must be a list of ACL entries')
-    rules = []
+    rules: list[Rule] = []
     for index, entry in enumerate(raw):
         props = entry.get("property") if isinstance(entry, dict) else None
         try:

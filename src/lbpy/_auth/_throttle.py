@@ -9,6 +9,9 @@ unknown account is counted like a known one, so throttling tells nothing about w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from .._errors import TooManyRequestsError
 from .._rate_limit import RateLimiter, parse_limit
 from ._settings import ThrottleSettings
@@ -29,7 +32,7 @@ class LoginThrottle:
             self._limiter = RateLimiter(settings.storage)
         return self._limiter
 
-    def _keys(self, account: str | None, address: str | None):
+    def _keys(self, account: str | None, address: str | None) -> Iterator[tuple[Any, tuple[str, str]]]:
         self.limiter  # noqa: B018 (reads the limits)
         if account:
             yield self.per_account, ("login-account", account)
@@ -59,7 +62,7 @@ class LoginThrottle:
             await limiter.clear(self.per_account, "login-account", account)
 
 
-def account_key(model_name: str, credentials: dict) -> str | None:
+def account_key(model_name: str, credentials: dict[str, Any]) -> str | None:
     """The account a login or reset request names, however it is spelt."""
     for field in ("email", "username"):
         value = credentials.get(field)

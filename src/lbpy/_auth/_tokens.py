@@ -16,6 +16,8 @@ import hmac
 import secrets
 from urllib.parse import parse_qsl, unquote
 
+from starlette.types import Scope
+
 TOKEN_BYTES = 48  # 384 bits: 64 characters
 
 
@@ -23,7 +25,7 @@ def new_token_id() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def token_candidates(scope: dict, cookie_secret: str | None = None) -> list[str]:
+def token_candidates(scope: Scope, cookie_secret: str | None = None) -> list[str]:
     """The token ids a request may carry, in LoopBack's order of precedence, first found first
     (a ``Bearer`` value is also to be tried base64-decoded, with ``decoded``, as LoopBack 3
     decoded it)."""

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from .._errors import BadRequestError, UnauthorizedError
-from .._model._persisted import Model
+from .._model._persisted import Context, Model
 from .._model._remote_definition import Accept, Endpoint, RemoteMethod, Returns
+from .._model._remote_methods import RemoteContext
 from ._models import RESET_SCOPE, UserModel, email_validator, setting
 from ._passwords import is_hashed
 from ._throttle import account_key
@@ -40,7 +41,7 @@ _REDIRECT_SCHEMES = ("http://", "https://")
 
 def set_up_token_model(model: type[Model]) -> None:
     @model.observe("before save")
-    def token_id(ctx) -> None:
+    def token_id(ctx: Context) -> None:
         if ctx.instance is not None and ctx.is_new_instance and not ctx.instance.get("id"):
             ctx.instance.__data__["id"] = new_token_id()
 
@@ -56,7 +57,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
     passwords = control.passwords
 
     @model.observe("access")
-    def lower_case_email(ctx) -> None:
+    def lower_case_email(ctx: Context) -> None:
         where = ctx.query.where if ctx.query is not None else None
         if setting(ctx.Model, "caseSensitiveEmail", True) or not where:
             return
@@ -65,7 +66,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
             where["email"] = {**condition, "eq": condition["eq"].lower()}
 
     @model.observe("before save")
-    async def hash_password(ctx) -> None:
+    async def hash_password(ctx: Context) -> None:
         data = ctx.instance.__data__ if ctx.instance is not None else ctx.data
         if not data:
             return
@@ -85,7 +86,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
             data["password"] = await anyio.to_thread.run_sync(passwords.hash, plain)
 
     @model.observe("before save")
-    def not_for_clients(ctx) -> None:
+    def not_for_clients(ctx: Context) -> None:
         """A client does not set its own e-mail verification, whichever REST route writes the
         user (its own, or another model's relation route): a REST call's options carry its
         access (LoopBack cleared only emailVerified, and only on its own create). It runs
@@ -103,13 +104,16 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
             data.pop("emailVerified", None)
 
     @model.observe("before save")
-    async def remember_credentials(ctx) -> None:
+    async def remember_credentials(ctx: Context) -> None:
         if ctx.is_new_instance:
             return
         data = ctx.instance.__data__ if ctx.instance is not None else ctx.data
         if not data or ("email" not in data and "password" not in data):
             return
-        where = ctx.where or {ctx.Model.spec.id_name or "id": ctx.instance.id}
+        where = ctx.where
+        if not where:
+            assert ctx.instance is not None  # a save without a where saves one instance
+            where = {ctx.Model.spec.id_name or "id": ctx.instance.id}
         users = await ctx.Model.find({"where": where})
         ctx.hook_state["originalUserData"] = [(u.id, u.get("email"), u.get("password")) for u in users]
         new_email = data.get("email")
@@ -121,7 +125,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
             data["emailVerified"] = False
 
     @model.observe("after save")
-    async def end_other_tokens(ctx) -> None:
+    async def end_other_tokens(ctx: Context) -> None:
         original = ctx.hook_state.get("originalUserData")
         if not original or ctx.options.get("preserveAccessTokens"):
             return
@@ -137,7 +141,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
             await _end_tokens(ctx.Model, control, changed, current.id if current is not None else None)
 
     @model.observe("before delete")
-    async def end_all_tokens(ctx) -> None:
+    async def end_all_tokens(ctx: Context) -> None:
         id_name = ctx.Model.spec.id_name or "id"
         users = await ctx.Model.find({"where": ctx.where or {}, "fields": [id_name]})
         ids = [u.id for u in users]
@@ -149,7 +153,7 @@ def set_up_user_model(model: type[UserModel], control: AccessControl) -> None:
         model.before_remote(name, _not_for_clients)
 
 
-async def _end_tokens(model: type[UserModel], control: AccessControl, user_ids: list, keep: Any) -> None:
+async def _end_tokens(model: type[Model], control: AccessControl, user_ids: list[Any], keep: Any) -> None:
     relation = model._runtime.relations.get("accessTokens")
     if relation is None or relation.target is None or relation.target.datasource is None:
         return
@@ -160,7 +164,7 @@ async def _end_tokens(model: type[UserModel], control: AccessControl, user_ids: 
     control.forget_tokens()
 
 
-def _not_for_clients(ctx) -> None:
+def _not_for_clients(ctx: RemoteContext) -> None:
     """The same, in the body of the user model's own routes, so that their answers do not show
     what was not stored."""
     data = ctx.args.get("data")
@@ -178,11 +182,13 @@ def _not_for_clients(ctx) -> None:
 # -- the remote methods ------------------------------------------------------------------------
 
 
-def _access(options: dict | None) -> CallAccess | None:
+def _access(options: dict[str, Any] | None) -> CallAccess | None:
     return (options or {}).get("_auth")
 
 
-async def _login(Model, credentials=None, include=None, options=None):
+async def _login(
+    Model: type[UserModel], credentials: Any = None, include: Any = None, options: dict[str, Any] | None = None
+) -> Model:
     control = Model._auth()
     access = _access(options)
     if credentials is None:
@@ -213,7 +219,7 @@ async def _login(Model, credentials=None, include=None, options=None):
     return token
 
 
-async def _logout(Model, options=None):
+async def _logout(Model: type[UserModel], options: dict[str, Any] | None = None) -> None:
     token = (options or {}).get("accessToken")
     await Model.logout(token.id if token is not None else None, options)
     access = _access(options)
@@ -228,11 +234,17 @@ def _cookie(value: str, access: CallAccess) -> bytes:
     return f"{value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode("latin-1")
 
 
-async def _verify(instance, options=None):
+async def _verify(instance: UserModel, options: dict[str, Any] | None = None) -> None:
     await instance.verify(None, options)
 
 
-async def _confirm(Model, uid=None, token=None, redirect=None, options=None):
+async def _confirm(
+    Model: type[UserModel],
+    uid: Any = None,
+    token: Any = None,
+    redirect: Any = None,
+    options: dict[str, Any] | None = None,
+) -> None:
     if redirect is not None:
         redirect = _safe_redirect(Model, redirect)
     await Model.confirm(uid, token, redirect)
@@ -242,7 +254,7 @@ async def _confirm(Model, uid=None, token=None, redirect=None, options=None):
         access.response_headers.append((b"location", redirect.encode("utf-8")))
 
 
-def _safe_redirect(Model, redirect: Any) -> str:
+def _safe_redirect(Model: type[UserModel], redirect: Any) -> str:
     """A path on this server, or a URL on one of ``auth.redirectOrigins`` (LoopBack redirected
     anywhere it was told, which made it an open redirect)."""
     text = str(redirect)
@@ -258,7 +270,7 @@ def _safe_redirect(Model, redirect: Any) -> str:
     )
 
 
-async def _reset_password(Model, options=None, remoting=None):
+async def _reset_password(Model: type[UserModel], options: Any = None, remoting: dict[str, Any] | None = None) -> None:
     control = Model._auth()
     if not isinstance(options, dict) or not isinstance(options.get("email"), str):
         raise BadRequestError("Email is required", code="EMAIL_REQUIRED")
@@ -274,16 +286,18 @@ async def _reset_password(Model, options=None, remoting=None):
     control.run_in_background(Model.reset_password(dict(options)))
 
 
-async def _change_password(Model, oldPassword=None, newPassword=None, options=None):
+async def _change_password(
+    Model: type[UserModel], oldPassword: Any = None, newPassword: Any = None, options: dict[str, Any] | None = None
+) -> None:
     token = (options or {}).get("accessToken")
     await Model.change_password(token.get("userId") if token is not None else None, oldPassword, newPassword, options)
 
 
-async def _set_password(Model, newPassword=None, options=None):
+async def _set_password(Model: type[UserModel], newPassword: Any = None, options: dict[str, Any] | None = None) -> None:
     token = (options or {}).get("accessToken")
     await Model.set_password(token.get("userId") if token is not None else None, newPassword, options)
     scopes = token.get("scopes") if token is not None else None
-    if isinstance(scopes, list) and RESET_SCOPE in scopes:
+    if token is not None and isinstance(scopes, list) and RESET_SCOPE in scopes:
         # a reset token sets the password once (LoopBack's lived on for its 15 minutes)
         await Model.logout(token.id, options)
 

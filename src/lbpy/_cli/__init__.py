@@ -79,7 +79,7 @@ def _flags_without_metavar(params: list[Any]) -> list[Any]:
     return params
 
 
-def load_command(name: str) -> TyperCommand:
+def load_command(name: str) -> Any:  # a click Command: click's own, or the copy newer Typers vendor
     """The real click command for ``name``, built from its module's ``command`` function."""
     entry = COMMANDS[name]
     module = importlib.import_module(entry.module)

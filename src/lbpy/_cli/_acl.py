@@ -85,7 +85,7 @@ def check_scope(scope: Any, *, flag: str = "--scope") -> str:
             f"{flag}: {json.dumps(scope)} is not an ACL scope; use all (every method and property) "
             "or method (a single method, named with --method)"
         )
-    return scope
+    return str(scope)
 
 
 def check_method_name(name: Any, *, flag: str = "--method") -> str:
@@ -117,7 +117,7 @@ def check_access_type(kind: Any, *, flag: str = "--access-type") -> str:
 def check_role(role: Any, *, flag: str = "--role") -> str:
     """A built-in role, ``other`` (ask for a custom one), or a custom role's name."""
     if role in ROLES or role == OTHER_ROLE:
-        return role
+        return str(role)
     return check_custom_role(role, flag=flag)
 
 

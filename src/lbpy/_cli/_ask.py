@@ -11,10 +11,13 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
 from ._errors import stdin_is_terminal
+
+if TYPE_CHECKING:
+    from questionary import Question
 
 Validator = Callable[[Any], Any]  # returns the cleaned value or raises UsageError
 
@@ -41,7 +44,7 @@ def load_config(text: str | None, accepted: Iterable[str] | None = None) -> dict
         source = f"--config {path}"
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     if not isinstance(data, dict):
         raise UsageError(f'{source} must be a JSON object of answers, e.g. \'{{"name": "x"}}\'')
@@ -77,7 +80,9 @@ class Asker:
             return value
         return self.config.get(config_key(key or flag))
 
-    def _resolve(self, value, default, flag, label, validate, required):
+    def _resolve(
+        self, value: Any, default: Any, flag: str, label: str, validate: Validator | None, required: bool
+    ) -> Any:
         if value is not None:
             return validate(value) if validate else value
         if not self.prompting:
@@ -189,7 +194,7 @@ class Asker:
 _PROMPT = object()
 
 
-def _unsafe(question) -> Any:
+def _unsafe(question: Question) -> Any:
     """Ask; Ctrl-C stops the command instead of returning None."""
     answer = question.unsafe_ask()
     return answer

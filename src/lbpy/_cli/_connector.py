@@ -103,7 +103,7 @@ def _shown(path: Path, cwd: Path) -> str:
     return relative if not relative.startswith("..") or relative.count("..") == 1 else str(path)
 
 
-def _report(answers, cwd: Path) -> None:
+def _report(answers: ConnectorAnswers, cwd: Path) -> None:
     from rich.console import Console
     from rich.markup import escape
 

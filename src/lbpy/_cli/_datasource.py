@@ -3,6 +3,7 @@ LoopBack 3's ``loopback:datasource``, with settings asked from the connector's s
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -132,7 +133,9 @@ def settings_schema(connector: str, app_dir: Path) -> tuple[Setting, ...] | None
         return None
     try:
         # initialize() does no I/O (the connector contract), so an empty datasource shows the class
-        return tuple(type(DataSource("_wizard", {"connector": connector}, app_dir=app_dir).connector).settings_schema)
+        made = DataSource("_wizard", {"connector": connector}, app_dir=app_dir).connector
+        if made is not None:
+            return tuple(type(made).settings_schema)
     except Exception:
         pass
     # a connector that checks its settings when it is made: find its class in its module instead
@@ -163,6 +166,7 @@ def pip_install(requirements: list[str]) -> None:
             [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", *requirements],
             capture_output=True,
             text=True,
+            check=False,
         )
     if result.returncode != 0:
         lines = [line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()]
@@ -208,7 +212,7 @@ def parse_setting(setting: Setting | None, key: str, value: Any, *, flag: str) -
     if kind == "json" and text is not None:
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{flag}: {key} must be JSON ({exc.msg})") from None
     return value
 
@@ -259,10 +263,10 @@ def ask_settings(asker: Asker, name: str, schema: tuple[Setting, ...], given: di
                 settings[setting.name] = reference
             continue
         if setting.type == "boolean":
-            default = bool(setting.default) if setting.default is not None else False
+            default_on = bool(setting.default) if setting.default is not None else False
             if value is not None:
                 value = parse_setting(setting, setting.name, value, flag=flag)
-            settings[setting.name] = asker.confirm(label, value=value, default=default, flag=flag, key=setting.name)
+            settings[setting.name] = asker.confirm(label, value=value, default=default_on, flag=flag, key=setting.name)
             continue
         default = (
             None
@@ -277,7 +281,7 @@ def ask_settings(asker: Asker, name: str, schema: tuple[Setting, ...], given: di
             key=setting.name,
             required=setting.required,
             what=f"Setting {setting.name}",
-            validate=lambda a, s=setting, f=flag: parse_setting(s, s.name, a, flag=f),
+            validate=functools.partial(parse_setting, setting, setting.name, flag=flag),
         )
         if answer is not None and answer != "":
             settings[setting.name] = answer
@@ -452,16 +456,11 @@ def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
     """The app's pyproject.toml with ``requirements`` added to ``[project] dependencies``, or
     None when there is nothing to add or the file is not laid out as ``lbpy new-app`` writes it
     (a hand-made layout is left for its author)."""
-    import tomllib
-
     path = project.root / "pyproject.toml"
     if not requirements or not path.is_file():
         return None
     text = path.read_text("utf-8")
-    try:
-        declared = tomllib.loads(text).get("project", {}).get("dependencies")
-    except tomllib.TOMLDecodeError:
-        return None
+    declared = _toml_dependencies(text)
     if not isinstance(declared, list):
         return None
     have = {_distribution(str(d)) for d in declared}
@@ -476,6 +475,19 @@ def pyproject_with(project: AppProject, requirements: list[str]) -> str | None:
         body = body.rstrip() + ",\n"
     body += "".join(f'  "{r}",\n' for r in new)
     return text[: found.start(1)] + body + text[found.end(1) :]
+
+
+def _toml_dependencies(text: str) -> Any:
+    """``[project] dependencies`` of a pyproject.toml's text, or None where it cannot be read
+    (Python 3.10 has no TOML reader: there the author adds the requirements)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        try:
+            return tomllib.loads(text).get("project", {}).get("dependencies")
+        except tomllib.TOMLDecodeError:
+            return None
+    return None
 
 
 def create_datasource(project: AppProject, new: NewDatasource, *, force: bool = False) -> dict[str, str]:

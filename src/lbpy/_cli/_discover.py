@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -64,7 +65,7 @@ def command(
         _report(result, project)
 
 
-def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -> list[str]:
+def _pick(ask: Asker, tables: list[dict[str, Any]], wanted: list[str] | None, all_models: bool) -> list[str]:
     names = [str(t["name"]) for t in tables]
     if wanted is not None:
         lowered = {n.lower(): n for n in names}
@@ -84,7 +85,7 @@ def _pick(ask, tables: list[dict], wanted: list[str] | None, all_models: bool) -
     return list(picked or [])
 
 
-def _show_tables(datasource: str, tables: list[dict], project) -> None:
+def _show_tables(datasource: str, tables: list[dict[str, Any]], project: AppProject) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -101,7 +102,7 @@ def _show_tables(datasource: str, tables: list[dict], project) -> None:
     Console(highlight=False).print(table)
 
 
-def _report(result, project) -> None:
+def _report(result: DiscoveryResult, project: AppProject) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -120,12 +121,12 @@ def _report(result, project) -> None:
 @dataclass
 class DiscoveryResult:
     datasource: str
-    tables: list[dict]
-    models: dict[str, dict] = field(default_factory=dict)
+    tables: list[dict[str, Any]]
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
 
 
-def open_datasource(root: Path, name: str):
+def open_datasource(root: Path, name: str) -> DataSource:
     """The app's datasource ``name``, as the app would build it (env overrides, connectors/)."""
     settings = read_app(root).datasources.get(name)
     if settings is None:
@@ -133,14 +134,14 @@ def open_datasource(root: Path, name: str):
     return DataSource(name, settings, app_dir=root)
 
 
-async def list_tables(datasource) -> list[dict]:
+async def list_tables(datasource: DataSource) -> list[dict[str, Any]]:
     tables = await datasource.discover_model_definitions()
     return sorted(tables, key=lambda t: (str(t.get("owner") or ""), str(t["name"])))
 
 
-async def discover_models(datasource, tables: list[str], *, relations: bool) -> dict[str, dict]:
+async def discover_models(datasource: DataSource, tables: list[str], *, relations: bool) -> dict[str, dict[str, Any]]:
     """Model JSON for ``tables`` (and, with relations, the tables their foreign keys reach)."""
-    models: dict[str, dict] = {}
+    models: dict[str, dict[str, Any]] = {}
     by_table: dict[str, str] = {}
     for table in tables:
         schemas = await datasource.discover_schemas(table, {"relations": relations})
@@ -156,7 +157,7 @@ async def discover_models(datasource, tables: list[str], *, relations: bool) -> 
     return models
 
 
-def write_models(project, datasource: str, models: dict[str, dict], *, force: bool) -> list[Path]:
+def write_models(project: AppProject, datasource: str, models: dict[str, dict[str, Any]], *, force: bool) -> list[Path]:
     """Each model's JSON file and its model-config.json entry; nothing is written when one exists."""
     config = project.model_config()
     existing = project.model_definitions()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -20,7 +21,7 @@ from ._options import AppDir
 FORMATS = ("json", "yaml")
 
 
-def document(root: Path, *, swagger2: bool = False) -> dict:
+def document(root: Path, *, swagger2: bool = False) -> dict[str, Any]:
     """The document ``lbpy start`` serves for the app in ``root`` (``/openapi.json``, or
     ``/explorer/swagger.json`` with ``swagger2``). The app boots as it does to serve --
     datasources connect and boot scripts run, since they may add remote methods -- then stops."""
@@ -28,7 +29,7 @@ def document(root: Path, *, swagger2: bool = False) -> dict:
 
     app = create_app(root)
 
-    async def build() -> dict:
+    async def build() -> dict[str, Any]:
         await app.start()
         try:
             return swagger_document(app) if swagger2 else openapi_document(app)
@@ -39,7 +40,7 @@ def document(root: Path, *, swagger2: bool = False) -> dict:
     return asyncio.run(build())
 
 
-def render(data: dict, fmt: str) -> str:
+def render(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     import yaml

@@ -46,8 +46,8 @@ def command(
         table = Table(title="Datasources", title_justify="left")
         for column in ("Name", "Connector", "Settings"):
             table.add_column(column)
-        for name, settings in datasources.items():
-            settings = settings or {}
+        for name, given in datasources.items():
+            settings = given or {}
             shown = ", ".join(f"{k}={_shown(k, v)}" for k, v in settings.items() if k not in ("name", "connector"))
             table.add_row(name, str(settings.get("connector", "?")), shown or "-")
         console.print(table)

@@ -52,7 +52,7 @@ def parse_params(text: str | None) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(
             f"--params must be JSON, e.g. '{{\"origin\": true}}': {exc.msg} at column {exc.colno}"
         ) from None

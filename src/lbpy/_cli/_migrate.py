@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -66,7 +67,8 @@ def migrate_app(
     else:
         chosen = [n for n in known if app.datasources[n].models]
     for model in wanted:
-        if app.models[model].datasource.name not in chosen:
+        attached = app.models[model].datasource
+        if attached is not None and attached.name not in chosen:
             raise UsageError(f'--model {model}: "{model}" is not attached to --datasource {", ".join(chosen)}')
 
     async def run() -> list[DatasourceMigration]:
@@ -83,7 +85,7 @@ def migrate_app(
             if not names:
                 result.skipped = "no model is attached to it"
                 continue
-            options: dict = {}
+            options: dict[str, Any] = {}
             if "lock_timeout" in inspect.signature(migrate).parameters:
                 options = {"lock_timeout": lock_timeout, "on_wait": (lambda n=name: on_wait(n)) if on_wait else None}
             await datasource.connect()

@@ -127,7 +127,7 @@ def check_plural(plural: Any, *, flag: str = "--plural") -> str | None:
 def check_facet(facet: Any, *, flag: str = "--facet") -> str:
     if facet not in FACETS:
         raise UsageError(f'{flag} must be "common" or "server", not "{facet}"')
-    return facet
+    return str(facet)
 
 
 def parse_properties(specs: Any, model_names: Any, *, flag: str = "--property") -> list[NewProperty]:
@@ -297,7 +297,8 @@ def model_definition(new: NewModel) -> dict[str, Any]:
         strict=new.strict,
         properties={p.name: p.definition() for p in new.properties},
     )
-    return json.loads(text)
+    definition: dict[str, Any] = json.loads(text)
+    return definition
 
 
 def create_model(project: AppProject, new: NewModel, *, force: bool = False) -> dict[str, str]:
@@ -389,7 +390,10 @@ def command(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) or a model of the app.",
+        help=(
+            "Model, PersistedModel, a LoopBack built-in (User, AccessToken, ACL, Role, RoleMapping) "
+            "or a model of the app."
+        ),
     ),
     plural: str | None = typer.Option(None, "--plural", help="Plural used in REST URLs."),
     public: bool | None = typer.Option(None, "--public/--no-public", help="Expose the model over REST."),

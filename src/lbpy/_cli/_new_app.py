@@ -8,6 +8,7 @@ import typer
 
 from .._scaffold import (
     AppAnswers,
+    CreatedProject,
     check_target,
     create_app_project,
     resolve_template,
@@ -88,7 +89,7 @@ def command(
         _report(project)
 
 
-def _report(project) -> None:
+def _report(project: CreatedProject) -> None:
     import os
     import shlex
 

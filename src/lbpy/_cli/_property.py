@@ -23,6 +23,7 @@ from .._model._types import (
     ModelType,
     ObjectType,
     StringType,
+    Type,
     resolve_type,
 )
 from ._errors import reported
@@ -75,7 +76,7 @@ def check_property_name(
     name: Any,
     existing: dict[str, Any] | None = None,
     *,
-    relations: dict | None = None,
+    relations: dict[str, Any] | None = None,
     flag: str = "NAME",
     force: bool = False,
     model: str = "the model",
@@ -127,7 +128,7 @@ def parse_item_type(text: Any, model_names: Any, *, flag: str = "--item-type") -
     item = parse_type(text, model_names, flag=flag)
     if isinstance(item, list) or item == "array":
         raise UsageError(f"{flag}: the items of an array cannot be arrays; choose another item type")
-    return item
+    return str(item)
 
 
 def parse_default(
@@ -161,7 +162,7 @@ def parse_default(
     return to_json(coerced), None
 
 
-def _read_text(text: str, kind) -> Any:
+def _read_text(text: str, kind: Type) -> Any:
 
     stripped = text.strip()
     if isinstance(kind, (ObjectType, ModelType)):
@@ -244,8 +245,8 @@ def ask_property(
     item_type: Any = None,
     required: bool | None = None,
     default: Any = None,
-    existing: dict | None = None,
-    relations: dict | None = None,
+    existing: dict[str, Any] | None = None,
+    relations: dict[str, Any] | None = None,
     model: str = "the model",
     force: bool = False,
     in_loop: bool = False,
@@ -340,7 +341,7 @@ def add_property(project: AppProject, model: str, prop: NewProperty, *, force: b
     return project.write(project.relative(path), updated)
 
 
-def _with_key(data: dict, key: str, value: Any, *, after: tuple[str, ...]) -> dict:
+def _with_key(data: dict[str, Any], key: str, value: Any, *, after: tuple[str, ...]) -> dict[str, Any]:
     """``data`` with ``key`` set; a new key goes where LoopBack 3 puts it (after the first of
     ``after`` present), so a hand-written file keeps its order."""
     if key in data:
@@ -349,7 +350,7 @@ def _with_key(data: dict, key: str, value: Any, *, after: tuple[str, ...]) -> di
     anchor = next((a for a in after if a in data), None)
     if anchor is None:
         return {**data, key: value}
-    out: dict = {}
+    out: dict[str, Any] = {}
     for k, v in data.items():
         out[k] = v
         if k == anchor:
@@ -407,5 +408,6 @@ def command(
             model=f"model {model}",
             force=force,
         )
+        assert prop is not None  # None only ends a loop of questions (in_loop)
         path = add_property(project, model, prop, force=force)
         typer.echo(f"Added property {prop.name} to {model} ({project.relative(path)})")

@@ -68,7 +68,7 @@ def default_relation_name(target: str, kind: str) -> str:
 def check_type(kind: Any, *, flag: str = "--type") -> str:
     if kind not in TYPES:
         raise UsageError(f'{flag}: "{kind}" is not a relation type; use one of: {", ".join(TYPES)}')
-    return kind
+    return str(kind)
 
 
 def check_model(name: Any, models: dict[str, Any], *, flag: str) -> str:
@@ -78,7 +78,7 @@ def check_model(name: Any, models: dict[str, Any], *, flag: str) -> str:
     return name
 
 
-def check_relation_name(name: Any, definition: dict, model: str, *, force: bool, flag: str = "--name") -> str:
+def check_relation_name(name: Any, definition: dict[str, Any], model: str, *, force: bool, flag: str = "--name") -> str:
     properties = definition.get("properties") or {}
     if isinstance(name, str) and name in properties:
         raise UsageError(f'{flag}: model {model} already has a property "{name}"; choose another relation name')
@@ -88,7 +88,7 @@ def check_relation_name(name: Any, definition: dict, model: str, *, force: bool,
             f'{flag}: model {model} already has a relation "{name}"; '
             "choose another --name, or pass --force to replace it"
         )
-    return name
+    return str(name)
 
 
 def check_foreign_key(key: Any, *, flag: str = "--foreign-key") -> str:

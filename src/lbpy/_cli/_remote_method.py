@@ -146,8 +146,8 @@ def check_verb(verb: Any, *, flag: str = "--http") -> str:
 def check_path(path: Any, *, flag: str = "--http") -> str:
     if not isinstance(path, str) or not path.strip() or " " in path.strip():
         raise UsageError(f'{flag}: "{path}" is not a path; write it like /greet or /:id/share')
-    path = path.strip()
-    return path if path.startswith("/") else "/" + path
+    stripped = path.strip()
+    return stripped if stripped.startswith("/") else "/" + stripped
 
 
 def parse_endpoint(spec: Any, *, flag: str = "--http") -> dict[str, str]:
@@ -173,11 +173,11 @@ def parse_argument(spec: Any, *, returns: bool, flag: str) -> Argument:
     if isinstance(spec, str) and spec.lstrip().startswith("{"):
         try:
             spec = json.loads(spec)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise UsageError(f"{flag}: invalid JSON ({exc.msg})") from None
     if isinstance(spec, dict):
         name = check_arg_name(spec.get("arg"), flag=flag)
-        http = spec.get("http") if isinstance(spec.get("http"), dict) else {}
+        http = given_http if isinstance(given_http := spec.get("http"), dict) else {}
         source = http.get("source")
         if source is not None and source not in SOURCES.values():
             raise UsageError(
@@ -238,7 +238,7 @@ def ask_remote_method(
     def valid_model(answer: Any) -> str:
         if answer not in definitions:
             raise UsageError(f'MODEL: the app has no model "{answer}" (models: {", ".join(names)})')
-        return answer
+        return str(answer)
 
     model = asker.select(
         "Select the model", names, value=model, flag="MODEL", key="model", what="The model", validate=valid_model
@@ -321,7 +321,7 @@ def _arguments(asker: Asker, specs: list[str] | None, key: str, flag: str, *, re
     while True:
         taken = {a.arg for a in found}
 
-        def valid_name(answer: Any) -> Any:
+        def valid_name(answer: Any, taken: set[str] = taken) -> Any:
             if not answer:
                 return answer
             check_arg_name(answer, flag=flag)
@@ -392,8 +392,8 @@ def python_function(model: str, new: NewRemoteMethod, json_file: str, routes: li
         lines.append(f"    {ret} = None  # TODO: compute it")
         lines.append(f"    return {ret}")
     else:
-        for ret in new.returns:
-            lines.append(f"    {ret.arg} = None  # TODO: compute it")
+        for returned in new.returns:
+            lines.append(f"    {returned.arg} = None  # TODO: compute it")
         pairs = ", ".join(f'"{r.arg}": {r.arg}' for r in new.returns)
         lines.append(f"    return {{{pairs}}}")
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from .._app import Application
-from .._app_files import read_app
+from .._app_files import AppFiles, read_app
 from .._errors import UsageError
 from .._ops._settings import ACCESS_LOG_ENV
 from .._serve import LOG_FORMATS, configure_logging, load_app, serve
@@ -101,7 +101,7 @@ def _workers(flag: int | None) -> int:
     return int(from_env)
 
 
-def _warn_memory_per_process(files, workers: int) -> None:
+def _warn_memory_per_process(files: AppFiles, workers: int) -> None:
     import logging
 
     memory = [name for name, settings in files.datasources.items() if settings.get("connector") == "memory"]

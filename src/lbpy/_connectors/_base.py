@@ -29,10 +29,10 @@ its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeAlias, TypeVar
 
 from .._errors import NotFoundError
 from .._filter import (
@@ -48,6 +48,22 @@ from .._model._types import ArrayType
 from ._calls import call_connector
 from ._change_bus import ChangeBus
 from ._discovery import schemas_from_discovery
+
+_T = TypeVar("_T")
+#: what a contract method returns: its value, or (an ``async def`` method) an awaitable of it
+MaybeAwaitable: TypeAlias = _T | Awaitable[_T]
+
+
+class ConnectorHost(Protocol):
+    """What a connector package's ``initialize(datasource)`` receives: the datasource, whose
+    ``connector`` it sets."""
+
+    name: str
+    settings: dict[str, Any]
+    models: dict[str, ModelSpec]
+    app_dir: Path | None
+    connector_name: str
+    connector: Connector
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class Connector:
     #: the settings the datasource wizard asks for
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
     #: the parts of a filter this connector evaluates itself
-    capabilities: ClassVar[Capabilities] = ALL_CAPABILITIES
+    capabilities: Capabilities = ALL_CAPABILITIES
     #: whether plain (non-async) methods may block on I/O and so run off the event loop
     blocking: ClassVar[bool] = True
     #: the type of an injected ``id`` property: "number" or "string"
@@ -141,18 +157,18 @@ class Connector:
         else the model's name."""
         return str(self.model_settings(model).get("table") or model)
 
-    def id_where(self, model: str, id: Any) -> dict:
+    def id_where(self, model: str, id: Any) -> dict[str, Any]:
         return {self.id_name(model): {"eq": id}}
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def connect(self) -> None:
+    def connect(self) -> MaybeAwaitable[None]:
         """Open connections. Called once before the first request."""
 
-    def disconnect(self) -> None:
+    def disconnect(self) -> MaybeAwaitable[None]:
         """Close connections. Called when the app stops."""
 
-    def ping(self) -> None:
+    def ping(self) -> MaybeAwaitable[None]:
         """Raise if the backend cannot be reached."""
 
     # -- change streams across processes ----------------------------------------------------
@@ -169,16 +185,20 @@ class Connector:
 
     # -- the required core ----------------------------------------------------------------
 
-    def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+    def all(self, model: str, filter: Filter, options: dict[str, Any]) -> MaybeAwaitable[list[dict[str, Any]]]:
         raise NotImplementedError(f"{type(self).__name__} must implement all()")
 
-    def create(self, model: str, data: dict, options: dict) -> Any:
+    def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement create()")
 
-    def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    def update_attributes(
+        self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]
+    ) -> MaybeAwaitable[dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__} must implement update_attributes()")
 
-    def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    def destroy_all(
+        self, model: str, where: dict[str, Any] | None, options: dict[str, Any]
+    ) -> MaybeAwaitable[dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__} must implement destroy_all()")
 
     # -- defaults built on the core -------------------------------------------------------
@@ -186,54 +206,61 @@ class Connector:
     async def _call(self, method: str, *args: Any) -> Any:
         return await call_connector(self, method, *args)
 
-    async def count(self, model: str, where: dict | None, options: dict) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> int:
         rows = await find_with_capabilities(self, model, Filter(where=where), options)
         return len(rows)
 
-    async def find_by_id(self, model: str, id: Any, options: dict) -> dict | None:
+    async def find_by_id(self, model: str, id: Any, options: dict[str, Any]) -> dict[str, Any] | None:
         rows = await find_with_capabilities(self, model, Filter(where=self.id_where(model, id), limit=1), options)
         return rows[0] if rows else None
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         id_name = self.id_name(model)
         rows = await find_with_capabilities(self, model, Filter(where=where), options)
         for row in rows:
             await self._call("update_attributes", model, row[id_name], data, options)
         return {"count": len(rows)}
 
-    async def _created(self, model: str, data: dict, options: dict) -> dict:
+    async def _created(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         new_id = await self._call("create", model, data, options)
         # the backend may have filled in defaults: answer what it stored
         stored = await self.find_by_id(model, new_id, options)
         return stored if stored is not None else {**data, self.id_name(model): new_id}
 
-    async def update_or_create(self, model: str, data: dict, options: dict) -> dict:
+    async def update_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
-            return await self._call("update_attributes", model, id, data, options)
+            result: dict[str, Any] = await self._call("update_attributes", model, id, data, options)
+            return result
         return await self._created(model, data, options)
 
-    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         existing = await self.find_by_id(model, id, options)
         if existing is None:
             raise NotFoundError(f'Unknown "{model}" id "{id}".', code="MODEL_NOT_FOUND")
         id_name = self.id_name(model)
         # a replace removes what the new data does not name
         cleared = {key: None for key in existing if key not in data and key != id_name}
-        return await self._call("update_attributes", model, id, {**cleared, **data, id_name: id}, options)
+        result: dict[str, Any] = await self._call(
+            "update_attributes", model, id, {**cleared, **data, id_name: id}, options
+        )
+        return result
 
-    async def replace_or_create(self, model: str, data: dict, options: dict) -> dict:
+    async def replace_or_create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id = data.get(self.id_name(model))
         if id is not None and await self.find_by_id(model, id, options) is not None:
-            return await self._call("replace_by_id", model, id, data, options)
+            result: dict[str, Any] = await self._call("replace_by_id", model, id, data, options)
+            return result
         return await self._created(model, data, options)
 
     # -- discovery: the attached models describe themselves ---------------------------------
 
-    async def discover_model_definitions(self, options: dict | None = None) -> list[dict]:
+    async def discover_model_definitions(self, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return [{"name": name, "type": "table"} for name in self.models]
 
-    async def discover_model_properties(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_model_properties(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         spec = self.models.get(name)
         if spec is None:
             return []
@@ -253,7 +280,7 @@ class Connector:
             for prop in spec.properties.values()
         ]
 
-    async def discover_primary_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_primary_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         spec = self.models.get(name)
         if spec is None:
             return []
@@ -262,7 +289,7 @@ class Connector:
             for i, column in enumerate(spec.id_names)
         ]
 
-    async def discover_foreign_keys(self, name: str, options: dict | None = None) -> list[dict]:
+    async def discover_foreign_keys(self, name: str, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """belongsTo relations of the attached model ``name``, as foreign keys."""
         spec = self.models.get(name)
         if spec is None:
@@ -288,7 +315,7 @@ class Connector:
             )
         return keys
 
-    async def discover_schemas(self, name: str, options: dict | None = None) -> dict[str, dict]:
+    async def discover_schemas(self, name: str, options: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         """LoopBack model JSON for ``name`` (and, with ``relations``, the tables it points to)."""
         return await schemas_from_discovery(self, name, options or {})
 
@@ -305,24 +332,26 @@ class Connector:
         own ``methods`` entry declares that name. Called at boot, before ``connect()``."""
         return {}
 
-    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict) -> Any:
+    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict[str, Any]) -> Any:
         """Run the function ``name`` of ``model_functions`` with ``args`` (argument name ->
         value; an argument not given is absent or None)."""
         raise NotImplementedError(f"{type(self).__name__} declares no function {name}")
 
     # -- migration ------------------------------------------------------------------------
 
-    def automigrate(self, models: list[str] | None = None) -> None:
+    def automigrate(self, models: list[str] | None = None) -> MaybeAwaitable[None]:
         """Drop and re-create the storage of ``models`` (all attached models when None)."""
 
-    def autoupdate(self, models: list[str] | None = None) -> None:
+    def autoupdate(self, models: list[str] | None = None) -> MaybeAwaitable[None]:
         """Create what is missing for ``models`` without dropping anything."""
 
 
 # -- what lbpy does for a connector that evaluates part of a filter ----------------------------
 
 
-async def find_with_capabilities(connector: Connector, model: str, filter: Filter, options: dict) -> list[dict]:
+async def find_with_capabilities(
+    connector: Connector, model: str, filter: Filter, options: dict[str, Any]
+) -> list[dict[str, Any]]:
     """``all`` with the part of ``filter`` the connector declared; lbpy finishes the rest."""
     if filter.include:
         filter = replace(filter, include=())  # relations are lbpy's work, never the connector's
@@ -332,15 +361,17 @@ async def find_with_capabilities(connector: Connector, model: str, filter: Filte
     return finish(rows) if finish is not None else rows
 
 
-async def count_with_capabilities(connector: Connector, model: str, where: dict | None, options: dict) -> int:
+async def count_with_capabilities(
+    connector: Connector, model: str, where: dict[str, Any] | None, options: dict[str, Any]
+) -> int:
     if where_supported(where, connector.capabilities):
         return int(await call_connector(connector, "count", model, where, options))
     return len(await find_with_capabilities(connector, model, Filter(where=where), options))
 
 
 async def update_with_capabilities(
-    connector: Connector, model: str, where: dict | None, data: dict, options: dict
-) -> dict:
+    connector: Connector, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
     if where_supported(where, connector.capabilities):
         return count_result(await call_connector(connector, "update", model, where, data, options))
     ids = await _matching_ids(connector, model, where, options)
@@ -363,7 +394,9 @@ async def update_with_capabilities(
     return {"count": count}
 
 
-async def destroy_with_capabilities(connector: Connector, model: str, where: dict | None, options: dict) -> dict:
+async def destroy_with_capabilities(
+    connector: Connector, model: str, where: dict[str, Any] | None, options: dict[str, Any]
+) -> dict[str, Any]:
     if where_supported(where, connector.capabilities):
         return count_result(await call_connector(connector, "destroy_all", model, where, options))
     ids = await _matching_ids(connector, model, where, options)
@@ -380,13 +413,15 @@ async def destroy_with_capabilities(connector: Connector, model: str, where: dic
     return {"count": count}
 
 
-async def _matching_ids(connector: Connector, model: str, where: dict | None, options: dict) -> list[Any]:
+async def _matching_ids(
+    connector: Connector, model: str, where: dict[str, Any] | None, options: dict[str, Any]
+) -> list[Any]:
     id_name = connector.id_name(model)
     rows = await find_with_capabilities(connector, model, Filter(where=where), options)
     return [row[id_name] for row in rows if row.get(id_name) is not None]
 
 
-def _id_lookup(connector: Connector, model: str, ids: list[Any]) -> dict | None:
+def _id_lookup(connector: Connector, model: str, ids: list[Any]) -> dict[str, Any] | None:
     """``{id: {inq: ids}}`` when the connector evaluates inq; None when it must go id by id."""
     where = {connector.id_name(model): {"inq": ids}}
     return where if where_supported(where, connector.capabilities) else None
@@ -396,7 +431,7 @@ def _supports_eq(connector: Connector) -> bool:
     return "eq" in connector.capabilities.operators
 
 
-def count_result(info: Any) -> dict:
+def count_result(info: Any) -> dict[str, Any]:
     """``{"count": n}`` from what a connector returned (a dict with count, or a number)."""
     if isinstance(info, dict) and "count" in info:
         return {"count": int(info["count"])}
@@ -414,6 +449,7 @@ def json_type(kind: Any) -> Any:
 
 __all__ = [
     "Connector",
+    "ConnectorHost",
     "Setting",
     "call_connector",
     "conjunction",

@@ -19,6 +19,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from ._closing import CLOSE_WITHIN, cancel_within
 
@@ -112,7 +113,7 @@ class ChangeBus:
         self._reassembly = Reassembly(self.sender)
         self._deliver: Callable[[str], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._dropping = False
         #: set while subscribed
         self.connected: asyncio.Event | None = None

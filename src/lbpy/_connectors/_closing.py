@@ -43,7 +43,7 @@ async def close_within(close: Awaitable[Any], what: str, seconds: float = CLOSE_
     return True
 
 
-async def cancel_within(task: asyncio.Future, what: str, seconds: float) -> bool:
+async def cancel_within(task: asyncio.Future[Any], what: str, seconds: float) -> bool:
     """Cancel ``task`` and wait at most ``seconds`` for it to end, cancelling again while it runs;
     True when it ended. One still running is logged and left (the process's exit ends it)."""
     loop = asyncio.get_running_loop()

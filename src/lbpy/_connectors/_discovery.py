@@ -59,7 +59,7 @@ def property_name(column: str) -> str:
     return _word(words[0], True) + "".join(_word(w, False) for w in words[1:])
 
 
-def property_type(column: dict) -> Any:
+def property_type(column: dict[str, Any]) -> Any:
     """The LoopBack type of a discovered column: its ``type`` when the connector gave one,
     otherwise read from its database ``dataType``."""
     given = column.get("type")
@@ -82,18 +82,23 @@ def _required(nullable: Any) -> bool:
     return nullable in ("N", "NO", 0, False)
 
 
-def _clean(values: dict) -> dict:
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
 def build_schema(
-    connector_name: str, table: str, columns: list[dict], primary_keys: list[dict], *, mapper: bool = True
-) -> dict:
+    connector_name: str,
+    table: str,
+    columns: list[dict[str, Any]],
+    primary_keys: list[dict[str, Any]],
+    *,
+    mapper: bool = True,
+) -> dict[str, Any]:
     """One LoopBack model definition from a table's columns and primary key."""
     to_model = model_name if mapper else (lambda n: n)
     to_property = property_name if mapper else (lambda n: n)
     key_seq = {pk["columnName"]: int(pk.get("keySeq") or i + 1) for i, pk in enumerate(primary_keys)}
-    properties: dict[str, dict] = {}
+    properties: dict[str, dict[str, Any]] = {}
     for column in columns:
         name = to_property(column["columnName"])
         is_id = column["columnName"] in key_seq
@@ -158,14 +163,16 @@ def plural_relation_name(model: str) -> str:
     return plural[0].lower() + plural[1:]
 
 
-async def schemas_from_discovery(connector: Connector, table: str, options: dict) -> dict[str, dict]:
+async def schemas_from_discovery(
+    connector: Connector, table: str, options: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     """``{model name: definition}`` for ``table``; with ``options["relations"]`` (or LoopBack's
     ``associations``), also for the tables its foreign keys point to, with both ends related.
     ``options["nameMapper"] = None`` keeps table and column names as they are."""
     mapper = options.get("nameMapper", True) is not None
     follow = bool(options.get("relations") or options.get("associations"))
-    schemas: dict[str, dict] = {}
-    by_table: dict[str, dict] = {}
+    schemas: dict[str, dict[str, Any]] = {}
+    by_table: dict[str, dict[str, Any]] = {}
     pending = [table]
     while pending:
         current = pending.pop(0)
@@ -196,7 +203,9 @@ async def schemas_from_discovery(connector: Connector, table: str, options: dict
     return schemas
 
 
-def add_foreign_key(schema: dict, target: dict | None, fk: dict, *, mapper: bool = True) -> None:
+def add_foreign_key(
+    schema: dict[str, Any], target: dict[str, Any] | None, fk: dict[str, Any], *, mapper: bool = True
+) -> None:
     """A foreign key as a belongsTo on ``schema`` and a hasMany on ``target`` (when known)."""
     to_model = model_name if mapper else (lambda n: n)
     to_property = property_name if mapper else (lambda n: n)
@@ -221,7 +230,7 @@ def add_foreign_key(schema: dict, target: dict | None, fk: dict, *, mapper: bool
         )
 
 
-def merge_relations(into: dict[str, dict], more: dict[str, dict]) -> None:
+def merge_relations(into: dict[str, dict[str, Any]], more: dict[str, dict[str, Any]]) -> None:
     """Discovery of several tables: keep the first definition of each model, add relations."""
     for name, schema in more.items():
         if name not in into:

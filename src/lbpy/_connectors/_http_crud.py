@@ -20,15 +20,17 @@ what the remote does not do, so every filter works.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import anyio
 
 from .._errors import BootError, NotFoundError
 from .._filter import Capabilities, Filter, apply_filter, where_to_json
 from .._json_values import json_value
+from .._model._definition import ModelSpec
 from ..http import HttpClient
 from ..http._remote_errors import malformed
 from ._base import Connector, Setting
@@ -108,30 +110,30 @@ class Resource:
     """How one model's CRUD reaches the remote. Each method returns the decoded JSON answer
     (``get``/``patch``/``replace`` return None for a 404; ``delete`` the number removed)."""
 
-    async def list(self, query: dict[str, Any]) -> list[dict]:
+    async def list(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    async def get(self, id: Any) -> dict | None:
+    async def get(self, id: Any) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    async def create(self, data: dict) -> tuple[Any, Any]:
+    async def create(self, data: dict[str, Any]) -> tuple[Any, Any]:
         """The answer's body and the new id when the answer says it elsewhere (Location)."""
         raise NotImplementedError
 
-    async def patch(self, id: Any, data: dict) -> dict | None:
+    async def patch(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    async def replace(self, id: Any, data: dict) -> dict | None:
+    async def replace(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
 
     async def delete(self, id: Any) -> int:
         raise NotImplementedError
 
-    async def count(self, where: dict | None) -> int | None:
+    async def count(self, where: dict[str, Any] | None) -> int | None:
         """The remote's count, or None when it has none (lbpy then counts what ``list`` finds)."""
         return None
 
-    async def update_all(self, where: dict | None, data: dict) -> int | None:
+    async def update_all(self, where: dict[str, Any] | None, data: dict[str, Any]) -> int | None:
         return None
 
 
@@ -141,7 +143,13 @@ class HttpCrudConnector(Connector):
     blocking = False
     default_id_type = "number"
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._remote_filter = _remote_filter(
             self.settings.get("filters", "loopback"), f'datasource "{self.settings.get("name") or self.name}"'
@@ -149,14 +157,16 @@ class HttpCrudConnector(Connector):
         self.set_filter_mode("none" if self._remote_filter is None else "loopback")
         self._resources: dict[str, Resource] = {}
         #: per model, the properties read back from JSON (dates, buffers): found once, not per row
-        self._readers: dict[str, tuple] = {}
+        self._readers: dict[str, tuple[Any, ...]] = {}
 
     def set_filter_mode(self, mode: str) -> None:
         """``loopback``: the remote evaluates LoopBack's filter (what ``filters`` declares);
         ``none``: lbpy evaluates it, and looks records up by id itself (GET /{id})."""
         self.filter_mode = mode
         if mode == "loopback":
-            self.capabilities = self._remote_filter or _remote_filter("loopback", "")
+            capabilities = self._remote_filter or _remote_filter("loopback", "")
+            assert capabilities is not None  # "loopback" always names what the remote evaluates
+            self.capabilities = capabilities
         else:
             self.capabilities = Capabilities(
                 operators=frozenset({"eq", "and"}), fields=False, order=False, limit=False, nested_paths=False
@@ -185,7 +195,7 @@ class HttpCrudConnector(Connector):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _loaded(self, model: str, row: Any) -> dict:
+    def _loaded(self, model: str, row: Any) -> dict[str, Any]:
         """A remote record with its dates and buffers read back as Python values, so that
         lbpy's evaluation of a filter compares like with like."""
         if not isinstance(row, dict):
@@ -208,7 +218,8 @@ class HttpCrudConnector(Connector):
                     row[name] = coerce(value)
                 except (ValueError, TypeError):
                     pass
-        return row
+        result: dict[str, Any] = row
+        return result
 
     def _only_id(self, model: str, filter: Filter) -> Any:
         """The id a filter looks up alone (findById), or a marker that it does not."""
@@ -221,12 +232,12 @@ class HttpCrudConnector(Connector):
             and list(where[id_name]) == ["eq"]
             and not filter.skip
             and not filter.order
-            and filter.where[id_name]["eq"] is not None
+            and where[id_name]["eq"] is not None
         ):
             return where[id_name]["eq"]
         return _NO_ID
 
-    async def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+    async def all(self, model: str, filter: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
         resource = self._resource(model)
         id = self._only_id(model, filter)
         if id is not _NO_ID:
@@ -239,7 +250,7 @@ class HttpCrudConnector(Connector):
         rows = [self._loaded(model, row) for row in await resource.list({})]
         return apply_filter(rows, Filter(where=filter.where)) if filter.where is not None else rows
 
-    async def count(self, model: str, where: dict | None, options: dict) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> int:
         if self.filter_mode == "loopback":
             counted = await self._resource(model).count(where)
             if counted is not None:
@@ -248,7 +259,7 @@ class HttpCrudConnector(Connector):
 
     # -- writing ------------------------------------------------------------------------------
 
-    async def create(self, model: str, data: dict, options: dict) -> Any:
+    async def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         body, located = await self._resource(model).create(_body(data))
         id_name = self.id_name(model)
         if isinstance(body, dict) and body.get(id_name) is not None:
@@ -259,7 +270,9 @@ class HttpCrudConnector(Connector):
             return data[id_name]
         raise_malformed(self.http.name, f"no id for the {model} it created")
 
-    async def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def update_attributes(
+        self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         id_name = self.id_name(model)
         changes = {k: v for k, v in data.items() if k != id_name}
         record = await self._resource(model).patch(id, _body(changes))
@@ -270,7 +283,7 @@ class HttpCrudConnector(Connector):
             record = fetched if fetched is not None else {**changes, id_name: id}
         return self._loaded(model, record)
 
-    async def replace_by_id(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         id_name = self.id_name(model)
         record = await self._resource(model).replace(id, _body({**data, id_name: id}))
         if record is None:
@@ -280,7 +293,9 @@ class HttpCrudConnector(Connector):
             record = fetched if fetched is not None else {**data, id_name: id}
         return self._loaded(model, record)
 
-    async def update(self, model: str, where: dict | None, data: dict, options: dict) -> dict:
+    async def update(
+        self, model: str, where: dict[str, Any] | None, data: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
         id_name = self.id_name(model)
         changes = _body({k: v for k, v in data.items() if k != id_name})
         if self.filter_mode == "loopback":
@@ -292,7 +307,7 @@ class HttpCrudConnector(Connector):
         results = await _each(ids, lambda id: resource.patch(id, changes))
         return {"count": sum(1 for r in results if r is not None)}
 
-    async def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    async def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
         resource = self._resource(model)
         id_name = self.id_name(model)
         if where is not None and list(where) == [id_name] and list(where[id_name]) == ["eq"]:
@@ -300,7 +315,7 @@ class HttpCrudConnector(Connector):
         ids = await self._ids(model, where, options)
         return {"count": sum(r or 0 for r in await _each(ids, resource.delete))}
 
-    async def _ids(self, model: str, where: dict | None, options: dict) -> list[Any]:
+    async def _ids(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> list[Any]:
         id_name = self.id_name(model)
         if where is not None and list(where) == [id_name] and list(where[id_name]) == ["inq"]:
             return list(where[id_name]["inq"])
@@ -316,7 +331,7 @@ class HttpCrudConnector(Connector):
 _NO_ID = object()
 
 
-def _filter_json(filter: Filter) -> dict:
+def _filter_json(filter: Filter) -> dict[str, Any]:
     """A filter as LoopBack's JSON, its values (dates) as JSON values."""
     out = filter.to_dict()
     if filter.where is not None:
@@ -325,21 +340,24 @@ def _filter_json(filter: Filter) -> dict:
     return out
 
 
-def where_json(where: dict | None) -> dict:
+def where_json(where: dict[str, Any] | None) -> dict[str, Any]:
     return where_to_json(where, convert=json_value) if where is not None else {}
 
 
-def _body(data: Mapping[str, Any]) -> dict:
-    return json_value(dict(data))
+def _body(data: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json_value(dict(data))
+    return result
 
 
-async def read_capped(fetch, flt: dict[str, Any]) -> list[dict]:
+async def read_capped(
+    fetch: Callable[[dict[str, Any]], Awaitable[tuple[list[dict[str, Any]], bool]]], flt: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Every record a LoopBack filter asks for, from a remote that may cap its answers (lbpy's
     ``remoting.rest.maxLimit`` says so in ``X-Max-Limit``): ``fetch(filter)`` answers a page and
     whether it was capped; the rest is asked for with ``skip`` until nothing is left."""
     wanted = flt.get("limit")
     start = flt.get("skip") or flt.get("offset") or 0
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for _ in range(10_000):
         page, capped = await fetch(flt)
         rows.extend(page)
@@ -352,7 +370,7 @@ async def read_capped(fetch, flt: dict[str, Any]) -> list[dict]:
     return rows
 
 
-async def _each(ids: list[Any], call) -> list[Any]:
+async def _each(ids: list[Any], call: Callable[[Any], Awaitable[Any]]) -> list[Any]:
     """``call(id)`` for every id, concurrently (the client bounds how many at once); None for
     an id that is gone."""
     results: list[Any] = [None] * len(ids)
@@ -369,5 +387,5 @@ async def _each(ids: list[Any], call) -> list[Any]:
     return results
 
 
-def raise_malformed(name: str, what: str) -> None:
+def raise_malformed(name: str, what: str) -> NoReturn:
     raise malformed(name, what)

@@ -28,14 +28,14 @@ class MissingConnector(Connector):
     def ping(self) -> None:
         raise self._fail()
 
-    def all(self, model: str, filter: Any, options: dict) -> list[dict]:
+    def all(self, model: str, filter: Any, options: dict[str, Any]) -> list[dict[str, Any]]:
         raise self._fail()
 
-    def create(self, model: str, data: dict, options: dict) -> Any:
+    def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         raise self._fail()
 
-    def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    def update_attributes(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         raise self._fail()
 
-    def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
         raise self._fail()

@@ -30,7 +30,7 @@ class RedisChangeBus(ChangeBus):
         self.url = url
         self._client: Any = None
         self._pubsub: Any = None
-        self._reader: asyncio.Task | None = None
+        self._reader: asyncio.Task[Any] | None = None
 
     async def _open(self) -> None:
         try:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .._errors import BootError, ConnectorNotFoundError
 from .._loader import import_file
@@ -53,13 +54,13 @@ def module_name(name: str) -> str:
     return "lbpy_connector_" + name.replace("-", "_").replace(".", "_")
 
 
-def find_initializer(name: str, app_dir: Path | None = None) -> Callable:
+def find_initializer(name: str, app_dir: Path | None = None) -> Callable[..., Any]:
     """The ``initialize(datasource)`` function of the connector called ``name``."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConnectorNotFoundError(f'"{name}" is not a valid connector name')
     short = canonical_name(name)
     module = _find_module(short, app_dir)
-    initialize = getattr(module, "initialize", None)
+    initialize: object = getattr(module, "initialize", None)
     if not callable(initialize):
         raise BootError(
             f'connector "{short}" ({module.__name__}) does not export initialize(datasource) from its top-level module'
@@ -140,7 +141,7 @@ def _entry_point(short: str) -> ModuleType | None:
             if isinstance(loaded, ModuleType):
                 return loaded
             module = ModuleType(entry.value)
-            module.initialize = loaded  # type: ignore[attr-defined]
+            module.initialize = loaded  # type: ignore[attr-defined]  # a module made for the entry point's function
             return module
     return None
 

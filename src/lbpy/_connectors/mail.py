@@ -17,7 +17,7 @@ from typing import Any
 
 from .._errors import BadGatewayError, BadRequestError, BootError
 from .._filter import Filter
-from ._base import Connector
+from ._base import Connector, ConnectorHost
 
 log = logging.getLogger("lbpy")
 
@@ -29,7 +29,7 @@ class MailConnector(Connector):
     blocking = False
     per_process = True
 
-    def __init__(self, settings: dict, models: dict, *, app_dir: Any = None) -> None:
+    def __init__(self, settings: dict[str, Any], models: dict[str, Any], *, app_dir: Any = None) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         transports = settings.get("transports") or ([settings["transport"]] if settings.get("transport") else [])
         if not isinstance(transports, list) or not transports:
@@ -56,16 +56,16 @@ class MailConnector(Connector):
                 ) from None
 
     # a mail datasource stores nothing: its models (Email) only send
-    def all(self, model: str, filter: Filter, options: dict) -> list[dict]:
+    def all(self, model: str, filter: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
         return []
 
-    def create(self, model: str, data: dict, options: dict) -> Any:
+    def create(self, model: str, data: dict[str, Any], options: dict[str, Any]) -> Any:
         raise BadRequestError(f"{model} is on a mail datasource, which sends messages and stores none")
 
-    def update_attributes(self, model: str, id: Any, data: dict, options: dict) -> dict:
+    def update_attributes(self, model: str, id: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         raise BadRequestError(f"{model} is on a mail datasource, which sends messages and stores none")
 
-    def destroy_all(self, model: str, where: dict | None, options: dict) -> dict:
+    def destroy_all(self, model: str, where: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
         return {"count": 0}
 
     def ping(self) -> None:
@@ -192,5 +192,5 @@ def build_message(message: dict[str, Any]) -> EmailMessage:
     return built
 
 
-def initialize(datasource) -> None:
+def initialize(datasource: ConnectorHost) -> None:
     datasource.connector = MailConnector(datasource.settings, datasource.models, app_dir=datasource.app_dir)

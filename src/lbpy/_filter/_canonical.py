@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 
-def where_to_json(where: dict, *, shorthand: bool = False, convert: Callable[[Any], Any] | None = None) -> Any:
+def where_to_json(
+    where: dict[str, Any], *, shorthand: bool = False, convert: Callable[[Any], Any] | None = None
+) -> Any:
     """A canonical where in LoopBack's JSON shape, a regular expression as ``"/source/flags"``.
 
     By default every condition keeps its operator (``{"id": {"eq": 3}}``), as in a filter's
@@ -52,13 +54,22 @@ def _operand_json(operand: Any, convert: Callable[[Any], Any] | None) -> Any:
     return operand if convert is None else convert(operand)
 
 
-def conjunction(*wheres: dict | None) -> dict | None:
+@overload
+def conjunction(first: dict[str, Any], /, *wheres: dict[str, Any] | None) -> dict[str, Any]: ...
+
+
+@overload
+def conjunction(*wheres: dict[str, Any] | None) -> dict[str, Any] | None: ...
+
+
+def conjunction(*wheres: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The and of the wheres that are not None (None when all are)."""
     parts = [w for w in wheres if w is not None]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-class ParsedWhere(dict):
+class ParsedWhere(dict[str, Any]):
     """A canonical where lbpy built from parsed parts (a relation's owner condition and a
     caller's where, say): the model layer takes it as it is rather than parsing it again."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ._evaluate import apply_filter
 from ._types import EMPTY, OPERATORS, Filter
@@ -35,7 +36,7 @@ class Capabilities:
 ALL_CAPABILITIES = Capabilities()
 
 
-def where_supported(where: dict | None, caps: Capabilities) -> bool:
+def where_supported(where: dict[str, Any] | None, caps: Capabilities) -> bool:
     if where is None:
         return True
     ((key, value),) = where.items()
@@ -45,13 +46,13 @@ def where_supported(where: dict | None, caps: Capabilities) -> bool:
     return op in caps.operators and (caps.nested_paths or "." not in key)
 
 
-def split_filter(flt: Filter, caps: Capabilities) -> tuple[Filter, Callable[[list], list] | None]:
+def split_filter(flt: Filter, caps: Capabilities) -> tuple[Filter, Callable[[list[Any]], list[Any]] | None]:
     """The part of ``flt`` to send to a connector with ``caps``, and the Python step that finishes it."""
     if caps == ALL_CAPABILITIES:
         return flt, None
     where_ok = where_supported(flt.where, caps)
     pushed_where = flt.where
-    if not where_ok:
+    if not where_ok and flt.where is not None:
         pushed_where = _supported_conjuncts(flt.where, caps)
     order_ok = caps.order or not flt.order
     page_ok = where_ok and order_ok and caps.limit
@@ -77,7 +78,7 @@ def split_filter(flt: Filter, caps: Capabilities) -> tuple[Filter, Callable[[lis
     return pushed, lambda rows: apply_filter(rows, rest)
 
 
-def _supported_conjuncts(where: dict, caps: Capabilities) -> dict | None:
+def _supported_conjuncts(where: dict[str, Any], caps: Capabilities) -> dict[str, Any] | None:
     """The conditions of a top-level and that the connector can evaluate; they narrow the fetch."""
     ((key, value),) = where.items()
     if key != "and" or "and" not in caps.operators:

@@ -40,7 +40,7 @@ def get_path(record: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def compile_where(where: dict | None) -> Predicate:
+def compile_where(where: dict[str, Any] | None) -> Predicate:
     """A predicate for a canonical where, with the memory connector's semantics."""
     if where is None:
         return lambda record: True
@@ -74,7 +74,7 @@ def _equal(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, datetime) and isinstance(b, datetime):
         return a == b
-    return a == b
+    return bool(a == b)
 
 
 def _compare(op: str) -> Callable[[Any], Predicate]:
@@ -91,12 +91,12 @@ def _compare(op: str) -> Callable[[Any], Predicate]:
                 return False
             try:
                 if op == "gt":
-                    return value > bound
+                    return bool(value > bound)
                 if op == "gte":
-                    return value >= bound
+                    return bool(value >= bound)
                 if op == "lt":
-                    return value < bound
-                return value <= bound
+                    return bool(value < bound)
+                return bool(value <= bound)
             except TypeError:
                 return False
 
@@ -105,14 +105,14 @@ def _compare(op: str) -> Callable[[Any], Predicate]:
     return build
 
 
-def _between(operand: list) -> Callable[[Any], bool]:
+def _between(operand: list[Any]) -> Callable[[Any], bool]:
     low, high = _compare("gte")(operand[0]), _compare("lte")(operand[1])
     return lambda value: (
         any(low(v) and high(v) for v in value) if isinstance(value, list) else low(value) and high(value)
     )
 
 
-def _inq(operand: list) -> Callable[[Any], bool]:
+def _inq(operand: list[Any]) -> Callable[[Any], bool]:
     hashable = all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in operand)
     if hashable:
         members = set(operand)
@@ -151,7 +151,7 @@ REGEXP_BUDGET = 0.05
 _REGEX_FLAGS = {re.IGNORECASE: regex.IGNORECASE, re.MULTILINE: regex.MULTILINE, re.DOTALL: regex.DOTALL}
 
 
-def regexp_search(pattern: re.Pattern) -> Callable[[str], bool]:
+def regexp_search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     """``pattern``'s search, refused with a 400 when one value takes it over ``REGEXP_BUDGET``:
     a backtracking pattern such as ``^(a+)+$`` doubles its time with each character, and one
     request must not hold the server."""
@@ -257,11 +257,11 @@ _TESTS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
 }
 
 
-def sort_key(path: str) -> Callable[[Mapping[str, Any]], tuple]:
+def sort_key(path: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """LoopBack's order: missing values lowest, then null, then booleans, numbers and dates,
     then text (by code point; JavaScript's UTF-16 order differs only beyond the BMP)."""
 
-    def key(record: Mapping[str, Any]) -> tuple:
+    def key(record: Mapping[str, Any]) -> tuple[Any, ...]:
         value = get_path(record, path)
         if value is _MISSING:
             return (0, 0)
@@ -280,17 +280,17 @@ def sort_key(path: str) -> Callable[[Mapping[str, Any]], tuple]:
     return key
 
 
-def sort_records(records: list, order: Iterable[tuple[str, str]]) -> list:
+def sort_records(records: list[Any], order: Iterable[tuple[str, str]]) -> list[Any]:
     for path, direction in reversed(list(order)):
         records.sort(key=sort_key(path), reverse=direction == "DESC")
     return records
 
 
-def project(record: dict, fields: Iterable[str]) -> dict:
+def project(record: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     return {name: record[name] for name in fields if name in record}
 
 
-def apply_filter(records: Iterable[dict], flt: Filter, *, where: bool = True) -> list[dict]:
+def apply_filter(records: Iterable[dict[str, Any]], flt: Filter, *, where: bool = True) -> list[dict[str, Any]]:
     """Where, order, skip, limit and fields over records, all in Python."""
     if where and flt.where is not None:
         test = compile_where(flt.where)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._json_values import JsonTooDeepError, UnusableJsonError, loads
-from .._model._definition import ModelSpec
-from .._model._types import ArrayType, CoercionError, ModelType, Type
+from .._model._definition import ModelSpec, RelationSpec
+from .._model._types import ArrayType, CoercionError, Type
 from ._types import (
     _LIST_OPERATORS,
     _OPERATOR_OPTIONS,
@@ -45,8 +45,10 @@ def load_json_param(name: str, raw: Any) -> Any:
             raise FilterError(f"`{name}` cannot be used: {exc}", code="QUERY_OBJECT_TOO_DEEP") from None
         except UnusableJsonError as exc:
             raise FilterError(f"`{name}` cannot be used: {exc}") from None
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise FilterError(f"`{name}` is not valid JSON: {exc.msg} at column {exc.colno}") from None
+        except ValueError as exc:  # an integer too long for int() (Python's digit limit)
+            raise FilterError(f"`{name}` is not valid JSON: {exc}") from None
     return raw
 
 
@@ -82,7 +84,7 @@ def parse_filter(
     return Filter(where=where, fields=fields, order=order, limit=limit, skip=skip, include=include)
 
 
-def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bool = False) -> dict | None:
+def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bool = False) -> dict[str, Any] | None:
     """A canonical where for ``spec`` (see ``lbpy._filter._canonical``), or None when it matches
     everything. A read ignores conditions on hidden properties, as LoopBack did, so that their
     values cannot be probed; a write (``for_write``) refuses them, because ignoring one would widen
@@ -96,11 +98,11 @@ def parse_where(spec: ModelSpec, raw: Any, *, name: str = "where", for_write: bo
 
 
 def _where(
-    spec: ModelSpec, raw: dict, name: str, depth: int, nested: bool = False, for_write: bool = False
-) -> dict | None:
+    spec: ModelSpec, raw: dict[str, Any], name: str, depth: int, nested: bool = False, for_write: bool = False
+) -> dict[str, Any] | None:
     if depth > MAX_DEPTH:
         raise FilterError(f"`{name}` nests and/or deeper than {MAX_DEPTH} levels", "QUERY_OBJECT_TOO_DEEP")
-    parts: list[dict] = []
+    parts: list[dict[str, Any]] = []
     for key, value in raw.items():
         if key in ("and", "or"):
             items = _as_list(value)
@@ -128,7 +130,7 @@ def _where(
 
 def _conditions(
     spec: ModelSpec, path: str, value: Any, name: str, nested: bool = False, for_write: bool = False
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     head = path.split(".", 1)[0]
     if for_write and head in spec.hidden:
         raise FilterError(
@@ -154,12 +156,12 @@ def _conditions(
     return [{path: {"eq": _coerce(kind, value, name)}}]
 
 
-def _is_plain_value(kind: Type | None, value: dict) -> bool:
+def _is_plain_value(kind: Type | None, value: dict[str, Any]) -> bool:
     """An object compared whole: a geopoint or an embedded model, not an operator object."""
     return kind is not None and kind.name == "geopoint" and set(value) <= {"lat", "lng"}
 
 
-def _condition(kind: Type | None, path: str, op: str, value: Any, options: Any, name: str) -> dict:
+def _condition(kind: Type | None, path: str, op: str, value: Any, options: Any, name: str) -> dict[str, Any]:
     insensitive = isinstance(options, str) and "i" in options
     if op in _LIST_OPERATORS:
         items = _as_list(value)
@@ -209,7 +211,7 @@ def _type_at(spec: ModelSpec, path: str) -> Type | None:
     kind = prop.type
     if rest:
         # a nested path into an object, an embedded model or an array of them: not typed here
-        return None if not isinstance(kind, ModelType) else None
+        return None
     return kind
 
 
@@ -217,7 +219,7 @@ _REGEXP_LITERAL = re.compile(r"^/(.*)/([a-z]*)$", re.S)
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "g": 0, "u": 0, "y": 0}
 
 
-def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) -> re.Pattern:
+def compile_regexp(value: Any, name: str = "regexp", insensitive: bool = False) -> re.Pattern[str]:
     """A JavaScript-style regexp (``"^a"`` or ``"/^a/i"``) as a compiled Python pattern."""
     if isinstance(value, re.Pattern):
         return value
@@ -366,7 +368,7 @@ def _parse_include(
     return tuple(found)
 
 
-def _relation_target(spec, rel, models):
+def _relation_target(spec: ModelSpec, rel: RelationSpec, models: Mapping[str, ModelSpec] | None) -> ModelSpec | None:
     if models is None or rel.model is None:
         return None
     return models.get(rel.model)

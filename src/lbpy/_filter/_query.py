@@ -39,9 +39,10 @@ def _split_key(key: str) -> list[str] | None:
     return parts
 
 
-def _put(target: dict, path: list[str], value: str) -> None:
+def _put(target: dict[str, Any], path: list[str], value: str) -> None:
     node: Any = target
-    for i, part in enumerate(path):
+    for i, given_part in enumerate(path):
+        part = given_part
         last = i == len(path) - 1
         if isinstance(node, list):
             # `a[]` followed by more brackets: a new object per item is rarely meant; keep simple

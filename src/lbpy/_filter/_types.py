@@ -41,14 +41,14 @@ class Include:
 class Filter:
     """A parsed, validated filter. ``order`` holds ``(path, "ASC" | "DESC")`` pairs."""
 
-    where: dict | None = None
+    where: dict[str, Any] | None = None
     fields: tuple[str, ...] | None = None
     order: tuple[tuple[str, str], ...] | None = None
     limit: int | None = None
     skip: int = 0
     include: tuple[Include, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The filter in LoopBack's JSON shape (regular expressions as ``/source/flags``)."""
         out: dict[str, Any] = {}
         if self.where is not None:

@@ -560,7 +560,7 @@ class FileTranslator:
     def _translated(self, node: Any, role: Role, name: str, accepts: list[str] | None) -> Any:
         """The body translator's function, or a stub taking any arguments when its Python does not
         compile (an argument name that is no Python name): a generated file always imports."""
-        result = translate_function(node, role=role, name=name, file=self.file, source=self.source, accepts=accepts)  # type: ignore[misc]
+        result = translate_function(node, role=role, name=name, file=self.file, source=self.source, accepts=accepts)
         try:
             compile(result.source, self.file, "exec")
         except SyntaxError as exc:
@@ -706,7 +706,10 @@ class FileTranslator:
         if chain[: len(prefix)] != prefix or len(chain) == len(prefix):
             raise _Skip("a call on something other than the model at setup time is not translated")
         method = ".".join(chain[len(prefix) :])
-        values = lambda: [constant(a, self.source, self.bindings) for a in arguments]  # noqa: E731
+
+        def values() -> list[Any]:
+            return [constant(a, self.source, self.bindings) for a in arguments]
+
         if method == "remoteMethod":
             name, options = (values() + [{}])[:2]
             if not isinstance(name, str) or not isinstance(options, dict):

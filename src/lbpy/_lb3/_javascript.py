@@ -80,7 +80,7 @@ def text(node: Any, source: bytes) -> str:
 
 
 def line(node: Any) -> int:
-    return node.start_point[0] + 1
+    return int(node.start_point[0]) + 1
 
 
 # -- constant values ---------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def _defined(value: Any) -> Any:
     return None if value is UNDEFINED else value
 
 
-def _object(node: Any, source: bytes, bindings: Mapping[str, Any]) -> dict:
+def _object(node: Any, source: bytes, bindings: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for child in node.named_children:
         if child.type == "comment":

@@ -110,7 +110,7 @@ def port_app(root: Path | str, *, dry_run: bool = False, force: bool = False) ->
     project = AppProject(root)
     report = Report(project.root, dry_run=dry_run)
     outputs: dict[str, str] = {}
-    json_updates: dict[str, dict] = {}
+    json_updates: dict[str, dict[str, Any]] = {}
     for path, kind in javascript_files(project):
         relative = project.relative(path)
         translation = FileTranslator(path.read_bytes(), relative, kind).translate()
@@ -151,7 +151,7 @@ def port_app(root: Path | str, *, dry_run: bool = False, force: bool = False) ->
     return report
 
 
-def _set(data: dict, keys: list[str], value: Any) -> None:
+def _set(data: dict[str, Any], keys: list[str], value: Any) -> None:
     target = data
     for key in keys[:-1]:
         if not isinstance(target.get(key), dict):

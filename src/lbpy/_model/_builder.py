@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._app_files import LOOPBACK_BUILTIN_MODELS, AppFiles
 from .._errors import BootError
@@ -97,7 +97,7 @@ class ModelBuilder:
                     f"which server/datasources.json does not define (defined: {known})"
                 )
         order = self._inheritance_order()
-        merged: dict[str, dict] = {}
+        merged: dict[str, dict[str, Any]] = {}
         for name in order:
             merged[name] = self._merged_definition(name, merged)
         for name in order:
@@ -119,8 +119,14 @@ class ModelBuilder:
 
     def define_model(self, spec: ModelSpec, datasource: DataSource | None, base: type[Model] = Model) -> type[Model]:
         """Make the class of the model ``spec`` on ``datasource`` and add it to the registry."""
-        cls = type(
-            spec.name, (base,), {"__slots__": (), "spec": spec, "datasource": datasource, "__module__": "lbpy.models"}
+        # a class made at boot from its definition
+        cls = cast(
+            "type[Model]",
+            type(
+                spec.name,
+                (base,),
+                {"__slots__": (), "spec": spec, "datasource": datasource, "__module__": "lbpy.models"},
+            ),
         )
         cls._runtime.registry = self.registry
         cls._runtime.load_converters = [
@@ -160,7 +166,7 @@ class ModelBuilder:
             visit(name, [])
         return order
 
-    def _merged_definition(self, name: str, merged: dict[str, dict]) -> dict:
+    def _merged_definition(self, name: str, merged: dict[str, dict[str, Any]]) -> dict[str, Any]:
         own = self.files.definitions[name].definition.model_dump(by_alias=True, exclude_unset=True)
         base = own.get("base", "PersistedModel")
         if base in ROOT_BASES:
@@ -185,7 +191,7 @@ class ModelBuilder:
         result["_root"] = parent.get("_root", parent.get("base", "PersistedModel"))
         return result
 
-    def _build_model(self, name: str, raw: dict) -> None:
+    def _build_model(self, name: str, raw: dict[str, Any]) -> None:
         file = self.files.definitions[name]
         where = file.shown(self.root)
         definition = ModelDefinition.model_validate({k: v for k, v in raw.items() if k != "_root"})
@@ -204,9 +210,9 @@ class ModelBuilder:
                     f'{where}: property "{prop_name}" has an {exc}; use one of: {known}, [type], '
                     "or the name of another model"
                 ) from None
-        for hidden in definition.hidden:
-            if hidden in properties:
-                properties[hidden].hidden = True
+        for hidden_name in definition.hidden:
+            if hidden_name in properties:
+                properties[hidden_name].hidden = True
         hidden = frozenset(definition.hidden) | {p.name for p in properties.values() if p.hidden}
         root = raw.get("_root", definition.base)
         persisted = root != "Model" and definition.base != "Model"
@@ -391,8 +397,8 @@ def _sources_hint(root: Path, name: str) -> str:
     return ""
 
 
-def _embedded_coercer(model: type[Model]) -> Callable[[dict], dict]:
-    def coerce(data: dict) -> dict:
+def _embedded_coercer(model: type[Model]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def coerce(data: dict[str, Any]) -> dict[str, Any]:
         values, errors = model._prepare(data, "create")
         if errors:
             prop, items = next(iter(errors.items()))

@@ -67,7 +67,7 @@ class ChangeRelay:
                 model._runtime.change_relay = None
             await self.bus.close()
 
-    def publish(self, model: type[Model], event: dict) -> None:
+    def publish(self, model: type[Model], event: dict[str, Any]) -> None:
         """Send a change this process made (``Model._changed`` calls it after the write)."""
         if not self.started:
             return
@@ -77,10 +77,10 @@ class ChangeRelay:
         self.bus.publish(orjson.dumps({"model": name, "change": change_json(model, event)}).decode())
 
     def _received(self, text: str) -> None:
-        message = orjson.loads(text)
-        model = self.models.get(message.get("model")) if isinstance(message, dict) else None
+        message: Any = orjson.loads(text)
+        model = self.models.get(message.get("model", "")) if isinstance(message, dict) else None
         change = message.get("change") if model is not None else None
-        if not isinstance(change, dict):
+        if model is None or not isinstance(change, dict):
             return  # another app's model, or not lbpy's message
         streams = model._runtime.change_streams
         if not streams:

@@ -38,28 +38,28 @@ class ChangeStream:
         where = (options or {}).get("where")
         self.model = model
         self._match = compile_where(model.parse_where(where)) if where else None
-        self._send, self._receive = anyio.create_memory_object_stream(math.inf)
+        self._send, self._receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
         self._loop = _running_loop()
         self._unsubscribe = model.on_change(self._on_change)
         self.closed = False
         model._runtime.change_streams.add(self)
 
-    def _on_change(self, event: dict) -> None:
-        data = event.get("data")
+    def _on_change(self, event: dict[str, Any]) -> None:
+        data: Any = event.get("data")
         if self._match is not None:
             record = data.__data__ if is_record(data) else data
             if not isinstance(record, dict) or not self._match(record):
                 return
         self._push(change_json(self.model, event))
 
-    def deliver(self, change: dict, record: dict | None) -> None:
+    def deliver(self, change: dict[str, Any], record: dict[str, Any] | None) -> None:
         """A change another process made (``change`` is its JSON, ``record`` the values its
         ``where`` is matched against), sent as this process's own changes are."""
         if self._match is not None and (record is None or not self._match(record)):
             return
         self._push(dict(change))
 
-    def _push(self, change: dict) -> None:
+    def _push(self, change: dict[str, Any]) -> None:
         try:
             self._send.send_nowait(change)
         except Exception:  # closed meanwhile
@@ -68,9 +68,10 @@ class ChangeStream:
     def __aiter__(self) -> ChangeStream:
         return self
 
-    async def __anext__(self) -> dict:
+    async def __anext__(self) -> dict[str, Any]:
         try:
-            return await self._receive.receive()
+            result: dict[str, Any] = await self._receive.receive()
+            return result
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             raise StopAsyncIteration from None
 
@@ -91,7 +92,7 @@ class ChangeStream:
             self.close()
 
 
-def change_json(model: type[Model], event: dict) -> dict:
+def change_json(model: type[Model], event: dict[str, Any]) -> dict[str, Any]:
     """An ``on_change`` event as a change stream sends it: ``{"target"?, "where"?, "data"?,
     "type"}`` in JSON values, hidden properties left out."""
     data = event.get("data")

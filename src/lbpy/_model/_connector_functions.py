@@ -68,13 +68,13 @@ def _accept_names(accepts: Any, where: str) -> list[str]:
     return names
 
 
-def _caller(datasource: DataSource, model: str, function: str, names: list[str]) -> Callable:
-    async def call(*args: Any, options: dict | None = None, **kwargs: Any) -> Any:
+def _caller(datasource: DataSource, model: str, function: str, names: list[str]) -> Callable[..., Any]:
+    async def call(*args: Any, options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         if len(args) > len(names):
             raise TypeError(
                 f"{model}.{function}() takes {len(names)} argument(s) ({', '.join(names) or 'none'}), {len(args)} given"
             )
-        values = dict(zip(names, args))
+        values = dict(zip(names, args, strict=False))
         for key, value in kwargs.items():
             if key in values:
                 raise TypeError(f"{model}.{function}() got two values for {key}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,7 +17,7 @@ from ._types import NumberType, StringType, Type, resolve_type
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
 
-RELATION_TYPES = (
+RelationType = Literal[
     "belongsTo",
     "hasMany",
     "hasOne",
@@ -25,7 +25,8 @@ RELATION_TYPES = (
     "referencesMany",
     "embedsOne",
     "embedsMany",
-)
+]
+RELATION_TYPES: tuple[str, ...] = get_args(RelationType)
 
 #: Base classes that are not models of the app: LoopBack's built-ins.
 ROOT_BASES = {"Model", "PersistedModel", "KeyValueModel"}
@@ -50,7 +51,7 @@ class PropertyDefinition(BaseModel):
 class RelationDefinition(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    type: Literal[RELATION_TYPES]  # type: ignore[valid-type]
+    type: RelationType
     model: str | None = None
     foreign_key: str | None = Field(None, alias="foreignKey")
     primary_key: str | None = Field(None, alias="primaryKey")
@@ -60,8 +61,8 @@ class RelationDefinition(BaseModel):
     through: str | None = None
     polymorphic: Any = None
     property: str | None = None
-    scope: dict | None = None
-    options: dict = Field(default_factory=dict)
+    scope: dict[str, Any] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
     as_: str | None = Field(None, alias="as")
 
 
@@ -135,7 +136,7 @@ class RelationSpec:
     key_through: str | None = None
     polymorphic: Any = None
     property: str | None = None
-    scope: dict | None = None
+    scope: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -149,7 +150,7 @@ class ModelSpec:
     plural: str
     properties: dict[str, PropertySpec]
     id_names: list[str]
-    strict: bool
+    strict: bool | Literal["filter", "throw", "validate"]
     force_id: bool
     hidden: frozenset[str]
     protected: frozenset[str]

@@ -8,7 +8,7 @@ builder applies the same modules to what the model JSON declares.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._errors import BootError, ValidationError
 from . import _remote_methods, _validations
@@ -17,11 +17,25 @@ from ._definition import build_property
 from ._remote_definition import RemoteMethod
 from ._scopes import add_named_scope
 
+if TYPE_CHECKING:
+    from ._definition import ModelSpec
+    from ._runtime import ModelRuntime
+
 
 class ModelFeatures:
     """Remote methods, remote hooks, validations, scopes: LoopBack's model API in snake_case."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # what Model, the class that derives from this one, declares
+        spec: ClassVar[ModelSpec]
+        _runtime: ClassVar[ModelRuntime]
+
+        @classmethod
+        def _raise_invalid(cls, errors: dict[str, Any], data: Any) -> None: ...
+
+        @classmethod
+        def _raise_batch(cls, failures: list[ValidationError | None]) -> None: ...
 
     # -- remote methods ---------------------------------------------------------------------
 
@@ -29,7 +43,7 @@ class ModelFeatures:
     def remote_method(
         cls,
         name: str,
-        fn: Callable | None = None,
+        fn: Callable[..., Any] | None = None,
         *,
         accepts: Any = None,
         returns: Any = None,
@@ -38,7 +52,7 @@ class ModelFeatures:
         is_static: bool | None = None,
         notes: Any = None,
         access_type: str | None = None,
-    ) -> Callable:
+    ) -> Callable[..., Any]:
         """Expose a method over REST, as LoopBack's ``Model.remoteMethod(name, options)``.
 
         ``accepts``/``returns`` take LoopBack's argument declarations (dicts such as
@@ -69,7 +83,7 @@ class ModelFeatures:
         if fn is not None:
             return fn
 
-        def decorate(func: Callable) -> Callable:
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
             setattr(cls, method.name, func)
             return func
 
@@ -99,29 +113,29 @@ class ModelFeatures:
         return _remote_methods.own_methods(cls)
 
     @classmethod
-    def before_remote(cls, name: str, fn: Callable | None = None) -> Callable:
+    def before_remote(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` before the remote methods ``name`` matches (``"create"``, ``"*"``,
         ``"prototype.*"``); it may change ``ctx.args``, and raising stops the call."""
         return cls._remote_hook("before", name, fn)
 
     @classmethod
-    def after_remote(cls, name: str, fn: Callable | None = None) -> Callable:
+    def after_remote(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` after a successful call; ``ctx.result`` may be read and replaced."""
         return cls._remote_hook("after", name, fn)
 
     @classmethod
-    def after_remote_error(cls, name: str, fn: Callable | None = None) -> Callable:
+    def after_remote_error(cls, name: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Run ``fn(ctx)`` when a call fails; ``ctx.error`` is the exception (raise another to
         replace it)."""
         return cls._remote_hook("error", name, fn)
 
     @classmethod
-    def _remote_hook(cls, phase: str, name: str, fn: Callable | None) -> Callable:
+    def _remote_hook(cls, phase: str, name: str, fn: Callable[..., Any] | None) -> Callable[..., Any]:
         if fn is not None:
             _remote_methods.add_hook(cls, phase, name, fn)
             return fn
 
-        def decorate(func: Callable) -> Callable:
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
             _remote_methods.add_hook(cls, phase, name, func)
             return func
 
@@ -150,7 +164,7 @@ class ModelFeatures:
         min: int | None = None,
         max: int | None = None,
         is_: int | None = None,
-        message: str | dict | None = None,
+        message: str | dict[str, Any] | None = None,
         allow_null: bool | None = None,
         allow_blank: bool | None = None,
         if_: Any = None,
@@ -211,7 +225,7 @@ class ModelFeatures:
         cls,
         *properties: str,
         int: bool | None = None,
-        message: str | dict | None = None,
+        message: str | dict[str, Any] | None = None,
         allow_null: bool | None = None,
         allow_blank: bool | None = None,
         if_: Any = None,
@@ -238,41 +252,46 @@ class ModelFeatures:
         cls._validates("uniqueness", properties, locals(), options)
 
     @classmethod
-    def _validates(cls, kind: str, properties: tuple, given: dict, extra: dict) -> None:
+    def _validates(cls, kind: str, properties: tuple[Any, ...], given: dict[str, Any], extra: dict[str, Any]) -> None:
         keywords = {k: v for k, v in given.items() if k not in ("cls", "properties", "options", "__class__")}
         _validations.add(cls, kind, properties, _validations.python_options({**keywords, **extra}))
 
     @classmethod
     async def _validate_async(
-        cls, values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+        cls,
+        values: dict[str, Any],
+        mode: str,
+        current_id: Any,
+        options: dict[str, Any],
+        record: dict[str, Any] | None = None,
     ) -> None:
         """The validations that ask the datasource (uniqueness), run before a record is stored;
         ``record`` is the whole record a partial update leaves."""
-        if not cls._runtime.unique_rules:  # type: ignore[attr-defined]
+        if not cls._runtime.unique_rules:
             return
         errors = await _validations.unique_errors(cls, values, mode, current_id, options, record)
         if errors:
-            cls._raise_invalid(errors, values)  # type: ignore[attr-defined]
+            cls._raise_invalid(errors, values)
 
     @classmethod
-    async def _validate_batch_async(cls, items: list[dict], options: dict) -> None:
-        if not cls._runtime.unique_rules:  # type: ignore[attr-defined]
+    async def _validate_batch_async(cls, items: list[dict[str, Any]], options: dict[str, Any]) -> None:
+        if not cls._runtime.unique_rules:
             return
         inside = _validations.batch_duplicates(cls, items)
         failures: list[ValidationError | None] = []
-        for values, duplicates in zip(items, inside):
+        for values, duplicates in zip(items, inside, strict=True):
             errors = await _validations.unique_errors(cls, values, "create", None, options)
             for prop, items_ in duplicates.items():
                 if prop not in errors:
                     errors[prop] = items_
             failures.append(ValidationError(cls.spec.name, errors, values=values) if errors else None)
         if any(failures):
-            cls._raise_batch(failures)  # type: ignore[attr-defined]
+            cls._raise_batch(failures)
 
     # -- scopes, properties, change streams -----------------------------------------------------
 
     @classmethod
-    def scope(cls, name: str, filter: dict) -> Any:
+    def scope(cls, name: str, filter: dict[str, Any]) -> Any:
         """Define the named scope ``name`` (``Model.scope("vips", {"where": {"vip": True}})``),
         as a model JSON's ``scopes`` does; returns ``Model.<name>``."""
         try:
@@ -285,14 +304,14 @@ class ModelFeatures:
         """Add a property, as a model JSON's ``properties`` entry declares it (mixins use this)."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f'"{name}" is not a valid property name')
-        registry = cls._runtime.registry  # type: ignore[attr-defined]
+        registry = cls._runtime.registry
         names = set(registry) if registry is not None else set()
         prop = build_property(name, definition, names)
         cls.spec.properties[name] = prop
         if prop.hidden:
             cls.spec.hidden = cls.spec.hidden | {name}
         if prop.type.name in ("date", "buffer"):
-            runtime = cls._runtime  # type: ignore[attr-defined]
+            runtime = cls._runtime
             runtime.load_converters = [c for c in runtime.load_converters if c[0] != name]
             runtime.load_converters.append((name, prop.type.coerce))
 
@@ -302,18 +321,19 @@ class ModelFeatures:
         ``Model.checkAccess``): an ``AccessContext``, or a dict with ``accessToken``,
         ``modelId``, ``property`` (a method name) and ``accessType``. The model's acls, the ACL
         records and the roles decide, as for a REST call."""
-        auth = cls._runtime.auth  # type: ignore[attr-defined]
+        auth = cls._runtime.auth
         if auth is None:
             return True  # a model built alone has no app, so no access control
-        return await auth.check_access(cls, ctx)
+        result: bool = await auth.check_access(cls, ctx)
+        return result
 
     @classmethod
     def get_model(cls, name: str) -> Any:
         """Another model of this model's app, by name (LoopBack's ``Model.app.models[name]``
         and ``registry.getModel(name)``); a LookupError names the models there are."""
-        registry = cls._runtime.registry  # type: ignore[attr-defined]
+        registry = cls._runtime.registry
         if registry is None:
-            raise LookupError(f"{cls.spec.name} belongs to no app, so it knows no other model")  # type: ignore[attr-defined]
+            raise LookupError(f"{cls.spec.name} belongs to no app, so it knows no other model")
         return registry.get_model(name)
 
     @classmethod

@@ -57,7 +57,7 @@ def time_stamp(Model: type[Model], options: dict[str, Any]) -> None:
     Model.observe("before save", stamp)
 
 
-BUILTIN: dict[str, Callable[[type[Model], dict], None]] = {"TimeStamp": time_stamp}
+BUILTIN: dict[str, Callable[[type[Model], dict[str, Any]], None]] = {"TimeStamp": time_stamp}
 
 
 class Mixins:
@@ -74,7 +74,7 @@ class Mixins:
             for path in sorted(folder.glob("*.py")):
                 if not path.name.startswith("_"):
                     self.files.setdefault(mixin_name(path.stem), path)
-        self.loaded: dict[str, Callable] = {}
+        self.loaded: dict[str, Callable[..., Any]] = {}
         self.warned: set[str] = set()
 
     def _warn_unknown(self, name: str, where: str) -> None:
@@ -93,7 +93,7 @@ class Mixins:
             looked,
         )
 
-    def get(self, name: str, where: str) -> Callable:
+    def get(self, name: str, where: str) -> Callable[..., Any]:
         if name in self.loaded:
             return self.loaded[name]
         path = self.files.get(name)
@@ -109,16 +109,16 @@ class Mixins:
         fn = getattr(module, "mixin", None)
         if not callable(fn):
             raise BootError(f"{shown_path(path, self.root)} must define mixin(Model, options)")
-        fn.__lbpy_source__ = path  # type: ignore[attr-defined]
+        fn.__lbpy_source__ = path
         self.loaded[name] = fn
-        return fn
+        result: Callable[..., Any] = fn
+        return result
 
     def apply(self, model: type[Model], mixins: dict[str, Any], where: str) -> None:
-        for name, options in mixins.items():
-            if options is False or options is None:
+        for name, given in mixins.items():
+            if given is False or given is None:
                 continue
-            if options is True:
-                options = {}
+            options = {} if given is True else given
             if not isinstance(options, dict):
                 raise BootError(f"{where}: mixins.{name} must be true, false or an object of options")
             if name not in self.files and name not in BUILTIN and name not in self.loaded:

@@ -35,6 +35,8 @@ from .relations._accessors import Related, accessor
 from .relations._include import fetch_with_include
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .._datasource import DataSource
 
 log = logging.getLogger("lbpy")
@@ -50,17 +52,17 @@ HOOKS = ("access", "before save", "after save", "before delete", "after delete",
 class Context:
     """What an operation hook receives: LoopBack's ``ctx`` with Python names."""
 
-    def __init__(self, model: type[Model], options: dict, **values: Any) -> None:
+    def __init__(self, model: type[Model], options: dict[str, Any], **values: Any) -> None:
         self.Model = model
         self.options = options
         self.hook_state: dict[str, Any] = {}
         self.instance: Model | None = None
-        self.data: dict | None = None
-        self.where: dict | None = None
+        self.data: dict[str, Any] | None = None
+        self.where: dict[str, Any] | None = None
         self.query: Filter | None = None
         self.is_new_instance: bool | None = None
         self.current_instance: Model | None = None
-        self.info: dict | None = None
+        self.info: dict[str, Any] | None = None
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -93,10 +95,11 @@ class Model(ModelFeatures):
     _runtime: ClassVar[ModelRuntime] = ModelRuntime()
 
     __slots__ = ("__data__",)
+    __data__: dict[str, Any]
 
     # -- an instance: one record ---------------------------------------------------------
 
-    def __init__(self, data: dict | None = None, **values: Any) -> None:
+    def __init__(self, data: dict[str, Any] | None = None, **values: Any) -> None:
         object.__setattr__(self, "__data__", {**(data or {}), **values})
 
     def __getattr__(self, name: str) -> Any:
@@ -128,7 +131,10 @@ class Model(ModelFeatures):
         return name in self.__data__
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.__data__ == self.__data__  # type: ignore[attr-defined]
+        return isinstance(other, Model) and type(other) is type(self) and other.__data__ == self.__data__
+
+    # a record compares by its values, which change: unhashable, as a dict is
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.__data__!r})"
@@ -146,11 +152,11 @@ class Model(ModelFeatures):
         id_name = type(self).spec.id_name
         return self.__data__.get(id_name) if id_name else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The record as Python values (dates as datetime), hidden properties included."""
         return dict(self.__data__)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The record as LoopBack answers it over HTTP: JSON values, hidden properties removed."""
         return to_json(type(self).spec, self.__data__)
 
@@ -172,12 +178,12 @@ class Model(ModelFeatures):
         return hasattr(Model, name)
 
     @classmethod
-    def observe(cls, operation: str, fn: Callable | None = None):
+    def observe(cls, operation: str, fn: Callable[..., Any] | None = None) -> Callable[..., Any]:
         """Register an operation hook; usable as ``@Model.observe("before save")``."""
         if operation not in HOOKS:
             raise ValueError(f'unknown operation hook "{operation}"; use one of: {", ".join(HOOKS)}')
 
-        def register(func: Callable) -> Callable:
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
             cls._runtime.observers.setdefault(operation, []).append(func)
             return func
 
@@ -202,7 +208,7 @@ class Model(ModelFeatures):
         return bool(cls._runtime.observers.get(operation))
 
     @classmethod
-    def on_change(cls, listener: Callable[[dict], Any]) -> Callable[[], None]:
+    def on_change(cls, listener: Callable[[dict[str, Any]], Any]) -> Callable[[], None]:
         """Call ``listener`` after every change with LoopBack's change-stream event:
         ``{"target": id, "where"?: where, "data"?: record or values, "type": "create" | "update" |
         "remove"}`` (``target`` is None when a bulk change matched by more than an id); returns an
@@ -219,7 +225,7 @@ class Model(ModelFeatures):
         return len(cls._runtime.listeners)
 
     @classmethod
-    def _changed(cls, kind: str, target: Any, *, where: dict | None = None, data: Any = None) -> None:
+    def _changed(cls, kind: str, target: Any, *, where: dict[str, Any] | None = None, data: Any = None) -> None:
         runtime = cls._runtime
         listeners, relay = runtime.listeners, runtime.change_relay
         if not listeners and relay is None:
@@ -243,7 +249,7 @@ class Model(ModelFeatures):
         return parse_filter(cls.spec, filter, registry.specs if registry is not None else None)
 
     @classmethod
-    def parse_where(cls, where: Any, *, for_write: bool = False) -> dict | None:
+    def parse_where(cls, where: Any, *, for_write: bool = False) -> dict[str, Any] | None:
         """A where checked and coerced for this model; ``for_write`` refuses conditions on hidden
         properties rather than ignoring them (see ``lbpy._filter.parse_where``)."""
         return parse_where(cls.spec, where, for_write=for_write)
@@ -260,7 +266,7 @@ class Model(ModelFeatures):
             raise NotFoundError(f'Unknown "{cls.spec.name}" id "{value}".', code="MODEL_NOT_FOUND") from None
 
     @classmethod
-    def _prepare(cls, data: Any, mode: str) -> tuple[dict, dict[str, list[tuple[str, str]]]]:
+    def _prepare(cls, data: Any, mode: str) -> tuple[dict[str, Any], dict[str, list[tuple[str, str]]]]:
         """Coerce ``data`` for a write; ``mode`` is create, replace or patch. Returns the values
         and the validation errors (LoopBack's codes) without raising."""
         if isinstance(data, Model):
@@ -322,17 +328,17 @@ class Model(ModelFeatures):
         return values, errors
 
     @classmethod
-    def _custom_validations(cls, values: dict, errors: dict, mode: str) -> None:
+    def _custom_validations(cls, values: dict[str, Any], errors: dict[str, Any], mode: str) -> None:
         """Validations declared in the model JSON or from Python (filled in by the validation module)."""
         for validator in cls._runtime.validators:
             validator(values, errors, mode)
 
     @classmethod
-    def _raise_invalid(cls, errors: dict, data: Any) -> None:
+    def _raise_invalid(cls, errors: dict[str, Any], data: Any) -> None:
         raise ValidationError(cls.spec.name, errors, values=data if isinstance(data, dict) else {})
 
     @classmethod
-    def _check_id_not_set(cls, values: dict, errors: dict) -> None:
+    def _check_id_not_set(cls, values: dict[str, Any], errors: dict[str, Any]) -> None:
         id_name = cls.spec.id_name
         if cls.spec.force_id and id_name and values.get(id_name) is not None:
             errors.setdefault(id_name, []).append(("absence", "can't be set"))
@@ -340,10 +346,10 @@ class Model(ModelFeatures):
     # -- reading --------------------------------------------------------------------------
 
     @classmethod
-    async def find(cls, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(cls, filter: Any = None, options: dict[str, Any] | None = None) -> list[Self]:
         options = {} if options is None else options
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
-        state: dict = {}
+        state: dict[str, Any] = {}
         flt = await cls._apply_access(flt, options, state)
         if flt.include:
             rows = await fetch_with_include(cls, flt, options, state)
@@ -352,7 +358,7 @@ class Model(ModelFeatures):
         return [cls(row) for row in rows]
 
     @classmethod
-    async def _apply_access(cls, flt: Filter, options: dict, state: dict | None = None) -> Filter:
+    async def _apply_access(cls, flt: Filter, options: dict[str, Any], state: dict[str, Any] | None = None) -> Filter:
         scope = cls._runtime.default_scope
         if scope is not None:
             flt = scope(flt)
@@ -365,15 +371,22 @@ class Model(ModelFeatures):
         return flt
 
     @classmethod
-    async def _fetch(cls, flt: Filter, options: dict, state: dict | None = None) -> list[dict]:
+    async def _fetch(
+        cls, flt: Filter, options: dict[str, Any], state: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         ds = cls._require_datasource()
         rows = await ds.all(cls.spec.name, flt, options)
         return await cls._loaded(rows, options, state)
 
     @classmethod
     async def _loaded(
-        cls, rows: list[dict], options: dict, state: dict | None = None, *, is_new_instance: bool = False
-    ) -> list[dict]:
+        cls,
+        rows: list[dict[str, Any]],
+        options: dict[str, Any],
+        state: dict[str, Any] | None = None,
+        *,
+        is_new_instance: bool = False,
+    ) -> list[dict[str, Any]]:
         cls._converted(rows)
         if cls._has("loaded"):
             for i, row in enumerate(rows):
@@ -381,11 +394,12 @@ class Model(ModelFeatures):
                     cls, options, data=row, is_new_instance=is_new_instance, hook_state={} if state is None else state
                 )
                 await cls.notify_observers("loaded", ctx)
-                rows[i] = ctx.data
+                # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+                rows[i] = ctx.data  # type: ignore[assignment]
         return rows
 
     @classmethod
-    def _converted(cls, rows: list[dict]) -> list[dict]:
+    def _converted(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows from a connector with dates and buffers read back as Python values."""
         convert = cls._runtime.load_converters
         if convert:
@@ -400,7 +414,7 @@ class Model(ModelFeatures):
         return rows
 
     @classmethod
-    async def find_by_id(cls, id: Any, filter: Any = None, options: dict | None = None) -> Model | None:
+    async def find_by_id(cls, id: Any, filter: Any = None, options: dict[str, Any] | None = None) -> Self | None:
         """The record with ``id``, or None. As in LoopBack, only the filter's ``fields`` and
         ``include`` apply: its ``where``, ``order``, ``limit`` and ``skip`` are ignored."""
         id = cls.coerce_id(id)
@@ -410,13 +424,13 @@ class Model(ModelFeatures):
         return found[0] if found else None
 
     @classmethod
-    async def find_one(cls, filter: Any = None, options: dict | None = None) -> Model | None:
+    async def find_one(cls, filter: Any = None, options: dict[str, Any] | None = None) -> Self | None:
         flt = cls.parse_filter(filter) if not isinstance(filter, Filter) else filter
         found = await cls.find(_with_limit(flt, 1), options)
         return found[0] if found else None
 
     @classmethod
-    async def count(cls, where: Any = None, options: dict | None = None) -> int:
+    async def count(cls, where: Any = None, options: dict[str, Any] | None = None) -> int:
         options = {} if options is None else options
         where = cls.parse_where(where) if not _is_canonical(where) else where
         flt = await cls._apply_access(Filter(where=where), options)
@@ -424,7 +438,7 @@ class Model(ModelFeatures):
         return await ds.count(cls.spec.name, flt.where, options)
 
     @classmethod
-    async def exists(cls, id: Any, options: dict | None = None) -> bool:
+    async def exists(cls, id: Any, options: dict[str, Any] | None = None) -> bool:
         try:
             id = cls.coerce_id(id)
         except NotFoundError:
@@ -434,7 +448,7 @@ class Model(ModelFeatures):
     # -- writing --------------------------------------------------------------------------
 
     @classmethod
-    async def create(cls, data: Any = None, options: dict | None = None) -> Any:
+    async def create(cls, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         options = {} if options is None else options
         if isinstance(data, list):
             prepared = cls._prepared_batch(data)
@@ -443,9 +457,9 @@ class Model(ModelFeatures):
         return await cls._create_prepared(cls._prepared_for_create(data), options)
 
     @classmethod
-    def _prepared_batch(cls, items: list) -> list[dict]:
+    def _prepared_batch(cls, items: list[Any]) -> list[dict[str, Any]]:
         """A batch is checked whole before anything is written: all of it is stored or none."""
-        prepared: list[dict] = []
+        prepared: list[dict[str, Any]] = []
         failures: list[ValidationError | None] = []
         for item in items:
             try:
@@ -465,16 +479,16 @@ class Model(ModelFeatures):
             else {"statusCode": 422, "name": "ValidationError", "message": exc.message, "details": exc.details}
             for exc in failures
         ]
-        first = next(i for i, exc in enumerate(failures) if exc is not None)
+        first, failure = next((i, exc) for i, exc in enumerate(failures) if exc is not None)
         raise HttpError(
-            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: {failures[first].message}",
+            f"The {cls.spec.name} batch is not valid; nothing was created. Item {first}: {failure.message}",
             status_code=422,
             name="ValidationError",
             details=details,
         )
 
     @classmethod
-    def _prepared_for_create(cls, data: Any) -> dict:
+    def _prepared_for_create(cls, data: Any) -> dict[str, Any]:
         values, errors = cls._prepare(data, "create")
         cls._check_id_not_set(values, errors)
         if errors:
@@ -483,7 +497,12 @@ class Model(ModelFeatures):
 
     @classmethod
     async def _create_prepared(
-        cls, values: dict, options: dict, *, where: dict | None = None, state: dict | None = None
+        cls,
+        values: dict[str, Any],
+        options: dict[str, Any],
+        *,
+        where: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
     ) -> Model:
         """Store a new record; ``where`` is set when upsertWithWhere creates (LoopBack then
         gives "before save" the where and the data rather than an instance)."""
@@ -497,14 +516,16 @@ class Model(ModelFeatures):
             else:
                 ctx = Context(cls, options, where=where, data=values, hook_state=state)
                 await cls.notify_observers("before save", ctx)
-                values = instance.__data__ = cls._revalidate(ctx.data, "create")
+                # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+                values = instance.__data__ = cls._revalidate(ctx.data, "create")  # type: ignore[arg-type]
         await cls._validate_async(values, "create", None, options)
         if cls._has("persist"):
             # upsertWithWhere's create: LoopBack gave the where and no is_new_instance
             extra = {"is_new_instance": True} if where is None else {"where": where}
             ctx = Context(cls, options, data=values, current_instance=instance, hook_state=state, **extra)
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         new_id = await ds.call("create", cls.spec.name, values, options)
         id_name = cls.spec.id_name
@@ -514,7 +535,8 @@ class Model(ModelFeatures):
         if cls._has("loaded"):
             ctx = Context(cls, options, data=instance.__data__, is_new_instance=True, hook_state=state)
             await cls.notify_observers("loaded", ctx)
-            instance.__data__ = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            instance.__data__ = ctx.data  # type: ignore[assignment]
         if cls._has("after save"):
             await cls.notify_observers(
                 "after save", Context(cls, options, instance=instance, is_new_instance=True, hook_state=state)
@@ -523,7 +545,7 @@ class Model(ModelFeatures):
         return instance
 
     @classmethod
-    def _revalidate(cls, data: dict, mode: str) -> dict:
+    def _revalidate(cls, data: dict[str, Any], mode: str) -> dict[str, Any]:
         """Data a hook changed is checked again, so a hook cannot store what a client could not."""
         values, errors = cls._prepare(data, mode)
         if errors:
@@ -541,7 +563,7 @@ class Model(ModelFeatures):
         return "warn"
 
     @classmethod
-    def _prepare_upsert(cls, data: Any, mode: str) -> dict:
+    def _prepare_upsert(cls, data: Any, mode: str) -> dict[str, Any]:
         values, errors = cls._prepare(data, mode)
         if errors:
             policy = cls._upsert_validation()
@@ -558,12 +580,13 @@ class Model(ModelFeatures):
         return values
 
     @classmethod
-    async def upsert(cls, data: Any = None, options: dict | None = None) -> Model:
+    async def upsert(cls, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         """Patch the record with the id in ``data``, or create one (LoopBack's patchOrCreate)."""
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
         if raw_id is None:
-            return await cls.create(data, options)
+            result: Model = await cls.create(data, options)
+            return result
         existing = await cls.find_by_id(raw_id, None, options)
         if existing is None:
             if cls.spec.force_id:
@@ -578,20 +601,19 @@ class Model(ModelFeatures):
     update_or_create = patch_or_create = upsert
 
     @classmethod
-    async def replace_or_create(cls, data: Any = None, options: dict | None = None) -> Model:
+    async def replace_or_create(cls, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         options = {} if options is None else options
         raw_id = data.get(cls._id_name()) if isinstance(data, dict) else None
-        if raw_id is not None:
-            # LoopBack's replaceOrCreate fires no "access" hook for this look-up
-            if cls.spec.force_id or await cls._stored(cls.coerce_id(raw_id), options):
-                return await cls.replace_by_id(raw_id, data, options)
+        # LoopBack's replaceOrCreate fires no "access" hook for this look-up
+        if raw_id is not None and (cls.spec.force_id or await cls._stored(cls.coerce_id(raw_id), options)):
+            return await cls.replace_by_id(raw_id, data, options)
         values, errors = cls._prepare(data, "create")
         if errors:
             cls._raise_invalid(errors, data)
         return await cls._create_prepared(values, options)
 
     @classmethod
-    async def upsert_with_where(cls, where: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def upsert_with_where(cls, where: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         """Patch the one record ``where`` matches, or create one; the data must be a whole
         valid instance either way, as in LoopBack."""
         options = {} if options is None else options
@@ -602,7 +624,7 @@ class Model(ModelFeatures):
         cls._check_id_not_set(values, errors)
         if errors:
             cls._raise_invalid(errors, data)
-        state: dict = {}
+        state: dict[str, Any] = {}
         flt = await cls._apply_access(Filter(where=where, limit=2), options, state)
         ds = cls._require_datasource()
         found = await ds.all(cls.spec.name, flt, options)
@@ -619,7 +641,7 @@ class Model(ModelFeatures):
         return await current._patch(given, options, where=_json_where(flt.where), state=state)
 
     @classmethod
-    async def replace_by_id(cls, id: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def replace_by_id(cls, id: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         options = {} if options is None else options
         id = cls.coerce_id(id)
         id_name = cls._id_name()
@@ -636,7 +658,7 @@ class Model(ModelFeatures):
         # LoopBack's replaceById fires no "access" or "loaded" hook for this look-up
         if not await cls._stored(id, options):
             raise NotFoundError(f"Could not replace. Object with id {id} does not exist!", code="MODEL_NOT_FOUND")
-        state: dict = {}
+        state: dict[str, Any] = {}
         instance = cls(values)
         if cls._has("before save"):
             ctx = Context(cls, options, instance=instance, is_new_instance=False, hook_state=state)
@@ -654,7 +676,8 @@ class Model(ModelFeatures):
                 hook_state=state,
             )
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         record = await ds.call("replace_by_id", cls.spec.name, id, values, options)
         rows = await cls._loaded([dict(record or values)], options, state)
@@ -667,13 +690,15 @@ class Model(ModelFeatures):
         return instance
 
     @classmethod
-    async def _stored(cls, id: Any, options: dict) -> bool:
+    async def _stored(cls, id: Any, options: dict[str, Any]) -> bool:
         """Whether the datasource holds ``id``, asked without operation hooks."""
         ds = cls._require_datasource()
         return await ds.count(cls.spec.name, {cls._id_name(): {"eq": id}}, options) > 0
 
     @classmethod
-    async def update_all(cls, where: Any = None, data: Any = None, options: dict | None = None) -> dict:
+    async def update_all(
+        cls, where: Any = None, data: Any = None, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Patch every record ``where`` matches; returns ``{"count": n}``."""
         options = {} if options is None else options
         where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
@@ -683,7 +708,7 @@ class Model(ModelFeatures):
             errors.setdefault(id_name, []).append(("absence", "can't be set"))
         if errors:
             cls._raise_invalid(errors, data)
-        state: dict = {}
+        state: dict[str, Any] = {}
         flt = await cls._apply_access(Filter(where=where), options, state)
         where = flt.where
         if cls._has("before save"):
@@ -691,11 +716,13 @@ class Model(ModelFeatures):
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("before save", ctx)
             where = cls.parse_where(ctx.where, for_write=True)
-            values = cls._revalidate(ctx.data, "patch")
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = cls._revalidate(ctx.data, "patch")  # type: ignore[arg-type]
         if cls._has("persist"):
             ctx = Context(cls, options, where=_json_where(where), data=values, hook_state=state)
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         if not values:
             return {"count": await cls.count(where, options)}
@@ -711,13 +738,13 @@ class Model(ModelFeatures):
     update = update_all
 
     @classmethod
-    async def destroy_all(cls, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(cls, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         return await cls._destroy(where, {} if options is None else options)
 
     @classmethod
-    async def _destroy(cls, where: Any, options: dict, instance: Model | None = None) -> dict:
+    async def _destroy(cls, where: Any, options: dict[str, Any], instance: Model | None = None) -> dict[str, Any]:
         where = cls.parse_where(where, for_write=True) if not _is_canonical(where) else where
-        state: dict = {}
+        state: dict[str, Any] = {}
         flt = await cls._apply_access(Filter(where=where), options, state)
         where = flt.where
         # instance.destroy() gives its hooks the instance too, as LoopBack's prototype.destroy did
@@ -739,7 +766,7 @@ class Model(ModelFeatures):
     delete_all = remove = destroy_all
 
     @classmethod
-    async def destroy_by_id(cls, id: Any, options: dict | None = None) -> dict:
+    async def destroy_by_id(cls, id: Any, options: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
             id = cls.coerce_id(id)
         except NotFoundError:
@@ -751,7 +778,7 @@ class Model(ModelFeatures):
 
     # -- prototype methods ----------------------------------------------------------------
 
-    async def update_attributes(self, data: Any, options: dict | None = None) -> Model:
+    async def update_attributes(self, data: Any, options: dict[str, Any] | None = None) -> Model:
         """Patch this record with ``data`` (LoopBack's patchAttributes)."""
         cls = type(self)
         options = {} if options is None else options
@@ -772,7 +799,12 @@ class Model(ModelFeatures):
     patch_attributes = update_attributes
 
     async def _patch(
-        self, values: dict, options: dict, *, where: dict | None = None, state: dict | None = None
+        self,
+        values: dict[str, Any],
+        options: dict[str, Any],
+        *,
+        where: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
     ) -> Model:
         """Store ``values`` over this record. ``where`` is upsertWithWhere's: LoopBack then gives
         "before save" that where and no current instance."""
@@ -788,7 +820,8 @@ class Model(ModelFeatures):
                 else Context(cls, options, where=where, data=values, hook_state=state)
             )
             await cls.notify_observers("before save", ctx)
-            values = cls._revalidate(ctx.data, "patch")
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = cls._revalidate(ctx.data, "patch")  # type: ignore[arg-type]
         await cls._validate_async(values, "patch", self.id, options, {**self.__data__, **values})
         if cls._has("persist"):
             extra = {"where": by_id, "is_new_instance": False} if where is None else {"where": where}
@@ -796,7 +829,8 @@ class Model(ModelFeatures):
                 cls, options, data=values, current_instance=cls({**self.__data__, **values}), hook_state=state, **extra
             )
             await cls.notify_observers("persist", ctx)
-            values = ctx.data
+            # ctx.data is Optional on Context (a delete has none); the hooks of this operation leave a dict
+            values = ctx.data  # type: ignore[assignment]
         ds = cls._require_datasource()
         record = await ds.call("update_attributes", cls.spec.name, self.id, values, options)
         # "loaded" sees what came back from the connector, not the fields this instance already had
@@ -809,10 +843,10 @@ class Model(ModelFeatures):
         cls._changed("update", self.id, data=self)
         return self
 
-    async def replace_attributes(self, data: Any, options: dict | None = None) -> Model:
+    async def replace_attributes(self, data: Any, options: dict[str, Any] | None = None) -> Model:
         return await type(self).replace_by_id(self.id, data, options)
 
-    async def save(self, options: dict | None = None) -> Model:
+    async def save(self, options: dict[str, Any] | None = None) -> Model:
         cls = type(self)
         if self.id is None or not await cls.exists(self.id, options):
             created = await cls.create(self.__data__, options)
@@ -822,13 +856,15 @@ class Model(ModelFeatures):
         self.__data__ = replaced.__data__
         return self
 
-    async def destroy(self, options: dict | None = None) -> dict:
+    async def destroy(self, options: dict[str, Any] | None = None) -> dict[str, Any]:
         cls = type(self)
         return await cls._destroy({cls._id_name(): {"eq": self.id}}, {} if options is None else options, self)
 
-    delete = remove = destroy
+    # LoopBack's static remove (destroyAll) and prototype remove (destroy) share a name: the
+    # instance method, defined last, is Model.remove
+    delete = remove = destroy  # type: ignore[assignment]
 
-    async def reload(self, options: dict | None = None) -> Model:
+    async def reload(self, options: dict[str, Any] | None = None) -> Model:
         fresh = await type(self).find_by_id(self.id, None, options)
         if fresh is None:
             raise NotFoundError(f'Unknown "{type(self).spec.name}" id "{self.id}".', code="MODEL_NOT_FOUND")
@@ -845,7 +881,7 @@ class Model(ModelFeatures):
         return name
 
     @classmethod
-    def _as_stored(cls, ds: DataSource, data: dict) -> dict:
+    def _as_stored(cls, ds: DataSource, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` as the datasource keeps it: without undeclared properties where its connector
         does not store them, so that an answer is what a later read returns."""
         if ds.connector.stores_undeclared:
@@ -863,12 +899,12 @@ class Model(ModelFeatures):
         return cls.datasource
 
 
-def _json_where(where: dict | None) -> dict:
+def _json_where(where: dict[str, Any] | None) -> dict[str, Any]:
     """A canonical where as LoopBack's JSON (``{"id": 1}``), the form operation hooks see."""
     return where_to_json(where, shorthand=True, convert=json_value) if where else {}
 
 
-def _target(where: dict | None, id_name: str | None) -> Any:
+def _target(where: dict[str, Any] | None, id_name: str | None) -> Any:
     """The id a where names alone (``{"id": {"eq": 3}}``), else None."""
     if not where or len(where) != 1 or id_name not in where:
         return None

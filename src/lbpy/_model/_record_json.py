@@ -13,7 +13,7 @@ def is_record(value: Any) -> bool:
     return isinstance(getattr(value, "__data__", None), dict) and hasattr(type(value), "spec")
 
 
-def to_json(spec: ModelSpec, data: dict, *, nested: bool = False) -> dict:
+def to_json(spec: ModelSpec, data: dict[str, Any], *, nested: bool = False) -> dict[str, Any]:
     """A record as JSON values, in LoopBack's order (declared properties as the definition lists
     them, then undeclared ones); hidden properties removed, and protected ones when nested."""
     hidden = spec.hidden | spec.protected if nested else spec.hidden

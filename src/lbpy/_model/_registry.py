@@ -79,7 +79,7 @@ class ModelRegistry(Mapping[str, "type[Model]"]):
         """``app.models.Note``, as LoopBack apps write it."""
         found = None if name.startswith("_") or "_models" not in self.__dict__ else self._lookup(name)
         if found is None:
-            models = self.__dict__.get("_models", {})
+            models: dict[str, type[Model]] = self.__dict__.get("_models", {})
             raise AttributeError(f'no model named "{name}" (models: {", ".join(models)})')
         return found
 

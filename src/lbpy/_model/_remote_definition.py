@@ -29,7 +29,7 @@ class Accept:
     default: Any = None
 
     @classmethod
-    def from_json(cls, raw: dict) -> Accept:
+    def from_json(cls, raw: dict[str, Any]) -> Accept:
         if not isinstance(raw, dict) or not isinstance(raw.get("arg"), str):
             raise ValueError('each "accepts" item needs an "arg" name')
         http = raw.get("http")
@@ -58,7 +58,7 @@ class Returns:
     optional: bool = False
 
     @classmethod
-    def from_json(cls, raw: dict) -> Returns:
+    def from_json(cls, raw: dict[str, Any]) -> Returns:
         if not isinstance(raw, dict):
             raise ValueError('"returns" must be an object or a list of objects')
         return cls(
@@ -84,7 +84,7 @@ class RemoteMethod:
     ``fn(instance, **args)`` for an instance method (``prototype.``)."""
 
     name: str
-    fn: Callable
+    fn: Callable[..., Any]
     accepts: list[Accept] = field(default_factory=list)
     returns: list[Returns] = field(default_factory=list)
     http: list[Endpoint] = field(default_factory=list)
@@ -147,7 +147,7 @@ def parse_http(raw: Any, name: str, is_static: bool) -> list[Endpoint]:
     return endpoints
 
 
-def remote_method_from_json(name: str, raw: dict, fn: Callable) -> RemoteMethod:
+def remote_method_from_json(name: str, raw: dict[str, Any], fn: Callable[..., Any]) -> RemoteMethod:
     """A method as the model JSON's ``methods`` section (or ``Model.remote_method``) declares it."""
     is_static = not name.startswith("prototype.")
     short = name[len("prototype.") :] if not is_static else name

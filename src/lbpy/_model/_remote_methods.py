@@ -8,8 +8,9 @@ instance). ``async def`` functions run on the event loop; plain ``def`` function
 thread, so that blocking code does not stall other requests.
 
 Remote hooks (``before_remote``, ``after_remote``, ``after_remote_error``) run on the event loop,
-like operation hooks, whether ``def`` or ``async def``; they take LoopBack's name patterns: ``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every
-instance method, ``find*``), ``**`` matches everything.
+like operation hooks, whether ``def`` or ``async def``; they take LoopBack's name patterns:
+``*`` matches one part of a name (``*`` every static method, ``prototype.*`` every instance
+method, ``find*``), ``**`` matches everything.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
+from starlette.types import Receive, Scope
 
 from .._errors import HttpError
 from ._remote_definition import RemoteMethod, remote_method_from_json
@@ -52,7 +54,7 @@ def method_names(method: RemoteMethod) -> set[str]:
 # -- defining ----------------------------------------------------------------------------------
 
 
-def define(model: type[Model], name: str, fn: Callable | None, meta: dict[str, Any]) -> RemoteMethod:
+def define(model: type[Model], name: str, fn: Callable[..., Any] | None, meta: dict[str, Any]) -> RemoteMethod:
     """Add the remote method ``name`` (``"greet"`` or ``"prototype.shout"``) to ``model``.
 
     ``meta`` is LoopBack's remoting metadata (``accepts``, ``returns``, ``http``,
@@ -84,7 +86,7 @@ async def _unbound(*args: Any, **kwargs: Any) -> Any:  # replaced by define()
     raise RuntimeError("remote method without a function")
 
 
-def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable:
+def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable[..., Any]:
     async def invoke(target: Any, **args: Any) -> Any:
         fn = getattr(target, attribute, None) if is_static else _instance_attribute(target, attribute)
         if not callable(fn):
@@ -101,10 +103,11 @@ def _invoker(model: type[Model], attribute: str, is_static: bool) -> Callable:
 def _instance_attribute(instance: Any, attribute: str) -> Any:
     # the class's method, never a stored property of the same name
     found = getattr(type(instance), attribute, None)
-    return found.__get__(instance, type(instance)) if hasattr(found, "__get__") else found
+    bind = getattr(found, "__get__", None)
+    return bind(instance, type(instance)) if bind is not None else found
 
 
-async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn``: a coroutine function on the loop, a plain function in a worker thread; an
     awaitable result is awaited."""
     if _is_async(fn):
@@ -115,17 +118,17 @@ async def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-async def run_hook(fn: Callable, ctx: Any) -> None:
+async def run_hook(fn: Callable[..., Any], ctx: Any) -> None:
     """A remote hook runs on the event loop, as operation hooks do: quick code, sync or async."""
     result = fn(ctx)
     if inspect.isawaitable(result):
         await result
 
 
-def _is_async(fn: Callable) -> bool:
+def _is_async(fn: Callable[..., Any]) -> bool:
     while isinstance(fn, functools.partial):
         fn = fn.func
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 (an object with an async __call__)
 
 
 def own_methods(model: type[Model]) -> list[RemoteMethod]:
@@ -150,7 +153,7 @@ def is_disabled(model: type[Model], method: RemoteMethod) -> bool:
 # -- remote hooks ------------------------------------------------------------------------------
 
 
-def pattern(name: str) -> re.Pattern:
+def pattern(name: str) -> re.Pattern[str]:
     """LoopBack's hook pattern as a regular expression over ``full_name``."""
     if not isinstance(name, str) or not name:
         raise ValueError('a remote hook needs a method name or a pattern such as "*" or "prototype.*"')
@@ -165,7 +168,7 @@ def pattern(name: str) -> re.Pattern:
     return re.compile("".join(parts))
 
 
-def add_hook(model: type[Model], phase: str, name: str, fn: Callable) -> None:
+def add_hook(model: type[Model], phase: str, name: str, fn: Callable[..., Any]) -> None:
     if not callable(fn):
         raise TypeError(f"a remote hook must be a function taking ctx, not {type(fn).__name__}")
     runtime = model._runtime
@@ -173,7 +176,7 @@ def add_hook(model: type[Model], phase: str, name: str, fn: Callable) -> None:
     runtime.remote_hook_index.clear()
 
 
-def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list, list, list] | None:
+def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list[Any], list[Any], list[Any]] | None:
     """The before, after and error hooks for ``method``, or None when it has none."""
     runtime = model._runtime
     if not runtime.remote_hooks:
@@ -181,12 +184,13 @@ def hooks_for(model: type[Model], method: RemoteMethod) -> tuple[list, list, lis
     index = runtime.remote_hook_index
     key = method.full_name
     if key not in index:
-        found: dict[str, list] = {phase: [] for phase in PHASES}
+        found: dict[str, list[Any]] = {phase: [] for phase in PHASES}
         for phase, compiled, fn in runtime.remote_hooks:
             if compiled.fullmatch(key):
                 found[phase].append(fn)
         index[key] = (found["before"], found["after"], found["error"]) if any(found.values()) else None
-    return index[key]
+    result: tuple[list[Any], list[Any], list[Any]] | None = index[key]
+    return result
 
 
 class RemoteContext:
@@ -199,12 +203,12 @@ class RemoteContext:
         self,
         model: type[Model],
         method: RemoteMethod,
-        args: dict,
+        args: dict[str, Any],
         *,
-        scope: dict | None = None,
-        receive: Callable | None = None,
+        scope: Scope | None = None,
+        receive: Receive | None = None,
         instance: Model | None = None,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.Model = model
         self.method = method
@@ -224,7 +228,7 @@ class RemoteContext:
         if self._request is None and self._scope is not None:
             from starlette.requests import Request
 
-            self._request = Request(self._scope, self._receive)
+            self._request = Request(self._scope) if self._receive is None else Request(self._scope, self._receive)
         return self._request
 
     request = req

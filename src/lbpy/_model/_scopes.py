@@ -56,7 +56,7 @@ def equalities(raw_where: Any) -> dict[str, Any]:
     return found
 
 
-def set_default_scope(model: type[Model], raw: dict, source: str) -> None:
+def set_default_scope(model: type[Model], raw: dict[str, Any], source: str) -> None:
     scope = _parse(model, raw, f"{source}: scope")
     values = _coerced_values(model, equalities(raw.get("where")), f"{source}: scope")
 
@@ -76,7 +76,7 @@ def _parse(model: type[Model], raw: Any, where: str) -> Filter:
         raise BootError(f"{where}: {getattr(exc, 'message', exc)}") from None
 
 
-def _coerced_values(model: type[Model], values: dict, where: str) -> dict:
+def _coerced_values(model: type[Model], values: dict[str, Any], where: str) -> dict[str, Any]:
     out = {}
     for key, value in values.items():
         prop = model.spec.properties.get(key)
@@ -92,7 +92,7 @@ def _coerced_values(model: type[Model], values: dict, where: str) -> dict:
 class ScopeAccessor:
     """``Model.<scope>``: the model's records inside a named scope."""
 
-    def __init__(self, model: type[Model], name: str, scope: Filter, values: dict) -> None:
+    def __init__(self, model: type[Model], name: str, scope: Filter, values: dict[str, Any]) -> None:
         self.model = model
         self.name = name
         self.scope = scope
@@ -105,28 +105,28 @@ class ScopeAccessor:
         flt = self.model.parse_filter(query) if not isinstance(query, Filter) else query
         return merge(self.scope, flt)
 
-    async def __call__(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def __call__(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         return await self.find(filter, options)
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         return await self.model.find(self.filter(filter), options)
 
-    async def count(self, where: Any = None, options: dict | None = None) -> int:
+    async def count(self, where: Any = None, options: dict[str, Any] | None = None) -> int:
         where = self.model.parse_where(where)
         return await self.model.count(conjunction(self.scope.where, where), options)
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Any:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         if isinstance(data, list):
             return await self.model.create([self._inside(item) for item in data], options)
         return await self.model.create(self._inside(data), options)
 
-    async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(self, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         where = self.model.parse_where(where)
         return await self.model.destroy_all(conjunction(self.scope.where, where), options)
 
     delete_all = destroy_all
 
-    def _inside(self, data: Any) -> dict:
+    def _inside(self, data: Any) -> dict[str, Any]:
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -163,17 +163,19 @@ def scope_methods(model: type[Model]) -> list[RemoteMethod]:
 def _routes(model: type[Model], name: str) -> list[RemoteMethod]:
     model_name = model.spec.name
 
-    async def get(Model, filter=None, options=None):
-        return await getattr(Model, name).find(filter, options)
+    async def get(Model: type[Model], filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
+        result: list[Any] = await getattr(Model, name).find(filter, options)
+        return result
 
-    async def create(Model, data=None, options=None):
+    async def create(Model: type[Model], data: Any = None, options: dict[str, Any] | None = None) -> Any:
         return await getattr(Model, name).create(data, options)
 
-    async def delete(Model, options=None):
+    async def delete(Model: type[Model], options: dict[str, Any] | None = None) -> None:
         await getattr(Model, name).destroy_all(None, options)
 
-    async def count(Model, where=None, options=None):
-        return await getattr(Model, name).count(where, options)
+    async def count(Model: type[Model], where: Any = None, options: dict[str, Any] | None = None) -> int:
+        result: int = await getattr(Model, name).count(where, options)
+        return result
 
     options = Accept("options", "object", "options")
     path = f"/{name}"

@@ -107,8 +107,8 @@ def format_number(value: int | float) -> str:
 class BooleanType(Type):
     name = "boolean"
     ordered = True
-    _TRUE = {"true", "1", "yes", "on"}
-    _FALSE = {"false", "0", "no", "off"}
+    _TRUE = frozenset({"true", "1", "yes", "on"})
+    _FALSE = frozenset({"false", "0", "no", "off"})
 
     def coerce(self, value: Any) -> Any:
         if value is None or isinstance(value, bool):
@@ -285,7 +285,7 @@ class ModelType(Type):
 
     def __init__(self, model_name: str) -> None:
         self.name = model_name
-        self.coerce_record: Callable[[dict], dict] | None = None  # bound at boot
+        self.coerce_record: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # bound at boot
 
     def coerce(self, value: Any) -> Any:
         if value is None:
@@ -320,7 +320,7 @@ _ALIASES = {
 }
 
 
-def resolve_type(spec: Any, model_names: set[str] | dict) -> Type:
+def resolve_type(spec: Any, model_names: set[str] | dict[str, Any]) -> Type:
     """A Type for a LoopBack type declaration: "string", ["string"], {"type": ...}, "Address"."""
     if isinstance(spec, list):
         if len(spec) > 1:

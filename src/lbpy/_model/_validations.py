@@ -93,7 +93,8 @@ class Rule:
         default = MESSAGES.get(self.kind, "is invalid")
         if sub:
             if isinstance(default, dict) and sub in default:
-                return default[sub]
+                result: str = default[sub]
+                return result
             return COMMON.get(sub, "is invalid")
         return default if isinstance(default, str) else "is invalid"
 
@@ -101,17 +102,15 @@ class Rule:
         base = self.options.get("code") or self.kind
         return f"{base}.{sub}" if sub else base
 
-    def applies(self, record: dict) -> bool:
+    def applies(self, record: dict[str, Any]) -> bool:
         condition = self.options.get("if")
         if condition is not None and not _condition(condition, record):
             return False
         condition = self.options.get("unless")
-        if condition is not None and _condition(condition, record):
-            return False
-        return True
+        return not (condition is not None and _condition(condition, record))
 
 
-def _condition(condition: Any, record: dict) -> bool:
+def _condition(condition: Any, record: dict[str, Any]) -> bool:
     if callable(condition):
         return bool(condition(record))
     return bool(record.get(condition))
@@ -304,11 +303,11 @@ def add(model: type[Model], kind: str, properties: tuple[str, ...], options: dic
 def from_json(model: type[Model], items: list[Any], source: str) -> None:
     """The model JSON's ``validations`` array."""
     rules = []
-    for index, item in enumerate(items):
+    for index, given in enumerate(items):
         where = f"{source}: validations[{index}]"
-        if not isinstance(item, dict):
+        if not isinstance(given, dict):
             raise BootError(f'{where} must be an object such as {{"type": "presence", "property": "title"}}')
-        item = dict(item)
+        item = dict(given)
         kind = item.pop("type", None) or item.pop("validation", None)
         props = item.pop("property", None)
         if props is None:
@@ -347,11 +346,12 @@ def install(model: type[Model], rules: list[Rule]) -> None:
         model._runtime.unique_rules = model._runtime.unique_rules + unique
 
 
-def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
+def _validator(rule: Rule) -> Callable[[dict[str, Any], dict[str, Any], str], None]:
     check = rule.check
+    assert check is not None  # every rule but uniqueness (checked against the store) has one
     prop = rule.property
 
-    def validate(values: dict, errors: dict, mode: str) -> None:
+    def validate(values: dict[str, Any], errors: dict[str, Any], mode: str) -> None:
         # a partial update checks what it changes, as the rest of the record is already stored
         if mode == "patch" and prop not in values:
             return
@@ -361,7 +361,7 @@ def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
         if failed is not None:
             errors.setdefault(prop, []).append((rule.code(failed), rule.message(failed)))
 
-    validate.rule = rule  # type: ignore[attr-defined]
+    validate.rule = rule  # type: ignore[attr-defined]  # the rule travels with its validator function
     return validate
 
 
@@ -369,7 +369,12 @@ def _validator(rule: Rule) -> Callable[[dict, dict, str], None]:
 
 
 async def unique_errors(
-    model: type[Model], values: dict, mode: str, current_id: Any, options: dict, record: dict | None = None
+    model: type[Model],
+    values: dict[str, Any],
+    mode: str,
+    current_id: Any,
+    options: dict[str, Any],
+    record: dict[str, Any] | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
     """Uniqueness failures of ``values`` against the stored records (``current_id`` is the record
     being updated, which does not count against itself; ``record`` is the whole record a partial
@@ -396,7 +401,7 @@ async def unique_errors(
     return errors
 
 
-def _unique_where(rule: Rule, prop: str, value: Any, values: dict) -> dict:
+def _unique_where(rule: Rule, prop: str, value: Any, values: dict[str, Any]) -> dict[str, Any]:
     if rule.options.get("ignoreCase") and isinstance(value, str):
         condition = {prop: {"regexp": re.compile("^" + re.escape(value) + "$", re.IGNORECASE)}}
     else:
@@ -408,15 +413,15 @@ def _unique_where(rule: Rule, prop: str, value: Any, values: dict) -> dict:
     return parts[0] if len(parts) == 1 else {"and": parts}
 
 
-def _filter(where: dict, limit: int):
+def _filter(where: dict[str, Any], limit: int) -> Filter:
     return Filter(where=where, limit=limit)
 
 
-def batch_duplicates(model: type[Model], items: list[dict]) -> list[dict[str, list[tuple[str, str]]]]:
+def batch_duplicates(model: type[Model], items: list[dict[str, Any]]) -> list[dict[str, list[tuple[str, str]]]]:
     """Uniqueness failures among the items of one batch create (the later of two equal items)."""
     failures: list[dict[str, list[tuple[str, str]]]] = [{} for _ in items]
     for rule in model._runtime.unique_rules:
-        seen: set = set()
+        seen: set[Any] = set()
         for index, values in enumerate(items):
             value = values.get(rule.property)
             if blank(value) or not rule.applies(values):

@@ -13,6 +13,7 @@ still ready when an API it calls is down.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -46,7 +47,7 @@ class Readiness:
         self.datasources = datasources
         #: a ping still running (a database that does not answer): the next probe waits on it
         #: rather than adding another, so probes never pile up on a stuck pool
-        self._pending: dict[str, asyncio.Task] = {}
+        self._pending: dict[str, asyncio.Task[Any]] = {}
 
     async def check(self) -> tuple[int, dict[str, Any]]:
         if self.stopping():
@@ -59,7 +60,7 @@ class Readiness:
         names = [name for name, checked in self.checked.items() if checked]
         results = await asyncio.gather(*(self._ping(name) for name in names))
         report: dict[str, str] = {name: "skipped" for name, checked in self.checked.items() if not checked}
-        report.update(zip(names, results))
+        report.update(zip(names, results, strict=True))
         if self.stopping():  # the signal came while the datasources were pinged
             return _STOPPING
         ready = all(result == "ok" for result in results)
@@ -69,7 +70,7 @@ class Readiness:
         task = self._pending.get(name)
         if task is None:
             task = self._pending[name] = asyncio.ensure_future(self.datasources[name].ping())
-            task.add_done_callback(lambda done, name=name: self._done(name, done))
+            task.add_done_callback(functools.partial(self._done, name))
         # asyncio.wait leaves the ping running past the timeout: a SQL pool's wait is shielded
         # from cancellation, and a later probe picks the same ping up
         done, _ = await asyncio.wait({task}, timeout=self.timeout)
@@ -81,7 +82,7 @@ class Readiness:
         log.warning('not ready: datasource "%s" did not answer its ping (%s)', name, _kind(exc))
         return f"failed ({type(exc).__name__})"
 
-    def _done(self, name: str, task: asyncio.Task) -> None:
+    def _done(self, name: str, task: asyncio.Task[Any]) -> None:
         if self._pending.get(name) is task:
             del self._pending[name]
         if not task.cancelled():
@@ -95,5 +96,5 @@ def _kind(exc: BaseException) -> str:
     """What went wrong, in lbpy's own words when lbpy raised it; a driver's text may hold a
     host or a user name, so only its class is shown."""
     if isinstance(exc, HttpError):
-        return exc.message
+        return str(exc.message)
     return type(exc).__name__

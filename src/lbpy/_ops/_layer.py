@@ -14,7 +14,9 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import Any, ClassVar
+
+from starlette.types import Message, Receive, Scope, Send
 
 from .._datasource import DataSource
 from .._errors import MethodNotAllowedError, TooManyRequestsError, UnauthorizedError
@@ -63,7 +65,7 @@ class Operations:
         self.metrics = Metrics(settings.metrics, datasources) if settings.metrics.enabled else None
         self.limits = RequestLimits(settings.rate_limit, auth) if settings.rate_limit.enabled else None
         self.readiness = Readiness(settings.health, datasources, start, stopping)
-        self.paths: dict[str, Callable] = {}
+        self.paths: dict[str, Callable[..., Any]] = {}
         if settings.health.enabled:
             self.paths[settings.health.path] = self._health
             self.paths[settings.health.ready_path] = self._ready
@@ -71,14 +73,14 @@ class Operations:
             self.paths[settings.metrics.path] = self._metrics
         install_request_id_filter(log)
 
-    def wrap(self, app: Callable) -> Callable:
+    def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
         paths = self.paths
         trust = self.trust
         metrics = self.metrics
         limits = self.limits
         logging_on = self.access_log
 
-        async def operations(scope, receive, send) -> None:
+        async def operations(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
@@ -103,7 +105,7 @@ class Operations:
             if metrics is not None:
                 metrics.start_refreshing()
 
-            async def reply(message) -> None:
+            async def reply(message: Message) -> None:
                 nonlocal status, stream
                 if message["type"] == "http.response.start":
                     status = message["status"]
@@ -151,7 +153,7 @@ class Operations:
 
         return operations
 
-    async def _error(self, scope, send, exc: BaseException) -> None:
+    async def _error(self, scope: Scope, send: Send, exc: BaseException) -> None:
         status, payload = error_body(exc, debug=self.debug)
         headers = tuple(
             (k.lower().encode("latin-1"), str(v).encode("latin-1"))
@@ -161,21 +163,22 @@ class Operations:
 
     # -- the operator's paths ---------------------------------------------------------------------
 
-    async def _health(self, scope, receive, send) -> None:
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         await self._json(scope, send, 200, {"status": "ok"})
 
-    async def _ready(self, scope, receive, send) -> None:
+    async def _ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         status, body = await self.readiness.check()
         await self._json(scope, send, status, body)
 
-    async def _metrics(self, scope, receive, send) -> None:
+    async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self._refuse_verb(scope, send):
             return
         metrics = self.metrics
+        assert metrics is not None  # this path is served only when metrics are on
         if not metrics.allowed(scope["headers"]):
             await self._error(scope, send, _metrics_unauthorized())
             return
@@ -192,7 +195,7 @@ class Operations:
             extra=_NO_CACHE,
         )
 
-    async def _refuse_verb(self, scope, send) -> bool:
+    async def _refuse_verb(self, scope: Scope, send: Send) -> bool:
         if scope["method"] in ("GET", "HEAD"):
             return False
         await self._error(
@@ -200,7 +203,7 @@ class Operations:
         )
         return True
 
-    async def _json(self, scope, send, status: int, body: dict) -> None:
+    async def _json(self, scope: Scope, send: Send, status: int, body: dict[str, Any]) -> None:
         payload = dumps(body)
         head = scope["method"] == "HEAD"
         await send_response(
@@ -225,7 +228,7 @@ def _metrics_unauthorized() -> UnauthorizedError:
 _NO_CACHE = ((b"cache-control", b"no-store"),)
 
 
-def _log_access(scope, address: str | None, status: int, seconds: float, rid: str) -> None:
+def _log_access(scope: Scope, address: str | None, status: int, seconds: float, rid: str) -> None:
     """One line per request; the fields are on the record too, for a structured formatter."""
     model, method = labels_of(scope.get(ROUTE_KEY))
     path = logged_path(scope)
@@ -253,10 +256,12 @@ class AccessRecord(logging.LogRecord):
     record (walk the stack for the caller, parse its file name, look up the thread's and the
     process's names: two thirds of its cost) and is the same for every request of a process."""
 
-    _constant: dict = {}
-    _pid = 0
+    _constant: ClassVar[dict[str, Any]] = {}
+    _pid: ClassVar[int] = 0
 
-    def __init__(self, args: tuple, fields: dict) -> None:  # noqa: super().__init__ is what is avoided
+    def __init__(
+        self, args: tuple[Any, ...], fields: dict[str, Any]
+    ) -> None:  # not super().__init__: what it does is avoided
         if AccessRecord._pid != os.getpid():
             AccessRecord._constant = _constant_fields()
             AccessRecord._pid = os.getpid()
@@ -266,10 +271,11 @@ class AccessRecord(logging.LogRecord):
         self.args = args
         self.created = now
         self.msecs = int((now - int(now)) * 1000) + 0.0
-        self.relativeCreated = (now - logging._startTime) * 1000
+        # logging's start time has no public name; LogRecord reads the same module attribute
+        self.relativeCreated = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
 
 
-def _constant_fields() -> dict:
+def _constant_fields() -> dict[str, Any]:
     probe = logging.LogRecord(access_log.name, logging.INFO, __file__, 0, _ACCESS_LINE, None, None, "access")
     fields = dict(probe.__dict__)
     for varying in ("args", "created", "msecs", "relativeCreated"):

@@ -19,6 +19,8 @@ import logging
 import time
 from typing import Any
 
+from starlette.types import Scope
+
 from .._errors import BootError, HttpError
 from .._rate_limit import RateLimitConfigError, RateLimiter, Taken, parse_limit
 from ._settings import RateLimitSettings
@@ -50,7 +52,7 @@ class RequestLimits:
         self.auth = auth if self.per_token is not None and getattr(auth, "token_model", None) is not None else None
         self._warned_at = -_WARN_EVERY
 
-    async def take(self, scope: dict, address: str | None) -> tuple[int, Taken] | None:
+    async def take(self, scope: Scope, address: str | None) -> tuple[int, Taken] | None:
         """Count this request; its limit and what is left, or None when it is not counted."""
         limit, key = await self._limit_and_key(scope, address)
         if limit is None:
@@ -64,7 +66,7 @@ class RequestLimits:
                 log.warning("the rate-limit storage is unavailable: requests are served without counting")
             return None
 
-    async def _limit_and_key(self, scope: dict, address: str | None) -> tuple[Any, tuple[str, ...]]:
+    async def _limit_and_key(self, scope: Scope, address: str | None) -> tuple[Any, tuple[str, ...]]:
         if self.auth is not None:
             try:
                 access = await self.auth.call_access(scope)

@@ -17,9 +17,9 @@ import hmac
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .._datasource import DataSource
 from .._errors import BootError
@@ -48,6 +48,13 @@ def multiprocess_dir(workers: int) -> Iterator[str | None]:
         if os.environ.get(MULTIPROC_ENV) == path:
             del os.environ[MULTIPROC_ENV]
         shutil.rmtree(path, ignore_errors=True)
+
+
+@runtime_checkable
+class PoolReporting(Protocol):
+    """A connector with a connection pool whose figures metrics show (the SQL connector)."""
+
+    def pool_status(self) -> dict[str, int] | None: ...
 
 
 class Metrics:
@@ -123,9 +130,7 @@ class Metrics:
             ["datasource"],
             registry=registry,
         )
-        self._pools = [
-            (name, ds) for name, ds in datasources.items() if callable(getattr(ds.connector, "pool_status", None))
-        ]
+        self._pools = [(name, ds) for name, ds in datasources.items() if isinstance(ds.connector, PoolReporting)]
         self._counted: dict[str, tuple[int, int]] = {}
         #: (route, status) -> the counter's and the histogram's children, made once each
         self._children: dict[Any, tuple[Any, Any]] = {}
@@ -168,7 +173,7 @@ class Metrics:
 
     # -- per scrape -----------------------------------------------------------------------------
 
-    def allowed(self, headers) -> bool:
+    def allowed(self, headers: Iterable[tuple[bytes, bytes]]) -> bool:
         if self.token is None:
             return True
         for key, value in headers:
@@ -181,18 +186,18 @@ class Metrics:
         """The Prometheus text of every figure (every worker's, in multiprocess mode), and its type."""
         self.refresh_pools()
         client = self._client
-        if self.multiprocess:
+        registry = self.registry
+        if registry is None:  # multiprocess mode: a registry that reads every worker's files
             from prometheus_client import CollectorRegistry, multiprocess
 
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-        else:
-            registry = self.registry
         return client.generate_latest(registry), client.CONTENT_TYPE_LATEST.encode()
 
     def refresh_pools(self) -> None:
         for name, datasource in self._pools:
-            status = datasource.connector.pool_status()
+            connector = datasource.connector
+            status = connector.pool_status() if isinstance(connector, PoolReporting) else None
             if status is None:
                 continue
             self.pool_size.labels(name).set(status["size"])

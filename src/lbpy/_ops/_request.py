@@ -12,8 +12,11 @@ import contextvars
 import ipaddress
 import logging
 import re
+from collections.abc import Iterable
 from random import getrandbits
 from urllib.parse import quote, unquote_plus
+
+from starlette.types import Scope
 
 from ._settings import TrustProxy
 
@@ -24,7 +27,7 @@ _SAFE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("lbpy_request_id", default=None)
 
 
-def request_id(headers) -> str:
+def request_id(headers: Iterable[tuple[bytes, bytes]]) -> str:
     for key, value in headers:
         if key == REQUEST_ID_HEADER:
             if _SAFE_ID.fullmatch(value):
@@ -64,7 +67,7 @@ def install_request_id_filter(logger: logging.Logger) -> None:
         logger.addFilter(RequestIdFilter())
 
 
-def client_address(scope: dict, trust: TrustProxy) -> str | None:
+def client_address(scope: Scope, trust: TrustProxy) -> str | None:
     """The client's address: the peer's, or, behind proxies ``trust proxy`` believes, the
     address they forwarded (Express's rule: the nearest address in ``X-Forwarded-For`` that is
     not a trusted proxy).
@@ -74,7 +77,7 @@ def client_address(scope: dict, trust: TrustProxy) -> str | None:
     answers the malformed text itself, which lets anyone pick a fresh rate-limit key per request.
     """
     client = scope.get("client")
-    peer = client[0] if client else None
+    peer: str | None = client[0] if client else None
     if peer is None or not trust.enabled:
         return peer
     forwarded = [value.decode("latin-1") for key, value in scope["headers"] if key == b"x-forwarded-for"]
@@ -97,7 +100,7 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:
+def forwarded_scheme(scope: Scope, trust: TrustProxy) -> str | None:
     """``http`` or ``https`` as the nearest proxy forwarded it in ``X-Forwarded-Proto``, when
     ``trust proxy`` believes that proxy (Express's ``req.protocol``); None to keep the connection's."""
     client = scope.get("client")
@@ -114,7 +117,7 @@ def forwarded_scheme(scope: dict, trust: TrustProxy) -> str | None:
 _SECRET_PARAMS = re.compile(r"(?i)token|password|secret|^(api_?)?key$|^sig(nature)?$|^code$")
 
 
-def logged_path(scope: dict) -> str:
+def logged_path(scope: Scope) -> str:
     """The request's path and query as logs show them: values of ``access_token`` (and other
     parameters named like secrets) replaced by ``[redacted]``."""
     raw = scope.get("raw_path")

@@ -62,7 +62,7 @@ class TrustProxy:
 
     everyone: bool = False
     hops: int = 0
-    networks: tuple = ()
+    networks: tuple[Any, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -106,7 +106,7 @@ def _path(value: Any, key: str) -> str:
     return value.rstrip("/") or value
 
 
-def _object(value: Any, key: str, example: str) -> dict:
+def _object(value: Any, key: str, example: str) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"enabled": value}
     if not isinstance(value, dict):

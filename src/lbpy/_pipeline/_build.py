@@ -24,7 +24,7 @@ from ._config import PHASES, Entry, ordered_phases, phase_key
 from ._cors import cors
 from ._error_pages import error_handler, url_not_found
 from ._favicon import favicon
-from ._headers import ASGIApp, Headers, Receive, Scope, Send, on_paths, under
+from ._headers import ASGIApp, Headers, Message, Receive, Scope, Send, on_paths, under
 from ._helmet import NAMES as HELMET_NAMES
 from ._helmet import helmet_headers
 from ._static import serve_static
@@ -189,7 +189,7 @@ class Pipeline:
                 module = importlib.import_module(reference)
             except ImportError as exc:
                 raise BootError(f"{where}: cannot import {reference}: {exc}; install it or fix the name") from None
-        factory = getattr(module, attribute, None)
+        factory: Callable[..., Any] | None = getattr(module, attribute, None)
         if not callable(factory):
             raise BootError(f"{where}: {reference} has no function {attribute!r}")
         return factory
@@ -286,6 +286,7 @@ async def _unused_app(scope: Scope, receive: Receive, send: Send) -> None:  # pr
 
 
 def _call_factory(factory: Callable[..., Any], app: ASGIApp, params: Any, where: str) -> ASGIApp:
+    made: ASGIApp
     try:
         if isinstance(params, dict):
             made = factory(app, **params)
@@ -357,7 +358,7 @@ def _header_maker(layer: _Layer) -> Maker:
                 await app(scope, receive, send)
                 return
 
-            async def sending(message: dict[str, Any]) -> None:
+            async def sending(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     theirs = list(message.get("headers", ()))
                     if hide or powered_by is not None:

@@ -53,8 +53,9 @@ class _Encoder:
 
     def feed(self, data: bytes, last: bool) -> bytes:
         if self.method == "br":
-            out = self._br.process(data) if data else b""
-            return out + self._br.finish() if last else out + self._br.flush()
+            out: bytes = self._br.process(data) if data else b""
+            tail: bytes = self._br.finish() if last else self._br.flush()
+            return out + tail
         out = self._z.compress(data) if data else b""
         return out + self._z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 

@@ -41,7 +41,7 @@ def url_not_found(debug: bool) -> ASGIApp:
 
 def _url(scope: Scope) -> str:
     """The URL as the client wrote it (Express's ``req.url``): still percent-encoded, with its query."""
-    raw = scope.get("raw_path") or scope.get("path", "/").encode("utf-8")
+    raw: bytes = scope.get("raw_path") or scope.get("path", "/").encode("utf-8")
     query = scope.get("query_string", b"")
     return (raw + (b"?" + query if query else b"")).decode("latin-1")
 

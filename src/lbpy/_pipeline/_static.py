@@ -221,7 +221,7 @@ def serve_static(
                 headers.append((b"content-range", f"bytes */{size}".encode()))
                 await _file_error(send, 416, "RangeNotSatisfiableError", "Range Not Satisfiable", headers)
                 return
-            if parsed is not None:
+            if isinstance(parsed, tuple):
                 start, end = parsed
                 status = 206
                 headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
@@ -325,7 +325,7 @@ def _range_fresh(request: Any, etag: str | None, modified: str | None) -> bool:
         return True
     text = if_range.decode("latin-1").strip()
     if '"' in text:
-        return bool(etag) and etag in text
+        return etag is not None and etag != "" and etag in text
     return bool(modified) and _date(if_range) == _date(modified.encode() if modified else None)
 
 

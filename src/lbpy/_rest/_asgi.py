@@ -11,9 +11,11 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from .._errors import HttpError, NotFoundError
 from ._docs import doc_routes
@@ -25,7 +27,7 @@ from ._served import ServedApp
 log = logging.getLogger("lbpy")
 
 
-def build_asgi(app: ServedApp, fallback: Callable | None = None) -> Callable:
+def build_asgi(app: ServedApp, fallback: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """The whole ASGI app: lifespan, CORS, REST routes, documents and the explorer.
 
     With ``fallback`` (the rest of an HTTP pipeline), a request none of these serve goes on to it,
@@ -34,7 +36,7 @@ def build_asgi(app: ServedApp, fallback: Callable | None = None) -> Callable:
     root = app.rest_api_root
     root_len = len(root)
 
-    async def not_found(scope, receive, send) -> None:
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
         error = NotFoundError(f"Cannot {scope.get('method', 'GET')} {scope.get('path', '/')}")
         status, payload = error_body(error, debug=app.debug)
         await send_response(send, status, dumps(payload), request_origin(scope), rest.cors)
@@ -43,7 +45,7 @@ def build_asgi(app: ServedApp, fallback: Callable | None = None) -> Callable:
     routes_built: list[bool] = []
     at_root = None if fallback is not None else root_status(rest.cors)
 
-    async def asgi(scope, receive, send) -> None:
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
             await _lifespan(app, receive, send)
@@ -77,19 +79,19 @@ def build_asgi(app: ServedApp, fallback: Callable | None = None) -> Callable:
     return asgi
 
 
-def root_status(cors: bool) -> Callable:
+def root_status(cors: bool) -> Callable[..., Any]:
     """``GET /``: when the app started and how long it has run (LoopBack's ``boot/root.js``)."""
     started_at = datetime.now(timezone.utc)
     start_clock = time.monotonic()
 
-    async def status(scope, receive, send) -> None:
+    async def status(scope: Scope, receive: Receive, send: Send) -> None:
         body = dumps({"started": started_at, "uptime": round(time.monotonic() - start_clock, 3)})
         await send_response(send, 200, body, request_origin(scope), cors)
 
     return status
 
 
-def _path_parts(scope, path: str, root_len: int) -> list[str]:
+def _path_parts(scope: Scope, path: str, root_len: int) -> list[str]:
     """The segments after the REST root, each decoded on its own as Express decoded route
     parameters: ``/Notes/a%2Fb`` names the note whose id is ``a/b``, not a longer path."""
     raw: bytes | None = scope.get("raw_path")
@@ -104,7 +106,7 @@ def _unavailable(exc: Exception) -> HttpError:
     return HttpError(f"The app could not start: {exc}", status_code=503, code="APP_NOT_STARTED")
 
 
-async def _lifespan(app: ServedApp, receive, send) -> None:
+async def _lifespan(app: ServedApp, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

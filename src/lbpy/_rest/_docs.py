@@ -52,7 +52,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def doc_routes(app: ServedApp, rest: RestApp) -> list:
+def doc_routes(app: ServedApp, rest: RestApp) -> list[Any]:
     """The Starlette routes for the documents and, when configured, the explorer."""
     from starlette.routing import Route
 
@@ -80,7 +80,7 @@ def doc_routes(app: ServedApp, rest: RestApp) -> list:
 # Documents
 
 
-def _document(documents: ApiDocuments, kind: str, cors: bool) -> Callable:
+def _document(documents: ApiDocuments, kind: str, cors: bool) -> Callable[..., Any]:
     async def endpoint(request: Request) -> Response:
         body = documents.body(kind)
         headers = {"cache-control": "no-cache", "etag": _etag(body)}
@@ -109,12 +109,12 @@ async def _config(request: Request) -> Response:
 
 @dataclass
 class _Page:
-    key: tuple
+    key: tuple[Any, ...]
     body: bytes
     etag: str
 
 
-def _page_endpoint(documents: ApiDocuments) -> Callable:
+def _page_endpoint(documents: ApiDocuments) -> Callable[..., Any]:
     built: list[_Page] = []
 
     async def endpoint(request: Request) -> Response:
@@ -135,7 +135,7 @@ def _page_endpoint(documents: ApiDocuments) -> Callable:
     return endpoint
 
 
-def render_page(openapi: dict) -> str:
+def render_page(openapi: dict[str, Any]) -> str:
     """The explorer page for an app's OpenAPI document: its title, version and models."""
     info = openapi.get("info") or {}
     counts: dict[str, int] = {tag["name"]: 0 for tag in openapi.get("tags") or []}
@@ -186,7 +186,7 @@ def _swagger_ui_dir() -> Path:
 # Static files
 
 
-def _asset_endpoint() -> Callable:
+def _asset_endpoint() -> Callable[..., Any]:
     files: dict[str, Path] = {}
 
     def locate(name: str) -> Path | None:
@@ -253,7 +253,9 @@ def _etag(body: bytes) -> str:
 
 def _fresh(request: Request, etag: str) -> bool:
     match = request.headers.get("if-none-match")
-    return bool(match) and any(tag.strip() in (etag, "*") for tag in match.split(","))
+    if not match:
+        return False
+    return any(tag.strip() in (etag, "*") for tag in match.split(","))
 
 
 def _not_modified(etag: str, headers: dict[str, Any] | None = None) -> Response:

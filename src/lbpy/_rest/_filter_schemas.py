@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .._filter import MAX_LIST_ITEMS
 from .._model._definition import ModelSpec
@@ -51,7 +52,9 @@ def component_names(model: str) -> tuple[str, str, str, str, str]:
     )
 
 
-def filter_schema(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict]) -> dict:
+def filter_schema(
+    spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
     """``lbpy.Filter.<Model>``: ``ref(name)`` refers to another component."""
     schema = scope_schema(spec, ref)
     schema["description"] = "LoopBack's filter: where, fields, order, limit, skip (or offset) and include"
@@ -59,10 +62,10 @@ def filter_schema(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[
     return schema
 
 
-def scope_schema(spec: ModelSpec, ref: Callable[[str], dict]) -> dict:
+def scope_schema(spec: ModelSpec, ref: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     """``lbpy.Scope.<Model>``: a filter without an include (an included relation's scope)."""
     names = [name for name in spec.properties if name not in spec.hidden]
-    field_flags = {"type": "object", "properties": {name: {"type": "boolean"} for name in names}}
+    field_flags: dict[str, Any] = {"type": "object", "properties": {name: {"type": "boolean"} for name in names}}
     field_flags["additionalProperties"] = False
     order = _order_pattern(names if spec.strict else None)
     return {
@@ -85,10 +88,10 @@ def scope_schema(spec: ModelSpec, ref: Callable[[str], dict]) -> dict:
     }
 
 
-def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, level: int = 0) -> dict:
+def where_schema(spec: ModelSpec, ref: Callable[[str], dict[str, Any]], *, level: int = 0) -> dict[str, Any]:
     """``lbpy.Where.<Model>`` (level 0), one item of its ``and``/``or`` (``lbpy.WhereClause``,
     level 1), or one item of theirs (``lbpy.WhereTerm``, level 2, conditions only)."""
-    properties: dict[str, dict] = {}
+    properties: dict[str, dict[str, Any]] = {}
     if level < 2:
         items = {"type": "array", "items": ref(component_names(spec.name)[2 if level == 0 else 4])}
         properties = {"and": items, "or": items}
@@ -105,10 +108,12 @@ def where_schema(spec: ModelSpec, ref: Callable[[str], dict], *, level: int = 0)
     }
 
 
-def _condition(kind: Type | None) -> dict:
+def _condition(kind: Type | None) -> dict[str, Any]:
     """A property's condition: a value, or an object of one or more operators."""
     item = kind.item if isinstance(kind, ArrayType) else kind
     ordered = _ORDERED_VALUES.get(item.name) if item is not None else None
+    value: dict[str, Any]
+    operand: dict[str, Any] | None
     if item is None or item.name == "any":
         value, operand = SCALAR, None  # an object would be read as operators
     elif ordered is None:
@@ -117,7 +122,7 @@ def _condition(kind: Type | None) -> dict:
         value, operand = {"nullable": True, "enum": [None]}, None
     else:
         value, operand = {**ordered, "nullable": True}, ordered
-    operators: dict[str, dict] = {
+    operators: dict[str, dict[str, Any]] = {
         "eq": value,
         "neq": value,
         "inq": {"type": "array", "maxItems": MAX_LIST_ITEMS, "items": value},
@@ -143,7 +148,7 @@ def _order_pattern(names: list[str] | None) -> str:
     return f" *{head}(\\.[A-Za-z0-9_$]+)*{_DIRECTION} *"
 
 
-def _include(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict]) -> dict:
+def _include(spec: ModelSpec, models: dict[str, ModelSpec], ref: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     if not spec.relations:
         return {"type": "array", "maxItems": 0, "description": f"{spec.name} has no relations"}
     name = {"type": "string", "enum": list(spec.relations)}

@@ -3,9 +3,11 @@ LoopBack's order, the result answered (or streamed, for a change stream)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from starlette.types import Receive, Scope, Send
 
 from .._errors import BadRequestError, HttpError, MethodNotAllowedError, NotFoundError
 from .._filter import load_json_param
@@ -16,6 +18,7 @@ from ._response import CORS_ALWAYS, dumps, send_response, serialize
 from ._routing import ModelRoutes, Route, route_table
 
 if TYPE_CHECKING:
+    from .._auth._service import CallAccess
     from .._model._persisted import Model
     from ._served import ServedApp
 
@@ -44,7 +47,7 @@ class RestApp:
         # a boot script may have called app.enable_auth()
         self.auth = self.app.auth if self.app.auth is not None and self.app.auth.enforced else None
 
-    async def handle(self, scope, receive, send, parts: list[str], origin: bytes | None) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, parts: list[str], origin: bytes | None) -> None:
         verb = scope["method"]
         head = verb == "HEAD"
         try:
@@ -92,7 +95,7 @@ class RestApp:
             extra=extra,
         )
 
-    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple]:
+    async def invoke(self, route: Route, call: Call) -> tuple[int, bytes | None, tuple[Any, ...]]:
         method = route.method
         model = route.model
         args: dict[str, Any] = {}
@@ -117,15 +120,17 @@ class RestApp:
         if method.name == "exists" and route.verb == "HEAD" and not result:
             raise NotFoundError(f'Unknown "{model.spec.name}" id "{call.params.get("id")}".', code="MODEL_NOT_FOUND")
         body = serialize(method, result)
-        extra: tuple = ()
-        if capped and isinstance(result, list) and len(result) >= self.max_limit:
+        extra: tuple[Any, ...] = ()
+        if capped and self.max_limit is not None and isinstance(result, list) and len(result) >= self.max_limit:
             # the answer may have been cut: say so, with the bound a client pages by
             extra = ((b"x-max-limit", str(self.max_limit).encode()),)
             if self.cors:
                 extra += ((b"access-control-expose-headers", b"X-Max-Limit"),)
         return (204 if body is None and method.status == 200 else method.status), body, extra
 
-    async def stream(self, route: Route, call: Call, send, origin: bytes | None, access=None) -> None:
+    async def stream(
+        self, route: Route, call: Call, send: Send, origin: bytes | None, access: CallAccess | None = None
+    ) -> None:
         """A change stream: server-sent events until the client goes away, the server stops, or
         the caller may no longer read the model (a logout, an expired token, a role taken away:
         each event is checked as a request would be, from the same caches).
@@ -147,7 +152,7 @@ class RestApp:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b":ok\n\n", "more_body": True})
-            allowed = None
+            allowed: Callable[[], Awaitable[bool]] | None = None
             if access is not None:
 
                 async def allowed() -> bool:
@@ -206,13 +211,13 @@ def cap_limit(flt: Any, max_limit: int) -> tuple[Any, bool]:
     return flt, False
 
 
-def error_headers(exc: BaseException) -> tuple:
+def error_headers(exc: BaseException) -> tuple[Any, ...]:
     """The headers an error answer carries (a 503's ``Retry-After``)."""
     headers = exc.headers if isinstance(exc, HttpError) else None
     return tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items())
 
 
-def _check_required(route: Route, args: dict) -> None:
+def _check_required(route: Route, args: dict[str, Any]) -> None:
     for accept, _source in route.args:
         if accept.required:
             value = args.get(accept.arg)
@@ -221,7 +226,11 @@ def _check_required(route: Route, args: dict) -> None:
 
 
 async def _invoke_with_hooks(
-    route: Route, call: Call, args: dict, instance: Model | None, hooks: tuple[list, list, list]
+    route: Route,
+    call: Call,
+    args: dict[str, Any],
+    instance: Model | None,
+    hooks: tuple[list[Any], list[Any], list[Any]],
 ) -> Any:
     """LoopBack's order: before hooks, the required-argument check, the method, after hooks;
     after-error hooks see any failure of those."""
@@ -250,7 +259,13 @@ async def _invoke_with_hooks(
     return ctx.result
 
 
-async def _pump(changes, receive, send, allowed=None, heartbeat: float | None = None) -> None:
+async def _pump(
+    changes: AsyncIterator[Any],
+    receive: Receive,
+    send: Send,
+    allowed: Callable[[], Awaitable[bool]] | None = None,
+    heartbeat: float | None = None,
+) -> None:
     """Send each change as an event, and a comment line every ``heartbeat`` seconds; stop when
     the client disconnects, the stream closes, or ``allowed()`` says the caller may no longer
     have it."""
@@ -298,4 +313,4 @@ def cors_enabled(app: ServedApp) -> bool:
     if app.files.middleware is not None:
         return False  # server/middleware.json's cors entry decides, as it did in LoopBack 3
     remoting_cors = getattr(app.config.remoting, "cors", None)
-    return app.config.model_extra.get("cors", True) is not False if remoting_cors is None else True
+    return (app.config.model_extra or {}).get("cors", True) is not False if remoting_cors is None else True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,7 @@ CONSUMES = ["application/json", "application/x-www-form-urlencoded"]
 PRODUCES = ["application/json"]
 
 #: schemas loopback-swagger always knows, by lower-case name
-_LOOPBACK_TYPES: dict[str, tuple[str, dict]] = {
+_LOOPBACK_TYPES: dict[str, tuple[str, dict[str, Any]]] = {
     "x-any": ("x-any", {"properties": {}}),
     "objectid": ("ObjectID", {"type": "string", "pattern": "^[a-fA-F\\d]{24}$"}),
     "geopoint": ("GeoPoint", {"properties": {"lat": {"type": "number"}, "lng": {"type": "number"}}}),
@@ -93,7 +94,7 @@ _SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}
 #: the filter language's shapes, for the OpenAPI 3 document's ``filter`` and ``where`` parameters
 #: (``lbpy._filter`` reads them; a value of the wrong type for its property is still a 400), named
 #: so that no model's name can take theirs
-_QUERY_SCHEMAS: dict[str, dict] = {
+_QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "lbpy.Filter": {
         "type": "object",
         "description": "LoopBack's filter: where, fields, order, limit, skip (or offset) and include",
@@ -154,21 +155,21 @@ _QUERY_SCHEMAS: dict[str, dict] = {
 # Public entry points
 
 
-def swagger_document(app: ServedApp) -> dict:
+def swagger_document(app: ServedApp) -> dict[str, Any]:
     """The app's Swagger 2.0 document, as LoopBack 3's ``/explorer/swagger.json`` had it."""
     return ApiDocuments(app).current().swagger
 
 
-def openapi_document(app: ServedApp) -> dict:
+def openapi_document(app: ServedApp) -> dict[str, Any]:
     """The app's OpenAPI 3.0 document (``/openapi.json``)."""
     return ApiDocuments(app).current().openapi
 
 
 @dataclass
 class _Documents:
-    key: tuple
-    swagger: dict
-    openapi: dict
+    key: tuple[Any, ...]
+    swagger: dict[str, Any]
+    openapi: dict[str, Any]
     swagger_bytes: bytes = b""
     openapi_bytes: bytes = b""
 
@@ -207,7 +208,7 @@ class ApiDocuments:
         return documents.openapi_bytes if kind == "openapi" else documents.swagger_bytes
 
 
-def _dumps(document: dict) -> bytes:
+def _dumps(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
 
@@ -219,8 +220,8 @@ def _dumps(document: dict) -> bytes:
 class _Options:
     operation_scoped_models: bool = True
     relation_properties: bool = False
-    api_info: dict = field(default_factory=dict)
-    extensions: dict = field(default_factory=dict)
+    api_info: dict[str, Any] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 def _options(app: ServedApp) -> _Options:
@@ -247,7 +248,7 @@ def _options(app: ServedApp) -> _Options:
     )
 
 
-def _info(app: ServedApp, options: _Options) -> dict:
+def _info(app: ServedApp, options: _Options) -> dict[str, Any]:
     info = {k: _text(v) for k, v in options.api_info.items()}
     package = _package_metadata(app)
     info["version"] = str(info.get("version") or package.get("version") or "1.0.0")
@@ -258,16 +259,18 @@ def _info(app: ServedApp, options: _Options) -> dict:
     return info
 
 
-def _package_metadata(app: ServedApp) -> dict:
+def _package_metadata(app: ServedApp) -> dict[str, Any]:
     """name, version, description of the app: its pyproject.toml, else a LoopBack package.json."""
     pyproject = app.root / "pyproject.toml"
     if pyproject.is_file():
-        try:
+        project: dict[str, Any] = {}
+        if sys.version_info >= (3, 11):  # Python 3.10 has no TOML reader: package.json is read then
             import tomllib
 
-            project = tomllib.loads(pyproject.read_text("utf-8")).get("project") or {}
-        except (ImportError, ValueError, OSError):
-            project = {}
+            try:
+                project = tomllib.loads(pyproject.read_text("utf-8")).get("project") or {}
+            except (ValueError, OSError):
+                project = {}
         if project.get("name"):
             return {k: project.get(k) for k in ("name", "version", "description") if project.get(k)}
     package_json = app.root / "package.json"
@@ -309,7 +312,7 @@ class _Definitions:
 
     # -- naming ---------------------------------------------------------------------------
 
-    def ref(self, name: str) -> dict:
+    def ref(self, name: str) -> dict[str, Any]:
         builtin = _LOOPBACK_TYPES.get(name.lower())
         if builtin is not None:
             name = builtin[0]
@@ -332,7 +335,7 @@ class _Definitions:
 
     # -- schemas --------------------------------------------------------------------------
 
-    def schema(self, declaration: Any) -> dict:
+    def schema(self, declaration: Any) -> dict[str, Any]:
         """A schema for a LoopBack type declaration: ``"string"``, ``["Note"]``, ``{"type": ...,
         "description": ...}``, an anonymous object type ``{"count": "number"}`` in ``type``."""
         ldl = declaration if isinstance(declaration, dict) else {"type": declaration}
@@ -398,8 +401,8 @@ class _Definitions:
 
     # -- definitions ----------------------------------------------------------------------
 
-    def build(self) -> dict[str, dict]:
-        definitions: dict[str, dict] = {}
+    def build(self) -> dict[str, dict[str, Any]]:
+        definitions: dict[str, dict[str, Any]] = {}
         while True:
             pending = [name for name in self.referenced if name not in definitions]
             if not pending:
@@ -407,7 +410,7 @@ class _Definitions:
             for name in pending:
                 definitions[name] = self._definition(name)
 
-    def _definition(self, name: str) -> dict:
+    def _definition(self, name: str) -> dict[str, Any]:
         builtin = _LOOPBACK_TYPES.get(name.lower())
         if builtin is not None:
             return copy.deepcopy(builtin[1])
@@ -434,7 +437,7 @@ class _Definitions:
 
     def _model_schema(
         self, spec: ModelSpec, *, exclude: Iterable[str] = (), relations: bool = False, body: str | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A model's schema as answered, or as a request's ``body`` ("whole" or "patch") sends
         it; see the class."""
         truthful = self.truthful
@@ -447,7 +450,7 @@ class _Definitions:
         required: list[str] = []
         definition["properties"] = properties
         definition["required"] = required
-        swagger_settings = settings.get("swagger") if isinstance(settings.get("swagger"), dict) else {}
+        swagger_settings = given_swagger if isinstance(given_swagger := settings.get("swagger"), dict) else {}
         if "example" in swagger_settings:
             definition["example"] = swagger_settings["example"]
         for key, value in settings.items():
@@ -502,7 +505,7 @@ class _Definitions:
 _DATE_MILLISECONDS = {"type": "number", "minimum": -62135596800000, "maximum": 253402300799999}
 
 
-def _as_sent(schema: dict) -> dict:
+def _as_sent(schema: dict[str, Any]) -> dict[str, Any]:
     """A property's schema in a request body, with the values LoopBack 3 coerces and lbpy keeps
     (see tests/rest/test_lb3_coercions.py): a number or a boolean for a string (stored as its
     text), milliseconds since 1970 for a date."""
@@ -512,7 +515,7 @@ def _as_sent(schema: dict) -> dict:
         return schema
     nullable = {"nullable": True} if schema.get("nullable") else {}
     text = {k: v for k, v in schema.items() if k not in ("nullable", "description", "default", "writeOnly")}
-    outer = {k: schema[k] for k in ("description", "default", "writeOnly") if k in schema}
+    outer: dict[str, Any] = {k: schema[k] for k in ("description", "default", "writeOnly") if k in schema}
     if schema.get("format") == "date-time":
         return {**outer, "anyOf": [text, _DATE_MILLISECONDS], **nullable}
     if schema.get("format"):
@@ -520,7 +523,7 @@ def _as_sent(schema: dict) -> dict:
     return {**outer, "anyOf": [text, {"type": "number"}, {"type": "boolean"}], **nullable}
 
 
-def _nullable_items(schema: dict) -> None:
+def _nullable_items(schema: dict[str, Any]) -> None:
     """An array's items may be null too (``[null]`` is stored as sent)."""
     items = schema.get("items")
     if isinstance(items, dict):
@@ -543,7 +546,7 @@ def _declared(kind: Type) -> Any:
     return kind.name
 
 
-def _metadata(ldl: dict) -> dict:
+def _metadata(ldl: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, renamed in _RENAMED_FIELDS.items():
         if ldl.get(key) is not None:
@@ -573,7 +576,7 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _is_complex(schema: dict) -> bool:
+def _is_complex(schema: dict[str, Any]) -> bool:
     return schema.get("type") in ("object", "array") or "$ref" in schema
 
 
@@ -587,7 +590,7 @@ class _Parameter:
     location: str  # path, query, header, formData, body
     description: str
     required: bool
-    schema: dict
+    schema: dict[str, Any]
 
 
 @dataclass
@@ -599,7 +602,7 @@ class _Operation:
     operation_id: str
     parameters: list[_Parameter]
     status: int
-    response: dict | None
+    response: dict[str, Any] | None
     #: the error statuses lbpy answers for this operation (OpenAPI 3 documents them)
     errors: tuple[int, ...] = ()
     #: an app's own method: its code may raise any error, documented as the default response
@@ -609,7 +612,7 @@ class _Operation:
     #: the result may be null or ``{}`` (a belongsTo)
     optional: bool = False
     #: the OpenAPI 3 security requirements, where the app's access control is enforced
-    security: list[dict] | None = None
+    security: list[dict[str, Any]] | None = None
     #: a create that also takes an array and answers one (``create`` and a to-many relation's)
     batch: bool = False
 
@@ -629,8 +632,8 @@ SECURITY_SCHEMES = {
         "description": "An access token from POST /<users>/login, as `Authorization: Bearer <id>`",
     },
 }
-_NEEDS_TOKEN = [{"AccessToken": []}, {"Bearer": []}]
-_TOKEN_OPTIONAL = [{"AccessToken": []}, {"Bearer": []}, {}]
+_NEEDS_TOKEN: list[dict[str, list[str]]] = [{"AccessToken": []}, {"Bearer": []}]
+_TOKEN_OPTIONAL: list[dict[str, list[str]]] = [{"AccessToken": []}, {"Bearer": []}, {}]
 
 
 class _Builder:
@@ -647,7 +650,7 @@ class _Builder:
         self.definitions = _Definitions(dict(app.models), self.options, truthful=truthful)
         self.operations: list[_Operation] = []
         self.by_operation_id: dict[str, _Operation | None] = {}
-        self.tags: list[dict] = []
+        self.tags: list[dict[str, Any]] = []
         for model, methods in exposed:
             if not methods:
                 continue
@@ -658,12 +661,12 @@ class _Builder:
         self.info = _info(app, self.options)
         self.base_path = app.rest_api_root or "/"
 
-    def swagger(self) -> dict:
+    def swagger(self) -> dict[str, Any]:
         return _swagger(
             self.info, self.base_path, self.tags, self.operations, self.definitions.build(), self.options.extensions
         )
 
-    def openapi(self) -> dict:
+    def openapi(self) -> dict[str, Any]:
         document = _openapi(
             self.info,
             self.base_path,
@@ -677,9 +680,9 @@ class _Builder:
             document["components"]["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
         return document
 
-    def _tag(self, spec: ModelSpec) -> dict:
-        swagger_settings = spec.settings.get("swagger") if isinstance(spec.settings.get("swagger"), dict) else {}
-        tag_settings = swagger_settings.get("tag") if isinstance(swagger_settings.get("tag"), dict) else {}
+    def _tag(self, spec: ModelSpec) -> dict[str, Any]:
+        swagger_settings = given_swagger if isinstance(given_swagger := spec.settings.get("swagger"), dict) else {}
+        tag_settings = given_tag if isinstance(given_tag := swagger_settings.get("tag"), dict) else {}
         tag: dict[str, Any] = {"name": tag_settings.get("name") or spec.name}
         description = spec.description or _text(spec.settings.get("description"))
         if description:
@@ -777,7 +780,9 @@ class _Builder:
                 parameters.append(_Parameter(name, "path", "", True, {"type": "string"}))
         return parameters
 
-    def _body_schema(self, spec: ModelSpec, method: RemoteMethod, accept: Accept, ldl: dict) -> dict:
+    def _body_schema(
+        self, spec: ModelSpec, method: RemoteMethod, accept: Accept, ldl: dict[str, Any]
+    ) -> dict[str, Any]:
         creates = method.name == "create" or method.name.startswith("__create__")
         if self.truthful and isinstance(accept.type, str) and accept.type in self.definitions.models:
             if creates or method.name in _WHOLE_INSTANCE_WRITES:
@@ -789,7 +794,7 @@ class _Builder:
                 return self.definitions.schema({**ldl, "type": create_only})
         return self.definitions.schema(ldl)
 
-    def _response(self, returns: list[Returns], method_name: str) -> dict | None:
+    def _response(self, returns: list[Returns], method_name: str) -> dict[str, Any] | None:
         if not returns:
             return None
         if self.options.relation_properties and _WITH_RELATIONS_RETURNS.search(method_name):
@@ -849,7 +854,7 @@ def _with_relations(ret: Returns, definitions: _Definitions) -> Returns:
     return Returns(ret.arg, kind, ret.root, ret.description, ret.optional)
 
 
-def _returns_ldl(ret: Returns) -> dict:
+def _returns_ldl(ret: Returns) -> dict[str, Any]:
     ldl: dict[str, Any] = {"type": ret.type}
     if ret.description:
         ldl["description"] = ret.description
@@ -891,9 +896,14 @@ def _long_operation_id(base_id: str, verb: str, path: str) -> str:
 
 
 def _swagger(
-    info: dict, base_path: str, tags: list[dict], operations: list[_Operation], definitions: dict, extensions: dict
-) -> dict:
-    paths: dict[str, dict] = {}
+    info: dict[str, Any],
+    base_path: str,
+    tags: list[dict[str, Any]],
+    operations: list[_Operation],
+    definitions: dict[str, Any],
+    extensions: dict[str, Any],
+) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
         entry: dict[str, Any] = {"tags": [operation.tag]}
         if operation.summary:
@@ -921,7 +931,7 @@ def _swagger(
     return copy.deepcopy(document)
 
 
-def _swagger_parameter(parameter: _Parameter) -> dict:
+def _swagger_parameter(parameter: _Parameter) -> dict[str, Any]:
     result: dict[str, Any] = {"name": parameter.name, "in": parameter.location}
     if parameter.description:
         result["description"] = parameter.description
@@ -974,18 +984,18 @@ _ERROR_DESCRIPTIONS = {
 
 
 def _openapi(
-    info: dict,
+    info: dict[str, Any],
     base_path: str,
-    tags: list[dict],
+    tags: list[dict[str, Any]],
     operations: list[_Operation],
-    definitions: dict,
-    extensions: dict,
+    definitions: dict[str, Any],
+    extensions: dict[str, Any],
     *,
     max_limit: int | None = None,
-) -> dict:
+) -> dict[str, Any]:
     names = _component_names(definitions)
     convert = _Converter(names, definitions)
-    paths: dict[str, dict] = {}
+    paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
         paths.setdefault(operation.path, {})[operation.verb] = _openapi_operation(operation, convert, max_limit)
     schemas = {names[name]: convert(schema) for name, schema in definitions.items() if name != "x-any"}
@@ -1004,7 +1014,7 @@ def _openapi(
     return document
 
 
-def _component_names(definitions: dict) -> dict[str, str]:
+def _component_names(definitions: dict[str, Any]) -> dict[str, str]:
     """OpenAPI 3 component names allow ``[A-Za-z0-9._-]`` only: ``$new_Note`` becomes ``NewNote``,
     ``$patch_Note`` ``NotePatch``."""
     names = {name: name for name in definitions if not name.startswith(("$new_", "$patch_"))}
@@ -1022,18 +1032,18 @@ def _component_names(definitions: dict) -> dict[str, str]:
 class _Converter:
     """Swagger 2.0 schemas to OpenAPI 3.0 ones: component references, ``any``, ``file``."""
 
-    def __init__(self, names: dict[str, str], definitions: dict | None = None) -> None:
+    def __init__(self, names: dict[str, str], definitions: dict[str, Any] | None = None) -> None:
         self.names = names
         self.definitions = definitions or {}
 
-    def requires_properties(self, schema: dict) -> bool:
+    def requires_properties(self, schema: dict[str, Any]) -> bool:
         """Whether a body of ``schema`` must name some properties (a missing body is then a 422)."""
         ref = schema.get("$ref")
         if ref is not None:
             schema = self.definitions.get(ref[len(_REF) :], {})
         return bool(schema.get("required"))
 
-    def __call__(self, schema: dict) -> dict:
+    def __call__(self, schema: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "$ref":
@@ -1065,7 +1075,7 @@ class _Converter:
         return result
 
 
-def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: int | None) -> dict:
+def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: int | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"tags": [operation.tag]}
     if operation.summary:
         entry["summary"] = operation.summary
@@ -1115,14 +1125,14 @@ def _openapi_operation(operation: _Operation, convert: _Converter, max_limit: in
     return entry
 
 
-def _error_response(description: str) -> dict:
+def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
 
-def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter) -> dict:
+def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter) -> dict[str, Any]:
     result: dict[str, Any] = {"name": parameter.name, "in": location}
     if parameter.description:
         result["description"] = parameter.description
@@ -1138,7 +1148,7 @@ def _openapi_parameter(parameter: _Parameter, location: str, convert: _Converter
     return result
 
 
-def _request_body(parameter: _Parameter, convert: _Converter, *, batch: bool = False) -> dict:
+def _request_body(parameter: _Parameter, convert: _Converter, *, batch: bool = False) -> dict[str, Any]:
     # the description belongs to the request body; without it a model body is a plain reference.
     # JSON only: a url-encoded body cannot carry the types of a model's properties faithfully
     schema = convert({k: v for k, v in parameter.schema.items() if k != "description"})
@@ -1155,7 +1165,7 @@ def _request_body(parameter: _Parameter, convert: _Converter, *, batch: bool = F
     return body
 
 
-def _form_body(parameters: list[_Parameter], convert: _Converter) -> dict:
+def _form_body(parameters: list[_Parameter], convert: _Converter) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": {p.name: convert(p.schema) for p in parameters}}
     required = [p.name for p in parameters if p.required]
     if required:

@@ -3,11 +3,13 @@ and each argument of a remote method read from where it comes from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
 from starlette.requests import Request
+from starlette.types import Message, Receive, Scope
 
 from .._errors import BadRequestError, RequestTimeoutError, RequestTooLargeError
 from .._filter import parse_query
@@ -41,20 +43,22 @@ class Call:
 
     __slots__ = ("_body", "_body_read", "_query", "_raw", "limit", "options", "params", "receive", "scope", "timeout")
 
-    def __init__(self, scope, receive, params: dict[str, str], limit: int, timeout: float | None = None) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, params: dict[str, str], limit: int, timeout: float | None = None
+    ) -> None:
         self.scope = scope
         self.receive = receive
         self.params = params
         self.limit = limit
         #: seconds the whole body may take to arrive (``http.requestTimeout``); None waits
         self.timeout = timeout
-        self._query: dict | None = None
+        self._query: dict[str, Any] | None = None
         self._body: Any = None
         self._body_read = False
         self._raw = b""
-        self.options: dict = {}
+        self.options: dict[str, Any] = {}
 
-    def query(self) -> dict:
+    def query(self) -> dict[str, Any]:
         if self._query is None:
             raw = self.scope.get("query_string", b"")
             self._query = parse_query(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
@@ -62,12 +66,13 @@ class Call:
 
     def header(self, name: str) -> str | None:
         key = name.lower().encode("latin-1")
-        for k, v in self.scope.get("headers", ()):
+        headers: Iterable[tuple[bytes, bytes]] = self.scope.get("headers", ())
+        for k, v in headers:
             if k == key:
                 return v.decode("latin-1")
         return None
 
-    async def replay(self) -> dict:
+    async def replay(self) -> Message:
         """An ASGI receive for code that reads the request itself (a ``req`` argument, a remote
         hook's ``ctx.req``): the body lbpy already read is given again rather than waited for."""
         if self._body_read:

@@ -3,9 +3,11 @@ and the CORS headers LoopBack 3's default ``cors({origin: true, credentials: tru
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+from starlette.types import Scope, Send
 
 from .._json_values import encodable, json_value
 from .._model._record_json import is_record
@@ -47,19 +49,19 @@ def serialize(method: RemoteMethod, result: Any) -> bytes | None:
     if isinstance(result, dict):
         return dumps({r.arg: json_value(result.get(r.arg)) for r in returns})
     values = result if isinstance(result, (list, tuple)) else [result]
-    return dumps({r.arg: json_value(v) for r, v in zip(returns, values)})
+    return dumps({r.arg: json_value(v) for r, v in zip(returns, values, strict=False)})
 
 
 async def send_response(
-    send,
+    send: Send,
     status: int,
     body: bytes | None,
     origin: bytes | None,
     cors: bool,
     *,
     length: int | None = None,
-    content_type=_JSON_HEADERS,
-    extra=(),
+    content_type: Sequence[tuple[bytes, bytes]] = _JSON_HEADERS,
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
     headers = [*content_type, *extra]  # a 204 too, as LoopBack's remoting answered every method
     size = len(body) if body is not None else (length or 0)
@@ -73,14 +75,15 @@ async def send_response(
     await send({"type": "http.response.body", "body": body or b""})
 
 
-def request_origin(scope) -> bytes | None:
-    for key, value in scope["headers"]:
+def request_origin(scope: Scope) -> bytes | None:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
         if key == b"origin":
             return value
     return None
 
 
-async def send_preflight(scope, send, origin: bytes | None) -> None:
+async def send_preflight(scope: Scope, send: Send, origin: bytes | None) -> None:
     requested = b""
     for key, value in scope["headers"]:
         if key == b"access-control-request-headers":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._model._remote_definition import Endpoint, RemoteMethod, default_source
 from .._remoting import exposed_methods
@@ -20,7 +20,7 @@ class Route:
         self.method = method
         self.path = path
         parts = [p for p in path.strip("/").split("/") if p]
-        self.segments = tuple(None if p.startswith(":") or p.startswith("{") else p.lower() for p in parts)
+        self.segments = tuple(None if p.startswith((":", "{")) else p.lower() for p in parts)
         self.params = tuple(p.strip(":{}") if p.startswith((":", "{")) else None for p in parts)
         self.static_count = sum(1 for s in self.segments if s is not None)
         endpoint = Endpoint(verb, path)
@@ -31,9 +31,10 @@ class Route:
         if len(parts) != len(self.segments):
             return None
         params: dict[str, str] = {}
-        for part, segment, name in zip(parts, self.segments, self.params):
+        for part, segment, name in zip(parts, self.segments, self.params, strict=True):
             if segment is None:
-                params[name] = part
+                if name is not None:
+                    params[name] = part
             elif segment != part.lower():
                 return None
         return params
@@ -49,7 +50,7 @@ class ModelRoutes:
                 self.by_verb.setdefault(endpoint.verb, []).append(Route(model, method, endpoint.verb, endpoint.path))
         # static paths win over parameters (/findOne before /:id): a static path is one dict
         # look-up, however many a model has (scopes, remote methods), before the few with parameters
-        self.static: dict[tuple[str, tuple], Route] = {}
+        self.static: dict[tuple[str, tuple[Any, ...]], Route] = {}
         self.dynamic: dict[tuple[str, int], list[Route]] = {}
         for verb, routes in self.by_verb.items():
             routes.sort(key=lambda r: (len(r.segments), -r.static_count))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,6 +24,11 @@ class ServedApp(Protocol):
     started: bool
     #: the app's access control (``lbpy._auth.AccessControl``), or None
     auth: Any
+
+    #: the app's models by name
+    @property
+    def models(self) -> Mapping[str, type[Model]]: ...
+
     #: any request may be answered 429 (server/config.json's ``rateLimit``)
     rate_limited: bool
 

@@ -39,7 +39,7 @@ async def read_bounded(response: httpx.Response, limit: int) -> httpx.Response:
     """``response`` with its body read and decoded, or ResponseTooLarge once it holds more than
     ``limit`` bytes (its stream is closed then, which closes its connection)."""
     raw = await read_raw(response, limit)
-    answer = decoded(response.status_code, response.headers, raw, limit, response.extensions)
+    answer: httpx.Response = decoded(response.status_code, response.headers, raw, limit, response.extensions)
     request = _request_of(response)
     if request is not None:
         answer.request = request
@@ -71,7 +71,9 @@ def _request_of(response: httpx.Response) -> httpx.Request | None:
         return None
 
 
-def decoded(status: int, headers: Any, raw: bytes, limit: int, extensions: dict, into: type = httpx.Response) -> Any:
+def decoded(
+    status: int, headers: Any, raw: bytes, limit: int, extensions: dict[str, Any], into: type = httpx.Response
+) -> Any:
     """A response (of class ``into``) whose body is ``raw`` with its Content-Encoding undone,
     or ResponseTooLarge when that holds more than ``limit`` bytes."""
     response = into(status, headers=headers, stream=_Pieces(raw), extensions=extensions)

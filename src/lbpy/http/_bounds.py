@@ -102,7 +102,7 @@ class RequestBounds:
                 await self._wait_for_slot()
         try:
             if self.rate:
-                await self._take()
+                await self._take(self.rate)
         except BaseException:
             self._release()
             raise
@@ -132,7 +132,7 @@ class RequestBounds:
         else:
             self._in_flight -= 1
 
-    async def _take(self) -> None:
+    async def _take(self, rate: float) -> None:
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:  # one waiter at a time: requests start in arrival order
@@ -140,12 +140,12 @@ class RequestBounds:
                 return
             while True:
                 now = time.monotonic()
-                self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+                self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * rate)
                 self._stamp = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
-                await anyio.sleep((1 - self._tokens) / self.rate)
+                await anyio.sleep((1 - self._tokens) / rate)
 
     def reset(self) -> None:
         """Forget primitives bound to an event loop that has ended (after ``aclose``)."""

@@ -141,6 +141,7 @@ class HttpClient:
         first, or the request again with a renewed token). No cookie jar: one app user's remote
         session must never reach another's request."""
         if isinstance(request, Plain):  # its headers already carry a static auth's credentials
+            assert self._wire is not None  # a Plain request is one self._wire built
             status, reason, headers, body = await lane.exchange(
                 self._wire.origin, request.method.encode("ascii"), request.head, request.body, timeouts
             )
@@ -246,7 +247,7 @@ class HttpClient:
         paging: Paging | None = None,
         model: str | None = None,
         auth: Any = _UNSET,
-    ) -> AsyncIterator[list]:
+    ) -> AsyncIterator[list[Any]]:
         """The records of a collection, page by page, as ``paging`` (default: the settings')
         declares it; without paging, one request."""
         paging = paging or self.settings.paging
@@ -255,8 +256,8 @@ class HttpClient:
             yield paging.records(await self.json("GET", url, params=base, model=model, auth=auth))
             return
         query = {**base, **paging.first_params()}
-        next_url: str | None = url
-        for number in range(paging.max_pages):
+        next_url: str = url
+        for _ in range(paging.max_pages):
             response = await self.request("GET", next_url, params=query, model=model, auth=auth)
             body = self.decode(response)
             records = paging.records(body)
@@ -347,7 +348,7 @@ class HttpClient:
                     continue
             return response
 
-    async def _pause(self, attempt: int, request: httpx.Request, why: str, wait: float | None = None) -> int:
+    async def _pause(self, attempt: int, request: httpx.Request | Plain, why: str, wait: float | None = None) -> int:
         if wait is None:
             ceiling = self.settings.backoff * (2**attempt)
             wait = ceiling / 2 + random.uniform(0, ceiling / 2)

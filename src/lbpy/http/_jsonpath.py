@@ -116,7 +116,7 @@ def _closing(text: str, start: int) -> int:
 
 
 def _bracket(text: str, inner: str) -> _Step:
-    if inner.startswith("?") or inner.startswith("("):
+    if inner.startswith(("?", "(")):
         raise JsonPathError(
             f'JSONPath "{text}": filter and script expressions ([?(...)], [(...)]) are not '
             "supported; select with names, indexes, slices and * only"

@@ -101,7 +101,7 @@ class Paging:
             return {self.limit_param: self.page_size}
         return {}
 
-    def records(self, body: Any) -> list:
+    def records(self, body: Any) -> list[Any]:
         """The records of one page."""
         if self.items is not None:
             found = self.items.find(body)

@@ -72,7 +72,7 @@ def error_for(
     """The lbpy error for an error answer of the datasource ``name``."""
     status = response.status_code
     message, code, details = remote_message(response)
-    clean = (lambda text: secrets.redact(text)) if secrets is not None else (lambda text: text)
+    clean = secrets.redact if secrets is not None else (lambda text: text)
     shown = clean(message) if message else None
     if status == 400:
         return BadRequestError(
@@ -125,8 +125,8 @@ def _validation_errors(details: Any) -> dict[str, list[tuple[str, str]]]:
     """LoopBack's ``details.codes`` / ``details.messages`` as lbpy's ValidationError errors."""
     if not isinstance(details, dict):
         return {}
-    codes = details.get("codes") if isinstance(details.get("codes"), dict) else {}
-    messages = details.get("messages") if isinstance(details.get("messages"), dict) else {}
+    codes = given_codes if isinstance(given_codes := details.get("codes"), dict) else {}
+    messages = given_messages if isinstance(given_messages := details.get("messages"), dict) else {}
     errors: dict[str, list[tuple[str, str]]] = {}
     for prop in {**codes, **messages}:
         prop_codes = codes.get(prop) or []

@@ -116,7 +116,7 @@ def http_settings(
             headers[str(key)] = str(value)
             if any(word in str(key).lower() for word in _SECRET_HEADERS):
                 secrets.add(str(value))
-    options = settings.get("options") if isinstance(settings.get("options"), Mapping) else {}
+    options = given_options if isinstance(given_options := settings.get("options"), Mapping) else {}
     auth_raw = settings.get("auth", options.get("auth"))
     transport = settings.get("transport")
     if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):

@@ -225,9 +225,9 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
         self.idle_since = 0.0
-        self._waiter: asyncio.Future | None = None
+        self._waiter: asyncio.Future[Any] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._drained: asyncio.Future | None = None
+        self._drained: asyncio.Future[Any] | None = None
         self._paused = False
         self._method = b"GET"
         self._max_body = DEFAULT_MAX_RESPONSE_BYTES
@@ -255,8 +255,8 @@ class _Connection(asyncio.Protocol):
         timeouts: dict[str, Any],
         request: httpx.Request | None,
         max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
-    ) -> tuple[int, bytes, list, bytes, bool]:
-        if self.closed:
+    ) -> tuple[int, bytes, list[Any], bytes, bool]:
+        if self.closed or self.transport is None:
             raise _Unanswered
         self._reset()
         self._method = method
@@ -319,6 +319,7 @@ class _Connection(asyncio.Protocol):
     # -- asyncio's protocol callbacks ---------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio types the argument as any transport; a stream connection's is always a Transport
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:

@@ -16,7 +16,7 @@ the request, so every request still goes out as httpx would send it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,7 +61,9 @@ class Answer(httpx.Response):
 class Wire:
     """One base URL's requests as bytes: its origin, path prefix and default headers."""
 
-    def __init__(self, base_url: str, defaults: list[tuple[str, str]], credentials: list[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, base_url: str, defaults: list[tuple[str, str]], credentials: Sequence[tuple[str, str]] = ()
+    ) -> None:
         url = httpx.URL(base_url)
         self.base_url = base_url
         self.origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])

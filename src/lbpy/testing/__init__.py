@@ -25,6 +25,7 @@ query per level. A connector that cannot store those models sets ``relation_chec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -81,7 +82,7 @@ class ConnectorConformance:
         anyio.run(partial(run_in_kit, relations=found.relations), settings, mode, found.fn, app_dir)
 
 
-def _test_for(found: Check):
+def _test_for(found: Check) -> Callable[..., None]:
     @pytest.mark.parametrize("mode", found.modes)
     def test(self: ConnectorConformance, mode: str, tmp_path: Path) -> None:
         __tracebackhide__ = True

@@ -49,19 +49,19 @@ RAW = ("connector",)
 ALL_NAMES = ["apple", "banana", "cherry", "date", "elderberry"]
 
 
-async def found(kit: Kit, where: dict, expected: list[str], what: str) -> None:
+async def found(kit: Kit, where: dict[str, Any], expected: list[str], what: str) -> None:
     """``where`` finds exactly the KitItem records named ``expected`` (in any order)."""
     await kit.seed()
     names = sorted(await kit.names({"where": where}))
     expect(names, sorted(expected), f"{what}: the names found by where {where!r}")
 
 
-async def ordered(kit: Kit, filter: dict, expected: list[str], what: str) -> None:
+async def ordered(kit: Kit, filter: dict[str, Any], expected: list[str], what: str) -> None:
     await kit.seed()
     expect(await kit.names(filter), expected, f"{what}: the names found by {filter!r}, in order")
 
 
-def item(name: str) -> dict:
+def item(name: str) -> dict[str, Any]:
     return next(i for i in ITEMS if i["name"] == name)
 
 
@@ -97,6 +97,7 @@ async def create_then_find_by_id_returns_the_record(kit: Kit) -> None:
     id = await kit.create("KitItem", {"name": "apple", "quantity": 3})
     record = await kit.find_by_id("KitItem", id)
     expect_that(record is not None, f"find by id {id!r} after create must find the record", record)
+    assert record is not None  # expect_that stopped the check otherwise
     expect(record.get("name"), "apple", "name of the stored record")
     expect(record.get("quantity"), 3, "quantity of the stored record")
     expect(record.get("id"), id, "id of the stored record")
@@ -221,7 +222,7 @@ async def create_without_a_property_reads_back_null(kit: Kit) -> None:
 @check(modes=RAW)
 async def create_stores_a_copy_of_the_data(kit: Kit) -> None:
     """changing the dict given to create afterwards does not change the stored record."""
-    data = {"name": "apple", "tags": ["a"], "meta": {"k": 1}}
+    data: dict[str, Any] = {"name": "apple", "tags": ["a"], "meta": {"k": 1}}
     id = await kit.raw("create", "KitItem", data, {})
     data["name"] = "changed"
     data["tags"].append("b")

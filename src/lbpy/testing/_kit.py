@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._app import Application
 from .._app_files import AppConfig, AppFiles, DefinitionFile, ModelConfigEntry
+from .._connectors._base import Connector
+from .._datasource import DataSource
 from .._errors import NotFoundError
 from .._model._definition import ModelDefinition
+from .._model._persisted import Model
 
 MODES = ("connector", "model")
 
@@ -159,7 +162,7 @@ def same(actual: Any, expected: Any) -> bool:
         keys = set(expected) | set(actual)
         return all(same(actual.get(k), expected.get(k)) for k in keys)
     if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
-        return len(actual) == len(expected) and all(same(a, e) for a, e in zip(actual, expected))
+        return len(actual) == len(expected) and all(same(a, e) for a, e in zip(actual, expected, strict=True))
     return type(actual) is type(expected) and actual == expected
 
 
@@ -185,11 +188,14 @@ def expect_that(condition: bool, what: str, got: Any) -> None:
         raise AssertionError(f"{what}; got {show(got)}")
 
 
-async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: str) -> BaseException:
+_E = TypeVar("_E", bound=BaseException)
+
+
+async def expect_raises(kinds: type[_E] | tuple[type[_E], ...], call: Awaitable[Any], what: str) -> _E:
     __tracebackhide__ = True
     try:
         result = await call
-    except kinds as exc:  # type: ignore[misc]
+    except kinds as exc:
         return exc
     except Exception as exc:
         names = kinds.__name__ if isinstance(kinds, type) else " or ".join(k.__name__ for k in kinds)
@@ -201,7 +207,9 @@ async def expect_raises(kinds: type | tuple[type, ...], call: Awaitable, what: s
 # -- the harness ------------------------------------------------------------------------------
 
 
-def build_app(settings: dict[str, Any], app_dir: Path | None = None, models: dict[str, dict[str, Any]] | None = None):
+def build_app(
+    settings: dict[str, Any], app_dir: Path | None = None, models: dict[str, dict[str, Any]] | None = None
+) -> Application:
     """An lbpy Application holding the kit's models (or ``models``) on a datasource called ``kit``."""
     models = KIT_MODELS if models is None else models
     root = Path(app_dir) if app_dir is not None else Path(tempfile.gettempdir()) / "lbpy-kit-app"
@@ -209,7 +217,7 @@ def build_app(settings: dict[str, Any], app_dir: Path | None = None, models: dic
         root=root,
         config=AppConfig(),
         datasources={"kit": {"name": "kit", **settings}},
-        model_config={name: ModelConfigEntry(dataSource="kit", public=True) for name in models},
+        model_config={name: ModelConfigEntry(data_source="kit", public=True) for name in models},
         definitions={
             name: DefinitionFile(
                 ModelDefinition.model_validate(definition), root / "common" / "models" / f"{name}.json"
@@ -231,24 +239,24 @@ class Kit:
     capability handling, so a connector that evaluates part of a filter gets the rest done as
     in an app); in ``model`` mode they go through lbpy's model layer, as a REST request does."""
 
-    app: Any
+    app: Application
     mode: str
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def datasource(self):
+    def datasource(self) -> DataSource:
         return self.app.datasources["kit"]
 
     @property
-    def connector(self):
+    def connector(self) -> Connector:
         return self.datasource.connector
 
-    def model(self, name: str):
+    def model(self, name: str) -> type[Model]:
         return self.app.models[name]
 
     # -- reading --------------------------------------------------------------------------
 
-    def _rows(self, model: str, rows: Any) -> list[dict]:
+    def _rows(self, model: str, rows: Any) -> list[dict[str, Any]]:
         if self.mode == "model":
             return [row.to_dict() for row in rows]
         expect_that(isinstance(rows, list), f"{model}: all() must return a list", rows)
@@ -256,25 +264,25 @@ class Kit:
             expect_that(isinstance(row, dict), f"{model}: all() must return dicts", row)
         return [self._loaded(model, dict(row)) for row in rows]
 
-    def _loaded(self, model: str, row: dict) -> dict:
+    def _loaded(self, model: str, row: dict[str, Any]) -> dict[str, Any]:
         # the values lbpy would hand on: dates as datetime, whatever the backend returned
         for name, coerce in self.model(model)._runtime.load_converters:
             if row.get(name) is not None:
                 row[name] = coerce(row[name])
         return row
 
-    async def find(self, model: str, filter: dict | None = None) -> list[dict]:
+    async def find(self, model: str, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         Model = self.model(model)
         if self.mode == "model":
             return self._rows(model, await Model.find(filter, self.options))
         parsed = Model.parse_filter(filter)
         return self._rows(model, await self.datasource.all(model, parsed, self.options))
 
-    async def names(self, filter: dict | None = None) -> list[str]:
+    async def names(self, filter: dict[str, Any] | None = None) -> list[Any]:
         """The names of the KitItem records ``filter`` finds, in the order they came."""
         return [row.get("name") for row in await self.find("KitItem", filter)]
 
-    async def find_by_id(self, model: str, id: Any) -> dict | None:
+    async def find_by_id(self, model: str, id: Any) -> dict[str, Any] | None:
         Model = self.model(model)
         if self.mode == "model":
             found = await Model.find_by_id(id, None, self.options)
@@ -282,15 +290,17 @@ class Kit:
         rows = await self.find(model, {"where": {Model.spec.id_name: id}})
         return rows[0] if rows else None
 
-    async def count(self, model: str, where: dict | None = None) -> int:
+    async def count(self, model: str, where: dict[str, Any] | None = None) -> int:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.count(where, self.options)
-        return await self.datasource.count(model, Model.parse_where(where), self.options)
+            result: int = await Model.count(where, self.options)
+            return result
+        result = await self.datasource.count(model, Model.parse_where(where), self.options)
+        return result
 
     # -- writing --------------------------------------------------------------------------
 
-    async def create(self, model: str, data: dict) -> Any:
+    async def create(self, model: str, data: dict[str, Any]) -> Any:
         """Create a record; returns its id."""
         if self.mode == "model":
             return (await self.model(model).create(dict(data), self.options)).id
@@ -300,42 +310,50 @@ class Kit:
         """Create ``ITEMS``; returns name -> id."""
         return {item["name"]: await self.create("KitItem", item) for item in ITEMS}
 
-    async def update(self, model: str, where: dict | None, data: dict) -> dict:
+    async def update(self, model: str, where: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.update_all(where, dict(data), self.options)
-        return await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
+            result: dict[str, Any] = await Model.update_all(where, dict(data), self.options)
+            return result
+        result = await self.datasource.update(model, Model.parse_where(where), dict(data), self.options)
+        return result
 
-    async def destroy_all(self, model: str, where: dict | None = None) -> dict:
+    async def destroy_all(self, model: str, where: dict[str, Any] | None = None) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
-            return await Model.destroy_all(where, self.options)
-        return await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
+            result: dict[str, Any] = await Model.destroy_all(where, self.options)
+            return result
+        result = await self.datasource.destroy_all(model, Model.parse_where(where), self.options)
+        return result
 
-    async def update_attributes(self, model: str, id: Any, data: dict) -> dict:
+    async def update_attributes(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         Model = self.model(model)
         if self.mode == "model":
             # an instance that only knows its id, so that the connector decides what exists
-            instance = Model({Model.spec.id_name: id})
-            return (await instance.update_attributes(dict(data), self.options)).to_dict()
+            instance = Model({Model._id_name(): id})
+            result: dict[str, Any] = (await instance.update_attributes(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "update_attributes", id, dict(data))
 
-    async def replace_by_id(self, model: str, id: Any, data: dict) -> dict:
+    async def replace_by_id(self, model: str, id: Any, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
+            result = (await self.model(model).replace_by_id(id, dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "replace_by_id", id, dict(data))
 
-    async def update_or_create(self, model: str, data: dict) -> dict:
+    async def update_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).upsert(dict(data), self.options)).to_dict()
+            result: dict[str, Any] = (await self.model(model).upsert(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "update_or_create", dict(data))
 
-    async def replace_or_create(self, model: str, data: dict) -> dict:
+    async def replace_or_create(self, model: str, data: dict[str, Any]) -> dict[str, Any]:
         if self.mode == "model":
-            return (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
+            result = (await self.model(model).replace_or_create(dict(data), self.options)).to_dict()
+            return result
         return await self._record(model, "replace_or_create", dict(data))
 
-    async def _record(self, model: str, method: str, *args: Any) -> dict:
+    async def _record(self, model: str, method: str, *args: Any) -> dict[str, Any]:
         record = await self.datasource.call(method, model, *args, self.options)
         expect_that(isinstance(record, dict), f"{method}() must return the record as a dict", record)
         return self._loaded(model, dict(record))

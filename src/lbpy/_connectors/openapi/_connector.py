@@ -13,12 +13,15 @@ lbpy.http's settings (timeout, retries, auth, ...).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ..._errors import BootError
+from ..._model._definition import ModelSpec
 from ...http import ApiKeyAuth, BearerAuth, HttpClient, MultiAuth, OAuth2ClientCredentials, http_settings
 from .._base import Setting
 from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
@@ -46,7 +49,13 @@ class OpenApiConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         self._name = str(self.settings.get("name") or "openapi")
         self._where = f'datasource "{self._name}"'
@@ -87,6 +96,7 @@ class OpenApiConnector(HttpCrudConnector):
             self._configure_filters()
         return self._spec
 
+    # the base's plain attribute, made here on first use from the spec's servers
     @property
     def http(self) -> HttpClient:  # type: ignore[override]
         if self._http is None:
@@ -111,8 +121,7 @@ class OpenApiConnector(HttpCrudConnector):
         declare a ``filter`` parameter (a LoopBack or lbpy API), and lbpy filters otherwise."""
         if self._filters_given:
             return
-        finds = [self._crud_operation(model, "find") for model in self.models]
-        finds = [op for op in finds if op is not None]
+        finds = [op for op in (self._crud_operation(model, "find") for model in self.models) if op is not None]
         loopback = bool(finds) and all(any(p.name == "filter" for p in op.params) for op in finds)
         if not loopback:
             self.set_filter_mode("none")
@@ -193,7 +202,7 @@ class OpenApiConnector(HttpCrudConnector):
             "description": op.summary or f"{op.method} {op.path}",
         }
 
-    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict) -> Any:
+    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict[str, Any]) -> Any:
         self.spec  # noqa: B018  (reads the document if nothing has yet)
         _, body = await self.invoke(self._by_name[name], args)
         return body
@@ -295,7 +304,8 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
         if isinstance(credentials, Mapping):
             for key in keys:
                 if isinstance(credentials.get(key), str) and credentials[key]:
-                    return credentials[key]
+                    result: str = credentials[key]
+                    return result
         raise BootError(f"{where} needs {keys[0]}")
 
     def secret(text: str) -> str:
@@ -338,7 +348,7 @@ def _scheme_auth(scheme: Mapping[str, Any], credentials: Any, secrets: Any, wher
     raise BootError(f'{where}: security scheme type "{kind}" is not supported')
 
 
-def _validate_document(document: dict, source: str) -> None:
+def _validate_document(document: dict[str, Any], source: str) -> None:
     try:
         from openapi_spec_validator import validate
     except ImportError:
@@ -360,15 +370,16 @@ class OpenApiResource(Resource):
         name = next((p.name for p in op.params if p.location == "path"), "id")
         return {name: id}
 
-    def _body_args(self, op: Operation, data: dict) -> dict[str, Any]:
+    def _body_args(self, op: Operation, data: dict[str, Any]) -> dict[str, Any]:
         return {op.body.name if op.body is not None else "body": data}
 
-    async def list(self, query: dict[str, Any]) -> list[dict]:
+    async def list(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         op = self.ops["find"]
+        assert op is not None  # a model is a resource only when its API has a find operation
         takes_filter = any(p.name == "filter" for p in op.params)
         http = self.connector.http
         if http.settings.paging.enabled:
-            rows: list[dict] = []
+            rows: list[dict[str, Any]] = []
             request = prepare(
                 op, {"filter": query["filter"]} if takes_filter and "filter" in query else {}, self.connector.validators
             )
@@ -381,18 +392,19 @@ class OpenApiResource(Resource):
             _, body = await self.connector.invoke(op, {}, model=self.model)
             return self._records(body)
 
-        async def page(flt: dict[str, Any]) -> tuple[list[dict], bool]:
+        async def read_page(flt: dict[str, Any]) -> tuple[builtins.list[dict[str, Any]], bool]:
             _, body, headers = await self.connector.exchange(op, {"filter": flt} if flt else {}, model=self.model)
             return self._records(body), "x-max-limit" in headers
 
-        return await read_capped(page, dict(query.get("filter") or {}))
+        return await read_capped(read_page, dict(query.get("filter") or {}))
 
-    def _records(self, body: Any) -> list[dict]:
+    def _records(self, body: Any) -> builtins.list[dict[str, Any]]:
         if not isinstance(body, list):
             raise_malformed(self.connector.http.name, f"a {self.model} list that is not an array")
-        return body
+        result: builtins.list[dict[str, Any]] = body
+        return result
 
-    async def get(self, id: Any) -> dict | None:
+    async def get(self, id: Any) -> dict[str, Any] | None:
         op = self.ops["findById"]
         if op is None:
             rows = await self.list({"filter": {"where": {self.connector.id_name(self.model): id}}})
@@ -400,12 +412,13 @@ class OpenApiResource(Resource):
         status, body = await self.connector.invoke(op, self._id_args(op, id), allow=(404,), model=self.model)
         return None if status == 404 else body
 
-    async def create(self, data: dict) -> tuple[Any, Any]:
+    async def create(self, data: dict[str, Any]) -> tuple[Any, Any]:
         op = self.ops["create"]
+        assert op is not None  # create is asked for only when the API has it
         _, body = await self.connector.invoke(op, self._body_args(op, data), model=self.model)
         return body, None
 
-    async def _write(self, call: str, id: Any, data: dict, partial: bool) -> dict | None:
+    async def _write(self, call: str, id: Any, data: dict[str, Any], partial: bool) -> dict[str, Any] | None:
         op = self.ops[call]
         if op is None:
             raise BootError(f"{self.connector._where}: the spec has no {call} operation for {self.model}")
@@ -416,13 +429,13 @@ class OpenApiResource(Resource):
             return None
         return body if body is not None else {}
 
-    async def patch(self, id: Any, data: dict) -> dict | None:
+    async def patch(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         if self.ops["patch"] is None and self.ops["replace"] is not None:
             current = await self.get(id)
             return None if current is None else await self._write("replace", id, {**current, **data}, False)
         return await self._write("patch", id, data, True)
 
-    async def replace(self, id: Any, data: dict) -> dict | None:
+    async def replace(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         return await self._write("replace", id, data, False)
 
     async def delete(self, id: Any) -> int:
@@ -433,10 +446,11 @@ class OpenApiResource(Resource):
         if status == 404:
             return 0
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int = body["count"]
+            return result
         return 1
 
-    async def count(self, where: dict | None) -> int | None:
+    async def count(self, where: dict[str, Any] | None) -> int | None:
         op = self.ops["count"]
         if op is None:
             return None
@@ -446,7 +460,7 @@ class OpenApiResource(Resource):
             return int(body["count"])
         return None
 
-    async def update_all(self, where: dict | None, data: dict) -> int | None:
+    async def update_all(self, where: dict[str, Any] | None, data: dict[str, Any]) -> int | None:
         op = self.ops["updateAll"]
         if op is None:
             return None

@@ -27,11 +27,11 @@ class Validators:
             oas30_format_checker,
             oas31_format_checker,
         )
-        from referencing import Registry, Resource
+        from referencing import Registry
         from referencing.jsonschema import DRAFT4, DRAFT202012
 
         draft = DRAFT202012 if spec.version == 31 else DRAFT4
-        self._registry = Registry().with_resource(_SPEC_URI, Resource(contents=spec.document, specification=draft))
+        self._registry = Registry().with_resource(_SPEC_URI, draft.create_resource(spec.document))
         self._class = OAS31Validator if spec.version == 31 else OAS30Validator
         self._formats = oas31_format_checker if spec.version == 31 else oas30_format_checker
         self._cache: dict[str, Any] = {}
@@ -162,9 +162,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def remote_type(schema: Mapping | None) -> Any:
+def remote_type(schema: Mapping[str, Any] | None) -> Any:
     """An argument's LoopBack type from its schema."""
-    kind = (schema or {}).get("type")
+    kind: Any = (schema or {}).get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
     return {

@@ -33,7 +33,7 @@ class Param:
     required: bool
     #: JSON pointer of the schema inside the document (None: anything goes)
     schema_pointer: str | None
-    schema: dict | None
+    schema: dict[str, Any] | None
     #: a parameter written as JSON (OpenAPI 3's ``content``, or Swagger's format JSON)
     json: bool = False
     description: str = ""
@@ -49,15 +49,15 @@ class Operation:
     #: the body's schema pointer and content type (OpenAPI 3's requestBody, Swagger's in: body)
     body: Param | None = None
     body_type: str = "application/json"
-    security: list[dict[str, list]] | None = None
+    security: list[dict[str, list[Any]]] | None = None
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     #: the 2xx answer's schema (for the explorer), resolved one level
-    returns: dict | None = None
+    returns: dict[str, Any] | None = None
 
 
 class Spec:
-    def __init__(self, document: dict, *, source: str, url: str | None = None) -> None:
+    def __init__(self, document: dict[str, Any], *, source: str, url: str | None = None) -> None:
         self.document = document
         self.source = source
         self.url = url
@@ -158,7 +158,7 @@ class Spec:
             'the spec names no server URL: set its baseURL in server/datasources.json, e.g. "https://api.example.com"'
         )
 
-    def security_schemes(self) -> dict[str, dict]:
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
         doc = self.document
         raw = (
             (doc.get("components") or {}).get("securitySchemes")
@@ -172,7 +172,7 @@ class Spec:
                 schemes[name] = dict(resolved)
         return schemes
 
-    def schemas(self) -> dict[str, tuple[dict, str]]:
+    def schemas(self) -> dict[str, tuple[dict[str, Any], str]]:
         """The named schemas (components.schemas, or definitions) with their pointers."""
         if self.version == 2:
             raw, base = self.document.get("definitions") or {}, "/definitions/"
@@ -181,16 +181,16 @@ class Spec:
         return {
             name: (schema, base + name.replace("~", "~0").replace("/", "~1"))
             for name, schema in raw.items()
-            if isinstance(schema, Mapping)
+            if isinstance(schema, dict)
         }
 
     def _read_operations(self) -> list[Operation]:
         operations: list[Operation] = []
         used: set[str] = set()
         root_security = self.document.get("security")
-        for path, item in (self.document.get("paths") or {}).items():
+        for path, given_item in (self.document.get("paths") or {}).items():
             item_pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1")
-            item, item_pointer = self.resolve(item, item_pointer)
+            item, item_pointer = self.resolve(given_item, item_pointer)
             if not isinstance(item, Mapping):
                 continue
             shared = item.get("parameters") or []
@@ -279,7 +279,7 @@ class Spec:
             location=location,
             required=bool(param.get("required")),
             schema_pointer=schema_pointer,
-            schema=schema if isinstance(schema, Mapping) else None,
+            schema=schema if isinstance(schema, dict) else None,
             json=is_json,
             description=str(param.get("description") or ""),
         )
@@ -301,16 +301,16 @@ class Spec:
             location="body",
             required=bool(body.get("required")),
             schema_pointer=schema_pointer,
-            schema=schema if isinstance(schema, Mapping) else None,
+            schema=schema if isinstance(schema, dict) else None,
             description=str(body.get("description") or ""),
         ), media
 
-    def _returns(self, op: Mapping, pointer: str) -> dict | None:
+    def _returns(self, op: Mapping[str, Any], pointer: str) -> dict[str, Any] | None:
         responses = op.get("responses")
-        for status, response in responses.items() if isinstance(responses, Mapping) else ():
+        for status, given_response in responses.items() if isinstance(responses, Mapping) else ():
             if not str(status).startswith("2"):
                 continue
-            response, _ = self.resolve(response, pointer)
+            response, _ = self.resolve(given_response, pointer)
             if not isinstance(response, Mapping):
                 return None
             schema = (
@@ -325,7 +325,7 @@ class Spec:
                     None,
                 )
             )
-            return schema if isinstance(schema, Mapping) else None
+            return schema if isinstance(schema, dict) else None
         return None
 
 
@@ -335,10 +335,11 @@ def camel_case(text: str) -> str:
     words = re.findall(r"[A-Z]{2,}(?=[A-Z][a-z]+|\b|[^A-Za-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", text)
     if not words:
         return ""
-    return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
+    result: str = words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])
+    return result
 
 
-def unique_name(op: Mapping, method: str, path: str, used: set[str]) -> str:
+def unique_name(op: Mapping[str, Any], method: str, path: str, used: set[str]) -> str:
     """The method name of an operation: ``x-operation-name`` or its operationId when that is a
     Python identifier, else their camelCase; without either, the method and path
     (``getPetsPetId``); a number is added when two operations would share a name."""
@@ -367,7 +368,7 @@ def load_spec(
     app_dir: Path | None,
     where: str,
     settings: Mapping[str, Any],
-    validate: Callable[[dict, str], None] | None = None,
+    validate: Callable[[dict[str, Any], str], None] | None = None,
 ) -> Spec:
     """The document a datasource's ``spec`` setting names: a dict, a file, or an http(s) URL;
     ``validate(document, source)``, when given, checks it before it is read."""
@@ -379,7 +380,7 @@ def load_spec(
 
 def _document(
     spec: Any, *, app_dir: Path | None, where: str, settings: Mapping[str, Any]
-) -> tuple[dict, str, str | None]:
+) -> tuple[dict[str, Any], str, str | None]:
     if isinstance(spec, Mapping):
         return dict(spec), f"{where}: spec", None
     if not isinstance(spec, str) or not spec.strip():
@@ -399,8 +400,8 @@ def _document(
     return _parse(text, f"{where}: spec {spec}", path.suffix), f"{where}: spec {spec}", None
 
 
-def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict:
-    options = settings.get("options") if isinstance(settings.get("options"), Mapping) else {}
+def _fetch(url: str, where: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    options = given_options if isinstance(given_options := settings.get("options"), Mapping) else {}
     verify = settings.get("strictSSL", options.get("strictSSL", True)) is not False
     timeout = settings.get("timeout", 30000)
     seconds = timeout / 1000 if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else 30
@@ -421,7 +422,7 @@ def _shown(url: str) -> str:
     return str(httpx.URL(url).copy_with(query=None))
 
 
-def _parse(text: str, where: str, suffix: str) -> dict:
+def _parse(text: str, where: str, suffix: str) -> dict[str, Any]:
     try:
         if suffix in (".yaml", ".yml") or not text.lstrip().startswith(("{", "[")):
             import yaml

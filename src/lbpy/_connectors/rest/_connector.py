@@ -12,15 +12,18 @@ as a remote method ``/{name}`` (path params appended as ``/:param``, as LoopBack
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from ..._errors import BootError
+from ..._model._definition import ModelSpec
 from ...http import HttpClient, http_settings
 from .._base import Setting
 from .._http_crud import HTTP_SETTINGS, HttpCrudConnector, Resource, raise_malformed, read_capped, where_json
@@ -98,7 +101,13 @@ class RestConnector(HttpCrudConnector):
         *HTTP_SETTINGS,
     )
 
-    def __init__(self, settings=None, models=None, *, app_dir=None):
+    def __init__(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        *,
+        app_dir: Path | None = None,
+    ) -> None:
         super().__init__(settings, models, app_dir=app_dir)
         name = str(self.settings.get("name") or "rest")
         where = f'datasource "{name}"'
@@ -182,7 +191,7 @@ class RestConnector(HttpCrudConnector):
     def model_functions(self, model: str) -> dict[str, dict[str, Any]]:
         return {name: fn.remoting() for name, fn in self.functions.items()}
 
-    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict) -> Any:
+    async def call_function(self, model: str, name: str, args: dict[str, Any], options: dict[str, Any]) -> Any:
         fn = self.functions[name]
         values = dict(fn.defaults)
         values.update({k: v for k, v in args.items() if v is not None})
@@ -219,44 +228,45 @@ class RestResource(Resource):
             return f"{self.path}/{id}"
         return f"{self.path}/{quote(str(id), safe='')}"
 
-    async def list(self, query: dict[str, Any]) -> list[dict]:
+    async def list(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         if not self.http.settings.paging.enabled:
             return await read_capped(self._page, dict(query.get("filter") or {}))
-        rows: list[dict] = []
+        rows: list[dict[str, Any]] = []
         async for page in self.http.pages(self.path, params=query, model=self.model):
             rows.extend(self._records(page))
         return rows
 
-    async def _page(self, flt: dict[str, Any]) -> tuple[list[dict], bool]:
+    async def _page(self, flt: dict[str, Any]) -> tuple[builtins.list[dict[str, Any]], bool]:
         response = await self.http.request("GET", self.path, params={"filter": flt} if flt else None, model=self.model)
         return self._records(self.http.decode(response)), "x-max-limit" in response.headers
 
-    def _records(self, page: Any) -> list[dict]:
+    def _records(self, page: Any) -> builtins.list[dict[str, Any]]:
         if not isinstance(page, list):
             raise_malformed(self.http.name, f"a {self.model} list that is not an array")
-        return page
+        result: builtins.list[dict[str, Any]] = page
+        return result
 
-    async def get(self, id: Any) -> dict | None:
+    async def get(self, id: Any) -> dict[str, Any] | None:
         response = await self.http.request("GET", self._item(id), allow=(404,), model=self.model)
         return None if response.status_code == 404 else self.http.decode(response)
 
-    async def create(self, data: dict) -> tuple[Any, Any]:
+    async def create(self, data: dict[str, Any]) -> tuple[Any, Any]:
         response = await self.http.request("POST", self.path, json=data, model=self.model)
         location = response.headers.get("location")
         located = location.rstrip("/").rsplit("/", 1)[-1] if location else None
         return self.http.decode(response), located
 
-    async def _write(self, method: str, id: Any, data: dict) -> dict | None:
+    async def _write(self, method: str, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         response = await self.http.request(method, self._item(id), json=data, allow=(404,), model=self.model)
         if response.status_code == 404:
             return None
         body = self.http.decode(response)
         return body if body is not None else {}
 
-    async def patch(self, id: Any, data: dict) -> dict | None:
+    async def patch(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         return await self._write("PATCH", id, data)
 
-    async def replace(self, id: Any, data: dict) -> dict | None:
+    async def replace(self, id: Any, data: dict[str, Any]) -> dict[str, Any] | None:
         return await self._write("PUT", id, data)
 
     async def delete(self, id: Any) -> int:
@@ -265,19 +275,22 @@ class RestResource(Resource):
             return 0
         body = self.http.decode(response)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int = body["count"]
+            return result
         return 1
 
-    async def count(self, where: dict | None) -> int | None:
+    async def count(self, where: dict[str, Any] | None) -> int | None:
         params = {"where": where_json(where)} if where is not None else None
         body = await self.http.json("GET", f"{self.path}/count", params=params, model=self.model)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int | None = body["count"]
+            return result
         raise_malformed(self.http.name, f"a {self.model} count without a number")
 
-    async def update_all(self, where: dict | None, data: dict) -> int | None:
+    async def update_all(self, where: dict[str, Any] | None, data: dict[str, Any]) -> int | None:
         params = {"where": where_json(where)}
         body = await self.http.json("POST", f"{self.path}/update", params=params, json=data, model=self.model)
         if isinstance(body, dict) and isinstance(body.get("count"), int):
-            return body["count"]
+            result: int | None = body["count"]
+            return result
         raise_malformed(self.http.name, f"a {self.model} update without a count")

@@ -210,7 +210,9 @@ class Template:
 _OPTIONS_AS_LBPY_DOES = frozenset({"json", "gzip"})
 
 
-def _options(raw: Any, *, has_headers: bool, where: str) -> tuple[dict, float | None, list[tuple[str, str | None]]]:
+def _options(
+    raw: Any, *, has_headers: bool, where: str
+) -> tuple[dict[str, Any], float | None, list[tuple[str, str | None]]]:
     """A template's ``options`` (loopback-connector-rest passed them to the request library
     where the template did not say otherwise): the headers and the timeout (seconds) lbpy
     honours, and the options it ignores, with why when that is not plain."""
@@ -218,7 +220,7 @@ def _options(raw: Any, *, has_headers: bool, where: str) -> tuple[dict, float | 
         return {}, None, []
     if not isinstance(raw, Mapping):
         raise BootError(f"{where}: template.options must be an object")
-    headers: dict = {}
+    headers: dict[str, Any] = {}
     timeout = None
     ignored: list[tuple[str, str | None]] = []
     for key, value in raw.items():
@@ -327,11 +329,11 @@ def _render(node: Any, values: Mapping[str, Any], *, encode: bool = False) -> An
         if whole and not encode:
             return values.get(whole.group(3))
 
-        def put(match: re.Match) -> str:
+        def put(match: re.Match[str]) -> str:
             value = values.get(match.group(3))
             if value is None:
                 return ""
-            text = _text(value) if not isinstance(value, (dict, list)) else _json_text(value)
+            text = (_text(value) or "") if not isinstance(value, (dict, list)) else _json_text(value)
             return quote(text, safe="") if encode else text
 
         return _PLACEHOLDER.sub(put, node)

@@ -13,10 +13,11 @@ tables (``lbpy migrate``) and the discovery methods read an existing database.
 
 from __future__ import annotations
 
+from .._base import ConnectorHost
 from ._connector import SqlConnector
 
 
-def initialize(datasource) -> None:
+def initialize(datasource: ConnectorHost) -> None:
     datasource.connector = SqlConnector(
         datasource.settings,
         datasource.models,

@@ -18,9 +18,12 @@ import os
 import ssl as _ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import BootError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 #: backend -> the driver lbpy installs with its extra, and the extra's name
 DEFAULT_DRIVERS = {
@@ -104,7 +107,8 @@ class SqlSettings:
 
     def shown(self) -> str:
         """The URL without its password, for messages."""
-        return self.url.render_as_string(hide_password=True)
+        shown: str = self.url.render_as_string(hide_password=True)
+        return shown
 
 
 def read_settings(name: str, connector: str, settings: dict[str, Any], app_dir: Path | None) -> SqlSettings:
@@ -139,12 +143,13 @@ def read_settings(name: str, connector: str, settings: dict[str, Any], app_dir: 
                 f'{where}: "url" is not a database URL; write it as '
                 "dialect://user:password@host:port/database (e.g. postgresql://app@localhost/app)"
             ) from None
-        backend = _BACKEND_NAMES.get(url.get_backend_name())
-        if backend is None:
+        known = _BACKEND_NAMES.get(url.get_backend_name())
+        if known is None:
             raise BootError(
                 f'{where}: "url" names the database "{url.get_backend_name()}"; lbpy\'s SQL connector '
                 "serves sqlite, postgresql and mysql (MariaDB included)"
             )
+        backend = known
         if url.get_backend_name() == "mariadb":
             url = url.set(drivername="mysql" + ("+" + url.get_driver_name() if "+" in url.drivername else ""))
         if "+" not in url.drivername:
@@ -194,14 +199,14 @@ def connect_args(config: SqlSettings) -> dict[str, Any]:
             if driver == "pg8000":
                 context = tls.context()
                 return {"ssl_context": context} if context is not None else {}
-            found = {"sslmode": tls.mode, "connect_timeout": 10, "application_name": "lbpy"}
+            found: dict[str, Any] = {"sslmode": tls.mode, "connect_timeout": 10, "application_name": "lbpy"}
             for name, value in (("sslrootcert", tls.ca), ("sslcert", tls.cert), ("sslkey", tls.key)):
                 if value:
                     found[name] = value
             return found
         return {}
     if config.backend == "mysql":
-        found: dict[str, Any] = {"connect_timeout": 10} if driver in ("asyncmy", "aiomysql", "pymysql") else {}
+        found = {"connect_timeout": 10} if driver in ("asyncmy", "aiomysql", "pymysql") else {}
         context = tls.context()
         if context is not None:
             found["ssl"] = context
@@ -209,7 +214,7 @@ def connect_args(config: SqlSettings) -> dict[str, Any]:
     return {}
 
 
-def _pool(where: str, settings: dict) -> dict[str, Any]:
+def _pool(where: str, settings: dict[str, Any]) -> dict[str, Any]:
     """The pool's sizes and times: the ``pool`` object, else LoopBack's names, else lbpy's."""
     pool = settings.get("pool")
     if pool is None:
@@ -244,7 +249,7 @@ def _pool(where: str, settings: dict) -> dict[str, Any]:
     }
 
 
-def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], default: float) -> float:
+def _seconds(where: str, settings: dict[str, Any], names: tuple[tuple[str, int], ...], default: float) -> float:
     """A duration under the first of ``names`` that is set, each with its unit (1 s or 1000 ms)."""
     for key, per_second in names:
         if settings.get(key) is not None:
@@ -257,7 +262,7 @@ def _seconds(where: str, settings: dict, names: tuple[tuple[str, int], ...], def
     return default
 
 
-def _tls(where: str, backend: str, settings: dict, url) -> tuple[TlsSettings, Any]:
+def _tls(where: str, backend: str, settings: dict[str, Any], url: URL) -> tuple[TlsSettings, Any]:
     """TLS from ``sslmode``/``ssl`` (settings, else the URL's query). PostgreSQL on another host
     defaults to ``prefer``, as libpq does; a local server, and MySQL, use no TLS unless asked."""
     if backend == "sqlite":
@@ -297,7 +302,7 @@ def _tls(where: str, backend: str, settings: dict, url) -> tuple[TlsSettings, An
     return TlsSettings(mode=mode, **options), url
 
 
-def _url_from_parts(where: str, backend: str, name: str, settings: dict, app_dir: Path | None):
+def _url_from_parts(where: str, backend: str, name: str, settings: dict[str, Any], app_dir: Path | None) -> URL:
     from sqlalchemy.engine import URL
 
     driver = f"{backend}+{DEFAULT_DRIVERS[backend][0]}"
@@ -338,7 +343,7 @@ def _sqlite_path(file: str, app_dir: Path | None) -> Path:
     return path
 
 
-def _positive(where: str, settings: dict, names: tuple[str, ...], default: int, zero: bool = False) -> int:
+def _positive(where: str, settings: dict[str, Any], names: tuple[str, ...], default: int, zero: bool = False) -> int:
     for key in names:
         if settings.get(key) is not None:
             value = settings[key]
@@ -354,7 +359,7 @@ def _positive(where: str, settings: dict, names: tuple[str, ...], default: int, 
     return default
 
 
-def _check_driver(where: str, backend: str, url) -> None:
+def _check_driver(where: str, backend: str, url: URL) -> None:
     """Load the dialect and its driver now, so a missing driver stops the boot with the fix."""
     from sqlalchemy.exc import NoSuchModuleError
 

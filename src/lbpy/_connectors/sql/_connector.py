@@ -83,7 +83,7 @@ class SqlConnector(Connector):
         backend = backend or str(self.settings.get("connector") or "sqlite")
         self.config: SqlSettings = read_settings(self.datasource_name, backend, self.settings, self.app_dir)
         self.backend = self.config.backend
-        self.name = self.backend  # type: ignore[misc]
+        self.name = self.backend
         #: the engines and the rules for running work on them
         self.engine = SqlEngine(self.config, self.datasource_name)
         self._maps: dict[str, Any] = {}
@@ -673,7 +673,7 @@ def _is_integrity(exc: BaseException) -> bool:
         if isinstance(exc, sa_exc.IntegrityError):
             return True
         seen.add(id(exc))
-        exc = exc.__cause__  # type: ignore[assignment]
+        exc = exc.__cause__
     return False
 
 

@@ -23,20 +23,20 @@ class MigrationPlan:
     statements: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, element: Any, dialect) -> None:
+    def add(self, element: Any, dialect: sa.engine.Dialect) -> None:
         self.elements.append(element)
         text = element.text if isinstance(element, sa.TextClause) else str(element.compile(dialect=dialect))
         self.statements.append(text.strip())
 
 
-def _ordered(tables: list) -> list:
+def _ordered(tables: list[Any]) -> list[Any]:
     """Tables in an order where a table comes after the tables its foreign keys point to."""
     by_table = {tm.table: tm for tm in tables}
     order = sa.sql.util.sort_tables(list(by_table))
     return [by_table[t] for t in order]
 
 
-def plan_automigrate(conn, tables: list) -> MigrationPlan:
+def plan_automigrate(conn: sa.Connection, tables: list[Any]) -> MigrationPlan:
     dialect = conn.dialect
     plan = MigrationPlan()
     preparer = dialect.identifier_preparer
@@ -51,7 +51,7 @@ def plan_automigrate(conn, tables: list) -> MigrationPlan:
     return plan
 
 
-def plan_autoupdate(conn, tables: list) -> MigrationPlan:
+def plan_autoupdate(conn: sa.Connection, tables: list[Any]) -> MigrationPlan:
     dialect = conn.dialect
     plan = MigrationPlan()
     preparer = dialect.identifier_preparer
@@ -63,7 +63,8 @@ def plan_autoupdate(conn, tables: list) -> MigrationPlan:
             continue
         existing = {c["name"]: c for c in inspector.get_columns(table.name, schema=table.schema)}
         lowered = {name.lower(): name for name in existing}
-        ddl = dialect.ddl_compiler(dialect, None)
+        # a compiler for no statement: only its column specifications are used
+        ddl = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
         for column in table.columns:
             if column.name in existing or column.name.lower() in lowered:
                 continue
@@ -87,12 +88,12 @@ def plan_autoupdate(conn, tables: list) -> MigrationPlan:
     return plan
 
 
-def _create(plan: MigrationPlan, table: sa.Table, dialect) -> None:
+def _create(plan: MigrationPlan, table: sa.Table, dialect: sa.engine.Dialect) -> None:
     plan.add(CreateTable(table), dialect)
     for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
         plan.add(CreateIndex(index), dialect)
 
 
-def apply_plan(conn, plan: MigrationPlan) -> None:
+def apply_plan(conn: sa.Connection, plan: MigrationPlan) -> None:
     for element in plan.elements:
         conn.execute(element)

@@ -11,6 +11,7 @@ seconds, then plans against what the first one left, so it finds nothing more to
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +21,10 @@ import sqlalchemy as sa
 
 from ..._errors import LbpyError
 
-try:
-    import fcntl
-except ImportError:  # Windows: SQLite's own write lock is all there is
+if sys.platform == "win32":  # SQLite's own write lock is all there is
     fcntl = None
+else:
+    import fcntl
 
 NAME = "lbpy migrate"
 #: the advisory lock's key: a fixed 64-bit number that names lbpy's migrations
@@ -41,7 +42,7 @@ def _timed_out(datasource: str, timeout: float) -> MigrationLockTimeout:
     )
 
 
-def take_in_transaction(conn, datasource: str, timeout: float, on_wait: Callable[[], None]) -> None:
+def take_in_transaction(conn: sa.Connection, datasource: str, timeout: float, on_wait: Callable[[], None]) -> None:
     """PostgreSQL and MySQL: take the lock on ``conn``, the migration's connection, waiting up to
     ``timeout`` seconds in the database. PostgreSQL releases it when the transaction ends;
     MySQL's lasts for the session, so ``release`` it."""
@@ -68,13 +69,13 @@ def take_in_transaction(conn, datasource: str, timeout: float, on_wait: Callable
             raise _timed_out(datasource, timeout)
 
 
-def release(conn) -> None:
+def release(conn: sa.Connection) -> None:
     """MySQL: let the next migration go (PostgreSQL's lock ends with the transaction)."""
     if conn.dialect.name in ("mysql", "mariadb"):
         conn.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": _mysql_name(conn)})
 
 
-def _mysql_name(conn) -> str:
+def _mysql_name(conn: sa.Connection) -> str:
     # GET_LOCK's names are server-wide (64 characters at most): one lock per database
     database = conn.execute(sa.text("SELECT DATABASE()")).scalar() or ""
     return f"{NAME} {database}"[:64]

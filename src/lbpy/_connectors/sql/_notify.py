@@ -73,7 +73,7 @@ class PostgresChangeBus(ChangeBus):
         conn.add_termination_listener(lambda _conn: self._lost())
         await conn.add_listener(self.channel, self._notified)
 
-    def _notified(self, _conn, _pid: int, _channel: str, payload: str) -> None:
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         self._received(payload)
 
     async def _send(self, batch: list[str]) -> None:

@@ -56,7 +56,7 @@ UTC = timezone.utc
 # Column types: one per kind of LoopBack property, concrete per database
 
 
-class _SqliteNumber(UserDefinedType):
+class _SqliteNumber(UserDefinedType[Any]):
     """SQLite's NUMERIC affinity keeps 30 an integer and 30.5 a real, as lbpy's numbers are."""
 
     cache_ok = True
@@ -65,32 +65,32 @@ class _SqliteNumber(UserDefinedType):
         return "NUMERIC"
 
 
-class _Kind(TypeDecorator):
+class _Kind(TypeDecorator[Any]):
     """A column type chosen per database, or the ``dataType`` a property declares."""
 
-    impl = sa.types.NullType
+    impl: sa.types.TypeEngine[Any] | type[sa.types.TypeEngine[Any]] = sa.types.NullType
     cache_ok = True
 
-    def __init__(self, declared: sa.types.TypeEngine | None = None, length: int | None = None) -> None:
+    def __init__(self, declared: sa.types.TypeEngine[Any] | None = None, length: int | None = None) -> None:
         super().__init__()
         self.declared = declared
         self.length = length
         if declared is not None:
             self.impl = declared  # what SQLAlchemy checks, e.g. that an autoincrement id is an integer
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if self.declared is not None:
             return dialect.type_descriptor(self.declared)
         return dialect.type_descriptor(self.default_type(dialect))
 
-    def default_type(self, dialect) -> sa.types.TypeEngine:
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         raise NotImplementedError
 
-    def coerce_compared_value(self, op, value):
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
         return self
 
 
-def text_collation(dialect) -> str | None:
+def text_collation(dialect: sa.engine.Dialect) -> str | None:
     """The collation that compares text by code point, with no trailing-space padding."""
     if dialect.name == "postgresql":
         return "C"
@@ -102,7 +102,7 @@ def text_collation(dialect) -> str | None:
     return None
 
 
-class _PostgresText(UserDefinedType):
+class _PostgresText(UserDefinedType[str]):
     """Text compared by code point. The collation is part of the column, not of the values
     bound against it, so statements carry no COLLATE of their own and indexes apply."""
 
@@ -114,7 +114,7 @@ class _PostgresText(UserDefinedType):
     def get_col_spec(self, **kw: Any) -> str:
         return (f"VARCHAR({self.length})" if self.length else "TEXT") + ' COLLATE "C"'
 
-    class comparator_factory(sa.types.String.Comparator):
+    class comparator_factory(sa.types.String.Comparator[str]):
         pass
 
 
@@ -122,7 +122,7 @@ class StringColumn(_Kind):
     cache_ok = True
     impl = sa.String
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         collation = text_collation(dialect)
         if dialect.name == "postgresql":
             return _PostgresText(self.length)
@@ -141,7 +141,7 @@ class NumberColumn(_Kind):
     cache_ok = True
     impl = sa.Float
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return _SqliteNumber()
         if dialect.name == "postgresql":
@@ -157,7 +157,7 @@ class BooleanColumn(_Kind):
     cache_ok = True
     impl = sa.Boolean
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         return sa.Boolean(create_constraint=False)
 
 
@@ -167,7 +167,7 @@ class DateColumn(_Kind):
     cache_ok = True
     impl = sa.DateTime
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
             return sa.DateTime(timezone=True)
         if dialect.name == "mysql":
@@ -176,7 +176,7 @@ class DateColumn(_Kind):
             return DATETIME(fsp=6)
         return sa.DateTime()
 
-    def result_processor(self, dialect, coltype):
+    def result_processor(self, dialect: sa.engine.Dialect, coltype: Any) -> Any:
         process = super().result_processor(dialect, coltype)
         if process is None:
             return None
@@ -191,7 +191,7 @@ class DateColumn(_Kind):
 
         return tolerant
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
         if not isinstance(value, datetime):
             return value
         if value.tzinfo is None:
@@ -210,14 +210,14 @@ class JsonColumn(_Kind):
     cache_ok = True
     impl = sa.JSON
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import JSONB
 
             return JSONB(none_as_null=True)
         return sa.JSON(none_as_null=True)
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: sa.engine.Dialect) -> Any:
         if self.declared is not None and not isinstance(self.declared, sa.JSON) and value is not None:
             return json_dumps(value)  # JSON kept in a text column
         return value
@@ -227,7 +227,7 @@ class BufferColumn(_Kind):
     cache_ok = True
     impl = sa.LargeBinary
 
-    def default_type(self, dialect):
+    def default_type(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "mysql":
             from sqlalchemy.dialects.mysql import LONGBLOB
 
@@ -293,7 +293,7 @@ class ColumnMap:
     """One property as a column: ``kind`` says how a filter compares it."""
 
     prop: str
-    column: sa.Column
+    column: sa.Column[Any]
     kind: str  # string | number | integer | boolean | date | buffer | json
     read: Callable[[Any], Any] | None
     nullable: bool = True
@@ -309,18 +309,18 @@ class TableMap:
     db_generated_id: bool = False
     #: lbpy gives a new record a UUID when it names no id
     uuid_id: bool = False
-    foreign_keys: list[dict] = field(default_factory=list)
+    foreign_keys: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id_columns(self) -> list[ColumnMap]:
         return [self.columns[name] for name in self.id_names]
 
 
-def db_settings(settings: dict | None, backend: str) -> dict:
+def db_settings(settings: dict[str, Any] | None, backend: str) -> dict[str, Any]:
     """The ``<db>`` object of a model's or property's settings."""
     if not isinstance(settings, dict):
         return {}
-    found: dict = {}
+    found: dict[str, Any] = {}
     for key in SETTING_KEYS[backend]:
         value = settings.get(key)
         if isinstance(value, dict):
@@ -339,14 +339,16 @@ def table_name(spec: ModelSpec, backend: str) -> tuple[str, str | None]:
     return str(name), schema
 
 
-def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None, dialect) -> TableMap:
+def build_table(
+    spec: ModelSpec, backend: str, metadata: sa.MetaData, default_schema: str | None, dialect: sa.engine.Dialect
+) -> TableMap:
     """The table of one model; a setting that cannot be used is a BootError naming it."""
     name, schema = table_name(spec, backend)
     schema = schema or default_schema
     where = f'model "{spec.name}" ({spec.source})'
     indexed = _indexed_properties(spec)
     columns: dict[str, ColumnMap] = {}
-    sa_columns: list[sa.Column] = []
+    sa_columns: list[sa.Column[Any]] = []
     id_names = list(spec.id_names)
     single_id = len(id_names) == 1
     db_generated = False
@@ -367,7 +369,7 @@ def build_table(spec: ModelSpec, backend: str, metadata: sa.MetaData, default_sc
         kwargs: dict[str, Any] = {"key": prop.name, "primary_key": is_id}
         if is_id and single_id and kind in ("number", "integer") and declared is None:
             kind = "integer"
-            sa_type: sa.types.TypeEngine = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+            sa_type: sa.types.TypeEngine[Any] = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
             kwargs["autoincrement"] = True
             if backend == "postgresql":
                 args.append(sa.Identity())
@@ -436,7 +438,7 @@ _TYPES: dict[str, type[_Kind]] = {
     "json": JsonColumn,
     "buffer": BufferColumn,
 }
-_READERS: dict[str, Callable | None] = {
+_READERS: dict[str, Callable[..., Any] | None] = {
     "string": _read_string,
     "number": _read_number,
     "integer": _read_number,
@@ -483,7 +485,9 @@ _DATA_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s
 _INTEGER_TYPES = ("int", "integer", "bigint", "smallint", "tinyint", "mediumint", "serial", "bigserial")
 
 
-def _column_kind(prop: PropertySpec, own: dict, backend: str, dialect, where: str):
+def _column_kind(
+    prop: PropertySpec, own: dict[str, Any], backend: str, dialect: sa.engine.Dialect, where: str
+) -> tuple[str, sa.types.TypeEngine[Any] | None]:
     kind_type = prop.type
     if isinstance(kind_type, StringType):
         kind = "string"
@@ -522,7 +526,14 @@ def _column_kind(prop: PropertySpec, own: dict, backend: str, dialect, where: st
     return kind, declared
 
 
-def _declared_type(dialect, base: str, numbers: list[int], length, precision, scale):
+def _declared_type(
+    dialect: sa.engine.Dialect,
+    base: str,
+    numbers: list[int],
+    length: int | None,
+    precision: int | None,
+    scale: int | None,
+) -> sa.types.TypeEngine[Any] | None:
     names = getattr(dialect, "ischema_names", {}) or {}
     aliases = {
         "datetime": "timestamp",
@@ -533,7 +544,7 @@ def _declared_type(dialect, base: str, numbers: list[int], length, precision, sc
         "text": "text",
         "string": "varchar",
     }
-    cls = None
+    cls: type[sa.types.TypeEngine[Any]] | None = None
     for candidate in (
         base,
         base.upper(),
@@ -607,7 +618,7 @@ def _indexed_properties(spec: ModelSpec) -> set[str]:
     return found
 
 
-def _model_indexes(spec: ModelSpec) -> dict:
+def _model_indexes(spec: ModelSpec) -> dict[str, Any]:
     indexes = spec.settings.get("indexes") or spec.options.get("indexes") or {}
     return indexes if isinstance(indexes, dict) else {}
 

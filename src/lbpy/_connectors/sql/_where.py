@@ -40,12 +40,12 @@ class WhereCompiler:
 
     # -- where ------------------------------------------------------------------------------
 
-    def where(self, where: dict | None) -> Expr | None:
+    def where(self, where: dict[str, Any] | None) -> Expr | None:
         if where is None:
             return None
         return self._where(where)
 
-    def _where(self, where: dict) -> Expr:
+    def _where(self, where: dict[str, Any]) -> Expr:
         ((key, value),) = where.items()
         if key in ("and", "or") and not value:
             return sa.true() if key == "and" else sa.false()  # an empty or matches nothing
@@ -68,9 +68,10 @@ class WhereCompiler:
     def _column_condition(self, column: ColumnMap, op: str, operand: Any) -> Expr:
         col = column.column
         if column.kind == "integer":
-            op, operand = _integer_operand(op, operand)
-            if op is None:
+            integer_op, operand = _integer_operand(op, operand)
+            if integer_op is None:
                 return sa.true() if operand else sa.false()
+            op = integer_op
         if op == "eq":
             return col.is_(None) if operand is None else col == operand
         if op == "neq":
@@ -265,13 +266,13 @@ class _JsonConditions:
             return sa.and_(node.is_string(), getattr(self.ops.collated(node.text()), compare)(operand))
         return sa.false()
 
-    def member(self, node: JsonNode, operand: list) -> Expr:
+    def member(self, node: JsonNode, operand: list[Any]) -> Expr:
         simple = all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in operand)
         if not simple:
             return sa.or_(*[self.equal(node, item) for item in operand]) if operand else sa.false()
         return self.any_item(node, lambda n: self.member_item(n, operand))
 
-    def member_item(self, n: JsonNode, operand: list) -> Expr:
+    def member_item(self, n: JsonNode, operand: list[Any]) -> Expr:
         """One value (not an array's items) is one of ``operand``'s."""
         texts = [v for v in operand if isinstance(v, str)]
         numbers = [v for v in operand if isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -364,7 +365,7 @@ class JsonNode:
 class DialectOps:
     name = ""
 
-    def __init__(self, dialect) -> None:
+    def __init__(self, dialect: sa.engine.Dialect) -> None:
         self.dialect = dialect
 
     def collated(self, text: Expr) -> Expr:
@@ -384,7 +385,7 @@ class DialectOps:
             return sa.func.lower(text).like(sa.func.lower(sql), escape="!")
         return text.like(sql, escape="!")
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         raise NotImplementedError
 
     def ordered(self, col: Expr, descending: bool, nullable: bool) -> Expr:
@@ -394,7 +395,7 @@ class DialectOps:
         raise NotImplementedError
 
 
-def _impl(col: Expr, dialect) -> Any:
+def _impl(col: Expr, dialect: sa.engine.Dialect) -> Any:
     """The concrete type of a column on this database."""
     kind = col.type
     if isinstance(kind, sa.types.TypeDecorator):
@@ -445,12 +446,12 @@ def glob_pattern(pattern: str) -> str:
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 
 
-def inline_flags(pattern: re.Pattern, letters: dict[int, str]) -> str:
+def inline_flags(pattern: re.Pattern[str], letters: dict[int, str]) -> str:
     """The pattern's flags as an inline prefix, e.g. ``(?i)``."""
     return "".join(letter for flag, letter in letters.items() if pattern.flags & flag)
 
 
-def regexp_source(pattern: re.Pattern) -> str:
+def regexp_source(pattern: re.Pattern[str]) -> str:
     return _GLOBAL_FLAGS.sub("", pattern.pattern)
 
 
@@ -466,7 +467,7 @@ class SqliteOps(DialectOps):
             return sa.func.lbpy_ilike(sa.literal(pattern, sa.Text), text, type_=sa.Boolean)
         return text.op("GLOB", is_comparison=True)(sa.literal(glob_pattern(pattern), sa.Text))
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         flags = inline_flags(pattern, {re.I: "i", re.M: "m", re.S: "s"})
         source = (f"(?{flags})" if flags else "") + regexp_source(pattern)
         return text.op("REGEXP", is_comparison=True)(sa.literal(source, sa.Text))
@@ -492,43 +493,43 @@ class _SqliteValue(JsonNode):
     def type_name(self) -> Expr: ...
     def value(self) -> Expr: ...
 
-    def is_missing(self):
+    def is_missing(self) -> Expr:
         return self.type_name().is_(None)
 
-    def is_null(self):
+    def is_null(self) -> Expr:
         return self.type_name() == "null"
 
-    def is_boolean(self):
+    def is_boolean(self) -> Expr:
         return self.type_name().in_(["true", "false"])
 
-    def is_number(self):
+    def is_number(self) -> Expr:
         return self.type_name().in_(["integer", "real"])
 
-    def is_string(self):
+    def is_string(self) -> Expr:
         return self.type_name() == "text"
 
-    def is_container(self):
+    def is_container(self) -> Expr:
         return self.type_name().in_(["array", "object"])
 
-    def is_array(self):
+    def is_array(self) -> Expr:
         return self.type_name() == "array"
 
-    def text(self):
+    def text(self) -> Expr:
         return self.value()
 
-    def number(self):
+    def number(self) -> Expr:
         return self.value()
 
-    def boolean(self):
+    def boolean(self) -> Expr:
         return self.type_name() == "true"
 
-    def boolean_number(self):
+    def boolean_number(self) -> Expr:
         return sa.case((self.type_name() == "true", 1), (self.type_name() == "false", 0))
 
-    def number_text(self):
+    def number_text(self) -> Expr:
         return sa.cast(self.value(), sa.Text)
 
-    def json_text(self):
+    def json_text(self) -> Expr:
         return self.value()
 
 
@@ -537,13 +538,13 @@ class _SqlitePath(_SqliteValue):
         self.column = column
         self.path = sa.literal(path, sa.Text)
 
-    def type_name(self):
+    def type_name(self) -> Expr:
         return sa.func.json_type(self.column, self.path)
 
-    def value(self):
+    def value(self) -> Expr:
         return sa.func.json_extract(self.column, self.path)
 
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         items = sa.func.json_each(self.column, self.path).table_valued("value", "type").alias()
         return sa.and_(
             self.type_name() == "array",
@@ -552,16 +553,16 @@ class _SqlitePath(_SqliteValue):
 
 
 class _SqliteItem(_SqliteValue):
-    def __init__(self, items) -> None:
+    def __init__(self, items: Expr) -> None:
         self.items = items
 
-    def type_name(self):
+    def type_name(self) -> Expr:
         return self.items.c.type
 
-    def value(self):
+    def value(self) -> Expr:
         return self.items.c.value
 
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         return sa.false()  # arrays inside arrays: only one level is searched
 
 
@@ -581,7 +582,7 @@ class PostgresOps(DialectOps):
             return text.collate("default").ilike(sql, escape="!")
         return text.like(sql, escape="!")
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         dotall, multiline = bool(pattern.flags & re.S), bool(pattern.flags & re.M)
         options = {(False, False): "p", (True, False): "s", (False, True): "n", (True, True): "w"}[(dotall, multiline)]
         if pattern.flags & re.I:
@@ -601,7 +602,7 @@ class PostgresOps(DialectOps):
         from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
         col = column.column
-        value = col if isinstance(_impl(col, self.dialect), JSONB) else sa.cast(col, JSONB)
+        value: Expr = col if isinstance(_impl(col, self.dialect), JSONB) else sa.cast(col, JSONB)
         if path:
             value = value.op("#>", return_type=JSONB)(sa.literal(list(path), ARRAY(sa.Text)))
         return _PostgresValue(value)
@@ -641,48 +642,48 @@ class _PostgresValue(JsonNode):
     def __init__(self, value: Expr) -> None:
         self.value = value
 
-    def type_name(self):
+    def type_name(self) -> Expr:
         return sa.func.jsonb_typeof(self.value)
 
-    def is_missing(self):
+    def is_missing(self) -> Expr:
         return self.value.is_(None)
 
-    def is_null(self):
+    def is_null(self) -> Expr:
         return self.type_name() == "null"
 
-    def is_boolean(self):
+    def is_boolean(self) -> Expr:
         return self.type_name() == "boolean"
 
-    def is_number(self):
+    def is_number(self) -> Expr:
         return self.type_name() == "number"
 
-    def is_string(self):
+    def is_string(self) -> Expr:
         return self.type_name() == "string"
 
-    def is_container(self):
+    def is_container(self) -> Expr:
         return self.type_name().in_(["array", "object"])
 
-    def is_array(self):
+    def is_array(self) -> Expr:
         return self.type_name() == "array"
 
-    def text(self):
+    def text(self) -> Expr:
         return self.value.op("#>>", return_type=sa.Text)(sa.literal_column("'{}'"))
 
-    def number(self):
+    def number(self) -> Expr:
         from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
 
         return sa.case((self.is_number(), sa.cast(self.value, DOUBLE_PRECISION)))
 
-    def boolean(self):
+    def boolean(self) -> Expr:
         return sa.case((self.is_boolean(), sa.cast(self.value, sa.Boolean)))
 
-    def boolean_number(self):
+    def boolean_number(self) -> Expr:
         return sa.case((self.is_boolean(), sa.cast(sa.cast(self.value, sa.Boolean), sa.Integer)))
 
-    def number_text(self):
+    def number_text(self) -> Expr:
         return self.text()
 
-    def json_text(self):
+    def json_text(self) -> Expr:
         return sa.cast(self.value, sa.Text)
 
     def json_equal(self, value: Any) -> Expr:
@@ -690,7 +691,7 @@ class _PostgresValue(JsonNode):
 
         return self.value == sa.cast(sa.literal(json_dumps(value), sa.Text), JSONB)
 
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         from sqlalchemy.dialects.postgresql import JSONB
 
         array = sa.case((self.type_name() == "array", self.value), else_=sa.cast(sa.literal("[]"), JSONB))
@@ -699,7 +700,7 @@ class _PostgresValue(JsonNode):
 
 
 class _PostgresItem(_PostgresValue):
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         return sa.false()  # arrays inside arrays: only one level is searched
 
 
@@ -716,14 +717,14 @@ class MysqlOps(DialectOps):
     def collated(self, text: Expr) -> Expr:
         return text.collate(self.binary)
 
-    def regexp(self, text: Expr, pattern: re.Pattern) -> Expr:
+    def regexp(self, text: Expr, pattern: re.Pattern[str]) -> Expr:
         flags = inline_flags(pattern, {re.M: "m", re.S: "s"})
         case = "(?i)" if pattern.flags & re.I else "(?-i)"
         source = case + (f"(?{flags})" if flags else "") + regexp_source(pattern)
         return text.op("REGEXP", is_comparison=True)(sa.literal(source, sa.Text))
 
     def json_node(self, column: ColumnMap, path: list[str]) -> JsonNode:
-        value = column.column
+        value: Expr = column.column
         if path:
             value = sa.func.json_extract(value, sa.literal(json_path(path), sa.Text))
         return _MysqlValue(value, self)
@@ -734,53 +735,53 @@ class _MysqlValue(JsonNode):
         self.value = value
         self.ops = ops
 
-    def type_name(self):
+    def type_name(self) -> Expr:
         return sa.func.json_type(self.value)
 
-    def is_missing(self):
+    def is_missing(self) -> Expr:
         return self.value.is_(None)
 
-    def is_null(self):
+    def is_null(self) -> Expr:
         return self.type_name() == "NULL"
 
-    def is_boolean(self):
+    def is_boolean(self) -> Expr:
         return self.type_name() == "BOOLEAN"
 
-    def is_number(self):
+    def is_number(self) -> Expr:
         return self.type_name().in_(["INTEGER", "DOUBLE", "DECIMAL", "UNSIGNED INTEGER"])
 
-    def is_string(self):
+    def is_string(self) -> Expr:
         return self.type_name() == "STRING"
 
-    def is_container(self):
+    def is_container(self) -> Expr:
         return self.type_name().in_(["ARRAY", "OBJECT"])
 
-    def is_array(self):
+    def is_array(self) -> Expr:
         return self.type_name() == "ARRAY"
 
-    def text(self):
+    def text(self) -> Expr:
         return sa.func.json_unquote(self.value)
 
-    def number(self):
+    def number(self) -> Expr:
         from sqlalchemy.dialects.mysql import DOUBLE
 
         return sa.case((self.is_number(), sa.cast(sa.func.json_unquote(self.value), DOUBLE)))
 
-    def boolean(self):
+    def boolean(self) -> Expr:
         return sa.case((self.is_boolean(), sa.func.json_unquote(self.value) == "true"))
 
-    def boolean_number(self):
+    def boolean_number(self) -> Expr:
         return sa.case((self.is_boolean(), sa.case((sa.func.json_unquote(self.value) == "true", 1), else_=0)))
 
-    def number_text(self):
+    def number_text(self) -> Expr:
         return sa.func.json_unquote(self.value)
 
-    def json_text(self):
+    def json_text(self) -> Expr:
         if getattr(self.ops.dialect, "is_mariadb", False):
             return sa.func.json_compact(self.value)
         return sa.cast(self.value, sa.Text)
 
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         items = (
             sa.func.json_table(self.value, sa.literal_column("'$[*]' COLUMNS (n FOR ORDINALITY)"))
             .table_valued("n")
@@ -794,9 +795,9 @@ class _MysqlValue(JsonNode):
 
 
 class _MysqlItem(_MysqlValue):
-    def any_element(self, test):
+    def any_element(self, test: Callable[[JsonNode], Expr]) -> Expr:
         return sa.false()
 
 
-def dialect_ops(dialect) -> DialectOps:
+def dialect_ops(dialect: sa.engine.Dialect) -> DialectOps:
     return {"sqlite": SqliteOps, "postgresql": PostgresOps, "mysql": MysqlOps}[dialect.name](dialect)

@@ -45,7 +45,7 @@ def accessor(instance: Model, name: str) -> Related:
     return _ACCESSORS[relation.kind](instance, relation)
 
 
-def _options(options: dict | None) -> dict:
+def _options(options: dict[str, Any] | None) -> dict[str, Any]:
     return {} if options is None else options
 
 
@@ -75,6 +75,7 @@ class Related:
 
     @property
     def target(self) -> type[Model]:
+        # None only for a polymorphic belongsTo, whose accessor reads its target per record
         return self.relation.target  # type: ignore[return-value]
 
     @property
@@ -85,7 +86,7 @@ class Related:
         flt = filter if isinstance(filter, Filter) else self.target.parse_filter(filter)
         return _merged(self.relation.scope(self.target), flt)
 
-    def _where(self, where: Any, *, for_write: bool = False, owned: dict | None = None) -> ParsedWhere:
+    def _where(self, where: Any, *, for_write: bool = False, owned: dict[str, Any] | None = None) -> ParsedWhere:
         """The target's where for the owner's records: ``owned`` (by default the owner's
         condition), the relation's scope and the caller's ``where`` (checked for a write: see
         ``Model.parse_where``)."""
@@ -97,7 +98,7 @@ class Related:
     def _not_found(self, fk: Any) -> NotFoundError:
         return NotFoundError(f"No instance with id {fk} found for {self.target.spec.name}", code="MODEL_NOT_FOUND")
 
-    def _check_keys(self, data: dict) -> None:
+    def _check_keys(self, data: dict[str, Any]) -> None:
         """A record reached through the relation cannot be moved to another owner by an update."""
         relation = self.relation
         expected = relation.owner_values(self.owner_key)
@@ -119,7 +120,7 @@ class Related:
 
 
 class BelongsTo(Related):
-    async def get(self, options: dict | None = None) -> Model | None:
+    async def get(self, options: dict[str, Any] | None = None) -> Model | None:
         """The record the owner belongs to, or None (no foreign key, or a dangling one)."""
         relation = self.relation
         value = self.owner.get(relation.key_from)
@@ -134,19 +135,19 @@ class BelongsTo(Related):
 
 
 class HasOne(Related):
-    async def get(self, options: dict | None = None) -> Model | None:
+    async def get(self, options: dict[str, Any] | None = None) -> Model | None:
         flt = self._parse(None)
         flt = replace(flt, where=conjunction(self.relation.owner_where(self.owner_key), flt.where), limit=1)
         found = await self.target.find(flt, _options(options))
         return found[0] if found else None
 
-    async def _require(self, options: dict | None) -> Model:
+    async def _require(self, options: dict[str, Any] | None) -> Model:
         found = await self.get(options)
         if found is None:
             raise NotFoundError(f'No "{self.target.spec.name}" instance(s) found', code="MODEL_NOT_FOUND")
         return found
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Model:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         options = _options(options)
         if await self.get(options) is not None:
             raise ConflictError(
@@ -154,47 +155,48 @@ class HasOne(Related):
                 code="HAS_ONE_EXISTS",
             )
         values = {**_body(data), **self.relation.owner_values(self.owner_key)}
-        return await self.target.create(values, options)
+        result: Model = await self.target.create(values, options)
+        return result
 
-    async def update(self, data: Any = None, options: dict | None = None) -> Model:
+    async def update(self, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
         found = await self._require(options)
         self._check_keys(data)
         return await found.update_attributes(data, _options(options))
 
-    async def destroy(self, options: dict | None = None) -> None:
+    async def destroy(self, options: dict[str, Any] | None = None) -> None:
         found = await self._require(options)
         await found.destroy(_options(options))
 
 
 class EmbedsOne(Related):
-    async def get(self, options: dict | None = None) -> Model | None:
+    async def get(self, options: dict[str, Any] | None = None) -> Model | None:
         value = self.owner.get(self.relation.property_name)
         return self.target(dict(value)) if isinstance(value, dict) else None
 
-    async def _require(self, options: dict | None) -> Model:
+    async def _require(self, options: dict[str, Any] | None) -> Model:
         found = await self.get(options)
         if found is None:
             raise NotFoundError(f'No "{self.target.spec.name}" instance(s) found', code="MODEL_NOT_FOUND")
         return found
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Model:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         values = _embedded_values(self.target, _body(data), "create")
         await self.owner.update_attributes({self.relation.property_name: values}, _options(options))
         return self.target(dict(self.owner.get(self.relation.property_name) or values))
 
-    async def update(self, data: Any = None, options: dict | None = None) -> Model:
+    async def update(self, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         current = self.owner.get(self.relation.property_name)
         values = _embedded_values(self.target, _body(data), "patch")
         merged = {**(current if isinstance(current, dict) else {}), **values}
         await self.owner.update_attributes({self.relation.property_name: merged}, _options(options))
         return self.target(dict(self.owner.get(self.relation.property_name) or merged))
 
-    async def destroy(self, options: dict | None = None) -> None:
+    async def destroy(self, options: dict[str, Any] | None = None) -> None:
         await self.owner.update_attributes({self.relation.property_name: None}, _options(options))
 
 
-def _embedded_values(target: type[Model], data: dict, mode: str) -> dict:
+def _embedded_values(target: type[Model], data: dict[str, Any], mode: str) -> dict[str, Any]:
     values, errors = target._prepare(data, mode)
     if errors:
         target._raise_invalid(errors, data)
@@ -205,15 +207,15 @@ def _embedded_values(target: type[Model], data: dict, mode: str) -> dict:
 
 
 class HasMany(Related):
-    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         flt = self._parse(filter)
         flt = replace(flt, where=conjunction(self.relation.owner_where(self.owner_key), flt.where))
         return await self.target.find(flt, _options(options))
 
-    async def count(self, where: Any = None, options: dict | None = None) -> int:
+    async def count(self, where: Any = None, options: dict[str, Any] | None = None) -> int:
         return await self.target.count(self._where(where), _options(options))
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Any:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         """Create related records (a dict, or a list for a batch); the keys come from the owner."""
         data = _body(data, many=True)
         keys = self.relation.owner_values(self.owner_key)
@@ -221,13 +223,13 @@ class HasMany(Related):
             return await self.target.create([{**item, **keys} for item in data], _options(options))
         return await self.target.create({**data, **keys}, _options(options))
 
-    async def find_by_id(self, fk: Any, options: dict | None = None) -> Model | None:
+    async def find_by_id(self, fk: Any, options: dict[str, Any] | None = None) -> Model | None:
         try:
             return await self._require(fk, options)
         except NotFoundError:
             return None
 
-    async def _require(self, fk: Any, options: dict | None) -> Model:
+    async def _require(self, fk: Any, options: dict[str, Any] | None) -> Model:
         try:
             id = self.target.coerce_id(fk)
         except NotFoundError:
@@ -239,20 +241,20 @@ class HasMany(Related):
             raise self._not_found(fk)
         return found[0]
 
-    async def exists(self, fk: Any, options: dict | None = None) -> bool:
+    async def exists(self, fk: Any, options: dict[str, Any] | None = None) -> bool:
         return await self.find_by_id(fk, options) is not None
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         self._check_keys(data)
         return await found.update_attributes(data, _options(options))
 
-    async def destroy_by_id(self, fk: Any, options: dict | None = None) -> None:
+    async def destroy_by_id(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         found = await self._require(fk, options)
         await found.destroy(_options(options))
 
-    async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(self, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete the related records (``where`` narrows them); returns ``{"count": n}``."""
         return await self.target.destroy_all(self._where(where, for_write=True), _options(options))
 
@@ -263,22 +265,23 @@ class Through(HasMany):
 
     @property
     def through(self) -> type[Model]:
+        # None only for relations without a through model, which this accessor does not serve
         return self.relation.through  # type: ignore[return-value]
 
-    def _link_where(self, target_id: Any = None) -> dict:
+    def _link_where(self, target_id: Any = None) -> dict[str, Any]:
         where = self.relation.owner_where(self.owner_key)
         if target_id is not None:
             where = conjunction(where, {self.relation.key_through: {"eq": target_id}})
         return where
 
-    async def _linked_ids(self, options: dict | None) -> list[Any]:
+    async def _linked_ids(self, options: dict[str, Any] | None) -> list[Any]:
         links = await fetch_rows(self.through, Filter(where=self._link_where()), _options(options))
         return _distinct(link.get(self.relation.key_through) for link in links)
 
     def _target_id(self) -> str:
         return self.target._id_name()
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         flt = self._parse(filter)
         ids = await self._linked_ids(options)
         if not ids:
@@ -286,13 +289,13 @@ class Through(HasMany):
         flt = replace(flt, where=conjunction({self._target_id(): {"inq": ids}}, flt.where))
         return await self.target.find(flt, _options(options))
 
-    async def count(self, where: Any = None, options: dict | None = None) -> int:
+    async def count(self, where: Any = None, options: dict[str, Any] | None = None) -> int:
         ids = await self._linked_ids(options)
         if not ids:
             return 0
         return await self.target.count(self._where(where, owned={self._target_id(): {"inq": ids}}), _options(options))
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Any:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         """Create targets and link each to the owner."""
         options = _options(options)
         data = _body(data, many=True)
@@ -301,10 +304,10 @@ class Through(HasMany):
             await self.through.create(self._link_values(target.id), options)
         return created
 
-    def _link_values(self, target_id: Any, data: dict | None = None) -> dict:
+    def _link_values(self, target_id: Any, data: dict[str, Any] | None = None) -> dict[str, Any]:
         return {**(data or {}), **self.relation.owner_values(self.owner_key), self.relation.key_through: target_id}
 
-    async def _require(self, fk: Any, options: dict | None) -> Model:
+    async def _require(self, fk: Any, options: dict[str, Any] | None) -> Model:
         try:
             id = self.target.coerce_id(fk)
         except NotFoundError:
@@ -322,19 +325,19 @@ class Through(HasMany):
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return found[0]
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         return await found.update_attributes(data, _options(options))
 
-    async def destroy_by_id(self, fk: Any, options: dict | None = None) -> None:
+    async def destroy_by_id(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         """Delete the target and the owner's links to it."""
         options = _options(options)
         found = await self._require(fk, options)
         await found.destroy(options)
         await self.through.destroy_all(self._link_where(found.id), options)
 
-    async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(self, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Remove the owner's links (to the targets ``where`` matches); the targets stay, as in
         LoopBack."""
         options = _options(options)
@@ -353,7 +356,7 @@ class Through(HasMany):
         links = conjunction(self._link_where(), {self.relation.key_through: {"inq": [t.id for t in matched]}})
         return await self.through.destroy_all(ParsedWhere(links), options)
 
-    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def link(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         """Link the target ``fk`` to the owner (``data`` fills the through record); returns the
         through record. Linking twice returns the existing link."""
         options = _options(options)
@@ -363,16 +366,17 @@ class Through(HasMany):
         existing = await self.through.find(Filter(where=self._link_where(target.id), limit=1), options)
         if existing:
             return existing[0]
-        return await self.through.create(self._link_values(target.id, _body(data)), options)
+        result: Model = await self.through.create(self._link_values(target.id, _body(data)), options)
+        return result
 
-    async def unlink(self, fk: Any, options: dict | None = None) -> None:
+    async def unlink(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         try:
             id = self.target.coerce_id(fk)
         except NotFoundError:
             return
         await self.through.destroy_all(self._link_where(id), _options(options))
 
-    async def exists(self, fk: Any, options: dict | None = None) -> bool:
+    async def exists(self, fk: Any, options: dict[str, Any] | None = None) -> bool:
         """Whether the target ``fk`` is linked to the owner."""
         try:
             id = self.target.coerce_id(fk)
@@ -387,10 +391,10 @@ class ReferencesMany(HasMany):
     def _ids(self) -> list[Any]:
         return list(self.owner.get(self.relation.key_from) or [])
 
-    async def _save_ids(self, ids: list[Any], options: dict | None) -> None:
+    async def _save_ids(self, ids: list[Any], options: dict[str, Any] | None) -> None:
         await self.owner.update_attributes({self.relation.key_from: ids}, _options(options))
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         flt = self._parse(filter)
         ids = self._ids()
         if not ids:
@@ -404,7 +408,7 @@ class ReferencesMany(HasMany):
             found.sort(key=lambda item: position.get(item.get(key), len(position)))
         return found
 
-    async def count(self, where: Any = None, options: dict | None = None) -> int:
+    async def count(self, where: Any = None, options: dict[str, Any] | None = None) -> int:
         ids = self._ids()
         if not ids:
             return 0
@@ -412,7 +416,7 @@ class ReferencesMany(HasMany):
             self._where(where, owned={self.relation.key_to: {"inq": ids}}), _options(options)
         )
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Any:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         options = _options(options)
         created = await self.target.create(_body(data, many=True), options)
         items = created if isinstance(created, list) else [created]
@@ -426,7 +430,7 @@ class ReferencesMany(HasMany):
         except ValueError:
             return None
 
-    async def _require(self, fk: Any, options: dict | None) -> Model:
+    async def _require(self, fk: Any, options: dict[str, Any] | None) -> Model:
         id = self._coerce(fk)
         if id is None or id not in self._ids():
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
@@ -435,19 +439,19 @@ class ReferencesMany(HasMany):
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return found[0]
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
         found = await self._require(fk, options)
         return await found.update_attributes(data, _options(options))
 
-    async def destroy_by_id(self, fk: Any, options: dict | None = None) -> None:
+    async def destroy_by_id(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         options = _options(options)
         found = await self._require(fk, options)
         await found.destroy(options)
         value = found.get(self.relation.key_to)
         await self._save_ids([v for v in self._ids() if v != value], options)
 
-    async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(self, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete the referenced records and empty the owner's array."""
         options = _options(options)
         ids = self._ids()
@@ -460,7 +464,7 @@ class ReferencesMany(HasMany):
         await self._save_ids([v for v in ids if v not in gone], options)
         return info
 
-    async def link(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def link(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         """Add the target ``fk`` to the owner's array; returns the target."""
         options = _options(options)
         target = await self.target.find_by_id(fk, None, options)
@@ -478,13 +482,13 @@ class ReferencesMany(HasMany):
         await self._save_ids(ids + [value], options)
         return target
 
-    async def unlink(self, fk: Any, options: dict | None = None) -> None:
+    async def unlink(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         id = self._coerce(fk)
         ids = self._ids()
         if id is not None and id in ids:
             await self._save_ids([v for v in ids if v != id], options)
 
-    async def exists(self, fk: Any, options: dict | None = None) -> bool:
+    async def exists(self, fk: Any, options: dict[str, Any] | None = None) -> bool:
         id = self._coerce(fk)
         return id is not None and id in self._ids()
 
@@ -500,16 +504,16 @@ def _hashable_key(value: Any) -> bool:
 class EmbedsMany(HasMany):
     """The related records are stored in the owner, in an array property (``emailAddresses``)."""
 
-    def _items(self) -> list[dict]:
+    def _items(self) -> list[dict[str, Any]]:
         return [dict(item) for item in (self.owner.get(self.relation.property_name) or ()) if isinstance(item, dict)]
 
-    async def _save(self, items: list[dict], options: dict | None) -> None:
+    async def _save(self, items: list[dict[str, Any]], options: dict[str, Any] | None) -> None:
         await self.owner.update_attributes({self.relation.property_name: items}, _options(options))
 
     def _id_name(self) -> str:
         return self.target.spec.id_name or "id"
 
-    def _index(self, items: list[dict], fk: Any) -> int | None:
+    def _index(self, items: list[dict[str, Any]], fk: Any) -> int | None:
         id_name = self._id_name()
         wanted = str(fk)
         for index, item in enumerate(items):
@@ -517,24 +521,24 @@ class EmbedsMany(HasMany):
                 return index
         return None
 
-    async def find(self, filter: Any = None, options: dict | None = None) -> list[Model]:
+    async def find(self, filter: Any = None, options: dict[str, Any] | None = None) -> list[Model]:
         flt = self._parse(filter)
         return [self.target(item) for item in apply_filter(self._items(), replace(flt, include=()))]
 
-    async def count(self, where: Any = None, options: dict | None = None) -> int:
+    async def count(self, where: Any = None, options: dict[str, Any] | None = None) -> int:
         parsed = self.target.parse_where(where)
         scope = self.relation.scope(self.target)
         test = compile_where(conjunction(parsed, scope.where if scope else None))
         return sum(1 for item in self._items() if test(item))
 
-    def _new_id(self, items: list[dict]) -> Any:
+    def _new_id(self, items: list[dict[str, Any]]) -> Any:
         prop = self.target.spec.properties.get(self._id_name())
         if prop is not None and prop.type.name == "number":
             numbers = [item.get(self._id_name()) for item in items]
             return max([n for n in numbers if isinstance(n, (int, float))] or [0]) + 1
         return secrets.token_hex(12)
 
-    async def create(self, data: Any = None, options: dict | None = None) -> Any:
+    async def create(self, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         data = _body(data, many=True)
         batch = data if isinstance(data, list) else [data]
         items = self._items()
@@ -556,14 +560,14 @@ class EmbedsMany(HasMany):
         created = [self.target(dict(item)) for item in added]
         return created if isinstance(data, list) else created[0]
 
-    async def _require(self, fk: Any, options: dict | None) -> Model:
+    async def _require(self, fk: Any, options: dict[str, Any] | None) -> Model:
         items = self._items()
         index = self._index(items, fk)
         if index is None:
             raise NotFoundError(f'Unknown "{self.target.spec.name}" id "{fk}".', code="MODEL_NOT_FOUND")
         return self.target(items[index])
 
-    async def update_by_id(self, fk: Any, data: Any = None, options: dict | None = None) -> Model:
+    async def update_by_id(self, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Model:
         data = _body(data)
         items = self._items()
         index = self._index(items, fk)
@@ -575,7 +579,7 @@ class EmbedsMany(HasMany):
         await self._save(items, options)
         return self.target(dict(items[index]))
 
-    async def destroy_by_id(self, fk: Any, options: dict | None = None) -> None:
+    async def destroy_by_id(self, fk: Any, options: dict[str, Any] | None = None) -> None:
         """Remove the item ``fk``; nothing happens when there is none (as in LoopBack)."""
         items = self._items()
         index = self._index(items, fk)
@@ -583,7 +587,7 @@ class EmbedsMany(HasMany):
             del items[index]
             await self._save(items, options)
 
-    async def destroy_all(self, where: Any = None, options: dict | None = None) -> dict:
+    async def destroy_all(self, where: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         items = self._items()
         test = compile_where(self.target.parse_where(where, for_write=True))
         kept = [item for item in items if not test(item)]

@@ -35,7 +35,9 @@ log = logging.getLogger("lbpy")
 # Include
 
 
-async def fetch_with_include(model: type[Model], flt: Filter, options: dict, *fetch_args: Any) -> list[dict]:
+async def fetch_with_include(
+    model: type[Model], flt: Filter, options: dict[str, Any], *fetch_args: Any
+) -> list[dict[str, Any]]:
     """``model``'s records for ``flt`` with its includes: the keys the includes need are
     fetched even when ``fields`` leaves them out, and removed again afterwards. ``fetch_args``
     go on to ``model._fetch``."""
@@ -67,7 +69,9 @@ def owner_keys(model: type[Model], includes: Iterable[Include]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-async def include_related(model: type[Model], rows: list[dict], includes: Iterable[Include], options: dict) -> None:
+async def include_related(
+    model: type[Model], rows: list[dict[str, Any]], includes: Iterable[Include], options: dict[str, Any]
+) -> None:
     """Add the related records of each include to ``rows`` (dicts), under the relation's name."""
     if not rows:
         return
@@ -83,7 +87,7 @@ async def include_related(model: type[Model], rows: list[dict], includes: Iterab
 _EMBEDDED = frozenset({"embedsOne", "embedsMany"})
 
 
-async def check_read(target: type[Model], options: dict) -> None:
+async def check_read(target: type[Model], options: dict[str, Any]) -> None:
     """A REST call's include reads the related model's records only where the caller may read
     them directly, as ``find`` on that model."""
     await check_access(target, "find", None, options)
@@ -135,32 +139,34 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def _positions(found: list[dict], key: str) -> dict[Any, tuple[int, dict]]:
+def _positions(found: list[dict[str, Any]], key: str) -> dict[Any, tuple[int, dict[str, Any]]]:
     """Fetched records by key, with their place in the fetch (which carries the scope's order)."""
-    positions: dict[Any, tuple[int, dict]] = {}
+    positions: dict[Any, tuple[int, dict[str, Any]]] = {}
     for position, item in enumerate(found):
         positions.setdefault(_hashable(item.get(key)), (position, item))
     return positions
 
 
-def _in_fetch_order(positions: dict[Any, tuple[int, dict]], keys: Iterable[Any]) -> list[dict]:
+def _in_fetch_order(positions: dict[Any, tuple[int, dict[str, Any]]], keys: Iterable[Any]) -> list[dict[str, Any]]:
     hits = dict(positions[key] for key in map(_hashable, keys) if key in positions)
     return [hits[position] for position in sorted(hits)]
 
 
-def _page(items: list, skip: int, limit: int | None) -> list:
+def _page(items: list[Any], skip: int, limit: int | None) -> list[Any]:
     if skip or limit is not None:
         return items[skip : None if limit is None else skip + limit]
     return items
 
 
-async def fetch_rows(model: type[Model], flt: Filter, options: dict) -> list[dict]:
+async def fetch_rows(model: type[Model], flt: Filter, options: dict[str, Any]) -> list[dict[str, Any]]:
     """Records through the model layer (access hooks, default scope, loaded hooks), no include."""
     flt = await model._apply_access(flt, options)
     return await model._fetch(replace(flt, include=()), options)
 
 
-async def _fetch_keyed(model: type[Model], key: str, values: list[Any], flt: Filter, options: dict) -> list[dict]:
+async def _fetch_keyed(
+    model: type[Model], key: str, values: list[Any], flt: Filter, options: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The records whose ``key`` is one of ``values``: one ``inq`` query (more only past the
     datasource's ``inqLimit``)."""
     if not values:
@@ -172,7 +178,7 @@ async def _fetch_keyed(model: type[Model], key: str, values: list[Any], flt: Fil
             limit = int(datasource.settings.get("inqLimit") or DEFAULT_INQ_LIMIT)
         except (TypeError, ValueError):
             limit = DEFAULT_INQ_LIMIT
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     chunks = [values[i : i + limit] for i in range(0, len(values), max(limit, 1))]
     for chunk in chunks:
         where = conjunction({key: {"inq": chunk}}, flt.where)
@@ -182,17 +188,19 @@ async def _fetch_keyed(model: type[Model], key: str, values: list[Any], flt: Fil
     return rows
 
 
-def _instances(model: type[Model], rows: list[dict]) -> list[Model]:
+def _instances(model: type[Model], rows: list[dict[str, Any]]) -> list[Model]:
     return [model(row) for row in rows]
 
 
-async def _nested(model: type[Model], rows: list[dict], scope: Filter, options: dict) -> None:
+async def _nested(model: type[Model], rows: list[dict[str, Any]], scope: Filter, options: dict[str, Any]) -> None:
     if scope.include and rows:
         unique = list({id(row): row for row in rows}.values())
         await include_related(model, unique, scope.include, options)
 
 
-async def _include_belongs_to(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
+async def _include_belongs_to(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
     if relation.target is not None:
         groups = {relation.target.spec.name: (relation.target, rows)}
     else:
@@ -211,17 +219,20 @@ async def _include_belongs_to(relation: Relation, rows: list[dict], inc: Include
             target, relation.key_to, keys, Filter(where=scope.where, fields=fields, order=scope.order), options
         )
         await _nested(target, found, scope, options)
-        by_key = {}
+        by_key: dict[Any, dict[str, Any]] = {}
         for item in found:
             by_key.setdefault(_hashable(item.get(relation.key_to)), item)
         for row in members:
-            item = by_key.get(_hashable(row.get(relation.key_from)))
-            if item is not None:
-                row[relation.name] = target(item)
+            match = by_key.get(_hashable(row.get(relation.key_from)))
+            if match is not None:
+                row[relation.name] = target(match)
 
 
-async def _include_has_many(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
+async def _include_has_many(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
     target = relation.target
+    assert target is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     keys = _distinct(row.get(relation.key_from) for row in rows)
     where = scope.where
@@ -231,10 +242,10 @@ async def _include_has_many(relation: Relation, rows: list[dict], inc: Include, 
     found = await _fetch_keyed(
         target, relation.key_to, keys, Filter(where=where, fields=fields, order=scope.order), options
     )
-    groups: dict[Any, list[dict]] = {}
+    groups: dict[Any, list[dict[str, Any]]] = {}
     for item in found:
         groups.setdefault(_hashable(item.get(relation.key_to)), []).append(item)
-    kept: dict[int, list[dict]] = {}
+    kept: dict[int, list[dict[str, Any]]] = {}
     for index, row in enumerate(rows):
         items = groups.get(_hashable(row.get(relation.key_from)), []) if row.get(relation.key_from) is not None else []
         kept[index] = _page(items, scope.skip, scope.limit if relation.type != "hasOne" else 1)
@@ -248,8 +259,13 @@ async def _include_has_many(relation: Relation, rows: list[dict], inc: Include, 
             row[relation.name] = _instances(target, items)
 
 
-async def _include_through(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
+async def _include_through(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
     target, through = relation.target, relation.through
+    assert (
+        target is not None and through is not None and relation.key_through is not None
+    )  # resolved at boot for this kind of relation
     owner_keys_ = _distinct(row.get(relation.key_from) for row in rows)
     link_where = None
     if relation.discriminator is not None:
@@ -271,7 +287,7 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
         options,
     )
     ordered = _positions(found, target_id)
-    kept: dict[int, list[dict]] = {}
+    kept: dict[int, list[dict[str, Any]]] = {}
     for index, row in enumerate(rows):
         ids = linked.get(_hashable(row.get(relation.key_from)), ())
         kept[index] = _page(_in_fetch_order(ordered, ids), scope.skip, scope.limit)
@@ -280,8 +296,11 @@ async def _include_through(relation: Relation, rows: list[dict], inc: Include, o
         row[relation.name] = _instances(target, kept[index])
 
 
-async def _include_references_many(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
+async def _include_references_many(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
     target = relation.target
+    assert target is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     target_id = relation.key_to
     ids = _distinct(v for row in rows for v in (row.get(relation.key_from) or ()))
@@ -290,7 +309,7 @@ async def _include_references_many(relation: Relation, rows: list[dict], inc: In
         target, target_id, ids, Filter(where=scope.where, fields=fields, order=scope.order), options
     )
     ordered = _positions(found, target_id)
-    kept: dict[int, list[dict]] = {}
+    kept: dict[int, list[dict[str, Any]]] = {}
     for index, row in enumerate(rows):
         wanted = row.get(relation.key_from) or ()
         if scope.order:
@@ -303,18 +322,25 @@ async def _include_references_many(relation: Relation, rows: list[dict], inc: In
         row[relation.name] = _instances(target, kept[index])
 
 
-async def _include_embeds_one(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
+async def _include_embeds_one(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
+    target, property_name = relation.target, relation.property_name
+    assert target is not None and property_name is not None  # resolved at boot for this kind of relation
     for row in rows:
-        value = row.get(relation.property_name)
+        value = row.get(property_name)
         if isinstance(value, dict):
-            row[relation.name] = relation.target(dict(value))
+            row[relation.name] = target(dict(value))
 
 
-async def _include_embeds_many(relation: Relation, rows: list[dict], inc: Include, options: dict) -> None:
-    target = relation.target
+async def _include_embeds_many(
+    relation: Relation, rows: list[dict[str, Any]], inc: Include, options: dict[str, Any]
+) -> None:
+    target, property_name = relation.target, relation.property_name
+    assert target is not None and property_name is not None  # resolved at boot for this kind of relation
     scope = _scope_for(relation, target, inc)
     for row in rows:
-        items = [dict(item) for item in (row.get(relation.property_name) or ()) if isinstance(item, dict)]
+        items = [dict(item) for item in (row.get(property_name) or ()) if isinstance(item, dict)]
         row[relation.name] = _instances(target, apply_filter(items, replace(scope, include=())))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ MANY = frozenset({"hasMany", "hasAndBelongsToMany", "referencesMany", "embedsMan
 DEFAULT_INQ_LIMIT = 10_000
 
 
-async def check_access(model: type[Model], method: Any, model_id: Any, options: dict | None) -> None:
+async def check_access(model: type[Model], method: Any, model_id: Any, options: dict[str, Any] | None) -> None:
     """A REST call reaches ``model``'s records through a relation (a relation route, a nested
     route, an ``include``) only where the caller may do the same directly: ``method`` (a built-in
     method's name, such as ``"find"`` or ``"deleteById"``, or a remote method) on the record
@@ -82,12 +83,12 @@ class Relation:
 
     name: str
     type: str
-    owner: type[Model]
-    target: type[Model] | None
+    owner: builtins.type[Model]
+    target: builtins.type[Model] | None
     key_from: str
     key_to: str
     spec: RelationSpec
-    through: type[Model] | None = None
+    through: builtins.type[Model] | None = None
     key_through: str | None = None
     discriminator: str | None = None
     property_name: str | None = None
@@ -112,14 +113,14 @@ class Relation:
         path = http.get("path") if isinstance(http, dict) else None
         return str(path).strip("/") if path else self.name
 
-    def target_for(self, record: dict) -> type[Model] | None:
+    def target_for(self, record: dict[str, Any]) -> builtins.type[Model] | None:
         """The target model of a record (for a polymorphic belongsTo, the one it names)."""
         if self.target is not None:
             return self.target
         name = record.get(self.discriminator) if self.discriminator else None
         return find_model(self.owner, name) if isinstance(name, str) else None
 
-    def scope(self, target: type[Model]) -> Filter | None:
+    def scope(self, target: builtins.type[Model]) -> Filter | None:
         """The relation's own ``scope`` from the model JSON, parsed for ``target``."""
         raw = self.spec.scope
         if not raw:
@@ -132,17 +133,17 @@ class Relation:
             self._scopes[target.spec.name] = parsed
         return parsed
 
-    def owner_where(self, owner_key: Any) -> dict:
+    def owner_where(self, owner_key: Any) -> dict[str, Any]:
         """Where on the target (or the through model) for the records an owner key relates to
         (none for an owner without a key: a record not saved yet has no related records)."""
         if owner_key is None:
             return {self.key_to: {"inq": []}}
-        where = {self.key_to: {"eq": owner_key}}
+        where: dict[str, Any] = {self.key_to: {"eq": owner_key}}
         if self.discriminator is not None and self.type != "belongsTo":
             where = {"and": [where, {self.discriminator: {"eq": self.owner.spec.name}}]}
         return where
 
-    def owner_values(self, owner_key: Any) -> dict:
+    def owner_values(self, owner_key: Any) -> dict[str, Any]:
         """What a record created through the relation gets from its owner."""
         if owner_key is None:
             raise BadRequestError(
@@ -162,7 +163,8 @@ def relation_of(model: type[Model], name: str) -> Relation:
         raise BadRequestError(
             f'{model.spec.name} has no relation "{name}" (relations: {known})', code="INVALID_RELATION"
         )
-    return relation
+    result: Relation = relation
+    return result
 
 
 def model_specs(model: type[Model]) -> Mapping[str, ModelSpec] | None:

@@ -80,8 +80,9 @@ def _resolve(
 ) -> Relation | None:
     where = f'{owner.spec.source}: relation "{spec.name}"'
     options = spec.options if isinstance(spec.options, dict) else {}
+    discriminator: str | None
     if spec.type == "belongsTo" and spec.polymorphic:
-        selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
+        _selector, foreign_key, discriminator = _polymorphic(spec.polymorphic, spec.name)
         id_type = spec.polymorphic.get("idType") if isinstance(spec.polymorphic, dict) else None
         key_type = _named_type(id_type) if id_type else _key_type(owner, owner.spec.id_name)
         _declare(owner, foreign_key, key_type)
@@ -152,7 +153,7 @@ def _resolve_through(
     owner: type[Model],
     target: type[Model],
     spec: RelationSpec,
-    options: dict,
+    options: dict[str, Any],
     where: str,
 ) -> Relation:
     if spec.through:

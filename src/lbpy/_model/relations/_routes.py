@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import HttpError, NotFoundError
 from .._remote_definition import Accept, Endpoint, RemoteMethod, Returns
@@ -47,7 +47,13 @@ def relation_methods(model: type[Model]) -> list[RemoteMethod]:
 
 
 def _method(
-    name: str, fn: Callable, verb: str, path: str, accepts: list[Accept], returns: list[Returns], description: str
+    name: str,
+    fn: Callable[..., Any],
+    verb: str,
+    path: str,
+    accepts: list[Accept],
+    returns: list[Returns],
+    description: str,
 ) -> RemoteMethod:
     return RemoteMethod(
         name=name,
@@ -69,7 +75,7 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
     name = relation.name
     target = relation.target.spec.name if relation.target is not None else "PersistedModel"
 
-    async def get(instance, refresh=None, options=None):
+    async def get(instance: Model, refresh: Any = None, options: dict[str, Any] | None = None) -> Any:
         value = instance.get(relation.key_from)
         if value is None:
             return {}  # LoopBack's answer when there is no foreign key (a dangling one is null)
@@ -93,7 +99,7 @@ def _belongs_to(relation: Relation) -> RemoteMethod:
 def _has_one(relation: Relation) -> list[RemoteMethod]:
     name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
 
-    async def one(instance, method, options):
+    async def one(instance: Model, method: str, options: dict[str, Any] | None) -> Any:
         """The related record, once the caller may ``method`` it (it is checked before a
         missing one is a 404, so that a 404 tells nothing to a caller who may not)."""
         related = accessor(instance, name)
@@ -101,19 +107,19 @@ def _has_one(relation: Relation) -> list[RemoteMethod]:
         await check_access(relation.target, method, found.id if found is not None else None, options)
         return related, found
 
-    async def get(instance, refresh=None, options=None):
+    async def get(instance: Model, refresh: Any = None, options: dict[str, Any] | None = None) -> Any:
         related, found = await one(instance, "findById", options)
         return found if found is not None else await related._require(options)
 
-    async def create(instance, data=None, options=None):
+    async def create(instance: Model, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         await check_access(relation.target, "create", None, options)
         return await accessor(instance, name).create(data, options)
 
-    async def update(instance, data=None, options=None):
+    async def update(instance: Model, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         related, _ = await one(instance, "patchAttributes", options)
         return await related.update(data, options)
 
-    async def destroy(instance, options=None):
+    async def destroy(instance: Model, options: dict[str, Any] | None = None) -> None:
         related, _ = await one(instance, "deleteById", options)
         await related.destroy(options)
 
@@ -147,15 +153,15 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
     name, path, target = relation.name, f"/:id/{relation.http_path}", relation.target.spec.name
     fk = _fk(relation)
 
-    async def find_by_id(instance, fk, options=None):
+    async def find_by_id(instance: Model, fk: Any, options: dict[str, Any] | None = None) -> Any:
         await check_access(relation.target, "findById", fk, options)
         return await accessor(instance, name)._require(fk, options)
 
-    async def destroy_by_id(instance, fk, options=None):
+    async def destroy_by_id(instance: Model, fk: Any, options: dict[str, Any] | None = None) -> None:
         await check_access(relation.target, "deleteById", fk, options)
         await accessor(instance, name).destroy_by_id(fk, options)
 
-    async def update_by_id(instance, fk, data=None, options=None):
+    async def update_by_id(instance: Model, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         await check_access(relation.target, "patchAttributes", fk, options)
         return await accessor(instance, name).update_by_id(fk, data, options)
 
@@ -195,18 +201,18 @@ def _by_id(relation: Relation) -> list[RemoteMethod]:
 
     through = relation.through
 
-    async def link(instance, fk, data=None, options=None):
+    async def link(instance: Model, fk: Any, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         await check_access(relation.target, "findById", fk, options)
         if through is not None:
             await check_access(through, "create", None, options)
         return await accessor(instance, name).link(fk, data, options)
 
-    async def unlink(instance, fk, options=None):
+    async def unlink(instance: Model, fk: Any, options: dict[str, Any] | None = None) -> None:
         if through is not None:
             await check_access(through, "destroyAll", None, options)
         await accessor(instance, name).unlink(fk, options)
 
-    async def exists(instance, fk, options=None):
+    async def exists(instance: Model, fk: Any, options: dict[str, Any] | None = None) -> bool:
         await check_access(through if through is not None else relation.target, "exists", None, options)
         if not await accessor(instance, name).exists(fk, options):
             # LoopBack's answer for a missing link: 404 (HEAD carries no body)
@@ -252,7 +258,7 @@ def _list(relation: Relation) -> list[RemoteMethod]:
     target_model = relation.target
     through = relation.through
 
-    async def get(instance, filter=None, options=None):
+    async def get(instance: Model, filter: Any = None, options: dict[str, Any] | None = None) -> Any:
         try:
             await check_access(target_model, "find", None, options)
         except HttpError as denied:
@@ -266,20 +272,20 @@ def _list(relation: Relation) -> list[RemoteMethod]:
             return found
         return await accessor(instance, name).find(filter, options)
 
-    async def create(instance, data=None, options=None):
+    async def create(instance: Model, data: Any = None, options: dict[str, Any] | None = None) -> Any:
         await check_access(target_model, "create", None, options)
         if through is not None:
             await check_access(through, "create", None, options)
         return await accessor(instance, name).create(data, options)
 
-    async def delete(instance, where=None, options=None):
+    async def delete(instance: Model, where: Any = None, options: dict[str, Any] | None = None) -> None:
         await check_access(target_model, "destroyAll", None, options)
         if through is not None:
             await check_access(through, "destroyAll", None, options)
         # LoopBack accepted a where here and deleted every related record anyway
         await accessor(instance, name).destroy_all(where, options)
 
-    async def count(instance, where=None, options=None):
+    async def count(instance: Model, where: Any = None, options: dict[str, Any] | None = None) -> Any:
         await check_access(target_model, "count", None, options)
         return await accessor(instance, name).count(where, options)
 
@@ -350,7 +356,7 @@ def _nested(relation: Relation, method: RemoteMethod, name: str) -> RemoteMethod
     prefix = f"/:id/{relation.http_path}" + ("/:nk" if many else "")
     via = relation.name
 
-    async def call(instance, nk=None, **args):
+    async def call(instance: Model, nk: Any = None, **args: Any) -> Any:
         related = accessor(instance, via)
         options = args.get("options")
         if many:
