@@ -45,7 +45,8 @@ SHOP = {
     },
 }
 
-EXCLUDED_CHECKS = "positive_data_acceptance,negative_data_rejection,ignored_auth"
+#: use_after_free: LoopBack's GET /<Model>/{id}/exists answers 200 {"exists": false} for a deleted id
+EXCLUDED_CHECKS = "positive_data_acceptance,negative_data_rejection,ignored_auth,use_after_free"
 _SCHEMATHESIS = "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())"
 
 
