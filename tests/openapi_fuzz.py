@@ -1,10 +1,12 @@
 """Schemathesis against an app's own OpenAPI 3 document, served by a real ``lbpy start``.
 
 The test suite runs it bounded (a fixed seed, a few examples per operation);
-``bench/fuzz_openapi.py`` runs it longer. Every check runs except the two that judge how
-precisely a schema describes what the server refuses (``positive_data_acceptance``,
-``negative_data_rejection``: the document does not spell out the filter language's grammar,
-nor every validation a model declares), and ``ignored_auth`` (the apps declare no auth).
+``bench/fuzz_openapi.py`` runs it longer, with ``--all-checks`` every check. The suite leaves out
+the two that judge how exactly a schema draws the line between what the server accepts and refuses
+(``positive_data_acceptance``, ``negative_data_rejection``): the filter schemas describe a part of
+the filter language that is always accepted and a request body the values LoopBack 3 coerces, so
+their edges remain (a numeric string for a number, ``and`` nested three deep, a model's own
+validations); and ``ignored_auth`` (the apps declare no auth).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ SHOP = {
     },
 }
 
-EXCLUDED_CHECKS = "positive_data_acceptance,negative_data_rejection,ignored_auth"
+#: use_after_free: LoopBack's GET /<Model>/{id}/exists answers 200 {"exists": false} for a deleted id
+EXCLUDED_CHECKS = "positive_data_acceptance,negative_data_rejection,ignored_auth,use_after_free"
 _SCHEMATHESIS = "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())"
 
 

@@ -17,12 +17,11 @@ from ._evaluate import (
 )
 from ._parse import load_json_param, parse_filter, parse_where
 from ._query import parse_query
-from ._types import EMPTY, MAX_LIST_ITEMS, Filter, FilterError, Include
+from ._types import EMPTY, Filter, FilterError, Include
 
 __all__ = [
     "ALL_CAPABILITIES",
     "EMPTY",
-    "MAX_LIST_ITEMS",
     "_MISSING",
     "_TESTS",
     "Capabilities",

@@ -7,9 +7,8 @@ type takes (``gt`` only where values are ordered, ``between`` two values that ar
 whose ``and``/``or`` hold ``lbpy.WhereTerm`` (conditions only), and an include's scope is
 ``lbpy.Scope`` (a filter without a further include), so that generators and validators walk them
 without recursion. What is left out (``and``/``or`` nested three deep, a nested include, a
-``regexp`` with flags) is
-still accepted by the server; the schemas describe a part of the language that is always
-accepted.
+``regexp`` with flags) is still accepted by the server; the schemas describe a part of the
+language that is always accepted.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .._filter import MAX_LIST_ITEMS
 from .._model._definition import ModelSpec
 from .._model._types import ArrayType, Type
 
@@ -125,8 +123,10 @@ def _condition(kind: Type | None) -> dict[str, Any]:
     operators: dict[str, dict[str, Any]] = {
         "eq": value,
         "neq": value,
-        "inq": {"type": "array", "maxItems": MAX_LIST_ITEMS, "items": value},
-        "nin": {"type": "array", "maxItems": MAX_LIST_ITEMS, "items": value},
+        # no maxItems (the server's bound is lbpy._filter's MAX_LIST_ITEMS): a generator tries a
+        # schema's bounds, and 10,000 values make a URL no server reads
+        "inq": {"type": "array", "items": value},
+        "nin": {"type": "array", "items": value},
         **{key: {"type": "string"} for key in ("like", "nlike", "ilike", "nilike")},
         "regexp": _PLAIN_PATTERN,
     }
