@@ -129,12 +129,6 @@ def unknown_datasource(app: Path) -> str:
     return 'uses datasource "archive"'
 
 
-def unknown_connector(app: Path) -> str:
-    path = app / "server" / "datasources.json"
-    path.write_text(path.read_text().replace('"memory"', '"mongodb-nope"'))
-    return 'connector "mongodb-nope" was not found'
-
-
 def unknown_property_type(app: Path) -> str:
     path = app / "common" / "models" / "note.json"
     definition = json.loads(path.read_text())
@@ -143,7 +137,7 @@ def unknown_property_type(app: Path) -> str:
     return 'common/models/note.json: property "content"'
 
 
-@pytest.mark.parametrize("breaks", [break_json, unknown_datasource, unknown_connector, unknown_property_type])
+@pytest.mark.parametrize("breaks", [break_json, unknown_datasource, unknown_property_type])
 def test_a_boot_error_is_one_clear_line(app_copy: Path, breaks):
     expected = breaks(app_copy)
     done = run_start(app_copy)
@@ -154,6 +148,22 @@ def test_a_boot_error_is_one_clear_line(app_copy: Path, breaks):
     assert lines[0].startswith("error: ")
     assert expected in lines[0]
     assert STARTED not in done.stdout
+
+
+def test_an_unknown_connector_starts_warns_once_and_its_models_answer_503(app_copy: Path):
+    path = app_copy / "server" / "datasources.json"
+    path.write_text(path.read_text().replace('"memory"', '"mongodb-nope"'))
+    with lbpy_start(app_copy, "--port", "0") as server:
+        answer = httpx.get(f"{server.url}/api/Notes", timeout=10)
+        health = httpx.get(f"{server.url}/health", timeout=10)
+    assert answer.status_code == 503
+    error = answer.json()["error"]
+    assert error["code"] == "CONNECTOR_NOT_INSTALLED" and "mongodb-nope" in error["message"]
+    assert health.status_code == 200
+    lines = "".join(server.stderr).splitlines()
+    warnings = [line for line in lines if line.startswith("warning:") and "mongodb-nope" in line]
+    assert len(warnings) == 1, lines  # once at boot; each 503 is logged as an error with its request id
+    assert "Traceback" not in "".join(server.stderr)
 
 
 def test_a_port_in_use_is_one_clear_line(notes_app: Path):
