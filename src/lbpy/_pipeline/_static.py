@@ -13,6 +13,7 @@ import mimetypes
 import os
 import re
 import stat
+from collections.abc import Iterable
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -159,34 +160,21 @@ def serve_static(
                     else:
                         await app(scope, receive, send)
                     return
-                for name in indexes:
-                    candidate = target / name
-                    try:
-                        st = await anyio.to_thread.run_sync(os.stat, candidate)
-                    except OSError:
-                        continue
-                    if stat.S_ISREG(st.st_mode):
-                        target = candidate
-                        break
-                else:
+                found = await _first_file(target / name for name in indexes)
+                if found is None:
                     await app(scope, receive, send)
                     return
+                target, st = found
             elif not stat.S_ISREG(st.st_mode):
                 await app(scope, receive, send)
                 return
         except (OSError, ValueError):
-            for extension in extensions if not path.endswith("/") else []:
-                candidate = target.with_name(f"{target.name}.{extension}")
-                try:
-                    st = await anyio.to_thread.run_sync(os.stat, candidate)
-                except OSError:
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    target = candidate
-                    break
-            else:
+            bare = [] if path.endswith("/") else extensions
+            found = await _first_file(target.with_name(f"{target.name}.{extension}") for extension in bare)
+            if found is None:
                 await app(scope, receive, send)
                 return
+            target, st = found
         await _send_file(scope, receive, send, app, target, st)
 
     async def _send_file(
@@ -244,6 +232,18 @@ def serve_static(
                 await send({"type": "http.response.body", "body": b""})
 
     return layer
+
+
+async def _first_file(candidates: Iterable[Path]) -> tuple[Path, os.stat_result] | None:
+    """The first of ``candidates`` that is a regular file, with what ``stat`` says of it."""
+    for candidate in candidates:
+        try:
+            found = await anyio.to_thread.run_sync(os.stat, candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode):
+            return candidate, found
+    return None
 
 
 async def _file_error(send: Send, status: int, name: str, message: str, headers: Headers) -> None:
