@@ -63,6 +63,9 @@ HEADERS_TIMED_OUT = _error_response(
 HEADERS_TOO_LARGE = _error_response(
     431, "Request Header Fields Too Large", "the request's line and headers are too large", "HEADERS_TOO_LARGE"
 )
+INVALID_REQUEST = _error_response(
+    400, "Bad Request", "the request line or headers are not valid HTTP", "INVALID_HTTP_REQUEST"
+)
 
 
 _TOO_MANY_CONNECTIONS = json.dumps(
@@ -157,6 +160,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._await_headers()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request httptools cannot parse (a bad character in its line, a line too long for the
+        parser): LoopBack's JSON error, as every other answer, instead of uvicorn's plain text."""
+        self._headers_arrived()
+        self.transport.write(INVALID_REQUEST)
+        self.transport.close()
 
     def on_headers_complete(self) -> None:
         self._headers_arrived()

@@ -179,3 +179,26 @@ def test_a_wrong_bound_stops_the_boot_naming_the_setting(tmp_path: Path):
     assert "Traceback" not in done.stderr
     done = run_start(bounded_app(tmp_path / "other", keepAlive=5))
     assert done.returncode == 1 and "keepAlive" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b'GET /api/Notes?filter={"where":{"title":"\x01\x7f"}} HTTP/1.1',  # a control character in the URL
+        b"GET /api/Notes?x=\xff\xfe HTTP/1.1",  # bytes that are not a URL's
+        b"GET /api/Notes HTTP/9.Z",  # not an HTTP version
+    ],
+)
+def test_a_request_the_parser_refuses_is_loopbacks_json_400(tmp_path: Path, request_line: bytes):
+    app = bounded_app(tmp_path / "app")
+    with lbpy_start(app, "--port", "0") as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(request_line + b"\r\nHost: x\r\n\r\n")
+            response = read_until_closed(sock)
+        head = response.partition(b"\r\n\r\n")[0].lower()
+        assert b"content-type: application/json; charset=utf-8" in head
+        status, error = error_of(response)
+        assert status == 400 and error["code"] == "INVALID_HTTP_REQUEST"
+        # the server goes on serving
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            assert http.get("/api/Notes").status_code == 200
