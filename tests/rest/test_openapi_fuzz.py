@@ -15,6 +15,10 @@ from lbpy._cli import app as cli
 
 pytest.importorskip("schemathesis", reason="the fuzz tests need schemathesis (pip install -e '.[test]')")
 
+#: schemathesis walks every operation of each document: minutes on this 2-core machine, so the hang
+#: guard is the one installing tests get (tests/conftest.py), not the suite's 300 s
+pytestmark = pytest.mark.timeout(900)
+
 
 def test_the_shop_on_memory_answers_only_what_its_document_says(tmp_path):
     app = write_shop(tmp_path / "shop", {"connector": "memory"})
