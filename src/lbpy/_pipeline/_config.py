@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,6 @@ class Entry:
     paths: tuple[str, ...] = ()
     #: where it was written, for messages
     where: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def phase_key(phase: str, known: list[str]) -> tuple[int, int]:
@@ -197,8 +196,7 @@ def _entry(phase: str, name: str, config: Any, settings: dict[str, Any]) -> Entr
         raise BootError(f'{where}: "paths" must be a path or a list of paths, e.g. ["/api"]')
     params = _substitute(config.get("params"), settings, where)
     paths = tuple(_substitute(p, settings, where) for p in paths)
-    extra = {k: v for k, v in config.items() if k not in ("params", "paths", "enabled")}
-    return Entry(phase=phase, name=name, params=params, paths=paths, where=where, extra=extra)
+    return Entry(phase=phase, name=name, params=params, paths=paths, where=where)
 
 
 def _substitute(value: Any, settings: dict[str, Any], where: str) -> Any:
